@@ -1,0 +1,38 @@
+# Every target works on a fresh clone: `install` builds .venv from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+EXPORT := sample_data/Basic_LinkedInDataExport_11-20-2026.zip
+
+.PHONY: install demo test bench lint eval sample clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/outreach campaign $(EXPORT) --out out
+
+test: install
+	$(BIN)/python -m pytest -q -n 2
+
+lint: install
+	$(BIN)/ruff check outreach tests bench
+	$(BIN)/mypy
+
+eval: install
+	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev.csv
+
+bench: install
+	$(BIN)/python bench/run.py
+
+sample: install
+	$(BIN)/python sample_data/generate.py sample_data
+
+clean:
+	rm -rf $(VENV) out bench/out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,145 @@
+"""The command line: parse options, call the library, print. No business logic lives here.
+
+Heavy libraries (pandas, reportlab) are imported inside the commands that need them so that
+``outreach --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from outreach import __version__
+from outreach import config as config_file
+from outreach.errors import OutreachError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OutreachGroup(click.Group):
+    """Turns ``OutreachError`` into a one-line ``Error: ...`` and its exit code; no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OutreachError as exc:
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order of the workflow, not alphabetical
+
+
+@click.group(cls=OutreachGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="outreach")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: ./outreach.toml if present). Options and OUTREACH_* "
+    "environment variables override it.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Build and keep a network of peers from your LinkedIn data export.
+
+    \b
+    Typical flow:
+      outreach init                         # write outreach.toml + editable templates
+      outreach peers  export.zip            # who does your job elsewhere, and why
+      outreach campaign export.zip          # peers, invites, rotation, forum, cards, report
+      outreach send out/emails --send       # deliver, exactly once
+      outreach log met "Jane Doe"           # after the coffee
+      outreach status                       # who is due, who needs a thank-you card
+
+    Get your export at LinkedIn: Settings > Data privacy > Get a copy of your data.
+    """
+    path = config_file.find(config_path)
+    if path is not None:
+        try:
+            ctx.default_map = config_file.default_map(config_file.load(path))
+        except OutreachError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(auto_envvar_prefix="OUTREACH", prog_name="outreach")
+
+
+# ---------------------------------------------------------------- shared options
+
+def peer_options(func: F) -> F:
+    """The peer-selection options every INPUT-taking command shares (as ``outreach peers``)."""
+    options = [
+        click.option("--title", help="Your title; peers share its function and level "
+                     "[default: your current position from the export]."),
+        click.option("--company", help="Your company; peers work elsewhere "
+                     "[default: from the export]."),
+        click.option("--levels", metavar="L1,L2", help="Accept these levels instead of "
+                     "your own (owner,cxo,vp,director,manager,senior,ic,entry)."),
+        click.option("--functions", metavar="F1,F2", help="Accept these functions instead "
+                     "of your own (marketing,it,project_management,...)."),
+        click.option("--include-own-company", is_flag=True, help="Also list colleagues."),
+        click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Extra title vocabulary (TOML) merged over the built-in one."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def meeting_options(func: F) -> F:
+    """When and where: spelled the same for invite, rotation, forum, emails and campaign."""
+    options = [
+        click.option("--start", metavar="YYYY-MM-DDTHH:MM", help="First meeting, local time."),
+        click.option("--duration", default="45m", show_default=True, help="e.g. 30m, 1h."),
+        click.option("--tz", default="UTC", show_default=True,
+                     help="IANA time zone of --start, e.g. America/Toronto."),
+        click.option("--location", default="", help="Where to meet (café, office)."),
+        click.option("--link", default="", help="Video-call URL instead of a place."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_options(func: F) -> F:
+    func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Write to FILE (atomically) instead of the terminal.")(func)
+    return click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+                        default="table", show_default=True,
+                        help="table for reading; csv/json for tools.")(func)
+
+
+def split_list(value: str | None) -> list[str] | None:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
+def handles_errors(func: F) -> F:
+    """For library calls outside the group's invoke (e.g. callbacks)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OutreachError as exc:
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

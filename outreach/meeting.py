@@ -1,0 +1,95 @@
+"""When and where a meeting happens, and the parsers for the options that say so.
+
+The calendar, e-mail and card stages share these, so ``--start 2027-01-05T08:00 --duration 45m
+--tz America/Toronto`` means the same thing to every command.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from outreach.errors import OutreachError
+
+_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|min|mins|minutes?|hours?|days?|weeks?)", re.I)
+_UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting in the organiser's zone. ``start`` is timezone-aware."""
+
+    start: datetime
+    duration: timedelta = timedelta(minutes=45)
+    location: str = ""
+    link: str = ""
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.duration
+
+    @property
+    def tzid(self) -> str:
+        return getattr(self.start.tzinfo, "key", "UTC")
+
+    @property
+    def place(self) -> str:
+        """Where to show up: the location, else the video link."""
+        return self.location or self.link
+
+
+def parse_span(text: str, *, option: str = "--duration") -> timedelta:
+    """``45m``, ``1h30m``, ``1.5h``, ``2w``, ``90`` (minutes) → timedelta."""
+    raw = text.strip()
+    if raw.isdigit():
+        return timedelta(minutes=int(raw))
+    matches = list(_SPAN.finditer(raw))
+    if not matches or "".join(m.group(0) for m in matches).replace(" ", "") != raw.replace(" ", ""):
+        raise OutreachError(f"{option}: cannot read {text!r}; use e.g. 45m, 1h30m, 1w")
+    minutes = sum(float(m.group(1)) * _UNIT_MINUTES[m.group(2)[0].lower()] for m in matches)
+    if minutes <= 0:
+        raise OutreachError(f"{option}: {text!r} must be longer than zero")
+    return timedelta(minutes=minutes)
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """An IANA zone name (``America/Toronto``) → ZoneInfo, with a clear error for typos."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OutreachError(
+            f"--tz: unknown time zone {name!r}; use an IANA name such as America/Toronto"
+        ) from None
+
+
+def parse_start(text: str, tz: str) -> datetime:
+    """``2027-01-05T08:00`` (or ``2027-01-05 08:00``) in zone ``tz`` → aware datetime.
+
+    Wall-clock times that do not exist (skipped by a DST change) are refused rather than
+    silently moved.
+    """
+    zone = parse_zone(tz)
+    try:
+        naive = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise OutreachError(f"--start: cannot read {text!r}; use e.g. 2027-01-05T08:00") from None
+    if naive.tzinfo is not None:
+        return naive.astimezone(zone)
+    aware = naive.replace(tzinfo=zone)
+    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+    if round_trip != naive:
+        raise OutreachError(f"--start: {text} does not exist in {tz} (clocks change then)")
+    return aware
+
+
+def parse_dates(text: str, *, option: str = "--skip") -> list[date]:
+    """``2027-02-16,2027-03-02`` → dates."""
+    days = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            days.append(date.fromisoformat(part))
+        except ValueError:
+            raise OutreachError(f"{option}: cannot read date {part!r}; use YYYY-MM-DD") from None
+    return days
