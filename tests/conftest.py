@@ -32,3 +32,10 @@ def require_tool(name: str, why: str = "") -> str:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Never touch the real user's ledger or config from tests."""
+    monkeypatch.setenv("OUTREACH_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite"))
+    monkeypatch.delenv("OUTREACH_SMTP_PASSWORD", raising=False)

@@ -1,0 +1,191 @@
+"""Jinja templates in a sandbox: recipients' data is rendered as text, never executed.
+
+One environment serves every stage (e-mails, LinkedIn notes, .ics descriptions, cards) so
+the variables are the same everywhere:
+
+============================  ==========================================================
+``first_name`` ``last_name``  the recipient's name (``full_name`` both, space-joined)
+``email`` ``company``         as in the export (often empty: check with ``{% if email %}``)
+``position`` ``url``          current title and profile URL
+``connected_on``              date you connected (a ``date``, or empty)
+``function`` ``level``        classified from the title (e.g. ``marketing``, ``vp``)
+``score`` ``reason``          why this person is a peer (empty outside peer lists)
+any other input column        slugified: ``Team Name`` → ``team_name``
+``sender.*``                  ``name`` ``email`` ``title`` ``company`` ``first_name``
+``meeting.*``                 ``start`` ``end`` ``date`` ``time`` (formatted strings),
+                              ``start_at`` ``end_at`` (datetimes), ``duration``
+                              (e.g. "45 minutes"), ``minutes``, ``location``, ``link``,
+                              ``place`` (location, else link), ``tz``
+``today``                     today's date
+============================  ==========================================================
+
+Templates use ``StrictUndefined``: a misspelt variable is an error naming file:line, not an
+empty string. A template file may begin with ``Header: value`` lines and a blank line
+(``split_headers``).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from outreach.errors import OutreachError
+from outreach.meeting import Meeting
+from outreach.models import Person, Sender
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def environment(extra_dirs: list[Path] | None = None) -> SandboxedEnvironment:
+    """A sandboxed, strict environment searching ``extra_dirs`` first, then the built-ins."""
+    search = [str(d) for d in (extra_dirs or [])] + [str(BUILTIN_DIR)]
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(search),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def load(name_or_path: str | Path, env: SandboxedEnvironment | None = None) -> jinja2.Template:
+    """A built-in template by name (``invite.email.j2``) or any template file by path."""
+    path = Path(name_or_path)
+    if path.is_file():
+        env = environment([path.resolve().parent])
+        name = path.name
+    else:
+        env = env or environment()
+        name = str(name_or_path)
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound:
+        raise OutreachError(
+            f"{name_or_path}: template not found (not a file, nor a built-in in {BUILTIN_DIR})"
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise OutreachError(
+            f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}"
+        ) from None
+
+
+def render(template: jinja2.Template, variables: dict[str, Any]) -> str:
+    """Render; undefined variables and sandbox violations become ``OutreachError`` with file:line."""
+    try:
+        return template.render(variables)
+    except jinja2.UndefinedError as exc:
+        raise OutreachError(f"{where(template, exc)}: {exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise OutreachError(f"{where(template, exc)}: refused by the template sandbox: {exc}") from None
+    except jinja2.TemplateError as exc:
+        raise OutreachError(f"{where(template, exc)}: template error: {exc}") from None
+
+
+def where(template: jinja2.Template, exc: BaseException) -> str:
+    """``file:line`` of the template frame that raised ``exc``."""
+    filename = template.filename or template.name or "<template>"
+    line = getattr(exc, "lineno", None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == template.filename:
+            line = frame.lineno
+    return f"{filename}:{line}" if line else filename
+
+
+@dataclass(frozen=True)
+class MeetingVars:
+    """``meeting.*`` in templates: formatted strings plus the datetimes themselves."""
+
+    start: str
+    end: str
+    date: str
+    time: str
+    start_at: Any
+    end_at: Any
+    duration: str
+    minutes: int
+    location: str
+    link: str
+    place: str
+    tz: str
+
+
+def meeting_vars(meeting: Meeting) -> MeetingVars:
+    start, end = meeting.start, meeting.end
+    minutes = int(meeting.duration.total_seconds() // 60)
+    return MeetingVars(
+        start=f"{start:%A %-d %B %Y}, {start:%H:%M} {start.tzname()}",
+        end=f"{end:%H:%M} {end.tzname()}",
+        date=f"{start:%A %-d %B}",
+        time=f"{start:%H:%M}",
+        start_at=start,
+        end_at=end,
+        duration=_minutes_text(minutes),
+        minutes=minutes,
+        location=meeting.location,
+        link=meeting.link,
+        place=meeting.place,
+        tz=meeting.tzid,
+    )
+
+
+def variables(
+    person: Person,
+    sender: Sender,
+    meeting: Meeting | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Everything a template can use for one recipient (see the module docstring)."""
+    values: dict[str, Any] = dict(person.extra)
+    values.update(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        full_name=person.full_name,
+        email=person.email,
+        company=person.company,
+        position=person.position,
+        url=person.url,
+        connected_on=person.connected_on or "",
+        function=person.function,
+        level=person.level,
+        score=person.score,
+        reason=person.reason,
+        sender={**asdict(sender), "first_name": sender.name.split(" ")[0] if sender.name else ""},
+        today=today or date.today(),
+    )
+    if meeting is not None:
+        values["meeting"] = meeting_vars(meeting)
+    return values
+
+
+def split_headers(text: str) -> tuple[dict[str, str], str]:
+    """``Subject: Hi\\n\\nBody`` → ({"Subject": "Hi"}, "Body"). No header block → ({}, text)."""
+    head, sep, body = text.partition("\n\n")
+    lines = head.splitlines()
+    if not sep or not lines or not all(_is_header(line) for line in lines):
+        return {}, text
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
+    return headers, body
+
+
+def _is_header(line: str) -> bool:
+    name, colon, _ = line.partition(":")
+    return bool(colon) and bool(name) and all(c.isalnum() or c == "-" for c in name)
+
+
+def _minutes_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    if hours:
+        return f"{hours} hour{'s' if hours > 1 else ''}"
+    return f"{minutes} minutes"
