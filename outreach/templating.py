@@ -77,13 +77,14 @@ def load(name_or_path: str | Path, env: SandboxedEnvironment | None = None) -> j
 
 
 def render(template: jinja2.Template, variables: dict[str, Any]) -> str:
-    """Render; undefined variables and sandbox violations become ``OutreachError`` with file:line."""
+    """Render; undefined variables and sandbox refusals raise ``OutreachError`` with file:line."""
     try:
         return template.render(variables)
     except jinja2.UndefinedError as exc:
         raise OutreachError(f"{where(template, exc)}: {exc.message}") from None
     except jinja2.exceptions.SecurityError as exc:
-        raise OutreachError(f"{where(template, exc)}: refused by the template sandbox: {exc}") from None
+        message = f"{where(template, exc)}: refused by the template sandbox: {exc}"
+        raise OutreachError(message) from None
     except jinja2.TemplateError as exc:
         raise OutreachError(f"{where(template, exc)}: template error: {exc}") from None
 
