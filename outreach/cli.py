@@ -21,6 +21,13 @@ from outreach.errors import OutreachError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def click_error(exc: OutreachError) -> click.ClickException:
+    """The library's error as click's: printed as one ``Error: ...`` line, exit code kept."""
+    error = click.ClickException(str(exc))
+    setattr(error, "exit_code", exc.exit_code)  # noqa: B010 (a ClassVar in click's stubs)
+    return error
+
+
 class OutreachGroup(click.Group):
     """Turns ``OutreachError`` into a one-line ``Error: ...`` and its exit code; no traceback."""
 
@@ -28,9 +35,7 @@ class OutreachGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OutreachError as exc:
-            error = click.ClickException(str(exc))
-            error.exit_code = exc.exit_code
-            raise error from None
+            raise click_error(exc) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # in the order of the workflow, not alphabetical
@@ -130,9 +135,7 @@ def handles_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except OutreachError as exc:
-            error = click.ClickException(str(exc))
-            error.exit_code = exc.exit_code
-            raise error from None
+            raise click_error(exc) from None
 
     return wrapper  # type: ignore[return-value]
 
