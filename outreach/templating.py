@@ -27,6 +27,7 @@ empty string. A template file may begin with ``Header: value`` lines and a blank
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -42,8 +43,13 @@ from outreach.models import Person, Sender
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def environment(extra_dirs: list[Path] | None = None) -> SandboxedEnvironment:
-    """A sandboxed, strict environment searching ``extra_dirs`` first, then the built-ins."""
+def environment(
+    extra_dirs: list[Path] | None = None, finalize: Callable[[Any], Any] | None = None
+) -> SandboxedEnvironment:
+    """A sandboxed, strict environment searching ``extra_dirs`` first, then the built-ins.
+
+    ``finalize`` is applied to every ``{{ expression }}`` result (e.g. to escape values).
+    """
     search = [str(d) for d in (extra_dirs or [])] + [str(BUILTIN_DIR)]
     return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(search),
@@ -52,17 +58,22 @@ def environment(extra_dirs: list[Path] | None = None) -> SandboxedEnvironment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=finalize,
     )
 
 
-def load(name_or_path: str | Path, env: SandboxedEnvironment | None = None) -> jinja2.Template:
+def load(
+    name_or_path: str | Path,
+    env: SandboxedEnvironment | None = None,
+    finalize: Callable[[Any], Any] | None = None,
+) -> jinja2.Template:
     """A built-in template by name (``invite.email.j2``) or any template file by path."""
     path = Path(name_or_path)
     if path.is_file():
-        env = environment([path.resolve().parent])
+        env = environment([path.resolve().parent], finalize)
         name = path.name
     else:
-        env = env or environment()
+        env = env or environment(finalize=finalize)
         name = str(name_or_path)
     try:
         return env.get_template(name)
