@@ -1,0 +1,104 @@
+"""The ledger's SQLite schema as numbered migrations.
+
+Each entry in ``MIGRATIONS`` takes a database from version ``n`` to ``n + 1``; the
+``schema_version`` table records which have run. Migrations are append-only: never edit one
+that has shipped, add the next. ``migrate`` runs the missing ones in one write transaction, so
+a ledger is never left half-upgraded.
+
+Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
+
+``people``
+    ``key`` (``Person.key``: profile URL, else folded name|company) · ``first_name``,
+    ``last_name``, ``company``, ``position``, ``url``, ``email``, ``function``, ``level`` (as last
+    seen) · ``folded`` (``fold(full name)``, for matching) · ``first_seen``, ``last_seen``.
+``messages``
+    One row per (``message_id``, ``recipient``) delivery · ``subject``, ``source`` (the .eml
+    file or mbox the message came from) · ``state``: ``queued`` → ``sending`` (set before the SMTP
+    transaction) → ``sent`` | ``failed-temporary`` | ``failed-permanent`` · ``attempts`` ·
+    ``last_reply`` (the server's last answer) · ``created_at``, ``updated_at``, ``sent_at``.
+``invites``
+    ``uid`` · ``sequence``, ``stamp`` (the SEQUENCE and DTSTAMP last written for it) ·
+    ``fingerprint`` (hash of what the invite says) · ``cancelled`` (0/1) · ``updated_at``.
+``meetings`` (v2)
+    Planned rotation/forum occurrences: ``uid``, ``person_key``, ``person_name``, ``series``
+    (``rotation``, ``forum``, ...), ``start`` (aware ISO datetime), ``recorded_at``.
+``events`` (v2)
+    What happened with a person: ``id``, ``person_key``, ``kind`` (met, gave, got, thanked,
+    invited, replied), ``on_date``, ``note``, ``recorded_at``.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # v1: people, deliveries and invite versions.
+    """
+    CREATE TABLE people (
+        key         TEXT PRIMARY KEY,
+        first_name  TEXT NOT NULL DEFAULT '',
+        last_name   TEXT NOT NULL DEFAULT '',
+        company     TEXT NOT NULL DEFAULT '',
+        position    TEXT NOT NULL DEFAULT '',
+        url         TEXT NOT NULL DEFAULT '',
+        email       TEXT NOT NULL DEFAULT '',
+        function    TEXT NOT NULL DEFAULT 'unknown',
+        level       TEXT NOT NULL DEFAULT 'unknown',
+        folded      TEXT NOT NULL DEFAULT '',
+        first_seen  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL
+    );
+    CREATE INDEX people_email ON people (email COLLATE NOCASE);
+    CREATE TABLE messages (
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL,
+        subject     TEXT NOT NULL DEFAULT '',
+        source      TEXT NOT NULL DEFAULT '',
+        state       TEXT NOT NULL DEFAULT 'queued' CHECK (state IN
+                    ('queued', 'sending', 'sent', 'failed-temporary', 'failed-permanent')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_reply  TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        sent_at     TEXT,
+        PRIMARY KEY (message_id, recipient)
+    );
+    CREATE TABLE invites (
+        uid         TEXT PRIMARY KEY,
+        sequence    INTEGER NOT NULL,
+        stamp       TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        cancelled   INTEGER NOT NULL DEFAULT 0,
+        updated_at  TEXT NOT NULL
+    );
+    """,
+    # v2: the relationship side — planned meetings and what happened.
+    """
+    CREATE TABLE meetings (
+        uid         TEXT PRIMARY KEY,
+        person_key  TEXT NOT NULL,
+        person_name TEXT NOT NULL DEFAULT '',
+        series      TEXT NOT NULL DEFAULT '',
+        start       TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX meetings_start ON meetings (start);
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        person_key  TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN
+                    ('met', 'gave', 'got', 'thanked', 'invited', 'replied')),
+        on_date     TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX events_person ON events (person_key, kind, on_date);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+CREATE_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version    INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL
+)
+"""
