@@ -1,0 +1,288 @@
+"""Ingest a LinkedIn data export: ``Connections.csv``, the export ZIP, or its unzipped folder.
+
+``read_export`` returns an ``Export``: the connections as a pandas DataFrame plus the user's own
+``Profile`` (current title, company, primary e-mail) when the ZIP/folder has it.
+
+Connections DataFrame columns (one row per connection, duplicates and empty rows removed):
+
+================  ==============================================================
+``first_name``    str, may be ""
+``last_name``     str, may be ""
+``url``           profile URL, may be "" (exports before mid-2023 have no URL)
+``email``         str, "" for most people (members must opt in to share it)
+``company``       current company at export time, may be ""
+``position``      current title at export time, may be ""
+``connected_on``  ``datetime.date`` or None
+``function``      classified from ``position`` (see ``outreach.titles``)
+``level``         classified from ``position``
+other columns     any extra input column, named as in the file
+================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach.csvread import Table, decode, read_table
+from outreach.errors import OutreachError
+from outreach.models import Sender, fold
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from outreach.titles import Vocabulary
+
+COLUMNS = ["first_name", "last_name", "url", "email", "company", "position", "connected_on"]
+LINKEDIN_HEADER = [
+    "First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On",
+]
+CONNECTION_ALIASES: dict[str, list[str]] = {
+    "first_name": ["first name", "firstname", "given name"],
+    "last_name": ["last name", "lastname", "surname", "family name"],
+    "url": ["url", "profile url", "linkedin url", "public profile url"],
+    "email": ["email address", "e-mail address", "email", "e-mail"],
+    "company": ["company", "company name", "organization"],
+    "position": ["position", "job title", "title"],
+    "connected_on": ["connected on", "connected", "connection date"],
+}
+REQUIRED = ["first_name", "last_name", "company", "position"]
+_DATE_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%m/%d/%y",
+                 "%d/%m/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %B %Y", "%b %Y", "%Y")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The export owner's own details (all may be empty for a bare Connections.csv)."""
+
+    first_name: str = ""
+    last_name: str = ""
+    headline: str = ""
+    title: str = ""
+    company: str = ""
+    email: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    def sender(self) -> Sender:
+        return Sender(name=self.name, email=self.email, title=self.title, company=self.company)
+
+
+@dataclass
+class IngestStats:
+    """What happened to the rows: reported to the user after every ingest."""
+
+    rows: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    hidden: int = 0
+    undated: int = 0
+    encoding_note: str = ""
+
+    def summary(self) -> str:
+        parts = [f"{self.kept:,} connections"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates:,} duplicate(s) dropped")
+        if self.hidden:
+            parts.append(f"{self.hidden:,} hidden/closed profile(s) skipped")
+        if self.undated:
+            parts.append(f"{self.undated:,} unreadable date(s)")
+        return ", ".join(parts)
+
+
+@dataclass
+class Export:
+    source: Path
+    connections: pd.DataFrame
+    profile: Profile = field(default_factory=Profile)
+    stats: IngestStats = field(default_factory=IngestStats)
+
+
+def read_export(path: Path, vocabulary: Vocabulary | None = None) -> Export:
+    """Read Connections.csv (+ Profile/Positions/Email Addresses when present) and classify titles."""
+    files = _ExportFiles.open(Path(path))
+    text, label = files.text("Connections.csv", required=True)
+    frame, stats = parse_connections(text, label, vocabulary)
+    return Export(source=Path(path), connections=frame, profile=read_profile(files), stats=stats)
+
+
+def parse_connections(
+    text: str, label: str, vocabulary: Vocabulary | None = None
+) -> tuple[pd.DataFrame, IngestStats]:
+    """Parse the text of a Connections.csv into the documented DataFrame."""
+    import pandas as pd
+
+    from outreach.titles import classify_many
+
+    table = read_table(text, label, CONNECTION_ALIASES, REQUIRED)
+    records, stats = _records(table)
+    frame = pd.DataFrame(records, columns=_all_columns(table))
+    classes = classify_many(frame["position"].tolist(), vocabulary)
+    frame["function"] = [c.function for c in classes]
+    frame["level"] = [c.level for c in classes]
+    return frame, stats
+
+
+def _all_columns(table: Table) -> list[str]:
+    return COLUMNS + [name for name, _ in table.extra_columns()]
+
+
+def _records(table: Table) -> tuple[list[list[object]], IngestStats]:
+    stats = IngestStats(rows=len(table.rows))
+    seen: set[str] = set()
+    records: list[list[object]] = []
+    index = [table.columns.get(name) for name in COLUMNS]
+    extras = [i for _, i in table.extra_columns()]
+    for _line, cells in table.rows:
+        values = [_cell(cells, i) for i in index]
+        first, last, url, _email, company, position, connected = values
+        if not (first or last) and not company:
+            stats.hidden += 1
+            continue
+        key = _identity(first, last, url, company)
+        if key in seen:
+            stats.duplicates += 1
+            continue
+        seen.add(key)
+        day = parse_date(connected)
+        if connected and day is None:
+            stats.undated += 1
+        records.append([*values[:6], day, *(_cell(cells, i) for i in extras)])
+    stats.kept = len(records)
+    return records, stats
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    if index is None or index >= len(cells):
+        return ""
+    return " ".join(cells[index].split())
+
+
+def _identity(first: str, last: str, url: str, company: str) -> str:
+    if url:
+        return "url:" + url.lower().split("?")[0].rstrip("/").removeprefix("http://")\
+            .removeprefix("https://").removeprefix("www.")
+    return f"name:{fold(first + ' ' + last)}|{fold(company)}"
+
+
+def parse_date(text: str) -> date | None:
+    """``23 Nov 2024``, ``2024-11-23`` and the formats spreadsheets re-save them as."""
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+# ---------------------------------------------------------------- the user's own profile
+
+def read_profile(files: _ExportFiles) -> Profile:
+    """Own title/company: current Positions.csv row (latest start), else Profile.csv Headline."""
+    first = last = headline = ""
+    text, label = files.text("Profile.csv")
+    if text:
+        table = read_table(text, label, {"first_name": ["first name"], "last_name": ["last name"],
+                                         "headline": ["headline"]}, ["first_name", "last_name"])
+        if table.rows:
+            cells = table.rows[0][1]
+            first, last = _cell(cells, table.columns["first_name"]), _cell(
+                cells, table.columns["last_name"])
+            headline = _cell(cells, table.columns.get("headline"))
+    title, company = _current_position(files)
+    if not title and headline:
+        title, company = _split_headline(headline)
+    return Profile(first, last, headline, title, company, _primary_email(files))
+
+
+def _current_position(files: _ExportFiles) -> tuple[str, str]:
+    text, label = files.text("Positions.csv")
+    if not text:
+        return "", ""
+    aliases = {"company": ["company name", "company"], "title": ["title", "position"],
+               "started": ["started on"], "finished": ["finished on"]}
+    table = read_table(text, label, aliases, ["company", "title"])
+    current = []
+    for _line, cells in table.rows:
+        if _cell(cells, table.columns.get("finished")):
+            continue
+        started = parse_date(_cell(cells, table.columns.get("started"))) or date.min
+        current.append((started, _cell(cells, table.columns["title"]),
+                        _cell(cells, table.columns["company"])))
+    if not current:
+        return "", ""
+    _, title, company = max(current, key=lambda item: item[0])
+    return title, company
+
+
+def _split_headline(headline: str) -> tuple[str, str]:
+    """``"VP Marketing at Acme | Speaker"`` → ("VP Marketing", "Acme")."""
+    first_part = re.split(r"\s[|•·]\s", headline)[0]
+    match = re.match(r"(.+?)\s+(?:at|@|chez|bei|en|em)\s+(.+)", first_part)
+    if match:
+        return match.group(1).strip(), match.group(2).strip()
+    return first_part.strip(), ""
+
+
+def _primary_email(files: _ExportFiles) -> str:
+    text, label = files.text("Email Addresses.csv")
+    if not text:
+        return ""
+    table = read_table(text, label, {"email": ["email address"], "primary": ["primary"]},
+                       ["email"])
+    addresses = [(_cell(c, table.columns.get("primary")).lower() == "yes",
+                  _cell(c, table.columns["email"])) for _, c in table.rows]
+    addresses = [a for a in addresses if a[1]]
+    return max(addresses, key=lambda a: a[0])[1] if addresses else ""
+
+
+# ---------------------------------------------------------------- where the files live
+
+class _ExportFiles:
+    """Uniform access to the CSVs of an export, whether a ZIP, a folder or one CSV file."""
+
+    def __init__(self, source: Path, names: dict[str, str], archive: zipfile.ZipFile | None):
+        self.source, self._names, self._archive = source, names, archive
+
+    @classmethod
+    def open(cls, source: Path) -> _ExportFiles:
+        if not source.exists():
+            raise OutreachError(f"{source}: no such file or folder")
+        if source.is_dir():
+            paths = sorted(source.rglob("*.csv"), key=lambda p: len(p.parts), reverse=True)
+            names = {p.name.casefold(): str(p) for p in paths}
+            return cls(source, names, None)
+        if zipfile.is_zipfile(source):
+            try:
+                archive = zipfile.ZipFile(source)
+            except zipfile.BadZipFile as exc:
+                raise OutreachError(f"{source}: damaged ZIP file ({exc})") from None
+            names = {Path(n).name.casefold(): n for n in sorted(archive.namelist(), key=len,
+                                                                 reverse=True)}
+            return cls(source, names, archive)
+        return cls(source, {"connections.csv": str(source)}, None)
+
+    def text(self, name: str, required: bool = False) -> tuple[str, str]:
+        """The decoded text of ``name`` ("" if absent) and a label for messages."""
+        member = self._names.get(name.casefold())
+        if member is None:
+            if required:
+                raise OutreachError(f"{self.source}: no {name} in this export")
+            return "", name
+        if self._archive is None:
+            return decode(Path(member).read_bytes()), member
+        try:
+            data = self._archive.read(member)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise OutreachError(f"{self.source}: cannot read {member}: {exc}") from None
+        return decode(data), f"{self.source}:{member}"
+

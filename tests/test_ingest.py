@@ -1,0 +1,159 @@
+"""Ingest: LinkedIn exports as LinkedIn writes them and as spreadsheets re-save them."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outreach.errors import OutreachError
+from outreach.ingest import parse_connections, parse_date, read_export
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On"
+
+
+def names(frame) -> list[str]:
+    return [f"{a} {b}".strip() for a, b in zip(frame.first_name, frame.last_name, strict=True)]
+
+
+def test_linkedin_2024_export_with_preamble() -> None:
+    export = read_export(EXPORTS / "connections_2024.csv")
+    frame = export.connections
+    assert names(frame) == ["Ana Souza", "Ben Okafor", "Chloé Dubois", "Dev Patel",
+                            "Zoë Ødegård", ""]
+    assert frame.company[0] == "Globex, Inc."  # quoted comma kept
+    assert frame.position[0] == "Vice President, Global Marketing"
+    assert frame.position[3] == "Director of Marketing (EMEA)"  # quoted newline folded
+    assert frame.email.tolist()[:3] == ["", "ben@example.org", ""]
+    assert frame.connected_on[0] == date(2026, 2, 8)
+    assert frame.connected_on[4] == date(2024, 6, 30)  # ISO date too
+    assert export.stats.duplicates == 1  # same URL with a trailing slash
+    assert export.stats.hidden == 1
+    assert "1 duplicate(s) dropped" in export.stats.summary()
+
+
+def test_classification_columns_are_added() -> None:
+    frame = read_export(EXPORTS / "connections_2024.csv").connections
+    assert frame.function[0] == "marketing"
+    assert frame.level[0] == "vp"
+    assert frame.level[3] == "director"
+
+
+def test_old_header_without_url_dedups_by_name_and_company() -> None:
+    export = read_export(EXPORTS / "connections_2019.csv")
+    assert export.connections.company.tolist() == ["Globex", "Initech"]
+    assert export.connections.url.tolist() == ["", ""]
+    assert export.stats.duplicates == 1
+
+
+def test_excel_resave_cp1252_crlf_bom_and_padded_header(tmp_path: Path) -> None:
+    text = ('Notes:,,,\r\n"When exporting your connection data, you may notice...",,\r\n,,,\r\n'
+            ' First Name , Last Name ,Company,Position, E-mail Address ,Connected On,Notes\r\n'
+            'José,Núñez,Société Générale,Directeur Marketing,,11/23/2024,met at SaaStr\r\n')
+    path = tmp_path / "Connections.csv"
+    path.write_bytes(text.encode("cp1252"))
+    frame = read_export(path).connections
+    assert names(frame) == ["José Núñez"]
+    assert frame.company[0] == "Société Générale"
+    assert frame.connected_on[0] == date(2024, 11, 23)
+    assert frame["Notes"][0] == "met at SaaStr"  # extra columns are kept
+
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\r\n", "\n").encode("utf-8"))
+    assert names(read_export(path).connections) == ["José Núñez"]
+
+
+def test_reordered_columns_and_outlook_style_header(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("Job Title,Company,E-mail Address,Last Name,First Name\n"
+                    "CIO,Initech,a@example.org,Lee,Ann\n", encoding="utf-8")
+    frame = read_export(path).connections
+    assert (frame.first_name[0], frame.position[0], frame.email[0]) == ("Ann", "CIO", "a@example.org")
+    assert frame.connected_on[0] is None
+
+
+def test_missing_column_error_names_file_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text("First Name,Last Name,Company,Connected On\nA,B,C,01 Jan 2024\n")
+    with pytest.raises(OutreachError, match=r"Connections.csv: header is missing .*Position"):
+        read_export(path)
+
+
+def test_no_header_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_bytes(b"%PDF-1.4 \x00\x01 binary junk\n")
+    with pytest.raises(OutreachError, match="no recognisable header row"):
+        read_export(path)
+
+
+def test_zip_export_reads_profile_and_current_position() -> None:
+    export = read_export(SAMPLE / "Basic_LinkedInDataExport_11-20-2026.zip")
+    profile = export.profile
+    assert (profile.title, profile.company) == ("VP Marketing", "Northwind Analytics")
+    assert profile.name == "Dana Whitfield"
+    assert profile.email == "dana.whitfield@example.com"
+    assert len(export.connections) >= 500
+
+
+def test_folder_export_and_headline_fallback(tmp_path: Path) -> None:
+    (tmp_path / "Connections.csv").write_text(HEADER + "\nA,B,,,Initech,CIO,01 Jan 2024\n")
+    (tmp_path / "Profile.csv").write_text(
+        "First Name,Last Name,Headline\nSam,Lee,Director of Enterprise PMO at Contoso | Speaker\n")
+    profile = read_export(tmp_path).profile
+    assert (profile.title, profile.company) == ("Director of Enterprise PMO", "Contoso")
+
+
+def test_zip_without_connections(tmp_path: Path) -> None:
+    path = tmp_path / "Basic_LinkedInDataExport_01-01-2026.zip"
+    with zipfile.ZipFile(path, "w") as bundle:
+        bundle.writestr("Profile.csv", "First Name,Last Name\nA,B\n")
+    with pytest.raises(OutreachError, match="no Connections.csv in this export"):
+        read_export(path)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("23 Nov 2024", date(2024, 11, 23)), ("08 Feb 2026", date(2026, 2, 8)),
+    ("2024-11-23", date(2024, 11, 23)), ("23-Nov-24", date(2024, 11, 23)), ("", None),
+    ("someday", None),
+])
+def test_dates(text: str, expected: date | None) -> None:
+    assert parse_date(text) == expected
+
+
+cell = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    preamble=st.lists(cell, max_size=3),
+    rows=st.lists(st.lists(cell, min_size=0, max_size=8), max_size=6),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"]),
+    crlf=st.booleans(),
+    with_header=st.booleans(),
+)
+def test_reader_never_tracebacks(preamble, rows, encoding, crlf, with_header) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n",
+                        quoting=csv.QUOTE_MINIMAL)
+    for line in preamble:
+        writer.writerow([line])
+    if with_header:
+        writer.writerow(HEADER.split(","))
+    writer.writerows(rows)
+    data = buffer.getvalue().encode(encoding, errors="replace")
+    from outreach.csvread import decode
+
+    try:
+        frame, stats = parse_connections(decode(data), "Connections.csv")
+    except OutreachError as exc:
+        assert "Connections.csv" in str(exc)
+        return
+    assert stats.kept == len(frame) <= len(rows) + len(preamble)
