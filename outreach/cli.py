@@ -146,3 +146,100 @@ def echo_err(message: str) -> None:
 
 def is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+# ---------------------------------------------------------------- ingest and peers
+
+def select_people(
+    input_path: Path,
+    title: str | None = None,
+    company: str | None = None,
+    levels: str | None = None,
+    functions: str | None = None,
+    include_own_company: bool = False,
+    vocabulary: Path | None = None,
+) -> Any:
+    """The peers of INPUT (an export or a peers CSV) per the shared ``peer_options``."""
+    from outreach.peers import PeerQuery, load_people
+
+    query = PeerQuery(title, company, split_list(levels), split_list(functions),
+                      include_own_company, vocabulary)
+    return load_people(input_path, query)
+
+
+def emit(renderable: Any, output: Path | None) -> None:
+    """Print text or a rich renderable, or write text atomically to ``output``."""
+    from outreach import fileio
+
+    if output is not None:
+        if not isinstance(renderable, str):
+            raise click.UsageError("-o/--output needs --format csv or json")
+        fileio.write_text(output, renderable)
+        echo_err(f"Wrote {output}")
+    elif isinstance(renderable, str):
+        click.echo(renderable, nl=False)
+    else:
+        from rich.console import Console
+
+        Console().print(renderable)
+
+
+_EXPORT_ARG = click.argument("export", type=click.Path(exists=True, path_type=Path))
+
+
+@cli.command()
+@_EXPORT_ARG
+@format_options
+@click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra title vocabulary (TOML) merged over the built-in one.")
+def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | None) -> None:
+    """List every connection in EXPORT, with the function and level of each title.
+
+    EXPORT is Connections.csv, the ZIP LinkedIn mails you
+    (Basic_LinkedInDataExport_*.zip / Complete_...), or the folder it unzips to.
+
+    \b
+    Examples:
+      outreach connections Basic_LinkedInDataExport_11-20-2026.zip
+      outreach connections Connections.csv --format csv -o connections.csv
+    """
+    from outreach.ingest import read_export
+    from outreach.titles import Vocabulary
+
+    vocab = Vocabulary.load(vocabulary) if vocabulary else None
+    result = read_export(export, vocab)
+    frame = result.connections
+    emit(_render(frame, fmt, f"{len(frame):,} connections in {export.name}"), output)
+    echo_err(result.stats.summary())
+
+
+@cli.command()
+@_EXPORT_ARG
+@peer_options
+@format_options
+def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
+    """Find your peers in EXPORT: same function and level as you, at other companies.
+
+    Your title and company default to your current position in the export
+    (Positions.csv, else Profile.csv's headline). Every match says why.
+
+    \b
+    Examples:
+      outreach peers export.zip
+      outreach peers Connections.csv --title "Director of Enterprise PMO" --company Acme
+      outreach peers export.zip --levels vp,cxo --format csv -o peers.csv
+    """
+    selection = select_people(export, **peer_kwargs)
+    frame = selection.frame
+    target = selection.target
+    heading = (f"{len(frame):,} peers for {selection.title!r} "
+               f"(function={target.function}, level={target.level})"
+               + (f", outside {selection.company}" if selection.company else ""))
+    emit(_render(frame, fmt, heading), output)
+    echo_err(f"{heading}. From " + "; ".join(selection.notes))
+
+
+def _render(frame: Any, fmt: str, title: str) -> Any:
+    from outreach import display
+
+    return display.render(frame, fmt, title)
