@@ -14,6 +14,7 @@ from typing import Any
 from outreach.errors import OutreachError
 
 CONFIG_NAME = "outreach.toml"
+STARTER = Path(__file__).resolve().parent / "data" / CONFIG_NAME
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 _PEER_COMMANDS = ("peers", "emails", "invite", "rotation", "forum", "cards", "campaign")
@@ -121,3 +122,23 @@ def _next_start(meeting: dict[str, Any], today: date) -> str | None:
         raise OutreachError(f"outreach.toml: [meeting] time {clock!r} is not HH:MM") from None
     ahead = (WEEKDAYS.index(str(weekday).lower()) - today.weekday() - 1) % 7 + 1
     return datetime.combine(today + timedelta(days=ahead), at).strftime("%Y-%m-%dT%H:%M")
+
+
+def init_folder(folder: Path, *, force: bool = False) -> list[Path]:
+    """Write a commented ``outreach.toml`` and copies of the default templates into ``folder``.
+
+    Existing files are kept unless ``force``; returns the files written.
+    """
+    from outreach import fileio
+    from outreach.templating import BUILTIN_DIR
+
+    written = []
+    targets = [(STARTER, folder / CONFIG_NAME)]
+    targets += [(t, folder / "templates" / t.name) for t in sorted(BUILTIN_DIR.glob("*.j2"))]
+    for source, target in targets:
+        if target.exists() and not force:
+            continue
+        fileio.write_bytes(target, source.read_bytes())
+        written.append(target)
+    return written
+

@@ -1,0 +1,92 @@
+"""``report.html``: one self-contained page summarising a campaign.
+
+The peers found and why, the rotation as month calendars, the forum dates, and links to every
+file written. Built from plain data with an autoescaping Jinja template, so every name from the
+export is shown as text (a ``<script>`` in a company name is displayed, never run).
+"""
+
+from __future__ import annotations
+
+import calendar as monthcal
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import jinja2
+
+from outreach.models import Person
+
+TEMPLATE = Path(__file__).resolve().parent / "data" / "report.html.j2"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One meeting on the calendar grid."""
+
+    when: datetime
+    label: str
+    kind: str = "rotation"  # or "forum"
+
+
+@dataclass(frozen=True)
+class FileLink:
+    path: str  # relative to the report
+    what: str
+    status: str = "written"
+
+
+@dataclass
+class ReportData:
+    owner: str
+    title: str
+    function: str
+    level: str
+    peers: list[Person]
+    slots: list[Slot]
+    files: list[FileLink]
+    notes: list[str] = field(default_factory=list)
+    rotation_peers: list[str] = field(default_factory=list)
+    forum_peers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: int  # 0 = padding outside the month
+    slots: tuple[Slot, ...] = ()
+
+
+@dataclass(frozen=True)
+class Month:
+    name: str
+    weeks: list[list[Day]]
+
+
+def month_grids(slots: list[Slot]) -> list[Month]:
+    """Monday-first month calendars covering every slot, with each day's meetings."""
+    if not slots:
+        return []
+    by_day: dict[date, list[Slot]] = {}
+    for slot in sorted(slots, key=lambda s: s.when):
+        by_day.setdefault(slot.when.date(), []).append(slot)
+    first, last = min(by_day), max(by_day)
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        weeks = [[Day(d, tuple(by_day.get(date(year, month, d), ())) if d else ()) for d in week]
+                 for week in monthcal.Calendar(firstweekday=0).monthdayscalendar(year, month)]
+        months.append(Month(f"{monthcal.month_name[month]} {year}", weeks))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def render_report(data: ReportData) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE.parent)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = env.get_template(TEMPLATE.name)
+    return template.render(data=data, months=month_grids(data.slots),
+                           weekdays=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])

@@ -1,0 +1,81 @@
+"""outreach.toml: precedence file < environment < option, and `outreach init`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from outreach import config
+from outreach.cli import cli
+from outreach.errors import OutreachError
+
+EXPORT = Path(__file__).parent / "data" / "exports" / "connections_2024.csv"
+
+
+def peers_heading(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=cwd):
+        if cwd is not None:
+            Path("outreach.toml").write_text((cwd / "outreach.toml").read_text())
+        result = runner.invoke(cli, [*args, "peers", str(EXPORT.resolve())], env=env,
+                               auto_envvar_prefix="OUTREACH")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_starter_config_parses_and_maps() -> None:
+    mapping = config.default_map(config.load(config.STARTER), today=date(2026, 11, 23))
+    assert mapping["rotation"]["size"] == 5
+    assert mapping["rotation"]["start"] == "2026-11-24T08:00"  # next Tuesday
+    assert mapping["send"]["security"] == "starttls"
+
+
+def test_file_sets_defaults(tmp_path: Path) -> None:
+    (tmp_path / "outreach.toml").write_text('[sender]\ntitle = "VP Marketing"\ncompany = "Acme"\n')
+    out = peers_heading([], cwd=tmp_path)
+    assert "3 peers for 'VP Marketing'" in out
+
+
+def test_environment_beats_file(tmp_path: Path) -> None:
+    (tmp_path / "outreach.toml").write_text('[sender]\ntitle = "VP Marketing"\ncompany = "Acme"\n')
+    out = peers_heading([], env={"OUTREACH_PEERS_COMPANY": "Initech"}, cwd=tmp_path)
+    assert "outside Initech" in out
+
+
+def test_option_beats_environment_and_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "elsewhere.toml"
+    cfg.write_text('[sender]\ntitle = "VP Marketing"\ncompany = "Acme"\n')
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["--config", str(cfg), "peers", str(EXPORT), "--company", "Hooli"],
+        env={"OUTREACH_PEERS_COMPANY": "Initech"}, auto_envvar_prefix="OUTREACH")
+    assert result.exit_code == 0, result.output
+    assert "outside Hooli" in result.output
+
+
+def test_password_in_config_is_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "outreach.toml"
+    cfg.write_text('[smtp]\npassword = "hunter2"\n')
+    with pytest.raises(OutreachError, match="OUTREACH_SMTP_PASSWORD"):
+        config.default_map(config.load(cfg))
+
+
+def test_bad_toml_names_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "outreach.toml"
+    cfg.write_text("[sender\nname = 1\n")
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "peers", str(EXPORT)])
+    assert result.exit_code == 1
+    assert "outreach.toml: invalid TOML" in result.output
+
+
+def test_init_writes_config_and_templates_once(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outreach.toml").read_text().startswith("# outreach.toml")
+    assert list((tmp_path / "templates").glob("*.j2"))
+    again = runner.invoke(cli, ["init", str(tmp_path)])
+    assert "already there" in again.output
