@@ -1,0 +1,225 @@
+"""The outbox: messages read from a folder of ``.eml`` files or an mbox, and the send plan.
+
+``load_outbox`` checks every message before anything is sent (Message-ID, From, recipients);
+``plan_batch`` asks the ledger which recipients each message still has to reach;
+``write_failed_csv`` reports what failed, with the server's reply.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import mailbox
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from outreach.errors import OutreachError
+from outreach.fileio import write_text
+from outreach.ledger import Delivery, Ledger
+from outreach.tables import to_csv
+
+FAILED_CSV = "failed.csv"
+FAILED_COLUMNS = (
+    "recipient", "subject", "state", "attempts", "server_reply", "message_id", "source",
+)
+_PARSER = BytesParser(policy=email.policy.default)
+
+# ---------------------------------------------------------------- the outbox
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message to send, as read from a ``.eml`` file or an mbox entry."""
+
+    source: str
+    message: EmailMessage = field(repr=False)
+    message_id: str
+    subject: str
+    sender: str
+    recipients: tuple[str, ...]
+    names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+
+def load_outbox(path: Path) -> list[OutboxMessage]:
+    """Every message in a folder of ``.eml`` files (sorted by name) or an mbox file.
+
+    All messages are checked before anything is sent: a message without Message-ID, From or
+    recipients is an error naming the file (or ``mbox#N``) and the header.
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.eml"))
+        if not files:
+            raise OutreachError(f"{path}: no .eml files to send")
+        return [_outbox_message(str(f), f.read_bytes()) for f in files]
+    if not path.is_file():
+        raise OutreachError(f"{path}: no such folder or mbox file")
+    return _load_mbox(path)
+
+
+def _load_mbox(path: Path) -> list[OutboxMessage]:
+    with path.open("rb") as handle:
+        if handle.read(5) != b"From ":
+            raise OutreachError(f"{path}: not an mbox file (it must start with a 'From ' line)")
+    box = mailbox.mbox(path, create=False)
+    try:
+        messages = [
+            _outbox_message(f"{path}#{number}", box.get_bytes(key))
+            for number, key in enumerate(box.iterkeys(), start=1)
+        ]
+    finally:
+        box.close()
+    if not messages:
+        raise OutreachError(f"{path}: the mbox holds no messages")
+    return messages
+
+
+def _outbox_message(source: str, raw: bytes) -> OutboxMessage:
+    message = _PARSER.parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    try:
+        message_id = str(message.get("Message-ID", "")).strip()
+        subject = str(message.get("Subject", ""))
+        from_header = str(message.get("Sender") or message.get("From") or "")
+        addressed = [str(v) for h in ("To", "Cc", "Bcc") for v in message.get_all(h, [])]
+    except (ValueError, TypeError, IndexError) as exc:
+        raise OutreachError(f"{source}: unreadable header: {exc}") from None
+    if not message_id:
+        raise OutreachError(f"{source}: Message-ID: missing (needed to send exactly once)")
+    sender = email.utils.parseaddr(from_header)[1]
+    if not _is_address(sender):
+        raise OutreachError(f"{source}: From: {from_header!r} is not an e-mail address")
+    names: dict[str, str] = {}
+    for name, address in email.utils.getaddresses(addressed):
+        if not _is_address(address):
+            raise OutreachError(f"{source}: To/Cc: {address or name!r} is not an e-mail address")
+        names.setdefault(address.lower(), name)
+    if not names:
+        raise OutreachError(f"{source}: To: no recipient")
+    return OutboxMessage(source, message, message_id, subject, sender, tuple(names), names)
+
+
+def _is_address(text: str) -> bool:
+    local, at, domain = text.rpartition("@")
+    return bool(at and local and "." in domain and not any(c.isspace() for c in text))
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """A message with the recipients still to be sent to, and why (for the dry run)."""
+
+    item: OutboxMessage
+    pending: tuple[str, ...]
+    status: str
+    already_sent: int = 0
+    failed_permanently: int = 0
+
+
+def plan_batch(
+    messages: Iterable[OutboxMessage], ledger: Ledger, *, retry_failed: bool = False
+) -> list[PlannedMessage]:
+    """What a ``--send`` would do with each message, from the ledger's records.
+
+    Status: ``new``, ``already sent``, ``resend (interrupted)`` (ambiguous ``sending``, same
+    Message-ID), ``retry (temporary failure)``, ``failed permanently`` (skipped unless
+    ``retry_failed``), ``duplicate of SOURCE`` (same Message-ID earlier in the input).
+    """
+    seen: dict[str, str] = {}
+    plan = []
+    for item in messages:
+        if item.message_id in seen:
+            plan.append(PlannedMessage(item, (), f"duplicate of {seen[item.message_id]}"))
+            continue
+        seen[item.message_id] = item.source
+        known = ledger.deliveries(item.message_id)
+        pending = tuple(r for r in item.recipients if _due(known.get(r), retry_failed))
+        skipped = [known[r].state for r in item.recipients if r not in pending]
+        plan.append(PlannedMessage(
+            item, pending, _status(item, known, pending),
+            already_sent=skipped.count("sent"),
+            failed_permanently=skipped.count("failed-permanent"),
+        ))
+    return plan
+
+
+def _due(delivery: Delivery | None, retry_failed: bool) -> bool:
+    if delivery is None:
+        return True
+    if delivery.state == "failed-permanent":
+        return retry_failed
+    return delivery.state != "sent"
+
+
+def _status(item: OutboxMessage, known: dict[str, Delivery], pending: tuple[str, ...]) -> str:
+    states = [known[r].state for r in item.recipients if r in known]
+    if not pending:
+        failed = states.count("failed-permanent")
+        if not failed:
+            return "already sent"
+        return "failed permanently" if failed == len(states) else f"sent; {failed} failed"
+    pending_states = {known[r].state for r in pending if r in known}
+    if "sending" in pending_states:
+        return "resend (interrupted)"
+    if "failed-temporary" in pending_states:
+        return "retry (temporary failure)"
+    if "failed-permanent" in pending_states:
+        return "retry (failed permanently)"
+    return "new" if not states else "new recipients"
+
+
+def write_failed_csv(
+    messages: Iterable[OutboxMessage], ledger: Ledger, folder: Path
+) -> Path | None:
+    """``FOLDER/failed.csv``: this outbox's failed deliveries with the server's reply.
+
+    Rewritten atomically after every run; removed when nothing is failed any more, so it
+    always describes the ledger's current state. Cells are neutralised against formulas.
+    """
+    rows = []
+    for item in messages:
+        for recipient, delivery in sorted(ledger.deliveries(item.message_id).items()):
+            if delivery.state.startswith("failed-") and recipient in item.recipients:
+                rows.append([
+                    recipient, delivery.subject, delivery.state, delivery.attempts,
+                    delivery.last_reply, delivery.message_id, item.source,
+                ])
+    target = folder / FAILED_CSV
+    if not rows:
+        target.unlink(missing_ok=True)
+        return None
+    write_text(target, to_csv(FAILED_COLUMNS, rows))
+    return target
+
+
+def failed_csv_folder(source: Path) -> Path:
+    """Where ``failed.csv`` goes: the input folder, or the mbox's folder."""
+    return source if source.is_dir() else source.parent
+
+
+def plan_table(plan: list[PlannedMessage]) -> Any:
+    """The dry run as a rich table (cells as ``Text``, so a subject is never markup)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{len(plan)} messages", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("To", overflow="fold")
+    table.add_column("Subject", overflow="fold")
+    table.add_column("Ledger", no_wrap=True)
+    for number, planned in enumerate(plan, start=1):
+        recipients = planned.pending or planned.item.recipients
+        style = "green" if planned.pending else "dim"
+        table.add_row(
+            str(number),
+            Text(", ".join(recipients)),
+            Text(planned.item.subject),
+            Text(planned.status, style=style),
+        )
+    return table
