@@ -360,7 +360,7 @@ def slot_starts(start: datetime, count: int, spacing: str | None = None) -> list
         raise OutreachError(f"--slots: {spacing!r} is not weekday or week")
     zone = start.tzinfo
     local = start.replace(tzinfo=None)
-    starts = []
+    starts: list[datetime] = []
     while len(starts) < count:
         if spacing == "week" or local.weekday() < 5:
             starts.append(localize(local, zone, "--slots"))
@@ -379,14 +379,18 @@ def localize(local: datetime, zone: Any, option: str) -> datetime:
     return aware
 
 
-def file_names(people: Iterable[Person]) -> list[str]:
-    """``jane-doe.ics`` per person; namesakes get ``-2``, ``-3``..."""
-    seen: dict[str, int] = {}
+def file_names(people: Iterable[Person], reserved: Iterable[str] = ()) -> list[str]:
+    """``jane-doe.ics`` per person; namesakes (and ``reserved`` names) get ``-2``, ``-3``..."""
+    taken = set(reserved)
     names = []
     for person in people:
         slug = person.slug[:80]
-        seen[slug] = seen.get(slug, 0) + 1
-        names.append(f"{slug}.ics" if seen[slug] == 1 else f"{slug}-{seen[slug]}.ics")
+        name, count = f"{slug}.ics", 1
+        while name in taken:
+            count += 1
+            name = f"{slug}-{count}.ics"
+        taken.add(name)
+        names.append(name)
     return names
 
 
@@ -412,16 +416,16 @@ def invite_files(
                     template=template)
         for person, start in zip(people, starts, strict=True)
     ]
-    specs = _versioned_all(specs, ledger, cancel, now)
+    specs = versioned_all(specs, ledger, cancel, now)
     for name, spec in zip(file_names(people), specs, strict=True):
         files[name] = calendar_bytes(method_for(spec, cancel), [spec])
     return files
 
 
-def _versioned_all(
+def versioned_all(
     specs: Sequence[EventSpec], ledger: Ledger | None, cancel: bool, now: datetime | None
 ) -> list[EventSpec]:
-    """Version every spec in one ledger transaction (one fsync, not one per invite)."""
+    """Version every spec; in one ledger transaction (one fsync, not one per invite)."""
     if ledger is None:
         return [versioned(s, None, cancel=cancel, now=now) for s in specs]
     with ledger.write():
