@@ -1,44 +1,32 @@
-"""Invitation e-mails (and LinkedIn notes) from Jinja templates, reviewed before anything leaves.
+"""Invitation e-mails (and LinkedIn notes) for a batch of people, reviewed before anything leaves.
 
-A template file is ``Subject: ...`` (plus optional ``Reply-To``/``Cc``/``X-...``) lines, a
-blank line, then a Markdown body. Each recipient's message is rendered twice from the same
-template: once with raw values for the headers and the text/plain part (the Markdown source
-reads well as text), once with every value backslash-escaped for Markdown before markdown-it
-turns the body into HTML (with raw HTML off). So a value is inert in both parts: ``<script>``
-prints literally in text and escaped in HTML, ``[x](http://evil)`` in a company name stays
-text, and Jinja syntax inside a value is never evaluated. Every value is one line (control
-characters become spaces), so no value can add a header.
+``render_messages`` renders every recipient in memory (templates: ``outreach.emailtemplates``;
+bytes: ``outreach.mime``) and collects *all* problems at once: template errors with file:line
+and the recipients affected, empty values in the subject or greeting, invalid or duplicate
+addresses, LinkedIn notes over the limit. ``write_batch`` refuses a batch with problems, else
+writes one ``.eml`` per recipient, ``linkedin.csv`` and an optional mbox, each atomically.
 
-``render_messages`` renders everything in memory and collects *all* problems (undefined
-variables with file:line and the recipients affected, empty values in the subject or greeting,
-invalid or duplicate addresses, LinkedIn notes over the limit); ``write_batch`` refuses a batch
-with problems, else writes one ``.eml`` per recipient, ``linkedin.csv`` and an optional mbox,
-each atomically. Message-IDs are derived from sender, recipient, template and meeting, so a
-rerun produces the same IDs and ``outreach send`` can deliver exactly once.
+Message-IDs derive from sender, recipient, template and meeting, so a rerun produces the same
+IDs (and, with the same ``--date``, the same bytes); ``outreach send`` keys exactly-once
+delivery on them. Invites come from ``outreach.calendar`` (the one VEVENT implementation) with
+SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import mailbox
 import os
-import string
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from markdown_it import MarkdownIt
 
 from outreach import fileio, mime, tables, templating
+from outreach.emailtemplates import MessageTemplate, Rendered
 from outreach.errors import OutreachError
 from outreach.meeting import Meeting
 from outreach.models import Person, Sender
@@ -47,112 +35,12 @@ DEFAULT_TEMPLATE = "invite.email.j2"
 LINKEDIN_TEMPLATE = "invite.linkedin.j2"
 LINKEDIN_LIMIT = 300
 LINKEDIN_CSV = "linkedin.csv"
-ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc")
-_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
 _PARALLEL_FROM = 400
 _NO_SENDER = (
     "no sender address: pass --from 'Name <you@example.com>' or set [sender] email in "
     "outreach.toml"
 )
 _CHUNK = 250
-
-
-# ---------------------------------------------------------------- templates
-
-
-class _Values:
-    """Jinja ``finalize`` hook: every ``{{ value }}`` passes here before it is output.
-
-    It makes the value one safe line for its destination and notes the template line of each
-    value that printed empty (to catch "Hi ," greetings).
-    """
-
-    def __init__(self, escape: Callable[[str], str]) -> None:
-        self.escape = escape
-        self.empty_lines: list[tuple[str, int]] = []
-
-    def __call__(self, value: Any) -> str:
-        if value is None or value == "":
-            self._note_empty()
-            return ""
-        return self.escape(mime.header_text(value))
-
-    def _note_empty(self) -> None:
-        frame = sys._getframe(2)
-        while frame is not None:
-            template = frame.f_globals.get("__jinja_template__")
-            if template is not None:
-                line = template.get_corresponding_lineno(frame.f_lineno)
-                self.empty_lines.append((template.filename or template.name, line))
-                return
-            frame = frame.f_back  # type: ignore[assignment]
-
-
-def markdown_escape(text: str) -> str:
-    """Backslash-escape every ASCII punctuation mark: CommonMark then prints it literally."""
-    return text.translate(_MARKDOWN_ESCAPES)
-
-
-@dataclass(frozen=True)
-class EmailTemplate:
-    """One e-mail template compiled twice (plain values, Markdown-escaped values)."""
-
-    source: str
-    filename: str
-    plain: jinja2.Template
-    html: jinja2.Template
-    plain_values: _Values
-    html_values: _Values
-    greeting_lines: Mapping[int, str]
-
-
-def load_email_template(name_or_path: str | Path) -> EmailTemplate:
-    """Load a built-in (``invite.email.j2``) or a template file; check its header block."""
-    plain_values, html_values = _Values(str), _Values(markdown_escape)
-    plain = templating.load(name_or_path, finalize=plain_values)
-    html = templating.load(name_or_path, finalize=html_values)
-    filename = plain.filename or str(name_or_path)
-    text = Path(filename).read_text(encoding="utf-8")
-    return EmailTemplate(
-        source=str(name_or_path),
-        filename=filename,
-        plain=plain,
-        html=html,
-        plain_values=plain_values,
-        html_values=html_values,
-        greeting_lines=_greeting_lines(filename, text),
-    )
-
-
-def _greeting_lines(filename: str, text: str) -> dict[int, str]:
-    """Template line numbers of the header lines and the first body line (the greeting)."""
-    lines = text.splitlines()
-    if not lines or not lines[0].lower().startswith("subject:"):
-        raise OutreachError(
-            f"{filename}:1: an e-mail template starts with a 'Subject: ...' line, "
-            "then a blank line, then the body"
-        )
-    result: dict[int, str] = {}
-    number = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            break
-        name = line.partition(":")[0].strip()
-        if not any(name.lower() == h.lower() for h in ALLOWED_HEADERS) and not name.startswith(
-            ("X-", "x-")
-        ):
-            allowed = ", ".join(ALLOWED_HEADERS)
-            raise OutreachError(
-                f"{filename}:{number}: header {name!r} cannot be set by a template "
-                f"(allowed: {allowed}, X-...)"
-            )
-        result[number] = "subject" if name.lower() == "subject" else name
-    for later, line in enumerate(lines[number:], start=number + 1):
-        stripped = line.strip()
-        if stripped and not (stripped.startswith(("{%", "{#")) and stripped.endswith(("%}", "#}"))):
-            result[later] = "greeting"
-            break
-    return result
 
 
 # ---------------------------------------------------------------- results
@@ -243,28 +131,19 @@ class _Renderer:
         self.sender = sender
         self.meeting = meeting
         self.options = options
-        self.template = load_email_template(options.template)
-        self._linkedin: EmailTemplate | None = None
+        self.template = MessageTemplate(options.template, email=True)
+        self._linkedin: MessageTemplate | None = None
         self.sender_address = mime.normalise_address(sender.email) or ""
         self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
         when = options.sent_date or datetime.now().astimezone()
         self.date = format_datetime(when if when.tzinfo else when.astimezone())
         self.stamp = when
-        self.template_id = Path(self.template.filename).name
 
     @property
-    def linkedin(self) -> jinja2.Template:
+    def linkedin(self) -> MessageTemplate:
         if self._linkedin is None:
-            values = _Values(str)
-            template = templating.load(self.options.linkedin_template, finalize=values)
-            filename = template.filename or self.options.linkedin_template
-            text = Path(filename).read_text(encoding="utf-8")
-            self._linkedin = EmailTemplate(
-                source=self.options.linkedin_template, filename=filename, plain=template,
-                html=template, plain_values=values, html_values=values,
-                greeting_lines=_first_text_line(text),
-            )
-        return self._linkedin.plain
+            self._linkedin = MessageTemplate(self.options.linkedin_template, email=False)
+        return self._linkedin
 
     def render(self, people: Sequence[tuple[int, Person]]) -> _Chunk:
         chunk = _Chunk()
@@ -281,36 +160,31 @@ class _Renderer:
                 problem = f"invalid e-mail address {mime.header_text(person.email)!r}"
                 chunk.problems.append(_Problem(problem, index, who))
                 return
-            message = self._email(index, person, address, values, who, chunk.problems)
-            if message is not None:
-                chunk.messages.append(message)
+            rendered = self.template.render(values)
+            if isinstance(rendered, list):
+                chunk.problems += [_Problem(text, index, who) for text in rendered]
+            else:
+                chunk.messages.append(self._message(index, person, address, rendered))
         elif person.url.strip():
-            note = self._note(index, person, values, who, chunk.problems)
-            if note is not None:
-                chunk.notes.append(note)
+            note = self.linkedin.render(values)
+            if isinstance(note, list):
+                chunk.problems += [_Problem(text, index, who) for text in note]
+            elif len(note.text.strip()) > self.options.linkedin_limit:
+                chunk.problems.append(_Problem(
+                    f"LinkedIn note is {len(note.text.strip())} characters, over the limit of "
+                    f"{self.options.linkedin_limit} (--linkedin-limit; shorten "
+                    f"{self.linkedin.name})", index, who,
+                ))
+            else:
+                chunk.notes.append(LinkedInNote(index, person, note.text.strip()))
         else:
             chunk.skipped.append(Skipped(index, person, "no e-mail address and no profile URL"))
 
-    def _email(
-        self, index: int, person: Person, address: str, values: dict[str, Any], who: str,
-        problems: list[_Problem],
-    ) -> Message | None:
-        template = self.template
-        plain = _render_checked(template, template.plain, template.plain_values, values)
-        if isinstance(plain, list):
-            problems.extend(_Problem(text, index, who) for text in plain)
-            return None
-        headers, text = templating.split_headers(plain)
-        html_source = templating.split_headers(templating.render(template.html, values))[1]
-        template.html_values.empty_lines.clear()
+    def _message(self, index: int, person: Person, address: str, rendered: Rendered) -> Message:
+        headers = dict(rendered.headers)
         subject = headers.pop("Subject", "")
         message_id = self.message_id(person)
-        content = mime.Content(
-            subject=subject,
-            text=text,
-            html=_html_document(html_source, subject),
-            extra_headers=tuple(headers.items()),
-        )
+        content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
         envelope = mime.Envelope(
             sender_name=self.sender.name, sender_email=self.sender_address,
             to_name=person.full_name, to_email=address, date=self.date, message_id=message_id,
@@ -319,32 +193,12 @@ class _Renderer:
         data = mime.build(content, envelope, invite)
         return Message(index, person, address, mime.header_text(subject), message_id, data)
 
-    def _note(
-        self, index: int, person: Person, values: dict[str, Any], who: str,
-        problems: list[_Problem],
-    ) -> LinkedInNote | None:
-        template = self.linkedin
-        assert self._linkedin is not None
-        text = _render_checked(self._linkedin, template, self._linkedin.plain_values, values)
-        if isinstance(text, list):
-            problems.extend(_Problem(t, index, who) for t in text)
-            return None
-        text = text.strip()
-        if len(text) > self.options.linkedin_limit:
-            problems.append(_Problem(
-                f"LinkedIn note is {len(text)} characters, over the limit of "
-                f"{self.options.linkedin_limit} (--linkedin-limit; shorten "
-                f"{Path(self._linkedin.filename).name})", index, who,
-            ))
-            return None
-        return LinkedInNote(index, person, text)
-
     def message_id(self, person: Person) -> str:
         """Stable across reruns: the same sender, recipient, template and meeting → same ID."""
         start = self.meeting.start.isoformat() if self.meeting else ""
         key = "\0".join(
             (self.options.message_id_seed, self.sender_address.lower(), person.key,
-             self.template_id, start)
+             self.template.name, start)
         )
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return f"<outreach.{digest}@{self.domain}>"
@@ -360,61 +214,6 @@ class _Renderer:
             sequence=sequence, stamp=stamp, method="REQUEST",
         )
         return mime.Invite(ics=ics if isinstance(ics, bytes) else ics.encode("utf-8"))
-
-
-def _first_text_line(text: str) -> dict[int, str]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped and not (stripped.startswith(("{%", "{#")) and stripped.endswith(("%}", "#}"))):
-            return {number: "greeting"}
-    return {}
-
-
-def _render_checked(
-    template: EmailTemplate, compiled: jinja2.Template, values_hook: _Values,
-    values: dict[str, Any],
-) -> str | list[str]:
-    """The rendered text, or the problems (a template error; empty subject/greeting values)."""
-    values_hook.empty_lines.clear()
-    try:
-        text = templating.render(compiled, values)
-    except OutreachError as exc:
-        message = str(exc)
-        if "'meeting' is undefined" in message:
-            message += " (pass --start to set the meeting)"
-        return [message]
-    problems = []
-    lines = template.greeting_lines
-    for filename, line in dict.fromkeys(values_hook.empty_lines):
-        if filename == template.filename and line in lines:
-            source = _source_line(template.filename, line)
-            problems.append(f"{filename}:{line}: the {lines[line]} {source!r} has an empty value")
-    values_hook.empty_lines.clear()
-    return problems or text
-
-
-@cache
-def _source_lines(filename: str) -> list[str]:
-    return Path(filename).read_text(encoding="utf-8").splitlines()
-
-
-def _source_line(filename: str, line: int) -> str:
-    lines = _source_lines(filename)
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
-
-
-@cache
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
-
-
-def _html_document(markdown_source: str, title: str) -> str:
-    body = _markdown().render(markdown_source)
-    escaped_title = html.escape(mime.header_text(title), quote=False)
-    return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>{escaped_title}</title></head>\n<body>\n{body}</body></html>\n"
-    )
 
 
 _WORKER: _Renderer | None = None
@@ -447,7 +246,7 @@ def render_messages(
     numbered = list(enumerate(people))
     renderer = _Renderer(sender, meeting, options)
     chunks = _render_all(renderer, numbered, sender, meeting, options, progress)
-    batch = _assemble(chunks)
+    batch = _assemble(chunks, _duplicates(numbered))
     if batch.messages and not renderer.sender_address:
         batch.problems.insert(0, _NO_SENDER if not sender.email else (
             f"invalid sender address {mime.header_text(sender.email)!r} (--from)"
@@ -478,7 +277,7 @@ def _render_all(
     return chunks
 
 
-def _assemble(chunks: list[_Chunk]) -> Batch:
+def _assemble(chunks: list[_Chunk], duplicates: list[_Problem]) -> Batch:
     batch = Batch()
     problems: list[_Problem] = []
     for chunk in chunks:
@@ -486,34 +285,29 @@ def _assemble(chunks: list[_Chunk]) -> Batch:
         batch.notes += chunk.notes
         batch.skipped += chunk.skipped
         problems += chunk.problems
-    problems += _duplicates(batch)
-    batch.problems = _group(problems)
+    batch.problems = _group(problems + duplicates)
     batch.messages = _with_filenames(batch.messages)
     return batch
 
 
-def _duplicates(batch: Batch) -> list[_Problem]:
+def _duplicates(numbered: list[tuple[int, Person]]) -> list[_Problem]:
     """Two rows for one address (or one person) would send twice: a problem, not a guess."""
-    problems = []
-    by_address: dict[str, list[Message]] = {}
-    for message in batch.messages:
-        by_address.setdefault(message.address.lower(), []).append(message)
-    reported: set[int] = set()
-    for address, group in by_address.items():
-        if len(group) > 1:
-            for message in group:
-                reported.add(message.index)
-                problems.append(_Problem(f"duplicate recipient {address}", message.index,
-                                         describe(message.index, message.person)))
+    by_address: dict[str, list[tuple[int, Person]]] = {}
     by_key: dict[str, list[tuple[int, Person]]] = {}
-    for index, person in [(m.index, m.person) for m in batch.messages] + [
-        (n.index, n.person) for n in batch.notes
-    ]:
-        by_key.setdefault(person.key, []).append((index, person))
-    for key, people in by_key.items():
-        if len(people) > 1 and not all(index in reported for index, _ in people):
-            for index, person in people:
-                problems.append(_Problem(f"duplicate person {key}", index,
+    for index, person in numbered:
+        address = mime.normalise_address(person.email) if person.email.strip() else None
+        if address:
+            by_address.setdefault(address.lower(), []).append((index, person))
+        if address or person.url.strip():
+            by_key.setdefault(person.key, []).append((index, person))
+    problems, reported = [], set()
+    for label, groups in (("recipient", by_address), ("person", by_key)):
+        for value, group in groups.items():
+            if len(group) < 2 or all(index in reported for index, _ in group):
+                continue
+            for index, person in group:
+                reported.add(index)
+                problems.append(_Problem(f"duplicate {label} {value}", index,
                                          describe(index, person)))
     return problems
 

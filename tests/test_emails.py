@@ -1,0 +1,317 @@
+"""Invitation e-mails: what a recipient's mail client sees, and what a reviewer sees first."""
+
+from __future__ import annotations
+
+import email
+import mailbox
+import os
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from outreach import emailtemplates
+from outreach.emails import RenderOptions, render_messages, write_batch
+from outreach.errors import OutreachError
+from outreach.meeting import Meeting, parse_span, parse_start
+from outreach.models import Person, Sender, slugify
+
+DATA = Path(__file__).resolve().parent / "data"
+TEMPLATES = DATA / "emails"
+GOLDEN = DATA / "golden"
+WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+SENDER = Sender(name="Pat Lee", email="pat@example.com", title="VP Marketing", company="Acme")
+
+
+def person(first: str = "Zoë", last: str = "Ødegård", **fields: str) -> Person:
+    slug = slugify(f"{first} {last}") or "someone"
+    values = {
+        "url": f"https://www.linkedin.com/in/{slug}",
+        "email": f"{slug}@example.org",
+        "company": "Nordlys AS",
+        "position": "VP Marketing",
+    }
+    values.update(fields)
+    return Person(first_name=first, last_name=last, **values)  # type: ignore[arg-type]
+
+
+def meeting() -> Meeting:
+    start = parse_start("2027-01-05T08:00", "America/Toronto")
+    return Meeting(start, parse_span("45m"), location="Café Olimpico")
+
+
+def render(people: list[Person], template: str | Path = "invite.email.j2", **options):
+    with_meeting = options.pop("meeting", None)
+    opts = RenderOptions(sent_date=WHEN, **options)
+    return render_messages(people, SENDER, template, with_meeting, opts)
+
+
+def parsed(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+# ---------------------------------------------------------------- golden file and round trip
+
+
+def test_rendered_message_matches_the_golden_file() -> None:
+    batch = render([person()], message_id_seed="golden")
+    assert batch.problems == []
+    data = batch.messages[0].data
+    golden = GOLDEN / "invite.eml"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_bytes(data)
+    assert data == golden.read_bytes()
+
+
+def test_every_written_file_parses_back_with_the_stdlib(tmp_path: Path) -> None:
+    people = [person(), person("Sam", "Okafor"), person("王", "伟", email="wang@example.cn")]
+    batch = render(people, meeting=meeting(), invite=True)
+    summary = write_batch(batch, tmp_path / "out")
+    files = sorted((tmp_path / "out").glob("*.eml"))
+    assert summary.written == len(files) == 3
+    for path in files:
+        message = parsed(path.read_bytes())
+        assert message.defects == []
+        for name in ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version"):
+            assert message[name], f"{path.name} lacks {name}"
+        assert message["From"].addresses[0].addr_spec == "pat@example.com"
+        text, html = parts(message)
+        assert message["To"].addresses[0].display_name.split()[0] in text
+        assert "<p>" in html
+        for part in message.walk():
+            assert part.defects == []
+    names = {parsed(p.read_bytes())["To"].addresses[0].display_name for p in files}
+    assert names == {"Zoë Ødegård", "Sam Okafor", "王 伟"}
+
+
+def test_non_ascii_names_are_rfc2047_encoded_in_the_raw_headers() -> None:
+    data = render([person()]).messages[0].data
+    head = data.split(b"\r\n\r\n", 1)[0]
+    head.decode("ascii")  # raises if any raw 8-bit byte reached a header
+    assert b"=?utf-8?" in head
+    assert parsed(data)["Subject"] == "Coffee and compare notes, Zoë?"
+
+
+def test_invite_has_the_mime_layout_mail_clients_turn_into_rsvp_buttons() -> None:
+    message = parsed(render([person()], meeting=meeting(), invite=True).messages[0].data)
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()  # type: ignore[misc]
+    assert alternative.get_content_type() == "multipart/alternative"
+    plain, html, calendar = alternative.get_payload()
+    assert [plain.get_content_type(), html.get_content_type()] == ["text/plain", "text/html"]
+    assert calendar.get_content_type() == "text/calendar"
+    assert calendar.get_param("method") == "REQUEST"
+    assert calendar.get_content_charset() == "utf-8"
+    assert calendar["Content-Transfer-Encoding"] == "base64"
+    assert calendar["Content-Disposition"] is None
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content_disposition() == "attachment"
+    ics = calendar.get_payload(decode=True)
+    assert ics == attachment.get_payload(decode=True)
+    parsed_ics = Calendar.from_ical(ics)
+    assert parsed_ics["METHOD"] == "REQUEST"
+    event = parsed_ics.walk("VEVENT")[0]
+    assert str(event["ATTENDEE"]).lower() == "mailto:zoe-odegard@example.org"
+    assert event["DTSTART"].dt == meeting().start
+
+
+def test_without_a_meeting_the_message_is_just_text_and_html() -> None:
+    message = parsed(render([person()]).messages[0].data)
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+# ---------------------------------------------------------------- hostile rows and templates
+
+
+def test_crlf_and_bcc_in_a_first_name_never_make_a_header() -> None:
+    hostile = person("Eve\r\nBcc: victim@example.com\r\nX-Evil: 1", "Doe", email="eve@example.org")
+    data = render([hostile]).messages[0].data
+    message = parsed(data)
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert "\n" not in str(message["To"]) and "\n" not in str(message["Subject"])
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    names = [line.split(":")[0] for line in head.split("\r\n") if not line.startswith(" ")]
+    assert names == ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
+                     "Content-Type"]
+    text, _ = parts(message)
+    assert "Hi Eve Bcc: victim@example.com X-Evil: 1," in text
+
+
+def test_script_in_a_company_is_escaped_in_html_and_literal_in_text() -> None:
+    row = person(company="<script>alert(1)</script> & [win](http://evil.example)")
+    text, html = parts(parsed(render([row]).messages[0].data))
+    assert "<script>alert(1)</script> & [win](http://evil.example)" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; [win](http://evil.example)" in html
+    assert "<script" not in html and "<a " not in html
+
+
+def test_jinja_syntax_in_a_name_is_printed_not_run() -> None:
+    row = person("{{ 7*7 }}", "{% for x in range(3) %}x{% endfor %}", email="j@example.org")
+    batch = render([row])
+    message = parsed(batch.messages[0].data)
+    text, html = parts(message)
+    assert "Hi {{ 7*7 }}," in text and "49" not in text
+    assert "{{ 7*7 }}" in html
+    assert message["Subject"] == "Coffee and compare notes, {{ 7*7 }}?"
+
+
+def test_sandbox_escape_in_a_template_is_refused_with_file_and_line() -> None:
+    batch = render([person()], TEMPLATES / "escape.email.j2")
+    assert batch.messages == []
+    [problem] = batch.problems
+    assert "escape.email.j2:5: refused by the template sandbox" in problem
+    assert "__class__" in problem
+    with pytest.raises(OutreachError, match="nothing written"):
+        write_batch(batch, Path("/nonexistent/never-created"))
+
+
+def test_a_jinja_syntax_error_names_file_and_line() -> None:
+    with pytest.raises(OutreachError, match=r"syntax\.email\.j2:4: template syntax error"):
+        render([person()], TEMPLATES / "syntax.email.j2")
+
+
+def test_a_template_cannot_set_envelope_headers() -> None:
+    with pytest.raises(OutreachError, match=r"badheader\.email\.j2:2: header 'Bcc' cannot be set"):
+        render([person()], TEMPLATES / "badheader.email.j2")
+
+
+# ---------------------------------------------------------------- checks: all problems at once
+
+
+def test_check_reports_every_problem_at_once_with_file_line_and_rows() -> None:
+    people = [
+        person("Ann", "One"),
+        person("", "Nofirst", email="nofirst@example.org"),
+        person("Bob", "Two", email="shared@example.org"),
+        person("Bea", "Three", email="SHARED@example.org"),
+        person("Cy", "Four", email="not an address"),
+    ]
+    problems = render(people, TEMPLATES / "problems.email.j2").problems
+    text = "\n".join(problems)
+    assert "problems.email.j2:6: 'team_size' is undefined — 4 recipients: #1 Ann One" in text
+    assert "problems.email.j2:1: the subject" in text
+    assert "problems.email.j2:3: the greeting 'Hi {{ first_name }},' has an empty value" in text
+    assert "#2 Nofirst <nofirst@example.org>" in text
+    assert "duplicate recipient shared@example.org — 2 recipients: #3 Bob Two" in text
+    assert "#4 Bea Three" in text
+    assert "invalid e-mail address 'not an address' — #5 Cy Four" in text
+
+
+def test_meeting_variables_without_a_meeting_say_which_option_is_missing(tmp_path: Path) -> None:
+    template = tmp_path / "when.email.j2"
+    template.write_text("Subject: Hi\n\nHi {{ first_name }},\n\nSee you {{ meeting.start }}.\n")
+    [problem] = render([person()], template).problems
+    assert "when.email.j2:5: 'meeting' is undefined (pass --start to set the meeting)" in problem
+
+
+def test_missing_sender_address_is_a_problem() -> None:
+    batch = render_messages([person()], Sender(name="Pat"), options=RenderOptions(sent_date=WHEN))
+    assert any("no sender address" in p for p in batch.problems)
+
+
+# ---------------------------------------------------------------- LinkedIn notes
+
+
+def test_recipients_without_an_address_get_a_linkedin_note(tmp_path: Path) -> None:
+    people = [person(), person("=cmd|'/c calc'!A1", "Formula", email=""), person("No", "One",
+              email="", url="")]
+    batch = render(people)
+    summary = write_batch(batch, tmp_path)
+    lines = (tmp_path / "linkedin.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "First Name,Last Name,URL,Message"
+    assert lines[1].startswith("'=cmd|'/c calc'!A1,Formula,https://www.linkedin.com/in/")
+    assert "Would you be up for a coffee" in lines[1]
+    assert summary.notes == 1 and summary.written == 1
+    assert summary.skipped == ["#3 No One: no e-mail address and no profile URL"]
+
+
+def test_a_linkedin_note_over_the_limit_names_the_recipient_and_length() -> None:
+    row = person("Li", "Wei", email="", company="A" * 200)
+    [problem] = render([row], linkedin_limit=300).problems
+    assert "LinkedIn note is 3" in problem and "over the limit of 300" in problem
+    assert problem.endswith("#1 Li Wei")
+    assert render([person("Li", "Wei", email="")], linkedin_limit=300).problems == []
+
+
+# ---------------------------------------------------------------- files, reruns, mbox
+
+
+def test_reruns_keep_message_ids_and_bytes(tmp_path: Path) -> None:
+    people = [person(), person("Sam", "Okafor")]
+    first = write_batch(render(people, meeting=meeting(), invite=True), tmp_path)
+    second_batch = render(people, meeting=meeting(), invite=True)
+    second = write_batch(second_batch, tmp_path)
+    assert (first.written, second.written, second.unchanged) == (2, 0, 2)
+    reseeded = render(people, message_id_seed="spring campaign")
+    assert {m.message_id for m in reseeded.messages}.isdisjoint(
+        m.message_id for m in second_batch.messages)
+    assert all(m.message_id.endswith("@example.com>") for m in reseeded.messages)
+
+
+def test_same_names_get_distinct_files_whatever_the_order(tmp_path: Path) -> None:
+    a = person("John", "Smith", url="https://www.linkedin.com/in/js1", email="js1@example.org")
+    b = person("John", "Smith", url="https://www.linkedin.com/in/js2", email="js2@example.org")
+    forward = {m.person.url: m.filename for m in render([a, b]).messages}
+    backward = {m.person.url: m.filename for m in render([b, a]).messages}
+    assert forward == backward
+    assert len(set(forward.values())) == 2
+    assert all(name.startswith("john-smith-") for name in forward.values())
+
+
+def test_mbox_is_readable_by_the_stdlib(tmp_path: Path) -> None:
+    template = tmp_path / "from.email.j2"
+    template.write_text("Subject: Hi {{ first_name }}\n\nHi {{ first_name }},\n\n"
+                        "From the desk of {{ sender.name }}.\n")
+    batch = render([person(), person("Sam", "Okafor")], template)
+    write_batch(batch, tmp_path / "out", tmp_path / "all.mbox")
+    box = mailbox.mbox(tmp_path / "all.mbox")
+    messages = list(box)
+    assert [m["Message-ID"] for m in messages] == [m.message_id for m in batch.messages]
+    body = messages[0].get_payload()[0].get_payload(decode=True).decode()
+    assert "From the desk of Pat Lee." in body
+    assert not list(tmp_path.glob(".all.mbox.*"))
+
+
+def test_stale_eml_files_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "someone-else.eml").write_bytes(b"Subject: old\r\n\r\nold\r\n")
+    summary = write_batch(render([person()]), tmp_path)
+    assert [p.name for p in summary.stale] == ["someone-else.eml"]
+
+
+def test_large_batches_render_the_same_in_parallel() -> None:
+    people = [person(f"P{i}", "Peer", email=f"p{i}@example.org") for i in range(450)]
+    serial = render(people, workers=1, meeting=meeting(), invite=True)
+    parallel = render(people, workers=2, meeting=meeting(), invite=True)
+    assert [m.data for m in parallel.messages] == [m.data for m in serial.messages]
+    assert len(parallel.messages) == 450
+
+
+def test_default_templates_render_for_a_typical_peer() -> None:
+    for name in ("invite.email.j2", "forum.email.j2", "followup.email.j2", "thanks.email.j2"):
+        for with_meeting in (None, meeting()):
+            batch = render([person()], name, meeting=with_meeting)
+            assert batch.problems == [], name
+            text, html = parts(parsed(batch.messages[0].data))
+            assert text.startswith("Hi Zoë,") and "Pat Lee" in text, name
+            assert "{{" not in text and "{%" not in text, name
+            if with_meeting is not None and name != "thanks.email.j2":
+                assert "Tuesday 5 January 2027, 08:00 EST" in text, name
+                assert "<strong>Tuesday 5 January 2027, 08:00 EST</strong>" in html, name
+
+
+def test_markdown_escape_makes_punctuation_literal() -> None:
+    assert emailtemplates.markdown_escape("*a* [b](c) <d>") == r"\*a\* \[b\]\(c\) \<d\>"
