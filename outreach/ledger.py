@@ -305,8 +305,10 @@ class Ledger:
         rows = self.query("SELECT * FROM people WHERE key = ?", (key,))
         return person_from_row(rows[0]) if rows else None
 
-    def all_people(self) -> list[Person]:
-        return [person_from_row(r) for r in self.query("SELECT * FROM people ORDER BY folded")]
+    def all_people(self) -> dict[str, Person]:
+        """Stored key → person, in name order."""
+        rows = self.query("SELECT * FROM people ORDER BY folded, key")
+        return {str(r["key"]): person_from_row(r) for r in rows}
 
     def person_for_address(self, address: str, display_name: str = "") -> str:
         """The key of the person with e-mail ``address``; remembered from the name if new."""
@@ -467,9 +469,12 @@ ON CONFLICT (key) DO UPDATE SET
 
 def _person_for_key(key: str, name: str) -> Person:
     """A minimal person whose ``Person.key`` is ``key`` (for meetings with unknown people)."""
-    first, _, last = name.strip().partition(" ")
     if "|" in key and not key.startswith(("http://", "https://")):
-        return Person(first_name=first, last_name=last, company=key.partition("|")[2])
+        folded_name, _, company = key.partition("|")
+        shown = name if fold(name) == folded_name else folded_name.title()
+        first, _, last = shown.strip().partition(" ")
+        return Person(first_name=first, last_name=last, company=company)
+    first, _, last = name.strip().partition(" ")
     return Person(first_name=first, last_name=last, url=key)
 
 

@@ -1,0 +1,257 @@
+"""Relationships over time, from the ledger: ``outreach log`` and ``outreach status``.
+
+``find_person`` matches what a user types ("jane doe", "Zoe Odegard", a profile URL or an
+e-mail address) against the people the ledger knows, accent- and case-insensitively; an
+ambiguous match is refused with the candidates, an unknown one suggests close names.
+``status_report`` gathers the five lists a leader reviews each week; ``report_tables`` turns
+them into rich tables (cells as ``Text``: names are data, never markup).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from outreach.errors import OutreachError
+from outreach.ledger import Ledger
+from outreach.models import Person, slugify
+
+LOG_KINDS = ("met", "gave", "got", "replied", "thanked")
+_AGE = re.compile(r"^\s*(\d+)\s*(d|w|m|y)\s*$", re.I)
+
+
+# ---------------------------------------------------------------- finding people
+
+
+def find_person(ledger: Ledger, query: str) -> tuple[str, Person]:
+    """The ledger key and person ``query`` names (full name, part of it, URL or e-mail)."""
+    text = query.strip()
+    if not text:
+        raise OutreachError("name: empty; give a name, profile URL or e-mail address")
+    people = ledger.all_people()
+    matches = _matches(people, text)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = "; ".join(describe(p) for _key, p in matches[:8])
+        raise OutreachError(
+            f"{query!r} matches {len(matches)} people: {listed}; use the profile URL or e-mail"
+        )
+    raise OutreachError(_unknown_message(list(people.values()), text))
+
+
+def _matches(people: dict[str, Person], text: str) -> list[tuple[str, Person]]:
+    lowered = text.lower().rstrip("/")
+    by_identity = [
+        (k, p) for k, p in people.items()
+        if lowered in {k, p.url.lower().rstrip("/"), p.email.lower()} - {""}
+    ]
+    if by_identity:
+        return by_identity
+    wanted = _loose(text)
+    exact = [(k, p) for k, p in people.items() if _loose(p.full_name) == wanted]
+    if exact:
+        return exact
+    tokens = set(wanted.split())
+    return [(k, p) for k, p in people.items() if tokens <= set(_loose(p.full_name).split())]
+
+
+def _loose(name: str) -> str:
+    """``"Zoë Ødegård"`` → ``"zoe odegard"``: case, accents and punctuation ignored."""
+    return " ".join(part for part in re.split(r"[-_]+", slugify(name)) if part)
+
+
+def _unknown_message(people: list[Person], text: str) -> str:
+    from rapidfuzz import fuzz, process
+
+    names = {describe(p): _loose(p.full_name) for p in people}
+    close = process.extract(_loose(text), names, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
+    if close:
+        return f"no one called {text!r} in the ledger; did you mean: " + "; ".join(
+            label for _choice, _score, label in close
+        )
+    return (
+        f"no one called {text!r} in the ledger ({len(people)} people known; "
+        "people are added by outreach campaign, send and cards)"
+    )
+
+
+def describe(person: Person) -> str:
+    """``Jane Doe (Acme)``, or with the URL/e-mail when there is no company."""
+    detail = person.company or person.url or person.email
+    return f"{person.full_name or person.key} ({detail})" if detail else person.full_name
+
+
+def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "") -> Person:
+    """Record ``kind`` (met, gave, got, replied, thanked) with the person ``who`` names."""
+    if kind not in LOG_KINDS:
+        raise OutreachError(f"log: unknown kind {kind!r}; use one of {', '.join(LOG_KINDS)}")
+    key, person = find_person(ledger, who)
+    ledger.add_event(key, kind, on, note)
+    return person
+
+
+# ---------------------------------------------------------------- ages
+
+
+def cutoff(text: str, today: date, *, option: str) -> date:
+    """``6m`` (months), ``14d``, ``2w``, ``1y`` before ``today``."""
+    found = _AGE.match(text)
+    if not found:
+        raise OutreachError(f"{option}: cannot read {text!r}; use e.g. 14d, 2w, 6m or 1y")
+    count, unit = int(found.group(1)), found.group(2).lower()
+    if unit in "dw":
+        return today - timedelta(days=count * (7 if unit == "w" else 1))
+    months = count * (12 if unit == "y" else 1)
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    day = min(today.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day)
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Rows of each section, as plain tuples (see ``report_tables`` for the columns)."""
+
+    today: date
+    due: list[tuple[datetime, Person, str, bool]]
+    unthanked: list[tuple[Person, date]]
+    unanswered: list[tuple[Person, date, str]]
+    one_way: list[tuple[Person, int, int]]
+    expired: list[tuple[Person, date]]
+    no_reply_after: str
+    expire_after: str
+
+
+def status_report(
+    ledger: Ledger, today: date, *, expire_after: str = "6m", no_reply_after: str = "14d"
+) -> StatusReport:
+    """Who is due this week, unthanked, unanswered, one-sided, and gone quiet."""
+    reply_cutoff = cutoff(no_reply_after, today, option="--no-reply-after")
+    expire_cutoff = cutoff(expire_after, today, option="--expire-after")
+    people = ledger.all_people()
+    last = _last_events(ledger)
+    return StatusReport(
+        today=today,
+        due=_due_this_week(ledger, today, people, last),
+        unthanked=_unthanked(people, last),
+        unanswered=_unanswered(ledger, reply_cutoff, people, last),
+        one_way=_one_way(ledger, people),
+        expired=sorted(
+            ((people[k], on) for (k, kind), on in last.items()
+             if kind == "met" and on < expire_cutoff and k in people),
+            key=lambda row: row[1],
+        ),
+        no_reply_after=no_reply_after,
+        expire_after=expire_after,
+    )
+
+
+def _last_events(ledger: Ledger) -> dict[tuple[str, str], date]:
+    rows = ledger.query(
+        "SELECT person_key, kind, MAX(on_date) AS last FROM events GROUP BY person_key, kind"
+    )
+    return {(r["person_key"], r["kind"]): date.fromisoformat(r["last"]) for r in rows}
+
+
+def _unthanked(
+    people: dict[str, Person], last: dict[tuple[str, str], date]
+) -> list[tuple[Person, date]]:
+    """As ``Ledger.pending_thanks``, with the day they were met."""
+    rows = []
+    for key, person in people.items():
+        met = last.get((key, "met"))
+        if met is not None and last.get((key, "thanked"), date.min) < met:
+            rows.append((person, met))
+    return sorted(rows, key=lambda row: row[1])
+
+
+def _due_this_week(
+    ledger: Ledger, today: date, people: dict[str, Person], last: dict[tuple[str, str], date]
+) -> list[tuple[datetime, Person, str, bool]]:
+    monday = today - timedelta(days=today.weekday())
+    due = []
+    for row in ledger.query("SELECT person_key, person_name, series, start FROM meetings"):
+        start = datetime.fromisoformat(row["start"]).astimezone()
+        if not monday <= start.date() < monday + timedelta(days=7):
+            continue
+        person = people.get(row["person_key"]) or Person(row["person_name"], "")
+        met = last.get((row["person_key"], "met"))
+        due.append((start, person, row["series"], met is not None and met >= start.date()))
+    return sorted(due, key=lambda item: item[0])
+
+
+def _unanswered(
+    ledger: Ledger, reply_cutoff: date, people: dict[str, Person],
+    last: dict[tuple[str, str], date],
+) -> list[tuple[Person, date, str]]:
+    rows = ledger.query(
+        "SELECT person_key, on_date, note FROM events e WHERE kind = 'invited' AND id = "
+        "(SELECT MAX(id) FROM events WHERE person_key = e.person_key AND kind = 'invited')"
+    )
+    waiting = []
+    for row in rows:
+        invited = date.fromisoformat(row["on_date"])
+        answered = max(
+            (last.get((row["person_key"], kind), date.min) for kind in ("replied", "met")),
+        )
+        if invited <= reply_cutoff and answered < invited and row["person_key"] in people:
+            waiting.append((people[row["person_key"]], invited, row["note"]))
+    return sorted(waiting, key=lambda item: item[1])
+
+
+def _one_way(ledger: Ledger, people: dict[str, Person]) -> list[tuple[Person, int, int]]:
+    rows = ledger.query(
+        "SELECT person_key, SUM(kind = 'gave') AS gave, SUM(kind = 'got') AS got FROM events "
+        "WHERE kind IN ('gave', 'got') GROUP BY person_key HAVING gave = 0 OR got = 0 "
+        "ORDER BY MAX(gave, got) DESC"
+    )
+    return [(people[r["person_key"]], int(r["gave"]), int(r["got"]))
+            for r in rows if r["person_key"] in people]
+
+
+# ---------------------------------------------------------------- tables
+
+
+def report_tables(report: StatusReport) -> list[Any]:
+    """One rich renderable per section: a table, or a one-line empty-state message."""
+    from rich.table import Table
+    from rich.text import Text
+
+    def section(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]],
+                empty: str) -> Any:
+        if not rows:
+            return Text(f"{title}: {empty}")
+        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(cell) for cell in row))
+        return table
+
+    today = report.today
+    return [
+        section("Due this week", ("When", "Who", "Series", "Met"), [
+            (start.strftime("%a %d %b %H:%M"), describe(p), series, "yes" if met else "")
+            for start, p, series, met in report.due
+        ], "no rotation or forum meetings this week."),
+        section("Met, not yet thanked", ("Who", "Met on"), [
+            (describe(p), on.isoformat()) for p, on in report.unthanked
+        ], "everyone you met has been thanked."),
+        section(f"No reply after {report.no_reply_after}", ("Who", "Invited", "Days", "Subject"), [
+            (describe(p), on.isoformat(), str((today - on).days), note)
+            for p, on, note in report.unanswered
+        ], "no invitation is waiting for a reply."),
+        section("One-way relationships", ("Who", "You gave", "You got", "Sign"), [
+            (describe(p), str(gave), str(got), "only you give" if gave else "only you take")
+            for p, gave, got in report.one_way
+        ], "every exchange goes both ways (or none is logged yet)."),
+        section(f"Not met for over {report.expire_after}: let go?", ("Who", "Last met"), [
+            (describe(p), on.isoformat()) for p, on in report.expired
+        ], "no relationship has gone quiet."),
+    ]
