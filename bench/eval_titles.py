@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from outreach.titles import Vocabulary, classify, classify_many  # noqa: E402
+from outreach.titles import Vocabulary, classify, classify_many
 
 # The correct label of each query, stated by hand (not computed by the classifier under test).
 QUERIES: dict[str, tuple[str, str]] = {

@@ -111,6 +111,8 @@ class _Term:
 
 def fold(text: str) -> str:
     """Lower case without accents: "Geschäftsführer" -> "geschaftsfuhrer"."""
+    if text.isascii():
+        return text.lower()
     text = text.casefold().replace("ß", "ss").replace("ø", "o").replace("æ", "ae")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -144,7 +146,10 @@ class Vocabulary:
         self.phrases: dict[tuple[str, ...], _Term] = {
             key: _Term(**attrs) for key, attrs in self._terms.items()
         }
-        self.max_phrase = max((len(k) for k in self.phrases), default=1)
+        self.single = {key[0]: term for key, term in self.phrases.items() if len(key) == 1}
+        self.phrase_len: dict[str, int] = {}
+        for key in self.phrases:
+            self.phrase_len[key[0]] = max(self.phrase_len.get(key[0], 0), len(key))
         self.officers = {k[0] for k, t in self.phrases.items() if t.officer and len(k) == 1}
         self.known: set[str] = {w for key in self.phrases for w in key}
         self.known.update(self.abbreviations, self.acronyms, self.assistant_links)
@@ -154,6 +159,7 @@ class Vocabulary:
             if len(word) >= 4 and word.isalpha():
                 self._fuzzy_pool.setdefault(word[0], []).append(word)
         self._token_cache: dict[str, tuple[str, str] | None] = {}
+        self._word_cache: dict[tuple[str, bool], list[_Tok]] = {}
         self._cache: dict[str, TitleClass] = {}
 
     # -- loading
@@ -452,13 +458,21 @@ def classify_many(titles: Iterable[str], vocabulary: Vocabulary | None = None) -
 
 _SEPARATOR_CHARS = "|•·▪◦►▶●◆◇■□★☆✦✧✪✯❖➤➔→⇒»«~/\\;｜"
 _SEP_TRANSLATION = str.maketrans({c: " | " for c in _SEPARATOR_CHARS})
+_PUNCT_TOKENS = {
+    "|": ("sep", "|"), ",": ("sep", ","), ":": ("sep", ":"), "(": ("open", "("),
+    "[": ("open", "("), "{": ("open", "("), ")": ("close", ")"), "]": ("close", ")"),
+    "}": ("close", ")"), "&": ("conj", "and"), "+": ("conj", "and"), "@": ("at", "@"),
+}
 _DASH_SEPARATOR = re.compile(r"\s[-‐‑‒–—―]+\s|[–—―]|^\s*-+|-+\s*$")
 _TOKEN = re.compile(r"[^\W_]+(?:[&'’.][^\W_]+)*|[&+@|,:()\[\]{}]")
+_APOSTROPHE = re.compile(r"['’]")
 _DOTTED = re.compile(r"^(?:[^\W_]{1,2}\.)+[^\W_]{1,2}$")
 
 
 @dataclass(slots=True)
 class _Tok:
+    """One token; shared between titles (never mutated once made)."""
+
     kind: str  # "word", "sep" (| , :), "conj", "open", "close", "at"
     text: str  # folded (and expanded) word
     raw: str  # what the user wrote, for explanations
@@ -467,10 +481,11 @@ class _Tok:
 
 
 def _clean(title: str) -> str:
-    text = unicodedata.normalize("NFKC", title)
+    text = title if title.isascii() else unicodedata.normalize("NFKC", title)
     text = text.translate(_SEP_TRANSLATION)
-    text = _DASH_SEPARATOR.sub(" , ", text)
-    return text.replace("-", " ").replace("_", " ")
+    if "-" in text or not text.isascii():
+        text = _DASH_SEPARATOR.sub(" , ", text).replace("-", " ")
+    return text.replace("_", " ")
 
 
 def _raw_words(text: str) -> list[str]:
@@ -482,7 +497,7 @@ def _raw_words(text: str) -> list[str]:
             else:
                 out.extend(p for p in match.split(".") if p)
         elif "'" in match or "’" in match:
-            out.extend(p for p in re.split(r"['’]", match) if p)
+            out.extend(p for p in _APOSTROPHE.split(match) if p)
         else:
             out.append(match)
     return out
@@ -491,19 +506,17 @@ def _raw_words(text: str) -> list[str]:
 def _tokenize(title: str, vocab: Vocabulary) -> list[_Tok]:
     lower_title = not any(c.isupper() for c in title)
     toks: list[_Tok] = []
+    cache = vocab._word_cache
     for raw in _raw_words(_clean(title)):
-        if raw in "|,:":
-            toks.append(_Tok("sep", "|" if raw == "|" else raw, raw))
-        elif raw in "([{":
-            toks.append(_Tok("open", "(", raw))
-        elif raw in ")]}":
-            toks.append(_Tok("close", ")", raw))
-        elif raw in "&+":
-            toks.append(_Tok("conj", "and", raw))
-        elif raw == "@":
-            toks.append(_Tok("at", "@", raw))
-        else:
-            toks.extend(_word_tokens(raw, vocab, lower_title))
+        punct = _PUNCT_TOKENS.get(raw)
+        if punct is not None:
+            toks.append(_Tok(punct[0], punct[1], raw))
+            continue
+        key = (raw, lower_title)
+        made = cache.get(key)
+        if made is None:
+            made = cache[key] = _word_tokens(raw, vocab, lower_title)
+        toks.extend(made)
     return toks
 
 
@@ -572,8 +585,14 @@ def _match_phrases(toks: list[_Tok], vocab: Vocabulary) -> list[_Hit | _Tok]:
             items.append(_Hit(i, i + 1, tok.term, tok.text, tok.raw))
             i += 1
             continue
+        longest = vocab.phrase_len.get(tok.text, 0)
+        if longest <= 1:
+            single = vocab.single.get(tok.text) if longest else None
+            items.append(tok if single is None else _Hit(i, i + 1, single, tok.text, tok.raw))
+            i += 1
+            continue
         span = 1
-        while i + span < n and span < vocab.max_phrase and toks[i + span].kind == "word" \
+        while i + span < n and span < longest and toks[i + span].kind == "word" \
                 and toks[i + span].term is None:
             span += 1
         for length in range(span, 0, -1):
@@ -890,11 +909,30 @@ def _nearest(role: _Role, best: list[_Hit], anchor: _Hit | None) -> _Hit:
 
 def _normalized(toks: list[_Tok]) -> str:
     """The title as matched: folded, abbreviations expanded, typos fixed, decorations gone."""
-    words = {"conj": "&", "at": "@"}
-    text = " ".join(words.get(t.kind, t.text) for t in toks)
-    text = re.sub(r"\s+([,:)])", r"\1", text).replace("( ", "(")
-    text = re.sub(r"(?:\s*[|,:]\s*)*\|(?:\s*[|,:]\s*)*", " | ", text)
-    return re.sub(r"^[\s|,:]+|[\s|,:]+$", "", re.sub(r"\s{2,}", " ", text))
+    out: list[str] = []
+    opening = ""
+    for tok in toks:
+        kind = tok.kind
+        if kind == "sep" and tok.text != "|":
+            if out and out[-1] != "|" and out[-1][-1] not in ",:":
+                out[-1] += tok.text
+        elif kind == "sep":
+            if out and out[-1] != "|":
+                out[-1] = out[-1].rstrip(",:")
+                out.append("|")
+        elif kind == "open":
+            opening += "("
+        elif kind == "close":
+            if out and out[-1] != "|":
+                out[-1] += ")"
+        else:
+            out.append(opening + ("&" if kind == "conj" else tok.text))
+            opening = ""
+    while out and out[-1] == "|":
+        out.pop()
+    if out:
+        out[-1] = out[-1].rstrip(",:")
+    return " ".join(out)
 
 
 def _classify(title: str, vocab: Vocabulary) -> TitleClass:
