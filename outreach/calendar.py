@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from outreach import __version__, templating
 from outreach.errors import OutreachError
+from outreach.fileio import write_if_changed
 from outreach.meeting import Meeting
 from outreach.models import Person, Sender, fold
 from outreach.vtimezone import is_utc, vtimezone
@@ -430,3 +432,26 @@ def versioned_all(
         return [versioned(s, None, cancel=cancel, now=now) for s in specs]
     with ledger.write():
         return [versioned(s, ledger, cancel=cancel, now=now) for s in specs]
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What ``write_files`` did: file names written, left unchanged, and stale ones seen."""
+
+    folder: Path
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    stale: tuple[str, ...]
+
+
+def write_files(files: Mapping[str, bytes], folder: Path) -> WriteSummary:
+    """Write each file atomically into ``folder``, skipping ones whose bytes are unchanged.
+
+    ``stale`` lists other ``.ics`` files already there (from an earlier run with other peers).
+    """
+    written: list[str] = []
+    unchanged: list[str] = []
+    for name, data in files.items():
+        (written if write_if_changed(folder / name, data) else unchanged).append(name)
+    stale = sorted(p.name for p in folder.glob("*.ics") if p.name not in files)
+    return WriteSummary(folder, tuple(written), tuple(unchanged), tuple(stale))

@@ -411,3 +411,33 @@ def forum_ics(
 def forum_no_email(forum: Forum) -> list[Person]:
     """Peers who could not be invited (no valid e-mail address)."""
     return [p for p in forum.peers if not valid_email(p.email)]
+
+
+def schedule_table(rotation: Rotation) -> Any:
+    """The rotation as a rich table: #, date, weekday, time, peer, company (skips marked)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Rotation: {len(rotation.series)} peers, every "
+                  f"{_span_text(rotation.every)}, {rotation.start:%d %b %Y} to "
+                  f"{rotation.end:%d %b %Y}")
+    for column in ("#", "Date", "Weekday", "Time", "Peer", "Company"):
+        table.add_column(column, justify="right" if column == "#" else "left")
+    number = 0
+    for slot in rotation.slots:
+        if slot.skipped:
+            table.add_row("", f"{slot.start:%Y-%m-%d}", slot.weekday, "", "(skipped)", "",
+                          style="dim")
+            continue
+        number += 1
+        table.add_row(str(number), f"{slot.start:%Y-%m-%d}", slot.weekday,
+                      f"{slot.start:%H:%M %Z}", Text(slot.peer.full_name),  # names are data,
+                      Text(slot.peer.company))                               # not rich markup
+    return table
+
+
+def _span_text(span: timedelta) -> str:
+    days = span.days
+    if days % 7 == 0:
+        return "week" if days == 7 else f"{days // 7} weeks"
+    return "day" if days == 1 else f"{days} days"
