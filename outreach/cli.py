@@ -6,9 +6,10 @@ Heavy libraries (pandas, reportlab) are imported inside the commands that need t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -506,44 +507,161 @@ def status(expire_after: str, no_reply_after: str, today_text: str | None,
         emit(renderable, None)
 
 
-@cli.command("titles")
-@click.argument("title_texts", metavar="TITLE...", nargs=-1, required=True)
-@click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Extra title vocabulary (TOML) merged over the built-in one.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for reading; json for tools.")
-def titles_command(title_texts: tuple[str, ...], vocabulary: Path | None, fmt: str) -> None:
-    """Explain how each job TITLE is classified: its normalised form, function, level and
-    the rule that fired. Peers share the function and level shown here.
+# ---------------------------------------------------------------- emails
 
-    Levels: owner, cxo, vp, director, manager, senior, ic, entry (or unknown).
-    Add words your industry uses with --vocabulary FILE (same shape as the
-    built-in outreach/data/vocabulary.toml).
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("-t", "--template", default="invite.email.j2", show_default=True,
+              help="A built-in (invite.email.j2, forum.email.j2, followup.email.j2, "
+              "thanks.email.j2) or your own template file.")
+@click.option("--from", "from_address", metavar='"NAME <ADDR>"',
+              help="Sender [default: your name and primary address from the export].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/emails"), show_default=True,
+              help="Folder for the .eml files and linkedin.csv.")
+@click.option("--mbox", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every message into this mbox file.")
+@click.option("--invite/--no-invite", default=None,
+              help="Attach the meeting as a calendar invitation with RSVP buttons "
+              "[default: on when --start is given].")
+@meeting_options
+@click.option("--linkedin-template", default="invite.linkedin.j2", show_default=True,
+              help="Note for recipients without an e-mail address.")
+@click.option("--linkedin-limit", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Maximum length of a LinkedIn note (300 for a connection request).")
+@click.option("--check", is_flag=True,
+              help="Render everything in memory, list every problem, write nothing.")
+@click.option("--message-id-seed", default="", metavar="TEXT",
+              help="Reruns keep each message's Message-ID so `outreach send` never sends one "
+              "twice; a new seed makes new IDs (a new campaign with the same template).")
+@click.option("--date", "date_text", metavar="ISO-DATETIME",
+              help="Date header, e.g. 2027-01-04T09:00+00:00 [default: now].")
+@ledger_option
+@peer_options
+def emails(
+    input_path: Path, template: str, from_address: str | None, out_dir: Path,
+    mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
+    location: str, link: str, linkedin_template: str, linkedin_limit: int, check: bool,
+    message_id_seed: str, date_text: str | None, ledger_path: Path | None,
+    **peer_kwargs: Any,
+) -> None:
+    """Write one invitation e-mail per peer in INPUT, to review before anything is sent.
+
+    INPUT is a LinkedIn export (ZIP, folder, Connections.csv) or a peers CSV from
+    `outreach peers`. Each peer with an address gets OUT/<name>.eml (open it in your mail
+    client); peers without one get a short note in OUT/linkedin.csv to paste into LinkedIn.
+    Every recipient is rendered and checked first (undefined variables, empty names in the
+    greeting, duplicates, notes over the LinkedIn limit); any problem means nothing is written.
 
     \b
     Examples:
-      outreach titles "Sr. Dir., Enterprise PMO"
-      outreach titles "VP Marketing | Growth" "Assistant to the CFO" "Gerente de Ventas"
-      outreach titles "Head of Platform" --vocabulary my-words.toml --format json
+      outreach emails export.zip --check
+      outreach emails peers.csv --from "Pat Lee <pat@example.com>" \\
+          --start 2027-01-05T08:00 --duration 45m --tz America/Toronto --location "Café Olimpico"
+      outreach emails export.zip -t forum.email.j2 --mbox out/forum.mbox
+    Then: outreach send out/emails
     """
-    import dataclasses
-    import json
+    from outreach import emails as mail
 
-    from outreach.titles import Vocabulary, classify_many
-
-    vocab = Vocabulary.load(vocabulary) if vocabulary else None
-    results = classify_many(title_texts, vocab)
-    if fmt == "json":
-        records = [dataclasses.asdict(result) for result in results]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    selection = select_people(input_path, **peer_kwargs)
+    sender = _emails_sender(selection, from_address)
+    meeting = _emails_meeting(start, duration, tz, location, link)
+    with_invite = bool(meeting) if invite is None else invite
+    if with_invite and meeting is None:
+        raise click.UsageError("--invite needs --start (when the meeting is)")
+    when = _emails_date(date_text)
+    versions = {} if check or not with_invite or meeting is None else mail.invite_versions(
+        selection.people, sender, meeting, ledger_path, now=when)
+    options = mail.RenderOptions(
+        linkedin_template=linkedin_template, linkedin_limit=linkedin_limit,
+        invite=with_invite, message_id_seed=message_id_seed, sent_date=when,
+        invite_versions=versions,
+    )
+    people = selection.people
+    with _progress_bar(len(people), "Rendering") as advance:
+        batch = mail.render_messages(people, sender, template, meeting, options, advance)
+    if batch.problems:
+        for problem in batch.problems:
+            echo_err(f"problem: {problem}")
+        raise OutreachError(f"{len(batch.problems)} problem(s) found; nothing written")
+    if check:
+        click.echo(f"Checked {len(people)} recipients: {len(batch.messages)} e-mails, "
+                   f"{len(batch.notes)} LinkedIn notes, {len(batch.skipped)} skipped. "
+                   "No problems; nothing written (--check).")
         return
-    from rich.table import Table
-    from rich.text import Text
+    with _progress_bar(len(batch.messages), "Writing") as advance:
+        summary = mail.write_batch(batch, out_dir, mbox, advance)
+    _emails_summary(summary)
 
-    table = Table(title=f"{len(results)} title(s)", show_lines=True)
-    for column in ("title", "normalised", "function", "level", "rule"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("function", "level"))
-    for result in results:
-        table.add_row(*(Text(value) for value in (result.title, result.normalized,
-                                                  result.function, result.level, result.rule)))
-    emit(table, None)
+
+def _emails_sender(selection: Any, from_address: str | None) -> Any:
+    from email.utils import parseaddr
+
+    from outreach.models import Sender
+
+    sender = selection.sender
+    name, email = sender.name, sender.email
+    if from_address:
+        parsed_name, parsed_email = parseaddr(from_address)
+        if "@" not in parsed_email:
+            raise click.BadParameter(f"{from_address!r} is not 'Name <address>'",
+                                     param_hint="--from")
+        name, email = parsed_name or name, parsed_email
+    return Sender(name=name, email=email, title=selection.title or sender.title,
+                  company=selection.company or sender.company)
+
+
+def _emails_meeting(start: str | None, duration: str, tz: str, location: str,
+                    link: str) -> Any:
+    from outreach.meeting import Meeting, parse_span, parse_start
+
+    if not start:
+        return None
+    return Meeting(parse_start(start, tz), parse_span(duration), location, link)
+
+
+def _emails_date(text: str | None) -> Any:
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"cannot read {text!r}; use e.g. 2027-01-04T09:00+00:00",
+                                 param_hint="--date") from None
+    return when if when.tzinfo else when.astimezone()
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on stderr for long batches, only when stderr is a terminal."""
+    if total < 200 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def _emails_summary(summary: Any) -> None:
+    click.echo(f"Wrote {summary.written} e-mails to {summary.out_dir}"
+               + (f" ({summary.unchanged} unchanged)" if summary.unchanged else "") + ".")
+    if summary.linkedin_csv is not None:
+        click.echo(f"LinkedIn notes for {summary.notes} people without an address: "
+                   f"{summary.linkedin_csv}")
+    if summary.mbox is not None:
+        click.echo(f"mbox: {summary.mbox}")
+    if summary.skipped:
+        click.echo(f"Skipped {len(summary.skipped)}:")
+        for line in summary.skipped:
+            click.echo(f"  {line}")
+    if summary.stale:
+        echo_err(f"Note: {len(summary.stale)} other .eml file(s) in {summary.out_dir} are not "
+                 f"from this run (e.g. {summary.stale[0].name}); `outreach send` would send "
+                 "them too. Delete them if they are stale.")
+    if summary.written or summary.unchanged:
+        click.echo(f"Review them, then: outreach send {summary.out_dir}")

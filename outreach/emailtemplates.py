@@ -9,14 +9,15 @@ literally in text and escaped in HTML, ``[x](http://evil)`` in a company name st
 Jinja syntax inside a value is never evaluated (values are data, not template source). Every
 value is made one line (control characters become spaces), so none can add a header.
 
-While rendering, each ``{{ value }}`` that prints empty is noted with its template line; an
-empty value in the subject or the greeting (the first body line) is a problem to report
-("Hi ," is worse than no e-mail).
+While rendering, each ``{{ value }}`` that prints empty leaves a marker naming its template
+line; an empty value in the subject or in the greeting (the first body line, up to its first
+punctuation mark) is a problem to report: "Hi ," is worse than no e-mail.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import string
 import sys
 from collections.abc import Callable
@@ -25,12 +26,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from markdown_it import MarkdownIt
 
 from outreach import mime, templating
 from outreach.errors import OutreachError
 
 ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc")
+_MARKER = re.compile("\x00([0-9]+)\x00")
+_GREETING = re.compile(r"[^,.!?;:]*[,.!?;:]?")
 _MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
 
 
@@ -42,29 +46,33 @@ def markdown_escape(text: str) -> str:
 class _Values:
     """Jinja ``finalize`` hook: every ``{{ value }}`` passes here before it is output.
 
-    It makes the value one safe line for its destination and notes the template line of each
-    value that printed empty.
+    It makes the value one safe line for its destination. With ``mark``, a value that prints
+    empty leaves a marker (``\\x00<n>\\x00``, n indexing ``empty_lines``, which holds its
+    template file and line) so the caller can see *where* in the output it was empty.
     """
 
-    def __init__(self, escape: Callable[[str], str]) -> None:
+    def __init__(self, escape: Callable[[str], str], mark: bool = False) -> None:
         self.escape = escape
+        self.mark = mark
         self.empty_lines: list[tuple[str, int]] = []
 
     def __call__(self, value: Any) -> str:
         if value is None or value == "":
-            self._note_empty()
+            if self.mark and self._note_empty():
+                return f"\x00{len(self.empty_lines) - 1}\x00"
             return ""
         return self.escape(mime.header_text(value))
 
-    def _note_empty(self) -> None:
+    def _note_empty(self) -> bool:
         frame = sys._getframe(2)
         while frame is not None:
             template = frame.f_globals.get("__jinja_template__")
             if template is not None:
                 line = template.get_corresponding_lineno(frame.f_lineno)
                 self.empty_lines.append((template.filename or template.name, line))
-                return
+                return True
             frame = frame.f_back  # type: ignore[assignment]
+        return False  # a constant, finalized while compiling
 
 
 @dataclass(frozen=True)
@@ -84,14 +92,12 @@ class MessageTemplate:
     """
 
     def __init__(self, name_or_path: str | Path, *, email: bool) -> None:
-        self._plain_values = _Values(str)
+        self._plain_values = _Values(str, mark=True)
         self._plain = templating.load(name_or_path, finalize=self._plain_values)
         self.filename = self._plain.filename or str(name_or_path)
         self.email = email
-        text = Path(self.filename).read_text(encoding="utf-8")
-        self.greeting_lines = _header_lines(self.filename, text) if email else {}
-        self.greeting_lines.update(_first_body_line(text, after=max(self.greeting_lines,
-                                                                    default=0)))
+        if email:
+            _check_header_lines(self.filename, Path(self.filename).read_text(encoding="utf-8"))
         self._html_values = _Values(markdown_escape)
         self._html = templating.load(name_or_path, finalize=self._html_values) if email else None
 
@@ -103,44 +109,65 @@ class MessageTemplate:
         """This recipient's message, or every problem found while rendering it."""
         problems = []
         self._plain_values.empty_lines.clear()
+        output: list[str] = []
         try:
-            text = templating.render(self._plain, values)
+            text = templating.render(_Streaming(self._plain, output), values)  # type: ignore[arg-type]
         except OutreachError as exc:
             message = str(exc)
             if "'meeting' is undefined" in message:
                 message += " (pass --start to set the meeting)"
             problems.append(message)
-            text = ""
-        problems += self._empty_greetings()
+            text = "".join(output)  # what rendered before the error: check its greeting too
+        problems += self._empty_greetings(text)
         if problems:
             return problems
+        text = _MARKER.sub("", text)
         if self._html is None:
             return Rendered({}, text)
         headers, body = templating.split_headers(text)
         markdown = templating.split_headers(templating.render(self._html, values))[1]
-        self._html_values.empty_lines.clear()
         return Rendered(headers, body, html_document(markdown, headers.get("Subject", "")))
 
-    def _empty_greetings(self) -> list[str]:
+    def _empty_greetings(self, text: str) -> list[str]:
+        """Empty values in the subject or the greeting ("Hi ,"), with their template line."""
+        empties, self._plain_values.empty_lines = self._plain_values.empty_lines, []
+        if not empties:
+            return []
+        head, body = text.partition("\n\n")[::2] if self.email else ("", text)
+        places = [("subject", line.partition(":")[2]) for line in head.splitlines()
+                  if line.lower().startswith("subject:")]
+        first = next((line for line in body.splitlines() if line.strip()), "")
+        greeting = _GREETING.match(first)
+        places.append(("greeting", greeting.group(0) if greeting else first))
         problems = []
-        for filename, line in dict.fromkeys(self._plain_values.empty_lines):
-            if filename == self.filename and line in self.greeting_lines:
-                source = _source_line(self.filename, line)
-                where = self.greeting_lines[line]
-                problems.append(f"{filename}:{line}: the {where} {source!r} has an empty value")
-        self._plain_values.empty_lines.clear()
+        for where, segment in places:
+            for number in dict.fromkeys(_MARKER.findall(segment)):
+                filename, line = empties[int(number)]
+                shown = _MARKER.sub("", segment).strip()
+                problems.append(f"{filename}:{line}: empty value in the {where} {shown!r}")
         return problems
 
 
-def _header_lines(filename: str, text: str) -> dict[int, str]:
-    """Line numbers of the template's header lines; only safe headers may be set."""
+class _Streaming:
+    """A template whose output so far stays readable when rendering fails half-way."""
+
+    def __init__(self, template: jinja2.Template, output: list[str]) -> None:
+        self.template, self.output = template, output
+        self.filename, self.name = template.filename, template.name
+
+    def render(self, values: dict[str, Any]) -> str:
+        self.output.extend(self.template.generate(values))
+        return "".join(self.output)
+
+
+def _check_header_lines(filename: str, text: str) -> None:
+    """An e-mail template starts with a Subject line; only safe headers may be set."""
     lines = text.splitlines()
     if not lines or not lines[0].lower().startswith("subject:"):
         raise OutreachError(
             f"{filename}:1: an e-mail template starts with a 'Subject: ...' line, "
             "then a blank line, then the body"
         )
-    result: dict[int, str] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             break
@@ -151,27 +178,6 @@ def _header_lines(filename: str, text: str) -> dict[int, str]:
                 f"{filename}:{number}: header {name!r} cannot be set by a template "
                 f"(allowed: {', '.join(ALLOWED_HEADERS)}, X-...)"
             )
-        result[number] = "subject" if name.lower() == "subject" else name
-    return result
-
-
-def _first_body_line(text: str, after: int) -> dict[int, str]:
-    """The greeting: the first line after the headers with text (not only a Jinja tag)."""
-    for number, line in enumerate(text.splitlines()[after:], start=after + 1):
-        stripped = line.strip()
-        if stripped and not (stripped.startswith(("{%", "{#")) and stripped.endswith(("%}", "#}"))):
-            return {number: "greeting"}
-    return {}
-
-
-@cache
-def _source_lines(filename: str) -> list[str]:
-    return Path(filename).read_text(encoding="utf-8").splitlines()
-
-
-def _source_line(filename: str, line: int) -> str:
-    lines = _source_lines(filename)
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
 @cache

@@ -203,8 +203,8 @@ def test_check_reports_every_problem_at_once_with_file_line_and_rows() -> None:
     problems = render(people, TEMPLATES / "problems.email.j2").problems
     text = "\n".join(problems)
     assert "problems.email.j2:6: 'team_size' is undefined — 4 recipients: #1 Ann One" in text
-    assert "problems.email.j2:1: the subject" in text
-    assert "problems.email.j2:3: the greeting 'Hi {{ first_name }},' has an empty value" in text
+    assert "problems.email.j2:1: empty value in the subject 'Notes, ?' — #2 Nofirst" in text
+    assert "problems.email.j2:3: empty value in the greeting 'Hi ,' — #2 Nofirst" in text
     assert "#2 Nofirst <nofirst@example.org>" in text
     assert "duplicate recipient shared@example.org — 2 recipients: #3 Bob Two" in text
     assert "#4 Bea Three" in text
