@@ -315,3 +315,78 @@ def test_default_templates_render_for_a_typical_peer() -> None:
 
 def test_markdown_escape_makes_punctuation_literal() -> None:
     assert emailtemplates.markdown_escape("*a* [b](c) <d>") == r"\*a\* \[b\]\(c\) \<d\>"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def run_cli(*args: str, cwd: Path):
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    out = cwd / "out" / "emails"
+    for old in out.glob("*") if out.is_dir() else []:
+        old.unlink()
+    result = CliRunner().invoke(cli, ["emails", str(TEMPLATES / "peers.csv"), "--out", str(out),
+                                      *args])
+    written = {p.name: p.read_bytes() for p in out.glob("*")} if out.is_dir() else {}
+    return result, written
+
+
+FROM = ("--from", "Pat Lee <pat@example.com>", "--date", "2026-11-23T09:30+00:00")
+
+
+def test_cli_writes_one_eml_per_address_and_linkedin_notes(tmp_path: Path) -> None:
+    result, written = run_cli(*FROM, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert sorted(written) == ["linkedin.csv", "sam-okafor.eml", "zoe-odegard.eml"]
+    assert "Wrote 2 e-mails to " in result.stdout
+    assert "LinkedIn notes for 1 people without an address" in result.stdout
+    message = parsed(written["sam-okafor.eml"])
+    assert message["Date"] == "Mon, 23 Nov 2026 09:30:00 +0000"
+    _, html = parts(message)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert b"Li,Wei,https://www.linkedin.com/in/li-wei" in written["linkedin.csv"]
+
+
+def test_cli_check_lists_every_problem_and_writes_nothing(tmp_path: Path) -> None:
+    result, written = run_cli("--template", str(TEMPLATES / "problems.email.j2"),
+                              "--linkedin-limit", "40", *FROM, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert written == {}
+    problems = [line for line in result.stderr.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 2
+    assert "problems.email.j2:6: 'team_size' is undefined — 2 recipients" in problems[0]
+    assert "LinkedIn note is" in problems[1] and "#3 Li Wei" in problems[1]
+    assert "Error: 2 problem(s) found; nothing written" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_check_passes_without_writing(tmp_path: Path) -> None:
+    result, written = run_cli("--check", *FROM, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Checked 3 recipients: 2 e-mails, 1 LinkedIn notes, 0 skipped" in result.stdout
+    assert written == {}
+
+
+def test_cli_invites_keep_their_sequence_until_the_meeting_changes(tmp_path: Path) -> None:
+    when = ("--start", "2027-01-05T08:00", "--tz", "America/Toronto")
+    first, files = run_cli(*FROM, *when, "--location", "Café Olimpico", cwd=tmp_path)
+    again, same = run_cli(*FROM, *when, "--location", "Café Olimpico", cwd=tmp_path)
+    moved, changed = run_cli(*FROM, *when, "--location", "Pilot Coffee", cwd=tmp_path)
+    assert first.exit_code == again.exit_code == moved.exit_code == 0, moved.output
+    assert files["zoe-odegard.eml"] == same["zoe-odegard.eml"]
+
+    def sequence(data: bytes) -> int:
+        ics = next(p for p in parsed(data).walk() if p.get_content_type() == "text/calendar")
+        return int(Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")[0]["SEQUENCE"])
+
+    assert sequence(files["zoe-odegard.eml"]) == 0
+    assert sequence(changed["zoe-odegard.eml"]) == 1
+
+
+def test_cli_invite_without_a_start_is_a_usage_error(tmp_path: Path) -> None:
+    result, written = run_cli("--invite", *FROM, cwd=tmp_path)
+    assert result.exit_code == 2 and "--invite needs --start" in result.output
+    assert written == {}
