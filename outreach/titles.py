@@ -66,7 +66,7 @@ _SECTIONS = frozenset({
 })
 _RULE_LISTS = frozenset({
     "entry_dominant", "owner_contextual", "assistant", "assistant_links", "company_markers",
-    "former", "conjunctions", "noise", "status", "chief", "officer",
+    "former", "conjunctions", "noise", "status", "chief", "officer", "reports_to",
 })
 _NAME = re.compile(r"^[a-z][a-z_]*$")
 _CACHE_LIMIT = 200_000
@@ -138,6 +138,7 @@ class Vocabulary:
         self.suffixes: dict[str, str] = {}
         self.prefixes: dict[str, str | None] = {}
         self.assistant_links: set[str] = set()
+        self.reports_to: set[str] = set()
         for data, source in layers:
             _validate(data, source)
             self._apply(data)
@@ -211,6 +212,7 @@ class Vocabulary:
             self._set(rules.get(name, []), **{flag: True})
         self._set(rules.get("owner_contextual", []), level="owner")
         self.assistant_links.update(fold(w) for w in rules.get("assistant_links", []))
+        self.reports_to.update(fold(w) for w in rules.get("reports_to", []))
         for short, long in data.get("abbreviations", {}).items():
             self.abbreviations[fold(short)] = _words(long)
         for short, long in data.get("abbreviations_cased", {}).items():
@@ -266,8 +268,12 @@ class Vocabulary:
         pool = self._fuzzy_pool.get(word[0], [])
         cutoff = 1 if len(word) <= 8 else 2
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=cutoff, limit=2)
-        if not found or (len(found) == 2 and found[0][1] == found[1][1]):
+        if not found:
             return None
+        if len(found) == 2 and found[0][1] == found[1][1] and (
+            self.single.get(found[0][0]) != self.single.get(found[1][0])
+        ):
+            return None  # two equally close words that mean different things
         return ("typo", found[0][0])
 
     def compound(self, word: str) -> _Term | None:
@@ -629,7 +635,8 @@ def _chief_officer(items: list[_Hit | _Tok], officers: set[str]) -> list[_Hit | 
                 words = " ".join(x.text for x in items[i:end + 1])
                 out.append(_Hit(item.start, last.end, _Term(level="cxo", function=function,
                                                                tier=tier),
-                                words, f"{item.source} … {last.source}"))
+                                words, " ".join(x.source if isinstance(x, _Hit) else x.raw
+                                                for x in items[i:end + 1])))
                 i = end + 1
                 continue
         out.append(item)
@@ -659,6 +666,8 @@ class _Part:
     words: list[str] = field(default_factory=list)
     former: bool = False
     assistant_to: str = ""
+    to_marks: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def starts_role(self) -> bool:
@@ -710,6 +719,8 @@ def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Par
             notes.append(f"ignored '{item.source}' (not a job)")
             continue
         if term.noise and not term.level and not term.function and not term.role:
+            if item.text in vocab.reports_to:
+                parts[-1].to_marks.append(item.start)
             continue
         (parts[-1].paren if depth else parts[-1].hits).append(item)
     parts = [p for p in parts if p.hits or p.paren or p.former]
@@ -720,29 +731,27 @@ def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Par
 
 
 def _mark_assistant_to(part: _Part, vocab: Vocabulary) -> None:
-    """"Executive Assistant to the CFO": keep the assistant, drop the boss."""
+    """Drop the boss a role works for.
+
+    "Executive Assistant to the CFO" is an assistant (other, ic), not a CFO; "Chief of Staff
+    to the CEO" and "Advisor to the Board" keep their own role and drop whom they serve.
+    """
     hits = part.hits
-    for index, hit in enumerate(hits):
-        if not hit.term.assistant:
-            continue
-        following = hits[index + 1:]
-        if not following:
-            return
-        boss = following[0]
-        between = part_words_between(hit, boss)
-        if not between:
-            continue
-        if boss.level in _SENIOR_ENOUGH_TO_ASSIST or boss.term.chief:
+    for index, hit in enumerate(hits[:-1]):
+        boss = hits[index + 1]
+        if boss.start <= hit.end or not (boss.level in _SENIOR_ENOUGH_TO_ASSIST
+                                         or boss.term.chief):
+            continue  # "Assistant Director": no link word, the assistant is a director
+        if hit.term.assistant:
             part.assistant_to = f"{hit.source} to {boss.source}"
             part.hits = [*hits[:index], _Hit(hit.start, boss.end, _Term(
                 role=True, function="other", tier=3), hit.text, part.assistant_to)]
             part.paren = []
             return
-
-
-def part_words_between(first: _Hit, second: _Hit) -> bool:
-    """True when link words ("to the", "de", "der") stand between two hits."""
-    return second.start > first.end
+        if (hit.level or hit.term.role) and any(hit.end <= m < boss.start for m in part.to_marks):
+            part.hits = hits[:index + 1]
+            part.notes.append(f"dropped '{boss.source}' (whom the role reports to)")
+            return
 
 
 def _demote_modifier_titles(part: _Part) -> None:
@@ -942,7 +951,7 @@ def _classify(title: str, vocab: Vocabulary) -> TitleClass:
     notes += [f"'{t.raw}' is a compound" for t in toks if t.note == "compound"]
     items = _match_phrases(toks, vocab)
     parts, part_notes = _split_parts(items, vocab)
-    notes += part_notes
+    notes += part_notes + [note for part in parts for note in part.notes]
     roles = _group_roles(parts) if parts else []
     if not roles:
         if any("not a job" in note for note in notes):
