@@ -21,12 +21,14 @@ other columns     any extra input column, named as in the file
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from outreach.csvread import Table, decode, read_table
 from outreach.errors import OutreachError
@@ -51,6 +53,9 @@ CONNECTION_ALIASES: dict[str, list[str]] = {
     "connected_on": ["connected on", "connected", "connection date"],
 }
 REQUIRED = ["first_name", "last_name", "company", "position"]
+_LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
+_MONTHS = {m: i for i, m in enumerate(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
 _DATE_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%m/%d/%y",
                  "%d/%m/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %B %Y", "%b %Y", "%Y")
 
@@ -105,7 +110,7 @@ class Export:
 
 
 def read_export(path: Path, vocabulary: Vocabulary | None = None) -> Export:
-    """Read Connections.csv (+ Profile/Positions/Email Addresses when present) and classify titles."""
+    """Read Connections.csv (+ Profile, Positions, Email Addresses if present); classify titles."""
     files = _ExportFiles.open(Path(path))
     text, label = files.text("Connections.csv", required=True)
     frame, stats = parse_connections(text, label, vocabulary)
@@ -133,15 +138,21 @@ def _all_columns(table: Table) -> list[str]:
     return COLUMNS + [name for name, _ in table.extra_columns()]
 
 
-def _records(table: Table) -> tuple[list[list[object]], IngestStats]:
+def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     stats = IngestStats(rows=len(table.rows))
     seen: set[str] = set()
-    records: list[list[object]] = []
-    index = [table.columns.get(name) for name in COLUMNS]
-    extras = [i for _, i in table.extra_columns()]
+    records: list[list[Any]] = []
+    width = len(table.header)
+    blank = [""] * (width + 1)  # index ``width`` stands for a column the file does not have
+    wanted = [table.columns.get(name, width) for name in COLUMNS]
+    wanted += [i for _, i in table.extra_columns()]
+    pick = operator.itemgetter(*wanted)
     for _line, cells in table.rows:
-        values = [_cell(cells, i) for i in index]
-        first, last, url, _email, company, position, connected = values
+        if len(cells) <= width:
+            cells = cells + blank[len(cells):]
+        # " ".join(v.split()) trims and folds newlines inside quoted cells, inline for speed.
+        values = [" ".join(v.split()) for v in pick(cells)]
+        first, last, url, _email, company, _position, connected = values[:7]
         if not (first or last) and not company:
             stats.hidden += 1
             continue
@@ -153,12 +164,14 @@ def _records(table: Table) -> tuple[list[list[object]], IngestStats]:
         day = parse_date(connected)
         if connected and day is None:
             stats.undated += 1
-        records.append([*values[:6], day, *(_cell(cells, i) for i in extras)])
+        values[6] = day
+        records.append(values)
     stats.kept = len(records)
     return records, stats
 
 
 def _cell(cells: list[str], index: int | None) -> str:
+    """A cell with surrounding space removed and inner runs of whitespace (newlines) collapsed."""
     if index is None or index >= len(cells):
         return ""
     return " ".join(cells[index].split())
@@ -171,11 +184,18 @@ def _identity(first: str, last: str, url: str, company: str) -> str:
     return f"name:{fold(first + ' ' + last)}|{fold(company)}"
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_date(text: str) -> date | None:
     """``23 Nov 2024``, ``2024-11-23`` and the formats spreadsheets re-save them as."""
     text = text.strip()
     if not text:
         return None
+    linkedin = _LINKEDIN_DATE.fullmatch(text)
+    if linkedin and linkedin.group(2) in _MONTHS:
+        try:
+            return date(int(linkedin.group(3)), _MONTHS[linkedin.group(2)], int(linkedin.group(1)))
+        except ValueError:
+            return None
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()

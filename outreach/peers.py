@@ -13,6 +13,7 @@ best first, with two more columns:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ class Selection:
     notes: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=65536)
 def company_key(name: str) -> str:
     """``"Acme Inc."`` and ``"ACME"`` → ``"acme"``: compare companies by this."""
     words = re.sub(r"[^\w\s]", " ", fold(name).replace("&", " and ")).split()

@@ -15,13 +15,12 @@ from outreach.errors import OutreachError
 EXPORT = Path(__file__).parent / "data" / "exports" / "connections_2024.csv"
 
 
-def peers_heading(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=cwd):
-        if cwd is not None:
-            Path("outreach.toml").write_text((cwd / "outreach.toml").read_text())
-        result = runner.invoke(cli, [*args, "peers", str(EXPORT.resolve())], env=env,
-                               auto_envvar_prefix="OUTREACH")
+def peers_heading(cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run `outreach peers` from ``cwd`` (which holds an outreach.toml)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        result = CliRunner().invoke(cli, ["peers", str(EXPORT.resolve())], env=env,
+                                    auto_envvar_prefix="OUTREACH")
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -35,13 +34,13 @@ def test_starter_config_parses_and_maps() -> None:
 
 def test_file_sets_defaults(tmp_path: Path) -> None:
     (tmp_path / "outreach.toml").write_text('[sender]\ntitle = "VP Marketing"\ncompany = "Acme"\n')
-    out = peers_heading([], cwd=tmp_path)
+    out = peers_heading(tmp_path)
     assert "3 peers for 'VP Marketing'" in out
 
 
 def test_environment_beats_file(tmp_path: Path) -> None:
     (tmp_path / "outreach.toml").write_text('[sender]\ntitle = "VP Marketing"\ncompany = "Acme"\n')
-    out = peers_heading([], env={"OUTREACH_PEERS_COMPANY": "Initech"}, cwd=tmp_path)
+    out = peers_heading(tmp_path, env={"OUTREACH_PEERS_COMPANY": "Initech"})
     assert "outside Initech" in out
 
 

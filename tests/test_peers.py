@@ -19,8 +19,10 @@ SAMPLE_ZIP = (Path(__file__).resolve().parent.parent / "sample_data"
               / "Basic_LinkedInDataExport_11-20-2026.zip")
 
 
-@pytest.mark.parametrize(("a", "b"), [("Acme Inc.", "ACME"), ("Globex, Inc.", "Globex"),
-                                      ("The Bluth Company", "Bluth"), ("Fabrikam GmbH", "fabrikam")])
+@pytest.mark.parametrize(("a", "b"), [
+    ("Acme Inc.", "ACME"), ("Globex, Inc.", "Globex"), ("The Bluth Company", "Bluth"),
+    ("Fabrikam GmbH", "fabrikam"),
+])
 def test_company_names_compare_normalised(a: str, b: str) -> None:
     assert company_key(a) == company_key(b)
 
@@ -46,7 +48,7 @@ def test_include_own_company_and_levels() -> None:
 
 
 def test_unknown_level_value_is_a_clear_error() -> None:
-    with pytest.raises(OutreachError, match="--levels: unknown value.*boss"):
+    with pytest.raises(OutreachError, match=r"--levels: unknown value.*boss"):
         load_people(EXPORTS / "connections_2024.csv",
                     PeerQuery(title="VP Marketing", levels=["boss"]))
 

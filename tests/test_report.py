@@ -24,7 +24,8 @@ class Collect(HTMLParser):
 
 
 def sample() -> ReportData:
-    people = [Person("Ana", "Souza", url="https://www.linkedin.com/in/ana", company="<script>x</script>",
+    people = [Person("Ana", "Souza", url="https://www.linkedin.com/in/ana",
+                     company="<script>x</script>",
                      position="VP Marketing", reason="VP Marketing ~ VP Marketing: ..."),
               Person("Evil", "Link", url="javascript:alert(1)", company="Initech")]
     slots = [Slot(datetime(2027, 1, 5, 8, tzinfo=TZ), "Ana Souza"),
