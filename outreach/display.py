@@ -50,9 +50,10 @@ def render(frame: pd.DataFrame, fmt: str, title: str = "") -> Any:
 
 def connections_table(frame: pd.DataFrame, title: str = "") -> Table:
     table = _table(title, ["Name", "Company", "Position", "Function", "Level", "Connected"])
-    for row in frame.itertuples(index=False):
-        table.add_row(_name(row), row.company, row.position, row.function, row.level,
-                      row.connected_on.isoformat() if row.connected_on else "")
+    for row in _rows(frame):
+        connected = row["connected_on"]
+        table.add_row(_name(row), row["company"], row["position"], row["function"], row["level"],
+                      connected.isoformat() if connected else "")
     return table
 
 
@@ -63,13 +64,13 @@ def peers_table(frame: pd.DataFrame, title: str = "") -> Table:
     ordered = frame.assign(_best=best).sort_values(["_best", "company", "score"],
                                                    ascending=[False, True, False], kind="stable")
     previous = None
-    for row in ordered.itertuples(index=False):
-        company = row.company if row.company != previous else ""
+    for row in _rows(ordered):
+        company = row["company"] if row["company"] != previous else ""
         if previous is not None and company:
             table.add_section()
-        previous = row.company
-        table.add_row(company, _name(row), row.position, f"{row.score:.2f}",
-                      "yes" if row.email else "")
+        previous = row["company"]
+        table.add_row(company, _name(row), row["position"], f"{row['score']:.2f}",
+                      "yes" if row["email"] else "")
     return table
 
 
@@ -82,5 +83,9 @@ def _table(title: str, headers: Sequence[str]) -> Table:
     return table
 
 
-def _name(row: Any) -> str:
-    return " ".join(p for p in (row.first_name, row.last_name) if p) or "(no name)"
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
+
+
+def _name(row: dict[str, Any]) -> str:
+    return " ".join(p for p in (row["first_name"], row["last_name"]) if p) or "(no name)"

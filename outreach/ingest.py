@@ -151,7 +151,7 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
         if len(cells) <= width:
             cells = cells + blank[len(cells):]
         # " ".join(v.split()) trims and folds newlines inside quoted cells, inline for speed.
-        values = [" ".join(v.split()) for v in pick(cells)]
+        values: list[Any] = [" ".join(v.split()) for v in pick(cells)]
         first, last, url, _email, company, _position, connected = values[:7]
         if not (first or last) and not company:
             stats.hidden += 1
