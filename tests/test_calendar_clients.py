@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,7 +60,7 @@ def icaljs() -> list[str]:
     """``node tests/js/ics_check.mjs`` with ical.js installed from package-lock.json."""
     node = require_tool("node", "runs Mozilla's ical.js")
     npm = require_tool("npm", "installs ical.js")
-    with _locked(JS / ".install.lock"):
+    with _locked(Path(tempfile.gettempdir()) / "outreach-tests-icaljs.lock"):
         if not (JS / "node_modules" / "ical.js" / "package.json").exists():
             done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                                   cwd=JS, capture_output=True, text=True, timeout=300,
