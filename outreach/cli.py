@@ -427,6 +427,8 @@ def _send_summary(summary: Any) -> None:
     click.echo("Summary: " + ", ".join(parts) + ".")
     if summary.failed_csv is not None:
         click.echo(f"Failures with the server's replies: {summary.failed_csv}")
+    if summary.error is not None:
+        raise summary.error
     if summary.interrupted:
         echo_err("Stopped by Ctrl-C; rerun to send the rest.")
         sys.exit(130)

@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import email.errors
+import email.header
 import email.policy
 import email.utils
 import mailbox
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +27,23 @@ FAILED_CSV = "failed.csv"
 FAILED_COLUMNS = (
     "recipient", "subject", "state", "attempts", "server_reply", "message_id", "source",
 )
-_PARSER = BytesParser(policy=email.policy.default)
+_HEADERS = BytesHeaderParser(policy=email.policy.compat32)
 
 # ---------------------------------------------------------------- the outbox
 
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """One message to send, as read from a ``.eml`` file or an mbox entry."""
+    """One message to send, as read from a ``.eml`` file or an mbox entry.
+
+    ``wire`` is the file's bytes as they go to the server: CRLF line ends, Bcc/Resent-Bcc
+    headers removed, nothing else touched, so what was reviewed is what is sent.
+    ``recipients`` keep their spelling (local parts may be case-sensitive); the ledger
+    compares them lower-cased.
+    """
 
     source: str
-    message: EmailMessage = field(repr=False)
+    wire: bytes = field(repr=False)
     message_id: str
     subject: str
     sender: str
@@ -79,28 +86,54 @@ def _load_mbox(path: Path) -> list[OutboxMessage]:
 
 
 def _outbox_message(source: str, raw: bytes) -> OutboxMessage:
-    message = _PARSER.parsebytes(raw)
-    assert isinstance(message, EmailMessage)
-    try:
-        message_id = str(message.get("Message-ID", "")).strip()
-        subject = str(message.get("Subject", ""))
-        from_header = str(message.get("Sender") or message.get("From") or "")
-        addressed = [str(v) for h in ("To", "Cc", "Bcc") for v in message.get_all(h, [])]
-    except (ValueError, TypeError, IndexError) as exc:
-        raise OutreachError(f"{source}: unreadable header: {exc}") from None
+    headers = _HEADERS.parsebytes(raw)
+    message_id = _text(headers.get("Message-ID")).strip()
     if not message_id:
         raise OutreachError(f"{source}: Message-ID: missing (needed to send exactly once)")
+    from_header = _text(headers.get("Sender") or headers.get("From"))
     sender = email.utils.parseaddr(from_header)[1]
     if not _is_address(sender):
         raise OutreachError(f"{source}: From: {from_header!r} is not an e-mail address")
+    addressed = [_text(v) for h in ("To", "Cc", "Bcc") for v in headers.get_all(h, [])]
     names: dict[str, str] = {}
+    recipients: list[str] = []
     for name, address in email.utils.getaddresses(addressed):
         if not _is_address(address):
             raise OutreachError(f"{source}: To/Cc: {address or name!r} is not an e-mail address")
-        names.setdefault(address.lower(), name)
-    if not names:
+        if address.lower() not in names:
+            names[address.lower()] = _decoded(name)
+            recipients.append(address)
+    if not recipients:
         raise OutreachError(f"{source}: To: no recipient")
-    return OutboxMessage(source, message, message_id, subject, sender, tuple(names), names)
+    subject = _decoded(_text(headers.get("Subject")))
+    return OutboxMessage(source, wire_format(raw), message_id, subject, sender,
+                         tuple(recipients), names)
+
+
+def _text(value: object) -> str:
+    """A compat32 header value as str (8-bit bytes come back as ``Header`` objects)."""
+    return "" if value is None else str(value)
+
+
+def _decoded(value: str) -> str:
+    """RFC 2047 ``=?utf-8?...?=`` words decoded, for display and the ledger."""
+    try:
+        return " ".join(str(email.header.make_header(email.header.decode_header(value))).split())
+    except (ValueError, LookupError, email.errors.HeaderParseError):
+        return value
+
+
+def wire_format(raw: bytes) -> bytes:
+    """CRLF line ends, Bcc and Resent-Bcc dropped (with their folded lines); else unchanged."""
+    head, blank, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    kept: list[bytes] = []
+    hidden = False
+    for line in head.split(b"\n"):
+        if not line.startswith((b" ", b"\t")):
+            hidden = line.split(b":", 1)[0].strip().lower() in (b"bcc", b"resent-bcc")
+        if not hidden:
+            kept.append(line)
+    return (b"\n".join(kept) + blank + body).replace(b"\n", b"\r\n")
 
 
 def _is_address(text: str) -> bool:
@@ -139,8 +172,8 @@ def plan_batch(
             continue
         seen[item.message_id] = item.source
         known = ledger.deliveries(item.message_id)
-        pending = tuple(r for r in item.recipients if _due(known.get(r), retry_failed))
-        skipped = [known[r].state for r in item.recipients if r not in pending]
+        pending = tuple(r for r in item.recipients if _due(known.get(r.lower()), retry_failed))
+        skipped = [known[r.lower()].state for r in item.recipients if r not in pending]
         plan.append(PlannedMessage(
             item, pending, _status(item, known, pending),
             already_sent=skipped.count("sent"),
@@ -158,13 +191,13 @@ def _due(delivery: Delivery | None, retry_failed: bool) -> bool:
 
 
 def _status(item: OutboxMessage, known: dict[str, Delivery], pending: tuple[str, ...]) -> str:
-    states = [known[r].state for r in item.recipients if r in known]
+    states = [known[r.lower()].state for r in item.recipients if r.lower() in known]
     if not pending:
         failed = states.count("failed-permanent")
         if not failed:
             return "already sent"
         return "failed permanently" if failed == len(states) else f"sent; {failed} failed"
-    pending_states = {known[r].state for r in pending if r in known}
+    pending_states = {known[r.lower()].state for r in pending if r.lower() in known}
     if "sending" in pending_states:
         return "resend (interrupted)"
     if "failed-temporary" in pending_states:
@@ -185,7 +218,7 @@ def write_failed_csv(
     rows = []
     for item in messages:
         for recipient, delivery in sorted(ledger.deliveries(item.message_id).items()):
-            if delivery.state.startswith("failed-") and recipient in item.recipients:
+            if delivery.state.startswith("failed-") and recipient in item.names:
                 rows.append([
                     recipient, delivery.subject, delivery.state, delivery.attempts,
                     delivery.last_reply, delivery.message_id, item.source,

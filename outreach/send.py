@@ -223,6 +223,7 @@ class BatchSummary:
     not_attempted: int = 0
     interrupted: bool = False
     failed_csv: Path | None = None
+    error: OutreachError | None = None
 
 
 def send_batch(
@@ -251,7 +252,12 @@ def send_batch(
                     summary.not_attempted += len(todo) - index
                     break
                 throttle.wait()
-                outcome = _deliver(planned, ledger, connection, options)
+                try:
+                    outcome = _deliver(planned, ledger, connection, options)
+                except OutreachError as exc:  # TLS, login, server gone: stop, keep the record
+                    summary.error = exc
+                    summary.not_attempted += len(todo) - index
+                    break
                 summary.sent += len(outcome.sent)
                 summary.failed += len(outcome.failed)
                 if on_outcome is not None:
@@ -285,7 +291,6 @@ def _deliver(
 ) -> Outcome:
     """Send one message to its pending recipients, retrying 4xx and drops with backoff."""
     item = planned.item
-    ledger.queue_message(item.message_id, planned.pending, item.subject, item.source)
     outcome = Outcome(item)
     pending = list(planned.pending)
     for attempt in range(options.max_attempts):
@@ -295,9 +300,11 @@ def _deliver(
             smtp = connection.session()
         except _Unreachable as exc:
             if attempt + 1 == options.max_attempts:
-                raise OutreachError(f"{exc}; rerun to send the rest") from None
+                raise OutreachError(f"{exc}; rerun to send the rest", exit_code=1) from None
             continue
-        ledger.mark_sending(item.message_id, pending)
+        with ledger.write():  # one durable write before the wire: queued and sending
+            ledger.queue_message(item.message_id, pending, item.subject, item.source)
+            ledger.mark_sending(item.message_id, pending)
         result = _transaction(smtp, connection, item, pending)
         _record(ledger, item, result, options.today or date.today())
         outcome.sent += list(result.accepted)
@@ -323,7 +330,10 @@ def _transaction(
 ) -> _Result:
     """One SMTP transaction; 5xx → permanent, 4xx and drops → temporary."""
     try:
-        refused = smtp.send_message(item.message, item.sender, pending)
+        refused = smtp.sendmail(item.sender, pending, item.wire, _mail_options(smtp, item, pending))
+    except smtplib.SMTPNotSupportedError as exc:
+        return _Result({}, dict.fromkeys(pending, f"not sent: {exc} (non-ASCII address or header)"),
+                       {})
     except smtplib.SMTPRecipientsRefused as exc:
         refused = exc.recipients
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
@@ -336,8 +346,21 @@ def _transaction(
         return _Result({}, {}, dict.fromkeys(pending, reason))
     except smtplib.SMTPResponseException as exc:
         return _classify(pending, dict.fromkeys(pending, (exc.smtp_code, _reply(exc))), "")
-    failures = {r.lower(): (code, _format_reply(code, text)) for r, (code, text) in refused.items()}
+    failures = {r: (code, _format_reply(code, text)) for r, (code, text) in refused.items()}
     return _classify(pending, failures, _format_reply(*smtp.last_data_reply))
+
+
+def _mail_options(smtp: _SMTP | _SMTPS, item: OutboxMessage, pending: list[str]) -> list[str]:
+    """SMTPUTF8 for non-ASCII headers or addresses, 8BITMIME for an 8-bit body (RFC 6531/6152)."""
+    eight_bit = not item.wire.isascii()
+    utf8 = not all(a.isascii() for a in (item.sender, *pending)) or (
+        eight_bit and not item.wire.partition(b"\r\n\r\n")[0].isascii()
+    )
+    if not (eight_bit or utf8):
+        return []
+    smtp.ehlo_or_helo_if_needed()
+    options = ["BODY=8BITMIME"] if eight_bit and smtp.has_extn("8bitmime") else []
+    return [*options, "SMTPUTF8"] if utf8 else options
 
 
 def _classify(pending: list[str], failures: dict[str, tuple[int, str]], ok: str) -> _Result:
@@ -353,7 +376,7 @@ def _record(ledger: Ledger, item: OutboxMessage, result: _Result, today: date) -
     with ledger.write():
         for recipient, reply in result.accepted.items():
             ledger.mark_sent(item.message_id, [recipient], reply)
-            key = ledger.person_for_address(recipient, item.names.get(recipient, ""))
+            key = ledger.person_for_address(recipient, item.names.get(recipient.lower(), ""))
             ledger.add_event(key, "invited", today, note=item.subject)
         for recipient, reply in result.permanent.items():
             ledger.mark_failed(item.message_id, [recipient], reply, permanent=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import require_tool
-from smtp_server import FaultyHandler, Server, smtp_server, write_outbox
+from smtp_server import FaultyHandler, Server, free_port, smtp_server, write_outbox
 
 from outreach.cli import cli
 from outreach.errors import OutreachError
@@ -103,24 +103,35 @@ def test_send_delivers_each_message_once_and_a_rerun_sends_nothing(
     assert tuple(invited[0]) == ("invited", "Coffee and compare notes, Peer 1?")
 
 
-def test_bcc_recipients_get_the_message_but_not_the_header(
+def test_what_arrives_is_the_file_byte_for_byte_minus_bcc(
     tmp_path: Path, ledger_path: Path
 ) -> None:
     folder = tmp_path / "emails"
     folder.mkdir()
     message = EmailMessage()
-    message["From"] = "ada@example.com"
-    message["To"] = "peer1@example.org"
+    message["From"] = "Ada Leader <ada@example.com>"
+    message["To"] = "Zoë Ødegård <zoë@example.no>, peer1@example.org"
     message["Bcc"] = "archive@example.com"
-    message["Subject"] = "Hello"
+    message["Subject"] = "Kaffe, Zoë?"
     message["Message-ID"] = "<bcc1@outreach.test>"
-    message.set_content("Hi\n")
-    (folder / "one.eml").write_bytes(bytes(message))
+    message.set_content("Hei Zoë,\n.a line that starts with a dot\n", cte="8bit")
+    raw = bytes(message)
+    (folder / "one.eml").write_bytes(raw)
     with smtp_server() as server:
-        run_batch(folder, server, ledger_path)
+        summary = run_batch(folder, server, ledger_path)
         (arrived,) = server.handler.received
-    assert sorted(arrived.recipients) == ["archive@example.com", "peer1@example.org"]
+    assert summary.sent == 3
+    assert sorted(arrived.recipients) == [
+        "archive@example.com", "peer1@example.org", "zoë@example.no"
+    ]
     assert arrived.message["Bcc"] is None
+    assert arrived.message["Subject"] == "Kaffe, Zoë?"
+    content = arrived.message.get_content().replace("\r\n", "\n")
+    assert content == "Hei Zoë,\n.a line that starts with a dot\n"
+    without_bcc = b"".join(
+        line for line in raw.splitlines(keepends=True) if not line.startswith(b"Bcc:")
+    )
+    assert arrived.raw.replace(b"\r\n", b"\n") == without_bcc  # what was reviewed is sent
 
 
 def test_connection_dropped_after_a_message_reconnects_and_sends_each_once(
@@ -277,6 +288,23 @@ def test_killed_mid_transaction_loses_nothing_and_repeats_only_that_message_id(
     assert counts[key(3)] == 2
     assert all(counts[key(n)] == 1 for n in (1, 2, 4, 5))
     assert set(states(ledger_path).values()) == {"sent"}
+
+
+def test_an_unreachable_server_stops_the_batch_with_nothing_marked_sent(
+    tmp_path: Path, ledger_path: Path
+) -> None:
+    folder = tmp_path / "emails"
+    write_outbox(folder, 2)
+    port = free_port()  # nothing listens there
+    result = CliRunner().invoke(cli, ["send", str(folder), "--smtp-host", "127.0.0.1", "--port",
+                                      str(port), "--security", "none", "--ledger",
+                                      str(ledger_path), "--retries", "1", "--retry-wait", "0.01",
+                                      "--send"])
+    assert result.exit_code == 1
+    assert "Summary: sent 0, skipped 0 already sent, 2 left for the next run." in result.output
+    assert f"Error: cannot reach SMTP server 127.0.0.1:{port}: " in result.output
+    assert result.output.rstrip().endswith("rerun to send the rest")
+    assert states(ledger_path) == {}
 
 
 def test_limit_stops_after_n_and_rate_throttles(tmp_path: Path, ledger_path: Path) -> None:
