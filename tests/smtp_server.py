@@ -123,11 +123,13 @@ def smtp_server(
     handler: FaultyHandler | None = None,
     *,
     tls_context: Any = None,
+    ssl_context: Any = None,
     login: tuple[str, str] | None = None,
 ) -> Iterator[Server]:
-    """Run a server on 127.0.0.1 (STARTTLS if ``tls_context``, AUTH if ``login``)."""
+    """Run a server on 127.0.0.1: STARTTLS with ``tls_context``, TLS from the first byte with
+    ``ssl_context``, AUTH with ``login``."""
     handler = handler or FaultyHandler()
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"ssl_context": ssl_context} if ssl_context is not None else {}
     if tls_context is not None:
         kwargs.update(tls_context=tls_context, require_starttls=True)
     if login is not None:

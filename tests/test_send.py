@@ -492,6 +492,28 @@ def test_starttls_rejects_an_untrusted_certificate_unless_its_ca_is_given(
     assert counts == {key(1): 1, key(2): 1}
 
 
+def test_implicit_tls_verifies_the_certificate_too(
+    tmp_path: Path, ledger_path: Path, self_signed: tuple[Path, Path]
+) -> None:
+    import ssl
+
+    cert, private_key = self_signed
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, private_key)
+    folder = tmp_path / "emails"
+    write_outbox(folder, 1)
+    with smtp_server(ssl_context=server_context) as server:
+        base = ["send", str(folder), "--smtp-host", server.host, "--port", str(server.port),
+                "--security", "ssl", "--ledger", str(ledger_path), "--send"]
+        refused = CliRunner().invoke(cli, base)
+        trusted = CliRunner().invoke(cli, [*base, "--ca-file", str(cert)])
+        counts = server.handler.counts()
+    assert refused.exit_code == 2
+    assert "TLS certificate not trusted" in refused.output
+    assert trusted.exit_code == 0, trusted.output
+    assert counts == {key(1): 1}
+
+
 def test_a_second_sender_on_the_same_ledger_is_refused(
     tmp_path: Path, ledger_path: Path
 ) -> None:
