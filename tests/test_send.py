@@ -424,6 +424,60 @@ def test_login_uses_the_env_password_and_never_prints_it(
         assert PASSWORD not in (result.stderr_bytes or b"").decode()
 
 
+def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
+    """Read a pty until ``marker`` appears (or EOF/timeout); returns everything read."""
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_password_prompt_on_a_terminal_does_not_echo(
+    tmp_path: Path, ledger_path: Path
+) -> None:
+    import fcntl
+    import termios
+
+    folder = tmp_path / "emails"
+    write_outbox(folder, 1)
+    master, slave = os.openpty()
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    env = {k: v for k, v in os.environ.items() if k != "OUTREACH_SMTP_PASSWORD"}
+    with smtp_server(login=("ada", PASSWORD)) as server:
+        sender = subprocess.Popen(
+            [str(OUTREACH), *cli_args(folder, server, ledger_path, "--send", "--user", "ada")],
+            stdin=slave, stdout=slave, stderr=slave, env=env,
+            preexec_fn=controlling_terminal,  # getpass reads the controlling terminal
+        )
+        os.close(slave)
+        shown = _read_until(master, b"SMTP password for ada:", 20)
+        os.write(master, PASSWORD.encode() + b"\n")
+        shown += _read_until(master, b"Summary:", 20) + _read_until(master, b"\n", 2)
+        assert sender.wait(timeout=20) == 0, shown
+        counts = server.handler.counts()
+    os.close(master)
+    assert b"SMTP password for ada:" in shown
+    assert b"Summary: sent 1" in shown
+    assert PASSWORD.encode() not in shown  # the terminal did not echo it, nothing printed it
+    assert counts == {key(1): 1}
+
+
 def test_without_a_terminal_or_env_password_login_is_a_clear_error(
     tmp_path: Path, ledger_path: Path
 ) -> None:
