@@ -41,7 +41,7 @@ from outreach.calendar import (
 )
 from outreach.errors import OutreachError
 from outreach.meeting import Meeting
-from outreach.models import Person, Sender
+from outreach.models import Person, Sender, slugify
 
 if TYPE_CHECKING:
     from outreach.ledger import Ledger
@@ -121,12 +121,10 @@ def whole_days(every: timedelta, option: str = "--every") -> int:
 
 def pick_people(people: Sequence[Person], names: Iterable[str]) -> list[Person]:
     """The people named in ``--pick "Jane Doe,Sam Lee"`` (accent/case-insensitive), in order."""
-    from outreach.models import fold
-
     chosen = []
     for name in names:
-        wanted = fold(name)
-        matches = [p for p in people if fold(p.full_name) == wanted]
+        wanted = slugify(name)
+        matches = [p for p in people if slugify(p.full_name) == wanted]
         if not matches:
             raise OutreachError(f"--pick: nobody called {name!r} among the selected peers")
         chosen.append(matches[0])

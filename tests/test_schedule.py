@@ -1,0 +1,221 @@
+"""outreach.schedule: the rotation and the forum, expanded by recurring-ical-events to the
+exact dates a calendar will show — across a DST change and with skipped dates."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+from ics_samples import PEOPLE, SENDER, STAMP, TORONTO, person, rotation_plan
+
+from outreach.calendar import uid_for
+from outreach.errors import OutreachError
+from outreach.itip import lint_ics
+from outreach.ledger import Ledger
+from outreach.schedule import (
+    forum_ics,
+    pick_people,
+    plan_forum,
+    plan_rotation,
+    rotation_files,
+    schedule_table,
+    weekday_of_month,
+)
+
+
+def expand(data: bytes, until: date = date(2030, 1, 1)) -> dict[str, list[datetime]]:
+    """uid -> every start recurring-ical-events finds."""
+    calendar = icalendar.Calendar.from_ical(data)
+    found: dict[str, list[datetime]] = {}
+    for event in recurring_ical_events.of(calendar).between(date(2000, 1, 1), until):
+        found.setdefault(str(event["UID"]), []).append(event.decoded("DTSTART"))
+    return {uid: sorted(starts) for uid, starts in found.items()}
+
+
+def local(starts: list[datetime]) -> list[str]:
+    return [f"{s.astimezone(TORONTO):%Y-%m-%d %H:%M %Z}" for s in starts]
+
+
+def test_rotation_schedule_cycles_peers_and_skips_one_date() -> None:
+    plan = rotation_plan()
+    rows = [(f"{d}", day, p.first_name) for d, day, p in plan.schedule()]
+    assert rows[:4] == [("2027-02-02", "Tuesday", "Ada"), ("2027-02-09", "Tuesday", "Ben"),
+                        ("2027-02-16", "Tuesday", "Cy"), ("2027-03-02", "Tuesday", "Ben")]
+    assert len(rows) == 12 and rows[-1] == ("2027-04-27", "Tuesday", "Ada")
+    assert [s.skipped for s in plan.slots].count(True) == 1
+
+
+def test_each_peer_series_expands_to_exactly_their_dates_across_dst() -> None:
+    files = rotation_files(rotation_plan(), SENDER, now=STAMP)
+    ada = expand(files["ada-doe.ics"])[uid_for(SENDER, PEOPLE[0], "rotation")]
+    assert local(ada) == ["2027-02-02 08:00 EST", "2027-03-16 08:00 EDT",
+                          "2027-04-06 08:00 EDT", "2027-04-27 08:00 EDT"]
+    ben = expand(files["ben-doe.ics"])[uid_for(SENDER, PEOPLE[1], "rotation")]
+    assert local(ben) == ["2027-02-09 08:00 EST", "2027-03-02 08:00 EST",
+                          "2027-03-23 08:00 EDT", "2027-04-13 08:00 EDT"]
+    assert [b.astimezone(UTC).hour for b in ben] == [13, 13, 12, 12]
+
+
+def test_skipped_date_is_an_exdate_and_moves_nothing_else() -> None:
+    files = rotation_files(rotation_plan(), SENDER, now=STAMP)
+    ada = icalendar.Calendar.from_ical(files["ada-doe.ics"]).walk("VEVENT")[0]
+    assert ada["RRULE"]["INTERVAL"] == [3] and ada["RRULE"]["FREQ"] == ["WEEKLY"]
+    (exdate,) = ada["EXDATE"].dts
+    assert exdate.dt == datetime(2027, 2, 23, 8, 0, tzinfo=TORONTO)
+    assert ada["RRULE"]["UNTIL"] == [datetime(2027, 4, 27, 12, 0, tzinfo=UTC)]
+    everyone = expand(files["rotation.ics"])
+    all_starts = sorted(s for starts in everyone.values() for s in starts)
+    assert [s.date() for s in all_starts] == [d for d, _, _ in rotation_plan().schedule()]
+    assert date(2027, 2, 23) not in {s.date() for s in all_starts}
+    for data in files.values():
+        assert lint_ics(data) == []
+
+
+def test_organiser_file_holds_every_series_under_the_peers_uids() -> None:
+    files = rotation_files(rotation_plan(), SENDER, now=STAMP)
+    own = icalendar.Calendar.from_ical(files["rotation.ics"])
+    assert own["METHOD"] == "PUBLISH"
+    events = own.walk("VEVENT")
+    assert [e["UID"] for e in events] == [uid_for(SENDER, p, "rotation") for p in PEOPLE[:3]]
+    assert all("ATTENDEE" not in e for e in events)
+    assert [e["SUMMARY"] for e in events] == [f"Peer rotation: {p.full_name} & Pat Lee"
+                                              for p in PEOPLE[:3]]
+    assert len(own.walk("VTIMEZONE")) == 1
+
+
+def test_skip_date_that_is_not_a_meeting_is_an_error() -> None:
+    with pytest.raises(OutreachError, match=r"--skip: 2027-02-24 is not a meeting date.*Tuesday"):
+        plan_rotation(PEOPLE, datetime(2027, 2, 2, 8, tzinfo=TORONTO), 3, timedelta(weeks=1), 3,
+                      [date(2027, 2, 24)])
+
+
+def test_skipping_a_peers_first_and_last_date_moves_dtstart_and_until() -> None:
+    plan = plan_rotation(PEOPLE, datetime(2027, 1, 5, 8, tzinfo=TORONTO), 2, timedelta(weeks=1),
+                         2, [date(2027, 1, 5), date(2027, 3, 2)])
+    ada = plan.series[0]
+    assert [f"{s:%m-%d}" for s in ada.starts] == ["01-19", "02-02", "02-16"]
+    assert ada.skipped == ()
+
+
+@pytest.mark.parametrize(("every", "rule"), [(timedelta(weeks=2), ("WEEKLY", 10)),
+                                              (timedelta(days=10), ("DAILY", 50))])
+def test_interval_is_size_times_every(every: timedelta, rule: tuple[str, int]) -> None:
+    plan = plan_rotation(PEOPLE, datetime(2027, 1, 4, 9, tzinfo=TORONTO), 5, every, 6)
+    files = rotation_files(plan, SENDER, now=STAMP)
+    event = icalendar.Calendar.from_ical(files["ada-doe.ics"]).walk("VEVENT")[0]
+    assert (event["RRULE"]["FREQ"], event["RRULE"]["INTERVAL"]) == ([rule[0]], [rule[1]])
+    starts = expand(files["ada-doe.ics"])[uid_for(SENDER, PEOPLE[0], "rotation")]
+    days = rule[1] * (7 if rule[0] == "WEEKLY" else 1)
+    assert all((b.date() - a.date()).days == days for a, b in itertools.pairwise(starts))
+    assert starts == list(plan.series[0].held) and len(starts) > 2
+    assert {s.astimezone(TORONTO).hour for s in starts} == {9}
+
+
+def test_rotation_with_fewer_peers_than_size_uses_them_all() -> None:
+    plan = plan_rotation(PEOPLE[:2], datetime(2027, 1, 5, 8, tzinfo=TORONTO), 5,
+                         timedelta(weeks=1), 1)
+    assert [p.first_name for _, _, p in plan.schedule()] == ["Ada", "Ben", "Ada", "Ben", "Ada"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"every": timedelta(hours=12)}, "--every: must be whole days"),
+    ({"size": 0}, "--size"), ({"months": 0}, "--months"),
+])
+def test_rotation_refuses_bad_options(kwargs: dict, message: str) -> None:
+    args = {"size": 5, "every": timedelta(weeks=1), "months": 6} | kwargs
+    with pytest.raises(OutreachError, match=message):
+        plan_rotation(PEOPLE, datetime(2027, 1, 5, 8, tzinfo=TORONTO), **args)
+
+
+def test_nonexistent_wall_clock_time_in_the_series_is_an_error() -> None:
+    with pytest.raises(OutreachError, match="does not exist in America/Toronto"):
+        plan_rotation(PEOPLE, datetime(2027, 3, 7, 2, 30, tzinfo=TORONTO), 1,
+                      timedelta(weeks=1), 1)
+
+
+def test_pick_people_by_name_ignoring_case_and_accents() -> None:
+    people = [*PEOPLE, person("Zoë", "Ødegård")]
+    assert [p.first_name for p in pick_people(people, ["zoe odegard", "Ben Doe"])] == [
+        "Zoë", "Ben"]
+    with pytest.raises(OutreachError, match="--pick: nobody called 'Nobody'"):
+        pick_people(people, ["Nobody"])
+
+
+def test_schedule_table_prints_names_as_text_not_markup() -> None:
+    from rich.console import Console
+
+    plan = plan_rotation([person("[bold]Mal", "[/]Lory")], datetime(2027, 1, 5, 8,
+                                                                   tzinfo=TORONTO),
+                         1, timedelta(weeks=1), 1, [date(2027, 1, 12)])
+    console = Console(record=True, width=120)
+    console.print(schedule_table(plan))
+    text = console.export_text()
+    assert "[bold]Mal [/]Lory" in text and "(skipped)" in text and "08:00 EST" in text
+
+
+def test_forum_repeats_on_the_first_tuesday_monthly() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    plan = plan_forum(PEOPLE, datetime(2027, 1, 5, 7, 30, tzinfo=berlin), "month", 12, 4)
+    data = forum_ics(plan, SENDER, now=STAMP)
+    assert lint_ics(data) == []
+    event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+    assert event["RRULE"]["BYDAY"] == ["1TU"] and event["RRULE"]["FREQ"] == ["MONTHLY"]
+    assert len(event["ATTENDEE"]) == 4
+    (starts,) = expand(data).values()
+    assert [f"{s:%m-%d %H:%M}" for s in starts] == [
+        "01-05 07:30", "02-02 07:30", "03-02 07:30", "04-06 07:30", "05-04 07:30",
+        "06-01 07:30", "07-06 07:30", "08-03 07:30", "09-07 07:30", "10-05 07:30",
+        "11-02 07:30", "12-07 07:30"]
+    assert starts == list(plan.starts)
+    assert plan.rule_text == "every month on the first Tuesday"
+
+
+def test_quarterly_forum_from_a_fifth_friday_uses_the_last_friday() -> None:
+    sydney = ZoneInfo("Australia/Sydney")
+    plan = plan_forum(PEOPLE, datetime(2027, 1, 29, 18, tzinfo=sydney), "quarter", 12)
+    (starts,) = expand(forum_ics(plan, SENDER, now=STAMP)).values()
+    assert [f"{s:%Y-%m-%d %a}" for s in starts] == [
+        "2027-01-29 Fri", "2027-04-30 Fri", "2027-07-30 Fri", "2027-10-29 Fri"]
+    assert plan.rule_text == "every 3 months on the last Friday"
+
+
+def test_forum_leaves_peers_without_address_out_of_the_attendees() -> None:
+    people = [person("Ada"), person("Li", "Wei", email="")]
+    plan = plan_forum(people, datetime(2027, 1, 5, 8, tzinfo=TORONTO))
+    event = icalendar.Calendar.from_ical(forum_ics(plan, SENDER, now=STAMP)).walk("VEVENT")[0]
+    assert event["ATTENDEE"] == "mailto:ada-doe@example.org"
+    assert "Invited: Ada Doe, Li Wei" in event["DESCRIPTION"]
+
+
+@pytest.mark.parametrize(("day", "rule"), [(date(2027, 1, 5), "1TU"), (date(2027, 1, 14), "2TH"),
+                                           (date(2027, 3, 28), "4SU"),
+                                           (date(2027, 3, 29), "-1MO")])
+def test_weekday_of_month(day: date, rule: str) -> None:
+    assert weekday_of_month(day) == rule
+
+
+def test_forum_refuses_an_unknown_period() -> None:
+    with pytest.raises(OutreachError, match="--every: 'weekly' is not month or quarter"):
+        plan_forum(PEOPLE, datetime(2027, 1, 5, 8, tzinfo=TORONTO), "weekly")
+
+
+def test_cancelling_the_rotation_bumps_every_sequence(tmp_path) -> None:
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        first = rotation_files(rotation_plan(), SENDER, ledger=ledger, now=STAMP)
+        again = rotation_files(rotation_plan(), SENDER, ledger=ledger,
+                               now=STAMP + timedelta(days=1))
+        cancelled = rotation_files(rotation_plan(), SENDER, ledger=ledger, cancel=True,
+                                   now=STAMP + timedelta(days=2))
+        planned = ledger.query("SELECT COUNT(*) FROM meetings WHERE series = 'rotation'")
+    assert again == first
+    assert planned[0][0] == 12
+    for name, data in cancelled.items():
+        assert lint_ics(data) == []
+        calendar = icalendar.Calendar.from_ical(data)
+        assert calendar["METHOD"] == ("PUBLISH" if name == "rotation.ics" else "CANCEL")
+        for event in calendar.walk("VEVENT"):
+            assert (event["SEQUENCE"], event["STATUS"]) == (1, "CANCELLED")
