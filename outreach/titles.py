@@ -17,13 +17,13 @@ How a title is read:
 4. Parts: separators (``| / , ; : -``, "and", "&") cut the title into parts; "at Company"
    is dropped. A part that has a level word starts a new role; a part without one qualifies
    the role before it ("Director, Marketing" is one role, "CEO & Founder" two).
-5. The most senior role wins (C-level over founder: "Co-founder & CEO" is a CEO). Roles marked
+5. The most senior role wins (C-level over founder: "Founder & CEO" is a CEO). Roles marked
    "Former"/"Ex-" are used only when nothing current is left, and the rule says so.
 6. Level: the most senior level word of that role; trainee words win over everything in their
    role ("Product Manager Intern"); a role word without seniority ("Engineer") is ``ic``.
-7. Function: strong role nouns decide ("Lecturer in Finance" is education); else domain words
-   beat generic role nouns ("Machine Learning Engineer" is data); among those, the one nearest
-   the level word wins ("Product Marketing Manager", "Director of Product Marketing").
+7. Function: strong role nouns decide ("Professor of Economics" is education); else domain
+   words beat generic role nouns ("Data Engineer" is data); among those, the one nearest the
+   level word wins ("Content Marketing Lead", "Head of Product Design").
 
 "Assistant to the VP" is an assistant (other, ic), not a VP; "Product Owner" and "People
 Partner" are not owners.
@@ -249,7 +249,7 @@ class Vocabulary:
         """An unknown word read as a known one: ``(kind, known_word)`` or None.
 
         kind is "plural" or "typo". Typos need the same first letter and one edit (two for
-        words of nine letters or more): strict, so real words are left alone.
+        words of ten letters or more): strict, so real words are left alone.
         """
         if word in self._token_cache:
             return self._token_cache[word]
@@ -266,7 +266,7 @@ class Vocabulary:
         from rapidfuzz.distance import OSA
 
         pool = self._fuzzy_pool.get(word[0], [])
-        cutoff = 1 if len(word) <= 8 else 2
+        cutoff = 1 if len(word) <= 9 else 2
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=cutoff, limit=2)
         if not found:
             return None
@@ -472,7 +472,7 @@ _PUNCT_TOKENS = {
 _DASH_SEPARATOR = re.compile(r"\s[-‐‑‒–—―]+\s|[–—―]|^\s*-+|-+\s*$")
 _TOKEN = re.compile(r"[^\W_]+(?:[&'’.][^\W_]+)*|[&+@|,:()\[\]{}]")
 _APOSTROPHE = re.compile(r"['’]")
-_DOTTED = re.compile(r"^(?:[^\W_]{1,2}\.)+[^\W_]{1,2}$")
+_DOTTED = re.compile(r"^(?:[^\W_]\.)+[^\W_]$")  # V.P., S.V.P., H.R.
 
 
 @dataclass(slots=True)
@@ -743,7 +743,7 @@ def _mark_assistant_to(part: _Part, vocab: Vocabulary) -> None:
                                          or boss.term.chief):
             continue  # "Assistant Director": no link word, the assistant is a director
         if hit.term.assistant:
-            part.assistant_to = f"{hit.source} to {boss.source}"
+            part.assistant_to = f"{hit.source} … {boss.source}"
             part.hits = [*hits[:index], _Hit(hit.start, boss.end, _Term(
                 role=True, function="other", tier=3), hit.text, part.assistant_to)]
             part.paren = []
@@ -755,7 +755,7 @@ def _mark_assistant_to(part: _Part, vocab: Vocabulary) -> None:
 
 
 def _demote_modifier_titles(part: _Part) -> None:
-    """"CFO Advisory Consultant": a C-level word followed by a role noun only qualifies it."""
+    """A C-level word before a role noun only qualifies it: "CEO Coach" is a coach."""
     hits = part.hits
     for index, hit in enumerate(hits):
         if hit.level != "cxo":
@@ -889,8 +889,8 @@ def _resolve_function(role: _Role) -> tuple[str, str]:
 def _nearest(role: _Role, best: list[_Hit], anchor: _Hit | None) -> _Hit:
     """The function word that belongs to the level word.
 
-    Right before it ("Sales Director", "Product Marketing Manager": the last one), else right
-    after it in the same part ("Director of Product Marketing": the head noun, i.e. the last of
+    Right before it ("Finance Director", "Brand Marketing Lead": the last one), else right
+    after it in the same part ("Head of Product Design": the head noun, i.e. the last of
     that run), else the nearest following part, else the nearest preceding part.
     """
     if anchor is None:

@@ -1,0 +1,498 @@
+"""The job-title classifier: traps from public parsers, languages, multi-titles, the user
+vocabulary, the ``outreach titles`` command, and the quality targets of issue 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outreach.cli import cli
+from outreach.errors import OutreachError
+from outreach.titles import (
+    FUNCTIONS,
+    LEVELS,
+    TitleClass,
+    Vocabulary,
+    classify,
+    classify_many,
+    fold,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SET = ROOT.parent / "shared" / "data" / "titles_dev.csv"
+HOLDOUT = Path(__file__).resolve().parent / "data" / "titles_holdout.csv"
+
+
+def label(title: str, vocabulary: Vocabulary | None = None) -> tuple[str, str]:
+    result = classify(title, vocabulary)
+    return result.function, result.level
+
+
+# ----------------------------------------------------------------------------- traps
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # substring traps: "cto" in director, "coo" in coordinator, "intern" in international
+        ("Director of Sales", ("sales", "director")),
+        ("Marketing Coordinator", ("marketing", "ic")),
+        ("International Sales Manager", ("sales", "manager")),
+        ("Director, International Operations", ("operations", "director")),
+        # "president" inside "vice president"; SVP must not become "SVice President"
+        ("Vice President, Finance", ("finance", "vp")),
+        ("SVP Software Engineering", ("engineering", "vp")),
+        ("Executive Vice President Sales", ("sales", "vp")),
+        ("President", ("general_management", "cxo")),
+        # owners that are not owners
+        ("Product Owner", ("product", "ic")),
+        ("Talent Partner", ("hr", "ic")),
+        ("Partner Marketing Manager", ("marketing", "manager")),
+        ("Managing Partner", ("general_management", "owner")),
+        ("Owner", ("general_management", "owner")),
+        # "R&D" and "FP&A" are one word, not a multi-title
+        ("R&D Director", ("engineering", "director")),
+        ("Senior FP&A Analyst", ("finance", "senior")),
+        # inversion vs. order
+        ("Director, Marketing", ("marketing", "director")),
+        ("Marketing Director", ("marketing", "director")),
+        ("Head of Product Marketing", ("marketing", "director")),
+        ("Product Marketing Lead", ("marketing", "senior")),
+        ("Platform Engineering Program Manager", ("project_management", "manager")),
+    ],
+)
+def test_traps(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Sr. Dir., Enterprise PMO", ("project_management", "director")),
+        ("VP Mktg", ("marketing", "vp")),
+        ("Sr Mgr, Eng", ("engineering", "manager")),
+        ("AVP Ops", ("operations", "vp")),
+        ("Hd of Sales", ("sales", "director")),
+        ("V.P. of Sales", ("sales", "vp")),
+        ("Sr.VP Sales", ("sales", "vp")),
+        ("CHRO", ("hr", "cxo")),
+        ("CISO", ("it", "cxo")),
+        ("CMO", ("marketing", "cxo")),
+        ("COO", ("operations", "cxo")),
+    ],
+)
+def test_abbreviations(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+def test_abbreviations_are_expanded_in_the_normalised_form() -> None:
+    result = classify("Sr. Dir., Enterprise PMO")
+    assert result.normalized == "senior director, enterprise pmo"
+    assert classify("SVP Sales").normalized == "senior vice president sales"
+
+
+def test_it_counts_only_in_capitals_unless_the_whole_title_is_lower_case() -> None:
+    assert label("IT Manager") == ("it", "manager")
+    assert label("it manager") == ("it", "manager")
+    assert label("Make It Happen Manager")[0] != "it"
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("CEO & Founder", ("general_management", "cxo")),
+        ("Founder", ("general_management", "owner")),
+        ("VP Marketing | Growth", ("marketing", "vp")),
+        ("CTO & VP, Software Engineering", ("engineering", "cxo")),
+        ("Co-Founder & CTO", ("engineering", "cxo")),
+        ("CFO | Board Director | Advisor", ("finance", "cxo")),
+        ("Head of Engineering & CTO", ("engineering", "cxo")),
+        ("Sales & Marketing Intern", ("marketing", "entry")),
+    ],
+)
+def test_multi_titles_pick_the_most_senior_part(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+def test_multi_title_rule_says_what_was_picked() -> None:
+    assert "multi-title" in classify("CTO & VP, Software Engineering").rule
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Executive Assistant to the CFO", ("other", "ic")),
+        ("Assistant to the VP", ("other", "ic")),
+        ("Personal Assistant to the Chief Executive Officer", ("other", "ic")),
+        ("EA to the CEO", ("other", "ic")),
+        ("Assistente de Diretoria", ("other", "ic")),
+        ("Assistant Director of Marketing", ("marketing", "director")),
+        ("Assistant Vice President, Finance", ("finance", "vp")),
+        ("Marketing Assistant", ("marketing", "entry")),
+        ("Chief of Staff to the CEO", ("general_management", "director")),
+    ],
+)
+def test_assistants_are_not_their_boss(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+def test_former_roles_yield_to_current_ones() -> None:
+    result = classify("Former VP Marketing | Product Manager at Stripe")
+    assert (result.function, result.level) == ("product", "manager")
+    assert "former" in result.rule
+    assert label("Ex-Google | Senior Product Manager") == ("product", "manager")
+
+
+def test_a_title_that_is_only_former_keeps_its_level_and_says_so() -> None:
+    result = classify("Ex-CFO")
+    assert (result.function, result.level) == ("finance", "cxo")
+    assert "former" in result.rule
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("🚀 VP of Sales 🚀", ("sales", "vp")),
+        ("⭐️ Marketing Director ⭐️ | Hiring!", ("marketing", "director")),
+        ("𝐕𝐏 𝐨𝐟 𝐌𝐚𝐫𝐤𝐞𝐭𝐢𝐧𝐠", ("marketing", "vp")),
+        ("★ Head of Data ★", ("data", "director")),
+        ("VICE PRESIDENT OF ENGINEERING", ("engineering", "vp")),
+        ("Marketing Manager @ Acme Data Corp", ("marketing", "manager")),
+        ("Software Engineer at Data Inc.", ("engineering", "ic")),
+    ],
+)
+def test_decorations_and_companies_are_ignored(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Markting Manger", ("marketing", "manager")),
+        ("Vice Presdent of Marketing", ("marketing", "vp")),
+        ("Enginering Manager", ("engineering", "manager")),
+        ("Senior Dirctor of Sales", ("sales", "director")),
+    ],
+)
+def test_typos_are_tolerated(title: str, expected: tuple[str, str]) -> None:
+    result = classify(title)
+    assert (result.function, result.level) == expected
+    assert "typo" in result.rule
+
+
+def test_typo_tolerance_is_strict() -> None:
+    # real words close to nothing in the vocabulary stay unknown
+    assert label("Gardener") == ("unknown", "unknown")
+    assert label("Counselor")[0] != "legal"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Directora Comercial", ("sales", "director")),
+        ("Jefa de Recursos Humanos", ("hr", "manager")),
+        ("Jefe de Proyectos", ("project_management", "manager")),
+        ("Directora de Marketing", ("marketing", "director")),
+        ("Directeur des Systèmes d'Information", ("it", "director")),
+        ("Responsable Marketing", ("marketing", "manager")),
+        ("Chef de projet", ("project_management", "manager")),
+        ("Directeur Général", ("general_management", "cxo")),
+        ("Geschäftsführer", ("general_management", "cxo")),
+        ("Vertriebsleiter", ("sales", "director")),
+        ("Leiter Einkauf", ("operations", "director")),
+        ("Werkstudent Marketing", ("marketing", "entry")),
+        ("Diretor Financeiro", ("finance", "director")),
+        ("Gerente de TI", ("it", "manager")),
+        ("Estagiária de Marketing", ("marketing", "entry")),
+    ],
+)
+def test_other_languages(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Product Manager Intern", ("product", "entry")),
+        ("Graduate Data Analyst", ("data", "entry")),
+        ("Senior Software Engineering Manager (Checkout)", ("engineering", "manager")),
+        ("Lead Backend Engineer", ("engineering", "senior")),
+        ("Staff Accountant", ("finance", "ic")),
+        ("Professor of Marketing", ("education", "ic")),
+        ("Deep Learning Engineer", ("data", "ic")),
+        ("Network Administrator", ("it", "ic")),
+        ("Customer Support Engineer", ("customer_success", "ic")),
+        ("Program Manager (PMO)", ("project_management", "manager")),
+    ],
+)
+def test_levels_and_functions(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+def test_nothing_recognised_is_unknown() -> None:
+    result = classify("")
+    assert (result.function, result.level) == ("unknown", "unknown")
+    assert label("#OpenToWork")[1] == "unknown"
+    assert label("Director") == ("unknown", "director")
+
+
+def test_rule_explains_what_fired() -> None:
+    rule = classify("Vice President of Marketing").rule
+    assert "level=vp from 'Vice President'" in rule
+    assert "function=marketing from 'Marketing'" in rule
+
+
+def test_non_text_is_tolerated() -> None:
+    assert classify(float("nan")).level == "unknown"  # type: ignore[arg-type]
+    assert classify(None).level == "unknown"  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- api
+
+
+def test_exports() -> None:
+    assert LEVELS == ("owner", "cxo", "vp", "director", "manager", "senior", "ic", "entry")
+    for name in ("marketing", "sales", "engineering", "product", "it", "data", "design",
+                 "finance", "hr", "legal", "operations", "customer_success",
+                 "project_management", "general_management", "other", "unknown"):
+        assert name in FUNCTIONS
+    result = classify("VP Marketing")
+    assert isinstance(result, TitleClass)
+    assert result.title == "VP Marketing"
+    with pytest.raises(AttributeError):
+        result.level = "ic"  # type: ignore[misc]
+
+
+def test_classify_many_keeps_order_and_dedups() -> None:
+    titles = ["CIO", "HR Manager", "CIO", "Sales Director"]
+    results = classify_many(titles)
+    assert [r.title for r in results] == titles
+    assert results[0] is results[2]
+    assert [r.level for r in results] == ["cxo", "manager", "cxo", "director"]
+
+
+def test_classify_many_is_fast() -> None:
+    """30,000 titles, 3,000 distinct, well under 0.3 s (CPU time, a fresh vocabulary)."""
+    levels = ["VP", "Senior Director", "Director", "Head of", "Manager", "Sr. Manager", "Lead",
+              "Chief", "Junior", "Intern", "", "Associate", "EVP", "Global Head of", "Principal"]
+    functions = ["Marketing", "Sales", "Software Engineering", "Product", "IT", "Data Science",
+                 "Design", "Finance", "HR", "Legal", "Operations", "Customer Success", "PMO",
+                 "Growth", "Brand", "Talent Acquisition", "Supply Chain", "Analytics"]
+    suffixes = ["", " (EMEA)", " | Speaker", ", North America", " at Acme", " & Strategy",
+                " 🚀", " II", " - Platform", " / Advisor", ", APAC"]
+    distinct = sorted({f"{lv} {fn}{sx}".strip() for lv in levels for fn in functions
+                       for sx in suffixes} | {f"{fn} {lv}{sx}".strip() for lv in levels
+                                              for fn in functions for sx in suffixes})[:3000]
+    assert len(distinct) == 3000
+    rows = [distinct[(i * 7919) % len(distinct)] for i in range(30_000)]
+    vocabulary = Vocabulary.load()
+    classify("warm up")  # import rapidfuzz once, as any real run has
+    started = time.process_time()
+    results = classify_many(rows, vocabulary)
+    elapsed = time.process_time() - started
+    assert len(results) == 30_000
+    assert elapsed < 0.3, f"{elapsed:.3f}s"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_never_raises_and_levels_are_known(text: str) -> None:
+    result = classify(text)
+    assert result.level in (*LEVELS, "unknown")
+    assert isinstance(result.function, str) and result.function
+    assert isinstance(result.rule, str) and result.rule
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["VP", "Sr.", "CFO", "&", "|", ",", "-", "of", "to", "the",
+                                 "Assistant", "Ex-", "(", ")", "Chief", "Officer", "Partner",
+                                 "Marketing", "Leiter", "🚀", "@", "at", "Director", "and"]),
+                max_size=12))
+def test_never_raises_on_title_like_noise(words: list[str]) -> None:
+    result = classify(" ".join(words))
+    assert result.level in (*LEVELS, "unknown")
+
+
+# ----------------------------------------------------------------------------- vocabulary
+
+
+def test_user_vocabulary_extends_and_overrides(tmp_path: Path) -> None:
+    extra = tmp_path / "words.toml"
+    extra.write_text(
+        '[functions]\nengineering = ["platform"]\n'
+        '[levels]\ndirector = ["practice lead"]\n'
+        '[abbreviations]\nplt = "platform"\n'
+        '[terms]\n"product owner" = { level = "manager", function = "product" }\n'
+        '[acronyms]\ncpo = { expansion = "chief procurement officer", function = "operations",'
+        ' level = "cxo" }\n',
+        encoding="utf-8",
+    )
+    vocabulary = Vocabulary.load(extra)
+    assert label("Head of Plt", vocabulary) == ("engineering", "director")
+    assert label("Practice Lead, Platform", vocabulary) == ("engineering", "director")
+    assert label("Product Owner", vocabulary) == ("product", "manager")
+    assert label("CPO", vocabulary) == ("operations", "cxo")
+    # the built-in vocabulary is untouched
+    assert label("Product Owner") == ("product", "ic")
+    assert label("CPO") == ("product", "cxo")
+    assert label("VP Marketing", vocabulary) == ("marketing", "vp")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "this is = = not toml",
+        "[levels]\nemperor = [\"kaiser\"]\n",
+        "[functions]\nmarketing = \"brand\"\n",
+        "[terms]\nboss = { level = \"tsar\" }\n",
+        "[mystery]\nx = 1\n",
+        "[acronyms]\ncxo = { function = \"sales\" }\n",
+    ],
+)
+def test_malformed_vocabulary_names_the_file(tmp_path: Path, content: str) -> None:
+    bad = tmp_path / "bad-vocab.toml"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(OutreachError, match=r"bad-vocab\.toml"):
+        Vocabulary.load(bad)
+
+
+def test_missing_vocabulary_file(tmp_path: Path) -> None:
+    with pytest.raises(OutreachError, match="not found"):
+        Vocabulary.load(tmp_path / "nope.toml")
+
+
+# ----------------------------------------------------------------------------- cli
+
+
+def test_cli_table() -> None:
+    result = CliRunner().invoke(cli, ["titles", "Sr. Dir., Enterprise PMO", "CIO"],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "project_management" in result.output
+    assert "director" in result.output
+    assert "senior director, enterprise pmo" in result.output
+
+
+def test_cli_json() -> None:
+    result = CliRunner().invoke(cli, ["titles", "--format", "json", "VP Marketing | Growth"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.output)
+    assert records == [{
+        "title": "VP Marketing | Growth",
+        "normalized": "vice president marketing | growth",
+        "function": "marketing",
+        "level": "vp",
+        "rule": records[0]["rule"],
+    }]
+    assert "level=vp" in records[0]["rule"]
+
+
+def test_cli_user_vocabulary(tmp_path: Path) -> None:
+    extra = tmp_path / "words.toml"
+    extra.write_text('[functions]\nengineering = ["platform"]\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["titles", "--format", "json", "--vocabulary", str(extra),
+                                      "Head of Platform"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["function"] == "engineering"
+
+
+def test_cli_malformed_vocabulary_is_one_clean_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("levels = 3\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["titles", "--vocabulary", str(bad), "CEO"])
+    assert result.exit_code == 2
+    assert "bad.toml" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_help_has_an_example() -> None:
+    result = CliRunner().invoke(cli, ["titles", "--help"])
+    assert result.exit_code == 0
+    assert 'outreach titles "Sr. Dir., Enterprise PMO"' in result.output
+
+
+def test_cli_needs_a_title() -> None:
+    assert CliRunner().invoke(cli, ["titles"]).exit_code == 2
+
+
+# ----------------------------------------------------------------------------- quality
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_holdout_titles_are_not_in_the_dev_set() -> None:
+    if not DEV_SET.exists():
+        pytest.skip("shared dev set not present")
+    dev = {row["title"].casefold() for row in _rows(DEV_SET)}
+    holdout = _rows(HOLDOUT)
+    assert len(holdout) >= 40
+    assert not [row["title"] for row in holdout if row["title"].casefold() in dev]
+
+
+def test_holdout_titles_classify_correctly() -> None:
+    wrong = [
+        (row["title"], label(row["title"]), (row["function"], row["level"]))
+        for row in _rows(HOLDOUT)
+        if label(row["title"]) != (row["function"], row["level"])
+    ]
+    assert not wrong
+
+
+def _vocabulary_phrases() -> set[str]:
+    data = tomllib.loads(
+        (ROOT / "outreach" / "data" / "vocabulary.toml").read_text(encoding="utf-8"))
+    phrases: set[str] = set()
+    for section in ("levels", "roles", "weak_roles", "strong_roles", "functions",
+                    "weak_functions", "rules"):
+        for values in data.get(section, {}).values():
+            phrases.update(values)
+    phrases.update(data.get("terms", {}))
+    return {fold(p) for p in phrases}
+
+
+def test_vocabulary_does_not_list_dev_titles() -> None:
+    """Generalise with words and rules: no dev-set title may appear as a vocabulary entry."""
+    if not DEV_SET.exists():
+        pytest.skip("shared dev set not present")
+    phrases = _vocabulary_phrases()
+    code = (ROOT / "outreach" / "titles.py").read_text(encoding="utf-8").casefold()
+    for row in _rows(DEV_SET):
+        title = row["title"]
+        if len(title.split()) >= 2:
+            assert fold(title) not in phrases, title
+            assert title.casefold() not in code, title
+
+
+def test_eval_meets_the_targets() -> None:
+    if not DEV_SET.exists():
+        pytest.skip("shared dev set not present")
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_titles.py"), str(DEV_SET)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import eval_titles
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    scores, macro, rows, predicted = eval_titles.evaluate(DEV_SET)
+    assert macro >= 0.95
+    assert all(score.f1 >= 0.90 for score in scores)
+    assert all(score.label_ok for score in scores)
+    function_acc, level_acc, _, _ = eval_titles.accuracy(rows, predicted)
+    assert function_acc >= 0.95 and level_acc >= 0.95
