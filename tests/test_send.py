@@ -245,14 +245,17 @@ def test_ctrl_c_finishes_the_current_message_then_a_rerun_sends_the_rest(
 ) -> None:
     folder = tmp_path / "emails"
     write_outbox(folder, 5)
-    handler = FaultyHandler(stall_on=3, stall_seconds=1.0)
+    handler = FaultyHandler(stall_on=3)
     with smtp_server(handler) as server:
         sender = _start_sender(folder, server, ledger_path)
         assert handler.stalled.wait(20), sender.communicate()
-        sender.send_signal(signal.SIGINT)
+        sender.send_signal(signal.SIGINT)  # while message 3 waits for the server's 250
+        assert sender.stderr is not None
+        noticed = _read_until(sender.stderr.fileno(), b"Stopping after the current message", 20)
+        handler.release.set()
         out, err = sender.communicate(timeout=30)
-        assert sender.returncode == 130, out + err
-        assert "Stopping after the current message" in err
+        assert sender.returncode == 130, noticed.decode() + out + err
+        assert b"Stopping after the current message" in noticed
         assert states(ledger_path)[key(3)] == "sent"
         rerun = subprocess.run([str(OUTREACH), *cli_args(folder, server, ledger_path, "--send")],
                                capture_output=True, text=True, timeout=60)
