@@ -92,6 +92,7 @@ def test_record_meetings_adds_unknown_people_with_a_matching_key(ledger: Ledger)
         [
             PlannedMeeting("m1", JANE.key, "Jane Doe", "rotation", start),
             PlannedMeeting("m2", "sam lee|globex", "Sam Lee", "forum", start),
+            PlannedMeeting("m3", "li wei|hooli", "Wei Li", "forum", start),  # name ≠ key
         ]
     )
     ledger.record_meetings([PlannedMeeting("m1", JANE.key, "Jane Doe", "rotation", start)])
@@ -99,10 +100,15 @@ def test_record_meetings_adds_unknown_people_with_a_matching_key(ledger: Ledger)
     assert [tuple(r) for r in rows] == [
         ("m1", JANE.key, "2027-01-05T08:00:00+00:00"),
         ("m2", "sam lee|globex", "2027-01-05T08:00:00+00:00"),
+        ("m3", "li wei|hooli", "2027-01-05T08:00:00+00:00"),
     ]
-    for key in (JANE.key, "sam lee|globex"):
+    keys = [JANE.key, "sam lee|globex", "li wei|hooli"]
+    for key in keys:
         ledger.add_event(key, "met", date(2027, 1, 5))
-    assert sorted(p.key for p in ledger.pending_thanks()) == sorted([JANE.key, "sam lee|globex"])
+    pending = ledger.pending_thanks()
+    assert sorted(p.key for p in pending) == sorted(keys)  # cards can mark_thanked(p.key)
+    ledger.mark_thanked([p.key for p in pending], date(2027, 1, 6))
+    assert ledger.pending_thanks() == []
 
 
 def test_unknown_event_kind_is_refused(ledger: Ledger) -> None:
