@@ -1,0 +1,135 @@
+"""The invite, rotation and forum commands, run as a user would (CliRunner), files checked
+by parsing them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner
+
+from outreach.cli import cli
+from outreach.itip import lint_ics
+
+PEERS = Path(__file__).resolve().parent / "data" / "calendar" / "peers.csv"
+FROM = ["--from", "Pat Lee <pat@example.com>"]
+WHEN = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto"]
+
+
+def run(*args: str | Path) -> object:
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+def events(path: Path) -> list[icalendar.Event]:
+    data = path.read_bytes()
+    assert lint_ics(data) == [], path.name
+    return icalendar.Calendar.from_ical(data).walk("VEVENT")
+
+
+def test_invite_writes_one_file_per_peer_and_reruns_change_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "invites"
+    result = run("invite", PEERS, *WHEN, *FROM, "--location", "Café Olimpico", "--out", out,
+                 "--remind", "15m")
+    assert result.exit_code == 0, result.output
+    assert "Invites: wrote 4 file(s)" in result.stdout
+    assert "no e-mail address for 1 peer(s) (Li Wei)" in result.stderr
+    names = sorted(p.name for p in out.glob("*.ics"))
+    assert names == ["ana-lima.ics", "li-wei.ics", "sam-okafor-boss.ics", "zoe-odegard.ics"]
+    (sam,) = events(out / "sam-okafor-boss.ics")
+    assert sam["SUMMARY"] == 'Peer coffee: Sam Okafor; "Boss" & Pat Lee'
+    assert sam["ATTENDEE"].params["CN"] == "Sam Okafor; Boss"
+    assert sam.walk("VALARM")[0].decoded("TRIGGER").total_seconds() == -15 * 60
+    again = run("invite", PEERS, *WHEN, *FROM, "--location", "Café Olimpico", "--out", out,
+                "--remind", "15m")
+    assert "wrote 0 file(s)" in again.stdout and "4 unchanged" in again.stdout
+    moved = run("invite", PEERS, *WHEN, *FROM, "--location", "Room 2", "--out", out)
+    assert "wrote 4 file(s)" in moved.stdout
+    (sam,) = events(out / "sam-okafor-boss.ics")
+    assert (sam["SEQUENCE"], sam["LOCATION"]) == (1, "Room 2")
+
+
+def test_invite_slots_spread_peers_over_weekdays(tmp_path: Path) -> None:
+    result = run("invite", PEERS, "--start", "2027-01-08T08:00", "--tz", "Europe/Paris",
+                 *FROM, "--slots", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    days = sorted(f"{events(p)[0].decoded('DTSTART'):%a %d}" for p in tmp_path.glob("*.ics"))
+    assert days == ["Fri 08", "Mon 11", "Tue 12", "Wed 13"]
+
+
+def test_invite_cancel_withdraws_the_same_meetings(tmp_path: Path) -> None:
+    run("invite", PEERS, *WHEN, *FROM, "--out", tmp_path)
+    uid = events(tmp_path / "zoe-odegard.ics")[0]["UID"]
+    result = run("invite", PEERS, *WHEN, *FROM, "--out", tmp_path, "--cancel")
+    assert "Cancellations: wrote 4 file(s)" in result.stdout
+    data = (tmp_path / "zoe-odegard.ics").read_bytes()
+    (zoe,) = events(tmp_path / "zoe-odegard.ics")
+    assert icalendar.Calendar.from_ical(data)["METHOD"] == "CANCEL"
+    assert (zoe["UID"], zoe["SEQUENCE"], zoe["STATUS"]) == (uid, 1, "CANCELLED")
+
+
+def test_rotation_prints_the_schedule_and_writes_every_series(tmp_path: Path) -> None:
+    result = run("rotation", PEERS, *WHEN, *FROM, "--size", "3", "--months", "2",
+                 "--skip", "2027-01-26", "--pick", "Ana Lima,zoe odegard,Li Wei",
+                 "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any("2027-01-05" in line and "Tuesday" in line and "Ana Lima" in line
+               for line in lines)
+    assert any("2027-01-26" in line and "(skipped)" in line for line in lines)
+    assert "Rotation: wrote 4 file(s)" in result.stdout
+    assert sorted(p.name for p in tmp_path.glob("*.ics")) == [
+        "ana-lima.ics", "li-wei.ics", "rotation.ics", "zoe-odegard.ics"]
+    assert len(events(tmp_path / "rotation.ics")) == 3
+    (ana,) = events(tmp_path / "ana-lima.ics")
+    assert ana["RRULE"]["INTERVAL"] == [3]
+
+
+def test_forum_writes_one_group_event_lasting_90_minutes(tmp_path: Path) -> None:
+    out = tmp_path / "forum.ics"
+    result = run("forum", PEERS, *WHEN, *FROM, "--every", "quarter", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "every 3 months on the first Tuesday: 4 sessions" in result.stdout
+    assert "3 peers invited" in result.stdout and "Li Wei" in result.stderr
+    (event,) = events(out)
+    assert len(event["ATTENDEE"]) == 3
+    assert (event.decoded("DTEND") - event.decoded("DTSTART")).total_seconds() == 90 * 60
+    again = run("forum", PEERS, *WHEN, *FROM, "--every", "quarter", "--out", out)
+    assert f"{out}: unchanged." in again.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["invite", *WHEN[:1], "2027-02-30T08:00"], "Error: --start: cannot read '2027-02-30T08:00'"),
+    (["invite", "--start", "2027-01-05T08:00", "--tz", "Mars/Olympus"],
+     "Error: --tz: unknown time zone 'Mars/Olympus'"),
+    (["invite"], "Error: --start: required"),
+    (["invite", *WHEN, "--remind", "soon"], "Error: --remind: cannot read 'soon'"),
+    (["rotation", *WHEN, "--every", "1fortnight"], "Error: --every: cannot read"),
+    (["rotation", *WHEN, "--every", "36h"], "Error: --every: must be whole days or weeks"),
+    (["rotation", *WHEN, "--skip", "2027-01-06"], "Error: --skip: 2027-01-06 is not a meeting"),
+    (["rotation", *WHEN, "--pick", "Nobody Here"], "Error: --pick: nobody called"),
+    (["forum", *WHEN, "--every", "weekly"], "Error: --every: 'weekly' is not month or quarter"),
+    (["invite", "--start", "2027-03-14T02:30", "--tz", "America/Toronto"],
+     "Error: --start: 2027-03-14T02:30 does not exist in America/Toronto"),
+])
+def test_bad_options_give_one_line_and_exit_2(args: list[str], message: str,
+                                              tmp_path: Path) -> None:
+    result = run(args[0], PEERS, *args[1:], *FROM, "--out", tmp_path / "x")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
+
+
+def test_organiser_address_is_required(tmp_path: Path) -> None:
+    result = run("invite", PEERS, *WHEN, "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "Error: --from: invites need the organiser's e-mail address" in result.stderr
+
+
+def test_help_teaches_with_examples() -> None:
+    for command in ("invite", "rotation", "forum"):
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Examples:" in result.stdout
+        assert "--cancel" in result.stdout and "--remind" in result.stdout
