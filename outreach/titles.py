@@ -464,6 +464,7 @@ def classify_many(titles: Iterable[str], vocabulary: Vocabulary | None = None) -
 
 _SEPARATOR_CHARS = "|•·▪◦►▶●◆◇■□★☆✦✧✪✯❖➤➔→⇒»«~/\\;｜"
 _SEP_TRANSLATION = str.maketrans({c: " | " for c in _SEPARATOR_CHARS})
+_NOTED = frozenset({"typo", "compound"})
 _PUNCT_TOKENS = {
     "|": ("sep", "|"), ",": ("sep", ","), ":": ("sep", ":"), "(": ("open", "("),
     "[": ("open", "("), "{": ("open", "("), ")": ("close", ")"), "]": ("close", ")"),
@@ -484,6 +485,8 @@ class _Tok:
     raw: str  # what the user wrote, for explanations
     term: _Term | None = None
     note: str = ""
+    longest: int = 0  # longest vocabulary phrase starting with this word
+    single: _Term | None = None  # what the word means on its own
 
 
 def _clean(title: str) -> str:
@@ -522,6 +525,9 @@ def _tokenize(title: str, vocab: Vocabulary) -> list[_Tok]:
         made = cache.get(key)
         if made is None:
             made = cache[key] = _word_tokens(raw, vocab, lower_title)
+            for tok in made:
+                tok.longest = vocab.phrase_len.get(tok.text, 0)
+                tok.single = vocab.single.get(tok.text)
         toks.extend(made)
     return toks
 
@@ -591,9 +597,9 @@ def _match_phrases(toks: list[_Tok], vocab: Vocabulary) -> list[_Hit | _Tok]:
             items.append(_Hit(i, i + 1, tok.term, tok.text, tok.raw))
             i += 1
             continue
-        longest = vocab.phrase_len.get(tok.text, 0)
+        longest = tok.longest
         if longest <= 1:
-            single = vocab.single.get(tok.text) if longest else None
+            single = tok.single
             items.append(tok if single is None else _Hit(i, i + 1, single, tok.text, tok.raw))
             i += 1
             continue
@@ -791,8 +797,9 @@ def _group_roles(parts: list[_Part]) -> list[_Role]:
     roles: list[_Role] = []
     pending: list[_Part] = []
     for part in parts:
-        if part.starts_role or not roles:
-            if part.starts_role:
+        starts = part.starts_role
+        if starts or not roles:
+            if starts:
                 roles.append(_Role([*pending, part]))
                 pending = []
             else:
@@ -947,8 +954,8 @@ def _normalized(toks: list[_Tok]) -> str:
 def _classify(title: str, vocab: Vocabulary) -> TitleClass:
     toks = _tokenize(title, vocab)
     normalized = _normalized(toks)
-    notes = [f"read '{t.raw}' as '{t.text}' (typo)" for t in toks if t.note == "typo"]
-    notes += [f"'{t.raw}' is a compound" for t in toks if t.note == "compound"]
+    notes = [f"read '{t.raw}' as '{t.text}' (typo)" if t.note == "typo"
+             else f"'{t.raw}' is a compound" for t in toks if t.note in _NOTED]
     items = _match_phrases(toks, vocab)
     parts, part_notes = _split_parts(items, vocab)
     notes += part_notes + [note for part in parts for note in part.notes]
