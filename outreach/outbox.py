@@ -62,22 +62,30 @@ def load_outbox(path: Path) -> list[OutboxMessage]:
         files = sorted(path.glob("*.eml"))
         if not files:
             raise OutreachError(f"{path}: no .eml files to send")
-        return [_outbox_message(str(f), f.read_bytes()) for f in files]
+        return [_outbox_message(str(f), _read(f)) for f in files]
     if not path.is_file():
         raise OutreachError(f"{path}: no such folder or mbox file")
     return _load_mbox(path)
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise OutreachError(f"{path}: cannot read: {exc.strerror}") from None
+
+
 def _load_mbox(path: Path) -> list[OutboxMessage]:
-    with path.open("rb") as handle:
-        if handle.read(5) != b"From ":
-            raise OutreachError(f"{path}: not an mbox file (it must start with a 'From ' line)")
+    if not _read(path)[:5] == b"From ":
+        raise OutreachError(f"{path}: not an mbox file (it must start with a 'From ' line)")
     box = mailbox.mbox(path, create=False)
     try:
         messages = [
             _outbox_message(f"{path}#{number}", box.get_bytes(key))
             for number, key in enumerate(box.iterkeys(), start=1)
         ]
+    except OSError as exc:
+        raise OutreachError(f"{path}: cannot read: {exc.strerror}") from None
     finally:
         box.close()
     if not messages:
@@ -210,7 +218,8 @@ def _status(item: OutboxMessage, known: dict[str, Delivery], pending: tuple[str,
 def write_failed_csv(
     messages: Iterable[OutboxMessage], ledger: Ledger, folder: Path
 ) -> Path | None:
-    """``FOLDER/failed.csv``: this outbox's failed deliveries with the server's reply.
+    """``FOLDER/failed.csv`` (``./failed.csv`` if FOLDER is read-only): this outbox's failed
+    deliveries with the server's reply.
 
     Rewritten atomically after every run; removed when nothing is failed any more, so it
     always describes the ledger's current state. Cells are neutralised against formulas.
@@ -223,16 +232,21 @@ def write_failed_csv(
                     recipient, delivery.subject, delivery.state, delivery.attempts,
                     delivery.last_reply, delivery.message_id, item.source,
                 ])
-    target = folder / FAILED_CSV
-    if not rows:
-        target.unlink(missing_ok=True)
-        return None
-    write_text(target, to_csv(FAILED_COLUMNS, rows))
-    return target
+    for candidate in dict.fromkeys([folder, Path.cwd()]):  # a read-only input: the cwd
+        target = candidate / FAILED_CSV
+        try:
+            if not rows:
+                target.unlink(missing_ok=True)
+                return None
+            write_text(target, to_csv(FAILED_COLUMNS, rows))
+            return target
+        except OSError as exc:
+            problem = f"{target}: cannot write: {exc.strerror}"
+    raise OutreachError(problem, exit_code=1)
 
 
 def failed_csv_folder(source: Path) -> Path:
-    """Where ``failed.csv`` goes: the input folder, or the mbox's folder."""
+    """Where ``failed.csv`` goes: the input folder, or the mbox's folder (else the cwd)."""
     return source if source.is_dir() else source.parent
 
 
