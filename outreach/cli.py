@@ -484,9 +484,10 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
               help="Suggest letting go of peers not met for this long (d, w, m, y).")
 @click.option("--no-reply-after", default="14d", show_default=True, metavar="AGE",
               help="List invitations still unanswered after this long.")
+@click.option("--tz", help="Show meeting times in this IANA zone [default: this computer's].")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
-def status(expire_after: str, no_reply_after: str, today_text: str | None,
+def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: str | None,
            ledger_path: Path | None) -> None:
     """What needs you this week: meetings due, thank-yous owed, invitations without reply,
     one-way relationships, and peers to let go.
@@ -499,12 +500,14 @@ def status(expire_after: str, no_reply_after: str, today_text: str | None,
       outreach status --expire-after 3m --no-reply-after 7d
     """
     from outreach.ledger import Ledger
+    from outreach.meeting import parse_zone
     from outreach.status import report_tables, status_report
 
     today = _parse_day(today_text, "--today")
+    zone = parse_zone(tz) if tz else None
     with Ledger.open(ledger_path) as ledger:
         report = status_report(ledger, today, expire_after=expire_after,
-                               no_reply_after=no_reply_after)
+                               no_reply_after=no_reply_after, zone=zone)
     for renderable in report_tables(report):
         emit(renderable, None)
 

@@ -79,6 +79,7 @@ def default_map(config: dict[str, Any], today: date | None = None) -> dict[str, 
             "rate": smtp.get("rate"),
         }
     )
+    result["status"] = _drop_empty({"tz": meeting.get("tz")})
     if "password" in smtp:
         raise OutreachError(
             "outreach.toml: [smtp] password is not read from files; "

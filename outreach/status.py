@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from outreach.errors import OutreachError
@@ -129,16 +129,24 @@ class StatusReport:
 
 
 def status_report(
-    ledger: Ledger, today: date, *, expire_after: str = "6m", no_reply_after: str = "14d"
+    ledger: Ledger,
+    today: date,
+    *,
+    expire_after: str = "6m",
+    no_reply_after: str = "14d",
+    zone: tzinfo | None = None,
 ) -> StatusReport:
-    """Who is due this week, unthanked, unanswered, one-sided, and gone quiet."""
+    """Who is due this week, unthanked, unanswered, one-sided, and gone quiet.
+
+    Meeting times are shown in ``zone`` (default: the computer's local zone).
+    """
     reply_cutoff = cutoff(no_reply_after, today, option="--no-reply-after")
     expire_cutoff = cutoff(expire_after, today, option="--expire-after")
     people = ledger.all_people()
     last = _last_events(ledger)
     return StatusReport(
         today=today,
-        due=_due_this_week(ledger, today, people, last),
+        due=_due_this_week(ledger, today, people, last, zone),
         unthanked=_unthanked(people, last),
         unanswered=_unanswered(ledger, reply_cutoff, people, last),
         one_way=_one_way(ledger, people),
@@ -172,12 +180,13 @@ def _unthanked(
 
 
 def _due_this_week(
-    ledger: Ledger, today: date, people: dict[str, Person], last: dict[tuple[str, str], date]
+    ledger: Ledger, today: date, people: dict[str, Person], last: dict[tuple[str, str], date],
+    zone: tzinfo | None,
 ) -> list[tuple[datetime, Person, str, bool]]:
     monday = today - timedelta(days=today.weekday())
     due = []
     for row in ledger.query("SELECT person_key, person_name, series, start FROM meetings"):
-        start = datetime.fromisoformat(row["start"]).astimezone()
+        start = datetime.fromisoformat(row["start"]).astimezone(zone)
         if not monday <= start.date() < monday + timedelta(days=7):
             continue
         person = people.get(row["person_key"]) or Person(row["person_name"], "")

@@ -27,6 +27,7 @@ from outreach.outbox import load_outbox, plan_batch
 from outreach.send import BatchSummary, SendOptions, SmtpSettings, parse_rate, send_batch
 
 OUTREACH = Path(sys.executable).with_name("outreach")
+GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
 def run_batch(folder: Path, server: Server, ledger_path: Path, **options: object) -> BatchSummary:
@@ -74,6 +75,26 @@ def test_dry_run_lists_messages_and_sends_nothing(tmp_path: Path, ledger_path: P
     assert result.output.count("new") == 3
     assert "Dry run: 3 of 3 messages would be sent" in result.output
     assert states(ledger_path) == {}
+
+
+def test_dry_run_output_matches_the_golden_file(
+    tmp_path: Path, ledger_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One new, one already sent, one resend after a crash (OUTREACH_UPDATE_GOLDEN=1)."""
+    monkeypatch.setenv("COLUMNS", "120")
+    folder = tmp_path / "emails"
+    write_outbox(folder, 3)
+    with Ledger.open(ledger_path) as ledger:
+        ledger.queue_message("<msg001@outreach.test>", ["peer1@example.org"], "s", "f")
+        ledger.mark_sent("<msg001@outreach.test>", ["peer1@example.org"], "250 OK")
+        ledger.queue_message("<msg002@outreach.test>", ["peer2@example.org"], "s", "f")
+        ledger.mark_sending("<msg002@outreach.test>", ["peer2@example.org"])
+    result = CliRunner().invoke(cli, ["send", str(folder), "--ledger", str(ledger_path)])
+    assert result.exit_code == 0, result.output
+    golden = GOLDEN / "send_dry_run.txt"
+    if os.environ.get("OUTREACH_UPDATE_GOLDEN") == "1":
+        golden.write_text(result.output, encoding="utf-8")
+    assert result.output == golden.read_text(encoding="utf-8")
 
 
 def test_send_delivers_each_message_once_and_a_rerun_sends_nothing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from outreach.errors import OutreachError
 from outreach.ledger import Ledger, PlannedMeeting
 from outreach.models import Person
 from outreach.status import cutoff, find_person, status_report
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
 
 TODAY = date(2027, 3, 10)  # a Wednesday
 JANE_ACME = Person("Jane", "Doe", url="https://www.linkedin.com/in/jane-acme/", company="Acme")
@@ -152,6 +155,18 @@ def test_status_report_sections(ledger_path: Path) -> None:
         ("Omar Haddad", 3, 0), ("Sam Lee", 0, 1)
     ]
     assert [(p.full_name, on) for p, on in report.expired] == [("Omar Haddad", date(2026, 6, 1))]
+
+
+def test_status_output_matches_the_golden_file(ledger_path: Path) -> None:
+    """The whole review as a user reads it (regenerate: OUTREACH_UPDATE_GOLDEN=1)."""
+    _history(ledger_path)
+    code, output = run("status", "--today", "2027-03-10", "--tz", "America/Toronto",
+                       "--ledger", str(ledger_path))
+    assert code == 0, output
+    golden = GOLDEN / "status.txt"
+    if os.environ.get("OUTREACH_UPDATE_GOLDEN") == "1":
+        golden.write_text(output, encoding="utf-8")
+    assert output == golden.read_text(encoding="utf-8")
 
 
 def test_status_command_shows_every_section(ledger_path: Path) -> None:
