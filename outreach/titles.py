@@ -25,7 +25,7 @@ How a title is read:
    words beat generic role nouns ("Data Engineer" is data); among those, the one nearest the
    level word wins ("Content Marketing Lead", "Head of Product Design").
 
-"Assistant to the VP" is an assistant (other, ic), not a VP; "Product Owner" and "People
+"Assistant to the VP" is an assistant (other, ic), not a VP; "Product Owner" and "Talent
 Partner" are not owners.
 """
 
@@ -669,7 +669,6 @@ def _find_officer(items: list[_Hit | _Tok], start: int, officers: set[str]) -> i
 class _Part:
     hits: list[_Hit] = field(default_factory=list)
     paren: list[_Hit] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)
     former: bool = False
     assistant_to: str = ""
     to_marks: list[int] = field(default_factory=list)
@@ -684,6 +683,8 @@ class _Part:
 
 
 def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Part], list[str]]:
+    """Cut the hits into parts at separators and conjunctions; drop "at Company", noise and
+    status words; mark former parts; keep parenthesised hits apart (they only break ties)."""
     parts: list[_Part] = [_Part()]
     notes: list[str] = []
     depth = 0
@@ -704,8 +705,6 @@ def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Par
             elif kind == "at":
                 skipping = True
                 notes.append("dropped the company after '@'")
-            elif kind == "word":
-                parts[-1].words.append(item.text)
             continue
         term = item.term
         if skipping:
@@ -731,12 +730,12 @@ def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Par
         (parts[-1].paren if depth else parts[-1].hits).append(item)
     parts = [p for p in parts if p.hits or p.paren or p.former]
     for part in parts:
-        _mark_assistant_to(part, vocab)
+        _drop_the_boss(part)
         _demote_modifier_titles(part)
     return parts, notes
 
 
-def _mark_assistant_to(part: _Part, vocab: Vocabulary) -> None:
+def _drop_the_boss(part: _Part) -> None:
     """Drop the boss a role works for.
 
     "Executive Assistant to the CFO" is an assistant (other, ic), not a CFO; "Chief of Staff
