@@ -819,6 +819,15 @@ def _effective_level(part: _Part, index: int, hit: _Hit) -> str | None:
     return hit.level
 
 
+def _is_object(part: _Part, index: int) -> bool:
+    """"Dean of Students", "Director of Intern Programs": a trainee word after a senior level
+    word and a link word names whom the role serves, not the role."""
+    hit = part.hits[index]
+    return any(
+        h.level and h.level != "entry" and h.end < hit.start for h in part.hits[:index]
+    )
+
+
 def _resolve_level(role: _Role) -> None:
     best: tuple[int, _Hit] | None = None
     dominant: _Hit | None = None
@@ -831,7 +840,7 @@ def _resolve_level(role: _Role) -> None:
             level = _effective_level(part, index, hit)
             if level is None:
                 continue
-            if hit.term.entry_dominant and dominant is None:
+            if hit.term.entry_dominant and dominant is None and not _is_object(part, index):
                 dominant = hit
             rank = _PICK_RANK[level]
             if best is None or rank > best[0]:

@@ -236,6 +236,10 @@ def test_other_languages(title: str, expected: tuple[str, str]) -> None:
         ("Network Administrator", ("it", "ic")),
         ("Customer Support Engineer", ("customer_success", "ic")),
         ("Program Manager (PMO)", ("project_management", "manager")),
+        ("Dean of Students", ("education", "director")),
+        ("Director of Internship Programs", ("project_management", "director")),
+        ("Chief of Staff", ("general_management", "director")),
+        ("Owner, Acme Bakery", ("general_management", "owner")),
     ],
 )
 def test_levels_and_functions(title: str, expected: tuple[str, str]) -> None:
