@@ -1,0 +1,256 @@
+"""Thank-you cards: one handwritten-looking message per person, imposed on print-ready sheets.
+
+``write_cards(people, sender, output, CardOptions(...))`` renders ``thanks.card.j2`` (or any
+template) for each person, fits the text to the card's writing area, writes it with the
+handwriting module, and saves a PDF that is byte-identical on a rerun (reportlab's invariant
+mode, jitter seeded from ``--seed`` and the person). reportlab keeps every page in memory
+until it saves, so a large batch is split into several files of ``per_file`` cards each
+(``cards-1.pdf``, ``cards-2.pdf``, ...), which also keeps each print job a sensible size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from reportlab import rl_config
+from reportlab.pdfgen.canvas import Canvas
+
+from outreach import fileio, templating
+from outreach.cardfonts import FontChain
+from outreach.errors import OutreachError
+from outreach.handwriting import GlyphEncoder, draw, parse_ink, seed_words
+from outreach.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_space
+from outreach.meeting import Meeting
+from outreach.models import Person, Sender
+from outreach.textfit import Atom, Block, Hand, Overflow, atoms, fit
+
+DEFAULT_TEMPLATE = "thanks.card.j2"
+SMALLEST_SIZE = 12.0  # points: below this Caveat stops being easy to read
+
+
+@dataclass(frozen=True)
+class CardOptions:
+    """What ``outreach cards`` asks for; every field has the CLI's default."""
+
+    template: str | Path = DEFAULT_TEMPLATE
+    size: str = "a2"
+    sheet: str = "letter"
+    fold: str = "none"
+    font: str | Path | None = None
+    ink: str = "blue"
+    seed: int = 0
+    sign: str | None = None
+    meeting: Meeting | None = None
+    today: date | None = None
+    per_file: int = 1000
+    system_fonts: bool = True
+
+
+@dataclass
+class CardsResult:
+    """What was written, for the CLI's summary."""
+
+    files: list[Path] = field(default_factory=list)
+    cards: int = 0
+    pages: int = 0
+    sizes: list[float] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    layout: Layout | None = None
+
+
+class CardWriter:
+    """Renders, fits and draws cards for one set of options (fonts and template loaded once)."""
+
+    def __init__(self, sender: Sender, options: CardOptions) -> None:
+        self.sender = sender
+        self.options = options
+        self.layout = layout(options.size, options.sheet, options.fold)
+        self.template = templating.load(options.template)
+        try:
+            self.ink = parse_ink(options.ink)
+        except ValueError as exc:
+            raise OutreachError(str(exc)) from None
+        self.chain = FontChain(options.font, system=options.system_fonts)
+        self.hand = Hand()
+        width = self.layout.size.width
+        self.largest = 20.0 if width < 4.6 * 72 else 22.0
+        self._rng = np.random.RandomState(0)
+        self._atom_cache: dict[str, tuple[list[Atom], list[str]]] = {}
+
+    def text(self, person: Person) -> str:
+        """The card's message for ``person``, as the template renders it (NFC, tidy blanks)."""
+        values = templating.variables(person, self.sender, self.options.meeting, self.options.today)
+        values["signature"] = self.signature
+        rendered = templating.render(self.template, values)
+        rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")
+        lines = [line.strip() for line in rendered.strip().split("\n")]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+    @property
+    def signature(self) -> str:
+        return (self.options.sign or self.sender.name or "").strip()
+
+    def block(self, person: Person, warnings: list[str]) -> Block:
+        """The message wrapped and sized to fit; ``OutreachError`` naming the person if not."""
+        paragraphs: list[list[Atom]] = []
+        missing: list[str] = []
+        for paragraph in self.text(person).split("\n\n"):
+            written, lost = self._atoms(paragraph)
+            paragraphs.append(written)
+            missing += lost
+        if missing:
+            warnings.append(_missing_warning(person, missing))
+        width, height = self.layout.writing_box
+        try:
+            return fit(paragraphs, width, height, (self.largest, SMALLEST_SIZE), self.hand)
+        except Overflow as over:
+            raise OutreachError(
+                f"card for {_who(person)}: the message overflows the {self.layout.size.label} "
+                f"writing area by {over.points / 72:.2f} in (about "
+                f"{max(1, round(over.points / (over.size * self.hand.leading)))} lines) even at "
+                f"{over.size:g} pt; shorten the template or choose a larger --size"
+            ) from None
+
+    def _atoms(self, paragraph: str) -> tuple[list[Atom], list[str]]:
+        found = self._atom_cache.get(paragraph)
+        if found is None:
+            if len(self._atom_cache) > 4096:
+                self._atom_cache.clear()
+            found = self._atom_cache[paragraph] = atoms(paragraph, self.chain)
+        return found
+
+    def rng(self, person: Person) -> np.random.RandomState:
+        """The hand's randomness for one card: from the seed and the person, nothing else."""
+        digest = hashlib.sha256(f"{self.options.seed}\0{person.key}".encode()).digest()
+        self._rng.seed(seed_words(digest))
+        return self._rng
+
+    def render_pdf(
+        self, people: Sequence[Person], result: CardsResult,
+        on_card: Callable[[int], None] | None = None,
+    ) -> bytes:
+        """One PDF holding ``people``'s cards; appends sizes and warnings to ``result``."""
+        use_a85 = rl_config.useA85
+        rl_config.useA85 = 0  # ASCII85 only bloats binary streams (and is slow); restored below
+        try:
+            return self._render(people, result, on_card)
+        finally:
+            rl_config.useA85 = use_a85
+
+    def _render(
+        self, people: Sequence[Person], result: CardsResult,
+        on_card: Callable[[int], None] | None,
+    ) -> bytes:
+        lay = self.layout
+        buffer = io.BytesIO()
+        canvas = Canvas(buffer, pagesize=lay.page, invariant=1, pageCompression=1,
+                        initialFontName=self.chain.primary.name)
+        canvas.setTitle("Thank-you cards")
+        canvas.setAuthor(self.signature)
+        canvas.setCreator("outreach cards")
+        encoder = GlyphEncoder(canvas)
+        width, height = lay.writing_box
+        for start in range(0, len(people), lay.per_page):
+            for slot, person in zip(lay.slots, people[start:start + lay.per_page], strict=False):
+                block = self.block(person, result.warnings)
+                with panel_space(canvas, lay, slot):
+                    draw(encoder, block, (SAFE_MARGIN, SAFE_MARGIN + height), (width, height),
+                         self.ink, self.rng(person), self.hand)
+                result.sizes.append(block.size)
+                result.cards += 1
+                if on_card is not None:
+                    on_card(1)
+            draw_marks(canvas, lay)
+            canvas.showPage()
+            result.pages += 1
+        canvas.save()
+        return buffer.getvalue()
+
+
+def write_cards(
+    people: Iterable[Person],
+    sender: Sender,
+    output: Path,
+    options: CardOptions = CardOptions(),
+    on_card: Callable[[int], None] | None = None,
+) -> CardsResult:
+    """Write the cards PDF(s). All-or-nothing: an error leaves no file written or replaced."""
+    people = list(people)
+    if not people:
+        raise OutreachError("cards: nobody to write to (INPUT selected no one)")
+    if options.per_file < 1:
+        raise OutreachError("--per-file must be at least 1")
+    writer = CardWriter(sender, options)
+    result = CardsResult(layout=writer.layout)
+    chunks = [people[i:i + options.per_file] for i in range(0, len(people), options.per_file)]
+    targets = _targets(Path(output), len(chunks))
+    with tempfile.TemporaryDirectory(prefix=".cards-", dir=_ensure_dir(Path(output))) as tmp:
+        staged = []
+        for number, chunk in enumerate(chunks):
+            part = Path(tmp) / f"{number}.pdf"
+            part.write_bytes(writer.render_pdf(chunk, result, on_card))
+            staged.append(part)
+        for part, target in zip(staged, targets, strict=True):
+            fileio.write_bytes(target, part.read_bytes())
+    result.files = targets
+    return result
+
+
+def _targets(output: Path, count: int) -> list[Path]:
+    if count == 1:
+        return [output]
+    width = len(str(count))
+    return [output.with_name(f"{output.stem}-{n:0{width}d}{output.suffix}")
+            for n in range(1, count + 1)]
+
+
+def _ensure_dir(output: Path) -> Path:
+    folder = output.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutreachError(f"{output}: cannot create its folder: {exc.strerror}") from None
+    return folder
+
+
+def write_preview(pdf: Path, png: Path, dpi: int = 110) -> Path:
+    """Render the first sheet of ``pdf`` to ``png`` with poppler's ``pdftoppm``."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise OutreachError(
+            "--preview needs pdftoppm (poppler-utils): e.g. apt-get install poppler-utils, "
+            "brew install poppler"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        stem = Path(tmp) / "preview"
+        done = subprocess.run(
+            [tool, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
+             str(pdf), str(stem)],
+            capture_output=True, text=True, check=False,
+        )
+        if done.returncode != 0:
+            raise OutreachError(f"{pdf}: pdftoppm could not render it: {done.stderr.strip()}")
+        fileio.write_bytes(png, stem.with_suffix(".png").read_bytes())
+    return png
+
+
+def _who(person: Person) -> str:
+    name = person.full_name or person.key
+    return f"{name} ({person.company})" if person.company else name
+
+
+def _missing_warning(person: Person, missing: list[str]) -> str:
+    chars = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in dict.fromkeys(missing))
+    return (f"card for {_who(person)}: no available font has {chars}; left out of the card "
+            "(install a font that covers it, or pass --font)")
