@@ -164,8 +164,9 @@ class CardWriter:
         for start in range(0, len(people), lay.per_page):
             for slot, person in zip(lay.slots, people[start:start + lay.per_page], strict=False):
                 block = self.block(person, result.warnings)
+                top = SAFE_MARGIN + height - 0.3 * (height - block.height(self.hand))
                 with panel_space(canvas, lay, slot):
-                    draw(encoder, block, (SAFE_MARGIN, SAFE_MARGIN + height), (width, height),
+                    draw(encoder, block, (SAFE_MARGIN, top), (width, height),
                          self.ink, self.rng(person), self.hand)
                 result.sizes.append(block.size)
                 result.cards += 1

@@ -436,82 +436,6 @@ def _send_summary(summary: Any) -> None:
         sys.exit(1)
 
 
-# ---------------------------------------------------------------- log and status (ledger)
-
-def _parse_day(text: str | None, option: str) -> Any:
-    from datetime import date
-
-    if not text:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise OutreachError(f"{option}: cannot read {text!r}; use YYYY-MM-DD") from None
-
-
-@cli.command("log")
-@click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked"]))
-@click.argument("who")
-@click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
-@click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\".")
-@ledger_option
-def log_command(kind: str, who: str, on_text: str | None, note: str,
-                ledger_path: Path | None) -> None:
-    """Record what happened with a peer: met, gave (you helped), got (they helped), replied.
-
-    WHO is a name (any case, accents optional; part of a name if it is unique), a
-    LinkedIn profile URL or an e-mail address of someone in the ledger. An ambiguous name
-    is refused with the candidates; a typo gets suggestions.
-
-    \b
-    Examples:
-      outreach log met "Jane Doe"
-      outreach log gave "jane" --note "intro to our CFO"
-      outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
-    """
-    from outreach.ledger import Ledger
-    from outreach.status import describe, log_event
-
-    on = _parse_day(on_text, "--on")
-    with Ledger.open(ledger_path) as ledger:
-        person = log_event(ledger, kind, who, on, note)
-    click.echo(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
-               + (f": {note}" if note else "") + ".")
-
-
-@cli.command()
-@click.option("--expire-after", default="6m", show_default=True, metavar="AGE",
-              help="Suggest letting go of peers not met for this long (d, w, m, y).")
-@click.option("--no-reply-after", default="14d", show_default=True, metavar="AGE",
-              help="List invitations still unanswered after this long.")
-@click.option("--tz", help="Show meeting times in this IANA zone [default: this computer's].")
-@click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
-@ledger_option
-def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: str | None,
-           ledger_path: Path | None) -> None:
-    """What needs you this week: meetings due, thank-yous owed, invitations without reply,
-    one-way relationships, and peers to let go.
-
-    Built from the ledger that campaign, send, cards and log keep.
-
-    \b
-    Examples:
-      outreach status
-      outreach status --expire-after 3m --no-reply-after 7d
-    """
-    from outreach.ledger import Ledger
-    from outreach.meeting import parse_zone
-    from outreach.status import report_tables, status_report
-
-    today = _parse_day(today_text, "--today")
-    zone = parse_zone(tz) if tz else None
-    with Ledger.open(ledger_path) as ledger:
-        report = status_report(ledger, today, expire_after=expire_after,
-                               no_reply_after=no_reply_after, zone=zone)
-    for renderable in report_tables(report):
-        emit(renderable, None)
-
-
 # ---------------------------------------------------------------- emails
 
 @cli.command()
@@ -670,6 +594,82 @@ def _emails_summary(summary: Any) -> None:
                  "them too. Delete them if they are stale.")
     if summary.written or summary.unchanged:
         click.echo(f"Review them, then: outreach send {summary.out_dir}")
+
+
+# ---------------------------------------------------------------- log and status (ledger)
+
+def _parse_day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise OutreachError(f"{option}: cannot read {text!r}; use YYYY-MM-DD") from None
+
+
+@cli.command("log")
+@click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked"]))
+@click.argument("who")
+@click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
+@click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\".")
+@ledger_option
+def log_command(kind: str, who: str, on_text: str | None, note: str,
+                ledger_path: Path | None) -> None:
+    """Record what happened with a peer: met, gave (you helped), got (they helped), replied.
+
+    WHO is a name (any case, accents optional; part of a name if it is unique), a
+    LinkedIn profile URL or an e-mail address of someone in the ledger. An ambiguous name
+    is refused with the candidates; a typo gets suggestions.
+
+    \b
+    Examples:
+      outreach log met "Jane Doe"
+      outreach log gave "jane" --note "intro to our CFO"
+      outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
+    """
+    from outreach.ledger import Ledger
+    from outreach.status import describe, log_event
+
+    on = _parse_day(on_text, "--on")
+    with Ledger.open(ledger_path) as ledger:
+        person = log_event(ledger, kind, who, on, note)
+    click.echo(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
+               + (f": {note}" if note else "") + ".")
+
+
+@cli.command()
+@click.option("--expire-after", default="6m", show_default=True, metavar="AGE",
+              help="Suggest letting go of peers not met for this long (d, w, m, y).")
+@click.option("--no-reply-after", default="14d", show_default=True, metavar="AGE",
+              help="List invitations still unanswered after this long.")
+@click.option("--tz", help="Show meeting times in this IANA zone [default: this computer's].")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@ledger_option
+def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: str | None,
+           ledger_path: Path | None) -> None:
+    """What needs you this week: meetings due, thank-yous owed, invitations without reply,
+    one-way relationships, and peers to let go.
+
+    Built from the ledger that campaign, send, cards and log keep.
+
+    \b
+    Examples:
+      outreach status
+      outreach status --expire-after 3m --no-reply-after 7d
+    """
+    from outreach.ledger import Ledger
+    from outreach.meeting import parse_zone
+    from outreach.status import report_tables, status_report
+
+    today = _parse_day(today_text, "--today")
+    zone = parse_zone(tz) if tz else None
+    with Ledger.open(ledger_path) as ledger:
+        report = status_report(ledger, today, expire_after=expire_after,
+                               no_reply_after=no_reply_after, zone=zone)
+    for renderable in report_tables(report):
+        emit(renderable, None)
 
 
 @cli.command("titles")
@@ -929,3 +929,137 @@ def forum(
                  + ", ".join(p.full_name for p in missing))
     verb = "cancelled" if cancel else ("written" if summary.written else "unchanged")
     click.echo(f"{out_file}: {verb}.")
+
+
+# ---------------------------------------------------------------- cards
+
+@cli.command()
+@click.argument("input_path", metavar="[INPUT]", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@peer_options
+@meeting_options
+@click.option("--pending", is_flag=True,
+              help="Write to the people the ledger says you met and have not thanked yet, "
+              "then record them as thanked (INPUT, if given, only supplies your name).")
+@ledger_option
+@click.option("--template", default="thanks.card.j2", show_default=True,
+              help="Card text: a built-in template name or a .j2 file (greeting, body, "
+              "sign-off; blank lines between paragraphs; {{ signature }} is --sign).")
+@click.option("--size", type=click.Choice(["a2", "a6", "a7", "4x6", "5x7"]), default="a2",
+              show_default=True, help="Card: a2 = US A2 4.25×5.5 in, a6 = ISO A6, "
+              "a7 = US A7 5×7 in (same as 5x7), 4x6 in.")
+@click.option("--sheet", type=click.Choice(["single", "letter", "a4"]), default="letter",
+              show_default=True, help="Paper: as many cards per sheet as fit, with crop "
+              "marks; single = one card per page at card size (for blank cards).")
+@click.option("--fold", type=click.Choice(["none", "half"]), default="none",
+              show_default=True, help="half = a side-fold card twice as wide; the message "
+              "goes on the inside right panel, turned to read right once folded.")
+@click.option("--font", metavar="NAME|PATH", help="Handwriting font: caveat (bundled, "
+              "default) or a TrueType .ttf/.ttc file.")
+@click.option("--ink", default="blue", show_default=True, metavar="COLOUR",
+              help="blue, black, blue-black, royal, or #rrggbb.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Changes every card's hand; the same seed redraws the same cards.")
+@click.option("--sign", metavar="NAME", help="Signature [default: your name from the "
+              "export or outreach.toml].")
+@click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), metavar="PNG",
+              help="Also render the first sheet to PNG to check before printing.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("out/cards.pdf"), show_default=True, help="PDF to write.")
+@click.option("--per-file", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Cards per PDF; larger batches are split into NAME-1.pdf, NAME-2.pdf...")
+def cards(
+    input_path: Path | None, start: str | None, duration: str, tz: str, location: str,
+    link: str, pending: bool, ledger_path: Path | None, template: str, size: str,
+    sheet: str, fold: str, font: str | None, ink: str, seed: int, sign: str | None,
+    preview: Path | None, output: Path, per_file: int, **peer_kwargs: Any,
+) -> None:
+    """Print thank-you cards in a handwritten style: one per peer, ready to cut or fold.
+
+    Each card is written in a handwriting font whose every letter varies a little (size,
+    angle, baseline, spacing; repeated letters most), with ink that looks like a ballpoint.
+    Names in Greek, Cyrillic, Chinese... use a matching fallback font. Print at 100%
+    ("actual size"), then cut along the ticks in the margin.
+
+    \b
+    Examples:
+      outreach cards peers.csv --sign "Dana" --preview out/cards.png
+      outreach cards export.zip --size a6 --sheet a4 --ink black -o out/cards-a6.pdf
+      outreach cards --pending --sheet single --fold half     # after `outreach log met`
+    """
+    from datetime import date
+
+    from outreach.cards import CardOptions, write_cards, write_preview
+    from outreach.models import Sender
+
+    if input_path is None and not pending:
+        raise click.UsageError("give INPUT (an export or a peers CSV), or --pending")
+    selection = select_people(input_path, **peer_kwargs) if input_path else None
+    sender = selection.sender if selection is not None else Sender()
+    people = selection.people if selection is not None and not pending else []
+    if pending:
+        from outreach.ledger import Ledger
+
+        with Ledger.open(ledger_path) as ledger:
+            people = ledger.pending_thanks()
+        if not people:
+            click.echo("Nobody to thank: everyone you met has a card already.")
+            return
+    options = CardOptions(
+        template=template, size=size, sheet=sheet, fold=fold, font=font, ink=ink, seed=seed,
+        sign=sign, meeting=_cards_meeting(start, duration, tz, location, link),
+        per_file=per_file,
+    )
+    result = _cards_with_progress(people, sender, output, options, write_cards)
+    for warning in result.warnings:
+        echo_err(f"Warning: {warning}")
+    if pending:
+        from outreach.ledger import Ledger
+
+        with Ledger.open(ledger_path) as ledger:
+            ledger.mark_thanked([p.key for p in people], date.today())
+    _cards_summary(result, pending)
+    if preview is not None:
+        click.echo(f"Preview of the first sheet: {write_preview(result.files[0], preview)}")
+
+
+def _cards_meeting(start: str | None, duration: str, tz: str, location: str, link: str) -> Any:
+    """``meeting.*`` for the card template: when --start, --location or --link is given."""
+    from datetime import datetime, time
+
+    from outreach.meeting import Meeting, parse_span, parse_start, parse_zone
+
+    if not (start or location or link):
+        return None
+    when = (parse_start(start, tz) if start
+            else datetime.combine(datetime.now(parse_zone(tz)).date(), time(12),
+                                  parse_zone(tz)))
+    return Meeting(when, parse_span(duration), location, link)
+
+
+def _cards_with_progress(people: list[Any], sender: Any, output: Path, options: Any,
+                         write: Callable[..., Any]) -> Any:
+    if not sys.stderr.isatty() or len(people) < 50:
+        return write(people, sender, output, options)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Writing cards", total=len(people))
+        return write(people, sender, output, options,
+                     on_card=lambda n: progress.advance(task, n))
+
+
+def _cards_summary(result: Any, pending: bool) -> None:
+    lay = result.layout
+    per = f"{lay.per_page} per {lay.sheet} sheet" if lay.sheet != "single" else "one per page"
+    sizes = sorted(set(result.sizes))
+    hand = f"{sizes[0]:g} pt" if len(sizes) == 1 else f"{sizes[0]:g}–{sizes[-1]:g} pt"
+    files = ", ".join(str(f) for f in result.files)
+    click.echo(f"Wrote {result.cards} card(s) ({lay.size.label}"
+               f"{', half-fold' if lay.fold == 'half' else ''}, {per}) on {result.pages} "
+               f"page(s), handwriting {hand}: {files}")
+    click.echo("Print at 100% / actual size (not 'fit to page')"
+               + (", then cut along the ticks." if lay.sheet != "single" else "."))
+    if pending:
+        click.echo(f"Marked {result.cards} as thanked in the ledger.")
