@@ -40,6 +40,7 @@ from outreach.ledger import Ledger
 from outreach.outbox import OutboxMessage, PlannedMessage
 
 SECURITY_CHOICES = ("starttls", "ssl", "none")
+_AUTH_CODES = (530, 534, 535, 538)  # RFC 4954: authentication required / too weak / failed
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
@@ -307,6 +308,12 @@ def _deliver(
             ledger.mark_sending(item.message_id, pending)
         result = _transaction(smtp, connection, item, pending)
         _record(ledger, item, result, options.today or date.today())
+        if result.stop:
+            reply = next(iter(result.temporary.values()))
+            raise OutreachError(
+                f"SMTP server {connection.settings.address} refused to relay without a login "
+                f"({reply}); use --user"
+            )
         outcome.sent += list(result.accepted)
         outcome.failed.update(result.permanent)
         pending = list(result.temporary)
@@ -323,6 +330,7 @@ class _Result:
     accepted: dict[str, str]
     permanent: dict[str, str]
     temporary: dict[str, str]
+    stop: bool = False
 
 
 def _transaction(
@@ -339,6 +347,8 @@ def _transaction(
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         if exc.smtp_code == 421:
             connection.drop()
+        if exc.smtp_code in _AUTH_CODES:  # the server wants a login: no message would pass
+            return _Result({}, {}, dict.fromkeys(pending, _reply(exc)), stop=True)
         return _classify(pending, dict.fromkeys(pending, (exc.smtp_code, _reply(exc))), "")
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
         connection.drop()

@@ -502,6 +502,28 @@ def test_the_password_prompt_on_a_terminal_does_not_echo(
     assert counts == {key(1): 1}
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_server_that_wants_a_login_stops_the_batch_without_failing_messages(
+    tmp_path: Path, ledger_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "emails"
+    write_outbox(folder, 2)
+    with smtp_server(login=("ada", PASSWORD)) as server:
+        anonymous = CliRunner().invoke(cli, cli_args(folder, server, ledger_path, "--send"))
+        after_refusal = states(ledger_path)
+        monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD)
+        logged_in = CliRunner().invoke(
+            cli, cli_args(folder, server, ledger_path, "--send", "--user", "ada")
+        )
+        counts = server.handler.counts()
+    assert anonymous.exit_code == 2
+    assert "refused to relay without a login (530" in anonymous.output
+    assert "use --user" in anonymous.output
+    assert after_refusal == {key(1): "failed-temporary"}  # not permanent: a login fixes it
+    assert logged_in.exit_code == 0, logged_in.output
+    assert counts == {key(1): 1, key(2): 1}
+
+
 def test_without_a_terminal_or_env_password_login_is_a_clear_error(
     tmp_path: Path, ledger_path: Path
 ) -> None:
