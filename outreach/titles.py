@@ -62,7 +62,8 @@ _INHERITED_LEVELS = frozenset({"cxo", "vp", "director", "manager"})
 _SENIOR_ENOUGH_TO_ASSIST = frozenset({"owner", "cxo", "vp", "director", "manager"})
 _SECTIONS = frozenset({
     "abbreviations", "abbreviations_cased", "acronyms", "levels", "roles", "weak_roles",
-    "strong_roles", "functions", "weak_functions", "terms", "rules", "compounds",
+    "strong_roles", "functions", "weak_functions", "fallback_functions", "terms", "rules",
+    "compounds",
 })
 _RULE_LISTS = frozenset({
     "entry_dominant", "owner_contextual", "assistant", "assistant_links", "company_markers",
@@ -188,6 +189,8 @@ class Vocabulary:
             self._set(phrases, function=fn, tier=2)
         for fn, phrases in data.get("weak_functions", {}).items():
             self._set(phrases, function=fn, tier=1)
+        for fn, phrases in data.get("fallback_functions", {}).items():
+            self._set(phrases, function=fn, tier=0)
         for section, tier in (("roles", 2), ("weak_roles", 1), ("strong_roles", 3)):
             for fn, phrases in data.get(section, {}).items():
                 if fn == "none":
@@ -329,7 +332,8 @@ def _term_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
 def _mentioned_phrases(data: Mapping[str, Any]) -> set[tuple[str, ...]]:
     """Phrases a layer defines meaning for; their earlier meaning is replaced, not merged."""
     found: set[tuple[str, ...]] = set()
-    for section in ("functions", "weak_functions", "roles", "weak_roles", "strong_roles",
+    for section in ("functions", "weak_functions", "fallback_functions", "roles", "weak_roles",
+                    "strong_roles",
                     "levels"):
         for phrases in data.get(section, {}).values():
             found.update(_words(p) for p in phrases)
@@ -357,7 +361,8 @@ def _validate(data: Mapping[str, Any], source: str) -> None:
     unknown = sorted(set(data) - _SECTIONS - {"version"})
     if unknown:
         fail(f"unknown section [{unknown[0]}] (expected one of {', '.join(sorted(_SECTIONS))})")
-    for section in ("functions", "weak_functions", "roles", "weak_roles", "strong_roles",
+    for section in ("functions", "weak_functions", "fallback_functions", "roles", "weak_roles",
+                    "strong_roles",
                     "levels"):
         table = data.get(section, {})
         if not isinstance(table, dict):
@@ -412,8 +417,8 @@ def _check_term(spec: Mapping[str, Any], where: str, fail: Any) -> None:
     if "function" in spec and not (isinstance(spec["function"], str)
                                    and _NAME.match(spec["function"])):
         fail(f"[{where}] bad function {spec['function']!r}")
-    if "tier" in spec and spec["tier"] not in (1, 2, 3):
-        fail(f"[{where}] tier must be 1, 2 or 3")
+    if "tier" in spec and spec["tier"] not in (0, 1, 2, 3):
+        fail(f"[{where}] tier must be 0, 1, 2 or 3")
 
 
 @functools.cache
@@ -468,7 +473,7 @@ _NOTED = frozenset({"typo", "compound"})
 _PUNCT_TOKENS = {
     "|": ("sep", "|"), ",": ("sep", ","), ":": ("sep", ":"), "(": ("open", "("),
     "[": ("open", "("), "{": ("open", "("), ")": ("close", ")"), "]": ("close", ")"),
-    "}": ("close", ")"), "&": ("conj", "and"), "+": ("conj", "and"), "@": ("at", "@"),
+    "}": ("close", ")"), "@": ("at", "@"),
 }
 _DASH_SEPARATOR = re.compile(r"\s[-‐‑‒–—―]+\s|[–—―]|^\s*-+|-+\s*$")
 _TOKEN = re.compile(r"[^\W_]+(?:[&'’.][^\W_]+)*|[&+@|,:()\[\]{}]")
@@ -524,7 +529,10 @@ def _tokenize(title: str, vocab: Vocabulary) -> list[_Tok]:
         key = (raw, lower_title)
         made = cache.get(key)
         if made is None:
-            made = cache[key] = _word_tokens(raw, vocab, lower_title)
+            if raw in ("&", "+"):  # a word, so "Learning & Development" still matches
+                made = cache[key] = [_Tok("word", "and", raw)]
+            else:
+                made = cache[key] = _word_tokens(raw, vocab, lower_title)
             for tok in made:
                 tok.longest = vocab.phrase_len.get(tok.text, 0)
                 tok.single = vocab.single.get(tok.text)
