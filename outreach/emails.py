@@ -401,13 +401,10 @@ def write_batch(
             "(run with --check to list them)"
         )
     summary = Summary(out_dir=Path(out_dir))
-    for message in batch.messages:
-        if fileio.write_if_changed(summary.out_dir / message.filename, message.data):
-            summary.written += 1
-        else:
-            summary.unchanged += 1
-        if progress:
-            progress(1)
+    files = [(summary.out_dir / m.filename, m.data) for m in batch.messages]
+    changed = fileio.write_many(files, progress)
+    summary.written = sum(changed)
+    summary.unchanged = len(changed) - summary.written
     if batch.notes:
         summary.linkedin_csv = summary.out_dir / LINKEDIN_CSV
         fileio.write_if_changed(summary.linkedin_csv, linkedin_csv(batch.notes).encode("utf-8"))

@@ -3,11 +3,14 @@
 An e-mail template is ``Subject: ...`` (plus optional ``Reply-To``/``Cc``/``X-...``) lines, a
 blank line, then a Markdown body. Each recipient's message is rendered twice from the same
 file: once with raw values for the headers and the text/plain part (the Markdown source reads
-well as text), once with every value backslash-escaped for Markdown before markdown-it turns
-the body into HTML (raw HTML off). So a value is inert in both parts: ``<script>`` prints
-literally in text and escaped in HTML, ``[x](http://evil)`` in a company name stays text, and
-Jinja syntax inside a value is never evaluated (values are data, not template source). Every
-value is made one line (control characters become spaces), so none can add a header.
+well as text), once for HTML, where every value is kept out of Markdown's reach (a placeholder,
+filled with the HTML-escaped value after markdown-it has converted the body with raw HTML off;
+or, where that cannot work, the value backslash-escaped for Markdown). So a value is inert in
+both parts: ``<script>`` prints literally in text and escaped in HTML, ``[x](http://evil)`` in
+a company name stays text, and Jinja syntax inside a value is never evaluated (values are
+data, not template source). Every value is made one line (control characters become spaces),
+so none can add a header. Converting Markdown once per layout rather than once per recipient
+is also what makes 10,000 messages fast.
 
 While rendering, each ``{{ value }}`` that prints empty leaves a marker naming its template
 line; an empty value in the subject or in the greeting (the first body line, up to its first
@@ -34,6 +37,7 @@ from outreach.errors import OutreachError
 
 ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc")
 _MARKER = re.compile("\x00([0-9]+)\x00")
+_SLOT = re.compile("\ue000([0-9]+)\ue001")
 _GREETING = re.compile(r"[^,.!?;:]*[,.!?;:]?")
 _MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
 
@@ -75,6 +79,20 @@ class _Values:
         return False  # a constant, finalized while compiling
 
 
+class _Slots:
+    """Jinja ``finalize`` hook for the HTML pass: each value becomes a placeholder that
+    Markdown treats as a plain letter; ``values`` holds the HTML-escaped values by number."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+
+    def __call__(self, value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        self.values.append(html.escape(mime.header_text(value)))
+        return f"\ue000{len(self.values) - 1}\ue001"
+
+
 @dataclass(frozen=True)
 class Rendered:
     """One recipient's text: headers, the text/plain body and (for e-mails) the HTML body."""
@@ -98,8 +116,11 @@ class MessageTemplate:
         self.email = email
         if email:
             _check_header_lines(self.filename, Path(self.filename).read_text(encoding="utf-8"))
-        self._html_values = _Values(markdown_escape)
-        self._html = templating.load(name_or_path, finalize=self._html_values) if email else None
+        self._source = name_or_path
+        self._slots = _Slots()
+        self._html = templating.load(name_or_path, finalize=self._slots) if email else None
+        self._escaped: jinja2.Template | None = None
+        self._bodies: dict[str, tuple[str, bool]] = {}
 
     @property
     def name(self) -> str:
@@ -125,8 +146,35 @@ class MessageTemplate:
         if self._html is None:
             return Rendered({}, text)
         headers, body = templating.split_headers(text)
-        markdown = templating.split_headers(templating.render(self._html, values))[1]
-        return Rendered(headers, body, html_document(markdown, headers.get("Subject", "")))
+        return Rendered(headers, body, html_document(self._html_body(values),
+                                                     headers.get("Subject", "")))
+
+    def _html_body(self, values: dict[str, Any]) -> str:
+        """Markdown → HTML, converted once per distinct layout and filled with escaped values.
+
+        The body is rendered with a placeholder per value; its HTML is cached, and each
+        placeholder replaced by the HTML-escaped value. Where a placeholder did not survive
+        Markdown as text (e.g. inside a link target), the body is converted again for this
+        recipient with Markdown-escaped values instead.
+        """
+        assert self._html is not None
+        self._slots.values.clear()
+        skeleton = templating.split_headers(templating.render(self._html, values))[1]
+        cached = self._bodies.get(skeleton)
+        if cached is None:
+            if len(self._bodies) > 256:
+                self._bodies.clear()
+            converted = _markdown().render(skeleton)
+            intact = sorted(_SLOT.findall(converted)) == sorted(_SLOT.findall(skeleton))
+            cached = self._bodies[skeleton] = (converted, intact)
+        converted, intact = cached
+        if intact:
+            filled = self._slots.values
+            return _SLOT.sub(lambda m: filled[int(m.group(1))], converted)
+        if self._escaped is None:
+            self._escaped = templating.load(self._source, finalize=_Values(markdown_escape))
+        markdown = templating.split_headers(templating.render(self._escaped, values))[1]
+        return _markdown().render(markdown)
 
     def _empty_greetings(self, text: str) -> list[str]:
         """Empty values in the subject or the greeting ("Hi ,"), with their template line."""
@@ -185,9 +233,8 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
 
 
-def html_document(markdown_source: str, title: str) -> str:
-    """The HTML part: Markdown rendered with raw HTML disabled, in a minimal document."""
-    body = _markdown().render(markdown_source)
+def html_document(body: str, title: str) -> str:
+    """The HTML part: the body (Markdown already converted) in a minimal document."""
     escaped_title = html.escape(mime.header_text(title), quote=False)
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
