@@ -390,3 +390,17 @@ def test_cli_invite_without_a_start_is_a_usage_error(tmp_path: Path) -> None:
     result, written = run_cli("--invite", *FROM, cwd=tmp_path)
     assert result.exit_code == 2 and "--invite needs --start" in result.output
     assert written == {}
+
+
+def test_values_in_link_targets_become_safe_links(tmp_path: Path) -> None:
+    template = tmp_path / "link.email.j2"
+    template.write_text("Subject: Hi\n\nHi {{ first_name }},\n\n"
+                        "[Your profile]({{ url }}) and **{{ company }}**.\n")
+    good = person(url="https://www.linkedin.com/in/zoe?x=1&y=<2>")
+    evil = person("Mal", "Lory", url="javascript:alert(1)", email="mal@example.org")
+    batch = render([good, evil], template)
+    _, html = parts(parsed(batch.messages[0].data))
+    assert '<a href="https://www.linkedin.com/in/zoe?x=1&amp;y=%3C2%3E">Your profile</a>' in html
+    assert "<strong>Nordlys AS</strong>" in html
+    _, html = parts(parsed(batch.messages[1].data))
+    assert 'href="javascript' not in html and "<a " not in html
