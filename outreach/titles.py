@@ -881,32 +881,29 @@ def _resolve_level(role: _Role) -> None:
 
 
 def _resolve_function(role: _Role) -> tuple[str, str]:
-    """(function, explanation) for a role whose level (and anchor) is known."""
+    """(function, explanation) for a role whose level (and anchor) is known.
+
+    The level word's own function ("CFO", "Recruiter") wins unless a stronger function word is
+    present ("Data Engineer": "data" beats the generic "engineer"). Parenthesised words count
+    only when the rest has no real function word ("Portfolio Lead (PMO)").
+    """
     anchor = role.anchor
-    intrinsic = anchor.term if anchor is not None and anchor.term.function else None
     candidates = [h for p in role.parts for h in p.hits if h.term.function and h is not anchor]
+    top = max((h.term.tier for h in candidates), default=-1)
     from_paren = False
-    top = max((h.term.tier for h in candidates), default=0)
     if top < 2:
         paren = [h for p in role.parts for h in p.paren if h.term.function]
-        if paren and max(h.term.tier for h in paren) >= 2:
-            candidates, from_paren = paren, True
-            top = max(h.term.tier for h in paren)
-    if intrinsic is not None and anchor is not None and intrinsic.tier >= max(top, 2):
-        return intrinsic.function or UNKNOWN, f"function={intrinsic.function} from " \
-            f"'{anchor.source}'"
+        paren_top = max((h.term.tier for h in paren), default=-1)
+        if paren_top >= 2:
+            candidates, top, from_paren = paren, paren_top, True
+    if anchor is not None and anchor.term.function and anchor.term.tier >= top:
+        return anchor.term.function, f"function={anchor.term.function} from '{anchor.source}'"
     if not candidates:
-        if intrinsic is not None and anchor is not None:
-            return intrinsic.function or UNKNOWN, f"function={intrinsic.function} from " \
-                f"'{anchor.source}'"
         return UNKNOWN, "function=unknown: no function word"
-    if intrinsic is not None and anchor is not None and intrinsic.tier >= top:
-        return intrinsic.function or UNKNOWN, f"function={intrinsic.function} from " \
-            f"'{anchor.source}'"
     best = [h for h in candidates if h.term.tier == top]
-    chosen = _nearest(role, best, anchor) if not from_paren else best[0]
-    text = f"'({chosen.source})'" if from_paren else f"'{chosen.source}'"
-    return chosen.term.function or UNKNOWN, f"function={chosen.term.function} from {text}"
+    chosen = best[0] if from_paren else _nearest(role, best, anchor)
+    source = f"'({chosen.source})'" if from_paren else f"'{chosen.source}'"
+    return chosen.term.function or UNKNOWN, f"function={chosen.term.function} from {source}"
 
 
 def _nearest(role: _Role, best: list[_Hit], anchor: _Hit | None) -> _Hit:
