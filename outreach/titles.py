@@ -470,6 +470,7 @@ def classify_many(titles: Iterable[str], vocabulary: Vocabulary | None = None) -
 _SEPARATOR_CHARS = "|•·▪◦►▶●◆◇■□★☆✦✧✪✯❖➤➔→⇒»«~/\\;｜"
 _SEP_TRANSLATION = str.maketrans({c: " | " for c in _SEPARATOR_CHARS})
 _NOTED = frozenset({"typo", "compound"})
+_NOISE = _Term(noise=True)
 _PUNCT_TOKENS = {
     "|": ("sep", "|"), ",": ("sep", ","), ":": ("sep", ":"), "(": ("open", "("),
     "[": ("open", "("), "{": ("open", "("), ")": ("close", ")"), "]": ("close", ")"),
@@ -535,9 +536,16 @@ def _tokenize(title: str, vocab: Vocabulary) -> list[_Tok]:
                 made = cache[key] = _word_tokens(raw, vocab, lower_title)
             for tok in made:
                 tok.longest = vocab.phrase_len.get(tok.text, 0)
-                tok.single = vocab.single.get(tok.text)
+                single = vocab.single.get(tok.text)
+                tok.single = None if single is not None and _ignorable(single, tok.text, vocab) \
+                    else single
         toks.extend(made)
     return toks
+
+
+def _ignorable(term: _Term, word: str, vocab: Vocabulary) -> bool:
+    """A pure decoration ("global", "the"): no need to carry it through the later stages."""
+    return term == _NOISE and word not in vocab.reports_to
 
 
 def _word_tokens(raw: str, vocab: Vocabulary, lower_title: bool) -> list[_Tok]:
