@@ -24,62 +24,39 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import multiprocessing as mp
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
-from icalendar import Alarm, Calendar, Event, vCalAddress
 
-from outreach import __version__, templating
+from outreach import fileio, templating
 from outreach.errors import OutreachError
-from outreach.fileio import write_if_changed
+from outreach.icsfile import (
+    METHODS,
+    EventSpec,
+    calendar_bytes,
+)
 from outreach.meeting import Meeting
 from outreach.models import Person, Sender, fold
-from outreach.vtimezone import is_utc, vtimezone
 
 if TYPE_CHECKING:
     from outreach.ledger import Ledger
 
-PRODID = f"-//outreach//outreach {__version__}//EN"
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
+PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than it saves
+T = TypeVar("T")
 SERIES_TITLES = {"coffee": "Peer coffee", "rotation": "Peer rotation", "forum": "Peer forum"}
-METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 
 _EMAIL = re.compile(r"[^@\s\"<>()\[\],;:\\]+@[^@\s\"<>()\[\],;:\\]+\.[^@\s\"<>()\[\],;:\\]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CN_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\"^]")
-_VEVENT = b"\r\nBEGIN:VEVENT\r\n"
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """Everything one VEVENT says. Only what is written goes in, so ``fingerprint`` is exact."""
-
-    uid: str
-    start: datetime
-    end: datetime
-    summary: str
-    description: str = ""
-    location: str = ""
-    url: str = ""
-    organizer: tuple[str, str] = ("", "")  # (name, address)
-    attendees: tuple[tuple[str, str], ...] = ()
-    sequence: int = 0
-    stamp: datetime | None = None
-    status: str = "CONFIRMED"
-    rrule: Mapping[str, Any] | None = None
-    exdates: tuple[datetime, ...] = ()
-    remind: timedelta | None = None
-
-    def fingerprint(self) -> str:
-        """A digest of what the invite says, ignoring SEQUENCE, DTSTAMP and STATUS."""
-        content = replace(self, sequence=0, stamp=None, status="")
-        return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()[:32]
 
 
 # ---------------------------------------------------------------- identities and text
@@ -96,15 +73,6 @@ def valid_email(address: str) -> str:
     """``address`` stripped if it is a plain addr-spec, else ``""`` (never a header/property)."""
     address = address.strip()
     return address if _EMAIL.fullmatch(address) else ""
-
-
-def clean_text(text: str) -> str:
-    """Text for a TEXT property: newlines kept (icalendar escapes them), other controls gone."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def one_line(text: str) -> str:
-    return " ".join(clean_text(text).split())
 
 
 def common_name(name: str) -> str:
@@ -131,122 +99,18 @@ def organizer_of(sender: Sender) -> tuple[str, str]:
     return common_name(sender.name), address
 
 
-# ---------------------------------------------------------------- building files
-
-
-def _calendar_address(name: str, address: str, **params: str) -> vCalAddress:
-    value = vCalAddress(f"mailto:{address}")
-    if name:
-        value.params["CN"] = name
-    for key, param in params.items():
-        value.params[key.upper()] = param
-    return value
-
-
-def _event(spec: EventSpec, stamp: datetime) -> Event:
-    event = Event()
-    event.add("uid", spec.uid)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", _zoned(spec.start))
-    event.add("dtend", _zoned(spec.end))
-    if spec.rrule:
-        event.add("rrule", dict(spec.rrule))
-    if spec.exdates:
-        event.add("exdate", [_zoned(d) for d in spec.exdates])
-    event.add("summary", one_line(spec.summary))
-    if spec.description:
-        event.add("description", clean_text(spec.description))
-    if spec.location:
-        event.add("location", one_line(spec.location))
-    if spec.url:
-        event.add("url", spec.url)
-    name, address = spec.organizer
-    event.add("organizer", _calendar_address(name, address))
-    for attendee_name, attendee_address in spec.attendees:
-        event.add("attendee", _calendar_address(
-            attendee_name, attendee_address, cutype="INDIVIDUAL", role="REQ-PARTICIPANT",
-            partstat="NEEDS-ACTION", rsvp="TRUE"))
-    event.add("sequence", spec.sequence)
-    event.add("status", spec.status)
-    event.add("transp", "OPAQUE")
-    if spec.remind and spec.status != "CANCELLED":
-        event.add_component(_alarm(spec.remind))
-    return event
-
-
-def _alarm(before: timedelta) -> Alarm:
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("trigger", -before)
-    alarm.add("description", "Reminder")
-    return alarm
-
-
-def _zoned(moment: datetime) -> datetime:
-    """Aware datetimes in a named zone stay (TZID); UTC and fixed offsets become UTC (``Z``)."""
-    if moment.tzinfo is None:
-        raise OutreachError(f"internal: naive datetime {moment.isoformat()} in an invite")
-    zone = moment.tzinfo
-    if isinstance(zone, ZoneInfo) and not is_utc(zone):
-        return moment
-    return moment.astimezone(UTC)
-
-
-def _zone_bytes(events: Sequence[EventSpec]) -> bytes:
-    """The serialised VTIMEZONE blocks the events' TZIDs need (cached per zone and years)."""
-    spans: dict[str, tuple[int, int]] = {}
-    for spec in events:
-        zone = spec.start.tzinfo
-        if not isinstance(zone, ZoneInfo) or is_utc(zone):
-            continue
-        last = spec.rrule.get("until", spec.end) if spec.rrule else spec.end
-        low, high = spans.get(zone.key, (spec.start.year, last.year))
-        spans[zone.key] = (min(low, spec.start.year), max(high, last.year))
-    return b"".join(_serialised_zone(key, *span) for key, span in sorted(spans.items()))
-
-
-@functools.lru_cache(maxsize=256)
-def _serialised_zone(tzid: str, first_year: int, last_year: int) -> bytes:
-    return bytes(vtimezone(tzid, first_year, last_year).to_ical())
-
-
-def calendar_bytes(
-    method: str, events: Sequence[EventSpec], stamp: datetime | None = None
-) -> bytes:
-    """One VCALENDAR (CRLF, folded) with ``events`` and the VTIMEZONEs they need.
-
-    The VTIMEZONE is serialised once per zone and reused (spliced before the first VEVENT):
-    it is the largest part of an invite and identical in all of them.
-    """
-    if method not in METHODS:
-        raise OutreachError(f"internal: unknown iTIP method {method!r}")
-    now = _utc_second(stamp or datetime.now(UTC))
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method)
-    for spec in events:
-        calendar.add_component(_event(spec, _utc_second(spec.stamp or now)))
-    body = bytes(calendar.to_ical(sorted=False))
-    zones = _zone_bytes(events)
-    if not zones:
-        return body
-    head, separator, tail = body.partition(_VEVENT)
-    return head + b"\r\n" + zones.rstrip(b"\r\n") + separator + tail
-
-
-def _utc_second(moment: datetime) -> datetime:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(microsecond=0)
-
-
 # ---------------------------------------------------------------- descriptions
 
 
 @functools.lru_cache(maxsize=16)
 def _template(name: str) -> jinja2.Template:
     return templating.load(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _meeting_vars(meeting: Meeting) -> templating.MeetingVars:
+    """``meeting.*`` for templates: the same for every peer of a batch, so formatted once."""
+    return templating.meeting_vars(meeting)
 
 
 def describe(
@@ -257,8 +121,8 @@ def describe(
     extra: Mapping[str, Any] | None = None,
 ) -> str:
     """The DESCRIPTION from ``template`` (a built-in name or a file; default ``invite.ics.j2``)."""
-    values = templating.variables(person, sender, meeting)
-    values.update(series="coffee", peers=[])
+    values = templating.variables(person, sender)
+    values.update(meeting=_meeting_vars(meeting), series="coffee", peers=[])
     values.update(extra or {})
     return templating.render(_template(template or DESCRIPTION_TEMPLATE), values).strip()
 
@@ -408,20 +272,58 @@ def invite_files(
     template: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, bytes]:
-    """One invite file per person (``{slug}.ics`` → bytes), ready for ``write_if_changed``."""
+    """One invite file per person (``{slug}.ics`` → bytes), ready for ``write_if_changed``.
+
+    Big batches are built on every core (``parallel_map``); the ledger is asked in between,
+    in this process and one transaction.
+    """
     if not people:
         raise OutreachError("invite: no peers selected; check INPUT and the peer options")
-    files = {}
     starts = slot_starts(meeting.start, len(people), slots)
-    specs = [
-        invite_spec(person, sender, replace(meeting, start=start), remind=remind,
-                    template=template)
-        for person, start in zip(people, starts, strict=True)
-    ]
-    specs = versioned_all(specs, ledger, cancel, now)
-    for name, spec in zip(file_names(people), specs, strict=True):
-        files[name] = calendar_bytes(method_for(spec, cancel), [spec])
-    return files
+    build = functools.partial(_spec_at, sender=sender, meeting=meeting, remind=remind,
+                              template=template)
+    pairs = list(zip(people, starts, strict=True))
+    if ledger is None:  # one pass: each worker returns finished bytes
+        one_pass = functools.partial(_invite_bytes_at, build=build, cancel=cancel, now=now)
+        return dict(zip(file_names(people), parallel_map(one_pass, pairs), strict=True))
+    specs = versioned_all(parallel_map(build, pairs), ledger, cancel, now)
+    datas = parallel_map(functools.partial(_invite_bytes, cancel=cancel), specs)
+    return dict(zip(file_names(people), datas, strict=True))
+
+
+def _spec_at(
+    person_start: tuple[Person, datetime], *, sender: Sender, meeting: Meeting,
+    remind: timedelta | None, template: str | None,
+) -> EventSpec:
+    person, start = person_start
+    return invite_spec(person, sender, replace(meeting, start=start), remind=remind,
+                       template=template)
+
+
+def _invite_bytes(spec: EventSpec, *, cancel: bool) -> bytes:
+    return calendar_bytes(method_for(spec, cancel), [spec])
+
+
+def _invite_bytes_at(
+    person_start: tuple[Person, datetime], *, build: Callable[..., EventSpec], cancel: bool,
+    now: datetime | None,
+) -> bytes:
+    return _invite_bytes(versioned(build(person_start), None, cancel=cancel, now=now),
+                         cancel=cancel)
+
+
+def parallel_map(func: Callable[[Any], T], items: Sequence[Any], workers: int | None = None,
+                 ) -> list[T]:
+    """``func`` over ``items``: on every core for big batches, else in this process.
+
+    Only with the ``fork`` start method (Linux): workers inherit the warm caches (templates,
+    VTIMEZONEs) instead of re-importing everything, which would cost more than it saves.
+    """
+    count = workers or os.cpu_count() or 1
+    if count < 2 or len(items) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return [func(item) for item in items]
+    with ProcessPoolExecutor(count, mp_context=mp.get_context("fork")) as pool:
+        return list(pool.map(func, items, chunksize=max(1, len(items) // (count * 4))))
 
 
 def versioned_all(
@@ -444,14 +346,17 @@ class WriteSummary:
     stale: tuple[str, ...]
 
 
-def write_files(files: Mapping[str, bytes], folder: Path) -> WriteSummary:
+def write_files(
+    files: Mapping[str, bytes], folder: Path, progress: Callable[[int], None] | None = None
+) -> WriteSummary:
     """Write each file atomically into ``folder``, skipping ones whose bytes are unchanged.
 
-    ``stale`` lists other ``.ics`` files already there (from an earlier run with other peers).
+    One sync for the batch (``fileio.write_many``), not one fsync per file. ``stale`` lists
+    other ``.ics`` files already there (from an earlier run with other peers).
     """
-    written: list[str] = []
-    unchanged: list[str] = []
-    for name, data in files.items():
-        (written if write_if_changed(folder / name, data) else unchanged).append(name)
+    names = list(files)
+    changed = fileio.write_many(((folder / n, files[n]) for n in names), progress)
+    written = tuple(n for n, c in zip(names, changed, strict=True) if c)
+    unchanged = tuple(n for n, c in zip(names, changed, strict=True) if not c)
     stale = sorted(p.name for p in folder.glob("*.ics") if p.name not in files)
-    return WriteSummary(folder, tuple(written), tuple(unchanged), tuple(stale))
+    return WriteSummary(folder, written, unchanged, tuple(stale))

@@ -808,7 +808,8 @@ def invite(
     with Ledger.open(ledger_path) as ledger:
         files = invite_files(selection.people, sender, meeting, slots=slots, ledger=ledger,
                              cancel=cancel, remind=reminder, template=template)
-    summary = write_files(files, out_dir)
+    with _progress_bar(len(files), "Writing invites") as advance:
+        summary = write_files(files, out_dir, advance)
     _no_address_note([p for p in selection.people if not valid_email(p.email)])
     _calendar_summary(summary, "Cancellations" if cancel else "Invites")
 

@@ -1,0 +1,100 @@
+"""Calendar invites for 10,000 peers, and a 30-peer rotation over 12 months.
+
+Figures (``name: value unit``), imports excluded unless said otherwise:
+- ``invite_ics`` one call per peer in one process (ms per invite);
+- ``invite_files`` the batch API the CLI and campaign use, on every core (ms per invite), with
+  and without the ledger versioning each invite (one SQLite transaction);
+- the whole ``outreach invite`` command on a 10,000-row peers CSV, interpreter start, imports,
+  reading and writing 10,000 files included (s);
+- ``plan_rotation`` + ``rotation_files`` for 30 peers weekly over 12 months (ms).
+Target: ≤ 0.2 ms per invite beyond interpreter start.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from outreach.calendar import invite_files, invite_ics
+from outreach.ledger import Ledger
+from outreach.meeting import Meeting
+from outreach.models import Person, Sender
+from outreach.schedule import plan_rotation, rotation_files
+
+ROOT = Path(__file__).resolve().parent.parent
+PEERS = 10_000
+SENDER = Sender("Pat Lee", "pat@example.com", "VP Marketing", "Acme")
+MEETING = Meeting(datetime(2027, 1, 5, 8, 0, tzinfo=ZoneInfo("America/Toronto")),
+                  location="Café Olimpico")
+STAMP = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+NAMES = [("Zoë", "Ødegård"), ("Sam", "Okafor"), ("王", "伟"), ("Ana", "Lima"),
+         ("Jordan", "O'Neil, Jr."), ("Dmitri", "Sokolov")]
+
+
+def people(count: int) -> list[Person]:
+    return [
+        Person(first, f"{last} {n}", url=f"https://www.linkedin.com/in/peer-{n}",
+               email=f"peer{n}@example.org", company=f"Company {n % 97}")
+        for n in range(count)
+        for first, last in [NAMES[n % len(NAMES)]]
+    ]
+
+
+def timed(func: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    func()
+    return time.perf_counter() - started
+
+
+def write_peers_csv(path: Path, count: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["First Name", "Last Name", "URL", "Email Address", "Company",
+                         "Position", "Connected On", "score", "reason"])
+        for person in people(count):
+            writer.writerow([person.first_name, person.last_name, person.url, person.email,
+                             person.company, "VP Marketing", "01 Jan 2022", "0.9",
+                             "same function and level"])
+
+
+def main() -> None:
+    crowd = people(PEERS)
+    single = timed(lambda: [invite_ics(p, SENDER, MEETING, stamp=STAMP) for p in crowd])
+    print(f"invite_ics_1_core: {single / PEERS * 1000:.3f} ms/invite")
+    cores = os.cpu_count() or 1
+    batch = timed(lambda: invite_files(crowd, SENDER, MEETING, now=STAMP))
+    print(f"invite_files_{cores}_cores: {batch / PEERS * 1000:.3f} ms/invite")
+    with tempfile.TemporaryDirectory() as tmp:
+        with Ledger.open(Path(tmp) / "ledger.sqlite") as ledger:
+            first = timed(lambda: invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP))
+            rerun = timed(lambda: invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP))
+        print(f"invite_files_with_ledger_first_run: {first / PEERS * 1000:.3f} ms/invite")
+        print(f"invite_files_with_ledger_rerun: {rerun / PEERS * 1000:.3f} ms/invite")
+        csv_path = Path(tmp) / "peers.csv"
+        write_peers_csv(csv_path, PEERS)
+        command = [str(Path(sys.executable).parent / "outreach"), "invite", str(csv_path),
+                   "--start", "2027-01-05T08:00", "--tz", "America/Toronto",
+                   "--from", "Pat Lee <pat@example.com>", "--out", str(Path(tmp) / "out")]
+        env = {**os.environ, "OUTREACH_LEDGER": str(Path(tmp) / "cli.sqlite")}
+        whole = timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env))
+        print(f"outreach_invite_command_10000_peers: {whole:.2f} s")
+    start = datetime(2027, 1, 5, 8, 0, tzinfo=ZoneInfo("America/Toronto"))
+    thirty = people(30)
+
+    def rotation() -> None:
+        plan = plan_rotation(thirty, start, size=30, every=timedelta(weeks=1), months=12)
+        rotation_files(plan, SENDER, now=STAMP)
+
+    print(f"rotation_30_peers_12_months: {timed(rotation) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
