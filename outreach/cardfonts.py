@@ -138,8 +138,10 @@ class FontChain:
     """The handwriting face first, then fallbacks, tried in order for each script run."""
 
     def __init__(self, primary: str | Path | None = None, *, system: bool = True) -> None:
+        """``system=False`` uses the bundled fonts only (no known paths, no fontconfig)."""
         self.primary = load_face(resolve_font(primary))
         self._candidates = [BUNDLED[DEFAULT_FONT], BUNDLED["dejavu-oblique"]]
+        self._system = system
         if system:
             self._candidates += [Path(p) for p in SYSTEM_FALLBACKS]
         self._faces: list[FontFace] = [self.primary]
@@ -202,7 +204,9 @@ class FontChain:
 
     def _search_system(self, ch: str) -> None:
         """Ask fontconfig for any installed font with ``ch`` (once per character)."""
-        if ch in self._searched or _is_invisible(ch) or shutil.which("fc-list") is None:
+        if not self._system or ch in self._searched or _is_invisible(ch):
+            return
+        if shutil.which("fc-list") is None:
             return
         self._searched.add(ch)
         try:

@@ -30,7 +30,7 @@ from outreach import fileio, templating
 from outreach.cardfonts import FontChain
 from outreach.errors import OutreachError
 from outreach.handwriting import GlyphEncoder, draw, parse_ink, seed_words
-from outreach.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_space
+from outreach.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_placement
 from outreach.meeting import Meeting
 from outreach.models import Person, Sender
 from outreach.textfit import Atom, Block, Hand, Overflow, atoms, fit
@@ -165,9 +165,8 @@ class CardWriter:
             for slot, person in zip(lay.slots, people[start:start + lay.per_page], strict=False):
                 block = self.block(person, result.warnings)
                 top = SAFE_MARGIN + height - 0.3 * (height - block.height(self.hand))
-                with panel_space(canvas, lay, slot):
-                    draw(encoder, block, (SAFE_MARGIN, top), (width, height),
-                         self.ink, self.rng(person), self.hand)
+                draw(encoder, block, (SAFE_MARGIN, top), (width, height), self.ink,
+                     self.rng(person), self.hand, panel_placement(lay, slot))
                 result.sizes.append(block.size)
                 result.cards += 1
                 if on_card is not None:

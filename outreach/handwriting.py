@@ -146,6 +146,10 @@ def _flatten(block: Block) -> _Glyphs:
     )
 
 
+Affine = tuple[float, float, float, float, float, float]
+UPRIGHT: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
 def draw(
     encoder: GlyphEncoder,
     block: Block,
@@ -154,8 +158,14 @@ def draw(
     ink: tuple[float, float, float],
     rng: np.random.RandomState,
     hand: Hand = DEFAULT_HAND,
+    placement: Affine = UPRIGHT,
 ) -> None:
-    """Write ``block`` into the box whose top-left corner is ``origin`` (box = width, height)."""
+    """Write ``block`` into the box whose top-left corner is ``origin`` (box = width, height).
+
+    ``origin`` and ``box`` are in the card panel's coordinates; ``placement`` (a PDF matrix)
+    takes the panel onto the page. It is folded into every glyph's text matrix rather than
+    set with ``cm``, so text extractors see turned cards' text as turned, and read it.
+    """
     glyphs = _flatten(block)
     if not len(glyphs):
         return
@@ -170,11 +180,15 @@ def draw(
     cos_t, sin_t = np.cos(line_tilt), np.sin(line_tilt)
     angle = line_tilt + rotation
     cos_a, sin_a, tan_s = np.cos(angle), np.sin(angle), np.tan(shear)
+    ga, gb = scale * cos_a, scale * sin_a
+    gc, gd = scale * (cos_a * tan_s - sin_a), scale * (sin_a * tan_s + cos_a)
+    ge = x0[glyphs.line] + along * cos_t - baseline * sin_t
+    gf = y0[glyphs.line] + along * sin_t + baseline * cos_t
+    pa, pb, pc, pd, pe, pf = placement
     matrix = np.rint(np.stack([  # in the units _operators sets up: 1/1000 and 1/100 pt
-        1000 * scale * cos_a, 1000 * scale * sin_a,
-        1000 * scale * (cos_a * tan_s - sin_a), 1000 * scale * (sin_a * tan_s + cos_a),
-        100 * (x0[glyphs.line] + along * cos_t - baseline * sin_t),
-        100 * (y0[glyphs.line] + along * sin_t + baseline * cos_t),
+        1000 * (ga * pa + gb * pc), 1000 * (ga * pb + gb * pd),
+        1000 * (gc * pa + gd * pc), 1000 * (gc * pb + gd * pd),
+        100 * (ge * pa + gf * pc + pe), 100 * (ge * pb + gf * pd + pf),
     ], axis=1)).astype(np.int64).tolist()
     shades = _ink_shades(ink, rng.standard_normal(len(glyphs)) * hand.ink_sigma)
     encoder.canvas.addLiteral(_operators(encoder, glyphs, matrix, shades, block.size))
@@ -191,7 +205,7 @@ def _line_starts(
     count = len(block.lines)
     noise = rng.standard_normal((4, count))
     slant = noise[0, 0] * hand.slant_sigma
-    tilt = slant + noise[1] * hand.line_tilt_sigma
+    tilt = np.clip(slant + noise[1] * hand.line_tilt_sigma, -hand.tilt_limit, hand.tilt_limit)
     creep_steps = hand.creep_step + noise[2] * 1.6 * hand.creep_step
     creep = np.empty(count)
     current = abs(noise[2, 0]) * hand.creep_step

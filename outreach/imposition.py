@@ -11,8 +11,6 @@ through a printer, and the message turned with it so it reads right once folded.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import A4, letter
@@ -159,19 +157,13 @@ def _grid(
     )
 
 
-@contextlib.contextmanager
-def panel_space(canvas: Canvas, lay: Layout, slot: Slot) -> Iterator[None]:
-    """Draw in the message panel's own coordinates: (0, 0) its lower-left, upright."""
-    canvas.saveState()
-    if slot.turned:
-        canvas.translate(slot.x + lay.flat[1], slot.y)
-        canvas.rotate(90)
-    else:
-        canvas.translate(slot.x, slot.y)
-    if lay.fold == "half":
-        canvas.translate(lay.size.width, 0)
-    yield
-    canvas.restoreState()
+def panel_placement(lay: Layout, slot: Slot) -> tuple[float, float, float, float, float, float]:
+    """The PDF matrix taking the message panel's coordinates ((0, 0) its lower-left, upright)
+    onto the page: turned 90° for turned slots, shifted to the inside right panel if folded."""
+    offset = lay.size.width if lay.fold == "half" else 0.0
+    if slot.turned:  # rotate 90° anticlockwise about the slot, then move the panel up
+        return (0.0, 1.0, -1.0, 0.0, slot.x + lay.flat[1], slot.y + offset)
+    return (1.0, 0.0, 0.0, 1.0, slot.x + offset, slot.y)
 
 
 def draw_marks(canvas: Canvas, lay: Layout) -> None:

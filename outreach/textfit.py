@@ -28,12 +28,13 @@ class Hand:
     advance_jitter: float = 0.4  # points, clamp
     baseline_step: float = 0.015
     baseline_limit: float = 0.07
-    line_tilt_sigma: float = math.radians(0.45)
-    slant_sigma: float = math.radians(0.35)
+    line_tilt_sigma: float = math.radians(0.35)
+    slant_sigma: float = math.radians(0.3)
+    tilt_limit: float = math.radians(0.9)  # more, and text extraction merges adjacent lines
     creep_step: float = 0.9  # points per line, mean
     creep_limit: float = 0.05  # of the width
     ink_sigma: float = 0.035
-    leading: float = 1.2
+    leading: float = 1.28
     paragraph_gap: float = 0.45  # of the leading
 
 
