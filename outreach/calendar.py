@@ -287,6 +287,12 @@ def invite_files(
         one_pass = functools.partial(_invite_bytes_at, build=build, cancel=cancel, now=now)
         return dict(zip(file_names(people), parallel_map(one_pass, pairs), strict=True))
     specs = versioned_all(parallel_map(build, pairs), ledger, cancel, now)
+    if not cancel:
+        from outreach.ledger import PlannedMeeting
+
+        ledger.record_meetings(PlannedMeeting(spec.uid, person.key, person.full_name, "coffee",
+                                              spec.start)
+                               for person, spec in zip(people, specs, strict=True))
     datas = parallel_map(functools.partial(_invite_bytes, cancel=cancel), specs)
     return dict(zip(file_names(people), datas, strict=True))
 

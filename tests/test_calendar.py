@@ -240,6 +240,9 @@ def test_rerun_writes_identical_bytes_and_changes_bump_sequence(tmp_path: Path) 
                              ledger=ledger, now=STAMP)
         cancelled = invite_files(people, SENDER, Meeting(MEETING.start, location="Room 2"),
                                  ledger=ledger, cancel=True, now=STAMP)
+        planned = ledger.query("SELECT person_key, start FROM meetings ORDER BY person_key")
+    assert [(r["person_key"], r["start"]) for r in planned] == [
+        (p.key, "2027-01-05T13:00:00+00:00") for p in sorted(people, key=lambda p: p.key)]
     event = only_event(moved["zoe-odegard.ics"])
     assert (event["SEQUENCE"], event.decoded("DTSTAMP"), event["LOCATION"]) == (1, STAMP,
                                                                                 "Room 2")
