@@ -759,10 +759,12 @@ def _drop_the_boss(part: _Part) -> None:
     """
     hits = part.hits
     for index, hit in enumerate(hits[:-1]):
-        boss = hits[index + 1]
-        if boss.start <= hit.end or not (boss.level in _SENIOR_ENOUGH_TO_ASSIST
-                                         or boss.term.chief):
+        if hits[index + 1].start <= hit.end:
             continue  # "Assistant Director": no link word, the assistant is a director
+        boss = next((h for h in hits[index + 1:index + 4]
+                     if h.level in _SENIOR_ENOUGH_TO_ASSIST or h.term.chief), None)
+        if boss is None:
+            continue
         if hit.term.assistant:
             part.assistant_to = f"{hit.source} … {boss.source}"
             part.hits = [*hits[:index], _Hit(hit.start, boss.end, _Term(
