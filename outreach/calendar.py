@@ -122,7 +122,7 @@ def describe(
 ) -> str:
     """The DESCRIPTION from ``template`` (a built-in name or a file; default ``invite.ics.j2``)."""
     values = templating.variables(person, sender)
-    values.update(meeting=_meeting_vars(meeting), series="coffee", peers=[])
+    values.update(meeting=_meeting_vars(meeting), series="coffee", peers=[], every="", until="")
     values.update(extra or {})
     return templating.render(_template(template or DESCRIPTION_TEMPLATE), values).strip()
 
