@@ -347,6 +347,13 @@ def test_never_raises_on_title_like_noise(words: list[str]) -> None:
     assert result.level in (*LEVELS, "unknown")
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["VP Marketing", "CFO", "", "Sr. Dir., PMO", "Intern", "ü",
+                                 "Head of HR | Ex-CFO"]) | st.text(max_size=30), max_size=20))
+def test_classify_many_matches_classify(titles: list[str]) -> None:
+    assert classify_many(titles) == [classify(title) for title in titles]
+
+
 # ----------------------------------------------------------------------------- vocabulary
 
 
