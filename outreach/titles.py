@@ -252,7 +252,8 @@ class Vocabulary:
         """An unknown word read as a known one: ``(kind, known_word)`` or None.
 
         kind is "plural" or "typo". Typos need the same first letter and one edit (two for
-        words of ten letters or more): strict, so real words are left alone.
+        words of twelve letters or more): strict, so real words are left alone
+        ("protection" is not "production").
         """
         if word in self._token_cache:
             return self._token_cache[word]
@@ -269,7 +270,7 @@ class Vocabulary:
         from rapidfuzz.distance import OSA
 
         pool = self._fuzzy_pool.get(word[0], [])
-        cutoff = 1 if len(word) <= 9 else 2
+        cutoff = 1 if len(word) < 12 else 2
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=cutoff, limit=2)
         if not found:
             return None
