@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -168,7 +168,7 @@ def variables(
         level=person.level,
         score=person.score,
         reason=person.reason,
-        sender={**asdict(sender), "first_name": sender.name.split(" ")[0] if sender.name else ""},
+        sender={**vars(sender), "first_name": sender.name.split(" ")[0] if sender.name else ""},
         today=today or date.today(),
     )
     if meeting is not None:

@@ -11,6 +11,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from outreach import emailtemplates
@@ -404,3 +406,20 @@ def test_values_in_link_targets_become_safe_links(tmp_path: Path) -> None:
     assert "<strong>Nordlys AS</strong>" in html
     _, html = parts(parsed(batch.messages[1].data))
     assert 'href="javascript' not in html and "<a " not in html
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(min_size=1, max_size=150), subject=st.text(max_size=200))
+def test_any_name_and_subject_round_trip_through_the_headers(name: str, subject: str) -> None:
+    from outreach import mime
+
+    content = mime.Content(subject=subject, text="Hi\n", html="<p>Hi</p>\n")
+    envelope = mime.Envelope("Pat Lee", "pat@example.com", name, "peer@example.org",
+                             "Mon, 23 Nov 2026 09:30:00 +0000", "<outreach.1234567890@example.com>")
+    message = parsed(mime.build(content, envelope))
+    assert message.defects == []
+    assert message.keys()[:5] == ["From", "To", "Subject", "Date", "Message-ID"]
+    assert len(message.keys()) == 7
+    assert message["To"].addresses[0].display_name == mime.header_text(name)[:120].strip()
+    assert message["To"].addresses[0].addr_spec == "peer@example.org"
+    assert message["Subject"] == mime.header_text(subject)
