@@ -4,6 +4,7 @@ ledger — checked by parsing with icalendar and vobject, never by string matchi
 from __future__ import annotations
 
 import os
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -288,3 +289,24 @@ def test_every_corpus_file_is_lint_clean_and_round_trips() -> None:
         assert [e["UID"] for e in again.walk("VEVENT")] == list(sample.occurrences)
         assert len(vobject.readOne(sample.data.decode()).contents["vevent"]) == len(
             sample.occurrences)
+
+
+ALL_ZONES = sorted(z for z in zoneinfo.available_timezones()
+                   if z != "UTC" and not z.startswith(("posix", "right")))
+
+
+@pytest.mark.parametrize("part", range(6))
+def test_every_iana_zone_gets_a_vtimezone_with_zoneinfo_offsets(part: int) -> None:
+    """All-zone support: each zone's VTIMEZONE, as icalendar reads it back, gives the offsets
+    zoneinfo gives, mid-month all through 2027–2028 and an hour either side of each change."""
+    for tzid in ALL_ZONES[part::6]:
+        zone = ZoneInfo(tzid)
+        parsed = icalendar.Timezone.from_ical(vtimezone(tzid, 2027, 2028).to_ical()).to_tz(
+            lookup_tzid=False)
+        probes = [datetime(year, month, 15, 12, tzinfo=UTC)
+                  for year in (2027, 2028) for month in range(1, 13)]
+        for change in transitions(zone, 2027, 2028):
+            probes += [change.utc - timedelta(hours=1), change.utc + timedelta(hours=1)]
+        for moment in probes:
+            assert moment.astimezone(parsed).utcoffset() == moment.astimezone(zone).utcoffset(), (
+                tzid, moment)
