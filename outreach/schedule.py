@@ -167,7 +167,7 @@ def plan_rotation(
             series.append(PeerSeries(
                 peer, tuple(s.start for s in mine), tuple(s.start for s in mine if s.skipped),
                 step * len(peers)))
-    return Rotation(start, every, months, localize(end, start.tzinfo, "--months"),
+    return Rotation(start, every, months, end.replace(tzinfo=start.tzinfo),
                     tuple(series), slots)
 
 
