@@ -158,7 +158,7 @@ class Vocabulary:
         self.known.update(fold(k) for k in self.abbreviations_cased)
         self._fuzzy_pool: dict[str, list[str]] = {}
         for word in sorted(self.known):
-            if len(word) >= 4 and word.isalpha():
+            if len(word) >= 4 and word.isalpha() and _typo_target(self.single.get(word)):
                 self._fuzzy_pool.setdefault(word[0], []).append(word)
         self._token_cache: dict[str, tuple[str, str] | None] = {}
         self._word_cache: dict[tuple[str, bool], list[_Tok]] = {}
@@ -213,7 +213,8 @@ class Vocabulary:
                  "chief": "chief", "officer": "officer"}
         for name, flag in flags.items():
             self._set(rules.get(name, []), **{flag: True})
-        self._set(rules.get("owner_contextual", []), level="owner")
+        self._set(rules.get("owner_contextual", []), level="owner",
+                  function="general_management", tier=1)
         self.assistant_links.update(fold(w) for w in rules.get("assistant_links", []))
         self.reports_to.update(fold(w) for w in rules.get("reports_to", []))
         for short, long in data.get("abbreviations", {}).items():
@@ -305,6 +306,13 @@ class Vocabulary:
                 self._cache.clear()
             cached = self._cache[title] = _classify(title, self)
         return cached
+
+
+def _typo_target(term: _Term | None) -> bool:
+    """Typos are only read as ordinary words: never as "former", a company marker, a trainee
+    word or a decoration ("farmer" must not become "former", "trainer" not "trainee")."""
+    return term is None or not (term.former or term.company or term.conjunction or term.status
+                                or term.noise or term.entry_dominant)
 
 
 def _compound_term(level: str, function: str | None) -> _Term:

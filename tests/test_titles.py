@@ -197,6 +197,10 @@ def test_typo_tolerance_is_strict() -> None:
     # real words close to nothing in the vocabulary stay unknown
     assert label("Gardener") == ("unknown", "unknown")
     assert label("Counselor")[0] != "legal"
+    assert label("Data Protection Officer")[0] != "operations"  # not "production"
+    # typos never turn into rule words: "farmer" is not "former", "trainer" not "trainee"
+    assert "former" not in classify("Farmer | Director of Sales").rule
+    assert label("Corporate Trainer")[1] != "entry"
 
 
 @pytest.mark.parametrize(
