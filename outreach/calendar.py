@@ -128,7 +128,7 @@ def describe(
 
 
 def title_for(series: str, person: Person | None, sender: Sender) -> str:
-    """``Peer coffee: Jane Doe & Sam Sender`` (the organiser's own copy names only the peer)."""
+    """``Peer coffee: Jane Doe & Sam Sender``; the forum names only its host."""
     title = SERIES_TITLES.get(series, series.replace("-", " ").capitalize())
     names = [n for n in ((person.full_name if person else ""), sender.name) if n]
     return f"{title}: {' & '.join(names)}" if names else title
