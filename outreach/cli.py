@@ -738,6 +738,18 @@ _INPUT_ARG = click.argument("input_path", metavar="INPUT",
                             type=click.Path(exists=True, path_type=Path))
 
 
+@contextlib.contextmanager
+def _busy(label: str, size: int) -> Iterator[None]:
+    """A spinner on stderr while a big batch is built (only on a terminal)."""
+    if size < 200 or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(label):
+        yield
+
+
 def _calendar_meeting(start: str | None, duration: str, tz: str, location: str,
                       link: str) -> Any:
     if not start:
@@ -805,7 +817,8 @@ def invite(
     reminder = _span_or_none(remind, "--remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = _emails_sender(selection, from_address)
-    with Ledger.open(ledger_path) as ledger:
+    with Ledger.open(ledger_path) as ledger, _busy(f"Building {len(selection.people):,} "
+                                                    "invites", len(selection.people)):
         files = invite_files(selection.people, sender, meeting, slots=slots, ledger=ledger,
                              cancel=cancel, remind=reminder, template=template)
     with _progress_bar(len(files), "Writing invites") as advance:
