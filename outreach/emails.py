@@ -357,14 +357,14 @@ def invite_versions(
     from outreach import calendar
     from outreach.ledger import Ledger
 
-    versions = {}
+    invitees = [p for p in people if mime.normalise_address(p.email) is not None]
+    specs = [calendar.invite_spec(p, sender, meeting, series=series) for p in invitees]
     with Ledger.open(ledger_path) as ledger:
-        for person in people:
-            if mime.normalise_address(person.email) is None:
-                continue
-            spec = calendar.invite_spec(person, sender, meeting, series=series)
-            versions[person.key] = ledger.invite_version(spec.uid, spec.fingerprint(), now=now)
-    return versions
+        versioned = calendar.versioned_all(specs, ledger, False, now)
+    return {
+        person.key: (spec.sequence, spec.stamp or now or datetime.now().astimezone())
+        for person, spec in zip(invitees, versioned, strict=True)
+    }
 
 
 # ---------------------------------------------------------------- writing
