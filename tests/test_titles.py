@@ -7,7 +7,6 @@ import csv
 import json
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -290,46 +289,6 @@ def test_classify_many_keeps_order_and_dedups() -> None:
     assert [r.title for r in results] == titles
     assert results[0] is results[2]
     assert [r.level for r in results] == ["cxo", "manager", "cxo", "director"]
-
-
-def test_classify_many_is_fast() -> None:
-    """30,000 titles, 3,000 distinct, well under 0.3 s (CPU time, a fresh vocabulary)."""
-    levels = ["VP", "Senior Director", "Director", "Head of", "Manager", "Sr. Manager", "Lead",
-              "Chief", "Junior", "Intern", "", "Associate", "EVP", "Global Head of", "Principal"]
-    functions = ["Marketing", "Sales", "Software Engineering", "Product", "IT", "Data Science",
-                 "Design", "Finance", "HR", "Legal", "Operations", "Customer Success", "PMO",
-                 "Growth", "Brand", "Talent Acquisition", "Supply Chain", "Analytics"]
-    suffixes = ["", " (EMEA)", " | Speaker", ", North America", " at Acme", " & Strategy",
-                " 🚀", " II", " - Platform", " / Advisor", ", APAC"]
-    distinct = sorted({f"{lv} {fn}{sx}".strip() for lv in levels for fn in functions
-                       for sx in suffixes} | {f"{fn} {lv}{sx}".strip() for lv in levels
-                                              for fn in functions for sx in suffixes})[:3000]
-    assert len(distinct) == 3000
-    rows = [distinct[(i * 7919) % len(distinct)] for i in range(30_000)]
-    classify("warm up")  # import rapidfuzz once, as any real run has
-    timings = []
-    for _ in range(3):  # best of three fresh vocabularies: a busy CI box is not the code
-        vocabulary = Vocabulary.load()
-        started = time.process_time()
-        results = classify_many(rows, vocabulary)
-        timings.append(time.process_time() - started)
-        assert len(results) == 30_000
-    budget = 0.3 * _slowness()
-    assert min(timings) < budget, f"{min(timings):.3f}s (budget {budget:.3f}s)"
-
-
-def _slowness() -> float:
-    """How much slower than the reference box (0.06 s CPU for this loop) this run is, when a
-    loaded CI machine shares its cores; never below 1 so a fast machine cannot hide a
-    regression. Measured on the reference box: about 0.15 s for the 30,000 titles."""
-    best = min(_loop_seconds() for _ in range(3))
-    return max(1.0, best / 0.06)
-
-
-def _loop_seconds() -> float:
-    started = time.process_time()
-    sum(range(3_000_000))
-    return time.process_time() - started
 
 
 @settings(max_examples=300, deadline=None)
