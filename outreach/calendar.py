@@ -27,6 +27,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -326,7 +327,8 @@ def parallel_map(func: Callable[[Any], T], items: Sequence[Any], workers: int | 
     VTIMEZONEs) instead of re-importing everything, which would cost more than it saves.
     """
     count = workers or os.cpu_count() or 1
-    if count < 2 or len(items) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    if count < 2 or len(items) < PARALLEL_FROM or not forkable:  # forking threads can deadlock
         return [func(item) for item in items]
     with ProcessPoolExecutor(count, mp_context=mp.get_context("fork")) as pool:
         return list(pool.map(func, items, chunksize=max(1, len(items) // (count * 4))))

@@ -740,14 +740,11 @@ _INPUT_ARG = click.argument("input_path", metavar="INPUT",
 
 @contextlib.contextmanager
 def _busy(label: str, size: int) -> Iterator[None]:
-    """A spinner on stderr while a big batch is built (only on a terminal)."""
-    if size < 200 or not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(label):
-        yield
+    """Say on stderr (a terminal only) that a big batch is being built. A plain line, not a
+    spinner: a spinner's thread would make forking the build's worker processes unsafe."""
+    if size >= 200 and sys.stderr.isatty():
+        echo_err(f"{label}...")
+    yield
 
 
 def _calendar_meeting(start: str | None, duration: str, tz: str, location: str,
