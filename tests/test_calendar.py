@@ -310,3 +310,18 @@ def test_every_iana_zone_gets_a_vtimezone_with_zoneinfo_offsets(part: int) -> No
         for moment in probes:
             assert moment.astimezone(parsed).utcoffset() == moment.astimezone(zone).utcoffset(), (
                 tzid, moment)
+
+
+def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch) -> None:
+    from outreach import calendar
+
+    crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
+    assert set(calendar.parallel_map(_pid, crowd, workers=2)) - {os.getpid()}  # really forked
+    parallel = invite_files(crowd, SENDER, MEETING, now=STAMP)
+    monkeypatch.setattr(calendar, "PARALLEL_FROM", 10**9)
+    serial = invite_files(crowd, SENDER, MEETING, now=STAMP)
+    assert list(parallel) == list(serial) and parallel == serial
+
+
+def _pid(_: object) -> int:
+    return os.getpid()
