@@ -60,6 +60,14 @@ class Selection:
     target: TitleClass | None = None
     notes: list[str] = field(default_factory=list)
 
+    def heading(self) -> str:
+        """``72 peers for 'VP Marketing' (function=marketing, level=vp), outside Acme``."""
+        if self.target is None:
+            return f"{len(self.people):,} peers from {self.source.name}"
+        outside = f", outside {self.company}" if self.company else ""
+        return (f"{len(self.people):,} peers for {self.title!r} (function="
+                f"{self.target.function}, level={self.target.level}){outside}")
+
 
 @functools.lru_cache(maxsize=65536)
 def company_key(name: str) -> str:

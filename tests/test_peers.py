@@ -74,6 +74,9 @@ def test_cli_peers_csv_to_stdout_round_trips_as_input(tmp_path: Path) -> None:
     peers_csv.write_text(result.stdout, encoding="utf-8")
     again = load_people(peers_csv, PeerQuery())
     assert [p.full_name for p in again.people] == [f"{r[0]} {r[1]}".strip() for r in rows[1:]]
+    listed = runner.invoke(cli, ["peers", str(peers_csv)])
+    assert listed.exit_code == 0, listed.output
+    assert f"{len(rows) - 1} peers from peers.csv" in listed.output
 
 
 def test_cli_peers_table_groups_by_company_and_counts() -> None:
