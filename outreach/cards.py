@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -137,21 +138,24 @@ class CardWriter:
         return self._rng
 
     def render_pdf(
-        self, people: Sequence[Person], result: CardsResult,
+        self, people: Sequence[Person], path: Path, result: CardsResult,
         on_card: Callable[[int], None] | None = None,
-    ) -> bytes:
-        """One PDF holding ``people``'s cards; appends sizes and warnings to ``result``."""
+    ) -> None:
+        """Write one PDF holding ``people``'s cards to ``path`` (atomically); appends sizes and
+        warnings to ``result``."""
         use_a85 = rl_config.useA85
         rl_config.useA85 = 0  # ASCII85 only bloats binary streams (and is slow); restored below
         try:
-            return self._render(people, result, on_card)
+            buffer = self._render(people, result, on_card)
         finally:
             rl_config.useA85 = use_a85
+        with fileio.atomic_open(path) as handle:
+            handle.write(buffer.getbuffer())
 
     def _render(
         self, people: Sequence[Person], result: CardsResult,
         on_card: Callable[[int], None] | None,
-    ) -> bytes:
+    ) -> io.BytesIO:
         lay = self.layout
         buffer = io.BytesIO()
         canvas = Canvas(buffer, pagesize=lay.page, invariant=1, pageCompression=1,
@@ -175,7 +179,7 @@ class CardWriter:
             canvas.showPage()
             result.pages += 1
         canvas.save()
-        return buffer.getvalue()
+        return buffer
 
 
 def write_cards(
@@ -193,16 +197,19 @@ def write_cards(
         raise OutreachError("--per-file must be at least 1")
     writer = CardWriter(sender, options)
     result = CardsResult(layout=writer.layout)
+    if not writer.signature:
+        result.warnings.append('no signature: the cards end without your name; pass --sign '
+                               '"Your Name" (or set [sender] name in outreach.toml)')
     chunks = [people[i:i + options.per_file] for i in range(0, len(people), options.per_file)]
     targets = _targets(Path(output), len(chunks))
     with tempfile.TemporaryDirectory(prefix=".cards-", dir=_ensure_dir(Path(output))) as tmp:
         staged = []
         for number, chunk in enumerate(chunks):
             part = Path(tmp) / f"{number}.pdf"
-            part.write_bytes(writer.render_pdf(chunk, result, on_card))
+            writer.render_pdf(chunk, part, result, on_card)
             staged.append(part)
         for part, target in zip(staged, targets, strict=True):
-            fileio.write_bytes(target, part.read_bytes())
+            os.replace(part, target)  # same folder, already synced: each file appears whole
     result.files = targets
     return result
 

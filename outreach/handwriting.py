@@ -232,16 +232,21 @@ def _glyph_shapes(
     scale = 1.0 + np.clip(noise[0] * hand.size_sigma, -0.08, 0.08)
     rotation = np.clip(noise[1] * hand.rotation_sigma, -0.07, 0.07)
     shear = noise[2] * hand.shear_sigma
-    for i in np.flatnonzero(glyphs.repeated):
+    repeats = np.flatnonzero(glyphs.repeated).tolist()
+    if not repeats:
+        return scale, rotation, shear
+    scales, rotations = scale.tolist(), rotation.tolist()  # the twins chain: loop in Python
+    size_noise, turn_noise = noise[0].tolist(), noise[1].tolist()
+    least = math.radians(1.2)
+    for i in repeats:
         if i == 0:
             continue
-        side = -1.0 if rotation[i - 1] > 0 else 1.0
-        magnitude = abs(noise[1, i]) * 1.5 * hand.rotation_sigma
-        rotation[i] = side * min(0.08, max(math.radians(1.2), magnitude))
-        step = min(0.1, max(0.025, abs(noise[0, i]) * 1.8 * hand.size_sigma))
-        scale[i] = scale[i - 1] - step if scale[i - 1] > 1.0 else scale[i - 1] + step
-        shear[i] *= 2.2
-    return scale, rotation, shear
+        side = -1.0 if rotations[i - 1] > 0 else 1.0
+        rotations[i] = side * min(0.08, max(least, abs(turn_noise[i]) * 1.5 * hand.rotation_sigma))
+        step = min(0.1, max(0.025, abs(size_noise[i]) * 1.8 * hand.size_sigma))
+        scales[i] = scales[i - 1] - step if scales[i - 1] > 1.0 else scales[i - 1] + step
+    shear[repeats] *= 2.2
+    return np.array(scales), np.array(rotations), shear
 
 
 def _baselines(
@@ -273,7 +278,7 @@ def _operators(
     encoder: GlyphEncoder,
     glyphs: _Glyphs,
     matrix: list[list[int]],
-    shades: np.ndarray,
+    shades: list[list[float]],
     size: float,
 ) -> str:
     """Font and ink changes, then ``Tm`` + ``Tj`` per glyph, all in integers.
@@ -300,12 +305,12 @@ def _operators(
     return f"q 0.01 0 0 0.01 0 0 cm BT\n{body}\nET Q"
 
 
-def _ink(shades: np.ndarray, index: int) -> str:
-    red, green, blue = shades[index].tolist()
+def _ink(shades: list[list[float]], index: int) -> str:
+    red, green, blue = shades[index]
     return f"{red:.3f} {green:.3f} {blue:.3f} rg\n"
 
 
-def _ink_shades(ink: tuple[float, float, float], delta: np.ndarray) -> np.ndarray:
+def _ink_shades(ink: tuple[float, float, float], delta: np.ndarray) -> list[list[float]]:
     """Ink a little lighter or darker per glyph, as pressure and flow vary (used per word)."""
     colour = np.asarray(ink)[None, :] * (1.0 + delta[:, None]) + delta[:, None] * 0.15
-    return np.clip(colour, 0.0, 1.0)
+    return np.clip(colour, 0.0, 1.0).tolist()
