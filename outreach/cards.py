@@ -28,7 +28,7 @@ from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 
 from outreach import fileio, templating
-from outreach.cardfonts import FontChain
+from outreach.cardfonts import FontChain, script_of
 from outreach.errors import OutreachError
 from outreach.handwriting import GlyphEncoder, draw, parse_ink, seed_words
 from outreach.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_placement
@@ -38,6 +38,8 @@ from outreach.textfit import Atom, Block, Hand, Overflow, atoms, fit
 
 DEFAULT_TEMPLATE = "thanks.card.j2"
 SMALLEST_SIZE = 12.0  # points: below this Caveat stops being easy to read
+# Scripts that need shaping or reordering, which reportlab does not do for these fonts.
+UNSHAPED_SCRIPTS = {"arabic", "hebrew", "indic", "thai"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,9 @@ class CardWriter:
         values["signature"] = self.signature
         rendered = templating.render(self.template, values)
         rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")
-        lines = [line.strip() for line in rendered.strip().split("\n")]
+        rendered = "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t" else ""
+                           for ch in rendered)
+        lines = [" ".join(line.split()) for line in rendered.strip().split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
     @property
@@ -112,6 +116,11 @@ class CardWriter:
             missing += lost
         if missing:
             warnings.append(_missing_warning(person, missing))
+        unjoined = sorted({script_of(ch) for ch in person.full_name} & UNSHAPED_SCRIPTS)
+        if unjoined:
+            warnings.append(f"card for {_who(person)}: {' and '.join(unjoined)} script is drawn "
+                            "letter by letter, left to right (not joined or reordered); check "
+                            "the name with --preview")
         width, height = self.layout.writing_box
         try:
             return fit(paragraphs, width, height, (self.largest, SMALLEST_SIZE), self.hand)
@@ -250,6 +259,11 @@ def write_preview(pdf: Path, png: Path, dpi: int = 110) -> Path:
             raise OutreachError(f"{pdf}: pdftoppm could not render it: {done.stderr.strip()}")
         fileio.write_bytes(png, stem.with_suffix(".png").read_bytes())
     return png
+
+
+def _is_control(ch: str) -> bool:
+    """Control and format characters (tabs, zero-width joiners, bidi marks) draw as boxes."""
+    return unicodedata.category(ch) in {"Cc", "Cf"}
 
 
 def _who(person: Person) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import subprocess
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from cards_helpers import (
 )
 from click.testing import CliRunner
 from conftest import DATA, require_tool, tools_required
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from reportlab.lib.units import inch, mm
 
@@ -349,3 +352,38 @@ def test_cli_pending_thanks_everyone_met_once(tmp_path: Path) -> None:
     again = runner.invoke(cli, ["cards", "--pending", "-o", str(tmp_path / "again.pdf")])
     assert again.exit_code == 0 and "Nobody to thank" in again.output
     assert not (tmp_path / "again.pdf").exists()
+
+
+NAME_TEXT = st.text(
+    alphabet=st.characters(categories=("L", "M", "N", "P", "S", "Zs", "Cc", "Cf"),
+                           max_codepoint=0x2FFF),
+    min_size=1, max_size=24,
+)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=NAME_TEXT, company=NAME_TEXT)
+def test_any_name_renders_or_warns_never_a_silent_box(
+    tmp_path: Path, first: str, company: str
+) -> None:
+    person = Person(first, "Test", company=company)
+    pdf, result = make(tmp_path, [person])
+    text = page_texts(pdf)[0]
+    assert "\x00" not in text
+    shown = {ch for ch in unicodedata.normalize("NFC", first)
+             if unicodedata.category(ch)[0] in "LN"}
+    missing = {ch for ch in shown if ch not in text}
+    if missing:
+        assert any("Test" in w and "left out" in w for w in result.warnings), (missing, text)
+
+
+def test_arabic_names_warn_they_are_not_joined(tmp_path: Path) -> None:
+    _, result = make(tmp_path, [Person("محمد", "Ali")])
+    assert any("محمد Ali" in w and "arabic" in w for w in result.warnings)
+
+
+def test_control_characters_in_names_are_dropped(tmp_path: Path) -> None:
+    pdf, result = make(tmp_path, [Person("Zo\u200be\u0007", "Lee\tKim")])
+    text = page_texts(pdf)[0]
+    assert "Dear Zoe," in text and result.warnings == []
