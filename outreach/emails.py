@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import mailbox
 import os
+import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -41,6 +43,7 @@ _NO_SENDER = (
     "outreach.toml"
 )
 _CHUNK = 250
+_METHOD = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
 # ---------------------------------------------------------------- results
@@ -59,6 +62,7 @@ class RenderOptions:
     sent_date: datetime | None = None
     today: date | None = None
     invite_versions: Mapping[str, tuple[int, datetime]] = field(default_factory=dict)
+    invites: Mapping[str, bytes] = field(default_factory=dict)
     workers: int = 0
 
 
@@ -204,9 +208,14 @@ class _Renderer:
         return f"<outreach.{digest}@{self.domain}>"
 
     def _invite(self, person: Person) -> mime.Invite:
-        """The same invite ``outreach invite`` writes (one implementation: outreach.calendar)."""
+        """The same invite ``outreach invite`` writes (one implementation: outreach.calendar),
+        or the calendar bytes given for this person (e.g. a rotation series)."""
         from outreach import calendar
 
+        given = self.options.invites.get(person.key)
+        if given is not None:
+            method = _METHOD.search(given)
+            return mime.Invite(ics=given, method=method.group(1).decode() if method else "REQUEST")
         assert self.meeting is not None
         sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
         ics = calendar.invite_ics(
@@ -328,19 +337,31 @@ def _group(problems: list[_Problem], shown: int = 5) -> list[str]:
 
 
 def _with_filenames(messages: list[Message]) -> list[Message]:
-    """``<slug>.eml``; names shared by several people all get a suffix from the person key,
-    so a file's name does not depend on the order of the input."""
-    counts: dict[str, int] = {}
-    for message in messages:
-        counts[message.person.slug] = counts.get(message.person.slug, 0) + 1
-    named = []
-    for message in messages:
-        slug = message.person.slug
-        if counts[slug] > 1:
-            digest = hashlib.sha256(message.person.key.encode("utf-8")).hexdigest()[:6]
-            slug = f"{slug}-{digest}"
-        named.append(replace(message, filename=f"{slug}.eml"))
+    """``<slug>.eml``; names shared by several people all get a suffix from the person key
+    (from the Message-ID for one person's several messages), so a file's name does not
+    depend on the order of the input."""
+
+    def suffixed(message: Message, text: str) -> Message:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+        return replace(message, filename=f"{message.person.slug}-{digest}.eml")
+
+    named = [replace(m, filename=f"{m.person.slug}.eml") for m in messages]
+    for identity in (lambda m: m.person.key, lambda m: m.person.key + m.message_id):
+        counts = Counter(m.filename for m in named)
+        named = [suffixed(m, identity(m)) if counts[m.filename] > 1 else m for m in named]
     return named
+
+
+def merge_batches(batches: Iterable[Batch]) -> Batch:
+    """Several rendered batches (e.g. rotation and forum invitations) as one to write."""
+    merged = Batch()
+    for batch in batches:
+        merged.messages += batch.messages
+        merged.notes += batch.notes
+        merged.skipped += batch.skipped
+        merged.problems += batch.problems
+    merged.messages = _with_filenames(merged.messages)
+    return merged
 
 
 def invite_versions(

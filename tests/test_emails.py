@@ -423,3 +423,26 @@ def test_any_name_and_subject_round_trip_through_the_headers(name: str, subject:
     assert message["To"].addresses[0].display_name == mime.header_text(name)[:120].strip()
     assert message["To"].addresses[0].addr_spec == "peer@example.org"
     assert message["Subject"] == mime.header_text(subject)
+
+
+def test_merged_batches_keep_one_file_per_message() -> None:
+    from outreach.emails import merge_batches
+
+    zoe = person()
+    invite = render([zoe], meeting=meeting())
+    forum = render([zoe], "forum.email.j2", meeting=meeting())
+    merged = merge_batches([invite, forum])
+    names = [m.filename for m in merged.messages]
+    assert len(set(names)) == 2 and all(n.startswith("zoe-odegard-") for n in names)
+    assert merged.messages[0].message_id != merged.messages[1].message_id
+
+
+def test_given_calendar_bytes_are_attached_as_they_are() -> None:
+    series = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:PUBLISH\r\n"
+              b"END:VCALENDAR\r\n")
+    zoe = person()
+    batch = render([zoe], meeting=meeting(), invite=True, invites={zoe.key: series})
+    calendar = next(p for p in parsed(batch.messages[0].data).walk()
+                    if p.get_content_type() == "text/calendar")
+    assert calendar.get_payload(decode=True) == series
+    assert calendar.get_param("method") == "PUBLISH"
