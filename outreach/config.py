@@ -48,7 +48,7 @@ def default_map(config: dict[str, Any], today: date | None = None) -> dict[str, 
     peers = _drop_empty({"title": sender.get("title"), "company": sender.get("company")})
     when = _drop_empty(
         {
-            "from": _address(sender),
+            "from_address": _address(sender),  # the --from option's parameter name
             "tz": meeting.get("tz"),
             "duration": meeting.get("duration"),
             "location": meeting.get("location"),

@@ -446,3 +446,19 @@ def test_given_calendar_bytes_are_attached_as_they_are() -> None:
                     if p.get_content_type() == "text/calendar")
     assert calendar.get_payload(decode=True) == series
     assert calendar.get_param("method") == "PUBLISH"
+
+
+def test_cli_sender_comes_from_outreach_toml(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    config = tmp_path / "outreach.toml"
+    config.write_text('[sender]\nname = "Cee Fig"\nemail = "cee@example.net"\n')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["--config", str(config), "emails",
+                                      str(TEMPLATES / "peers.csv"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    message = parsed((out / "zoe-odegard.eml").read_bytes())
+    assert str(message["From"]) == "Cee Fig <cee@example.net>"
+    assert message["Message-ID"].endswith("@example.net>")
