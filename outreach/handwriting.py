@@ -33,6 +33,7 @@ INKS = {
     "blue-black": (0.10, 0.15, 0.30),  # fountain-pen blue-black
     "royal": (0.15, 0.22, 0.62),       # fountain-pen royal blue
 }
+POSITION_UNITS = 10  # text positions are written in 1/10 pt
 REPEAT_WINDOW = 4  # a letter seen within this many glyphs counts as repeated
 
 
@@ -185,10 +186,11 @@ def draw(
     ge = x0[glyphs.line] + along * cos_t - baseline * sin_t
     gf = y0[glyphs.line] + along * sin_t + baseline * cos_t
     pa, pb, pc, pd, pe, pf = placement
-    matrix = np.rint(np.stack([  # in the units _operators sets up: 1/1000 and 1/100 pt
+    matrix = np.rint(np.stack([  # in the units _operators sets up: 1/1000 and 1/10 pt
         1000 * (ga * pa + gb * pc), 1000 * (ga * pb + gb * pd),
         1000 * (gc * pa + gd * pc), 1000 * (gc * pb + gd * pd),
-        100 * (ge * pa + gf * pc + pe), 100 * (ge * pb + gf * pd + pf),
+        POSITION_UNITS * (ge * pa + gf * pc + pe),
+        POSITION_UNITS * (ge * pb + gf * pd + pf),
     ], axis=1)).astype(np.int64).tolist()
     shades = _ink_shades(ink, rng.standard_normal(len(glyphs)) * hand.ink_sigma)
     encoder.canvas.addLiteral(_operators(encoder, glyphs, matrix, shades, block.size))
@@ -284,8 +286,8 @@ def _operators(
     """Font and ink changes, then ``Tm`` + ``Tj`` per glyph, all in integers.
 
     Integers print three times faster than floats, and a card has ~400 glyphs: the page is
-    scaled by 1/100 (positions in 1/100 pt) and the font size by 1/1000 (matrix entries in
-    thousandths), so the glyphs come out exactly as large as ``size`` says.
+    scaled by 1/10 (positions in 1/10 pt, 0.035 mm) and the font size by 1/1000 (matrix
+    entries in thousandths), so the glyphs come out exactly as large as ``size`` says.
     """
     prefixes = [""] * len(matrix)
     shows: list[str] = []
@@ -299,10 +301,12 @@ def _operators(
         for position, font, scale in ops.font_changes:
             if font != current_font:
                 current_font = font
-                prefixes[start + position] += f"{font} {size * scale / 10:.4f} Tf\n"
+                scaled = size * scale * POSITION_UNITS / 1000
+                prefixes[start + position] += f"{font} {scaled:.5f} Tf\n"
     body = "\n".join([f"{p}{a} {b} {c} {d} {e} {f} Tm {s}"
                       for p, (a, b, c, d, e, f), s in zip(prefixes, matrix, shows, strict=True)])
-    return f"q 0.01 0 0 0.01 0 0 cm BT\n{body}\nET Q"
+    unit = 1 / POSITION_UNITS
+    return f"q {unit:g} 0 0 {unit:g} 0 0 cm BT\n{body}\nET Q"
 
 
 def _ink(shades: list[list[float]], index: int) -> str:

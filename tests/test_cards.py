@@ -31,7 +31,7 @@ from outreach.cardfonts import FontChain
 from outreach.cards import CardOptions, write_cards
 from outreach.cli import cli
 from outreach.errors import OutreachError
-from outreach.handwriting import parse_ink
+from outreach.handwriting import POSITION_UNITS, parse_ink
 from outreach.imposition import SAFE_MARGIN, layout
 from outreach.models import Person
 
@@ -181,8 +181,9 @@ def test_half_fold_puts_the_message_on_the_inside_panel_turned(tmp_path: Path) -
     glyphs = glyph_matrices(content(pdf))
     turned = [m for m, _ in glyphs if m[1] > 900 and m[2] < -900]  # ~90° anticlockwise
     assert len(turned) == len(glyphs)
-    assert min(m[5] for m, _ in glyphs) / 100 > 306 + SAFE_MARGIN - 1  # upper (inside) panel
-    assert max(m[4] for m, _ in glyphs) / 100 < 396 - SAFE_MARGIN + 1
+    # the upper (inside right) panel, inside its safe margin
+    assert min(m[5] for m, _ in glyphs) / POSITION_UNITS > 306 + SAFE_MARGIN - 1
+    assert max(m[4] for m, _ in glyphs) / POSITION_UNITS < 396 - SAFE_MARGIN + 1
 
 
 # ---------------------------------------------------------------- a printable file
