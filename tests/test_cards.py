@@ -388,3 +388,16 @@ def test_control_characters_in_names_are_dropped(tmp_path: Path) -> None:
     pdf, result = make(tmp_path, [Person("Zo\u200be\u0007", "Lee\tKim")])
     text = page_texts(pdf)[0]
     assert "Dear Zoe," in text and result.warnings == []
+
+
+def test_default_card_text_matches_the_golden_file() -> None:
+    from outreach.cards import CardWriter
+    from outreach.meeting import Meeting, parse_start
+
+    meeting = Meeting(parse_start("2026-11-20T08:00", "America/Toronto"),
+                      location="Café Olimpico")
+    writer = CardWriter(SENDER, CardOptions(meeting=meeting))
+    text = writer.text(Person("Zoë", "Ødegård", company="Nordlys AS"))
+    assert text + "\n" == (CARDS / "thanks_zoe.golden.txt").read_text(encoding="utf-8")
+    bare = CardWriter(SENDER, CardOptions()).text(Person("Sam", "Lee"))
+    assert "coffee at" not in bare and "team at" not in bare and bare.startswith("Dear Sam,")
