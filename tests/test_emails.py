@@ -462,3 +462,19 @@ def test_cli_sender_comes_from_outreach_toml(tmp_path: Path) -> None:
     message = parsed((out / "zoe-odegard.eml").read_bytes())
     assert str(message["From"]) == "Cee Fig <cee@example.net>"
     assert message["Message-ID"].endswith("@example.net>")
+
+
+@settings(max_examples=100, deadline=None)
+@given(company=st.text(min_size=1, max_size=80))
+def test_any_company_is_literal_in_text_and_escaped_in_html(company: str) -> None:
+    import html as html_lib
+
+    from outreach import mime
+
+    shown = mime.header_text(company)
+    batch = render([person(company=company)])
+    assert batch.problems == []
+    text, html = parts(parsed(batch.messages[0].data))
+    if shown:
+        assert f"same job at {shown}." in text
+        assert f"same job at {html_lib.escape(shown)}." in html
