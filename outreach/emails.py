@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 from outreach import fileio, mime, tables, templating
 from outreach.emailtemplates import MessageTemplate, Rendered
@@ -170,19 +171,24 @@ class _Renderer:
             else:
                 chunk.messages.append(self._message(index, person, address, rendered))
         elif person.url.strip():
-            note = self.linkedin.render(values)
+            note = self._note(values)
             if isinstance(note, list):
                 chunk.problems += [_Problem(text, index, who) for text in note]
-            elif len(note.text.strip()) > self.options.linkedin_limit:
-                chunk.problems.append(_Problem(
-                    f"LinkedIn note is {len(note.text.strip())} characters, over the limit of "
-                    f"{self.options.linkedin_limit} (--linkedin-limit; shorten "
-                    f"{self.linkedin.name})", index, who,
-                ))
             else:
-                chunk.notes.append(LinkedInNote(index, person, note.text.strip()))
+                chunk.notes.append(LinkedInNote(index, person, note))
         else:
             chunk.skipped.append(Skipped(index, person, "no e-mail address and no profile URL"))
+
+    def _note(self, values: dict[str, Any]) -> str | list[str]:
+        """The LinkedIn note, or its problems (template errors, over the length limit)."""
+        rendered = self.linkedin.render(values)
+        if isinstance(rendered, list):
+            return rendered
+        text, limit = rendered.text.strip(), self.options.linkedin_limit
+        if len(text) > limit:
+            return [f"LinkedIn note is {len(text)} characters, over the limit of {limit} "
+                    f"(--linkedin-limit; shorten {self.linkedin.name})"]
+        return text
 
     def _message(self, index: int, person: Person, address: str, rendered: Rendered) -> Message:
         headers = dict(rendered.headers)
