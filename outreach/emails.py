@@ -428,6 +428,19 @@ def write_batch(
             "(run with --check to list them)"
         )
     summary = Summary(out_dir=Path(out_dir))
+    try:
+        _write_files(batch, summary, None if mbox is None else Path(mbox), progress)
+    except OSError as exc:
+        where = exc.filename or summary.out_dir
+        raise OutreachError(f"{where}: cannot write: {exc.strerror or exc}") from None
+    summary.skipped = [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
+    summary.stale = _stale_files(summary.out_dir, batch.messages)
+    return summary
+
+
+def _write_files(
+    batch: Batch, summary: Summary, mbox: Path | None, progress: Callable[[int], None] | None
+) -> None:
     files = [(summary.out_dir / m.filename, m.data) for m in batch.messages]
     changed = fileio.write_many(files, progress)
     summary.written = sum(changed)
@@ -437,11 +450,8 @@ def write_batch(
         fileio.write_if_changed(summary.linkedin_csv, linkedin_csv(batch.notes).encode("utf-8"))
         summary.notes = len(batch.notes)
     if mbox is not None:
-        write_mbox(batch.messages, Path(mbox))
-        summary.mbox = Path(mbox)
-    summary.skipped = [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
-    summary.stale = _stale_files(summary.out_dir, batch.messages)
-    return summary
+        write_mbox(batch.messages, mbox)
+        summary.mbox = mbox
 
 
 def linkedin_csv(notes: Iterable[LinkedInNote]) -> str:

@@ -478,3 +478,10 @@ def test_any_company_is_literal_in_text_and_escaped_in_html(company: str) -> Non
     if shown:
         assert f"same job at {shown}." in text
         assert f"same job at {html_lib.escape(shown)}." in html
+
+
+def test_an_unwritable_folder_is_a_one_line_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    with pytest.raises(OutreachError, match=r"file-not-folder.*cannot write"):
+        write_batch(render([person()]), blocked / "emails")
