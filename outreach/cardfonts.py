@@ -68,17 +68,38 @@ class FontFace:
 
 
 def resolve_font(spec: str | Path | None) -> Path:
-    """``--font``: a bundled name (``caveat``), a path to a .ttf/.ttc, or None (default)."""
+    """``--font``: a bundled name (``caveat``), a .ttf/.ttc path, an installed family name
+    (``Kristi``, found with fontconfig), or None (the default)."""
     if spec is None or str(spec).strip() == "":
         return BUNDLED[DEFAULT_FONT]
     key = str(spec).strip().lower()
     if key in BUNDLED:
         return BUNDLED[key]
     path = Path(spec).expanduser()
-    if not path.is_file():
-        names = ", ".join(sorted(BUNDLED))
-        raise OutreachError(f"--font: {spec}: no such file, nor a bundled font ({names})")
-    return path
+    if path.is_file():
+        return path
+    installed = _installed_family(str(spec).strip())
+    if installed is not None:
+        return installed
+    names = ", ".join(sorted(BUNDLED))
+    raise OutreachError(f"--font: {spec}: no such file, nor a bundled ({names}) or installed "
+                        "font family (see fc-list)")
+
+
+def _installed_family(family: str) -> Path | None:
+    """The file of an installed font family, if fontconfig knows it by that exact name."""
+    if shutil.which("fc-match") is None:
+        return None
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}|%{family}", family],
+                               capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    file, _, families = found.partition("|")
+    wanted = family.casefold()
+    if any(name.strip().casefold() == wanted for name in families.split(",")):
+        return Path(file)
+    return None  # fc-match always answers; a different family means it is not installed
 
 
 @cache

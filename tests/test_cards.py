@@ -401,3 +401,18 @@ def test_default_card_text_matches_the_golden_file() -> None:
     assert text + "\n" == (CARDS / "thanks_zoe.golden.txt").read_text(encoding="utf-8")
     bare = CardWriter(SENDER, CardOptions()).text(Person("Sam", "Lee"))
     assert "coffee at" not in bare and "team at" not in bare and bare.startswith("Dear Sam,")
+
+
+def test_font_by_path_or_installed_family_name_and_a_clear_error(tmp_path: Path) -> None:
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not dejavu.is_file():
+        pytest.skip("fonts-dejavu-core not installed")
+    pdffonts = require_tool("pdffonts")
+    require_tool("fc-match")
+    for font in (str(dejavu), "DejaVu Sans"):
+        pdf, _ = make(tmp_path, [Person("Ana", "Lima")], font=font)
+        fonts = subprocess.run([pdffonts, str(pdf)], check=True, capture_output=True,
+                               text=True).stdout
+        assert "+DejaVuSans " in fonts and "Caveat" not in fonts
+    with pytest.raises(OutreachError, match="--font: No Such Hand: no such file"):
+        make(tmp_path, [Person("Ana", "Lima")], font="No Such Hand")
