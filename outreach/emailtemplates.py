@@ -111,7 +111,10 @@ class MessageTemplate:
 
     def __init__(self, name_or_path: str | Path, *, email: bool) -> None:
         self._plain_values = _Values(str, mark=True)
-        self._plain = templating.load(name_or_path, finalize=self._plain_values)
+        try:
+            self._plain = templating.load(name_or_path, finalize=self._plain_values)
+        except UnicodeDecodeError as exc:
+            raise OutreachError(f"{name_or_path}: not UTF-8 text ({exc.reason})") from None
         self.filename = self._plain.filename or str(name_or_path)
         self.email = email
         if email:

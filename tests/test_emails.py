@@ -485,3 +485,10 @@ def test_an_unwritable_folder_is_a_one_line_error(tmp_path: Path) -> None:
     blocked.write_text("")
     with pytest.raises(OutreachError, match=r"file-not-folder.*cannot write"):
         write_batch(render([person()]), blocked / "emails")
+
+
+def test_a_template_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    template = tmp_path / "latin1.email.j2"
+    template.write_bytes("Subject: Café\n\nHi {{ first_name }},\n".encode("latin-1"))
+    with pytest.raises(OutreachError, match=r"latin1\.email\.j2: not UTF-8 text"):
+        render([person()], template)
