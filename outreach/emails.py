@@ -143,6 +143,7 @@ class _Renderer:
         when = options.sent_date or datetime.now().astimezone()
         self.date = format_datetime(when if when.tzinfo else when.astimezone())
         self.stamp = when
+        self.invite_attached = bool(options.invite and meeting)
 
     @property
     def linkedin(self) -> MessageTemplate:
@@ -159,6 +160,7 @@ class _Renderer:
     def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
         who = describe(index, person)
         values = templating.variables(person, self.sender, self.meeting, self.options.today)
+        values["invite_attached"] = self.invite_attached
         if person.email.strip():
             address = mime.normalise_address(person.email)
             if address is None:

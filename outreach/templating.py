@@ -17,6 +17,7 @@ any other input column        slugified: ``Team Name`` → ``team_name``
                               (e.g. "45 minutes"), ``minutes``, ``location``, ``link``,
                               ``place`` (location, else link), ``tz``
 ``today``                     today's date
+``invite_attached``           e-mails only: true when the meeting goes along as an invitation
 ============================  ==========================================================
 
 Templates use ``StrictUndefined``: a misspelt variable is an error naming file:line, not an

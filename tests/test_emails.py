@@ -492,3 +492,12 @@ def test_a_template_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
     template.write_bytes("Subject: Café\n\nHi {{ first_name }},\n".encode("latin-1"))
     with pytest.raises(OutreachError, match=r"latin1\.email\.j2: not UTF-8 text"):
         render([person()], template)
+
+
+def test_templates_mention_the_attachment_only_when_there_is_one() -> None:
+    for name in ("invite.email.j2", "forum.email.j2"):
+        attached = parts(parsed(render([person()], name, meeting=meeting(),
+                                       invite=True).messages[0].data))[0]
+        plain = parts(parsed(render([person()], name, meeting=meeting()).messages[0].data))[0]
+        assert "invitation is attached" in attached.lower(), name
+        assert "attached" not in plain, name
