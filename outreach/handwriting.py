@@ -306,15 +306,20 @@ def _operators(
     body = "\n".join([f"{p}{a} {b} {c} {d} {e} {f} Tm {s}"
                       for p, (a, b, c, d, e, f), s in zip(prefixes, matrix, shows, strict=True)])
     unit = 1 / POSITION_UNITS
-    return f"q {unit:g} 0 0 {unit:g} 0 0 cm BT\n{body}\nET Q"
+    return f"q {unit:g} 0 0 {unit:g} 0 0 cm 1 j BT 2 Tr\n{body}\nET Q"
 
 
 def _ink(shades: list[list[float]], index: int) -> str:
-    red, green, blue = shades[index]
-    return f"{red:.3f} {green:.3f} {blue:.3f} rg\n"
+    """Colour and pen pressure for the word starting at ``index``: a stroke as wide as the
+    pressure (0–0.16 pt; here in 1/10 pt) thickens the letters as a pressed pen does."""
+    red, green, blue, pressure = shades[index]
+    colour = f"{red:.3f} {green:.3f} {blue:.3f}"
+    return f"{colour} rg {colour} RG {pressure:.2f} w\n"
 
 
 def _ink_shades(ink: tuple[float, float, float], delta: np.ndarray) -> list[list[float]]:
     """Ink a little lighter or darker per glyph, as pressure and flow vary (used per word)."""
-    colour = np.asarray(ink)[None, :] * (1.0 + delta[:, None]) + delta[:, None] * 0.15
-    return np.clip(colour, 0.0, 1.0).tolist()
+    colour = np.clip(np.asarray(ink)[None, :] * (1.0 + delta[:, None]) + delta[:, None] * 0.15,
+                     0.0, 1.0)
+    pressure = np.clip(0.8 - delta * 15, 0.0, 1.6)  # darker ink, firmer hand, wider line
+    return np.column_stack([colour, pressure]).tolist()
