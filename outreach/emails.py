@@ -217,20 +217,20 @@ class _Renderer:
 
     def _invite(self, person: Person) -> mime.Invite:
         """The same invite ``outreach invite`` writes (one implementation: outreach.calendar),
-        or the calendar bytes given for this person (e.g. a rotation series)."""
+        or the calendar bytes given for this person (e.g. a rotation series). The part's
+        ``method`` is the file's METHOD (a PUBLISH event must not be announced as REQUEST)."""
         from outreach import calendar
 
-        given = self.options.invites.get(person.key)
-        if given is not None:
-            method = _METHOD.search(given)
-            return mime.Invite(ics=given, method=method.group(1).decode() if method else "REQUEST")
-        assert self.meeting is not None
-        sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
-        ics = calendar.invite_ics(
-            person, self.sender, self.meeting, series=self.options.series,
-            sequence=sequence, stamp=stamp, method="REQUEST",
-        )
-        return mime.Invite(ics=ics if isinstance(ics, bytes) else ics.encode("utf-8"))
+        ics = self.options.invites.get(person.key)
+        if ics is None:
+            assert self.meeting is not None
+            sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
+            ics = calendar.invite_ics(
+                person, self.sender, self.meeting, series=self.options.series,
+                sequence=sequence, stamp=stamp, method="REQUEST",
+            )
+        method = _METHOD.search(ics)
+        return mime.Invite(ics=ics, method=method.group(1).decode() if method else "REQUEST")
 
 
 _WORKER: _Renderer | None = None
