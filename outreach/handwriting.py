@@ -192,8 +192,8 @@ def draw(
         POSITION_UNITS * (ge * pa + gf * pc + pe),
         POSITION_UNITS * (ge * pb + gf * pd + pf),
     ], axis=1)).astype(np.int64).tolist()
-    shades = _ink_shades(ink, rng.standard_normal(len(glyphs)) * hand.ink_sigma)
-    encoder.canvas.addLiteral(_operators(encoder, glyphs, matrix, shades, block.size))
+    deltas = (rng.standard_normal(len(glyphs)) * hand.ink_sigma).tolist()
+    encoder.canvas.addLiteral(_operators(encoder, glyphs, matrix, ink, deltas, block.size))
 
 
 def _line_starts(
@@ -280,7 +280,8 @@ def _operators(
     encoder: GlyphEncoder,
     glyphs: _Glyphs,
     matrix: list[list[int]],
-    shades: list[list[float]],
+    ink: tuple[float, float, float],
+    deltas: list[float],
     size: float,
 ) -> str:
     """Font and ink changes, then ``Tm`` + ``Tj`` per glyph, all in integers.
@@ -297,7 +298,7 @@ def _operators(
         ops = encoder.line(line)
         shows += ops.shows
         for position in [0, *ops.spaces]:
-            prefixes[start + position] = _ink(shades, start + position)
+            prefixes[start + position] = _ink(ink, deltas, start + position)
         for position, font, scale in ops.font_changes:
             if font != current_font:
                 current_font = font
@@ -309,17 +310,13 @@ def _operators(
     return f"q {unit:g} 0 0 {unit:g} 0 0 cm 1 j BT 2 Tr\n{body}\nET Q"
 
 
-def _ink(shades: list[list[float]], index: int) -> str:
-    """Colour and pen pressure for the word starting at ``index``: a stroke as wide as the
-    pressure (0–0.16 pt; here in 1/10 pt) thickens the letters as a pressed pen does."""
-    red, green, blue, pressure = shades[index]
+def _ink(ink: tuple[float, float, float], deltas: list[float], index: int) -> str:
+    """Colour and pen pressure for the word starting at ``index``: ink a little lighter or
+    darker as flow varies, and a same-colour stroke as wide as the pressure (0–0.16 pt; here
+    in 1/10 pt) that thickens the letters as a firmer hand does."""
+    delta = deltas[index]
+    factor = 1.0 + delta
+    red, green, blue = (min(1.0, max(0.0, c * factor + delta * 0.15)) for c in ink)
+    pressure = min(1.6, max(0.0, 0.8 - delta * 15))  # darker ink, firmer hand, wider line
     colour = f"{red:.3f} {green:.3f} {blue:.3f}"
     return f"{colour} rg {colour} RG {pressure:.2f} w\n"
-
-
-def _ink_shades(ink: tuple[float, float, float], delta: np.ndarray) -> list[list[float]]:
-    """Ink a little lighter or darker per glyph, as pressure and flow vary (used per word)."""
-    colour = np.clip(np.asarray(ink)[None, :] * (1.0 + delta[:, None]) + delta[:, None] * 0.15,
-                     0.0, 1.0)
-    pressure = np.clip(0.8 - delta * 15, 0.0, 1.6)  # darker ink, firmer hand, wider line
-    return np.column_stack([colour, pressure]).tolist()
