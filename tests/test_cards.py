@@ -416,3 +416,18 @@ def test_font_by_path_or_installed_family_name_and_a_clear_error(tmp_path: Path)
         assert "+DejaVuSans " in fonts and "Caveat" not in fonts
     with pytest.raises(OutreachError, match="--font: No Such Hand: no such file"):
         make(tmp_path, [Person("Ana", "Lima")], font="No Such Hand")
+
+
+def test_reruns_in_fresh_processes_write_identical_bytes(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"cards-{hash_seed}.pdf"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", "from outreach.cli import main; main()", "cards",
+                        str(CARDS / "peers.csv"), "--sign", "Dana", "-o", str(out)],
+                       check=True, capture_output=True, env=env, cwd=tmp_path)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
