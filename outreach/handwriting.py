@@ -3,9 +3,10 @@
 Each glyph gets its own text matrix: a baseline that wanders (a damped random walk), size
 (σ≈3%), rotation (σ≈1.6°) and slant that vary per glyph, spacing jitter clamped to ±0.4 pt
 (more would make PDF text extraction split words), a per-line tilt, a left margin that creeps
-unevenly, and ink whose density varies per word. A letter repeated within a few glyphs
-("coffee") is varied more and in the opposite direction, since identical twins are what gives
-a font away. All randomness comes from one seed per card, so a rerun draws the same card.
+unevenly, ink whose density varies per line and pen pressure per word. A letter repeated
+within a few glyphs ("coffee") is varied more and in the opposite direction, since identical
+twins are what gives a font away. All randomness comes from one seed per card, so a rerun
+draws the same card.
 
 Glyphs are written as PDF text operators (the documented dynamic-font route: ``splitString``
 + ``getSubsetInternalName``), never through Paragraph markup, so ``<``, ``&`` and ``>`` in a
@@ -297,8 +298,9 @@ def _operators(
         start = len(shows)
         ops = encoder.line(line)
         shows += ops.shows
-        for position in [0, *ops.spaces]:
-            prefixes[start + position] = _ink(ink, deltas, start + position)
+        prefixes[start] = _ink(ink, deltas[start])
+        for position in ops.spaces:
+            prefixes[start + position] = _pressure(deltas[start + position])
         for position, font, scale in ops.font_changes:
             if font != current_font:
                 current_font = font
@@ -310,13 +312,16 @@ def _operators(
     return f"q {unit:g} 0 0 {unit:g} 0 0 cm 1 j BT 2 Tr\n{body}\nET Q"
 
 
-def _ink(ink: tuple[float, float, float], deltas: list[float], index: int) -> str:
-    """Colour and pen pressure for the word starting at ``index``: ink a little lighter or
-    darker as flow varies, and a same-colour stroke as wide as the pressure (0–0.16 pt; here
-    in 1/10 pt) that thickens the letters as a firmer hand does."""
-    delta = deltas[index]
+def _ink(ink: tuple[float, float, float], delta: float) -> str:
+    """Ink for a line (a little lighter or darker as the flow varies) and the pressure of its
+    first word."""
     factor = 1.0 + delta
     red, green, blue = (min(1.0, max(0.0, c * factor + delta * 0.15)) for c in ink)
-    pressure = min(1.6, max(0.0, 0.8 - delta * 15))  # darker ink, firmer hand, wider line
     colour = f"{red:.3f} {green:.3f} {blue:.3f}"
-    return f"{colour} rg {colour} RG {pressure:.2f} w\n"
+    return f"{colour} rg {colour} RG {_pressure(delta)}"
+
+
+def _pressure(delta: float) -> str:
+    """Pen pressure for a word: a same-colour stroke 0–0.16 pt wide (here in 1/10 pt) around
+    the letters, thicker as the hand presses harder."""
+    return f"{min(1.6, max(0.0, 0.8 - delta * 15)):.2f} w\n"
