@@ -227,21 +227,31 @@ class FontChain:
         """Ask fontconfig for any installed font with ``ch`` (once per character)."""
         if not self._system or ch in self._searched or _is_invisible(ch):
             return
-        if shutil.which("fc-list") is None:
-            return
         self._searched.add(ch)
-        try:
-            found = subprocess.run(
-                ["fc-list", f":charset={ord(ch):x}", "file", "index"],
-                capture_output=True, text=True, timeout=10, check=False,
-            ).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            return
-        for line in sorted(found.splitlines()):
-            path_text, _, rest = line.partition(":")
-            index = int(rest.split("=")[-1]) if "index=" in rest else 0
-            if self._add(Path(path_text.strip()), index):
+        for path, index in fonts_with(ch):
+            if self._add(path, index):
                 return
+
+
+@cache
+def fonts_with(ch: str) -> tuple[tuple[Path, int], ...]:
+    """Installed fonts (file, face index) that fontconfig says have ``ch``; cached per process
+    since each ask runs ``fc-list``."""
+    if shutil.which("fc-list") is None:
+        return ()
+    try:
+        found = subprocess.run(
+            ["fc-list", f":charset={ord(ch):x}", "file", "index"],
+            capture_output=True, text=True, timeout=10, check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    fonts = []
+    for line in sorted(found.splitlines()):
+        path_text, _, rest = line.partition(":")
+        index = int(rest.split("=")[-1]) if "index=" in rest else 0
+        fonts.append((Path(path_text.strip()), index))
+    return tuple(fonts)
 
 
 def _append(pieces: list[tuple[str, FontFace]], text: str, face: FontFace) -> None:
