@@ -6,13 +6,14 @@ imports and reading the peers CSV included); and `mailmerge --dry-run --no-limit
 --output-format raw` (PyPI ``mailmerge``, installed into ``bench/.venv-mailmerge`` on first run,
 never into the project) on the same rows with an equivalent Markdown template.
 Targets: plain ≥ 3× faster than mailmerge; with invites no slower than mailmerge's plain run.
-Every figure is the best of two runs; ours write into an emptied folder each time.
+Every figure is the best of two runs; each run writes into a new folder. (Not an emptied
+one: right after 10,000 deletions, ext4 spends ~0.5 ms creating each file, skipping the
+recently freed inodes — `find_inode_bit`/`recently_deleted` in a profile.)
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,11 +99,12 @@ def timed(func, runs: int = 2) -> float:  # type: ignore[no-untyped-def]
 def ours(folder: Path, rows: list[Person], meeting: Meeting | None, out: str) -> float:
     options = RenderOptions(invite=meeting is not None, sent_date=WHEN)
 
+    targets = iter(range(10))
+
     def run() -> None:
-        shutil.rmtree(folder / out, ignore_errors=True)
         batch = render_messages(rows, SENDER, folder / "ours.email.j2", meeting, options)
         assert not batch.problems, batch.problems[:3]
-        summary = write_batch(batch, folder / out)
+        summary = write_batch(batch, folder / f"{out}-{next(targets)}")
         assert summary.written == len(rows), summary
 
     return timed(run)
@@ -118,17 +120,16 @@ def main() -> None:
         write_inputs(folder, rows)
         plain = ours(folder, rows, None, "plain")
         invites = ours(folder, rows, meeting, "invites")
-        command = timed(lambda: shutil.rmtree(folder / "cli", ignore_errors=True) or subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "outreach"), "emails", "peers.csv", "--template",
-             "ours.email.j2", "--from", "Pat Lee <pat@example.com>", "--out", "cli"],
-            cwd=folder, check=True, stdout=subprocess.DEVNULL))
-        with_invites = timed(lambda: shutil.rmtree(folder / "cli", ignore_errors=True)
-                             or subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "outreach"), "emails", "peers.csv", "--template",
-             "ours.email.j2", "--from", "Pat Lee <pat@example.com>", "--out", "cli",
-             "--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location", "Café",
-             "--ledger", str(folder / "ledger.sqlite")],
-            cwd=folder, check=True, stdout=subprocess.DEVNULL))
+        outs = (f"cli-{n}" for n in range(10))
+        command = [str(ROOT / ".venv" / "bin" / "outreach"), "emails", "peers.csv",
+                   "--template", "ours.email.j2", "--from", "Pat Lee <pat@example.com>"]
+        meeting_options = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto",
+                           "--location", "Café", "--ledger", str(folder / "ledger.sqlite")]
+        plain_command = timed(lambda: subprocess.run(
+            [*command, "--out", next(outs)], cwd=folder, check=True, stdout=subprocess.DEVNULL))
+        with_invites = timed(lambda: subprocess.run(
+            [*command, "--out", next(outs), *meeting_options], cwd=folder, check=True,
+            stdout=subprocess.DEVNULL))
         merged = timed(lambda: subprocess.run(
             [str(tool), "--dry-run", "--no-limit", "--output-format", "raw"],
             cwd=folder, check=True, stdout=subprocess.DEVNULL))
@@ -136,7 +137,7 @@ def main() -> None:
     print(f"emails_plain_per_message: {plain / ROWS * 1000:.3f} ms")
     print(f"emails_with_invite_10k: {invites:.2f} s")
     print(f"emails_with_invite_per_message: {invites / ROWS * 1000:.3f} ms")
-    print(f"outreach_emails_command_10k: {command:.2f} s")
+    print(f"outreach_emails_command_10k: {plain_command:.2f} s")
     print(f"outreach_emails_command_with_invites_10k: {with_invites:.2f} s")
     print(f"mailmerge_dry_run_10k: {merged:.2f} s")
     print(f"speedup_plain_vs_mailmerge: {merged / plain:.1f} x (target >= 3)")
