@@ -44,6 +44,7 @@ _NO_SENDER = (
     "outreach.toml"
 )
 _CHUNK = 250
+_DATE = re.compile(rb"^Date: [^\r\n]*\r\n", re.MULTILINE)
 _METHOD = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
@@ -443,7 +444,8 @@ def write_batch(
 def _write_files(
     batch: Batch, summary: Summary, mbox: Path | None, progress: Callable[[int], None] | None
 ) -> None:
-    files = [(summary.out_dir / m.filename, m.data) for m in batch.messages]
+    messages = [_keep_earlier_date(m, summary.out_dir / m.filename) for m in batch.messages]
+    files = [(summary.out_dir / m.filename, m.data) for m in messages]
     changed = fileio.write_many(files, progress)
     summary.written = sum(changed)
     summary.unchanged = len(changed) - summary.written
@@ -452,8 +454,19 @@ def _write_files(
         fileio.write_if_changed(summary.linkedin_csv, linkedin_csv(batch.notes).encode("utf-8"))
         summary.notes = len(batch.notes)
     if mbox is not None:
-        write_mbox(batch.messages, mbox)
+        write_mbox(messages, mbox)
         summary.mbox = mbox
+
+
+def _keep_earlier_date(message: Message, path: Path) -> Message:
+    """A rerun that differs from the file only in its Date header keeps the file as it is."""
+    try:
+        old = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return message
+    if old != message.data and _DATE.sub(b"", old, 1) == _DATE.sub(b"", message.data, 1):
+        return replace(message, data=old)
+    return message
 
 
 def linkedin_csv(notes: Iterable[LinkedInNote]) -> str:

@@ -501,3 +501,16 @@ def test_templates_mention_the_attachment_only_when_there_is_one() -> None:
         plain = parts(parsed(render([person()], name, meeting=meeting()).messages[0].data))[0]
         assert "invitation is attached" in attached.lower(), name
         assert "attached" not in plain, name
+
+
+def test_a_rerun_later_leaves_unchanged_messages_alone(tmp_path: Path) -> None:
+    people = [person(), person("Sam", "Okafor")]
+    write_batch(render(people), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.eml")}
+    later = render_messages(people, SENDER, options=RenderOptions(
+        sent_date=datetime(2026, 12, 1, 8, 0, tzinfo=UTC)))
+    summary = write_batch(later, tmp_path, tmp_path / "all.mbox")
+    assert (summary.written, summary.unchanged) == (0, 2)
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.eml")} == before
+    assert [m["Date"] for m in mailbox.mbox(tmp_path / "all.mbox")] == [
+        "Mon, 23 Nov 2026 09:30:00 +0000"] * 2
