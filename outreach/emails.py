@@ -14,6 +14,7 @@ SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import mailbox
 import os
@@ -475,8 +476,9 @@ def linkedin_csv(notes: Iterable[LinkedInNote]) -> str:
     return tables.to_csv(["First Name", "Last Name", "URL", "Message"], rows)
 
 
-def write_mbox(messages: Iterable[Message], path: Path) -> None:
-    """All messages in one mbox (as ``mailbox.mbox`` reads it), built aside then renamed."""
+def write_mbox(messages: Iterable[Message], path: Path) -> bool:
+    """All messages in one mbox (as ``mailbox.mbox`` reads it), built aside, then renamed
+    over ``path`` unless that already holds the same bytes. True if written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -491,6 +493,9 @@ def write_mbox(messages: Iterable[Message], path: Path) -> None:
         finally:
             box.unlock()
             box.close()
+        if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+            tmp.unlink()
+            return False
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
@@ -498,6 +503,7 @@ def write_mbox(messages: Iterable[Message], path: Path) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return True
 
 
 def _mbox_bytes(message: Message) -> bytes:
