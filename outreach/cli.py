@@ -1130,7 +1130,7 @@ def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: A
       outreach campaign Basic_LinkedInDataExport_11-20-2026.zip \\
           --start 2027-01-05T08:00 --tz America/Toronto --location "Café Olimpico"
     """
-    from outreach.campaign import STAGES, CampaignOptions, run_campaign
+    from outreach.campaign import STAGES, run_campaign
 
     settings = _campaign_options(out_dir, ledger_path, options)
     with _stage_progress(len(STAGES)) as on_stage:

@@ -30,9 +30,11 @@ class Slot:
 
 @dataclass(frozen=True)
 class FileLink:
+    """A file the campaign wrote. No written/unchanged status: the page must not change
+    between two runs with the same inputs."""
+
     path: str  # relative to the report
     what: str
-    status: str = "written"
 
 
 @dataclass

@@ -1,0 +1,321 @@
+"""The main job: one LinkedIn export in, everything a peer-network plan needs out.
+
+ingest → peers → rotation and forum schedule → calendar invites → invitation e-mails with
+those invites attached (+ LinkedIn notes for peers without an address) → thank-you cards for
+the rotation → ``report.html``, remembering people and meetings in the ledger.
+
+Who gets what: the best ``rotation_size`` peers form the 1:1 rotation; the next
+``forum_size`` are invited to the forum, so nobody receives two invitations in one run.
+Every file is written only if its bytes changed, and invites keep their UID, SEQUENCE and
+DTSTAMP in the ledger, so a rerun with the same inputs rewrites nothing and never issues a
+second invitation for the same meeting.
+"""
+
+from __future__ import annotations
+
+import calendar as monthcal
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach import fileio
+from outreach.errors import OutreachError
+from outreach.meeting import Meeting
+from outreach.models import Person, Sender
+from outreach.peers import PeerQuery, Selection
+
+if TYPE_CHECKING:
+    from outreach.emails import Batch, Message
+    from outreach.ledger import Ledger
+    from outreach.schedule import Forum, Rotation
+
+STAGES = ("peers", "schedule", "calendar", "emails", "cards", "report")
+_DTSTAMP = re.compile(rb"^DTSTAMP:(\d{8}T\d{6}Z)\r?$", re.M)
+
+
+@dataclass(frozen=True)
+class CampaignOptions:
+    """Everything ``outreach campaign`` can be told; defaults are the seeds' rhythm."""
+
+    out: Path = Path("out")
+    query: PeerQuery = field(default_factory=PeerQuery)
+    sender: Sender | None = None
+    start: datetime | None = None  # aware; None → next Tuesday 08:00 in ``tz``
+    tz: str = "UTC"
+    duration: timedelta = timedelta(minutes=45)
+    location: str = ""
+    link: str = ""
+    remind: timedelta | None = timedelta(minutes=15)
+    rotation_size: int = 5
+    rotation_every: timedelta = timedelta(weeks=1)
+    rotation_months: int = 6
+    forum_size: int = 15
+    forum_every: str = "month"
+    forum_months: int = 12
+    forum_duration: timedelta = timedelta(minutes=90)
+    card_size: str = "a2"
+    card_sheet: str = "letter"
+    card_ink: str = "blue"
+    card_font: str | None = None
+    card_seed: int = 0
+    preview: bool = True
+    ledger: Path | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file the campaign produced: where, what, and whether this run changed it."""
+
+    path: Path
+    what: str
+    changed: bool
+
+
+@dataclass
+class CampaignResult:
+    selection: Selection | None = None
+    rotation_peers: list[Person] = field(default_factory=list)
+    forum_peers: list[Person] = field(default_factory=list)
+    meetings: int = 0
+    emails: int = 0
+    linkedin_notes: int = 0
+    cards: int = 0
+    outputs: list[Output] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, path: Path, what: str, changed: bool) -> None:
+        self.outputs.append(Output(path, what, changed))
+
+
+def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
+    """The next ``weekday`` (Tuesday) at ``hour``:00 after ``today``, in ``tz``."""
+    from outreach.meeting import parse_zone
+
+    ahead = (weekday - today.weekday() - 1) % 7 + 1
+    day = today + timedelta(days=ahead)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=parse_zone(tz))
+
+
+def forum_start(start: datetime) -> datetime:
+    """The forum's first session: the first same weekday of the month after ``start``."""
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    first = next(week[start.weekday()] for week in monthcal.monthcalendar(year, month)
+                 if week[start.weekday()])
+    return start.replace(year=year, month=month, day=first)
+
+
+def run_campaign(
+    export: Path,
+    options: CampaignOptions = CampaignOptions(),
+    on_stage: Callable[[str], None] | None = None,
+) -> CampaignResult:
+    """Run every stage; raise ``OutreachError`` before writing anything if the input is bad."""
+    from outreach.ledger import Ledger
+    from outreach.peers import load_people
+
+    stage = on_stage or (lambda name: None)
+    result = CampaignResult()
+    stage("peers")
+    selection = load_people(export, options.query)
+    result.selection = selection
+    sender = _sender(selection.sender, options.sender)
+    start = options.start or next_slot(options.today or date.today(), options.tz)
+    with Ledger.open(options.ledger) as ledger:
+        ledger.remember_people(selection.people)
+        _write_peers(selection, options.out, result)
+        stage("schedule")
+        rotation, forum = _plan(selection.people, start, options, result)
+        stage("calendar")
+        invites = _calendar(rotation, forum, sender, options, ledger, result)
+    stage("emails")
+    _emails(rotation, forum, sender, invites, options, result)
+    stage("cards")
+    _cards(result.rotation_peers, sender, options, result)
+    stage("report")
+    _report(selection, rotation, forum, options, result)
+    return result
+
+
+def _sender(found: Sender, override: Sender | None) -> Sender:
+    if override is None:
+        return found
+    return Sender(override.name or found.name, override.email or found.email,
+                  override.title or found.title, override.company or found.company)
+
+
+def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> None:
+    from outreach.display import frame_to_csv
+
+    path = out / "peers.csv"
+    changed = fileio.write_if_changed(path, frame_to_csv(selection.frame).encode("utf-8"))
+    result.add(path, f"{len(selection.people)} peers and why they match", changed)
+    result.notes += selection.notes
+
+
+def _plan(people: list[Person], start: datetime, options: CampaignOptions,
+          result: CampaignResult) -> tuple[Rotation, Forum | None]:
+    from outreach.schedule import plan_forum, plan_rotation
+
+    if not people:
+        raise OutreachError("campaign: no peers found; widen the search with --levels or "
+                            "--functions, or check --title")
+    rotation = plan_rotation(people, start, options.rotation_size, options.rotation_every,
+                             options.rotation_months)
+    result.rotation_peers = rotation.peers
+    rest = people[len(rotation.peers):]
+    forum = None
+    if len(rest) >= 2 and options.forum_size >= 2:
+        forum = plan_forum(rest, forum_start(start), options.forum_every, options.forum_months,
+                           options.forum_size)
+        result.forum_peers = list(forum.peers)
+    else:
+        result.notes.append("no forum: fewer than two peers beyond the rotation")
+    result.meetings = len(rotation.schedule()) + (len(forum.starts) if forum else 0)
+    return rotation, forum
+
+
+def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
+              options: CampaignOptions, ledger: Ledger, result: CampaignResult
+              ) -> dict[str, bytes]:
+    """Write calendar/*.ics; return each invited person's invite bytes by person key."""
+    from outreach.calendar import file_names, write_files
+    from outreach.schedule import ROTATION_FILE, forum_ics, rotation_files
+
+    files = rotation_files(rotation, sender, duration=options.duration,
+                           location=options.location, link=options.link, ledger=ledger,
+                           remind=options.remind)
+    invites = {}
+    for person, name in zip(rotation.peers, file_names(rotation.peers,
+                                                       reserved={ROTATION_FILE}), strict=True):
+        invites[person.key] = files[name]
+    if forum is not None:
+        files["forum.ics"] = forum_ics(forum, sender, duration=options.forum_duration,
+                                       location=options.location, link=options.link,
+                                       ledger=ledger, remind=options.remind)
+        invites.update({p.key: files["forum.ics"] for p in forum.peers})
+    folder = options.out / "calendar"
+    summary = write_files(files, folder)
+    for name in files:
+        what = ("every meeting, for your own calendar" if name == ROTATION_FILE else
+                "the forum series, every peer invited" if name == "forum.ics" else
+                "one peer's rotation series")
+        result.add(folder / name, what, name in summary.written)
+    return invites
+
+
+def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
+            invites: dict[str, bytes], options: CampaignOptions, result: CampaignResult) -> None:
+    """Rotation peers get invite.email.j2 with their series; forum peers forum.email.j2."""
+    from outreach import emails
+
+    base = emails.RenderOptions(invite=True, sent_date=_latest_stamp(invites.values()),
+                                today=options.today, invites=invites)
+    batches = []
+    for series in rotation.series:
+        meeting = Meeting(series.first, options.duration, options.location, options.link)
+        batches.append(emails.render_messages([series.peer], sender, "invite.email.j2",
+                                              meeting, replace(base, series="rotation")))
+    if forum is not None:
+        meeting = Meeting(forum.first, options.forum_duration, options.location, options.link)
+        batches.append(emails.render_messages(list(forum.peers), sender, "forum.email.j2",
+                                              meeting, replace(base, series="forum")))
+    batch = emails.merge_batches(batches)
+    if batch.problems:
+        raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))
+    _write_emails(batch, options.out, result)
+
+
+def _write_emails(batch: Batch, out: Path, result: CampaignResult) -> None:
+    from outreach.emails import LINKEDIN_CSV, describe, linkedin_csv
+
+    folder = out / "emails"
+    for message in batch.messages:
+        path = folder / message.filename
+        changed = fileio.write_if_changed(path, message.data)
+        result.add(path, f"invitation to {message.person.full_name}", changed)
+    mbox = out / "outbox.mbox"
+    result.add(mbox, "every invitation in one mailbox file", _write_mbox(batch.messages, mbox))
+    if batch.notes:
+        path = out / LINKEDIN_CSV
+        changed = fileio.write_if_changed(path, linkedin_csv(batch.notes).encode("utf-8"))
+        result.add(path, "LinkedIn notes for peers without an e-mail address", changed)
+    result.emails, result.linkedin_notes = len(batch.messages), len(batch.notes)
+    result.warnings += [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
+
+
+def _latest_stamp(invites: Iterable[bytes]) -> datetime | None:
+    """The newest DTSTAMP among the invites: the e-mails' Date, stable while they are."""
+    stamps = [m for data in invites for m in _DTSTAMP.findall(data)]
+    if not stamps:
+        return None
+    return datetime.strptime(max(stamps).decode(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def _write_mbox(messages: list[Message], path: Path) -> bool:
+    """Build the mbox aside and replace the old one only if its bytes differ."""
+    from outreach.emails import write_mbox
+
+    with tempfile.TemporaryDirectory(dir=_mkdir(path.parent), prefix=".outbox-") as tmp:
+        staged = Path(tmp) / path.name
+        write_mbox(messages, staged)
+        return fileio.write_if_changed(path, staged.read_bytes())
+
+
+def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
+           result: CampaignResult) -> None:
+    import shutil
+
+    from outreach.cards import CardOptions, write_cards, write_preview
+
+    if not people:
+        return
+    card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
+                               ink=options.card_ink, font=options.card_font,
+                               seed=options.card_seed, today=options.today)
+    pdf = options.out / "cards.pdf"
+    with tempfile.TemporaryDirectory(dir=_mkdir(options.out), prefix=".cards-") as tmp:
+        staged = Path(tmp) / "cards.pdf"
+        cards = write_cards(people, sender, staged, card_options)
+        changed = fileio.write_if_changed(pdf, staged.read_bytes())
+    result.cards = cards.cards
+    result.warnings += cards.warnings
+    result.add(pdf, f"{cards.cards} thank-you cards for the rotation, ready to print", changed)
+    if options.preview and shutil.which("pdftoppm"):
+        png = options.out / "cards.png"
+        if changed or not png.exists():
+            write_preview(pdf, png)
+        result.add(png, "preview of the first sheet", changed)
+    elif options.preview:
+        result.notes.append("no cards.png preview: pdftoppm (poppler-utils) is not installed")
+
+
+def _mkdir(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _report(selection: Selection, rotation: Rotation, forum: Forum | None,
+            options: CampaignOptions, result: CampaignResult) -> None:
+    from outreach.report import FileLink, ReportData, Slot, render_report
+
+    slots = [Slot(s.start, s.peer.full_name) for s in rotation.slots if not s.skipped]
+    if forum is not None:
+        slots += [Slot(start, "Peer forum", "forum") for start in forum.starts]
+    path = options.out / "report.html"
+    files = [FileLink(str(o.path.relative_to(options.out)), o.what) for o in result.outputs]
+    target = selection.target
+    data = ReportData(
+        owner=selection.sender.name, title=selection.title,
+        function=target.function if target else "", level=target.level if target else "",
+        peers=selection.people, slots=slots, files=files, notes=result.notes,
+        rotation_peers=[p.full_name for p in result.rotation_peers],
+        forum_peers=[p.full_name for p in result.forum_peers],
+    )
+    changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
+    result.add(path, "this plan as one page: open it in a browser", changed)

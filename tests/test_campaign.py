@@ -1,0 +1,187 @@
+"""The main job end to end on sample_data/: every file exists, parses, and reruns change nothing."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import mailbox
+import os
+import sqlite3
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import icalendar
+import pypdf
+import pytest
+from click.testing import CliRunner
+from conftest import require_tool
+
+from outreach.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPORT = ROOT / "sample_data" / "Basic_LinkedInDataExport_11-20-2026.zip"
+ARGS = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location", "Café Olimpico"]
+
+
+def run(out: Path, ledger: Path, *extra: str) -> str:
+    result = CliRunner().invoke(
+        cli, ["campaign", str(EXPORT), "--out", str(out), "--ledger", str(ledger), *ARGS, *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def ledger_counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+@pytest.fixture(scope="module")
+def campaign_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    base = tmp_path_factory.mktemp("campaign")
+    out, ledger = base / "out", base / "ledger.sqlite"
+    return out, ledger, run(out, ledger)
+
+
+def test_every_output_exists_and_parses(campaign_run: tuple[Path, Path, str]) -> None:
+    out, _, output = campaign_run
+    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines()
+    assert peers[0].startswith("First Name,Last Name,URL,Email Address,Company,Position")
+    assert len(peers) > 20
+
+    calendars = sorted((out / "calendar").glob("*.ics"))
+    names = {p.name for p in calendars}
+    assert {"rotation.ics", "forum.ics"} <= names and len(names) == 5 + 2
+    for path in calendars:
+        icalendar.Calendar.from_ical(path.read_bytes())
+
+    emls = sorted((out / "emails").glob("*.eml"))
+    assert emls
+    for path in emls:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert message["Message-ID"] and message["To"]
+        parts = {p.get_content_type() for p in message.walk()}
+        assert "text/calendar" in parts
+    box = mailbox.mbox(out / "outbox.mbox")
+    assert len(box) == len(emls)
+
+    linkedin = (out / "linkedin.csv").read_text(encoding="utf-8").splitlines()
+    assert linkedin[0] == "First Name,Last Name,URL,Message"
+
+    reader = pypdf.PdfReader(out / "cards.pdf")
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Dana Whitfield" in text
+    assert "Written under" in output and "nothing was sent" in output
+
+
+def test_rotation_invites_in_emails_match_the_calendar_files(
+        campaign_run: tuple[Path, Path, str]) -> None:
+    out, _, _ = campaign_run
+    uids_in_files = set()
+    for path in (out / "calendar").glob("*.ics"):
+        if path.name != "rotation.ics":
+            event = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
+            uids_in_files.add(str(event["UID"]))
+    for path in (out / "emails").glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        event = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+        assert str(event["UID"]) in uids_in_files  # one meeting, never two UIDs for it
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        if tag not in ("meta", "br", "link", "img", "input", "hr"):
+            self.stack.append(tag)
+        self.links += [v for k, v in attrs if k == "href" and v]
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
+        self.stack.pop()
+
+
+def test_report_is_well_formed_and_links_every_file(campaign_run: tuple[Path, Path, str]) -> None:
+    out, _, _ = campaign_run
+    checker = _Checker()
+    checker.feed((out / "report.html").read_text(encoding="utf-8"))
+    assert checker.stack == []
+    local = [link for link in checker.links if not link.startswith("http")]
+    assert "peers.csv" in local and "cards.pdf" in local and "calendar/rotation.ics" in local
+    for link in local:
+        assert (out / link).is_file(), link
+
+
+def test_rerun_changes_no_bytes_and_adds_no_ledger_rows(
+        campaign_run: tuple[Path, Path, str]) -> None:
+    out, ledger, _ = campaign_run
+    before, rows = snapshot(out), ledger_counts(ledger)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    output = run(out, ledger)
+    assert snapshot(out) == before
+    assert ledger_counts(ledger) == rows
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+    assert "0 file(s) written" in output
+
+
+def test_moving_the_meeting_bumps_sequence_with_the_same_uid(tmp_path: Path) -> None:
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
+    run(out, ledger)
+    first = icalendar.Calendar.from_ical((out / "calendar" / "forum.ics").read_bytes())
+    result = CliRunner().invoke(cli, [
+        "campaign", str(EXPORT), "--out", str(out), "--ledger", str(ledger),
+        "--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location", "Elsewhere"])
+    assert result.exit_code == 0, result.output
+    second = icalendar.Calendar.from_ical((out / "calendar" / "forum.ics").read_bytes())
+    a, b = first.walk("VEVENT")[0], second.walk("VEVENT")[0]
+    assert a["UID"] == b["UID"]
+    assert int(b["SEQUENCE"]) == int(a["SEQUENCE"]) + 1
+
+
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "Connections.csv"
+    bad.write_text("First Name,Company\nA,B\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["campaign", str(bad), "--out", str(out), *ARGS])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error:") and result.output.count("\n") == 1
+    assert not out.exists()
+
+
+def test_installed_binary_runs_the_campaign(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "outreach"
+    env = {**os.environ, "OUTREACH_LEDGER": str(tmp_path / "ledger.sqlite")}
+    done = subprocess.run([str(exe), "campaign", str(EXPORT), "--out", str(tmp_path / "out"),
+                           *ARGS], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "report.html").is_file()
+    assert "Traceback" not in done.stderr
+
+
+def test_report_renders_in_headless_chromium(campaign_run: tuple[Path, Path, str],
+                                             tmp_path: Path) -> None:
+    chromium = require_tool("chromium", "renders report.html like a user's browser")
+    shot = tmp_path / "report.png"
+    done = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
+         "--window-size=1200,1600", f"--screenshot={shot}",
+         (campaign_run[0] / "report.html").as_uri()],
+        capture_output=True, text=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert console == []
