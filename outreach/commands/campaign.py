@@ -1,0 +1,174 @@
+"""``outreach campaign``: the main job, export to outbox, calendar and cards."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from outreach.commands.common import EXPORT_ARG, meeting_options, peer_options, split_list
+
+
+@click.command()
+@EXPORT_ARG
+@peer_options
+@meeting_options
+@click.option("--from", "from_address", metavar='"NAME <ADDR>"',
+              help="Sender and organiser [default: your name and address from the export].")
+@click.option("--remind", default="15m", show_default=True,
+              help="Calendar reminder before each meeting ('' for none).")
+@click.option("--rotation-size", default=5, show_default=True,
+              help="Peers in the 1:1 rotation (each met every size × every).")
+@click.option("--rotation-every", default="1w", show_default=True,
+              help="One rotation meeting per this span.")
+@click.option("--rotation-months", default=6, show_default=True,
+              help="Length of the rotation trial.")
+@click.option("--forum-size", default=15, show_default=True, help="Peers invited to the forum.")
+@click.option("--forum-every", type=click.Choice(["month", "quarter"]), default="month",
+              show_default=True, help="How often the forum meets.")
+@click.option("--forum-months", default=12, show_default=True, help="Forum series length.")
+@click.option("--card-size", type=click.Choice(["a2", "a6", "a7", "4x6", "5x7"]), default="a2",
+              show_default=True, help="Thank-you card size.")
+@click.option("--card-sheet", type=click.Choice(["single", "letter", "a4"]), default="letter",
+              show_default=True, help="Paper the cards are printed on.")
+@click.option("--card-ink", default="blue", show_default=True, help="blue, black or #hex.")
+@click.option("--card-font", default=None, help="Handwriting font name or file.")
+@click.option("--card-seed", default=0, show_default=True, help="Varies the handwriting.")
+@click.option("--preview/--no-preview", default=True, show_default=True,
+              help="Also render cards.png (needs pdftoppm).")
+@click.option("--ledger", "ledger_path", envvar="OUTREACH_LEDGER",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Ledger database [default: in your user data folder].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True, help="Where everything is written.")
+def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
+    """The main job: from your LinkedIn export to invitations, calendar and cards.
+
+    \b
+    Runs every stage and writes under --out:
+      peers.csv            your peers and why each one matches
+      calendar/*.ics       each rotation peer's series, rotation.ics (all), forum.ics
+      emails/*.eml         one invitation per peer with an address, invite attached
+      outbox.mbox          the same messages in one mailbox file
+      linkedin.csv         short notes for peers without an e-mail address
+      cards.pdf, cards.png thank-you cards for the rotation, and a preview
+      report.html          the plan on one page: open it in a browser
+
+    The best --rotation-size peers form a 1:1 rotation (one coffee a week, each
+    peer every size × every, for --rotation-months); the next --forum-size are
+    invited to a recurring peer forum. Nothing is sent: review emails/, then run
+    `outreach send out/emails --send`. Rerunning rewrites only what changed and
+    never issues a second invitation for the same meeting.
+
+    \b
+    Example:
+      outreach campaign Basic_LinkedInDataExport_11-20-2026.zip \\
+          --start 2027-01-05T08:00 --tz America/Toronto --location "Café Olimpico"
+    """
+    from outreach.campaign import STAGES, run_campaign
+
+    settings = _campaign_options(out_dir, ledger_path, options)
+    with _stage_progress(len(STAGES)) as on_stage:
+        result = run_campaign(export, settings, on_stage)
+    _campaign_summary(result, out_dir)
+
+
+def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str, Any]) -> Any:
+    from outreach.campaign import CampaignOptions
+    from outreach.meeting import parse_span, parse_start, parse_zone
+    from outreach.models import Sender
+    from outreach.peers import PeerQuery
+
+    parse_zone(options["tz"])
+    sender = None
+    if options["from_address"]:
+        from email.utils import parseaddr
+
+        name, address = parseaddr(options["from_address"])
+        if "@" not in address:
+            raise click.BadParameter(f"{options['from_address']!r} is not 'Name <address>'",
+                                     param_hint="--from")
+        sender = Sender(name=name, email=address)
+    query = PeerQuery(options["title"], options["company"], split_list(options["levels"]),
+                      split_list(options["functions"]), options["include_own_company"],
+                      options["vocabulary"])
+    return CampaignOptions(
+        out=out_dir, query=query, sender=sender,
+        start=parse_start(options["start"], options["tz"]) if options["start"] else None,
+        tz=options["tz"], duration=parse_span(options["duration"]),
+        location=options["location"], link=options["link"],
+        remind=parse_span(options["remind"], option="--remind") if options["remind"] else None,
+        rotation_size=options["rotation_size"],
+        rotation_every=parse_span(options["rotation_every"], option="--rotation-every"),
+        rotation_months=options["rotation_months"], forum_size=options["forum_size"],
+        forum_every=options["forum_every"], forum_months=options["forum_months"],
+        card_size=options["card_size"], card_sheet=options["card_sheet"],
+        card_ink=options["card_ink"], card_font=options["card_font"],
+        card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
+    )
+
+
+class _StageProgress:
+    """A bar across the campaign's stages (on a terminal only); yields ``on_stage(name)``."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.progress: Any = None
+        self.task: Any = None
+        self.started = False
+
+    def __enter__(self) -> Callable[[str], None]:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.progress = Progress(console=Console(stderr=True), transient=True)
+            self.progress.__enter__()
+            self.task = self.progress.add_task("campaign", total=self.total)
+        return self.advance
+
+    def advance(self, name: str) -> None:
+        if self.progress is None:
+            return
+        if self.started:
+            self.progress.advance(self.task)
+        self.started = True
+        self.progress.update(self.task, description=name)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+
+def _stage_progress(total: int) -> _StageProgress:
+    return _StageProgress(total)
+
+
+def _campaign_summary(result: Any, out_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Written under {out_dir}/", title_justify="left")
+    for column in ("File", "What", "This run"):
+        table.add_column(column, overflow="fold")
+    for output in result.outputs:
+        table.add_row(str(output.path.relative_to(out_dir)), output.what,
+                      "written" if output.changed else "unchanged")
+    Console().print(table)
+    selection = result.selection
+    click.echo(
+        f"{len(selection.people)} peers for {selection.title!r}: {len(result.rotation_peers)} in "
+        f"the rotation, {len(result.forum_peers)} invited to the forum, {result.meetings} "
+        f"meetings, {result.emails} e-mails, {result.linkedin_notes} LinkedIn notes, "
+        f"{result.cards} cards."
+    )
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    changed = sum(o.changed for o in result.outputs)
+    click.echo(f"{changed} file(s) written, {len(result.outputs) - changed} unchanged. "
+               f"Open {out_dir / 'report.html'}; nothing was sent.")

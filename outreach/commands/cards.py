@@ -1,0 +1,150 @@
+"""``outreach cards``: handwritten-style thank-you cards as a print-ready PDF."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from outreach.commands.common import (
+    echo_err,
+    ledger_option,
+    meeting_options,
+    peer_options,
+    select_people,
+)
+
+
+@click.command()
+@click.argument("input_path", metavar="[INPUT]", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@peer_options
+@meeting_options
+@click.option("--pending", is_flag=True,
+              help="Write to the people the ledger says you met and have not thanked yet, "
+              "then record them as thanked (INPUT, if given, only supplies your name).")
+@ledger_option
+@click.option("--template", default="thanks.card.j2", show_default=True,
+              help="Card text: a built-in template name or a .j2 file (greeting, body, "
+              "sign-off; blank lines between paragraphs; {{ signature }} is --sign).")
+@click.option("--size", type=click.Choice(["a2", "a6", "a7", "4x6", "5x7"]), default="a2",
+              show_default=True, help="Card: a2 = US A2 4.25×5.5 in, a6 = ISO A6, "
+              "a7 = US A7 5×7 in (same as 5x7), 4x6 in.")
+@click.option("--sheet", type=click.Choice(["single", "letter", "a4"]), default="letter",
+              show_default=True, help="Paper: as many cards per sheet as fit, with crop "
+              "marks; single = one card per page at card size (for blank cards).")
+@click.option("--fold", type=click.Choice(["none", "half"]), default="none",
+              show_default=True, help="half = a side-fold card twice as wide; the message "
+              "goes on the inside right panel, turned to read right once folded.")
+@click.option("--font", metavar="NAME|PATH", help="Handwriting font: caveat (bundled, "
+              "default) or a TrueType .ttf/.ttc file.")
+@click.option("--ink", default="blue", show_default=True, metavar="COLOUR",
+              help="blue, black, blue-black, royal, or #rrggbb.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Changes every card's hand; the same seed redraws the same cards.")
+@click.option("--sign", metavar="NAME", help="Signature [default: your name from the "
+              "export or outreach.toml].")
+@click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), metavar="PNG",
+              help="Also render the first sheet to PNG to check before printing.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("out/cards.pdf"), show_default=True, help="PDF to write.")
+@click.option("--per-file", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Cards per PDF; larger batches are split into NAME-1.pdf, NAME-2.pdf...")
+def cards(
+    input_path: Path | None, start: str | None, duration: str, tz: str, location: str,
+    link: str, pending: bool, ledger_path: Path | None, template: str, size: str,
+    sheet: str, fold: str, font: str | None, ink: str, seed: int, sign: str | None,
+    preview: Path | None, output: Path, per_file: int, **peer_kwargs: Any,
+) -> None:
+    """Print thank-you cards in a handwritten style: one per peer, ready to cut or fold.
+
+    Each card is written in a handwriting font whose every letter varies a little (size,
+    angle, baseline, spacing; repeated letters most), with ink that looks like a ballpoint.
+    Names in Greek, Cyrillic, Chinese... use a matching fallback font. Print at 100%
+    ("actual size"), then cut along the ticks in the margin.
+
+    \b
+    Examples:
+      outreach cards peers.csv --sign "Dana" --preview out/cards.png
+      outreach cards export.zip --size a6 --sheet a4 --ink black -o out/cards-a6.pdf
+      outreach cards --pending --sheet single --fold half     # after `outreach log met`
+    """
+    from datetime import date
+
+    from outreach.cards import CardOptions, write_cards, write_preview
+    from outreach.models import Sender
+
+    if input_path is None and not pending:
+        raise click.UsageError("give INPUT (an export or a peers CSV), or --pending")
+    selection = select_people(input_path, **peer_kwargs) if input_path else None
+    sender = selection.sender if selection is not None else Sender()
+    people = selection.people if selection is not None and not pending else []
+    if pending:
+        from outreach.ledger import Ledger
+
+        with Ledger.open(ledger_path) as ledger:
+            people = ledger.pending_thanks()
+        if not people:
+            click.echo("Nobody to thank: everyone you met has a card already.")
+            return
+    options = CardOptions(
+        template=template, size=size, sheet=sheet, fold=fold, font=font, ink=ink, seed=seed,
+        sign=sign, meeting=_cards_meeting(start, duration, tz, location, link),
+        per_file=per_file,
+    )
+    result = _cards_with_progress(people, sender, output, options, write_cards)
+    for warning in result.warnings:
+        echo_err(f"Warning: {warning}")
+    if pending:
+        from outreach.ledger import Ledger
+
+        with Ledger.open(ledger_path) as ledger:
+            ledger.mark_thanked([p.key for p in people], date.today())
+    _cards_summary(result, pending)
+    if preview is not None:
+        click.echo(f"Preview of the first sheet: {write_preview(result.files[0], preview)}")
+
+
+def _cards_meeting(start: str | None, duration: str, tz: str, location: str, link: str) -> Any:
+    """``meeting.*`` for the card template: when --start, --location or --link is given."""
+    from datetime import datetime, time
+
+    from outreach.meeting import Meeting, parse_span, parse_start, parse_zone
+
+    if not (start or location or link):
+        return None
+    when = (parse_start(start, tz) if start
+            else datetime.combine(datetime.now(parse_zone(tz)).date(), time(12),
+                                  parse_zone(tz)))
+    return Meeting(when, parse_span(duration), location, link)
+
+
+def _cards_with_progress(people: list[Any], sender: Any, output: Path, options: Any,
+                         write: Callable[..., Any]) -> Any:
+    if not sys.stderr.isatty() or len(people) < 50:
+        return write(people, sender, output, options)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Writing cards", total=len(people))
+        return write(people, sender, output, options,
+                     on_card=lambda n: progress.advance(task, n))
+
+
+def _cards_summary(result: Any, pending: bool) -> None:
+    lay = result.layout
+    per = f"{lay.per_page} per {lay.sheet} sheet" if lay.sheet != "single" else "one per page"
+    sizes = sorted(set(result.sizes))
+    hand = f"{sizes[0]:g} pt" if len(sizes) == 1 else f"{sizes[0]:g}–{sizes[-1]:g} pt"
+    files = ", ".join(str(f) for f in result.files)
+    click.echo(f"Wrote {result.cards} card(s) ({lay.size.label}"
+               f"{', half-fold' if lay.fold == 'half' else ''}, {per}) on {result.pages} "
+               f"page(s), handwriting {hand}: {files}")
+    click.echo("Print at 100% / actual size (not 'fit to page')"
+               + (", then cut along the ticks." if lay.sheet != "single" else "."))
+    if pending:
+        click.echo(f"Marked {result.cards} as thanked in the ledger.")

@@ -1,0 +1,163 @@
+"""Options, arguments and helpers the command modules share."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from outreach.errors import OutreachError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def click_error(exc: OutreachError) -> click.ClickException:
+    """The library's error as click's: printed as one ``Error: ...`` line, exit code kept."""
+    error = click.ClickException(str(exc))
+    setattr(error, "exit_code", exc.exit_code)  # noqa: B010 (a ClassVar in click's stubs)
+    return error
+
+
+def peer_options(func: F) -> F:
+    """The peer-selection options every INPUT-taking command shares (as ``outreach peers``)."""
+    options = [
+        click.option("--title", help="Your title; peers share its function and level "
+                     "[default: your current position from the export]."),
+        click.option("--company", help="Your company; peers work elsewhere "
+                     "[default: from the export]."),
+        click.option("--levels", metavar="L1,L2", help="Accept these levels instead of "
+                     "your own (owner,cxo,vp,director,manager,senior,ic,entry)."),
+        click.option("--functions", metavar="F1,F2", help="Accept these functions instead "
+                     "of your own (marketing,it,project_management,...)."),
+        click.option("--include-own-company", is_flag=True, help="Also list colleagues."),
+        click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Extra title vocabulary (TOML) merged over the built-in one."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def meeting_options(func: F) -> F:
+    """When and where: spelled the same for invite, rotation, forum, emails and campaign."""
+    options = [
+        click.option("--start", metavar="YYYY-MM-DDTHH:MM", help="First meeting, local time."),
+        click.option("--duration", default="45m", show_default=True, help="e.g. 30m, 1h."),
+        click.option("--tz", default="UTC", show_default=True,
+                     help="IANA time zone of --start, e.g. America/Toronto."),
+        click.option("--location", default="", help="Where to meet (café, office)."),
+        click.option("--link", default="", help="Video-call URL instead of a place."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_options(func: F) -> F:
+    func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Write to FILE (atomically) instead of the terminal.")(func)
+    return click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+                        default="table", show_default=True,
+                        help="table for reading; csv/json for tools.")(func)
+
+
+def split_list(value: str | None) -> list[str] | None:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def ledger_option(func: F) -> F:
+    return click.option(
+        "--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+        envvar="OUTREACH_LEDGER",
+        help="Ledger database [default: $OUTREACH_LEDGER, else outreach/ledger.sqlite in "
+        "your user data folder].",
+    )(func)
+
+
+def select_people(
+    input_path: Path,
+    title: str | None = None,
+    company: str | None = None,
+    levels: str | None = None,
+    functions: str | None = None,
+    include_own_company: bool = False,
+    vocabulary: Path | None = None,
+) -> Any:
+    """The peers of INPUT (an export or a peers CSV) per the shared ``peer_options``."""
+    from outreach.peers import PeerQuery, load_people
+
+    query = PeerQuery(title, company, split_list(levels), split_list(functions),
+                      include_own_company, vocabulary)
+    return load_people(input_path, query)
+
+
+def emit(renderable: Any, output: Path | None) -> None:
+    """Print text or a rich renderable, or write text atomically to ``output``."""
+    from outreach import fileio
+
+    if output is not None:
+        if not isinstance(renderable, str):
+            raise click.UsageError("-o/--output needs --format csv or json")
+        fileio.write_text(output, renderable)
+        echo_err(f"Wrote {output}")
+    elif isinstance(renderable, str):
+        click.echo(renderable, nl=False)
+    else:
+        from rich.console import Console
+
+        Console().print(renderable)
+
+
+EXPORT_ARG = click.argument("export", type=click.Path(exists=True, path_type=Path))
+
+
+INPUT_ARG = click.argument("input_path", metavar="INPUT",
+                            type=click.Path(exists=True, path_type=Path))
+
+
+def sender_for(selection: Any, from_address: str | None) -> Any:
+    from email.utils import parseaddr
+
+    from outreach.models import Sender
+
+    sender = selection.sender
+    name, email = sender.name, sender.email
+    if from_address:
+        parsed_name, parsed_email = parseaddr(from_address)
+        if "@" not in parsed_email:
+            raise click.BadParameter(f"{from_address!r} is not 'Name <address>'",
+                                     param_hint="--from")
+        name, email = parsed_name or name, parsed_email
+    return Sender(name=name, email=email, title=selection.title or sender.title,
+                  company=selection.company or sender.company)
+
+
+def meeting_or_none(start: str | None, duration: str, tz: str, location: str,
+                    link: str) -> Any:
+    from outreach.meeting import Meeting, parse_span, parse_start
+
+    if not start:
+        return None
+    return Meeting(parse_start(start, tz), parse_span(duration), location, link)
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on stderr for long batches, only when stderr is a terminal."""
+    if total < 200 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)

@@ -1,0 +1,138 @@
+"""``outreach emails``: one reviewable .eml per peer, an mbox, LinkedIn notes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from outreach.commands.common import (
+    echo_err,
+    ledger_option,
+    meeting_options,
+    meeting_or_none,
+    peer_options,
+    progress_bar,
+    select_people,
+    sender_for,
+)
+from outreach.errors import OutreachError
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("-t", "--template", default="invite.email.j2", show_default=True,
+              help="A built-in (invite.email.j2, forum.email.j2, followup.email.j2, "
+              "thanks.email.j2) or your own template file.")
+@click.option("--from", "from_address", metavar='"NAME <ADDR>"',
+              help="Sender [default: your name and primary address from the export].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/emails"), show_default=True,
+              help="Folder for the .eml files and linkedin.csv.")
+@click.option("--mbox", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every message into this mbox file.")
+@click.option("--invite/--no-invite", default=None,
+              help="Attach the meeting as a calendar invitation with RSVP buttons "
+              "[default: on when --start is given].")
+@meeting_options
+@click.option("--linkedin-template", default="invite.linkedin.j2", show_default=True,
+              help="Note for recipients without an e-mail address.")
+@click.option("--linkedin-limit", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Maximum length of a LinkedIn note (300 for a connection request).")
+@click.option("--check", is_flag=True,
+              help="Render everything in memory, list every problem, write nothing.")
+@click.option("--message-id-seed", default="", metavar="TEXT",
+              help="Reruns keep each message's Message-ID so `outreach send` never sends one "
+              "twice; a new seed makes new IDs (a new campaign with the same template).")
+@click.option("--date", "date_text", metavar="ISO-DATETIME",
+              help="Date header, e.g. 2027-01-04T09:00+00:00 [default: now].")
+@ledger_option
+@peer_options
+def emails(
+    input_path: Path, template: str, from_address: str | None, out_dir: Path,
+    mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
+    location: str, link: str, linkedin_template: str, linkedin_limit: int, check: bool,
+    message_id_seed: str, date_text: str | None, ledger_path: Path | None,
+    **peer_kwargs: Any,
+) -> None:
+    """Write one invitation e-mail per peer in INPUT, to review before anything is sent.
+
+    INPUT is a LinkedIn export (ZIP, folder, Connections.csv) or a peers CSV from
+    `outreach peers`. Each peer with an address gets OUT/<name>.eml (open it in your mail
+    client); peers without one get a short note in OUT/linkedin.csv to paste into LinkedIn.
+    Every recipient is rendered and checked first (undefined variables, empty names in the
+    greeting, duplicates, notes over the LinkedIn limit); any problem means nothing is written.
+
+    \b
+    Examples:
+      outreach emails export.zip --check
+      outreach emails peers.csv --from "Pat Lee <pat@example.com>" \\
+          --start 2027-01-05T08:00 --duration 45m --tz America/Toronto --location "Café Olimpico"
+      outreach emails export.zip -t forum.email.j2 --mbox out/forum.mbox
+    Then: outreach send out/emails
+    """
+    from outreach import emails as mail
+
+    selection = select_people(input_path, **peer_kwargs)
+    sender = sender_for(selection, from_address)
+    meeting = meeting_or_none(start, duration, tz, location, link)
+    with_invite = bool(meeting) if invite is None else invite
+    if with_invite and meeting is None:
+        raise click.UsageError("--invite needs --start (when the meeting is)")
+    when = _emails_date(date_text)
+    versions = {} if check or not with_invite or meeting is None else mail.invite_versions(
+        selection.people, sender, meeting, ledger_path, now=when)
+    options = mail.RenderOptions(
+        linkedin_template=linkedin_template, linkedin_limit=linkedin_limit,
+        invite=with_invite, message_id_seed=message_id_seed, sent_date=when,
+        invite_versions=versions,
+    )
+    people = selection.people
+    with progress_bar(len(people), "Rendering") as advance:
+        batch = mail.render_messages(people, sender, template, meeting, options, advance)
+    if batch.problems:
+        for problem in batch.problems:
+            echo_err(f"problem: {problem}")
+        raise OutreachError(f"{len(batch.problems)} problem(s) found; nothing written")
+    if check:
+        click.echo(f"Checked {len(people)} recipients: {len(batch.messages)} e-mails, "
+                   f"{len(batch.notes)} LinkedIn notes, {len(batch.skipped)} skipped. "
+                   "No problems; nothing written (--check).")
+        return
+    with progress_bar(len(batch.messages), "Writing") as advance:
+        summary = mail.write_batch(batch, out_dir, mbox, advance)
+    _emails_summary(summary)
+
+
+def _emails_date(text: str | None) -> Any:
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"cannot read {text!r}; use e.g. 2027-01-04T09:00+00:00",
+                                 param_hint="--date") from None
+    return when if when.tzinfo else when.astimezone()
+
+
+def _emails_summary(summary: Any) -> None:
+    click.echo(f"Wrote {summary.written} e-mails to {summary.out_dir}"
+               + (f" ({summary.unchanged} unchanged)" if summary.unchanged else "") + ".")
+    if summary.linkedin_csv is not None:
+        click.echo(f"LinkedIn notes for {summary.notes} people without an address: "
+                   f"{summary.linkedin_csv}")
+    if summary.mbox is not None:
+        click.echo(f"mbox: {summary.mbox}")
+    if summary.skipped:
+        click.echo(f"Skipped {len(summary.skipped)}:")
+        for line in summary.skipped:
+            click.echo(f"  {line}")
+    if summary.stale:
+        echo_err(f"Note: {len(summary.stale)} other .eml file(s) in {summary.out_dir} are not "
+                 f"from this run (e.g. {summary.stale[0].name}); `outreach send` would send "
+                 "them too. Delete them if they are stale.")
+    if summary.written or summary.unchanged:
+        click.echo(f"Review them, then: outreach send {summary.out_dir}")

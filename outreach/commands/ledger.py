@@ -1,0 +1,85 @@
+"""``outreach log`` and ``status``: the relationship ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from outreach.commands.common import emit, ledger_option
+from outreach.errors import OutreachError
+
+
+def _parse_day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise OutreachError(f"{option}: cannot read {text!r}; use YYYY-MM-DD") from None
+
+
+@click.command("log")
+@click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked"]))
+@click.argument("who")
+@click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
+@click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\".")
+@ledger_option
+def log_command(kind: str, who: str, on_text: str | None, note: str,
+                ledger_path: Path | None) -> None:
+    """Record what happened with a peer: met, gave (you helped), got (they helped), replied.
+
+    WHO is a name (any case, accents optional; part of a name if it is unique), a
+    LinkedIn profile URL or an e-mail address of someone in the ledger. An ambiguous name
+    is refused with the candidates; a typo gets suggestions.
+
+    \b
+    Examples:
+      outreach log met "Jane Doe"
+      outreach log gave "jane" --note "intro to our CFO"
+      outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
+    """
+    from outreach.ledger import Ledger
+    from outreach.status import describe, log_event
+
+    on = _parse_day(on_text, "--on")
+    with Ledger.open(ledger_path) as ledger:
+        person = log_event(ledger, kind, who, on, note)
+    click.echo(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
+               + (f": {note}" if note else "") + ".")
+
+
+@click.command()
+@click.option("--expire-after", default="6m", show_default=True, metavar="AGE",
+              help="Suggest letting go of peers not met for this long (d, w, m, y).")
+@click.option("--no-reply-after", default="14d", show_default=True, metavar="AGE",
+              help="List invitations still unanswered after this long.")
+@click.option("--tz", help="Show meeting times in this IANA zone [default: this computer's].")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@ledger_option
+def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: str | None,
+           ledger_path: Path | None) -> None:
+    """What needs you this week: meetings due, thank-yous owed, invitations without reply,
+    one-way relationships, and peers to let go.
+
+    Built from the ledger that campaign, send, cards and log keep.
+
+    \b
+    Examples:
+      outreach status
+      outreach status --expire-after 3m --no-reply-after 7d
+    """
+    from outreach.ledger import Ledger
+    from outreach.meeting import parse_zone
+    from outreach.status import report_tables, status_report
+
+    today = _parse_day(today_text, "--today")
+    zone = parse_zone(tz) if tz else None
+    with Ledger.open(ledger_path) as ledger:
+        report = status_report(ledger, today, expire_after=expire_after,
+                               no_reply_after=no_reply_after, zone=zone)
+    for renderable in report_tables(report):
+        emit(renderable, None)

@@ -1,0 +1,170 @@
+"""``outreach send``: deliver reviewed .eml files over SMTP, exactly once."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from outreach.commands.common import echo_err, emit, ledger_option
+from outreach.errors import OutreachError
+
+
+@click.command()
+@click.argument("source", metavar="DIR_OR_MBOX", type=click.Path(exists=True, path_type=Path))
+@click.option("--smtp-host", default="localhost", show_default=True, help="SMTP server.")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="[default: 587 for starttls, 465 for ssl, 25 for none]")
+@click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls",
+              show_default=True, help="none only for a trusted local relay.")
+@click.option("--user", help="Log in as USER. The password comes from OUTREACH_SMTP_PASSWORD, "
+              "else a prompt; never from the command line.")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also trust this CA certificate (PEM), for a relay with a private CA.")
+@click.option("--rate", metavar="N/min", help="At most N messages a minute (or N/s, N/h).")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="Retries after a 4xx reply or a dropped connection.")
+@click.option("--retry-wait", type=click.FloatRange(0, 600), default=1.0, show_default=True,
+              metavar="SECONDS", help="First wait before a retry; doubles each time.")
+@click.option("--retry-failed", is_flag=True,
+              help="Also retry recipients that failed permanently (e.g. a fixed mailbox).")
+@click.option("--send", "really_send", is_flag=True,
+              help="Send for real. Without it: a dry run listing what would be sent.")
+@ledger_option
+def send(
+    source: Path, smtp_host: str, port: int | None, security: str, user: str | None,
+    ca_file: Path | None, rate: str | None, limit: int | None, retries: int,
+    retry_wait: float, retry_failed: bool, really_send: bool, ledger_path: Path | None,
+) -> None:
+    """Send the messages in DIR_OR_MBOX (.eml files or an mbox), each exactly once.
+
+    Dry run by default: lists each message with its state in the ledger (new, already
+    sent, resend, retry). With --send, every delivery is recorded by Message-ID and
+    recipient, so a rerun after a crash, Ctrl-C or a dropped connection sends only what is
+    missing; a message cut off mid-transaction is resent with the same Message-ID, which
+    mail servers and clients treat as one message. 4xx replies are retried with backoff;
+    a 5xx for one recipient is recorded and the batch goes on; failures are listed in
+    failed.csv beside the input. Ctrl-C once finishes the current message, then stops.
+
+    \b
+    Examples:
+      outreach send out/emails                          # dry run
+      OUTREACH_SMTP_PASSWORD=... outreach send out/emails --send \\
+          --smtp-host smtp.example.com --user me@example.com --rate 20/min
+    """
+    from outreach import outbox
+    from outreach.ledger import Ledger
+    from outreach.send import SendOptions, parse_rate
+
+    messages = outbox.load_outbox(source)
+    with Ledger.open(ledger_path) as ledger:
+        plan = outbox.plan_batch(messages, ledger, retry_failed=retry_failed)
+        if not really_send:
+            _dry_run(plan, limit)
+            return
+        settings = _smtp_settings(smtp_host, port, security, user, ca_file)
+        options = SendOptions(rate=parse_rate(rate), limit=limit, max_attempts=retries + 1,
+                              backoff=retry_wait)
+        summary = _send_with_progress(plan, ledger, settings, options)
+        summary.failed_csv = outbox.write_failed_csv(
+            messages, ledger, outbox.failed_csv_folder(source))
+    _send_summary(summary)
+
+
+def _dry_run(plan: list[Any], limit: int | None) -> None:
+    from outreach.outbox import plan_table
+
+    emit(plan_table(plan), None)
+    due = sum(1 for p in plan if p.pending)
+    would = min(due, limit) if limit else due
+    click.echo(f"Dry run: {would} of {len(plan)} messages would be sent"
+               f"{f' (--limit {limit})' if limit and limit < due else ''}; "
+               f"{len(plan) - due} need nothing. Add --send to send them.")
+
+
+def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
+                   ca_file: Path | None) -> Any:
+    import os
+
+    from outreach.send import SmtpSettings
+
+    password = None
+    if user:
+        password = os.environ.get("OUTREACH_SMTP_PASSWORD")
+        if not password:
+            if not sys.stdin.isatty():
+                raise OutreachError(f"--user {user}: set OUTREACH_SMTP_PASSWORD "
+                                    "(no terminal to ask for the password)")
+            password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
+    settings = SmtpSettings(host=host, port=port, security=security, user=user,
+                            password=password, ca_file=ca_file)
+    settings.check()
+    return settings
+
+
+def _send_with_progress(plan: list[Any], ledger: Any, settings: Any, options: Any) -> Any:
+    """Run the batch with a progress bar (TTY only); the first Ctrl-C stops it cleanly."""
+    import signal
+
+    from outreach.send import send_batch
+
+    todo = sum(1 for p in plan if p.pending)
+    todo = min(todo, options.limit) if options.limit else todo
+    stop = {"requested": False}
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if stop["requested"]:
+            raise KeyboardInterrupt
+        stop["requested"] = True
+        echo_err("Stopping after the current message (Ctrl-C again to abort it)...")
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    progress: Any = None
+    if sys.stderr.isatty() and todo:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        progress = Progress(console=Console(stderr=True), transient=True)
+    try:
+        with progress or contextlib.nullcontext():
+            task = progress.add_task("Sending", total=todo) if progress else None
+
+            def on_outcome(outcome: Any) -> None:
+                for recipient, reply in outcome.failed.items():
+                    echo_err(f"failed: {recipient} ({outcome.item.source}): {reply}")
+                if progress is not None:
+                    progress.advance(task)
+
+            return send_batch(plan, ledger, settings, options, on_outcome=on_outcome,
+                              should_stop=lambda: stop["requested"])
+    except KeyboardInterrupt:
+        echo_err("Aborted mid-message. Rerun to resume: the interrupted message is resent "
+                 "with the same Message-ID; nothing already sent is sent again.")
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _send_summary(summary: Any) -> None:
+    parts = [f"sent {summary.sent}", f"skipped {summary.skipped_sent} already sent"]
+    if summary.skipped_failed:
+        parts.append(f"skipped {summary.skipped_failed} failed permanently "
+                     "(--retry-failed to retry)")
+    if summary.failed:
+        parts.append(f"failed {summary.failed}")
+    if summary.not_attempted:
+        parts.append(f"{summary.not_attempted} left for the next run")
+    click.echo("Summary: " + ", ".join(parts) + ".")
+    if summary.failed_csv is not None:
+        click.echo(f"Failures with the server's replies: {summary.failed_csv}")
+    if summary.error is not None:
+        raise summary.error
+    if summary.interrupted:
+        echo_err("Stopped by Ctrl-C; rerun to send the rest.")
+        sys.exit(130)
+    if summary.failed:
+        sys.exit(1)
