@@ -223,8 +223,9 @@ def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
                                               meeting, replace(base, series="rotation")))
     if forum is not None:
         meeting = Meeting(forum.first, options.forum_duration, options.location, options.link)
-        batches.append(emails.render_messages(list(forum.peers), sender, "forum.email.j2",
-                                              meeting, replace(base, series="forum")))
+        batches.append(emails.render_messages(
+            list(forum.peers), sender, "forum.email.j2", meeting,
+            replace(base, series="forum", linkedin_template="forum.linkedin.j2")))
     batch = emails.merge_batches(batches)
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))

@@ -49,6 +49,20 @@ _DATE = re.compile(rb"^Date: [^\r\n]*\r\n", re.MULTILINE)
 _METHOD = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
+def linkedin_template_for(template: str | Path) -> str:
+    """The LinkedIn note that goes with an e-mail template: ``forum.email.j2`` pairs with
+    ``forum.linkedin.j2`` (next to it, or built in) so a forum invitation never becomes a
+    coffee note; anything without a pair gets ``invite.linkedin.j2``."""
+    path = Path(template)
+    if not path.name.endswith(".email.j2"):
+        return LINKEDIN_TEMPLATE
+    pair = path.name.removesuffix(".email.j2") + ".linkedin.j2"
+    if path.is_file():
+        sibling = path.with_name(pair)
+        return str(sibling) if sibling.is_file() else LINKEDIN_TEMPLATE
+    return pair if (templating.BUILTIN_DIR / pair).is_file() else LINKEDIN_TEMPLATE
+
+
 # ---------------------------------------------------------------- results
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
 import hashlib
@@ -74,8 +75,14 @@ def test_every_output_exists_and_parses(campaign_run: tuple[Path, Path, str]) ->
     box = mailbox.mbox(out / "outbox.mbox")
     assert len(box) == len(emls)
 
-    linkedin = (out / "linkedin.csv").read_text(encoding="utf-8").splitlines()
-    assert linkedin[0] == "First Name,Last Name,URL,Message"
+    with (out / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        notes = {row["URL"]: row["Message"] for row in csv.DictReader(handle)}
+    with (out / "peers.csv").open(encoding="utf-8", newline="") as handle:
+        ranked = [row["URL"] for row in csv.DictReader(handle)]
+    rotation, forum = set(ranked[:5]), set(ranked[5:20])  # best five, then the next fifteen
+    assert notes and set(notes) <= rotation | forum
+    for url, note in notes.items():
+        assert ("forum" in note) == (url in forum), note
 
     reader = pypdf.PdfReader(out / "cards.pdf")
     text = " ".join(page.extract_text() for page in reader.pages)

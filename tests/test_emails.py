@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from outreach import emailtemplates
+from outreach import emails, emailtemplates
 from outreach.emails import RenderOptions, render_messages, write_batch
 from outreach.errors import OutreachError
 from outreach.meeting import Meeting, parse_span, parse_start
@@ -514,3 +514,14 @@ def test_a_rerun_later_leaves_unchanged_messages_alone(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in tmp_path.glob("*.eml")} == before
     assert [m["Date"] for m in mailbox.mbox(tmp_path / "all.mbox")] == [
         "Mon, 23 Nov 2026 09:30:00 +0000"] * 2
+
+
+def test_linkedin_note_pairs_with_the_email_template(tmp_path: Path) -> None:
+    assert emails.linkedin_template_for("forum.email.j2") == "forum.linkedin.j2"
+    assert emails.linkedin_template_for("invite.email.j2") == "invite.linkedin.j2"
+    assert emails.linkedin_template_for("thanks.email.j2") == emails.LINKEDIN_TEMPLATE
+    own = tmp_path / "kickoff.email.j2"
+    own.write_text("Subject: hi\n\nbody\n")
+    assert emails.linkedin_template_for(own) == emails.LINKEDIN_TEMPLATE
+    (tmp_path / "kickoff.linkedin.j2").write_text("Hi {{ first_name }}\n")
+    assert emails.linkedin_template_for(own) == str(tmp_path / "kickoff.linkedin.j2")

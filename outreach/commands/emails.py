@@ -36,8 +36,9 @@ from outreach.errors import OutreachError
               help="Attach the meeting as a calendar invitation with RSVP buttons "
               "[default: on when --start is given].")
 @meeting_options
-@click.option("--linkedin-template", default="invite.linkedin.j2", show_default=True,
-              help="Note for recipients without an e-mail address.")
+@click.option("--linkedin-template", metavar="NAME|FILE",
+              help="Note for recipients without an e-mail address [default: the template's "
+              "pair, e.g. forum.linkedin.j2 for forum.email.j2, else invite.linkedin.j2].")
 @click.option("--linkedin-limit", type=click.IntRange(min=1), default=300, show_default=True,
               help="Maximum length of a LinkedIn note (300 for a connection request).")
 @click.option("--check", is_flag=True,
@@ -52,7 +53,7 @@ from outreach.errors import OutreachError
 def emails(
     input_path: Path, template: str, from_address: str | None, out_dir: Path,
     mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
-    location: str, link: str, linkedin_template: str, linkedin_limit: int, check: bool,
+    location: str, link: str, linkedin_template: str | None, linkedin_limit: int, check: bool,
     message_id_seed: str, date_text: str | None, ledger_path: Path | None,
     **peer_kwargs: Any,
 ) -> None:
@@ -84,7 +85,8 @@ def emails(
     versions = {} if check or not with_invite or meeting is None else mail.invite_versions(
         selection.people, sender, meeting, ledger_path, now=when)
     options = mail.RenderOptions(
-        linkedin_template=linkedin_template, linkedin_limit=linkedin_limit,
+        linkedin_template=linkedin_template or mail.linkedin_template_for(template),
+        linkedin_limit=linkedin_limit,
         invite=with_invite, message_id_seed=message_id_seed, sent_date=when,
         invite_versions=versions,
     )
