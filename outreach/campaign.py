@@ -203,10 +203,19 @@ def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
     summary = write_files(files, folder)
     for name in files:
         what = ("every meeting, for your own calendar" if name == ROTATION_FILE else
-                "the forum series, every peer invited" if name == "forum.ics" else
-                "one peer's rotation series")
+                _forum_what(forum) if name == "forum.ics" else "one peer's rotation series")
         result.add(folder / name, what, name in summary.written)
     return invites
+
+
+def _forum_what(forum: Forum | None) -> str:
+    """Only peers with a valid address can be attendees; the rest get a LinkedIn note."""
+    from outreach.calendar import valid_email
+
+    invited = sum(1 for p in forum.peers if valid_email(p.email)) if forum else 0
+    if not invited:
+        return "the forum series, for your own calendar (no forum peer has an address)"
+    return f"the forum series, {invited} peer(s) invited"
 
 
 def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
