@@ -340,8 +340,11 @@ def versioned_all(
     """Version every spec; in one ledger transaction (one fsync, not one per invite)."""
     if ledger is None:
         return [versioned(s, None, cancel=cancel, now=now) for s in specs]
-    with ledger.write():
-        return [versioned(s, ledger, cancel=cancel, now=now) for s in specs]
+    status = "CANCELLED" if cancel else "CONFIRMED"
+    versions = ledger.invite_versions([(s.uid, s.fingerprint()) for s in specs], cancel=cancel,
+                                      now=now)
+    return [replace(s, sequence=sequence, stamp=stamp, status=status)
+            for s, (sequence, stamp) in zip(specs, versions, strict=True)]
 
 
 @dataclass(frozen=True)

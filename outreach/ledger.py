@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ LEDGER_NAME = "ledger.sqlite"
 DEFAULT_BUSY_SECONDS = 5.0
 EVENT_KINDS = ("met", "gave", "got", "thanked", "invited", "replied")
 STATES = ("queued", "sending", "sent", "failed-temporary", "failed-permanent")
+_IN_CHUNK = 500  # uids per ``IN (...)`` query (SQLite allows 999+ variables)
 
 
 @dataclass(frozen=True)
@@ -263,26 +264,57 @@ class Ledger:
         pair unchanged, so a rerun writes identical bytes; changed fingerprint or a new cancel →
         ``(sequence + 1, now)``, stored.
         """
+        return self.invite_versions([(uid, fingerprint)], cancel=cancel, now=now)[0]
+
+    def invite_versions(
+        self, invites: Sequence[tuple[str, str]], *, cancel: bool = False,
+        now: datetime | None = None,
+    ) -> list[tuple[int, datetime]]:
+        """``invite_version`` for many ``(uid, fingerprint)`` pairs in one transaction.
+
+        The stored rows are read in a few big queries and only new or changed invites are
+        written (one ``executemany``), instead of a SELECT and an upsert per invite.
+        """
         stamp = _as_utc(now or utc_now())
+        updated = _iso(utc_now())
         with self.write() as db:
-            row = db.execute(
-                "SELECT sequence, stamp, fingerprint, cancelled FROM invites WHERE uid = ?", (uid,)
-            ).fetchone()
-            if row is None:
-                sequence = 0
-            elif row["fingerprint"] == fingerprint and bool(row["cancelled"]) == cancel:
-                return int(row["sequence"]), datetime.fromisoformat(row["stamp"])
-            else:
-                sequence = int(row["sequence"]) + 1
-            db.execute(
+            known = self._stored_invites(db, [uid for uid, _ in invites])
+            versions: list[tuple[int, datetime]] = []
+            changes: dict[str, tuple[Any, ...]] = {}
+            for uid, fingerprint in invites:
+                row = known.get(uid)
+                if row is not None and row[2] == fingerprint and bool(row[3]) == cancel:
+                    versions.append((int(row[0]), datetime.fromisoformat(row[1])))
+                    continue
+                sequence = 0 if row is None else int(row[0]) + 1
+                known[uid] = (sequence, stamp.isoformat(), fingerprint, int(cancel))
+                changes[uid] = (uid, *known[uid], updated)
+                versions.append((sequence, stamp))
+            db.executemany(
                 "INSERT INTO invites (uid, sequence, stamp, fingerprint, cancelled, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
                 "sequence = excluded.sequence, stamp = excluded.stamp, "
                 "fingerprint = excluded.fingerprint, cancelled = excluded.cancelled, "
                 "updated_at = excluded.updated_at",
-                (uid, sequence, stamp.isoformat(), fingerprint, int(cancel), _iso(utc_now())),
+                changes.values(),
             )
-        return sequence, stamp
+        return versions
+
+    @staticmethod
+    def _stored_invites(
+        db: sqlite3.Connection, uids: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """uid → (sequence, stamp, fingerprint, cancelled) of the stored ``uids``."""
+        found: dict[str, tuple[Any, ...]] = {}
+        for first in range(0, len(uids), _IN_CHUNK):
+            chunk = uids[first:first + _IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for row in db.execute(
+                "SELECT uid, sequence, stamp, fingerprint, cancelled FROM invites "
+                f"WHERE uid IN ({marks})", chunk,
+            ):
+                found[row[0]] = tuple(row)[1:]
+        return found
 
     # ------------------------------------------------------------ people
 
@@ -339,15 +371,25 @@ class Ledger:
                 "series = excluded.series, start = excluded.start",
                 rows,
             )
-            for _uid, key, name, *_ in rows:
-                person = _person_for_key(key, name)
-                db.execute(
-                    "INSERT OR IGNORE INTO people (key, first_name, last_name, company, url, "
-                    "folded, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, person.first_name, person.last_name, person.company, person.url,
-                     fold(name), now, now),
-                )
+            known = self._known_people(db, list({row[1] for row in rows}))
+            db.executemany(
+                "INSERT OR IGNORE INTO people (key, first_name, last_name, company, url, "
+                "folded, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (_new_person_row(key, name, now) for _uid, key, name, *_ in rows
+                 if key not in known),
+            )
         return len(rows)
+
+    @staticmethod
+    def _known_people(db: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the people table has (a few big queries, not one per key)."""
+        known: set[str] = set()
+        for first in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[first:first + _IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            known.update(row[0] for row in db.execute(
+                f"SELECT key FROM people WHERE key IN ({marks})", chunk))
+        return known
 
     def add_event(self, person_key: str, kind: str, on: date, note: str = "") -> None:
         """Record that something happened with a person (see ``EVENT_KINDS``)."""
@@ -476,6 +518,12 @@ def _person_for_key(key: str, name: str) -> Person:
         return Person(first_name=first, last_name=last, company=company)
     first, _, last = name.strip().partition(" ")
     return Person(first_name=first, last_name=last, url=key)
+
+
+def _new_person_row(key: str, name: str, now: str) -> tuple[str, ...]:
+    person = _person_for_key(key, name)
+    return (key, person.first_name, person.last_name, person.company, person.url, fold(name),
+            now, now)
 
 
 def person_from_row(row: sqlite3.Row) -> Person:

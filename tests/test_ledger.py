@@ -52,6 +52,26 @@ def test_invite_version_new_same_changed_and_cancelled(ledger: Ledger) -> None:
     assert ledger.invite_version("u1", "fp-b", cancel=True, now=T0) == (2, cancelled)
 
 
+def test_invite_versions_in_one_batch_match_one_by_one(tmp_path: Path) -> None:
+    """The batch answers exactly as asking invite by invite would, a uid twice included."""
+    later = T0 + timedelta(days=1)
+    batch = [("same", "fp"), ("changed", "fp-new"), ("new", "fp"), ("new", "fp"),
+             ("new", "fp-other")] + [(f"u{n}", "fp") for n in range(1200)]  # > one IN (...)
+    answers = []
+    for name in ("batch.sqlite", "single.sqlite"):
+        with Ledger.open(tmp_path / name) as ledger:
+            ledger.invite_version("same", "fp", now=T0)
+            ledger.invite_version("changed", "fp-old", now=T0)
+            if name == "batch.sqlite":
+                answers.append(ledger.invite_versions(batch, now=later))
+            else:
+                answers.append([ledger.invite_version(u, f, now=later) for u, f in batch])
+            answers.append([tuple(r) for r in ledger.query(
+                "SELECT uid, sequence, stamp, fingerprint, cancelled FROM invites ORDER BY uid")])
+    assert answers[0] == answers[2] and answers[1] == answers[3]
+    assert answers[0][:5] == [(0, T0), (1, later), (0, later), (0, later), (1, later)]
+
+
 def test_invite_version_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
     with Ledger.open(path) as first:
