@@ -78,3 +78,25 @@ def test_init_writes_config_and_templates_once(tmp_path: Path) -> None:
     assert list((tmp_path / "templates").glob("*.j2"))
     again = runner.invoke(cli, ["init", str(tmp_path)])
     assert "already there" in again.output
+
+
+def test_usual_slot_from_the_file_does_not_attach_an_invite(tmp_path: Path) -> None:
+    (tmp_path / "outreach.toml").write_text(
+        '[sender]\nname = "Pat Lee"\nemail = "pat@example.com"\ntitle = "VP Marketing"\n'
+        'company = "Acme"\n[meeting]\ntz = "America/Toronto"\nweekday = "tuesday"\n'
+        'time = "08:00"\nlocation = "Café Olimpico"\n')
+
+    def calendar_parts(*extra: str) -> int:
+        out = tmp_path / f"out{len(extra)}"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(tmp_path)
+            result = CliRunner().invoke(cli, ["emails", str(EXPORT.resolve()), "--out", str(out),
+                                              "-t", "thanks.email.j2", *extra],
+                                        auto_envvar_prefix="OUTREACH")
+        assert result.exit_code == 0, result.output
+        return sum(p.read_bytes().count(b"Content-Type: text/calendar")
+                   for p in out.glob("*.eml"))
+
+    assert calendar_parts() == 0  # a thank-you never carries next Tuesday's invitation
+    assert calendar_parts("--invite") > 0
+    assert calendar_parts("--start", "2027-01-05T08:00") > 0

@@ -34,7 +34,8 @@ from outreach.errors import OutreachError
               help="Also write every message into this mbox file.")
 @click.option("--invite/--no-invite", default=None,
               help="Attach the meeting as a calendar invitation with RSVP buttons "
-              "[default: on when --start is given].")
+              "[default: on when --start is given here or in OUTREACH_EMAILS_START; the usual "
+              "slot from outreach.toml only fills the template's meeting.*].")
 @meeting_options
 @click.option("--linkedin-template", metavar="NAME|FILE",
               help="Note for recipients without an e-mail address [default: the template's "
@@ -50,8 +51,9 @@ from outreach.errors import OutreachError
               help="Date header, e.g. 2027-01-04T09:00+00:00 [default: now].")
 @ledger_option
 @peer_options
+@click.pass_context
 def emails(
-    input_path: Path, template: str, from_address: str | None, out_dir: Path,
+    ctx: click.Context, input_path: Path, template: str, from_address: str | None, out_dir: Path,
     mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
     location: str, link: str, linkedin_template: str | None, linkedin_limit: int, check: bool,
     message_id_seed: str, date_text: str | None, ledger_path: Path | None,
@@ -78,7 +80,7 @@ def emails(
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
     meeting = meeting_or_none(start, duration, tz, location, link)
-    with_invite = bool(meeting) if invite is None else invite
+    with_invite = _start_given(ctx) and meeting is not None if invite is None else invite
     if with_invite and meeting is None:
         raise click.UsageError("--invite needs --start (when the meeting is)")
     when = _emails_date(date_text)
@@ -105,6 +107,16 @@ def emails(
     with progress_bar(len(batch.messages), "Writing") as advance:
         summary = mail.write_batch(batch, out_dir, mbox, advance)
     _emails_summary(summary)
+
+
+def _start_given(ctx: click.Context) -> bool:
+    """True when --start came from the command line or the environment. A start from
+    outreach.toml is the user's usual slot, not a meeting to attach to every e-mail
+    (a thank-you or follow-up must not carry an invitation)."""
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source("start") in (ParameterSource.COMMANDLINE,
+                                                 ParameterSource.ENVIRONMENT)
 
 
 def _emails_date(text: str | None) -> Any:
