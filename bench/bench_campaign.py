@@ -20,14 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sample_data"))
 
 from generate import write_export  # noqa: E402
+from timing import best_of  # noqa: E402
 
 MEETING = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location", "Café"]
 
 
-def timed(argv: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(argv, check=True, capture_output=True)
-    return time.perf_counter() - started
+def timed(argv: list[str], runs: int = 1) -> float:
+    return best_of(lambda: subprocess.run(argv, check=True, capture_output=True), runs)
 
 
 def whole_command(archive: Path, tmp: Path) -> tuple[float, float]:
@@ -38,8 +37,8 @@ def whole_command(archive: Path, tmp: Path) -> tuple[float, float]:
         out, ledger = tmp / f"out{run}", tmp / f"ledger{run}.sqlite"
         fresh.append(timed([exe, "campaign", str(archive), "--out", str(out),
                             "--ledger", str(ledger), *MEETING]))
-    rerun = min(timed([exe, "campaign", str(archive), "--out", str(out),
-                       "--ledger", str(ledger), *MEETING]) for _ in range(3))
+    rerun = timed([exe, "campaign", str(archive), "--out", str(out), "--ledger", str(ledger),
+                   *MEETING], 3)
     return min(fresh), rerun
 
 
@@ -61,7 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         archive = write_export(tmp, rows=30_000, seed=11)
-        start = min(timed([sys.executable, "-c", "pass"]) for _ in range(5))
+        start = timed([sys.executable, "-c", "pass"], 5)
         fresh, rerun = whole_command(archive, tmp)
         print(f"python -c pass (interpreter start): {start * 1000:.0f} ms")
         print(f"outreach campaign 30,000 rows, fresh out/ and ledger (whole process): "

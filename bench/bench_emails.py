@@ -17,13 +17,14 @@ import csv
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAILMERGE_VENV = ROOT / "bench" / ".venv-mailmerge"
 ROWS = 10_000
+
+from timing import best_of  # noqa: E402
 
 from outreach.emails import RenderOptions, render_messages, write_batch  # noqa: E402
 from outreach.meeting import Meeting, parse_span, parse_start  # noqa: E402
@@ -86,16 +87,6 @@ def mailmerge() -> Path:
     return tool
 
 
-def timed(func, runs: int = 2) -> float:  # type: ignore[no-untyped-def]
-    """Best of ``runs`` wall-clock timings (the machine may be busy with other work)."""
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
-
-
 def ours(folder: Path, rows: list[Person], meeting: Meeting | None, out: str) -> float:
     options = RenderOptions(invite=meeting is not None, sent_date=WHEN)
 
@@ -107,7 +98,7 @@ def ours(folder: Path, rows: list[Person], meeting: Meeting | None, out: str) ->
         summary = write_batch(batch, folder / f"{out}-{next(targets)}")
         assert summary.written == len(rows), summary
 
-    return timed(run)
+    return best_of(run, 2)
 
 
 def main() -> None:
@@ -125,14 +116,14 @@ def main() -> None:
                    "--template", "ours.email.j2", "--from", "Pat Lee <pat@example.com>"]
         meeting_options = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto",
                            "--location", "Café", "--ledger", str(folder / "ledger.sqlite")]
-        plain_command = timed(lambda: subprocess.run(
-            [*command, "--out", next(outs)], cwd=folder, check=True, stdout=subprocess.DEVNULL))
-        with_invites = timed(lambda: subprocess.run(
+        plain_command = best_of(lambda: subprocess.run(
+            [*command, "--out", next(outs)], cwd=folder, check=True, stdout=subprocess.DEVNULL), 2)
+        with_invites = best_of(lambda: subprocess.run(
             [*command, "--out", next(outs), *meeting_options], cwd=folder, check=True,
-            stdout=subprocess.DEVNULL))
-        merged = timed(lambda: subprocess.run(
+            stdout=subprocess.DEVNULL), 2)
+        merged = best_of(lambda: subprocess.run(
             [str(tool), "--dry-run", "--no-limit", "--output-format", "raw"],
-            cwd=folder, check=True, stdout=subprocess.DEVNULL))
+            cwd=folder, check=True, stdout=subprocess.DEVNULL), 2)
     print(f"emails_plain_10k: {plain:.2f} s")
     print(f"emails_plain_per_message: {plain / ROWS * 1000:.3f} ms")
     print(f"emails_with_invite_10k: {invites:.2f} s")
