@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vText
-from icalendar.parser import Contentline
+from icalendar.parser import Parameters, param_value
 
 from outreach import __version__
 from outreach.errors import OutreachError
@@ -77,7 +77,11 @@ def fold(line: str) -> bytes:
     Never cuts inside a UTF-8 sequence, nor between a backslash and the character it escapes
     (some clients mis-read a split escape).
     """
-    data = line.encode("utf-8")
+    return fold_bytes(line.encode("utf-8"))
+
+
+def fold_bytes(data: bytes) -> bytes:
+    """``fold`` for a line already encoded as UTF-8."""
     if len(data) <= MAX_OCTETS:
         return data
     parts = []
@@ -125,21 +129,35 @@ def _zoned(moment: datetime) -> datetime:
 def _own_part(spec: EventSpec) -> bytes:
     """UID, SUMMARY, DESCRIPTION and ATTENDEEs: the lines that differ between peers.
 
-    icalendar's types escape the values and its ``Contentline`` writes each line; no
-    ``Event`` is built around them, as it would only be taken apart again.
+    icalendar escapes every value (``vText``, ``vCalAddress``) and the CN (``param_value``,
+    quoted as ``Parameters`` quotes it); the lines are joined as ``Contentline.from_parts``
+    joins them (a test holds the result equal to what an icalendar ``Event`` writes, for any
+    text) without building a ``Parameters`` per value (13 µs each), and the parameters every
+    ATTENDEE shares are serialised once.
     """
-    values: list[tuple[str, Any]] = [("UID", vText(spec.uid)),
-                                     ("SUMMARY", vText(one_line(spec.summary)))]
+    lines = [_text_line(b"UID", spec.uid), _text_line(b"SUMMARY", one_line(spec.summary))]
     if spec.description:
-        values.append(("DESCRIPTION", vText(clean_text(spec.description))))
+        lines.append(_text_line(b"DESCRIPTION", clean_text(spec.description)))
     for name, address in spec.attendees:
-        values.append(("ATTENDEE", _address(name, address, cutype="INDIVIDUAL",
-                                            role="REQ-PARTICIPANT", partstat="NEEDS-ACTION",
-                                            rsvp="TRUE")))
-    return b"".join(
-        fold(Contentline.from_parts(name, value.params, value, sorted=False)) + b"\r\n"
-        for name, value in values
-    )
+        cn = b"CN=" + _cn_value(name).encode() + b";" if name else b""
+        value = vCalAddress(f"mailto:{address}").to_ical()
+        lines.append(fold_bytes(b"ATTENDEE;" + cn + _ATTENDEE_PARAMS + b":" + value))
+    return b"".join(line + b"\r\n" for line in lines)
+
+
+def _text_line(name: bytes, text: str) -> bytes:
+    """``NAME:value`` for a TEXT property without parameters, folded."""
+    return fold_bytes(name + b":" + vText(text).to_ical())
+
+
+def _cn_value(name: str) -> str:
+    """A CN parameter value as ``Parameters.to_ical`` writes it (RFC 6868 escapes, quotes)."""
+    quote = any(c in name for c in Parameters.quote_also["CN"])
+    return param_value(name, always_quote=quote)
+
+
+_ATTENDEE_PARAMS = Parameters({"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT",
+                               "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}).to_ical(sorted=False)
 
 
 def _shared_key(spec: EventSpec, stamp: datetime) -> tuple[Any, ...]:
