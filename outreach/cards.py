@@ -18,13 +18,16 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 from reportlab import rl_config
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
 from outreach import fileio, templating
@@ -174,21 +177,49 @@ class CardWriter:
         canvas.setCreator("outreach cards")
         encoder = GlyphEncoder(canvas)
         width, height = lay.writing_box
-        for start in range(0, len(people), lay.per_page):
-            for slot, person in zip(lay.slots, people[start:start + lay.per_page], strict=False):
-                block = self.block(person, result.warnings)
-                top = SAFE_MARGIN + height - 0.3 * (height - block.height(self.hand))
-                draw(encoder, block, (SAFE_MARGIN, top), (width, height), self.ink,
-                     self.rng(person), self.hand, panel_placement(lay, slot))
-                result.sizes.append(block.size)
-                result.cards += 1
-                if on_card is not None:
-                    on_card(1)
-            draw_marks(canvas, lay)
-            canvas.showPage()
-            result.pages += 1
-        canvas.save()
+        with ThreadPoolExecutor(max_workers=1) as deflater:
+            for start in range(0, len(people), lay.per_page):
+                for slot, person in zip(lay.slots, people[start:start + lay.per_page],
+                                        strict=False):
+                    block = self.block(person, result.warnings)
+                    top = SAFE_MARGIN + height - 0.3 * (height - block.height(self.hand))
+                    draw(encoder, block, (SAFE_MARGIN, top), (width, height), self.ink,
+                         self.rng(person), self.hand, panel_placement(lay, slot))
+                    result.sizes.append(block.size)
+                    result.cards += 1
+                    if on_card is not None:
+                        on_card(1)
+                draw_marks(canvas, lay)
+                canvas.showPage()
+                _deflate_last_page(canvas, deflater)
+                result.pages += 1
+            canvas.save()
         return buffer
+
+
+class _DeflatedStream(PDFStream):
+    """A page's content stream, Flate-compressed by a worker thread while the next page is
+    drawn (zlib releases the GIL); the bytes are exactly those reportlab's own filter gives."""
+
+    def __init__(self, deflated: Future[bytes]) -> None:
+        super().__init__(PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])}))
+        self._deflated = deflated
+
+    def format(self, document: object) -> bytes:
+        self.content = self._deflated.result()
+        return super().format(document)
+
+
+def _deflate_last_page(canvas: Canvas, deflater: ThreadPoolExecutor) -> None:
+    """Hand the page just finished to ``deflater`` and drop its text: reportlab would keep
+    every page's operators as text until ``save()`` and compress them all there, serially."""
+    page = canvas._doc.Pages.pages[-1]
+    page.Contents = _DeflatedStream(deflater.submit(_deflate, page.stream))
+    page.stream = None
+
+
+def _deflate(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"))
 
 
 def write_cards(
