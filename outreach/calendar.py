@@ -28,12 +28,12 @@ import multiprocessing as mp
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import jinja2
 
@@ -43,12 +43,11 @@ from outreach.icsfile import (
     METHODS,
     EventSpec,
     calendar_bytes,
+    utc_second,
 )
+from outreach.ledger import Ledger, PlannedMeeting, StoredInvite, next_invite_version
 from outreach.meeting import Meeting
 from outreach.models import Person, Sender, fold
-
-if TYPE_CHECKING:
-    from outreach.ledger import Ledger
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
 PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than it saves
@@ -275,8 +274,10 @@ def invite_files(
 ) -> dict[str, bytes]:
     """One invite file per person (``{slug}.ics`` → bytes), ready for ``write_if_changed``.
 
-    Big batches are built on every core (``parallel_map``); the ledger is asked in between,
-    in this process and one transaction.
+    Big batches are built on every core (``parallel_map``), each invite in one pass: spec,
+    version (from a snapshot of the ledger's rows, read first), bytes. The new versions and
+    the meetings are then stored in one transaction, after re-reading the rows: an invite
+    whose row another run changed meanwhile is rebuilt from the fresh row.
     """
     if not people:
         raise OutreachError("invite: no peers selected; check INPUT and the peer options")
@@ -287,13 +288,69 @@ def invite_files(
     if ledger is None:  # one pass: each worker returns finished bytes
         one_pass = functools.partial(_invite_bytes_at, build=build, cancel=cancel, now=now)
         return dict(zip(file_names(people), parallel_map(one_pass, pairs), strict=True))
+    uids = [uid_for(sender, person) for person in people]
+    if len(set(uids)) < len(uids):  # one person twice: versions must be decided in order
+        return _invite_files_in_steps(people, pairs, build, ledger, cancel, now)
+    one = functools.partial(_ledger_invite_at, build=build, cancel=cancel,
+                            stamp=utc_second(now or datetime.now(UTC)))
+    snapshot = ledger.stored_invites(uids)
+    built = parallel_map(one, [(*pair, snapshot.get(uid)) for pair, uid in zip(
+        pairs, uids, strict=True)])
+    with ledger.write():
+        for index, row in _moved_rows(ledger, uids, snapshot):
+            built[index] = one((*pairs[index], row))
+        ledger.save_invites({uid: b.row for uid, b in zip(uids, built, strict=True)
+                             if b.changed})
+        if not cancel:
+            _record_coffees(ledger, people, uids, starts)
+    return dict(zip(file_names(people), (b.data for b in built), strict=True))
+
+
+class _Built(NamedTuple):
+    data: bytes
+    row: StoredInvite
+    changed: bool
+
+
+def _ledger_invite_at(
+    item: tuple[Person, datetime, StoredInvite | None], *, build: Callable[..., EventSpec],
+    cancel: bool, stamp: datetime,
+) -> _Built:
+    """One invite, versioned against its stored row (a pure function: runs in workers)."""
+    person, start, stored = item
+    spec = build((person, start))
+    fingerprint = spec.fingerprint()
+    sequence, moment, changed = next_invite_version(stored, fingerprint, cancel, stamp)
+    spec = replace(spec, sequence=sequence, stamp=moment,
+                   status="CANCELLED" if cancel else "CONFIRMED")
+    row = StoredInvite(sequence, moment.isoformat(), fingerprint, int(cancel))
+    return _Built(_invite_bytes(spec, cancel=cancel), row, changed)
+
+
+def _moved_rows(
+    ledger: Ledger, uids: Sequence[str], snapshot: Mapping[str, StoredInvite]
+) -> Iterator[tuple[int, StoredInvite | None]]:
+    """Indexes and fresh rows of invites whose ledger row changed since ``snapshot``."""
+    current = ledger.stored_invites(uids)
+    for index, uid in enumerate(uids):
+        if current.get(uid) != snapshot.get(uid):
+            yield index, current.get(uid)
+
+
+def _record_coffees(ledger: Ledger, people: Sequence[Person], uids: Sequence[str],
+                    starts: Sequence[datetime]) -> None:
+    ledger.record_meetings(PlannedMeeting(uid, person.key, person.full_name, "coffee", start)
+                           for person, uid, start in zip(people, uids, starts, strict=True))
+
+
+def _invite_files_in_steps(
+    people: Sequence[Person], pairs: Sequence[tuple[Person, datetime]],
+    build: Callable[..., EventSpec], ledger: Ledger, cancel: bool, now: datetime | None,
+) -> dict[str, bytes]:
+    """Specs, then versions in order (a uid may repeat), then bytes."""
     specs = versioned_all(parallel_map(build, pairs), ledger, cancel, now)
     if not cancel:
-        from outreach.ledger import PlannedMeeting
-
-        ledger.record_meetings(PlannedMeeting(spec.uid, person.key, person.full_name, "coffee",
-                                              spec.start)
-                               for person, spec in zip(people, specs, strict=True))
+        _record_coffees(ledger, people, [s.uid for s in specs], [s.start for s in specs])
     datas = parallel_map(functools.partial(_invite_bytes, cancel=cancel), specs)
     return dict(zip(file_names(people), datas, strict=True))
 
@@ -303,8 +360,8 @@ def _spec_at(
     remind: timedelta | None, template: str | None,
 ) -> EventSpec:
     person, start = person_start
-    return invite_spec(person, sender, replace(meeting, start=start), remind=remind,
-                       template=template)
+    at = meeting if start is meeting.start else replace(meeting, start=start)
+    return invite_spec(person, sender, at, remind=remind, template=template)
 
 
 def _invite_bytes(spec: EventSpec, *, cancel: bool) -> bytes:

@@ -17,12 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from outreach.errors import OutreachError
 from outreach.ledger_schema import CREATE_VERSION_TABLE, MIGRATIONS, SCHEMA_VERSION
@@ -49,6 +49,27 @@ class PlannedMeeting:
     person_name: str
     series: str
     start: datetime
+
+
+class StoredInvite(NamedTuple):
+    """An invite's row in the ledger: what was last written for its uid."""
+
+    sequence: int
+    stamp: str  # ISO 8601, UTC
+    fingerprint: str
+    cancelled: int
+
+
+def next_invite_version(
+    stored: StoredInvite | None, fingerprint: str, cancel: bool, stamp: datetime
+) -> tuple[int, datetime, bool]:
+    """``(sequence, dtstamp, changed)`` for an invite given its stored row (see
+    ``Ledger.invite_version``); ``stamp`` is now, in UTC to the second."""
+    if stored is None:
+        return 0, stamp, True
+    if stored.fingerprint == fingerprint and bool(stored.cancelled) == cancel:
+        return stored.sequence, datetime.fromisoformat(stored.stamp), False
+    return stored.sequence + 1, stamp, True
 
 
 @dataclass(frozen=True)
@@ -276,36 +297,43 @@ class Ledger:
         written (one ``executemany``), instead of a SELECT and an upsert per invite.
         """
         stamp = _as_utc(now or utc_now())
-        updated = _iso(utc_now())
         with self.write() as db:
             known = self._stored_invites(db, [uid for uid, _ in invites])
             versions: list[tuple[int, datetime]] = []
-            changes: dict[str, tuple[Any, ...]] = {}
+            changes: dict[str, StoredInvite] = {}
             for uid, fingerprint in invites:
-                row = known.get(uid)
-                if row is not None and row[2] == fingerprint and bool(row[3]) == cancel:
-                    versions.append((int(row[0]), datetime.fromisoformat(row[1])))
-                    continue
-                sequence = 0 if row is None else int(row[0]) + 1
-                known[uid] = (sequence, stamp.isoformat(), fingerprint, int(cancel))
-                changes[uid] = (uid, *known[uid], updated)
-                versions.append((sequence, stamp))
+                sequence, moment, changed = next_invite_version(known.get(uid), fingerprint,
+                                                                cancel, stamp)
+                if changed:
+                    known[uid] = changes[uid] = StoredInvite(sequence, moment.isoformat(),
+                                                             fingerprint, int(cancel))
+                versions.append((sequence, moment))
+            self.save_invites(changes)
+        return versions
+
+    def stored_invites(self, uids: Sequence[str]) -> dict[str, StoredInvite]:
+        """What the ledger holds for ``uids`` (those it knows), read in a few queries."""
+        try:
+            return self._stored_invites(self._db, uids)
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from None
+
+    def save_invites(self, invites: Mapping[str, StoredInvite]) -> None:
+        """Store new or changed invite versions (uid → row), in one statement."""
+        updated = _iso(utc_now())
+        with self.write() as db:
             db.executemany(
                 "INSERT INTO invites (uid, sequence, stamp, fingerprint, cancelled, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
                 "sequence = excluded.sequence, stamp = excluded.stamp, "
                 "fingerprint = excluded.fingerprint, cancelled = excluded.cancelled, "
                 "updated_at = excluded.updated_at",
-                changes.values(),
+                ((uid, *row, updated) for uid, row in invites.items()),
             )
-        return versions
 
     @staticmethod
-    def _stored_invites(
-        db: sqlite3.Connection, uids: Sequence[str]
-    ) -> dict[str, tuple[Any, ...]]:
-        """uid → (sequence, stamp, fingerprint, cancelled) of the stored ``uids``."""
-        found: dict[str, tuple[Any, ...]] = {}
+    def _stored_invites(db: sqlite3.Connection, uids: Sequence[str]) -> dict[str, StoredInvite]:
+        found: dict[str, StoredInvite] = {}
         for first in range(0, len(uids), _IN_CHUNK):
             chunk = uids[first:first + _IN_CHUNK]
             marks = ", ".join("?" * len(chunk))
@@ -313,7 +341,7 @@ class Ledger:
                 "SELECT uid, sequence, stamp, fingerprint, cancelled FROM invites "
                 f"WHERE uid IN ({marks})", chunk,
             ):
-                found[row[0]] = tuple(row)[1:]
+                found[row[0]] = StoredInvite(int(row[1]), row[2], row[3], int(row[4]))
         return found
 
     # ------------------------------------------------------------ people

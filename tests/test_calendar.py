@@ -353,5 +353,57 @@ def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch)
     assert list(parallel) == list(serial) and parallel == serial
 
 
+def test_big_batches_with_a_ledger_match_a_serial_build(tmp_path: Path, monkeypatch) -> None:
+    from outreach import calendar
+
+    crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
+    results = []
+    for name, parallel_from in (("parallel", calendar.PARALLEL_FROM), ("serial", 10**9)):
+        monkeypatch.setattr(calendar, "PARALLEL_FROM", parallel_from)
+        with Ledger.open(tmp_path / f"{name}.sqlite") as ledger:
+            first = invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP)
+            moved = invite_files(crowd, SENDER, Meeting(MEETING.start, location="Room 2"),
+                                 ledger=ledger, now=STAMP + timedelta(days=1))
+            rows = ledger.query("SELECT uid, sequence, stamp, fingerprint, cancelled "
+                                "FROM invites ORDER BY uid")
+            results.append((first, moved, [tuple(r) for r in rows]))
+    assert results[0] == results[1]
+    assert only_event(results[0][1]["p0-doe.ics"])["SEQUENCE"] == 1
+
+
+def test_one_person_twice_gets_versions_in_order(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        files = invite_files([ZOE, ZOE], SENDER, MEETING, slots="weekday", ledger=ledger,
+                             now=STAMP)
+        (row,) = ledger.query("SELECT sequence FROM invites")
+    assert [only_event(files[n])["SEQUENCE"] for n in ("zoe-odegard.ics",
+                                                       "zoe-odegard-2.ics")] == [0, 1]
+    assert row["sequence"] == 1
+
+
+def test_a_version_stored_by_another_run_during_the_build_is_not_overwritten(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Another run stores SEQUENCE 1 for Zoë while this one builds: this one writes 2."""
+    from outreach import calendar
+
+    path = tmp_path / "ledger.sqlite"
+    build = calendar.parallel_map
+
+    def build_while_another_run_writes(func, items, workers=None):
+        with Ledger.open(path) as other:
+            other.invite_version(uid_for(SENDER, ZOE), "fp-a", now=STAMP)
+            other.invite_version(uid_for(SENDER, ZOE), "fp-b", now=STAMP)
+        return build(func, items, workers)
+
+    monkeypatch.setattr(calendar, "parallel_map", build_while_another_run_writes)
+    with Ledger.open(path) as ledger:
+        files = invite_files([ZOE, person("Ada")], SENDER, MEETING, ledger=ledger, now=STAMP)
+        (row,) = ledger.query("SELECT sequence FROM invites WHERE uid = ?",
+                              (uid_for(SENDER, ZOE),))
+    assert only_event(files["zoe-odegard.ics"])["SEQUENCE"] == 2 and row["sequence"] == 2
+    assert only_event(files["ada-doe.ics"])["SEQUENCE"] == 0
+
+
 def _pid(_: object) -> int:
     return os.getpid()
