@@ -80,6 +80,7 @@ def common_name(name: str) -> str:
     return " ".join(_CN_UNSAFE.sub(" ", name).split())
 
 
+@functools.lru_cache(maxsize=64)  # the same for every invite of a batch
 def check_link(link: str) -> str:
     """A meeting URL must be one URI without spaces or controls (it is not escaped)."""
     link = link.strip()
@@ -88,6 +89,7 @@ def check_link(link: str) -> str:
     return link
 
 
+@functools.lru_cache(maxsize=64)  # the same for every invite of a batch
 def organizer_of(sender: Sender) -> tuple[str, str]:
     address = valid_email(sender.email)
     if not address:

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,9 +57,19 @@ class EventSpec:
     remind: timedelta | None = None
 
     def fingerprint(self) -> str:
-        """A digest of what the invite says, ignoring SEQUENCE, DTSTAMP and STATUS."""
-        content = replace(self, sequence=0, stamp=None, status="")
-        return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()[:32]
+        """A digest of what the invite says, ignoring SEQUENCE, DTSTAMP and STATUS.
+
+        It hashes the ``repr`` of the spec with those three reset (the ledger stores these
+        digests, so the text must stay exactly that), written without building that copy.
+        """
+        content = ", ".join(
+            f"{name}={_UNVERSIONED[name]!r}" if name in _UNVERSIONED
+            else f"{name}={getattr(self, name)!r}" for name in _FIELD_NAMES)
+        return hashlib.sha256(f"EventSpec({content})".encode()).hexdigest()[:32]
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(EventSpec))
+_UNVERSIONED: dict[str, Any] = {"sequence": 0, "stamp": None, "status": ""}
 
 
 def clean_text(text: str) -> str:

@@ -217,6 +217,24 @@ def test_per_peer_lines_are_exactly_what_icalendar_writes(name: str, text: str,
     assert _own_part(spec) == icalendar_lines(spec)
 
 
+def test_fingerprints_stay_what_ledgers_already_store() -> None:
+    """The ledger keeps these digests: the same invite must give the same one forever (else a
+    rerun after an upgrade would bump every SEQUENCE). It is the repr of the spec with
+    SEQUENCE, DTSTAMP and STATUS reset."""
+    import dataclasses
+    import hashlib
+
+    spec = EventSpec(uid="u", start=MEETING.start, end=MEETING.end, summary="S, é",
+                     description="a\nb", location="L", organizer=("Pat", "pat@example.com"),
+                     attendees=(("Zoë", "z@example.org"),), sequence=3, stamp=STAMP,
+                     status="CANCELLED", rrule={"freq": "weekly", "interval": 3},
+                     exdates=(MEETING.start,), remind=timedelta(minutes=15))
+    reset = dataclasses.replace(spec, sequence=0, stamp=None, status="")
+    assert spec.fingerprint() == hashlib.sha256(repr(reset).encode()).hexdigest()[:32]
+    assert spec.fingerprint() == dataclasses.replace(spec, sequence=9, stamp=None).fingerprint()
+    assert spec.fingerprint() == "397b39a5e6399e7bec644760908027d1"
+
+
 @pytest.mark.parametrize("tzid", ["America/Toronto", "Europe/Berlin", "Australia/Sydney",
                                   "Asia/Jerusalem", "Africa/Casablanca", "Asia/Kolkata",
                                   "Europe/Dublin", "Pacific/Chatham", "America/Sao_Paulo"])
