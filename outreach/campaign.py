@@ -271,7 +271,8 @@ def _write_mbox(messages: list[Message], path: Path) -> bool:
     """Build the mbox aside and replace the old one only if its bytes differ."""
     from outreach.emails import write_mbox
 
-    with tempfile.TemporaryDirectory(dir=_mkdir(path.parent), prefix=".outbox-") as tmp:
+    folder = fileio.ensure_folder(path.parent)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".outbox-") as tmp:
         staged = Path(tmp) / path.name
         write_mbox(messages, staged)
         return fileio.write_if_changed(path, staged.read_bytes())
@@ -289,7 +290,8 @@ def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=options.today)
     pdf = options.out / "cards.pdf"
-    with tempfile.TemporaryDirectory(dir=_mkdir(options.out), prefix=".cards-") as tmp:
+    folder = fileio.ensure_folder(options.out)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
         staged = Path(tmp) / "cards.pdf"
         cards = write_cards(people, sender, staged, card_options)
         changed = fileio.write_if_changed(pdf, staged.read_bytes())
@@ -303,11 +305,6 @@ def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
         result.add(png, "preview of the first sheet", changed)
     elif options.preview:
         result.notes.append("no cards.png preview: pdftoppm (poppler-utils) is not installed")
-
-
-def _mkdir(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _report(selection: Selection, rotation: Rotation, forum: Forum | None,

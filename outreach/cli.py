@@ -20,13 +20,20 @@ from outreach.errors import OutreachError
 
 
 class OutreachGroup(click.Group):
-    """Turns ``OutreachError`` into a one-line ``Error: ...`` and its exit code; no traceback."""
+    """Turns ``OutreachError`` into a one-line ``Error: ...`` and its exit code; no traceback.
+
+    An ``OSError`` the library did not foresee (a full disk, a folder without write
+    permission) is a one-line error too, naming the file, with exit code 1.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except OutreachError as exc:
             raise click_error(exc) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # in the order of the workflow, not alphabetical

@@ -493,7 +493,7 @@ def linkedin_csv(notes: Iterable[LinkedInNote]) -> str:
 def write_mbox(messages: Iterable[Message], path: Path) -> bool:
     """All messages in one mbox (as ``mailbox.mbox`` reads it), built aside, then renamed
     over ``path`` unless that already holds the same bytes. True if written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    fileio.ensure_folder(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

@@ -14,12 +14,26 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from outreach.errors import OutreachError
+
+
+def ensure_folder(folder: Path) -> Path:
+    """``mkdir -p``; a path that cannot be a folder is a one-line error naming it."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutreachError(f"{folder}: cannot create this folder: a file is in the way") from None
+    except OSError as exc:
+        raise OutreachError(f"{folder}: cannot create this folder: {exc.strerror}") from None
+    return folder
+
 
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
     """Open a temp file beside ``path``; on success rename it over ``path``, else delete it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         newline = "" if "b" not in mode else None
@@ -50,7 +64,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     try:
         if path.read_bytes() == data:
             return False
-    except (FileNotFoundError, IsADirectoryError):
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         pass
     write_bytes(path, data)
     return True
@@ -69,7 +83,7 @@ def write_many(
     """
     items = [(Path(path), data) for path, data in files]
     for folder in {path.parent for path, _ in items}:
-        folder.mkdir(parents=True, exist_ok=True)
+        ensure_folder(folder)
     existing = {folder: set(os.listdir(folder)) for folder in {p.parent for p, _ in items}}
     temps: list[str | None] = []
     renamed = 0
