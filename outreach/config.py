@@ -107,7 +107,10 @@ def _address(sender: dict[str, Any]) -> str | None:
     name, email = sender.get("name", ""), sender.get("email", "")
     if not email:
         return None
-    return f"{name} <{email}>" if name else email
+    if not name:
+        return str(email)
+    quoted = str(name).replace("\\", "").replace('"', "")
+    return f'"{quoted}" <{email}>'
 
 
 def _next_start(meeting: dict[str, Any], today: date) -> str | None:

@@ -23,9 +23,10 @@ def ensure_folder(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise OutreachError(f"{folder}: cannot create this folder: a file is in the way") from None
+        raise OutreachError(
+            f"{folder}: cannot write into this folder: a file is in the way") from None
     except OSError as exc:
-        raise OutreachError(f"{folder}: cannot create this folder: {exc.strerror}") from None
+        raise OutreachError(f"{folder}: cannot write into this folder: {exc.strerror}") from None
     return folder
 
 

@@ -100,3 +100,17 @@ def test_usual_slot_from_the_file_does_not_attach_an_invite(tmp_path: Path) -> N
     assert calendar_parts() == 0  # a thank-you never carries next Tuesday's invitation
     assert calendar_parts("--invite") > 0
     assert calendar_parts("--start", "2027-01-05T08:00") > 0
+
+
+def test_a_sender_name_with_a_comma_survives_the_file(tmp_path: Path) -> None:
+    (tmp_path / "outreach.toml").write_text(
+        '[sender]\nname = "Dana Whitfield, Jr."\nemail = "dana@example.com"\n'
+        'title = "VP Marketing"\ncompany = "Acme"\n')
+    out = tmp_path / "invites"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        result = CliRunner().invoke(cli, ["invite", str(EXPORT.resolve()), "--start",
+                                          "2027-01-05T08:00", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ics = next(out.glob("*.ics")).read_text(encoding="utf-8")
+    assert 'CN="Dana Whitfield, Jr.":mailto:dana@example.com' in ics.replace("\r\n ", "")

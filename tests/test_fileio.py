@@ -35,9 +35,9 @@ def test_same_bytes_are_not_rewritten(tmp_path: Path) -> None:
 
 def test_a_file_in_the_way_of_a_folder_is_named(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("")
-    with pytest.raises(OutreachError, match=r"afile: cannot create this folder: a file is in"):
+    with pytest.raises(OutreachError, match=r"afile: cannot write into this folder: a file is in"):
         fileio.write_bytes(tmp_path / "afile" / "x.ics", b"x")
-    with pytest.raises(OutreachError, match="afile/sub: cannot create this folder"):
+    with pytest.raises(OutreachError, match="afile/sub: cannot write into this folder"):
         fileio.write_if_changed(tmp_path / "afile" / "sub" / "x.ics", b"x")
 
 

@@ -9,7 +9,13 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import EXPORT_ARG, meeting_options, peer_options, split_list
+from outreach.commands.common import (
+    EXPORT_ARG,
+    meeting_options,
+    parse_from,
+    peer_options,
+    split_list,
+)
 
 
 @click.command()
@@ -85,12 +91,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
     parse_zone(options["tz"])
     sender = None
     if options["from_address"]:
-        from email.utils import parseaddr
-
-        name, address = parseaddr(options["from_address"])
-        if "@" not in address:
-            raise click.BadParameter(f"{options['from_address']!r} is not 'Name <address>'",
-                                     param_hint="--from")
+        name, address = parse_from(options["from_address"])
         sender = Sender(name=name, email=address)
     query = PeerQuery(options["title"], options["company"], split_list(options["levels"]),
                       split_list(options["functions"]), options["include_own_company"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -123,19 +124,28 @@ INPUT_ARG = click.argument("input_path", metavar="INPUT",
                             type=click.Path(exists=True, path_type=Path))
 
 
-def sender_for(selection: Any, from_address: str | None) -> Any:
-    from email.utils import parseaddr
+_NAMED_ADDRESS = re.compile(r'\s*"?(?P<name>[^<>"]*?)"?\s*<(?P<address>[^<>@\s]+@[^<>@\s]+)>\s*')
+_BARE_ADDRESS = re.compile(r"\s*(?P<address>[^<>@\s,;]+@[^<>@\s,;]+)\s*")
 
+
+def parse_from(text: str) -> tuple[str, str]:
+    """``--from``: ``Name <addr>`` (the name may hold commas: "Dana Whitfield, Jr."), a quoted
+    name, or a bare address. Anything else is a usage error."""
+    match = _NAMED_ADDRESS.fullmatch(text) or _BARE_ADDRESS.fullmatch(text)
+    if match is None:
+        raise click.BadParameter(f"{text!r} is not 'Name <address>'", param_hint="--from")
+    groups = match.groupdict()
+    return (groups.get("name") or "").strip(), groups["address"]
+
+
+def sender_for(selection: Any, from_address: str | None) -> Any:
     from outreach.models import Sender
 
     sender = selection.sender
     name, email = sender.name, sender.email
     if from_address:
-        parsed_name, parsed_email = parseaddr(from_address)
-        if "@" not in parsed_email:
-            raise click.BadParameter(f"{from_address!r} is not 'Name <address>'",
-                                     param_hint="--from")
-        name, email = parsed_name or name, parsed_email
+        parsed_name, email = parse_from(from_address)
+        name = parsed_name or name
     return Sender(name=name, email=email, title=selection.title or sender.title,
                   company=selection.company or sender.company)
 
