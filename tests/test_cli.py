@@ -45,7 +45,9 @@ def test_from_accepts_names_with_commas_and_bare_addresses(text: str,
     assert parse_from(text) == parsed
 
 
-@pytest.mark.parametrize("text", ["Dana <bad", "a@b.org, c@d.org", "no address"])
+@pytest.mark.parametrize("text", ["Dana <bad", "a@b.org, c@d.org", "no address",
+                                  "<a@b.org>, <d@e.org>",
+                                  "Dana\r\nBcc: evil@x.org <dana@example.com>"])
 def test_from_refuses_what_is_not_one_address(text: str) -> None:
     with pytest.raises(click.BadParameter, match="is not 'Name <address>'"):
         parse_from(text)

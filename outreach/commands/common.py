@@ -132,7 +132,7 @@ def parse_from(text: str) -> tuple[str, str]:
     """``--from``: ``Name <addr>`` (the name may hold commas: "Dana Whitfield, Jr."), a quoted
     name, or a bare address. Anything else is a usage error."""
     match = _NAMED_ADDRESS.fullmatch(text) or _BARE_ADDRESS.fullmatch(text)
-    if match is None:
+    if match is None or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise click.BadParameter(f"{text!r} is not 'Name <address>'", param_hint="--from")
     groups = match.groupdict()
     return (groups.get("name") or "").strip(), groups["address"]
