@@ -100,8 +100,9 @@ class CardWriter:
         values["signature"] = self.signature
         rendered = templating.render(self.template, values)
         rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")
-        rendered = "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t" else ""
-                           for ch in rendered)
+        if not rendered.replace("\n", "").isprintable():  # the rare text that has controls
+            rendered = "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t"
+                               else "" for ch in rendered)
         lines = [" ".join(line.split()) for line in rendered.strip().split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 

@@ -80,6 +80,13 @@ def test_uncovered_character_warns_with_the_name_and_draws_no_box(tmp_path: Path
     assert "\x00" not in text and "Dear Chen" not in text and "Dear ," in text
 
 
+def test_a_signature_no_font_has_warns_and_the_card_is_still_written(tmp_path: Path) -> None:
+    pdf, result = make(tmp_path, [Person("Ann", "Lee")], sign="\U00013000\U00013001",
+                       system_fonts=False)
+    assert len(result.warnings) == 1
+    assert "Ann Lee" in result.warnings[0] and "U+13000" in result.warnings[0]
+    assert page_texts(pdf)[0].rstrip().endswith("Warmly,")
+
 def test_each_script_run_stays_in_one_font() -> None:
     _require_cjk_font()
     pieces, missing = FontChain().split("Dear 王伟, Αλέξης and Zoë")
