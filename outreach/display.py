@@ -58,8 +58,14 @@ def connections_table(frame: pd.DataFrame, title: str = "") -> Table:
 
 
 def peers_table(frame: pd.DataFrame, title: str = "") -> Table:
-    """Peers grouped by company (companies ordered by their best peer), best first in each."""
-    table = _table(title, ["Company", "Name", "Position", "Score", "E-mail"])
+    """Peers grouped by company (companies ordered by their best peer), best first in each.
+
+    Function and level get a column only where they vary (``--levels vp,cxo``): otherwise the
+    title already says them, and a narrow table keeps names and companies on one line.
+    """
+    varying = [c for c in _CLASSIFIED if frame[c].nunique() > 1]
+    table = _table(title, ["Company", "Name", "Position", *[c.title() for c in varying],
+                           "Score", "E-mail"])
     best = frame.groupby("company", sort=False)["score"].transform("max")
     ordered = frame.assign(_best=best).sort_values(["_best", "company", "score"],
                                                    ascending=[False, True, False], kind="stable")
@@ -69,8 +75,8 @@ def peers_table(frame: pd.DataFrame, title: str = "") -> Table:
         if previous is not None and company:
             table.add_section()
         previous = row["company"]
-        table.add_row(company, _name(row), row["position"], f"{row['score']:.2f}",
-                      "yes" if row["email"] else "")
+        table.add_row(company, _name(row), row["position"], *[row[c] for c in varying],
+                      f"{row['score']:.2f}", "yes" if row["email"] else "")
     return table
 
 

@@ -85,6 +85,17 @@ def test_cli_peers_table_groups_by_company_and_counts() -> None:
     assert result.exit_code == 0, result.output
     assert "3 peers for 'VP Marketing'" in result.output
     assert "Globex, Inc." in result.output
+    header = next(line for line in result.output.splitlines() if "Company" in line)
+    assert "Level" not in header  # every peer is a vp: the title says so
+
+
+def test_cli_peers_table_shows_the_level_when_the_search_widens_it() -> None:
+    result = CliRunner().invoke(cli, ["peers", str(EXPORTS / "connections_2024.csv"),
+                                      "--title", "VP Marketing", "--company", "Acme",
+                                      "--levels", "vp,director,manager,cxo"])
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "Company" in line)
+    assert "Level" in header and "Function" not in header
 
 
 def test_cli_without_title_in_a_bare_csv_says_what_to_do() -> None:
