@@ -85,10 +85,19 @@ def describe(person: Person) -> str:
     return f"{person.full_name or person.key} ({detail})" if detail else person.full_name
 
 
-def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "") -> Person:
-    """Record ``kind`` (met, gave, got, replied, thanked) with the person ``who`` names."""
+def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "",
+              today: date | None = None) -> Person:
+    """Record ``kind`` (met, gave, got, replied, thanked) with the person ``who`` names.
+
+    Only what has happened: a future date would leave a meeting "met" before it was, and
+    a card printed today could never count as the thank-you for it.
+    """
     if kind not in LOG_KINDS:
         raise OutreachError(f"log: unknown kind {kind!r}; use one of {', '.join(LOG_KINDS)}")
+    today = today or date.today()
+    if on > today:
+        raise OutreachError(f"--on: {on.isoformat()} is in the future (today is "
+                            f"{today.isoformat()}); log what has happened")
     key, person = find_person(ledger, who)
     ledger.add_event(key, kind, on, note)
     return person

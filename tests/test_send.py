@@ -638,3 +638,10 @@ def test_the_sender_subprocess_sees_the_env_ledger(tmp_path: Path) -> None:
                                           "--send"])
     assert result.exit_code == 0, result.output
     assert states(Path(os.environ["OUTREACH_LEDGER"])) == {key(1): "sent"}
+
+
+@pytest.mark.parametrize("rate", ["abc", "0/min", "5/fortnight"])
+def test_a_bad_rate_is_refused_in_a_dry_run_too(tmp_path: Path, rate: str) -> None:
+    result = CliRunner().invoke(cli, ["send", str(tmp_path), "--rate", rate])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: --rate: cannot read {rate!r}")

@@ -48,16 +48,16 @@ def events(path: Path) -> list[tuple[str, str, str, str]]:
 
 
 def test_log_matches_names_without_case_or_accents(ledger_path: Path) -> None:
-    code, output = run("log", "met", "zoe odegard", "--on", "2027-03-01", "--note", "coffee",
+    code, output = run("log", "met", "zoe odegard", "--on", "2026-03-01", "--note", "coffee",
                        "--ledger", str(ledger_path))
     assert code == 0, output
-    assert output == "Logged met with Zoë Ødegård (Nordic AS) on 2027-03-01: coffee.\n"
-    assert events(ledger_path) == [(ZOE.key, "met", "2027-03-01", "coffee")]
+    assert output == "Logged met with Zoë Ødegård (Nordic AS) on 2026-03-01: coffee.\n"
+    assert events(ledger_path) == [(ZOE.key, "met", "2026-03-01", "coffee")]
 
 
 def test_log_accepts_a_unique_part_of_a_name_a_url_or_an_email(ledger_path: Path) -> None:
     for who in ("sam", "https://www.linkedin.com/in/jane-acme", "JANE@globex.example"):
-        code, output = run("log", "gave", who, "--on", "2027-03-02", "--ledger", str(ledger_path))
+        code, output = run("log", "gave", who, "--on", "2026-03-02", "--ledger", str(ledger_path))
         assert code == 0, output
     assert [e[0] for e in events(ledger_path)] == [SAM.key, JANE_ACME.key, JANE_GLOBEX.key]
 
@@ -85,6 +85,14 @@ def test_log_refuses_a_bad_date(ledger_path: Path) -> None:
     code, output = run("log", "met", "sam", "--on", "10/03/2027", "--ledger", str(ledger_path))
     assert code == 2
     assert "Error: --on: cannot read '10/03/2027'; use YYYY-MM-DD" in output
+
+
+def test_log_refuses_a_meeting_that_has_not_happened(ledger_path: Path) -> None:
+    tomorrow = date.fromordinal(date.today().toordinal() + 1).isoformat()
+    code, output = run("log", "met", "sam", "--on", tomorrow, "--ledger", str(ledger_path))
+    assert code == 2
+    assert f"Error: --on: {tomorrow} is in the future" in output
+    assert events(ledger_path) == []
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,7 @@ def send(
     from outreach.ledger import Ledger
     from outreach.send import SendOptions, parse_rate
 
+    per_second = parse_rate(rate)  # a bad --rate is an error in a dry run too
     messages = outbox.load_outbox(source)
     with Ledger.open(ledger_path) as ledger:
         plan = outbox.plan_batch(messages, ledger, retry_failed=retry_failed)
@@ -67,7 +68,7 @@ def send(
             _dry_run(plan, limit)
             return
         settings = _smtp_settings(smtp_host, port, security, user, ca_file)
-        options = SendOptions(rate=parse_rate(rate), limit=limit, max_attempts=retries + 1,
+        options = SendOptions(rate=per_second, limit=limit, max_attempts=retries + 1,
                               backoff=retry_wait)
         summary = _send_with_progress(plan, ledger, settings, options)
         summary.failed_csv = outbox.write_failed_csv(
