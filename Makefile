@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# A fixed first meeting, so the demo's files are the same whenever it runs (without --start the
+# campaign starts at your next usual slot, which moves every week).
+DEMO_MEETING := --start 2027-01-05T08:00 --tz America/Toronto --location "Café Olimpico"
+
 demo: install
-	$(BIN)/outreach campaign $(EXPORT) --out out
+	$(BIN)/outreach campaign $(EXPORT) --out out $(DEMO_MEETING)
 
 test: install
 	$(BIN)/python -m pytest -q -n 2
