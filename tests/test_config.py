@@ -114,3 +114,38 @@ def test_a_sender_name_with_a_comma_survives_the_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     ics = next(out.glob("*.ics")).read_text(encoding="utf-8")
     assert 'CN="Dana Whitfield, Jr.":mailto:dana@example.com' in ics.replace("\r\n ", "")
+
+
+SENDER = ('[sender]\nname = "Pat Lee"\nemail = "pat@example.com"\ntitle = "VP Marketing"\n'
+          'company = "Acme"\n')
+ROTATION = ["rotation", str(EXPORT.resolve()), "--start", "2027-01-05T08:00"]
+
+
+@pytest.mark.parametrize(("section", "env", "option", "values", "shown"), [
+    # values: (env value, option value); shown: what the output says for file, env, option
+    ("[rotation]\nsize = 1\n", "OUTREACH_ROTATION_SIZE", [*ROTATION, "--size"], ("2", "3"),
+     ["Rotation: 1 peer", "Rotation: 2 peer", "Rotation: 3 peer"]),
+    ("[rotation]\nsize = 1\n", "OUTREACH_CAMPAIGN_ROTATION_SIZE",
+     ["campaign", str(EXPORT.resolve()), "--start", "2027-01-05T08:00", "--rotation-size"],
+     ("2", "3"), ["1 in the rotation", "2 in the rotation", "3 in the rotation"]),
+    ('[meeting]\ntz = "Asia/Tokyo"\n', "OUTREACH_ROTATION_TZ", [*ROTATION, "--tz"],
+     ("Europe/Paris", "America/Toronto"), ["08:00 JST", "08:00 CET", "08:00 EST"]),
+])
+def test_precedence_file_env_option_for_more_commands(
+        tmp_path: Path, section: str, env: str, option: list[str], values: tuple[str, str],
+        shown: list[str]) -> None:
+    """The same order for every command: outreach.toml < OUTREACH_* < the option."""
+    (tmp_path / "outreach.toml").write_text(SENDER + section)
+
+    def output(*extra: str, environ: dict[str, str] | None = None) -> str:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(tmp_path)
+            argv = [*option[:-1], "--out", str(tmp_path / "out"), *extra]
+            result = CliRunner().invoke(cli, argv, env=environ, auto_envvar_prefix="OUTREACH")
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    env_value, option_value = values
+    assert shown[0] in output()
+    assert shown[1] in output(environ={env: env_value})
+    assert shown[2] in output(option[-1], option_value, environ={env: env_value})
