@@ -249,10 +249,15 @@ def localize(local: datetime, zone: Any, option: str) -> datetime:
 
 def file_names(people: Iterable[Person], reserved: Iterable[str] = ()) -> list[str]:
     """``jane-doe.ics`` per person; namesakes (and ``reserved`` names) get ``-2``, ``-3``..."""
+    return names_for_slugs((person.slug for person in people), reserved)
+
+
+def names_for_slugs(slugs: Iterable[str], reserved: Iterable[str] = ()) -> list[str]:
+    """``file_names`` from the people's slugs (computed where the invites are built)."""
     taken = set(reserved)
     names = []
-    for person in people:
-        slug = person.slug[:80]
+    for whole in slugs:
+        slug = whole[:80]
         name, count = f"{slug}.ics", 1
         while name in taken:
             count += 1
@@ -305,13 +310,15 @@ def invite_files(
                              if b.changed})
         if not cancel:
             _record_coffees(ledger, people, uids, starts)
-    return dict(zip(file_names(people), (b.data for b in built), strict=True))
+    names = names_for_slugs(b.slug for b in built)
+    return dict(zip(names, (b.data for b in built), strict=True))
 
 
 class _Built(NamedTuple):
     data: bytes
     row: StoredInvite
     changed: bool
+    slug: str
 
 
 def _ledger_invite_at(
@@ -326,7 +333,7 @@ def _ledger_invite_at(
     spec = replace(spec, sequence=sequence, stamp=moment,
                    status="CANCELLED" if cancel else "CONFIRMED")
     row = StoredInvite(sequence, moment.isoformat(), fingerprint, int(cancel))
-    return _Built(_invite_bytes(spec, cancel=cancel), row, changed)
+    return _Built(_invite_bytes(spec, cancel=cancel), row, changed, person.slug)
 
 
 def _moved_rows(
