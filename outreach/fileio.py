@@ -78,9 +78,10 @@ def write_many(
 
     Every file is still replaced by a rename (a reader sees the old bytes or the new, never a
     mix), and all new data reaches the disk before the first rename; on an error no target
-    has been touched and the temporary files are removed. (10,000 fsyncs cost 3-20 s here;
-    one sync well under a second. Threads do not help: creating files in one folder is
-    serialised by the kernel, and contention made it 8× slower.)
+    has been touched and the temporary files are removed. One fsync of each folder after
+    the renames makes them durable too. (10,000 fsyncs cost 3-20 s here; one sync well under
+    a second. Threads do not help: creating files in one folder is serialised by the kernel,
+    and contention made it 8× slower.)
     """
     items = [(Path(path), data) for path, data in files]
     for folder in {path.parent for path, _ in items}:
@@ -99,12 +100,29 @@ def write_many(
             if tmp is not None:
                 os.replace(tmp, target)
             renamed += 1
+        for folder in {target.parent for tmp, (target, _) in zip(temps, items, strict=True)
+                       if tmp is not None}:
+            _fsync_folder(folder)
     finally:
         for tmp in temps[renamed:]:
             if tmp is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
     return [tmp is not None for tmp in temps]
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (one fsync of the folder, where supported)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # e.g. Windows cannot open a folder; its renames are journalled anyway
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _stage(target: Path, data: bytes, existing: dict[Path, set[str]]) -> str | None:
