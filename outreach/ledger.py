@@ -396,7 +396,9 @@ class Ledger:
                 "INSERT INTO meetings (uid, person_key, person_name, series, start, recorded_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
                 "person_key = excluded.person_key, person_name = excluded.person_name, "
-                "series = excluded.series, start = excluded.start",
+                "series = excluded.series, start = excluded.start "
+                "WHERE (person_key, person_name, series, start) IS NOT (excluded.person_key, "
+                "excluded.person_name, excluded.series, excluded.start)",  # a rerun writes none
                 rows,
             )
             known = self._known_people(db, list({row[1] for row in rows}))
