@@ -56,6 +56,7 @@ class CampaignOptions:
     forum_size: int = 15
     forum_every: str = "month"
     forum_months: int = 12
+    forum_start: datetime | None = None  # aware; None → ``forum_start(start)``
     forum_duration: timedelta = timedelta(minutes=90)
     card_size: str = "a2"
     card_sheet: str = "letter"
@@ -103,10 +104,12 @@ def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime
 
 
 def forum_start(start: datetime) -> datetime:
-    """The forum's first session: the first same weekday of the month after ``start``."""
+    """The forum's first session: in the month after ``start``, at the same time, on the first
+    weekday two days off the rotation's (Tuesday coffees → first Thursday), so a forum never
+    lands on a rotation meeting."""
+    weekday = start.weekday() + 2 if start.weekday() + 2 <= 4 else start.weekday() - 2
     year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
-    first = next(week[start.weekday()] for week in monthcal.monthcalendar(year, month)
-                 if week[start.weekday()])
+    first = next(week[weekday] for week in monthcal.monthcalendar(year, month) if week[weekday])
     return start.replace(year=year, month=month, day=first)
 
 
@@ -171,7 +174,8 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     rest = people[len(rotation.peers):]
     forum = None
     if len(rest) >= 2 and options.forum_size >= 2:
-        forum = plan_forum(rest, forum_start(start), options.forum_every, options.forum_months,
+        first = options.forum_start or forum_start(start)
+        forum = plan_forum(rest, first, options.forum_every, options.forum_months,
                            options.forum_size)
         result.forum_peers = list(forum.peers)
     else:

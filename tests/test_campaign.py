@@ -17,6 +17,7 @@ from pathlib import Path
 import icalendar
 import pypdf
 import pytest
+import recurring_ical_events
 from click.testing import CliRunner
 from conftest import require_tool
 
@@ -192,3 +193,20 @@ def test_report_renders_in_headless_chromium(campaign_run: tuple[Path, Path, str
     assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-2000:]
     console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
     assert console == []
+
+
+def test_the_forum_never_lands_on_a_rotation_coffee(campaign_run: tuple[Path, Path, str],
+                                                    tmp_path: Path) -> None:
+    def days(path: Path) -> set[str]:
+        cal = icalendar.Calendar.from_ical(path.read_bytes())
+        events = recurring_ical_events.of(cal).between((2027, 1, 1), (2028, 6, 1))
+        return {e["DTSTART"].dt.date().isoformat() for e in events}
+
+    out = campaign_run[0] / "calendar"
+    rotation, forum = days(out / "rotation.ics"), days(out / "forum.ics")
+    assert rotation and forum and not rotation & forum
+    assert "2027-02-04" in forum  # Tuesday coffees, so the first Thursday of February
+
+    moved = tmp_path / "out"
+    run(moved, tmp_path / "ledger.sqlite", "--forum-start", "2027-03-10T18:00")
+    assert min(days(moved / "calendar" / "forum.ics")) == "2027-03-10"

@@ -36,6 +36,9 @@ from outreach.commands.common import (
 @click.option("--forum-every", type=click.Choice(["month", "quarter"]), default="month",
               show_default=True, help="How often the forum meets.")
 @click.option("--forum-months", default=12, show_default=True, help="Forum series length.")
+@click.option("--forum-start", metavar="YYYY-MM-DDTHH:MM",
+              help="First forum session, local time [default: in the month after --start, "
+              "the first weekday two days off the rotation's (Tue → Thu), same time].")
 @click.option("--card-size", type=click.Choice(["a2", "a6", "a7", "4x6", "5x7"]), default="a2",
               show_default=True, help="Thank-you card size.")
 @click.option("--card-sheet", type=click.Choice(["single", "letter", "a4"]), default="letter",
@@ -106,6 +109,8 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         rotation_every=parse_span(options["rotation_every"], option="--rotation-every"),
         rotation_months=options["rotation_months"], forum_size=options["forum_size"],
         forum_every=options["forum_every"], forum_months=options["forum_months"],
+        forum_start=(parse_start(options["forum_start"], options["tz"])
+                     if options["forum_start"] else None),
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
