@@ -92,7 +92,8 @@ class CardWriter:
         width = self.layout.size.width
         self.largest = 20.0 if width < 4.6 * 72 else 22.0
         self._rng = np.random.RandomState(0)
-        self._atom_cache: dict[str, tuple[list[Atom], list[str]]] = {}
+        self._atom_cache: dict[str, tuple[tuple[Atom, ...], list[str]]] = {}
+        self._last_size: float | None = None  # where the next card's size search starts
 
     def text(self, person: Person) -> str:
         """The card's message for ``person``, as the template renders it (NFC, tidy blanks)."""
@@ -112,7 +113,7 @@ class CardWriter:
 
     def block(self, person: Person, warnings: list[str]) -> Block:
         """The message wrapped and sized to fit; ``OutreachError`` naming the person if not."""
-        paragraphs: list[list[Atom]] = []
+        paragraphs: list[tuple[Atom, ...]] = []
         missing: list[str] = []
         for paragraph in self.text(person).split("\n\n"):
             written, lost = self._atoms(paragraph)
@@ -127,7 +128,8 @@ class CardWriter:
                             "the name with --preview")
         width, height = self.layout.writing_box
         try:
-            return fit(paragraphs, width, height, (self.largest, SMALLEST_SIZE), self.hand)
+            block = fit(paragraphs, width, height, (self.largest, SMALLEST_SIZE), self.hand,
+                        first_try=self._last_size)
         except Overflow as over:
             raise OutreachError(
                 f"card for {_who(person)}: the message overflows the {self.layout.size.label} "
@@ -135,13 +137,16 @@ class CardWriter:
                 f"{max(1, round(over.points / (over.size * self.hand.leading)))} lines) even at "
                 f"{over.size:g} pt; shorten the template or choose a larger --size"
             ) from None
+        self._last_size = block.size
+        return block
 
-    def _atoms(self, paragraph: str) -> tuple[list[Atom], list[str]]:
+    def _atoms(self, paragraph: str) -> tuple[tuple[Atom, ...], list[str]]:
         found = self._atom_cache.get(paragraph)
         if found is None:
             if len(self._atom_cache) > 4096:
                 self._atom_cache.clear()
-            found = self._atom_cache[paragraph] = atoms(paragraph, self.chain)
+            written, lost = atoms(paragraph, self.chain)
+            found = self._atom_cache[paragraph] = (tuple(written), lost)
         return found
 
     def rng(self, person: Person) -> np.random.RandomState:

@@ -8,6 +8,7 @@ safety margin.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -78,13 +79,18 @@ def atoms(text: str, chain: FontChain) -> tuple[list[Atom], list[str]]:
     return out, missing
 
 
-def wrap(paragraphs: list[list[Atom]], width: float, size: float) -> Block:
+def wrap(paragraphs: Sequence[Sequence[Atom]], width: float, size: float) -> Block:
     """Greedy word wrap at ``size``; a word wider than the line is broken between letters."""
     block = Block(size=size)
     for paragraph in paragraphs:
         block.paragraph_starts.add(len(block.lines))
-        block.lines.extend((line, 0.0) for line in _wrap_paragraph(tuple(paragraph), width, size))
+        lines = _wrap_paragraph(_as_tuple(paragraph), width, size)
+        block.lines += [(line, 0.0) for line in lines]
     return block
+
+
+def _as_tuple(paragraph: Sequence[Atom]) -> tuple[Atom, ...]:
+    return paragraph if isinstance(paragraph, tuple) else tuple(paragraph)
 
 
 @lru_cache(maxsize=4096)
@@ -145,42 +151,63 @@ def _split(items: list[Atom], separator: str) -> list[list[Atom]]:
 
 
 def fit(
-    paragraphs: list[list[Atom]],
+    paragraphs: Sequence[Sequence[Atom]],
     width: float,
     height: float,
     sizes: tuple[float, float],
     hand: Hand | None = None,
+    first_try: float | None = None,
 ) -> Block:
-    """The largest size in ``sizes`` (max, min) at which the text fits; else ``Overflow``.
+    """The largest size in ``sizes`` (max, min), in half points, at which the text fits; else
+    ``Overflow``.
 
     Wraps narrower than ``width`` by the margin's creep allowance, and right-aligns a short
-    last paragraph (the sign-off) the way people sign a card.
+    last paragraph (the sign-off) the way people sign a card. ``first_try`` (the size the
+    previous card got) only changes where the search starts, not what it finds: wrapping
+    at a smaller size never takes more lines, so "fits" is monotone in the size, and cards
+    alike need two wraps instead of five.
     """
     hand = hand or DEFAULT_HAND
     largest, smallest = sizes
     usable = width * (1 - hand.creep_limit) - 2 * hand.advance_jitter
     wrap_width = usable * (1 - 2 * hand.size_sigma)
     steps = [largest - 0.5 * i for i in range(int((largest - smallest) / 0.5) + 1)]
+    paragraphs = [_as_tuple(paragraph) for paragraph in paragraphs]
+    tried: dict[int, Block | None] = {}
 
-    def attempt(size: float) -> Block | None:
-        block = wrap(paragraphs, wrap_width, size)
-        return block if block.height(hand) <= height else None
+    def fits(index: int) -> bool:
+        if index not in tried:
+            block = wrap(paragraphs, wrap_width, steps[index])
+            tried[index] = block if block.height(hand) <= height else None
+        return tried[index] is not None
 
-    found = attempt(steps[0])
-    if found is None:  # binary search: the largest size that fits (smaller never wraps longer)
-        low, high = 1, len(steps) - 1
-        while low <= high:
-            middle = (low + high) // 2
-            block = attempt(steps[middle])
-            if block is None:
-                low = middle + 1
-            else:
-                found, high = block, middle - 1
-    if found is None:
+    start = steps.index(first_try) if first_try in steps else 0
+    index = _first_true(len(steps), fits, start)
+    if index is None:
         block = wrap(paragraphs, wrap_width, steps[-1])
         raise Overflow(points=block.height(hand) - height, size=steps[-1])
+    found = tried[index]
+    assert found is not None
     _indent_signoff(found, usable)
     return found
+
+
+def _first_true(count: int, test: Callable[[int], bool], start: int) -> int | None:
+    """The least ``i`` in ``range(count)`` with ``test(i)``, for a ``test`` that stays true
+    once true; searched from ``start`` outwards, then by bisection. None if there is none."""
+    if test(start):
+        if start == 0 or not test(start - 1):
+            return start
+        low, high = 0, start - 1
+    else:
+        low, high = start + 1, count
+    while low < high:
+        middle = (low + high) // 2
+        if test(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low if low < count else None
 
 
 def _indent_signoff(block: Block, width: float) -> None:
