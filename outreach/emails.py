@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,9 @@ class RenderOptions:
     invite_versions: Mapping[str, tuple[int, datetime]] = field(default_factory=dict)
     invites: Mapping[str, bytes] = field(default_factory=dict)
     workers: int = 0
+    slots: str | None = None
+    remind: timedelta | None = None
+    starts: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,20 @@ class _Chunk:
 
 
 def describe(index: int, person: Person) -> str:
-    """``#3 Jane Doe <jane@example.com>``: how problems and summaries name a recipient."""
+    """``#3 Jane Doe <jane@example.com>``: how problems and summaries name a recipient
+    (``#3`` counts the recipients in INPUT's order, after the peer options)."""
     name = mime.header_text(person.full_name) or "(no name)"
     email = mime.header_text(person.email)
     return f"#{index + 1} {name}" + (f" <{email}>" if email else "")
+
+
+def describe_skipped(index: int, person: Person) -> str:
+    """``#3 Jane Doe (https://www.linkedin.com/in/jane)``: a skipped recipient, named so the
+    row can be found in INPUT even when its address is what is wrong (a Person carries no
+    line number, so the profile URL is what identifies the row)."""
+    name = mime.header_text(person.full_name) or "(no name)"
+    url = mime.header_text(person.url)
+    return f"#{index + 1} {name}" + (f" ({url})" if url else "")
 
 
 # ---------------------------------------------------------------- rendering
@@ -173,21 +186,28 @@ class _Renderer:
             self._render_one(index, person, chunk)
         return chunk
 
+    def meeting_for(self, index: int) -> Meeting | None:
+        """The batch's meeting, at this recipient's own slot with ``--slots``."""
+        if self.meeting is None or not self.options.starts:
+            return self.meeting
+        return replace(self.meeting, start=self.options.starts[index])
+
     def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
         who = describe(index, person)
-        values = templating.variables(person, self.sender, self.meeting, self.options.today)
+        meeting = self.meeting_for(index)
+        values = templating.variables(person, self.sender, meeting, self.options.today)
         values["invite_attached"] = self.invite_attached
         if person.email.strip():
             address = mime.normalise_address(person.email)
-            if address is None:
-                problem = f"invalid e-mail address {mime.header_text(person.email)!r}"
-                chunk.problems.append(_Problem(problem, index, who))
+            if address is None:  # skipped, not blocking: one bad row must not stop the batch
+                reason = f"invalid e-mail address {mime.header_text(person.email)!r}"
+                chunk.skipped.append(Skipped(index, person, reason))
                 return
             rendered = self.template.render(values)
             if isinstance(rendered, list):
                 chunk.problems += [_Problem(text, index, who) for text in rendered]
             else:
-                chunk.messages.append(self._message(index, person, address, rendered))
+                chunk.messages.append(self._message(index, person, address, rendered, meeting))
         elif person.url.strip():
             note = self._note(values)
             if isinstance(note, list):
@@ -208,22 +228,24 @@ class _Renderer:
                     f"(--linkedin-limit; shorten {self.linkedin.name})"]
         return text
 
-    def _message(self, index: int, person: Person, address: str, rendered: Rendered) -> Message:
+    def _message(
+        self, index: int, person: Person, address: str, rendered: Rendered, meeting: Meeting | None
+    ) -> Message:
         headers = dict(rendered.headers)
         subject = headers.pop("Subject", "")
-        message_id = self.message_id(person)
+        message_id = self.message_id(person, meeting)
         content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
         envelope = mime.Envelope(
             sender_name=self.sender.name, sender_email=self.sender_address,
             to_name=person.full_name, to_email=address, date=self.date, message_id=message_id,
         )
-        invite = self._invite(person) if self.options.invite and self.meeting else None
+        invite = self._invite(person, meeting) if self.options.invite and meeting else None
         data = mime.build(content, envelope, invite)
         return Message(index, person, address, mime.header_text(subject), message_id, data)
 
-    def message_id(self, person: Person) -> str:
+    def message_id(self, person: Person, meeting: Meeting | None) -> str:
         """Stable across reruns: the same sender, recipient, template and meeting → same ID."""
-        start = self.meeting.start.isoformat() if self.meeting else ""
+        start = meeting.start.isoformat() if meeting else ""
         key = "\0".join(
             (self.options.message_id_seed, self.sender_address.lower(), person.key,
              self.template.name, start)
@@ -231,7 +253,7 @@ class _Renderer:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return f"<outreach.{digest}@{self.domain}>"
 
-    def _invite(self, person: Person) -> mime.Invite:
+    def _invite(self, person: Person, meeting: Meeting) -> mime.Invite:
         """The same invite ``outreach invite`` writes (one implementation: outreach.calendar),
         or the calendar bytes given for this person (e.g. a rotation series). The part's
         ``method`` is the file's METHOD (a PUBLISH event must not be announced as REQUEST)."""
@@ -239,11 +261,10 @@ class _Renderer:
 
         ics = self.options.invites.get(person.key)
         if ics is None:
-            assert self.meeting is not None
             sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
             ics = calendar.invite_ics(
-                person, self.sender, self.meeting, series=self.options.series,
-                sequence=sequence, stamp=stamp, method="REQUEST",
+                person, self.sender, meeting, series=self.options.series,
+                sequence=sequence, stamp=stamp, method="REQUEST", remind=self.options.remind,
             )
         method = _METHOD.search(ics)
         return mime.Invite(ics=ics, method=method.group(1).decode() if method else "REQUEST")
@@ -277,6 +298,9 @@ def render_messages(
     """
     options = replace(options or RenderOptions(), template=str(template))
     numbered = list(enumerate(people))
+    if meeting is not None and options.slots:
+        options = replace(options, starts=tuple(slot_starts(meeting, len(numbered),
+                                                            options.slots)))
     renderer = _Renderer(sender, meeting, options)
     chunks = _render_all(renderer, numbered, sender, meeting, options, progress)
     batch = _assemble(chunks, _duplicates(numbered))
@@ -388,27 +412,41 @@ def merge_batches(batches: Iterable[Batch]) -> Batch:
     return merged
 
 
+def slot_starts(meeting: Meeting, count: int, slots: str | None) -> list[datetime]:
+    """Each recipient's start with ``--slots weekday|week``, as ``outreach invite`` spreads
+    them (the same code: ``outreach.calendar.slot_starts``), so both give a peer one time."""
+    from outreach import calendar
+
+    return calendar.slot_starts(meeting.start, count, slots)
+
+
 def invite_versions(
-    people: Iterable[Person],
+    people: Sequence[Person],
     sender: Sender,
     meeting: Meeting,
     ledger_path: Path | None = None,
     *,
     series: str = "coffee",
     now: datetime | None = None,
+    slots: str | None = None,
+    remind: timedelta | None = None,
 ) -> dict[str, tuple[int, datetime]]:
     """SEQUENCE and DTSTAMP per person key from the ledger, as ``outreach invite`` uses them:
-    an unchanged invite keeps its bytes, a changed one (time, place) gets SEQUENCE + 1."""
+    an unchanged invite keeps its bytes, a changed one (time, place) gets SEQUENCE + 1.
+    ``people`` in the order given to ``render_messages`` (``slots`` assigns times by it)."""
     from outreach import calendar
     from outreach.ledger import Ledger
 
-    invitees = [p for p in people if mime.normalise_address(p.email) is not None]
-    specs = [calendar.invite_spec(p, sender, meeting, series=series) for p in invitees]
+    starts = slot_starts(meeting, len(people), slots)
+    invitees = [(p, replace(meeting, start=start)) for p, start in zip(people, starts, strict=True)
+                if mime.normalise_address(p.email) is not None]
+    specs = [calendar.invite_spec(p, sender, at, series=series, remind=remind)
+             for p, at in invitees]
     with Ledger.open(ledger_path) as ledger:
         versioned = calendar.versioned_all(specs, ledger, False, now)
     return {
         person.key: (spec.sequence, spec.stamp or now or datetime.now().astimezone())
-        for person, spec in zip(invitees, versioned, strict=True)
+        for (person, _), spec in zip(invitees, versioned, strict=True)
     }
 
 
@@ -445,15 +483,37 @@ def write_batch(
             f"{len(batch.problems)} problem(s) in the batch; nothing written "
             "(run with --check to list them)"
         )
+    prepare_outputs(out_dir, mbox)
     summary = Summary(out_dir=Path(out_dir))
     try:
         _write_files(batch, summary, None if mbox is None else Path(mbox), progress)
     except OSError as exc:
         where = exc.filename or summary.out_dir
         raise OutreachError(f"{where}: cannot write: {exc.strerror or exc}") from None
-    summary.skipped = [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
+    summary.skipped = skipped_lines(batch)
     summary.stale = _stale_files(summary.out_dir, batch.messages)
     return summary
+
+
+def prepare_outputs(out_dir: Path, mbox: Path | None = None) -> None:
+    """Create (or check) every place a batch writes to before anything is written: the
+    folder, and the mbox's folder; a file or folder in the way is a one-line error, so a
+    batch is never left half-written (the .eml files there but no mbox)."""
+    out_dir = Path(out_dir)
+    targets = [(fileio.ensure_folder(out_dir), out_dir / LINKEDIN_CSV)]
+    if mbox is not None:
+        targets.append((fileio.ensure_folder(Path(mbox).parent), Path(mbox)))
+    for folder, target in targets:
+        if target.is_dir():
+            raise OutreachError(f"{target}: cannot write this file: a folder is in the way")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutreachError(f"{folder}: cannot write into this folder: permission denied")
+
+
+def skipped_lines(batch: Batch) -> list[str]:
+    """``#3 Jane Doe (URL): reason`` per recipient left out, in INPUT's order."""
+    skipped = sorted(batch.skipped, key=lambda s: s.index)
+    return [f"{describe_skipped(s.index, s.person)}: {s.reason}" for s in skipped]
 
 
 def _write_files(

@@ -123,6 +123,8 @@ class MessageTemplate:
         self._slots = _Slots()
         self._html = templating.load(name_or_path, finalize=self._slots) if email else None
         self._escaped: jinja2.Template | None = None
+        self._recording: jinja2.Template | None = None
+        self._undefined = templating.recording_undefined()
         self._bodies: dict[str, tuple[str, bool]] = {}
 
     @property
@@ -136,11 +138,11 @@ class MessageTemplate:
         output: list[str] = []
         try:
             text = templating.render(_Streaming(self._plain, output), values)  # type: ignore[arg-type]
+        except templating.UndefinedVariable as exc:
+            undefined, text = self._every_undefined(values)
+            problems += [_hinted(p) for p in undefined or [str(exc)]]
         except OutreachError as exc:
-            message = str(exc)
-            if "'meeting' is undefined" in message:
-                message += " (pass --start to set the meeting)"
-            problems.append(message)
+            problems.append(str(exc))
             text = "".join(output)  # what rendered before the error: check its greeting too
         problems += self._empty_greetings(text)
         if problems:
@@ -151,6 +153,25 @@ class MessageTemplate:
         headers, body = templating.split_headers(text)
         return Rendered(headers, body, html_document(self._html_body(values),
                                                      headers.get("Subject", "")))
+
+    def _every_undefined(self, values: dict[str, Any]) -> tuple[list[str], str]:
+        """Every undefined name this recipient's rendering uses (file:line: message), and
+        the text rendered with them empty. Only run once the strict rendering has failed, so
+        the usual path pays nothing for it; still in the sandbox."""
+        if self._recording is None:
+            self._recording = templating.load(self._source, finalize=self._plain_values,
+                                              undefined=self._undefined)
+        self._undefined.uses.clear()
+        self._plain_values.empty_lines.clear()
+        output: list[str] = []
+        problems = []
+        try:
+            templating.render(_Streaming(self._recording, output), values)  # type: ignore[arg-type]
+        except Exception as exc:  # a consequence of an undefined value: report it, go on
+            problems.append(str(exc) if isinstance(exc, OutreachError)
+                            else f"{self.filename}: template error: {exc}")
+        uses = [f"{file}:{line}: {message}" for file, line, message in self._undefined.uses]
+        return uses + problems, "".join(output)
 
     def _html_body(self, values: dict[str, Any]) -> str:
         """Markdown → HTML, converted once per distinct layout and filled with escaped values.
@@ -197,6 +218,12 @@ class MessageTemplate:
                 shown = _MARKER.sub("", segment).strip()
                 problems.append(f"{filename}:{line}: empty value in the {where} {shown!r}")
         return problems
+
+
+def _hinted(problem: str) -> str:
+    if "'meeting' is undefined" in problem:
+        return problem + " (pass --start to set the meeting)"
+    return problem
 
 
 class _Streaming:

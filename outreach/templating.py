@@ -27,12 +27,13 @@ empty string. A template file may begin with ``Header: value`` lines and a blank
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -44,17 +45,104 @@ from outreach.models import Person, Sender
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 
 
+class UndefinedVariable(OutreachError):
+    """A template used a name (or attribute) that the values do not have."""
+
+
+class RecordingUndefined(jinja2.Undefined):
+    """For a check pass: every use that ``StrictUndefined`` would refuse is noted in ``uses``
+    as (template file, line, message) and the value behaves as empty, so one rendering
+    finds every undefined name instead of stopping at the first. Make a subclass per
+    template with ``recording_undefined()`` (``uses`` is per class)."""
+
+    __slots__ = ()
+    uses: ClassVar[list[tuple[str, int, str]]] = []
+
+    def _note(self) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            template = frame.f_globals.get("__jinja_template__")
+            if template is not None:
+                line = template.get_corresponding_lineno(frame.f_lineno)
+                use = (template.filename or template.name or "<template>", line,
+                       self._undefined_message)
+                if use not in self.uses:
+                    self.uses.append(use)
+                return
+            frame = frame.f_back  # type: ignore[assignment]
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        self._note()
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__" and name[-2:] == "__":
+            raise AttributeError(name)
+        self._note()
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = _fail_with_undefined_error
+    __mul__ = __rmul__ = __div__ = __rdiv__ = _fail_with_undefined_error
+    __truediv__ = __rtruediv__ = _fail_with_undefined_error
+    __floordiv__ = __rfloordiv__ = _fail_with_undefined_error
+    __mod__ = __rmod__ = __pos__ = __neg__ = _fail_with_undefined_error
+    __call__ = __getitem__ = __pow__ = __rpow__ = _fail_with_undefined_error
+    __lt__ = __le__ = __gt__ = __ge__ = _fail_with_undefined_error
+
+    def __str__(self) -> str:
+        self._note()
+        return ""
+
+    def __bool__(self) -> bool:
+        self._note()
+        return False
+
+    def __len__(self) -> int:
+        self._note()
+        return 0
+
+    def __iter__(self) -> Any:
+        self._note()
+        return iter(())
+
+    def __int__(self) -> int:  # type: ignore[override]
+        self._note()
+        return 0
+
+    def __float__(self) -> float:  # type: ignore[override]
+        self._note()
+        return 0.0
+
+    def __eq__(self, other: Any) -> bool:
+        self._note()
+        return type(self) is type(other)
+
+    def __ne__(self, other: Any) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return id(type(self))
+
+
+def recording_undefined() -> type[RecordingUndefined]:
+    """A ``RecordingUndefined`` class with its own (empty) ``uses`` list."""
+    return type("Recording", (RecordingUndefined,), {"__slots__": (), "uses": []})
+
+
 def environment(
-    extra_dirs: list[Path] | None = None, finalize: Callable[[Any], Any] | None = None
+    extra_dirs: list[Path] | None = None,
+    finalize: Callable[[Any], Any] | None = None,
+    undefined: type[jinja2.Undefined] = jinja2.StrictUndefined,
 ) -> SandboxedEnvironment:
     """A sandboxed, strict environment searching ``extra_dirs`` first, then the built-ins.
 
-    ``finalize`` is applied to every ``{{ expression }}`` result (e.g. to escape values).
+    ``finalize`` is applied to every ``{{ expression }}`` result (e.g. to escape values);
+    ``undefined`` is only ever changed for a check pass (``RecordingUndefined``).
     """
     search = [str(d) for d in (extra_dirs or [])] + [str(BUILTIN_DIR)]
     return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(search),
-        undefined=jinja2.StrictUndefined,
+        undefined=undefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -67,14 +155,15 @@ def load(
     name_or_path: str | Path,
     env: SandboxedEnvironment | None = None,
     finalize: Callable[[Any], Any] | None = None,
+    undefined: type[jinja2.Undefined] = jinja2.StrictUndefined,
 ) -> jinja2.Template:
     """A built-in template by name (``invite.email.j2``) or any template file by path."""
     path = Path(name_or_path)
     if path.is_file():
-        env = environment([path.resolve().parent], finalize)
+        env = environment([path.resolve().parent], finalize, undefined)
         name = path.name
     else:
-        env = env or environment(finalize=finalize)
+        env = env or environment(finalize=finalize, undefined=undefined)
         name = str(name_or_path)
     try:
         return env.get_template(name)
@@ -93,7 +182,7 @@ def render(template: jinja2.Template, variables: dict[str, Any]) -> str:
     try:
         return template.render(variables)
     except jinja2.UndefinedError as exc:
-        raise OutreachError(f"{where(template, exc)}: {exc.message}") from None
+        raise UndefinedVariable(f"{where(template, exc)}: {exc.message}") from None
     except jinja2.exceptions.SecurityError as exc:
         message = f"{where(template, exc)}: refused by the template sandbox: {exc}"
         raise OutreachError(message) from None

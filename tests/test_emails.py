@@ -210,7 +210,31 @@ def test_check_reports_every_problem_at_once_with_file_line_and_rows() -> None:
     assert "#2 Nofirst <nofirst@example.org>" in text
     assert "duplicate recipient shared@example.org — 2 recipients: #3 Bob Two" in text
     assert "#4 Bea Three" in text
-    assert "invalid e-mail address 'not an address' — #5 Cy Four" in text
+    assert "Cy Four" not in text  # an invalid address is a skip, not a problem
+    assert emails.skipped_lines(render(people, TEMPLATES / "problems.email.j2")) == [
+        "#5 Cy Four (https://www.linkedin.com/in/cy-four): invalid e-mail address "
+        "'not an address'"]
+
+
+def test_every_undefined_name_is_reported_with_its_line_not_just_the_first() -> None:
+    people = [person("Ann", "One"), person("Bob", "Two")]
+    problems = render(people, TEMPLATES / "undefined.email.j2").problems
+    assert [p.split(" — ")[0].rsplit("/", 1)[1] for p in problems] == [
+        "undefined.email.j2:5: 'nosuchvar' is undefined",
+        "undefined.email.j2:6: 'dict object' has no attribute 'nope'",
+    ]
+    assert all(p.endswith("2 recipients: #1 Ann One <ann-one@example.org>; "
+                          "#2 Bob Two <bob-two@example.org>") for p in problems)
+
+
+def test_a_guarded_name_is_not_reported_as_undefined(tmp_path: Path) -> None:
+    template = tmp_path / "guarded.email.j2"
+    template.write_text("Subject: Hi {{ first_name }}\n\nHi {{ first_name }},\n\n"
+                        "{% if team is defined %}{{ team }}{% endif %}{{ size | default(3) }}\n"
+                        "{{ nosuchvar.deeper }} and {{ other + 1 }}\n")
+    problems = [p.split(" — ")[0] for p in render([person()], template).problems]
+    assert problems == [f"{template}:6: 'nosuchvar' is undefined",
+                        f"{template}:6: 'other' is undefined"]
 
 
 def test_meeting_variables_without_a_meeting_say_which_option_is_missing(tmp_path: Path) -> None:
@@ -525,3 +549,98 @@ def test_linkedin_note_pairs_with_the_email_template(tmp_path: Path) -> None:
     assert emails.linkedin_template_for(own) == emails.LINKEDIN_TEMPLATE
     (tmp_path / "kickoff.linkedin.j2").write_text("Hi {{ first_name }}\n")
     assert emails.linkedin_template_for(own) == str(tmp_path / "kickoff.linkedin.j2")
+
+
+# ---------------------------------------------------------------- bad rows, all problems, slots
+
+
+def invoke(*args: str):
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    return CliRunner().invoke(cli, [*args])
+
+
+def test_cli_skips_an_invalid_address_and_writes_the_rest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    source = str(TEMPLATES / "badaddress.csv")
+    checked = invoke("emails", source, "--out", str(out), "--check", *FROM)
+    result = invoke("emails", source, "--out", str(out), *FROM)
+    skipped = ("  #2 Bob Bcc (https://www.linkedin.com/in/bob-bcc): invalid e-mail address "
+               "'bob@example.com Bcc: z@z.z'")
+    assert checked.exit_code == 0, checked.output
+    assert "2 e-mails, 0 LinkedIn notes, 1 skipped" in checked.stdout
+    assert skipped in checked.stdout.splitlines()
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 e-mails" in result.stdout
+    assert ["Skipped 1:", skipped] == result.stdout.splitlines()[1:3]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["sam-okafor.eml", "zoe-odegard.eml"]
+    for name in written:
+        message = parsed((out / name).read_bytes())
+        assert message["Bcc"] is None
+        assert [a.addr_spec for a in message["To"].addresses] in (
+            ["zoe@example.org"], ["sam@example.net"])
+
+
+def test_cli_reports_every_undefined_name_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("emails", str(TEMPLATES / "peers.csv"), "--out", str(out), "--check",
+                    "--template", str(TEMPLATES / "undefined.email.j2"), *FROM)
+    assert result.exit_code == 2
+    problems = [line for line in result.stderr.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 2, result.stderr
+    assert "undefined.email.j2:5: 'nosuchvar' is undefined — 2 recipients" in problems[0]
+    assert "undefined.email.j2:6: 'dict object' has no attribute 'nope'" in problems[1]
+    assert "#1 Zoë Ødegård" in problems[1] and "#2 Sam Okafor" in problems[1]
+    assert not out.exists()
+
+
+def test_cli_checks_the_mbox_folder_before_writing_anything(tmp_path: Path) -> None:
+    blocker = tmp_path / "miss.csv"
+    blocker.write_text("a,b\n")
+    out = tmp_path / "e10"
+    result = invoke("emails", str(TEMPLATES / "peers.csv"), "--out", str(out),
+                    "--mbox", str(blocker / "x.mbox"), *FROM)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {blocker}: cannot write into this folder: a file is in the way"]
+    assert not out.exists() or list(out.iterdir()) == []
+    assert blocker.read_text() == "a,b\n"
+
+
+def calendar_part(data: bytes) -> Calendar:
+    part = next(p for p in parsed(data).walk() if p.get_content_type() == "text/calendar")
+    return Calendar.from_ical(part.get_payload(decode=True))
+
+
+def test_cli_slots_give_each_peer_its_own_meeting_like_outreach_invite(tmp_path: Path) -> None:
+    when = ("--start", "2027-01-08T08:00", "--tz", "America/Toronto", "--location", "Café")
+    source = str(TEMPLATES / "badaddress.csv")
+    result = invoke("emails", source, "--out", str(tmp_path / "mail"), "--slots",
+                    "--remind", "15m", *when, *FROM)
+    assert result.exit_code == 0, result.output
+    invites = invoke("invite", source, "--out", str(tmp_path / "ics"), "--slots",
+                     "--remind", "15m", *when, "--from", "Pat Lee <pat@example.com>")
+    assert invites.exit_code == 0, invites.output
+    expected = {"zoe-odegard": "Friday 8 January 2027, 08:00 EST",  # Fri, then Mon, Tue:
+                "sam-okafor": "Tuesday 12 January 2027, 08:00 EST"}  # row 2 (Bob) has Mon
+    for slug, shown in expected.items():
+        data = (tmp_path / "mail" / f"{slug}.eml").read_bytes()
+        event = calendar_part(data).walk("VEVENT")[0]
+        ics = Calendar.from_ical((tmp_path / "ics" / f"{slug}.ics").read_bytes())
+        assert event["DTSTART"].dt == ics.walk("VEVENT")[0]["DTSTART"].dt
+        assert f"{event['DTSTART'].dt:%A %-d %B %Y, %H:%M %Z}" == shown
+        assert f"Would {shown} work, at Café?" in parts(parsed(data))[0].replace("**", "")
+        [alarm] = event.walk("VALARM")
+        assert alarm.decoded("TRIGGER") == -parse_span("15m")
+
+
+def test_cli_slots_and_remind_need_a_meeting(tmp_path: Path) -> None:
+    source = str(TEMPLATES / "peers.csv")
+    slots = invoke("emails", source, "--out", str(tmp_path), "--slots", "week", *FROM)
+    remind = invoke("emails", source, "--out", str(tmp_path), "--remind", "1h", *FROM)
+    assert slots.exit_code == remind.exit_code == 2
+    assert "--slots needs --start" in slots.output
+    assert "--remind needs an invitation" in remind.output

@@ -37,6 +37,14 @@ from outreach.errors import OutreachError
               "[default: on when --start is given here or in OUTREACH_EMAILS_START; the usual "
               "slot from outreach.toml only fills the template's meeting.*].")
 @meeting_options
+@click.option("--slots", type=click.Choice(["weekday", "week"]), is_flag=False,
+              flag_value="weekday", default=None,
+              help="Spread the meetings: one peer per weekday (bare --slots) or one per week "
+              "from --start, as `outreach invite --slots` does; each e-mail carries its "
+              "peer's own time.")
+@click.option("--remind", metavar="SPAN",
+              help="Add a reminder this long before the meeting to each invitation, "
+              "e.g. 15m or 1h (as `outreach invite --remind`).")
 @click.option("--linkedin-template", metavar="NAME|FILE",
               help="Note for recipients without an e-mail address [default: the template's "
               "pair, e.g. forum.linkedin.j2 for forum.email.j2, else invite.linkedin.j2].")
@@ -55,7 +63,8 @@ from outreach.errors import OutreachError
 def emails(
     ctx: click.Context, input_path: Path, template: str, from_address: str | None, out_dir: Path,
     mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
-    location: str, link: str, linkedin_template: str | None, linkedin_limit: int, check: bool,
+    location: str, link: str, slots: str | None, remind: str | None,
+    linkedin_template: str | None, linkedin_limit: int, check: bool,
     message_id_seed: str, date_text: str | None, ledger_path: Path | None,
     **peer_kwargs: Any,
 ) -> None:
@@ -66,16 +75,20 @@ def emails(
     client); peers without one get a short note in OUT/linkedin.csv to paste into LinkedIn.
     Every recipient is rendered and checked first (undefined variables, empty names in the
     greeting, duplicates, notes over the LinkedIn limit); any problem means nothing is written.
+    A row with an invalid address is skipped (listed with the reason); the rest are written.
 
     \b
     Examples:
       outreach emails export.zip --check
       outreach emails peers.csv --from "Pat Lee <pat@example.com>" \\
           --start 2027-01-05T08:00 --duration 45m --tz America/Toronto --location "Café Olimpico"
+      outreach emails peers.csv --start 2027-01-05T08:00 --tz America/Toronto --slots \
+          --remind 15m --location "Café Olimpico"   # one peer per weekday from Jan 5
       outreach emails export.zip -t forum.email.j2 --mbox out/forum.mbox
     Then: outreach send out/emails
     """
     from outreach import emails as mail
+    from outreach.meeting import parse_span
 
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
@@ -83,14 +96,21 @@ def emails(
     with_invite = _start_given(ctx) and meeting is not None if invite is None else invite
     if with_invite and meeting is None:
         raise click.UsageError("--invite needs --start (when the meeting is)")
+    if slots and meeting is None:
+        raise click.UsageError("--slots needs --start (when the first meeting is)")
+    if remind and not with_invite:
+        raise click.UsageError("--remind needs an invitation: pass --start (or --invite)")
+    reminder = parse_span(remind, option="--remind") if remind else None
     when = _emails_date(date_text)
+    if not check:  # before the ledger or any file changes: nothing half-written
+        mail.prepare_outputs(out_dir, mbox)
     versions = {} if check or not with_invite or meeting is None else mail.invite_versions(
-        selection.people, sender, meeting, ledger_path, now=when)
+        selection.people, sender, meeting, ledger_path, now=when, slots=slots, remind=reminder)
     options = mail.RenderOptions(
         linkedin_template=linkedin_template or mail.linkedin_template_for(template),
         linkedin_limit=linkedin_limit,
         invite=with_invite, message_id_seed=message_id_seed, sent_date=when,
-        invite_versions=versions,
+        invite_versions=versions, slots=slots, remind=reminder,
     )
     people = selection.people
     with progress_bar(len(people), "Rendering") as advance:
@@ -98,11 +118,13 @@ def emails(
     if batch.problems:
         for problem in batch.problems:
             echo_err(f"problem: {problem}")
+        _skipped_report(mail.skipped_lines(batch))
         raise OutreachError(f"{len(batch.problems)} problem(s) found; nothing written")
     if check:
         click.echo(f"Checked {len(people)} recipients: {len(batch.messages)} e-mails, "
                    f"{len(batch.notes)} LinkedIn notes, {len(batch.skipped)} skipped. "
                    "No problems; nothing written (--check).")
+        _skipped_report(mail.skipped_lines(batch))
         return
     with progress_bar(len(batch.messages), "Writing") as advance:
         summary = mail.write_batch(batch, out_dir, mbox, advance)
@@ -132,6 +154,13 @@ def _emails_date(text: str | None) -> Any:
     return when if when.tzinfo else when.astimezone()
 
 
+def _skipped_report(lines: list[str]) -> None:
+    if lines:
+        click.echo(f"Skipped {len(lines)}:")
+        for line in lines:
+            click.echo(f"  {line}")
+
+
 def _emails_summary(summary: Any) -> None:
     click.echo(f"Wrote {summary.written} e-mails to {summary.out_dir}"
                + (f" ({summary.unchanged} unchanged)" if summary.unchanged else "") + ".")
@@ -140,10 +169,7 @@ def _emails_summary(summary: Any) -> None:
                    f"{summary.linkedin_csv}")
     if summary.mbox is not None:
         click.echo(f"mbox: {summary.mbox}")
-    if summary.skipped:
-        click.echo(f"Skipped {len(summary.skipped)}:")
-        for line in summary.skipped:
-            click.echo(f"  {line}")
+    _skipped_report(summary.skipped)
     if summary.stale:
         echo_err(f"Note: {len(summary.stale)} other .eml file(s) in {summary.out_dir} are not "
                  f"from this run (e.g. {summary.stale[0].name}); `outreach send` would send "
