@@ -1,15 +1,21 @@
 """Reading CSV files the way people actually have them: LinkedIn's own output, or re-saved by Excel.
 
 LinkedIn writes UTF-8 without BOM, LF line ends and (since ~2021) a ``Notes:`` preamble before
-the header. After a spreadsheet round-trip the same file may carry a BOM, CRLF, cp1252 bytes and
-padded preamble lines. So: decode leniently, read with a real CSV reader, and take as header the
-first row containing all the required column names (never a fixed line count).
+the header. After a spreadsheet round-trip the same file may carry a BOM, CRLF, cp1252 bytes
+(sometimes only in the rows the user edited), semicolons or tabs instead of commas (Excel in a
+European locale) and padded preamble lines. So: decode line by line, sniff the delimiter from the
+header line, read with a real CSV reader, and take as header the first row containing all the
+required column names (never a fixed line count).
+
+A quote that is never closed would make the CSV reader swallow the rest of the file into one
+field. That is refused with the line it starts on, never read as one odd connection.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,18 +25,34 @@ csv.field_size_limit(10_000_000)
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252, else Latin-1."""
+    """UTF-16 with BOM, else UTF-8 (with or without BOM) line by line.
+
+    A line that is not valid UTF-8 is Windows-1252 (else Latin-1): a spreadsheet may re-save
+    only the rows a user edited, so one such row must not turn the good UTF-8 rows around it
+    into mojibake ("JosÃ©").
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    return "\n".join(_decode_line(line) for line in lines)
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return line.decode("cp1252")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
 
 
 def header_key(cell: str) -> str:
@@ -64,19 +86,26 @@ def read_table(
     label: str,
     aliases: Mapping[str, Sequence[str]],
     required: Sequence[str],
+    *,
+    check_swallowed: bool = False,
 ) -> Table:
     """Find the header row (the first containing every required field) and collect the rows.
 
     ``aliases`` maps a canonical field to the header spellings it accepts (already
     ``header_key``-normalised). Raises ``OutreachError`` naming ``label`` and the missing fields.
+    ``check_swallowed`` also refuses a multi-line quoted cell that holds whole rows (a quote
+    left open until the next quote in the file): only for files whose rows have no long text.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    lookup = _lookup(aliases)
+    rows_iter = _Rows(text, label, sniff_delimiter(text, lookup))
     best: tuple[int, list[str]] = (-1, [])
-    rows_iter = _numbered(reader, label)
-    for line, cells in rows_iter:
-        columns = _resolve(cells, aliases)
+    numbered = iter(rows_iter)
+    for line, cells in numbered:
+        columns = _resolve(cells, lookup)
         if all(field in columns for field in required):
-            rows = [(n, row) for n, row in rows_iter if any(c.strip() for c in row)]
+            if check_swallowed:
+                rows_iter.width = len(cells)
+            rows = [(n, row) for n, row in numbered if any(c.strip() for c in row)]
             return Table(label, cells, columns, line, rows)
         found = sum(field in columns for field in required)
         if found > best[0]:
@@ -85,21 +114,80 @@ def read_table(
     names = ", ".join(aliases[f][0].title() for f in missing)
     if best[0] > 0:
         raise OutreachError(f"{label}: header is missing required column(s): {names}")
-    raise OutreachError(f"{label}: no recognisable header row (expected columns {names})")
+    raise OutreachError(f"{label}: no recognisable header row (expected columns {names}, "
+                        "separated by commas, semicolons or tabs)")
 
 
-def _numbered(reader: Iterator[list[str]], label: str) -> Iterator[tuple[int, list[str]]]:
-    start = 1
-    try:
-        for cells in reader:
-            yield start, cells
-            start = reader.line_num + 1  # type: ignore[attr-defined]
-    except csv.Error as exc:
-        raise OutreachError(f"{label}: line {start}: unreadable CSV: {exc}") from None
+def sniff_delimiter(text: str, lookup: Mapping[str, str]) -> str:
+    """``,`` unless the header line is cut by ``;`` or tabs (Excel in a European locale).
+
+    The header is the first of the opening lines in which one delimiter separates at least
+    two known column names (``lookup``: header spelling → field); commas are tried first.
+    """
+    for line in text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES]:
+        for delimiter in _DELIMITERS:
+            if delimiter in line and len(_resolve(line.split(delimiter), lookup)) >= 2:
+                return delimiter
+    return ","
 
 
-def _resolve(cells: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> dict[str, int]:
-    lookup = {spelling: field for field, names in aliases.items() for spelling in names}
+_DELIMITERS = (",", ";", "\t")
+_SNIFF_LINES = 50
+
+
+class _Rows:
+    """The records of a CSV text as (line number, cells), refusing a quote left open.
+
+    An unclosed quote makes the CSV reader run its field on to the end of the file (or to the
+    next quote): one row that silently holds all the rest. The reader is fed through a chain
+    that notes when the text ran out; a record completed only by the end of the text is such
+    a field.
+    """
+
+    def __init__(self, text: str, label: str, delimiter: str) -> None:
+        self._ran_out: list[bool] = []
+        lines = itertools.chain(io.StringIO(text, newline=""),
+                                iter(lambda: self._ran_out.append(True), None))
+        self._reader = csv.reader(lines, delimiter=delimiter)
+        self.label, self.delimiter = label, delimiter
+        self.width = 0  # header width once known; 0 turns the swallowed-rows check off
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        reader, ran_out = self._reader, self._ran_out
+        start = 1
+        try:
+            for cells in reader:
+                end = reader.line_num
+                if ran_out or (end > start and self.width and self._swallows_rows(cells)):
+                    raise OutreachError(self._unterminated(start, bool(ran_out)))
+                yield start, cells
+                start = end + 1
+        except csv.Error as exc:
+            raise OutreachError(f"{self.label}: line {start}: unreadable CSV: {exc}") from None
+
+    def _swallows_rows(self, cells: list[str]) -> bool:
+        """Does a line inside a multi-line cell, with the cells after it, make a whole row?"""
+        need = self.width - 1
+        for index, cell in enumerate(cells):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            after = len(cells) - 1 - index
+            if any(piece.count(self.delimiter) + after >= need
+                   for piece in cell.splitlines()[1:]):
+                return True
+        return False
+
+    def _unterminated(self, line: int, to_the_end: bool) -> str:
+        what = ("the rest of the file would be one field" if to_the_end
+                else "the rows after it would be one field")
+        return f"{self.label}: line {line}: unterminated quote ({what})"
+
+
+def _lookup(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    return {spelling: field for field, names in aliases.items() for spelling in names}
+
+
+def _resolve(cells: Sequence[str], lookup: Mapping[str, str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         field = lookup.get(header_key(cell))

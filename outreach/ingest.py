@@ -30,9 +30,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outreach.csvread import Table, decode, read_table
+from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
 from outreach.models import Sender, fold
+from outreach.tables import restore
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +54,8 @@ CONNECTION_ALIASES: dict[str, list[str]] = {
     "connected_on": ["connected on", "connected", "connection date"],
 }
 REQUIRED = ["first_name", "last_name", "company", "position"]
+PEERS_LIST_COLUMNS = ("function", "level", "score", "reason")
+"""The columns that mark a CSV written by ``outreach peers`` (its cells are neutralised)."""
 _LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
 _MONTHS = {m: i for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
@@ -125,13 +128,19 @@ def parse_connections(
 
     from outreach.titles import classify_many
 
-    table = read_table(text, label, CONNECTION_ALIASES, REQUIRED)
+    table = read_table(text, label, CONNECTION_ALIASES, REQUIRED, check_swallowed=True)
     records, stats = _records(table)
     frame = pd.DataFrame(records, columns=_all_columns(table))
     classes = classify_many(frame["position"].tolist(), vocabulary)
     frame["function"] = [c.function for c in classes]
     frame["level"] = [c.level for c in classes]
     return frame, stats
+
+
+def is_peers_list(table: Table) -> bool:
+    """Was this CSV written by ``outreach peers``? Then its formula guards are ours to undo."""
+    names = {header_key(cell) for cell in table.header}
+    return all(column in names for column in PEERS_LIST_COLUMNS)
 
 
 def _all_columns(table: Table) -> list[str]:
@@ -147,11 +156,14 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     wanted = [table.columns.get(name, width) for name in COLUMNS]
     wanted += [i for _, i in table.extra_columns()]
     pick = operator.itemgetter(*wanted)
+    ours = is_peers_list(table)
     for _line, cells in table.rows:
         if len(cells) <= width:
             cells = cells + blank[len(cells):]
         # " ".join(v.split()) trims and folds newlines inside quoted cells, inline for speed.
         values: list[Any] = [" ".join(v.split()) for v in pick(cells)]
+        if ours:
+            values = [restore(v) for v in values]
         first, last, url, _email, company, _position, connected = values[:7]
         if not (first or last) and not company:
             stats.hidden += 1

@@ -172,7 +172,8 @@ def _from_peers_csv(export: Export) -> Selection:
 
 
 def _as_float(value: object) -> float:
+    """``0.9``, or ``0,9`` after a spreadsheet in a European locale re-saved the list."""
     try:
-        return float(str(value))
+        return float(str(value).replace(",", "."))
     except ValueError:
         return 0.0

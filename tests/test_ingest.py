@@ -7,11 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from outreach.cli import cli
 from outreach.errors import OutreachError
 from outreach.ingest import parse_connections, parse_date, read_export
+from outreach.peers import PeerQuery, load_people
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -115,6 +118,110 @@ def test_zip_without_connections(tmp_path: Path) -> None:
         bundle.writestr("Profile.csv", "First Name,Last Name\nA,B\n")
     with pytest.raises(OutreachError, match=r"no Connections\.csv in this export"):
         read_export(path)
+
+
+def test_unterminated_quote_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    source = EXPORTS / "connections_unterminated_quote.csv"
+    with pytest.raises(OutreachError, match=(
+            r"connections_unterminated_quote\.csv: line 7: unterminated quote "
+            r"\(the rest of the file would be one field\)")):
+        read_export(source)
+    out = tmp_path / "connections.csv"
+    result = CliRunner().invoke(cli, ["connections", str(source), "--format", "csv",
+                                      "-o", str(out)])
+    assert result.exit_code == 2
+    assert "Error: " in result.output and "line 7: unterminated quote" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()  # nothing written
+
+
+def test_quote_closed_only_by_a_later_row_is_an_error(tmp_path: Path) -> None:
+    # The stray quote pairs with the opening quote of a later quoted cell: without the check
+    # the rows in between become one Company value.
+    path = tmp_path / "Connections.csv"
+    path.write_text(HEADER + "\nAna,Souza,u1,,Initech,CTO,01 Jan 2024\n"
+                    'Carla,Reyes,u2,,"Acme,CIO,01 Jan 2024\n'
+                    "Dev,Patel,u3,,Hooli,CFO,01 Jan 2024\n"
+                    'Eva,Lind,u4,,"Umbrella, Inc.",Head of HR,01 Jan 2024\n', encoding="utf-8")
+    with pytest.raises(OutreachError, match=r"Connections\.csv: line 3: unterminated quote"):
+        read_export(path)
+
+
+def test_quoted_cells_with_newlines_and_commas_are_still_one_field(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(HEADER + '\nAna,Souza,u1,,"Acme\nHoldings","VP Sales\nEMEA, APAC, LATAM",'
+                    "01 Jan 2024\n"
+                    'Ben,Okafor,u2,,Initech,"Director, Marketing\n(EMEA, APAC)",02 Jan 2024\n',
+                    encoding="utf-8")
+    frame = read_export(path).connections
+    assert frame.company.tolist() == ["Acme Holdings", "Initech"]
+    assert frame.position.tolist() == ["VP Sales EMEA, APAC, LATAM",
+                                       "Director, Marketing (EMEA, APAC)"]
+
+
+def test_semicolon_file_from_a_european_excel_is_read() -> None:
+    frame = read_export(EXPORTS / "connections_semicolon.csv").connections
+    assert names(frame) == ["José Núñez", "Zoë Ødegård"]
+    assert frame.company.tolist() == ["Société Générale", "Fabrikam; Nord GmbH"]
+    assert frame.position[1] == "Leiterin Vertrieb, DACH"
+    assert frame.connected_on.tolist() == [date(2024, 11, 23), date(2026, 2, 8)]
+    assert (frame.function[1], frame.level[1]) == ("sales", "director")
+
+
+def test_tab_separated_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(HEADER.replace(",", "\t") + "\nAna\tSouza\t\t\tGlobex, Inc.\tCIO\t"
+                    "01 Jan 2024\n", encoding="utf-8")
+    frame = read_export(path).connections
+    assert (frame.company[0], frame.position[0]) == ("Globex, Inc.", "CIO")
+
+
+def test_no_header_error_says_which_separators_work(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text("First Name|Last Name|Company|Position\nA|B|C|D\n", encoding="utf-8")
+    with pytest.raises(OutreachError, match="separated by commas, semicolons or tabs"):
+        read_export(path)
+
+
+def test_one_cp1252_row_leaves_the_utf8_rows_intact() -> None:
+    frame = read_export(EXPORTS / "connections_mixed_encoding.csv").connections
+    assert names(frame) == ["José Núñez", "François Lefèvre", "Zoë Ødegård"]
+    assert frame.company.tolist() == ["Société Générale", "Crédit Agricole", "Equinor"]
+    assert frame.position[2] == "VP Sales – Nordics"
+
+
+def test_peers_csv_read_back_undoes_only_our_formula_guard(tmp_path: Path) -> None:
+    export = tmp_path / "Connections.csv"
+    export.write_text(
+        HEADER + '\n"=HYPERLINK(""http://x"")",@Bob,u1,,+Plus Co,-VP Marketing,01 Jan 2024\n'
+        "'Quoted,O'Brien,u2,,'Apostrophe Ltd,VP Marketing,01 Jan 2024\n", encoding="utf-8")
+    peers_csv = tmp_path / "peers.csv"
+    result = CliRunner().invoke(cli, ["peers", str(export), "--title", "VP Marketing",
+                                      "--format", "csv", "-o", str(peers_csv)])
+    assert result.exit_code == 0, result.output
+    assert "'=HYPERLINK" in peers_csv.read_text(encoding="utf-8")  # still safe to open
+    people = {p.url: p for p in load_people(peers_csv, PeerQuery()).people}
+    first = people["u1"]
+    assert (first.first_name, first.last_name) == ('=HYPERLINK("http://x")', "@Bob")
+    assert (first.company, first.position) == ("+Plus Co", "-VP Marketing")
+    second = people["u2"]  # apostrophes that are not our guard stay
+    assert (second.first_name, second.last_name, second.company) == (
+        "'Quoted", "O'Brien", "'Apostrophe Ltd")
+
+
+def test_other_csv_input_keeps_a_leading_apostrophe(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(HEADER + "\n'=A,B,u1,,Initech,CIO,01 Jan 2024\n", encoding="utf-8")
+    assert read_export(path).connections.first_name[0] == "'=A"
+
+
+def test_peers_csv_score_with_a_decimal_comma(tmp_path: Path) -> None:
+    path = tmp_path / "peers.csv"
+    path.write_text(HEADER.replace(",", ";") + ";function;level;score;reason\n"
+                    "Ana;Souza;u1;;Initech;CIO;01.01.2024;it;cxo;0,75;r\n"
+                    "Ben;Okafor;u2;;Hooli;CIO;01.01.2024;it;cxo;0,9;r\n", encoding="utf-8")
+    people = load_people(path, PeerQuery()).people
+    assert [(p.first_name, p.score) for p in people] == [("Ben", 0.9), ("Ana", 0.75)]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
