@@ -709,11 +709,15 @@ class _Part:
 
 def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Part], list[str]]:
     """Cut the hits into parts at separators and conjunctions; drop "at Company", noise and
-    status words; mark former parts; keep parenthesised hits apart (they only break ties)."""
+    status words; mark former parts; keep parenthesised hits apart (they only break ties).
+
+    A former marker inside parentheses covers only what follows it there: "VP Marketing
+    (ex-Google)" is a current VP whose past is in the aside."""
     parts: list[_Part] = [_Part()]
     notes: list[str] = []
     depth = 0
     skipping = False  # inside "at Company"
+    paren_former = 0  # depth of a parenthesis opened by "ex"/"former": skipped to its end
     for item in items:
         if isinstance(item, _Tok):
             kind = item.kind
@@ -725,6 +729,10 @@ def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Par
                 depth += 1
             elif kind == "close":
                 depth = max(0, depth - 1)
+                if depth < paren_former:
+                    paren_former = 0
+            elif paren_former:
+                continue
             elif kind in ("sep", "conj") and depth == 0:
                 parts.append(_Part())
             elif kind == "at":
@@ -732,7 +740,11 @@ def _split_parts(items: list[_Hit | _Tok], vocab: Vocabulary) -> tuple[list[_Par
                 notes.append("dropped the company after '@'")
             continue
         term = item.term
-        if skipping:
+        if skipping or paren_former:
+            continue
+        if term.former and depth:  # "(ex-Google)": an aside on the past, not this title's
+            paren_former = depth
+            notes.append(f"ignored the aside after '({item.source}' (a past employer or role)")
             continue
         if term.company and not term.level and not term.function:
             skipping = True
@@ -820,10 +832,17 @@ class _Role:
 
 
 def _group_roles(parts: list[_Part]) -> list[_Role]:
+    """Attach each part without a level word to the role before it, except that a current
+    role noun never qualifies a former role: in "Ex-VP Marketing | Now Advisor" the advisor
+    is today's role, not a detail of the past one."""
     roles: list[_Role] = []
     pending: list[_Part] = []
+    previous: _Part | None = None
     for part in parts:
-        starts = part.starts_role
+        starts = part.starts_role or (
+            previous is not None and previous.former and not part.former
+            and any(h.term.role for h in part.hits))
+        previous = part
         if starts or not roles:
             if starts:
                 roles.append(_Role([*pending, part]))

@@ -155,6 +155,51 @@ def test_former_roles_yield_to_current_ones() -> None:
     assert label("Ex-Google | Senior Product Manager") == ("product", "manager")
 
 
+@pytest.mark.parametrize("title", [
+    "Ex-VP Marketing | Now Advisor", "Former CMO, now Marketing Consultant",
+    "Ex-Director of Sales / Currently Coach",
+])
+def test_a_current_role_without_seniority_beats_a_former_senior_one(title: str) -> None:
+    result = classify(title)
+    assert result.level == "ic"  # today's role, not a VP/CMO/director peer
+    assert "nothing current" not in result.rule
+    assert "ignored the former role(s)" in result.rule
+
+
+def test_a_former_role_qualified_by_a_function_stays_one_former_role() -> None:
+    result = classify("Ex-VP, Marketing")
+    assert (result.function, result.level) == ("marketing", "vp")
+    assert "nothing current in the title" in result.rule
+
+
+@pytest.mark.parametrize("title", [
+    "VP Marketing (ex-Google)", "VP Marketing (formerly at Google)", "VP Marketing (ex-CMO)",
+    "VP Marketing [Ex Google, Ex Meta]", "VP Marketing (ex @Google) | Keynote Speaker",
+])
+def test_an_ex_aside_in_parentheses_leaves_the_title_current(title: str) -> None:
+    result = classify(title)
+    assert (result.function, result.level) == ("marketing", "vp")
+    assert "marked former" not in result.rule and "former role(s)" not in result.rule
+    assert "past employer or role" in result.rule
+    assert "dropped the company" not in result.rule
+
+
+def test_a_current_vp_with_a_past_employer_scores_like_any_current_vp(tmp_path: Path) -> None:
+    from outreach.peers import PeerQuery, load_people
+
+    path = tmp_path / "Connections.csv"
+    path.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                    "Ana,Souza,u1,,Globex,VP Marketing (ex-Google),01 Jan 2024\n"
+                    "Ben,Okafor,u2,,Initech,VP Marketing,01 Jan 2024\n"
+                    "Eva,Lind,u3,,Hooli,Ex-VP Marketing | Now Advisor,01 Jan 2024\n",
+                    encoding="utf-8")
+    people = load_people(path, PeerQuery(title="VP Marketing", company="Acme")).people
+    scores = {p.first_name: p.score for p in people}
+    assert set(scores) == {"Ana", "Ben"}  # the former VP is not a peer
+    assert scores["Ana"] == scores["Ben"]
+    assert "former" not in next(p.reason for p in people if p.first_name == "Ana")
+
+
 def test_a_title_that_is_only_former_keeps_its_level_and_says_so() -> None:
     result = classify("Ex-CFO")
     assert (result.function, result.level) == ("finance", "cxo")
