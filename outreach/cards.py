@@ -11,7 +11,6 @@ until it saves, so a large batch is split into several files of ``per_file`` car
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from reportlab import rl_config
@@ -164,19 +164,17 @@ class CardWriter:
         use_a85 = rl_config.useA85
         rl_config.useA85 = 0  # ASCII85 only bloats binary streams (and is slow); restored below
         try:
-            buffer = self._render(people, result, on_card)
+            with fileio.atomic_open(path) as handle:
+                self._render(people, result, on_card, handle)
         finally:
             rl_config.useA85 = use_a85
-        with fileio.atomic_open(path) as handle:
-            handle.write(buffer.getbuffer())
 
     def _render(
         self, people: Sequence[Person], result: CardsResult,
-        on_card: Callable[[int], None] | None,
-    ) -> io.BytesIO:
+        on_card: Callable[[int], None] | None, output: IO[bytes],
+    ) -> None:
         lay = self.layout
-        buffer = io.BytesIO()
-        canvas = Canvas(buffer, pagesize=lay.page, invariant=1, pageCompression=1,
+        canvas = Canvas(output, pagesize=lay.page, invariant=1, pageCompression=1,
                         initialFontName=self.chain.primary.name)
         canvas.setTitle("Thank-you cards")
         canvas.setAuthor(self.signature)
@@ -200,20 +198,29 @@ class CardWriter:
                 _deflate_last_page(canvas, deflater)
                 result.pages += 1
             canvas.save()
-        return buffer
 
 
 class _DeflatedStream(PDFStream):
     """A page's content stream, Flate-compressed by a worker thread while the next page is
     drawn (zlib releases the GIL); the bytes are exactly those reportlab's own filter gives."""
 
+    content: bytes | None
+
     def __init__(self, deflated: Future[bytes]) -> None:
         super().__init__(PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])}))
-        self._deflated = deflated
+        self._deflated: Future[bytes] | None = deflated
 
     def format(self, document: object) -> bytes:
-        self.content = self._deflated.result()
-        return super().format(document)
+        """The stream object's bytes. Formatted once, when the document is saved; the
+        compressed copy is dropped then (the formatted one is part of the file)."""
+        deflated, self._deflated = self._deflated, None
+        if deflated is None:
+            raise RuntimeError("a page's content stream was formatted twice")
+        self.content = deflated.result()
+        try:
+            return bytes(super().format(document))
+        finally:
+            self.content = None
 
 
 def _deflate_last_page(canvas: Canvas, deflater: ThreadPoolExecutor) -> None:
