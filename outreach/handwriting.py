@@ -107,16 +107,15 @@ class _LineOps:
 
 @dataclass(frozen=True)
 class _Glyphs:
-    """A card's glyphs flattened: lines as keys, then per glyph face, line, advance, repeated?"""
+    """A card's glyphs flattened: lines as keys, then per glyph line, advance, repeated?"""
 
     lines: list[tuple[Atom, ...]]
-    faces: list[FontFace]
     line: np.ndarray
     advance: np.ndarray
     repeated: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.faces)
+        return len(self.line)
 
 
 @lru_cache(maxsize=8192)
@@ -135,13 +134,12 @@ def _line_data(line: tuple[Atom, ...]) -> tuple[np.ndarray, np.ndarray]:
 def _flatten(block: Block) -> _Glyphs:
     lines = [tuple(line) for line, _ in block.lines]
     data = [_line_data(line) for line in lines]
-    faces = [face for line in lines for _, face in line]
     counts = [len(line) for line in lines]
-    if not faces:
+    if not sum(counts):
         empty = np.zeros(0)
-        return _Glyphs(lines, faces, empty.astype(np.int64), empty, empty.astype(bool))
+        return _Glyphs(lines, empty.astype(np.int64), empty, empty.astype(bool))
     return _Glyphs(
-        lines, faces,
+        lines,
         np.repeat(np.arange(len(lines)), counts),
         np.concatenate([w for w, _ in data]) * block.size,
         np.concatenate([r for _, r in data]),
@@ -241,7 +239,7 @@ def _glyph_shapes(
         return scale, rotation, shear
     turn = np.minimum(0.08, np.maximum(_LEAST_TURN, np.abs(noise[1]) * 1.5 * hand.rotation_sigma))
     step = np.minimum(0.1, np.maximum(0.025, np.abs(noise[0]) * 1.8 * hand.size_sigma))
-    follows_repeat = np.r_[True, repeated[:-1]]  # the first glyph has no twin before it
+    follows_repeat = np.concatenate(([True], repeated[:-1]))  # the first glyph has no twin
     first = np.flatnonzero(repeated & ~follows_repeat)
     before = first - 1
     rotation[first] = np.where(rotation[before] > 0, -turn[first], turn[first])
@@ -279,8 +277,8 @@ def _along_line(step: np.ndarray, line: np.ndarray) -> np.ndarray:
     """Distance of each glyph from its line's start: a cumulative sum reset at each line."""
     ends = np.cumsum(step)
     starts = ends - step
-    first = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
-    offsets = np.repeat(starts[first], np.diff(np.r_[first, len(step)]))
+    first = np.flatnonzero(np.concatenate(([True], line[1:] != line[:-1])))
+    offsets = np.repeat(starts[first], np.diff(first, append=len(step)))
     return starts - offsets
 
 
@@ -334,9 +332,9 @@ def _prefixes(
 ) -> dict[int, str]:
     """What goes before a glyph's matrix, by glyph: the line's ink, the word's pressure, a
     font switch, in that order."""
-    prefixes = dict(zip(line_starts, _colours(ink, deltas[line_starts]), strict=True))
-    for glyph, pressure in zip(word_starts, _pressures(deltas[word_starts]), strict=True):
-        prefixes[glyph] = prefixes.get(glyph, "") + pressure
+    prefixes = dict(zip(word_starts, _pressures(deltas[word_starts]), strict=True))
+    for glyph, colour in zip(line_starts, _colours(ink, deltas[line_starts]), strict=True):
+        prefixes[glyph] = colour + prefixes[glyph]  # a line starts with a word
     for glyph, font in fonts:
         prefixes[glyph] = prefixes.get(glyph, "") + font
     return prefixes
