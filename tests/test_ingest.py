@@ -268,3 +268,38 @@ def test_reader_never_tracebacks(preamble, rows, encoding, crlf, with_header) ->
     assert stats.kept + stats.duplicates + stats.hidden == stats.rows  # every row accounted for
     if with_header and not preamble:
         assert stats.rows <= len(rows) + sum(str(c).count("\r") for r in rows for c in r)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(cell, min_size=0, max_size=8), max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    stray_quote=st.none() | st.integers(min_value=0, max_value=10_000),
+    cp1252_lines=st.sets(st.integers(min_value=0, max_value=7), max_size=3),
+)
+def test_reader_never_tracebacks_on_stray_quotes_delimiters_and_mixed_lines(
+        rows, delimiter, stray_quote, cp1252_lines) -> None:
+    import csv
+    import io
+
+    from outreach.csvread import decode
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(HEADER.split(","))
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    if stray_quote is not None:
+        at = stray_quote % (len(text) + 1)
+        text = text[:at] + '"' + text[at:]
+    lines = text.split("\n")
+    data = b"\n".join(line.encode("cp1252" if i in cp1252_lines else "utf-8", errors="replace")
+                      for i, line in enumerate(lines))
+    try:
+        frame, stats = parse_connections(decode(data), "Connections.csv")
+    except OutreachError as exc:
+        assert str(exc).startswith("Connections.csv")
+        assert "\n" not in str(exc)  # one line
+        return
+    assert stats.kept == len(frame)
+    assert stats.kept + stats.duplicates + stats.hidden == stats.rows
