@@ -2,9 +2,11 @@
 
 ``render_messages`` renders every recipient in memory (templates: ``outreach.emailtemplates``;
 bytes: ``outreach.mime``) and collects *all* problems at once: template errors with file:line
-and the recipients affected, empty values in the subject or greeting, invalid or duplicate
-addresses, LinkedIn notes over the limit. ``write_batch`` refuses a batch with problems, else
-writes one ``.eml`` per recipient, ``linkedin.csv`` and an optional mbox, each atomically.
+and the recipients affected (every undefined name, not just the first), empty values in the
+subject or greeting, duplicate addresses, LinkedIn notes over the limit. A row whose address
+is invalid is skipped with the reason, not a problem: one bad row must not stop the batch.
+``write_batch`` refuses a batch with problems, else checks every output location, then writes
+one ``.eml`` per recipient, ``linkedin.csv`` and an optional mbox, each atomically.
 
 Message-IDs derive from sender, recipient, template and meeting, so a rerun produces the same
 IDs (and, with the same ``--date``, the same bytes); ``outreach send`` keys exactly-once
@@ -14,18 +16,15 @@ SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 
 from __future__ import annotations
 
-import filecmp
 import hashlib
-import mailbox
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -495,19 +494,37 @@ def write_batch(
     return summary
 
 
+def output_problems(out_dir: Path, mbox: Path | None = None) -> list[str]:
+    """Why the batch's files could not be written there (a file where a folder must go, a
+    folder where a file must go), found without creating anything: ``--check`` lists these."""
+    problems = []
+    for folder, target in _output_targets(Path(out_dir), mbox):
+        blocker = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+        if blocker.exists() and not blocker.is_dir():
+            problems.append(f"{folder}: cannot write into this folder: a file is in the way")
+        elif target.is_dir():
+            problems.append(f"{target}: cannot write this file: a folder is in the way")
+        elif not os.access(blocker, os.W_OK | os.X_OK):
+            problems.append(f"{blocker}: cannot write into this folder: permission denied")
+    return problems
+
+
 def prepare_outputs(out_dir: Path, mbox: Path | None = None) -> None:
-    """Create (or check) every place a batch writes to before anything is written: the
-    folder, and the mbox's folder; a file or folder in the way is a one-line error, so a
-    batch is never left half-written (the .eml files there but no mbox)."""
-    out_dir = Path(out_dir)
-    targets = [(fileio.ensure_folder(out_dir), out_dir / LINKEDIN_CSV)]
+    """Check every place a batch writes to, then create the folders, before anything is
+    written, so a batch is never left half-written (the .eml files there but no mbox)."""
+    problems = output_problems(out_dir, mbox)
+    if problems:
+        raise OutreachError(problems[0])
+    for folder, _target in _output_targets(Path(out_dir), mbox):
+        fileio.ensure_folder(folder)
+
+
+def _output_targets(out_dir: Path, mbox: Path | None) -> list[tuple[Path, Path]]:
+    """(folder, file) pairs a batch writes: OUT/linkedin.csv (and the .eml files), the mbox."""
+    targets = [(out_dir, out_dir / LINKEDIN_CSV)]
     if mbox is not None:
-        targets.append((fileio.ensure_folder(Path(mbox).parent), Path(mbox)))
-    for folder, target in targets:
-        if target.is_dir():
-            raise OutreachError(f"{target}: cannot write this file: a folder is in the way")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise OutreachError(f"{folder}: cannot write into this folder: permission denied")
+        targets.append((Path(mbox).parent, Path(mbox)))
+    return targets
 
 
 def skipped_lines(batch: Batch) -> list[str]:
@@ -551,51 +568,8 @@ def linkedin_csv(notes: Iterable[LinkedInNote]) -> str:
 
 
 def write_mbox(messages: Iterable[Message], path: Path) -> bool:
-    """All messages in one mbox (as ``mailbox.mbox`` reads it), built aside, then renamed
-    over ``path`` unless that already holds the same bytes. True if written."""
-    fileio.ensure_folder(path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        box = mailbox.mbox(tmp, create=True)
-        box.lock()
-        try:
-            for message in messages:
-                box.add(_mbox_bytes(message))
-            box.flush()
-        finally:
-            box.unlock()
-            box.close()
-        if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
-            tmp.unlink()
-            return False
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return True
-
-
-def _mbox_bytes(message: Message) -> bytes:
-    """LF line endings (mailbox adds the platform's) and a ``From `` line from the Date."""
-    try:
-        when = parsedate_to_datetime(_header(message.data, b"Date").decode("ascii"))
-        stamp = when.strftime("%a %b %d %H:%M:%S %Y")
-    except (TypeError, ValueError):
-        stamp = "Thu Jan  1 00:00:00 1970"
-    from_line = f"From MAILER-DAEMON {stamp}\n".encode("ascii")
-    return from_line + message.data.replace(b"\r\n", b"\n")
-
-
-def _header(data: bytes, name: bytes) -> bytes:
-    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
-        if line.lower().startswith(name.lower() + b":"):
-            return line.partition(b":")[2].strip()
-    return b""
+    """All messages in one mbox (``mime.write_mbox``); True if written."""
+    return mime.write_mbox((message.data for message in messages), Path(path))
 
 
 def _stale_files(out_dir: Path, messages: list[Message]) -> list[Path]:

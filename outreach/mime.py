@@ -9,16 +9,26 @@ parse round-trip tests check the result with the stdlib parser.
 Header values come from strangers' profiles: ``header_text`` removes every control
 character (CR and LF included) before a value reaches a header, so no value can ever start
 a header line of its own. Non-ASCII names and subjects are encoded per RFC 2047.
+
+``write_mbox`` puts finished messages into one mbox file, atomically.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import filecmp
+import mailbox
+import os
 import re
 import string
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import formataddr
+from email.utils import formataddr, parsedate_to_datetime
+from pathlib import Path
+
+from outreach import fileio
 
 _Q_SAFE = {c: c for c in string.ascii_letters + string.digits + "!*+-/"} | {" ": "_"}
 _NAME_LIMIT = 120  # characters of a display name: keeps the header line far below 998
@@ -195,3 +205,52 @@ def _ics_attachment(invite: Invite) -> bytes:
 def _base64_part(head: str, data: bytes) -> bytes:
     head += "Content-Transfer-Encoding: base64\r\n\r\n"
     return head.encode("ascii") + base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def write_mbox(messages: Iterable[bytes], path: Path) -> bool:
+    """Messages (CRLF bytes, as ``build`` makes them) in one mbox as ``mailbox.mbox`` reads
+    it, built aside, then renamed over ``path`` unless that already holds the same bytes.
+    True if written."""
+    fileio.ensure_folder(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        box = mailbox.mbox(tmp, create=True)
+        box.lock()
+        try:
+            for message in messages:
+                box.add(_mbox_bytes(message))
+            box.flush()
+        finally:
+            box.unlock()
+            box.close()
+        if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+            tmp.unlink()
+            return False
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _mbox_bytes(data: bytes) -> bytes:
+    """LF line endings (mailbox adds the platform's) and a ``From `` line from the Date."""
+    try:
+        when = parsedate_to_datetime(_header(data, b"Date").decode("ascii"))
+        stamp = when.strftime("%a %b %d %H:%M:%S %Y")
+    except (TypeError, ValueError):
+        stamp = "Thu Jan  1 00:00:00 1970"
+    from_line = f"From MAILER-DAEMON {stamp}\n".encode("ascii")
+    return from_line + data.replace(b"\r\n", b"\n")
+
+
+def _header(data: bytes, name: bytes) -> bytes:
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(name.lower() + b":"):
+            return line.partition(b":")[2].strip()
+    return b""

@@ -603,10 +603,13 @@ def test_cli_checks_the_mbox_folder_before_writing_anything(tmp_path: Path) -> N
     out = tmp_path / "e10"
     result = invoke("emails", str(TEMPLATES / "peers.csv"), "--out", str(out),
                     "--mbox", str(blocker / "x.mbox"), *FROM)
-    assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == [
-        f"Error: {blocker}: cannot write into this folder: a file is in the way"]
-    assert not out.exists() or list(out.iterdir()) == []
+    checked = invoke("emails", str(TEMPLATES / "peers.csv"), "--out", str(out), "--check",
+                     "--mbox", str(blocker / "x.mbox"), *FROM)
+    in_the_way = f"{blocker}: cannot write into this folder: a file is in the way"
+    assert result.exit_code == checked.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"Error: {in_the_way}"]
+    assert f"problem: {in_the_way}" in checked.stderr.splitlines()
+    assert not out.exists()
     assert blocker.read_text() == "a,b\n"
 
 

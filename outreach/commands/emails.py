@@ -115,11 +115,12 @@ def emails(
     people = selection.people
     with progress_bar(len(people), "Rendering") as advance:
         batch = mail.render_messages(people, sender, template, meeting, options, advance)
-    if batch.problems:
-        for problem in batch.problems:
+    problems = batch.problems + (mail.output_problems(out_dir, mbox) if check else [])
+    if problems:
+        for problem in problems:
             echo_err(f"problem: {problem}")
         _skipped_report(mail.skipped_lines(batch))
-        raise OutreachError(f"{len(batch.problems)} problem(s) found; nothing written")
+        raise OutreachError(f"{len(problems)} problem(s) found; nothing written")
     if check:
         click.echo(f"Checked {len(people)} recipients: {len(batch.messages)} e-mails, "
                    f"{len(batch.notes)} LinkedIn notes, {len(batch.skipped)} skipped. "
