@@ -5,7 +5,9 @@ template) for each person, fits the text to the card's writing area, writes it w
 handwriting module, and saves a PDF that is byte-identical on a rerun (reportlab's invariant
 mode, jitter seeded from ``--seed`` and the person). reportlab keeps every page in memory
 until it saves, so a large batch is split into several files of ``per_file`` cards each
-(``cards-1.pdf``, ``cards-2.pdf``, ...), which also keeps each print job a sensible size.
+(``cards-1.pdf``, ``cards-2.pdf``, ...), which also keeps each print job a sensible size;
+each finished page is compressed at once by a worker thread (in parallel with drawing the
+next), so what stays in memory is the compressed page, not its text.
 """
 
 from __future__ import annotations
