@@ -45,6 +45,10 @@ DEFAULT_TEMPLATE = "thanks.card.j2"
 SMALLEST_SIZE = 12.0  # points: below this Caveat stops being easy to read
 # Scripts that need shaping or reordering, which reportlab does not do for these fonts.
 UNSHAPED_SCRIPTS = {"arabic", "hebrew", "indic", "thai"}
+# zlib level for page streams: on card pages, level 4 takes a third of the time of zlib's
+# default 6 (reportlab's) for 6% more bytes (1,000 cards: 0.35 s instead of 1.1 s, 5.6 MiB
+# instead of 5.3 MiB), which matters when both cores are busy.
+DEFLATE_LEVEL = 4
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,7 @@ class CardWriter:
 
 class _DeflatedStream(PDFStream):
     """A page's content stream, Flate-compressed by a worker thread while the next page is
-    drawn (zlib releases the GIL); the bytes are exactly those reportlab's own filter gives."""
+    drawn (zlib releases the GIL); formatted as reportlab formats its own compressed streams."""
 
     content: bytes | None
 
@@ -234,7 +238,7 @@ def _deflate_last_page(canvas: Canvas, deflater: ThreadPoolExecutor) -> None:
 
 
 def _deflate(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"))
+    return zlib.compress(text.encode("utf-8"), DEFLATE_LEVEL)
 
 
 def write_cards(
