@@ -64,6 +64,7 @@ def default_map(config: dict[str, Any], today: date | None = None) -> dict[str, 
     forum = _section(config, "forum")
     cards = _section(config, "cards")
     result["rotation"].update(rotation)
+    result["forum"].pop("duration", None)  # a forum session is not a coffee: [forum] duration
     result["forum"].update(_drop_empty(dict(forum)))
     result["cards"].update(_drop_empty(dict(cards)))
     result["cards"].setdefault("sign", sender.get("name") or None)

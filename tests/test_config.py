@@ -149,3 +149,24 @@ def test_precedence_file_env_option_for_more_commands(
     assert shown[0] in output()
     assert shown[1] in output(environ={env: env_value})
     assert shown[2] in output(option[-1], option_value, environ={env: env_value})
+
+
+def test_the_forum_keeps_its_own_session_length(tmp_path: Path) -> None:
+    """[meeting] duration is the coffee's; the forum's is [forum] duration (default 90m)."""
+    (tmp_path / "outreach.toml").write_text(SENDER + '[meeting]\nduration = "45m"\n')
+
+    def session_minutes() -> int:
+        import icalendar
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(tmp_path)
+            result = CliRunner().invoke(cli, ["forum", str(EXPORT.resolve()), "--start",
+                                              "2027-01-05T08:00", "--out", "forum.ics"])
+        assert result.exit_code == 0, result.output
+        event = icalendar.Calendar.from_ical((tmp_path / "forum.ics").read_bytes()).walk(
+            "VEVENT")[0]
+        return int((event["DTEND"].dt - event["DTSTART"].dt).total_seconds() // 60)
+
+    assert session_minutes() == 90
+    (tmp_path / "outreach.toml").write_text(SENDER + '[forum]\nduration = "2h"\n')
+    assert session_minutes() == 120

@@ -15,6 +15,7 @@ from outreach.commands.common import (
     F,
     echo_err,
     emit,
+    forum_meeting_options,
     ledger_option,
     meeting_options,
     meeting_or_none,
@@ -192,7 +193,7 @@ def rotation(
 
 @click.command()
 @INPUT_ARG
-@meeting_options
+@forum_meeting_options
 @click.option("--every", default="month", show_default=True, metavar="month|quarter",
               help="How often the forum meets (same weekday of the month as --start).")
 @click.option("--months", type=int, default=12, show_default=True, help="For how long.")
@@ -203,9 +204,8 @@ def rotation(
               default=Path("out/forum.ics"), show_default=True, help="The forum's .ics file.")
 @ledger_option
 @peer_options
-@click.pass_context
 def forum(
-    ctx: click.Context, input_path: Path, start: str | None, duration: str, tz: str,
+    input_path: Path, start: str | None, duration: str, tz: str,
     location: str, link: str, every: str, months: int, size: int, remind: str | None,
     cancel: bool, template: str, from_address: str | None, out_file: Path,
     ledger_path: Path | None, **peer_kwargs: Any,
@@ -213,7 +213,8 @@ def forum(
     """Invite SIZE peers to a recurring peer forum: one group event, every peer an attendee.
 
     It repeats monthly or quarterly on the weekday-of-month of --start (a first Tuesday
-    stays a first Tuesday). Sessions last 90 minutes unless --duration says otherwise.
+    stays a first Tuesday). Sessions last 90 minutes unless --duration (or [forum]
+    duration in outreach.toml) says otherwise.
 
     \b
     Examples:
@@ -225,8 +226,6 @@ def forum(
     from outreach.ledger import Ledger
     from outreach.schedule import forum_ics, forum_no_email, plan_forum
 
-    if ctx.get_parameter_source("duration") == click.core.ParameterSource.DEFAULT:
-        duration = "90m"
     meeting = _calendar_meeting(start, duration, tz, location, link)
     reminder = _span_or_none(remind, "--remind")
     selection = select_people(input_path, **peer_kwargs)

@@ -36,6 +36,8 @@ from outreach.commands.common import (
 @click.option("--forum-every", type=click.Choice(["month", "quarter"]), default="month",
               show_default=True, help="How often the forum meets.")
 @click.option("--forum-months", default=12, show_default=True, help="Forum series length.")
+@click.option("--forum-duration", default="90m", show_default=True,
+              help="Length of a forum session.")
 @click.option("--forum-start", metavar="YYYY-MM-DDTHH:MM",
               help="First forum session, local time [default: in the month after --start, "
               "the first weekday two days off the rotation's (Tue → Thu), same time].")
@@ -109,6 +111,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         rotation_every=parse_span(options["rotation_every"], option="--rotation-every"),
         rotation_months=options["rotation_months"], forum_size=options["forum_size"],
         forum_every=options["forum_every"], forum_months=options["forum_months"],
+        forum_duration=parse_span(options["forum_duration"], option="--forum-duration"),
         forum_start=(parse_start(options["forum_start"], options["tz"])
                      if options["forum_start"] else None),
         card_size=options["card_size"], card_sheet=options["card_sheet"],

@@ -43,11 +43,11 @@ def peer_options(func: F) -> F:
     return func
 
 
-def meeting_options(func: F) -> F:
+def meeting_options(func: F, duration: str = "45m") -> F:
     """When and where: spelled the same for invite, rotation, forum, emails and campaign."""
     options = [
         click.option("--start", metavar="YYYY-MM-DDTHH:MM", help="First meeting, local time."),
-        click.option("--duration", default="45m", show_default=True, help="e.g. 30m, 1h."),
+        click.option("--duration", default=duration, show_default=True, help="e.g. 30m, 1h."),
         click.option("--tz", default="UTC", show_default=True,
                      help="IANA time zone of --start, e.g. America/Toronto."),
         click.option("--location", default="", help="Where to meet (café, office)."),
@@ -56,6 +56,11 @@ def meeting_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def forum_meeting_options(func: F) -> F:
+    """``meeting_options`` with the forum's longer default session."""
+    return meeting_options(func, duration="90m")
 
 
 def format_options(func: F) -> F:
