@@ -67,7 +67,8 @@ def main() -> None:
               f"{fresh:.2f} s  → {fresh - start:.2f} s beyond interpreter start (target ≤ 3 s)")
         print(f"outreach campaign rerun on its own output (nothing rewritten): {rerun:.2f} s")
         for stage, seconds in stages_in_process(archive, tmp):
-            print(f"  stage {stage:<9} {seconds * 1000:7.0f} ms")
+            note = " (and waiting for the cards.png render)" if stage == "report" else ""
+            print(f"  stage {stage:<9} {seconds * 1000:7.0f} ms{note}")
 
 
 if __name__ == "__main__":

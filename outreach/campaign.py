@@ -1,8 +1,10 @@
 """The main job: one LinkedIn export in, everything a peer-network plan needs out.
 
-ingest → peers → rotation and forum schedule → calendar invites → invitation e-mails with
-those invites attached (+ LinkedIn notes for peers without an address) → thank-you cards for
-the rotation → ``report.html``, remembering people and meetings in the ledger.
+ingest → peers → rotation and forum schedule → thank-you cards for the rotation → calendar
+invites → invitation e-mails with those invites attached (+ LinkedIn notes for peers without
+an address) → ``report.html``, remembering people and meetings in the ledger. The cards come
+early so that their PNG preview renders (in ``pdftoppm``, on the other core) while the
+invites and e-mails are built.
 
 Who gets what: the best ``rotation_size`` peers form the 1:1 rotation; the next
 ``forum_size`` are invited to the forum, so nobody receives two invitations in one run.
@@ -31,9 +33,10 @@ from outreach.peers import PeerQuery, Selection
 if TYPE_CHECKING:
     from outreach.emails import Batch, Message
     from outreach.ledger import Ledger
+    from outreach.preview import PreviewJob
     from outreach.schedule import Forum, Rotation
 
-STAGES = ("peers", "schedule", "calendar", "emails", "cards", "report")
+STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
 _DTSTAMP = re.compile(rb"^DTSTAMP:(\d{8}T\d{6}Z)\r?$", re.M)
 
 
@@ -134,14 +137,21 @@ def run_campaign(
         _write_peers(selection, options.out, result)
         stage("schedule")
         rotation, forum = _plan(selection.people, start, options, result)
-        stage("calendar")
-        invites = _calendar(rotation, forum, sender, options, ledger, result)
-    stage("emails")
-    _emails(rotation, forum, sender, invites, options, result)
-    stage("cards")
-    _cards(result.rotation_peers, sender, options, result)
-    stage("report")
-    _report(selection, rotation, forum, options, result)
+        stage("cards")
+        preview = _cards(result.rotation_peers, sender, options, result)
+        try:
+            stage("calendar")
+            invites = _calendar(rotation, forum, sender, options, ledger, result)
+            stage("emails")
+            _emails(rotation, forum, sender, invites, options, result)
+            stage("report")
+            _report(selection, rotation, forum, options, result)
+        except BaseException:
+            if preview is not None:
+                preview.cancel()
+            raise
+    if preview is not None:
+        preview.finish()  # pdftoppm ran on the other core while the stages above did
     return result
 
 
@@ -283,13 +293,15 @@ def _write_mbox(messages: list[Message], path: Path) -> bool:
 
 
 def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
-           result: CampaignResult) -> None:
+           result: CampaignResult) -> PreviewJob | None:
+    """Write cards.pdf; start rendering cards.png (the caller finishes it) if it changed."""
     import shutil
 
-    from outreach.cards import CardOptions, write_cards, write_preview
+    from outreach.cards import CardOptions, write_cards
+    from outreach.preview import start_preview
 
     if not people:
-        return
+        return None
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=options.today)
@@ -304,11 +316,12 @@ def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
     result.add(pdf, f"{cards.cards} thank-you cards for the rotation, ready to print", changed)
     if options.preview and shutil.which("pdftoppm"):
         png = options.out / "cards.png"
-        if changed or not png.exists():
-            write_preview(pdf, png)
-        result.add(png, "preview of the first sheet", changed)
-    elif options.preview:
+        redo = changed or not png.exists()
+        result.add(png, "preview of the first sheet", redo)
+        return start_preview(pdf, png) if redo else None
+    if options.preview:
         result.notes.append("no cards.png preview: pdftoppm (poppler-utils) is not installed")
+    return None
 
 
 def _report(selection: Selection, rotation: Rotation, forum: Forum | None,

@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import subprocess
 import tempfile
 import unicodedata
 import zlib
@@ -288,27 +286,6 @@ def _ensure_dir(output: Path) -> Path:
     except OSError as exc:
         raise OutreachError(f"{output}: cannot create its folder: {exc.strerror}") from None
     return folder
-
-
-def write_preview(pdf: Path, png: Path, dpi: int = 110) -> Path:
-    """Render the first sheet of ``pdf`` to ``png`` with poppler's ``pdftoppm``."""
-    tool = shutil.which("pdftoppm")
-    if tool is None:
-        raise OutreachError(
-            "--preview needs pdftoppm (poppler-utils): e.g. apt-get install poppler-utils, "
-            "brew install poppler"
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        stem = Path(tmp) / "preview"
-        done = subprocess.run(
-            [tool, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-             str(pdf), str(stem)],
-            capture_output=True, text=True, check=False,
-        )
-        if done.returncode != 0:
-            raise OutreachError(f"{pdf}: pdftoppm could not render it: {done.stderr.strip()}")
-        fileio.write_bytes(png, stem.with_suffix(".png").read_bytes())
-    return png
 
 
 def _is_control(ch: str) -> bool:

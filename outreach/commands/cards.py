@@ -74,8 +74,9 @@ def cards(
     """
     from datetime import date
 
-    from outreach.cards import CardOptions, write_cards, write_preview
+    from outreach.cards import CardOptions, write_cards
     from outreach.models import Sender
+    from outreach.preview import write_preview
 
     if input_path is None and not pending:
         raise click.UsageError("give INPUT (an export or a peers CSV), or --pending")
