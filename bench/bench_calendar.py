@@ -22,10 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from timing import best_of
 
 from outreach.calendar import invite_files, invite_ics
 from outreach.ledger import Ledger
@@ -52,16 +53,6 @@ def people(count: int) -> list[Person]:
     ]
 
 
-def timed(func: Callable[[], object], runs: int = 1) -> float:
-    """Best wall-clock time of ``runs`` calls (the machine may be shared: best is steadiest)."""
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
-
-
 def write_peers_csv(path: Path, count: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -75,7 +66,7 @@ def write_peers_csv(path: Path, count: int) -> None:
 
 def seconds(command: list[str], env: dict[str, str] | None = None, runs: int = 3) -> float:
     """Best wall-clock time of running ``command`` ``runs`` times."""
-    return timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env), runs)
+    return best_of(lambda: subprocess.run(command, check=True, capture_output=True, env=env), runs)
 
 
 def per_invite(total: float, start: float) -> str:
@@ -113,19 +104,19 @@ def stage_figures(csv_path: Path, tmp: Path) -> None:
     from outreach.commands.common import select_people
 
     crowd = select_people(csv_path).people  # imports pandas: counted in command_imports
-    read = timed(lambda: select_people(csv_path))
+    read = best_of(lambda: select_people(csv_path))
     print(f"command_read_peers_csv: {read / PEERS * 1000:.3f} ms/invite")
     files: dict[str, bytes] = {}
     with Ledger.open(tmp / "stages.sqlite") as ledger:
-        build = timed(lambda: files.update(invite_files(crowd, SENDER, MEETING, ledger=ledger)))
+        build = best_of(lambda: files.update(invite_files(crowd, SENDER, MEETING, ledger=ledger)))
     print(f"command_build_and_version: {build / PEERS * 1000:.3f} ms/invite")
-    write = timed(lambda: write_files(files, tmp / "stages"))
+    write = best_of(lambda: write_files(files, tmp / "stages"))
     print(f"command_write_files: {write / PEERS * 1000:.3f} ms/invite")
 
 
 def main() -> None:
     crowd = people(PEERS)
-    single = timed(lambda: [invite_ics(p, SENDER, MEETING, stamp=STAMP) for p in crowd], 3)
+    single = best_of(lambda: [invite_ics(p, SENDER, MEETING, stamp=STAMP) for p in crowd], 3)
     print(f"invite_ics_1_core: {single / PEERS * 1000:.3f} ms/invite")
     cpu = time.process_time()
     for p in crowd:
@@ -133,12 +124,12 @@ def main() -> None:
     cpu = time.process_time() - cpu  # CPU seconds: what the work costs when nothing competes
     print(f"invite_ics_cpu_time: {cpu / PEERS * 1000:.3f} ms/invite")
     cores = os.cpu_count() or 1
-    batch = timed(lambda: invite_files(crowd, SENDER, MEETING, now=STAMP), 3)
+    batch = best_of(lambda: invite_files(crowd, SENDER, MEETING, now=STAMP), 3)
     print(f"invite_files_{cores}_cores: {batch / PEERS * 1000:.3f} ms/invite")
     with tempfile.TemporaryDirectory() as tmp:
         with Ledger.open(Path(tmp) / "ledger.sqlite") as ledger:
-            first = timed(lambda: invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP))
-            rerun = timed(lambda: invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP))
+            first = best_of(lambda: invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP))
+            rerun = best_of(lambda: invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP))
         print(f"invite_files_with_ledger_first_run: {first / PEERS * 1000:.3f} ms/invite")
         print(f"invite_files_with_ledger_rerun: {rerun / PEERS * 1000:.3f} ms/invite")
         command_figures(Path(tmp))
@@ -149,7 +140,7 @@ def main() -> None:
         plan = plan_rotation(thirty, start, size=30, every=timedelta(weeks=1), months=12)
         rotation_files(plan, SENDER, now=STAMP)
 
-    print(f"rotation_30_peers_12_months: {timed(rotation, 3) * 1000:.1f} ms")
+    print(f"rotation_30_peers_12_months: {best_of(rotation, 3) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":
