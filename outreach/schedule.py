@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar as stdcalendar
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -225,6 +226,18 @@ def rotation_specs(
     return specs
 
 
+@dataclass(frozen=True)
+class RotationFiles:
+    """What ``rotation_output`` built: the files, and who left the rotation since last time.
+
+    ``dropped`` pairs each peer who had future meetings in the ledger's rotation and is no
+    longer in it with the name of the cancellation written for their series.
+    """
+
+    files: dict[str, bytes]
+    dropped: tuple[tuple[Person, str], ...] = ()
+
+
 def rotation_files(
     rotation: Rotation,
     sender: Sender,
@@ -238,19 +251,84 @@ def rotation_files(
     template: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, bytes]:
-    """``{slug}.ics`` per peer (their series) plus ``rotation.ics`` (every series, for you)."""
+    """``{slug}.ics`` per peer (their series) plus ``rotation.ics`` (every series, for you),
+    and a cancellation per peer who left the rotation (see ``rotation_output``)."""
+    return rotation_output(rotation, sender, duration=duration, location=location, link=link,
+                           ledger=ledger, cancel=cancel, remind=remind, template=template,
+                           now=now).files
+
+
+def rotation_output(
+    rotation: Rotation,
+    sender: Sender,
+    *,
+    duration: timedelta = timedelta(minutes=45),
+    location: str = "",
+    link: str = "",
+    ledger: Ledger | None = None,
+    cancel: bool = False,
+    remind: timedelta | None = None,
+    template: str | None = None,
+    now: datetime | None = None,
+) -> RotationFiles:
+    """The rotation's files; with a ledger (and not ``cancel``) its future plan is replaced.
+
+    Future rotation meetings the new plan does not hold are removed from the ledger in the
+    same transaction that records the new ones; each peer among them who is no longer in the
+    rotation gets ``{slug}.ics`` cancelling their series (same UID, SEQUENCE + 1), so a rerun
+    with other peers leaves nothing behind in their calendar or in ``outreach status``.
+    """
     specs = rotation_specs(rotation, sender, duration=duration, location=location, link=link,
                            remind=remind, template=template)
-    specs = versioned_all(specs, ledger, cancel, now)
+    with ledger.write() if ledger is not None else nullcontext():
+        left: list[EventSpec] = []
+        people: list[Person] = []
+        if ledger is not None and not cancel:
+            stamp = now or datetime.now(UTC)
+            ledger.remember_people(rotation.peers)  # their addresses, should they leave
+            dropped = ledger.replace_future_meetings(
+                "rotation", rotation_meetings(rotation, sender), stamp)
+            people, left = _leavers(ledger, rotation, sender, dropped, duration)
+            left = versioned_all(left, ledger, True, now)
+        specs = versioned_all(specs, ledger, cancel, now)
+    names = file_names([*rotation.peers, *people], reserved={ROTATION_FILE})
     files = {}
-    for name, spec in zip(file_names(rotation.peers, reserved={ROTATION_FILE}), specs,
-                          strict=True):
+    for name, spec in zip(names[:len(specs)], specs, strict=True):
         files[name] = calendar_bytes(method_for(spec, cancel), [spec])
     own = [replace(s, attendees=()) for s in specs]
     files[ROTATION_FILE] = calendar_bytes("PUBLISH", own)
-    if ledger is not None and not cancel:
-        ledger.record_meetings(rotation_meetings(rotation, sender))
-    return files
+    cancelled = names[len(specs):]
+    for name, spec in zip(cancelled, left, strict=True):
+        files[name] = calendar_bytes(method_for(spec, True), [spec])
+    return RotationFiles(files, tuple(zip(people, cancelled, strict=True)))
+
+
+def _leavers(
+    ledger: Ledger, rotation: Rotation, sender: Sender, dropped: Sequence[Any],
+    duration: timedelta,
+) -> tuple[list[Person], list[EventSpec]]:
+    """Peers with dropped future meetings who left the rotation, and their series' cancel
+    specs (unversioned): DTSTART at their first future occurrence, in the rotation's zone."""
+    staying = {p.key for p in rotation.peers}
+    first: dict[str, Any] = {}
+    for meeting in dropped:  # earliest first
+        if meeting.person_key not in staying:
+            first.setdefault(meeting.person_key, meeting)
+    people, specs = [], []
+    for key, meeting in first.items():
+        person = ledger.person(key) or Person(first_name=meeting.person_name, last_name="")
+        start = meeting.start.astimezone(rotation.start.tzinfo)
+        address = valid_email(person.email)
+        people.append(person)
+        specs.append(EventSpec(
+            uid=meeting.uid.partition("#")[0],
+            start=start,
+            end=start + duration,
+            summary=title_for("rotation", person, sender),
+            organizer=organizer_of(sender),
+            attendees=((common_name(person.full_name), address),) if address else (),
+        ))
+    return people, specs
 
 
 def rotation_meetings(rotation: Rotation, sender: Sender) -> list[Any]:

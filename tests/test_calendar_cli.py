@@ -86,6 +86,29 @@ def test_rotation_prints_the_schedule_and_writes_every_series(tmp_path: Path) ->
     assert ana["RRULE"]["INTERVAL"] == [3]
 
 
+def test_rerunning_with_fewer_peers_cancels_the_dropped_ones_series(tmp_path: Path) -> None:
+    when = ["--start", "2031-01-07T08:00", "--tz", "America/Toronto", "--months", "2"]
+    first = run("rotation", PEERS, *when, *FROM, "--size", "3", "--pick",
+                'Ana Lima,Zoe Odegard,Sam Okafor; "Boss"', "--out", tmp_path)
+    assert first.exit_code == 0, first.output
+    (sam,) = events(tmp_path / "sam-okafor-boss.ics")
+    due = run("status", "--today", "2031-01-21", "--tz", "America/Toronto")
+    assert "Sam Okafor" in due.stdout
+    result = run("rotation", PEERS, *when, *FROM, "--size", "2", "--pick",
+                 "Ana Lima,Zoe Odegard", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert ('Sam Okafor; "Boss" left the rotation: sam-okafor-boss.ics cancels their series; '
+            "send it to them.") in result.stdout
+    data = (tmp_path / "sam-okafor-boss.ics").read_bytes()
+    (cancel,) = events(tmp_path / "sam-okafor-boss.ics")
+    assert icalendar.Calendar.from_ical(data)["METHOD"] == "CANCEL"
+    assert (cancel["UID"], cancel["SEQUENCE"], cancel["STATUS"]) == (sam["UID"], 1, "CANCELLED")
+    assert cancel["ATTENDEE"] == "mailto:sam@example.net"
+    assert len(events(tmp_path / "rotation.ics")) == 2
+    due = run("status", "--today", "2031-01-21", "--tz", "America/Toronto")
+    assert "Sam Okafor" not in due.stdout and "Ana Lima" in due.stdout
+
+
 def test_forum_writes_one_group_event_lasting_90_minutes(tmp_path: Path) -> None:
     out = tmp_path / "forum.ics"
     result = run("forum", PEERS, *WHEN, *FROM, "--every", "quarter", "--out", out)

@@ -131,6 +131,23 @@ def test_record_meetings_adds_unknown_people_with_a_matching_key(ledger: Ledger)
     assert ledger.pending_thanks() == []
 
 
+def test_replace_future_meetings_drops_only_future_ones_not_in_the_plan(ledger: Ledger) -> None:
+    def meeting(uid: str, days: int, series: str = "rotation") -> PlannedMeeting:
+        return PlannedMeeting(uid, JANE.key, "Jane Doe", series, T0 + timedelta(days=days))
+
+    ledger.record_meetings([meeting("past", -7), meeting("kept", 7), meeting("gone", 14),
+                            meeting("gone-too", 21), meeting("forum", 14, "forum")])
+    dropped = ledger.replace_future_meetings("rotation", [meeting("kept", 7),
+                                                          meeting("new", 28)], T0)
+    assert [m.uid for m in dropped] == ["gone", "gone-too"]
+    assert dropped[0] == meeting("gone", 14)
+    rows = ledger.query("SELECT uid FROM meetings ORDER BY start, uid")
+    assert [r[0] for r in rows] == ["past", "kept", "forum", "new"]
+    assert ledger.replace_future_meetings("rotation", [meeting("kept", 7),
+                                                       meeting("new", 28)], T0) == []
+    assert len(ledger.query("SELECT uid FROM meetings")) == 4
+
+
 def test_unknown_event_kind_is_refused(ledger: Ledger) -> None:
     with pytest.raises(OutreachError, match="unknown event kind 'hugged'"):
         ledger.add_event(JANE.key, "hugged", date(2027, 1, 5))

@@ -219,3 +219,75 @@ def test_cancelling_the_rotation_bumps_every_sequence(tmp_path) -> None:
         assert calendar["METHOD"] == ("PUBLISH" if name == "rotation.ics" else "CANCEL")
         for event in calendar.walk("VEVENT"):
             assert (event["SEQUENCE"], event["STATUS"]) == (1, "CANCELLED")
+
+
+def _future_meetings(ledger: Ledger, since: datetime) -> list[tuple[str, str]]:
+    rows = ledger.query("SELECT person_name, start FROM meetings WHERE series = 'rotation' "
+                        "AND start >= ? ORDER BY start", (since.isoformat(),))
+    return [(r[0], r[1]) for r in rows]
+
+
+def test_shrinking_the_rotation_cancels_the_dropped_peers_series(tmp_path) -> None:
+    start = datetime(2027, 2, 2, 8, 0, tzinfo=TORONTO)
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        rotation_files(plan_rotation(PEOPLE, start, size=3, months=3), SENDER, ledger=ledger,
+                       now=STAMP)
+        smaller = plan_rotation(PEOPLE, start, size=2, months=3)
+        files = rotation_files(smaller, SENDER, ledger=ledger, now=STAMP + timedelta(days=1))
+        names = _future_meetings(ledger, STAMP)
+        rows = ledger.query("SELECT COUNT(*) FROM meetings")[0][0]
+        again = rotation_files(smaller, SENDER, ledger=ledger, now=STAMP + timedelta(days=2))
+        assert ledger.query("SELECT COUNT(*) FROM meetings")[0][0] == rows
+    assert sorted(files) == ["ada-doe.ics", "ben-doe.ics", "cy-doe.ics", "rotation.ics"]
+    assert lint_ics(files["cy-doe.ics"]) == []
+    calendar = icalendar.Calendar.from_ical(files["cy-doe.ics"])
+    (event,) = calendar.walk("VEVENT")
+    assert calendar["METHOD"] == "CANCEL"
+    assert (event["UID"], event["SEQUENCE"], event["STATUS"]) == (
+        uid_for(SENDER, PEOPLE[2], "rotation"), 1, "CANCELLED")
+    assert str(event["ATTENDEE"]) == f"mailto:{PEOPLE[2].email}"
+    assert event.decoded("DTSTART") == datetime(2027, 2, 16, 8, 0, tzinfo=TORONTO)
+    assert {name for name, _ in names} == {"Ada Doe", "Ben Doe"}
+    assert len(names) == len(smaller.schedule())
+    assert len(expand(files["rotation.ics"])) == 2
+    assert again == {n: d for n, d in files.items() if n != "cy-doe.ics"}  # nothing to cancel
+
+
+def test_moving_the_start_leaves_only_the_new_occurrences(tmp_path) -> None:
+    start = datetime(2027, 2, 2, 8, 0, tzinfo=TORONTO)
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        rotation_files(plan_rotation(PEOPLE, start, size=3, months=2), SENDER, ledger=ledger,
+                       now=STAMP)
+        moved = plan_rotation(PEOPLE, start + timedelta(days=2), size=3, months=2)
+        files = rotation_files(moved, SENDER, ledger=ledger, now=STAMP)
+        starts = [s for _, s in _future_meetings(ledger, STAMP)]
+    assert [datetime.fromisoformat(s) for s in starts] == [d.start for d in moved.slots]
+    assert all(datetime.fromisoformat(s).astimezone(TORONTO).weekday() == 3 for s in starts)
+    assert sorted(files) == ["ada-doe.ics", "ben-doe.ics", "cy-doe.ics", "rotation.ics"]
+    for name in ("ada-doe.ics", "ben-doe.ics", "cy-doe.ics"):
+        (event,) = icalendar.Calendar.from_ical(files[name]).walk("VEVENT")
+        assert (event["SEQUENCE"], event["STATUS"]) == (1, "CONFIRMED")  # updated, same UID
+
+
+def test_meetings_already_past_stay_when_a_peer_leaves(tmp_path) -> None:
+    start = datetime(2027, 2, 2, 8, 0, tzinfo=TORONTO)
+    midway = datetime(2027, 3, 1, tzinfo=UTC)
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        rotation_files(plan_rotation(PEOPLE, start, size=3, months=3), SENDER, ledger=ledger,
+                       now=STAMP)
+        files = rotation_files(plan_rotation(PEOPLE, start, size=2, months=3), SENDER,
+                               ledger=ledger, now=midway)
+        cy = ledger.query("SELECT start FROM meetings WHERE person_name = 'Cy Doe' "
+                          "ORDER BY start")
+    assert [r[0][:10] for r in cy] == ["2027-02-16"]  # met before the change: kept
+    (event,) = icalendar.Calendar.from_ical(files["cy-doe.ics"]).walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime(2027, 3, 9, 8, 0, tzinfo=TORONTO)
+
+
+def test_cancelling_with_a_ledger_keeps_its_planned_meetings(tmp_path) -> None:
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        rotation_files(rotation_plan(), SENDER, ledger=ledger, now=STAMP)
+        files = rotation_files(plan_rotation(PEOPLE, rotation_plan().start, size=1),
+                               SENDER, ledger=ledger, cancel=True, now=STAMP)
+        planned = ledger.query("SELECT COUNT(*) FROM meetings")[0][0]
+    assert planned == 12 and sorted(files) == ["ada-doe.ics", "rotation.ics"]

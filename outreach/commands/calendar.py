@@ -171,7 +171,7 @@ def rotation(
     from outreach.calendar import valid_email, write_files
     from outreach.ledger import Ledger
     from outreach.meeting import parse_dates, parse_span
-    from outreach.schedule import pick_people, plan_rotation, rotation_files, schedule_table
+    from outreach.schedule import pick_people, plan_rotation, rotation_output, schedule_table
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     step = parse_span(every, option="--every")
@@ -182,13 +182,17 @@ def rotation(
     people = pick_people(selection.people, split_list(pick) or []) if pick else selection.people
     plan = plan_rotation(people, meeting.start, size, step, months, skipped)
     with Ledger.open(ledger_path) as ledger:
-        files = rotation_files(plan, sender, duration=meeting.duration,
-                               location=meeting.location, link=meeting.link, ledger=ledger,
-                               cancel=cancel, remind=reminder, template=template)
-    summary = write_files(files, out_dir)
+        built = rotation_output(plan, sender, duration=meeting.duration,
+                                location=meeting.location, link=meeting.link, ledger=ledger,
+                                cancel=cancel, remind=reminder, template=template)
+    summary = write_files(built.files, out_dir)
     emit(schedule_table(plan), None)
     _no_address_note([p for p in plan.peers if not valid_email(p.email)])
     _calendar_summary(summary, "Rotation cancelled" if cancel else "Rotation")
+    for person, name in built.dropped:
+        send = "send it to them" if valid_email(person.email) else "no e-mail address known: " \
+            "let them know another way"
+        click.echo(f"{person.full_name} left the rotation: {name} cancels their series; {send}.")
 
 
 @click.command()
