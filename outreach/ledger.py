@@ -413,20 +413,17 @@ class Ledger:
     def replace_future_meetings(
         self, series: str, meetings: Iterable[PlannedMeeting], since: datetime
     ) -> list[PlannedMeeting]:
-        """Make ``meetings`` the ``series``' whole plan from ``since`` on, in one transaction.
-
-        The series' other meetings starting at or after ``since`` are removed (a peer left,
-        or the start moved) and returned, earliest first; earlier ones stay: they happened.
-        """
+        """Make ``meetings`` the ``series``' whole plan from ``since`` on, in one transaction:
+        its other meetings at or after ``since`` (a peer left, the start moved) are removed and
+        returned, earliest first. Earlier ones stay: they happened."""
         planned = list(meetings)
         keep = {m.uid for m in planned}
         with self.write() as db:
-            rows = db.execute(
-                "SELECT uid, person_key, person_name, series, start FROM meetings "
-                "WHERE series = ? AND start >= ? ORDER BY start, uid", (series, _iso(since)),
-            ).fetchall()
-            dropped = [PlannedMeeting(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]))
-                       for r in rows if r[0] not in keep]
+            dropped = [PlannedMeeting(r[0], r[1], r[2], series, datetime.fromisoformat(r[3]))
+                       for r in db.execute(
+                           "SELECT uid, person_key, person_name, start FROM meetings WHERE "
+                           "series = ? AND start >= ? ORDER BY start, uid", (series, _iso(since)))
+                       if r[0] not in keep]
             db.executemany("DELETE FROM meetings WHERE uid = ?", [(m.uid,) for m in dropped])
             self.record_meetings(planned)
         return dropped
