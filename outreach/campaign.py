@@ -199,11 +199,13 @@ def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
               ) -> dict[str, bytes]:
     """Write calendar/*.ics; return each invited person's invite bytes by person key."""
     from outreach.calendar import file_names, write_files
-    from outreach.schedule import ROTATION_FILE, forum_ics, rotation_files
+    from outreach.schedule import ROTATION_FILE, forum_ics, rotation_output
 
-    files = rotation_files(rotation, sender, duration=options.duration,
-                           location=options.location, link=options.link, ledger=ledger,
-                           remind=options.remind)
+    built = rotation_output(rotation, sender, duration=options.duration,
+                            location=options.location, link=options.link, ledger=ledger,
+                            remind=options.remind)
+    files = built.files
+    left = {name: person for person, name in built.dropped}
     invites = {}
     for person, name in zip(rotation.peers, file_names(rotation.peers,
                                                        reserved={ROTATION_FILE}), strict=True):
@@ -217,7 +219,9 @@ def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
     summary = write_files(files, folder)
     for name in files:
         what = ("every meeting, for your own calendar" if name == ROTATION_FILE else
-                _forum_what(forum) if name == "forum.ics" else "one peer's rotation series")
+                _forum_what(forum) if name == "forum.ics" else
+                f"cancels {left[name].full_name}'s series (left the rotation): send it"
+                if name in left else "one peer's rotation series")
         result.add(folder / name, what, name in summary.written)
     return invites
 

@@ -210,3 +210,15 @@ def test_the_forum_never_lands_on_a_rotation_coffee(campaign_run: tuple[Path, Pa
     moved = tmp_path / "out"
     run(moved, tmp_path / "ledger.sqlite", "--forum-start", "2027-03-10T18:00")
     assert min(days(moved / "calendar" / "forum.ics")) == "2027-03-10"
+
+
+def test_a_smaller_rotation_cancels_the_peer_who_left(tmp_path: Path) -> None:
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
+    run(out, ledger, "--rotation-size", "5")
+    output = run(out, ledger, "--rotation-size", "4")
+    cancelled = [p for p in (out / "calendar").glob("*.ics")
+                 if b"METHOD:CANCEL" in p.read_bytes()]
+    assert len(cancelled) == 1, output
+    event = icalendar.Calendar.from_ical(cancelled[0].read_bytes()).walk("VEVENT")[0]
+    assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+    assert "left the rotation" in output
