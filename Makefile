@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 # campaign starts at your next usual slot, which moves every week).
 DEMO_MEETING := --start 2027-01-05T08:00 --tz America/Toronto --location "Café Olimpico"
 
+# The demo keeps its own ledger in out/, so the sample's 600 strangers never enter yours.
 demo: install
-	$(BIN)/outreach campaign $(EXPORT) --out out $(DEMO_MEETING)
+	$(BIN)/outreach campaign $(EXPORT) --out out $(DEMO_MEETING) --ledger out/.demo-ledger.sqlite
 
 test: install
 	$(BIN)/python -m pytest -q -n 2
