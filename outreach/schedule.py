@@ -42,7 +42,7 @@ from outreach.calendar import (
 )
 from outreach.errors import OutreachError
 from outreach.meeting import Meeting
-from outreach.models import Person, Sender, slugify
+from outreach.models import Person, Sender
 
 if TYPE_CHECKING:
     from outreach.ledger import Ledger
@@ -121,15 +121,13 @@ def whole_days(every: timedelta, option: str = "--every") -> int:
 
 
 def pick_people(people: Sequence[Person], names: Iterable[str]) -> list[Person]:
-    """The people named in ``--pick "Jane Doe,Sam Lee"`` (accent/case-insensitive), in order."""
-    chosen = []
-    for name in names:
-        wanted = slugify(name)
-        matches = [p for p in people if slugify(p.full_name) == wanted]
-        if not matches:
-            raise OutreachError(f"--pick: nobody called {name!r} among the selected peers")
-        chosen.append(matches[0])
-    return chosen
+    """The people named in ``--pick "Jane Doe,Sam Lee"``, in order, matched as ``outreach log``
+    matches (a unique part of a name, a profile URL or an address will do)."""
+    from outreach.lookup import resolve
+
+    by_key = {p.key: p for p in people}
+    return [resolve(by_key, name, where="among the selected peers", prefix="--pick: ")[1]
+            for name in names]
 
 
 def plan_rotation(

@@ -1,8 +1,7 @@
 """Relationships over time, from the ledger: ``outreach log`` and ``outreach status``.
 
-``find_person`` matches what a user types ("jane doe", "Zoe Odegard", a profile URL or an
-e-mail address) against the people the ledger knows, accent- and case-insensitively; an
-ambiguous match is refused with the candidates, an unknown one suggests close names.
+``find_person`` matches what a user types against the people the ledger knows (see
+``outreach.lookup``).
 ``status_report`` gathers the five lists a leader reviews each week; ``report_tables`` turns
 them into rich tables (cells as ``Text``: names are data, never markup).
 """
@@ -17,7 +16,8 @@ from typing import Any
 
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger
-from outreach.models import Person, slugify
+from outreach.lookup import describe, resolve
+from outreach.models import Person
 
 LOG_KINDS = ("met", "gave", "got", "replied", "thanked")
 _AGE = re.compile(r"^\s*(\d+)\s*(d|w|m|y)\s*$", re.I)
@@ -28,61 +28,8 @@ _AGE = re.compile(r"^\s*(\d+)\s*(d|w|m|y)\s*$", re.I)
 
 def find_person(ledger: Ledger, query: str) -> tuple[str, Person]:
     """The ledger key and person ``query`` names (full name, part of it, URL or e-mail)."""
-    text = query.strip()
-    if not text:
-        raise OutreachError("name: empty; give a name, profile URL or e-mail address")
-    people = ledger.all_people()
-    matches = _matches(people, text)
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        listed = "; ".join(describe(p) for _key, p in matches[:8])
-        raise OutreachError(
-            f"{query!r} matches {len(matches)} people: {listed}; use the profile URL or e-mail"
-        )
-    raise OutreachError(_unknown_message(list(people.values()), text))
-
-
-def _matches(people: dict[str, Person], text: str) -> list[tuple[str, Person]]:
-    lowered = text.lower().rstrip("/")
-    by_identity = [
-        (k, p) for k, p in people.items()
-        if lowered in {k, p.url.lower().rstrip("/"), p.email.lower()} - {""}
-    ]
-    if by_identity:
-        return by_identity
-    wanted = _loose(text)
-    exact = [(k, p) for k, p in people.items() if _loose(p.full_name) == wanted]
-    if exact:
-        return exact
-    tokens = set(wanted.split())
-    return [(k, p) for k, p in people.items() if tokens <= set(_loose(p.full_name).split())]
-
-
-def _loose(name: str) -> str:
-    """``"Zoë Ødegård"`` → ``"zoe odegard"``: case, accents and punctuation ignored."""
-    return " ".join(part for part in re.split(r"[-_]+", slugify(name)) if part)
-
-
-def _unknown_message(people: list[Person], text: str) -> str:
-    from rapidfuzz import fuzz, process
-
-    names = {describe(p): _loose(p.full_name) for p in people}
-    close = process.extract(_loose(text), names, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
-    if close:
-        return f"no one called {text!r} in the ledger; did you mean: " + "; ".join(
-            label for _choice, _score, label in close
-        )
-    return (
-        f"no one called {text!r} in the ledger ({len(people)} people known; "
-        "people are added by outreach campaign, send and cards)"
-    )
-
-
-def describe(person: Person) -> str:
-    """``Jane Doe (Acme)``, or with the URL/e-mail when there is no company."""
-    detail = person.company or person.url or person.email
-    return f"{person.full_name or person.key} ({detail})" if detail else person.full_name
+    return resolve(ledger.all_people(), query, where="in the ledger",
+                   hint="people are added by outreach campaign, send and cards")
 
 
 def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "",

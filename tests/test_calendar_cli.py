@@ -131,7 +131,7 @@ def test_forum_writes_one_group_event_lasting_90_minutes(tmp_path: Path) -> None
     (["rotation", *WHEN, "--every", "1fortnight"], "Error: --every: cannot read"),
     (["rotation", *WHEN, "--every", "36h"], "Error: --every: must be whole days or weeks"),
     (["rotation", *WHEN, "--skip", "2027-01-06"], "Error: --skip: 2027-01-06 is not a meeting"),
-    (["rotation", *WHEN, "--pick", "Nobody Here"], "Error: --pick: nobody called"),
+    (["rotation", *WHEN, "--pick", "Nobody Here"], "Error: --pick: no one called"),
     (["forum", *WHEN, "--every", "weekly"], "Error: --every: 'weekly' is not month or quarter"),
     (["invite", "--start", "2027-03-14T02:30", "--tz", "America/Toronto"],
      "Error: --start: 2027-03-14T02:30 does not exist in America/Toronto"),

@@ -141,7 +141,8 @@ def test_pick_people_by_name_ignoring_case_and_accents() -> None:
     people = [*PEOPLE, person("Zoë", "Ødegård")]
     assert [p.first_name for p in pick_people(people, ["zoe odegard", "Ben Doe"])] == [
         "Zoë", "Ben"]
-    with pytest.raises(OutreachError, match="--pick: nobody called 'Nobody'"):
+    with pytest.raises(OutreachError,
+                       match="--pick: no one called 'Nobody' among the selected peers"):
         pick_people(people, ["Nobody"])
 
 
@@ -291,3 +292,12 @@ def test_cancelling_with_a_ledger_keeps_its_planned_meetings(tmp_path) -> None:
                                SENDER, ledger=ledger, cancel=True, now=STAMP)
         planned = ledger.query("SELECT COUNT(*) FROM meetings")[0][0]
     assert planned == 12 and sorted(files) == ["ada-doe.ics", "rotation.ics"]
+
+
+def test_pick_accepts_a_unique_part_of_a_name_and_refuses_an_ambiguous_one() -> None:
+    people = [person("Jane", company="Acme"), person("Jane", "Roe", company="Globex"),
+              person("Sam", "Lee")]
+    assert pick_people(people, ["sam", "https://www.linkedin.com/in/jane-doe/"]) == [
+        people[2], people[0]]
+    with pytest.raises(OutreachError, match="--pick: 'Jane' matches 2 people: Jane Doe"):
+        pick_people(people, ["Jane"])
