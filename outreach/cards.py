@@ -259,7 +259,8 @@ def write_cards(
                                '"Your Name" (or set [sender] name in outreach.toml)')
     chunks = [people[i:i + options.per_file] for i in range(0, len(people), options.per_file)]
     targets = _targets(Path(output), len(chunks))
-    with tempfile.TemporaryDirectory(prefix=".cards-", dir=_ensure_dir(Path(output))) as tmp:
+    folder = fileio.ensure_folder(Path(output).parent)
+    with tempfile.TemporaryDirectory(prefix=".cards-", dir=folder) as tmp:
         staged = []
         for number, chunk in enumerate(chunks):
             part = Path(tmp) / f"{number}.pdf"
@@ -277,15 +278,6 @@ def _targets(output: Path, count: int) -> list[Path]:
     width = len(str(count))
     return [output.with_name(f"{output.stem}-{n:0{width}d}{output.suffix}")
             for n in range(1, count + 1)]
-
-
-def _ensure_dir(output: Path) -> Path:
-    folder = output.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutreachError(f"{output}: cannot create its folder: {exc.strerror}") from None
-    return folder
 
 
 def _is_control(ch: str) -> bool:
