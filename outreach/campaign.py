@@ -31,7 +31,7 @@ from outreach.models import Person, Sender
 from outreach.peers import PeerQuery, Selection
 
 if TYPE_CHECKING:
-    from outreach.emails import Batch, Message
+    from outreach.emails import Batch
     from outreach.ledger import Ledger
     from outreach.preview import PreviewJob
     from outreach.schedule import Forum, Rotation
@@ -260,7 +260,7 @@ def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
 
 
 def _write_emails(batch: Batch, out: Path, result: CampaignResult) -> None:
-    from outreach.emails import LINKEDIN_CSV, describe, linkedin_csv
+    from outreach.emails import LINKEDIN_CSV, describe, linkedin_csv, write_mbox
 
     folder = out / "emails"
     for message in batch.messages:
@@ -268,7 +268,7 @@ def _write_emails(batch: Batch, out: Path, result: CampaignResult) -> None:
         changed = fileio.write_if_changed(path, message.data)
         result.add(path, f"invitation to {message.person.full_name}", changed)
     mbox = out / "outbox.mbox"
-    result.add(mbox, "every invitation in one mailbox file", _write_mbox(batch.messages, mbox))
+    result.add(mbox, "every invitation in one mailbox file", write_mbox(batch.messages, mbox))
     if batch.notes:
         path = out / LINKEDIN_CSV
         changed = fileio.write_if_changed(path, linkedin_csv(batch.notes).encode("utf-8"))
@@ -283,17 +283,6 @@ def _latest_stamp(invites: Iterable[bytes]) -> datetime | None:
     if not stamps:
         return None
     return datetime.strptime(max(stamps).decode(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-
-
-def _write_mbox(messages: list[Message], path: Path) -> bool:
-    """Build the mbox aside and replace the old one only if its bytes differ."""
-    from outreach.emails import write_mbox
-
-    folder = fileio.ensure_folder(path.parent)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".outbox-") as tmp:
-        staged = Path(tmp) / path.name
-        write_mbox(messages, staged)
-        return fileio.write_if_changed(path, staged.read_bytes())
 
 
 def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
