@@ -28,11 +28,11 @@ from zoneinfo import ZoneInfo
 
 from timing import best_of
 
-from outreach.calendar import invite_files, invite_ics
-from outreach.ledger import Ledger
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
-from outreach.schedule import plan_rotation, rotation_files
+from outreach.ical.events import invite_files, invite_ics
+from outreach.ledger.store import Ledger
+from outreach.model import Person, Sender
+from outreach.plan import plan_rotation, rotation_files
+from outreach.times import Meeting
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = 10_000
@@ -92,16 +92,16 @@ def command_figures(tmp: Path) -> None:
     print(f"outreach_invite_command_per_invite: {per_invite(first, start)}")
     print(f"outreach_invite_command_rerun_10000_peers: {rerun:.2f} s")
     print(f"outreach_invite_command_rerun_per_invite: {per_invite(rerun, start)}")
-    imports = seconds([sys.executable, "-c", "import outreach.cli, outreach.commands.calendar, "
-                       "outreach.calendar, outreach.peers, outreach.ingest, pandas"])
+    imports = seconds([sys.executable, "-c", "import outreach.cli, outreach.cli.calendar, "
+                       "outreach.ical.events, outreach.peers, outreach.ingest, pandas"])
     print(f"command_imports: {per_invite(imports, start)}")
     stage_figures(csv_path, tmp)
 
 
 def stage_figures(csv_path: Path, tmp: Path) -> None:
     """The command's stages in this process (warm imports), one first run each."""
-    from outreach.calendar import write_files
-    from outreach.commands.common import select_people
+    from outreach.cli.common import select_people
+    from outreach.ical.events import write_files
 
     crowd = select_people(csv_path).people  # imports pandas: counted in command_imports
     read = best_of(lambda: select_people(csv_path))

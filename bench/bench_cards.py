@@ -31,8 +31,8 @@ def run(count: int, out_dir: str, trace: bool) -> dict[str, float]:
     import time
     import tracemalloc
 
-    from outreach.cards import CardOptions, write_cards
-    from outreach.models import Person, Sender
+    from outreach.cards.layout import CardOptions, write_cards
+    from outreach.model import Person, Sender
 
     people = [
         Person(f"{first}", f"{last} {n}", company=f"Company {n % 97}")
@@ -56,8 +56,8 @@ def baseline() -> dict[str, float]:
     """Peak RSS with everything imported and every font the bench's names need loaded."""
     import resource
 
-    from outreach.cards import CardOptions, CardWriter
-    from outreach.models import Person, Sender
+    from outreach.cards.layout import CardOptions, CardWriter
+    from outreach.model import Person, Sender
 
     writer = CardWriter(Sender(name="Dana Whitfield"), CardOptions(size="a2", sheet="letter"))
     for first, last in NAMES:

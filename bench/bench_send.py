@@ -14,9 +14,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from outreach.ledger import Ledger
-from outreach.outbox import load_outbox, plan_batch
-from outreach.send import SendOptions, SmtpSettings, send_batch
+from outreach.ledger.store import Ledger
+from outreach.mail.outbox import load_outbox, plan_batch
+from outreach.mail.smtp import SendOptions, SmtpSettings, send_batch
 
 SENT = 500
 PLANNED = 5000

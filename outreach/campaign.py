@@ -26,15 +26,15 @@ from typing import TYPE_CHECKING
 
 from outreach import fileio
 from outreach.errors import OutreachError
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
+from outreach.model import Person, Sender
 from outreach.peers import PeerQuery, Selection
+from outreach.times import Meeting
 
 if TYPE_CHECKING:
-    from outreach.emails import Batch
-    from outreach.ledger import Ledger
-    from outreach.preview import PreviewJob
-    from outreach.schedule import Forum, Rotation
+    from outreach.cards.preview import PreviewJob
+    from outreach.ledger.store import Ledger
+    from outreach.mail.batch import Batch
+    from outreach.plan import Forum, Rotation
 
 STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
 _DTSTAMP = re.compile(rb"^DTSTAMP:(\d{8}T\d{6}Z)\r?$", re.M)
@@ -99,7 +99,7 @@ class CampaignResult:
 
 def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
     """The next ``weekday`` (Tuesday) at ``hour``:00 after ``today``, in ``tz``."""
-    from outreach.meeting import parse_zone
+    from outreach.times import parse_zone
 
     ahead = (weekday - today.weekday() - 1) % 7 + 1
     day = today + timedelta(days=ahead)
@@ -122,7 +122,7 @@ def run_campaign(
     on_stage: Callable[[str], None] | None = None,
 ) -> CampaignResult:
     """Run every stage; raise ``OutreachError`` before writing anything if the input is bad."""
-    from outreach.ledger import Ledger
+    from outreach.ledger.store import Ledger
     from outreach.peers import load_people
 
     stage = on_stage or (lambda name: None)
@@ -163,7 +163,7 @@ def _sender(found: Sender, override: Sender | None) -> Sender:
 
 
 def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> None:
-    from outreach.display import frame_to_csv
+    from outreach.cli.display import frame_to_csv
 
     path = out / "peers.csv"
     changed = fileio.write_if_changed(path, frame_to_csv(selection.frame).encode("utf-8"))
@@ -173,7 +173,7 @@ def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> Non
 
 def _plan(people: list[Person], start: datetime, options: CampaignOptions,
           result: CampaignResult) -> tuple[Rotation, Forum | None]:
-    from outreach.schedule import plan_forum, plan_rotation
+    from outreach.plan import plan_forum, plan_rotation
 
     if not people:
         raise OutreachError("campaign: no peers found; widen the search with --levels or "
@@ -198,8 +198,8 @@ def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
               options: CampaignOptions, ledger: Ledger, result: CampaignResult
               ) -> dict[str, bytes]:
     """Write calendar/*.ics; return each invited person's invite bytes by person key."""
-    from outreach.calendar import file_names, write_files
-    from outreach.schedule import ROTATION_FILE, forum_ics, rotation_output
+    from outreach.ical.events import file_names, write_files
+    from outreach.plan import ROTATION_FILE, forum_ics, rotation_output
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
@@ -228,7 +228,7 @@ def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
 
 def _forum_what(forum: Forum | None) -> str:
     """Only peers with a valid address can be attendees; the rest get a LinkedIn note."""
-    from outreach.calendar import valid_email
+    from outreach.ical.events import valid_email
 
     invited = sum(1 for p in forum.peers if valid_email(p.email)) if forum else 0
     if not invited:
@@ -239,7 +239,7 @@ def _forum_what(forum: Forum | None) -> str:
 def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
             invites: dict[str, bytes], options: CampaignOptions, result: CampaignResult) -> None:
     """Rotation peers get invite.email.j2 with their series; forum peers forum.email.j2."""
-    from outreach import emails
+    from outreach.mail import batch as emails
 
     base = emails.RenderOptions(invite=True, sent_date=_latest_stamp(invites.values()),
                                 today=options.today, invites=invites)
@@ -260,7 +260,7 @@ def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
 
 
 def _write_emails(batch: Batch, out: Path, result: CampaignResult) -> None:
-    from outreach.emails import LINKEDIN_CSV, describe, linkedin_csv, write_mbox
+    from outreach.mail.batch import LINKEDIN_CSV, describe, linkedin_csv, write_mbox
 
     folder = out / "emails"
     for message in batch.messages:
@@ -290,8 +290,8 @@ def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
     """Write cards.pdf; start rendering cards.png (the caller finishes it) if it changed."""
     import shutil
 
-    from outreach.cards import CardOptions, write_cards
-    from outreach.preview import start_preview
+    from outreach.cards.layout import CardOptions, write_cards
+    from outreach.cards.preview import start_preview
 
     if not people:
         return None

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
-from outreach.models import Sender, fold
+from outreach.model import Sender, fold
 from outreach.tables import restore
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.errors import OutreachError
-from outreach.models import Person, Sender, fold, people_from_frame
+from outreach.model import Person, Sender, fold, people_from_frame
 
 if TYPE_CHECKING:
     import pandas as pd

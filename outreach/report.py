@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from outreach.models import Person
+from outreach.model import Person
 
 TEMPLATE = Path(__file__).resolve().parent / "data" / "report.html.j2"
 

@@ -39,8 +39,8 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from outreach.errors import OutreachError
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
+from outreach.model import Person, Sender
+from outreach.times import Meeting
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 

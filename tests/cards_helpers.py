@@ -9,8 +9,8 @@ from pathlib import Path
 from PIL import Image
 from pypdf import PdfReader
 
-from outreach.cards import CardOptions, CardsResult, write_cards
-from outreach.models import Person, Sender
+from outreach.cards.layout import CardOptions, CardsResult, write_cards
+from outreach.model import Person, Sender
 
 SENDER = Sender(name="Dana Whitfield", email="dana@example.com")
 

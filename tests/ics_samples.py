@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from outreach.calendar import invite_ics
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
-from outreach.schedule import Rotation, forum_ics, plan_forum, plan_rotation, rotation_files
+from outreach.ical.events import invite_ics
+from outreach.model import Person, Sender
+from outreach.plan import Rotation, forum_ics, plan_forum, plan_rotation, rotation_files
+from outreach.times import Meeting
 
 STAMP = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SENDER = Sender("Pat Lee", "pat@example.com", "VP Marketing", "Acme")
@@ -58,7 +58,7 @@ def _single(name: str, data: bytes, method: str, start: datetime, uid: str, atte
 
 
 def corpus() -> list[Sample]:
-    from outreach.calendar import uid_for
+    from outreach.ical.events import uid_for
 
     samples = []
     toronto = Meeting(datetime(2027, 1, 5, 8, 0, tzinfo=TORONTO), location="Café Olimpico")
@@ -110,7 +110,7 @@ def rotation_plan() -> Rotation:
 
 
 def rotation_samples() -> list[Sample]:
-    from outreach.calendar import uid_for
+    from outreach.ical.events import uid_for
 
     plan = rotation_plan()
     files = rotation_files(plan, SENDER, duration=timedelta(minutes=30), location="Lobby",
@@ -129,7 +129,7 @@ def rotation_samples() -> list[Sample]:
 
 
 def forum_samples() -> list[Sample]:
-    from outreach.calendar import uid_for
+    from outreach.ical.events import uid_for
 
     host = Person("", "")
     samples = []

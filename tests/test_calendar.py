@@ -1,4 +1,4 @@
-"""outreach.calendar: single invites — structure, escaping, zones, UIDs, SEQUENCE via the
+"""outreach.ical.events: single invites — structure, escaping, zones, UIDs, SEQUENCE via the
 ledger — checked by parsing with icalendar and vobject, never by string matching alone."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import vobject
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ics_samples import HOSTILE_NAMES, SENDER, STAMP, TORONTO, corpus, person
+from itip_lint import lint_ics
 
-from outreach.calendar import (
+from outreach.errors import OutreachError
+from outreach.ical.events import (
     common_name,
     invite_files,
     invite_ics,
@@ -24,13 +26,11 @@ from outreach.calendar import (
     uid_for,
     write_files,
 )
-from outreach.errors import OutreachError
-from outreach.icsfile import EventSpec, _own_part, clean_text, fold, one_line
-from outreach.itip import lint_ics
-from outreach.ledger import Ledger
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
-from outreach.vtimezone import transitions, vtimezone
+from outreach.ical.serialize import EventSpec, _own_part, clean_text, fold, one_line
+from outreach.ical.vtimezone import transitions, vtimezone
+from outreach.ledger.store import Ledger
+from outreach.model import Person, Sender
+from outreach.times import Meeting
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden" / "calendar_invite.ics"
 MEETING = Meeting(datetime(2027, 1, 5, 8, 0, tzinfo=TORONTO), location="Café Olimpico")
@@ -361,7 +361,7 @@ def test_every_iana_zone_gets_a_vtimezone_with_zoneinfo_offsets(part: int) -> No
 
 
 def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch) -> None:
-    from outreach import calendar
+    from outreach.ical import events as calendar
 
     crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
     assert set(calendar.parallel_map(_pid, crowd, workers=2)) - {os.getpid()}  # really forked
@@ -372,7 +372,7 @@ def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch)
 
 
 def test_big_batches_with_a_ledger_match_a_serial_build(tmp_path: Path, monkeypatch) -> None:
-    from outreach import calendar
+    from outreach.ical import events as calendar
 
     crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
     results = []
@@ -403,7 +403,7 @@ def test_a_version_stored_by_another_run_during_the_build_is_not_overwritten(
     tmp_path: Path, monkeypatch
 ) -> None:
     """Another run stores SEQUENCE 1 for Zoë while this one builds: this one writes 2."""
-    from outreach import calendar
+    from outreach.ical import events as calendar
 
     path = tmp_path / "ledger.sqlite"
     build = calendar.parallel_map

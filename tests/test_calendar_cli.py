@@ -8,9 +8,9 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
+from itip_lint import lint_ics
 
 from outreach.cli import cli
-from outreach.itip import lint_ics
 
 PEERS = Path(__file__).resolve().parent / "data" / "calendar" / "peers.csv"
 FROM = ["--from", "Pat Lee <pat@example.com>"]

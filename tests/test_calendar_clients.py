@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import require_tool, tools_required
 from ics_samples import Sample, corpus
-
-from outreach.itip import lint_ics
+from itip_lint import lint_ics
 
 HERE = Path(__file__).resolve().parent
 JS = HERE / "js"

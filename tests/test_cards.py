@@ -27,13 +27,13 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from reportlab.lib.units import inch, mm
 
-from outreach.cardfonts import FontChain
-from outreach.cards import CardOptions, write_cards
+from outreach.cards.fonts import FontChain
+from outreach.cards.handwriting import POSITION_UNITS, parse_ink
+from outreach.cards.imposition import SAFE_MARGIN, layout
+from outreach.cards.layout import CardOptions, write_cards
 from outreach.cli import cli
 from outreach.errors import OutreachError
-from outreach.handwriting import POSITION_UNITS, parse_ink
-from outreach.imposition import SAFE_MARGIN, layout
-from outreach.models import Person
+from outreach.model import Person
 
 CARDS = DATA / "cards"
 
@@ -343,7 +343,7 @@ def test_cli_bad_ink_and_missing_input(tmp_path: Path) -> None:
 
 
 def test_cli_pending_thanks_everyone_met_once(tmp_path: Path) -> None:
-    from outreach.ledger import Ledger
+    from outreach.ledger.store import Ledger
 
     met = Person("Zoë", "Ødegård", url="https://www.linkedin.com/in/zoe", company="Nordlys AS")
     other = Person("Sam", "Okafor", url="https://www.linkedin.com/in/sam")
@@ -398,8 +398,8 @@ def test_control_characters_in_names_are_dropped(tmp_path: Path) -> None:
 
 
 def test_default_card_text_matches_the_golden_file() -> None:
-    from outreach.cards import CardWriter
-    from outreach.meeting import Meeting, parse_start
+    from outreach.cards.layout import CardWriter
+    from outreach.times import Meeting, parse_start
 
     meeting = Meeting(parse_start("2026-11-20T08:00", "America/Toronto"),
                       location="Café Olimpico")

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from outreach import __version__
 from outreach.cli import cli
-from outreach.commands.common import parse_from
+from outreach.cli.common import parse_from
 
 
 def test_version() -> None:

@@ -15,11 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from outreach import emails, emailtemplates
-from outreach.emails import RenderOptions, render_messages, write_batch
 from outreach.errors import OutreachError
-from outreach.meeting import Meeting, parse_span, parse_start
-from outreach.models import Person, Sender, slugify
+from outreach.mail import batch as emails
+from outreach.mail import templates as emailtemplates
+from outreach.mail.batch import RenderOptions, render_messages, write_batch
+from outreach.model import Person, Sender, slugify
+from outreach.times import Meeting, parse_span, parse_start
 
 DATA = Path(__file__).resolve().parent / "data"
 TEMPLATES = DATA / "emails"
@@ -435,7 +436,7 @@ def test_values_in_link_targets_become_safe_links(tmp_path: Path) -> None:
 @settings(max_examples=200, deadline=None)
 @given(name=st.text(min_size=1, max_size=150), subject=st.text(max_size=200))
 def test_any_name_and_subject_round_trip_through_the_headers(name: str, subject: str) -> None:
-    from outreach import mime
+    from outreach.mail import mime
 
     content = mime.Content(subject=subject, text="Hi\n", html="<p>Hi</p>\n")
     envelope = mime.Envelope("Pat Lee", "pat@example.com", name, "peer@example.org",
@@ -450,7 +451,7 @@ def test_any_name_and_subject_round_trip_through_the_headers(name: str, subject:
 
 
 def test_merged_batches_keep_one_file_per_message() -> None:
-    from outreach.emails import merge_batches
+    from outreach.mail.batch import merge_batches
 
     zoe = person()
     invite = render([zoe], meeting=meeting())
@@ -493,7 +494,7 @@ def test_cli_sender_comes_from_outreach_toml(tmp_path: Path) -> None:
 def test_any_company_is_literal_in_text_and_escaped_in_html(company: str) -> None:
     import html as html_lib
 
-    from outreach import mime
+    from outreach.mail import mime
 
     shown = mime.header_text(company)
     batch = render([person(company=company)])

@@ -1,4 +1,4 @@
-"""outreach.icsfile: folding and the cached assembly of VCALENDAR bytes."""
+"""outreach.ical.serialize: folding and the cached assembly of VCALENDAR bytes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import icalendar
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outreach.icsfile import EventSpec, calendar_bytes, fold
+from outreach.ical.serialize import EventSpec, calendar_bytes, fold
 
 STAMP = datetime(2026, 11, 23, 9, tzinfo=UTC)
 

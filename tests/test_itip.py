@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 import icalendar
 import pytest
 from ics_samples import SENDER, STAMP, TORONTO, person
+from itip_lint import lint_ics
 
-from outreach.calendar import invite_ics
-from outreach.itip import lint_ics
-from outreach.meeting import Meeting
-from outreach.schedule import plan_rotation, rotation_files
+from outreach.ical.events import invite_ics
+from outreach.plan import plan_rotation, rotation_files
+from outreach.times import Meeting
 
 GOOD = invite_ics(person("Ada"), SENDER, Meeting(datetime(2027, 1, 5, 8, tzinfo=TORONTO)),
                   stamp=STAMP)

@@ -6,7 +6,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
-from outreach.models import Person
+from outreach.model import Person
 from outreach.report import FileLink, ReportData, Slot, month_grids, render_report
 
 TZ = ZoneInfo("America/Toronto")

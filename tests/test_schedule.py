@@ -1,4 +1,4 @@
-"""outreach.schedule: the rotation and the forum, expanded by recurring-ical-events to the
+"""outreach.plan: the rotation and the forum, expanded by recurring-ical-events to the
 exact dates a calendar will show — across a DST change and with skipped dates."""
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ import icalendar
 import pytest
 import recurring_ical_events
 from ics_samples import PEOPLE, SENDER, STAMP, TORONTO, person, rotation_plan
+from itip_lint import lint_ics
 
-from outreach.calendar import uid_for
+from outreach.cli.display import schedule_table
 from outreach.errors import OutreachError
-from outreach.itip import lint_ics
-from outreach.ledger import Ledger
-from outreach.schedule import (
+from outreach.ical.events import uid_for
+from outreach.ledger.store import Ledger
+from outreach.plan import (
     forum_ics,
     pick_people,
     plan_forum,
     plan_rotation,
     rotation_files,
-    schedule_table,
     weekday_of_month,
 )
 

@@ -12,9 +12,9 @@ from smtp_server import smtp_server, write_outbox
 
 from outreach.cli import cli
 from outreach.errors import OutreachError
-from outreach.ledger import Ledger, PlannedMeeting
-from outreach.models import Person
-from outreach.status import cutoff, find_person, status_report
+from outreach.ledger.store import Ledger, PlannedMeeting
+from outreach.model import Person
+from outreach.track import cutoff, find_person, status_report
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 

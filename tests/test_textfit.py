@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outreach.cardfonts import FontChain
-from outreach.textfit import DEFAULT_HAND, Overflow, atoms, fit, wrap
+from outreach.cards.fit import DEFAULT_HAND, Overflow, atoms, fit, wrap
+from outreach.cards.fonts import FontChain
 
 CHAIN = FontChain(system=False)
 BOX = (220.0, 300.0)  # an A2 card's writing area, roughly (points)

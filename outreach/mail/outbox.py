@@ -16,11 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import Any
 
 from outreach.errors import OutreachError
 from outreach.fileio import write_text
-from outreach.ledger import Delivery, Ledger
+from outreach.ledger.store import Delivery, Ledger
 from outreach.tables import to_csv
 
 FAILED_CSV = "failed.csv"
@@ -248,25 +247,3 @@ def write_failed_csv(
 def failed_csv_folder(source: Path) -> Path:
     """Where ``failed.csv`` goes: the input folder, or the mbox's folder (else the cwd)."""
     return source if source.is_dir() else source.parent
-
-
-def plan_table(plan: list[PlannedMessage]) -> Any:
-    """The dry run as a rich table (cells as ``Text``, so a subject is never markup)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=f"{len(plan)} messages", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("To", overflow="fold")
-    table.add_column("Subject", overflow="fold")
-    table.add_column("Ledger", no_wrap=True)
-    for number, planned in enumerate(plan, start=1):
-        recipients = planned.pending or planned.item.recipients
-        style = "green" if planned.pending else "dim"
-        table.add_row(
-            str(number),
-            Text(", ".join(recipients)),
-            Text(planned.item.subject),
-            Text(planned.status, style=style),
-        )
-    return table

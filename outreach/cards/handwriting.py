@@ -25,8 +25,8 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from outreach.cardfonts import FontFace
-from outreach.textfit import DEFAULT_HAND, Atom, Block, Hand, glyph_width
+from outreach.cards.fit import DEFAULT_HAND, Atom, Block, Hand, glyph_width
+from outreach.cards.fonts import FontFace
 
 INKS = {
     "blue": (0.11, 0.20, 0.52),        # ballpoint blue

@@ -1,29 +1,93 @@
 """Relationships over time, from the ledger: ``outreach log`` and ``outreach status``.
 
-``find_person`` matches what a user types against the people the ledger knows (see
-``outreach.lookup``).
-``status_report`` gathers the five lists a leader reviews each week; ``report_tables`` turns
-them into rich tables (cells as ``Text``: names are data, never markup).
+``resolve`` finds the person a user means: "jane doe", "Zoe Odegard", "sam", a profile URL
+or an e-mail address, accent-, case- and punctuation-insensitively. One rule for every place
+a user names people (``outreach log``, ``rotation --pick``): an exact identity (key, URL,
+address) wins, then the whole name, then a unique set of name parts; an ambiguous match is
+refused with the candidates, an unknown one suggests close names.
+
+``status_report`` gathers the five lists a leader reviews each week, as plain rows (the CLI
+prints them).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
 
 from outreach.errors import OutreachError
-from outreach.ledger import Ledger
-from outreach.lookup import describe, resolve
-from outreach.models import Person
+from outreach.ledger.store import Ledger
+from outreach.model import Person, slugify
 
 LOG_KINDS = ("met", "gave", "got", "replied", "thanked")
 _AGE = re.compile(r"^\s*(\d+)\s*(d|w|m|y)\s*$", re.I)
 
 
 # ---------------------------------------------------------------- finding people
+
+
+def resolve(people: Mapping[str, Person], query: str, *, where: str, hint: str = "",
+            prefix: str = "") -> tuple[str, Person]:
+    """The key and person ``query`` names among ``people`` (by key), or a one-line error.
+
+    ``where`` ("in the ledger") and ``hint`` word the errors; ``prefix`` ("--pick: ") names
+    the option the query came from.
+    """
+    text = query.strip()
+    if not text:
+        raise OutreachError(f"{prefix}name: empty; give a name, profile URL or e-mail address")
+    matches = _matches(people, text)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = "; ".join(describe(p) for _key, p in matches[:8])
+        raise OutreachError(f"{prefix}{query!r} matches {len(matches)} people: {listed}; "
+                            "use the profile URL or e-mail")
+    raise OutreachError(prefix + _unknown_message(list(people.values()), text, where, hint))
+
+
+def describe(person: Person) -> str:
+    """``Jane Doe (Acme)``, or with the URL/e-mail when there is no company."""
+    detail = person.company or person.url or person.email
+    return f"{person.full_name or person.key} ({detail})" if detail else person.full_name
+
+
+def _matches(people: Mapping[str, Person], text: str) -> list[tuple[str, Person]]:
+    lowered = text.lower().rstrip("/")
+    by_identity = [
+        (k, p) for k, p in people.items()
+        if lowered in {k, p.url.lower().rstrip("/"), p.email.lower()} - {""}
+    ]
+    if by_identity:
+        return by_identity
+    wanted = _loose(text)
+    exact = [(k, p) for k, p in people.items() if _loose(p.full_name) == wanted]
+    if exact:
+        return exact
+    tokens = set(wanted.split())
+    return [(k, p) for k, p in people.items() if tokens <= set(_loose(p.full_name).split())]
+
+
+def _loose(name: str) -> str:
+    """``"Zoë Ødegård"`` → ``"zoe odegard"``: case, accents and punctuation ignored."""
+    return " ".join(part for part in re.split(r"[-_]+", slugify(name)) if part)
+
+
+def _unknown_message(people: list[Person], text: str, where: str, hint: str) -> str:
+    from rapidfuzz import fuzz, process
+
+    names = {describe(p): _loose(p.full_name) for p in people}
+    close = process.extract(_loose(text), names, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
+    if close:
+        return f"no one called {text!r} {where}; did you mean: " + "; ".join(
+            label for _choice, _score, label in close
+        )
+    known = f"{len(people)} people known" + (f"; {hint}" if hint else "")
+    return f"no one called {text!r} {where} ({known})"
+
 
 
 def find_person(ledger: Ledger, query: str) -> tuple[str, Person]:
@@ -178,45 +242,3 @@ def _one_way(ledger: Ledger, people: dict[str, Person]) -> list[tuple[Person, in
     )
     return [(people[r["person_key"]], int(r["gave"]), int(r["got"]))
             for r in rows if r["person_key"] in people]
-
-
-# ---------------------------------------------------------------- tables
-
-
-def report_tables(report: StatusReport) -> list[Any]:
-    """One rich renderable per section: a table, or a one-line empty-state message."""
-    from rich.table import Table
-    from rich.text import Text
-
-    def section(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]],
-                empty: str) -> Any:
-        if not rows:
-            return Text(f"{title}: {empty}")
-        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*(Text(cell) for cell in row))
-        return table
-
-    today = report.today
-    return [
-        section("Due this week", ("When", "Who", "Series", "Met"), [
-            (start.strftime("%a %d %b %H:%M"), describe(p), series, "yes" if met else "")
-            for start, p, series, met in report.due
-        ], "no rotation or forum meetings this week."),
-        section("Met, not yet thanked", ("Who", "Met on"), [
-            (describe(p), on.isoformat()) for p, on in report.unthanked
-        ], "everyone you met has been thanked."),
-        section(f"No reply after {report.no_reply_after}", ("Who", "Invited", "Days", "Subject"), [
-            (describe(p), on.isoformat(), str((today - on).days), note)
-            for p, on, note in report.unanswered
-        ], "no invitation is waiting for a reply."),
-        section("One-way relationships", ("Who", "You gave", "You got", "Sign"), [
-            (describe(p), str(gave), str(got), "only you give" if gave else "only you take")
-            for p, gave, got in report.one_way
-        ], "every exchange goes both ways (or none is logged yet)."),
-        section(f"Not met for over {report.expire_after}: let go?", ("Who", "Last met"), [
-            (describe(p), on.isoformat()) for p, on in report.expired
-        ], "no relationship has gone quiet."),
-    ]

@@ -26,7 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont as ReportlabTTFont
 
 from outreach.errors import OutreachError
 
-FONT_DIR = Path(__file__).resolve().parent / "data" / "fonts"
+FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 BUNDLED = {
     "caveat": FONT_DIR / "Caveat-Regular.ttf",
     "dejavu-oblique": FONT_DIR / "DejaVuSansCondensed-Oblique-LGC.ttf",

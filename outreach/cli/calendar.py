@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import (
+from outreach.cli.common import (
     INPUT_ARG,
     F,
     echo_err,
@@ -63,7 +63,7 @@ def _calendar_meeting(start: str | None, duration: str, tz: str, location: str,
 
 
 def _span_or_none(text: str | None, option: str) -> Any:
-    from outreach.meeting import parse_span
+    from outreach.times import parse_span
 
     return parse_span(text, option=option) if text else None
 
@@ -114,8 +114,8 @@ def invite(
       outreach invite peers.csv --start 2027-01-05T08:00 --slots --link https://meet.example/x
       outreach invite peers.csv --start 2027-01-05T08:00 --cancel
     """
-    from outreach.calendar import invite_files, valid_email, write_files
-    from outreach.ledger import Ledger
+    from outreach.ical.events import invite_files, valid_email, write_files
+    from outreach.ledger.store import Ledger
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     reminder = _span_or_none(remind, "--remind")
@@ -168,10 +168,11 @@ def rotation(
           --skip 2027-02-16 --pick "Jane Doe,Sam Lee,Ana Lima,Wei Chen"
       outreach rotation peers.csv --start 2027-01-05T08:00 --cancel
     """
-    from outreach.calendar import valid_email, write_files
-    from outreach.ledger import Ledger
-    from outreach.meeting import parse_dates, parse_span
-    from outreach.schedule import pick_people, plan_rotation, rotation_output, schedule_table
+    from outreach.cli.display import schedule_table
+    from outreach.ical.events import valid_email, write_files
+    from outreach.ledger.store import Ledger
+    from outreach.plan import pick_people, plan_rotation, rotation_output
+    from outreach.times import parse_dates, parse_span
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     step = parse_span(every, option="--every")
@@ -226,9 +227,9 @@ def forum(
           --location "Board room, 5th floor"
       outreach forum peers.csv --start 2027-01-05T07:30 --every quarter --size 12
     """
-    from outreach.calendar import write_files
-    from outreach.ledger import Ledger
-    from outreach.schedule import forum_ics, forum_no_email, plan_forum
+    from outreach.ical.events import write_files
+    from outreach.ledger.store import Ledger
+    from outreach.plan import forum_ics, forum_no_email, plan_forum
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     reminder = _span_or_none(remind, "--remind")

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
-from outreach.calendar import (
+from outreach.errors import OutreachError
+from outreach.ical.events import (
     EventSpec,
     calendar_bytes,
     check_link,
@@ -40,12 +41,11 @@ from outreach.calendar import (
     valid_email,
     versioned_all,
 )
-from outreach.errors import OutreachError
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
+from outreach.model import Person, Sender
+from outreach.times import Meeting
 
 if TYPE_CHECKING:
-    from outreach.ledger import Ledger
+    from outreach.ledger.store import Ledger
 
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
@@ -123,7 +123,7 @@ def whole_days(every: timedelta, option: str = "--every") -> int:
 def pick_people(people: Sequence[Person], names: Iterable[str]) -> list[Person]:
     """The people named in ``--pick "Jane Doe,Sam Lee"``, in order, matched as ``outreach log``
     matches (a unique part of a name, a profile URL or an address will do)."""
-    from outreach.lookup import resolve
+    from outreach.track import resolve
 
     by_key = {p.key: p for p in people}
     return [resolve(by_key, name, where="among the selected peers", prefix="--pick: ")[1]
@@ -211,7 +211,7 @@ def rotation_specs(
             end=series.first + duration,
             summary=title_for("rotation", series.peer, sender),
             description=describe(series.peer, sender, meeting, template, {
-                "series": "rotation", "every": _span_text(timedelta(days=series.interval_days)),
+                "series": "rotation", "every": span_text(timedelta(days=series.interval_days)),
                 "until": f"{series.starts[-1]:%-d %B %Y}"}),
             location=location or link,
             url=link,
@@ -331,7 +331,7 @@ def _leavers(
 
 def rotation_meetings(rotation: Rotation, sender: Sender) -> list[Any]:
     """Every held meeting as a ledger ``PlannedMeeting`` (uid + ``#`` + start in UTC)."""
-    from outreach.ledger import PlannedMeeting
+    from outreach.ledger.store import PlannedMeeting
 
     return [
         PlannedMeeting(f"{uid_for(sender, s.peer, 'rotation')}#{_utc_id(s.start)}", s.peer.key,
@@ -477,7 +477,7 @@ def forum_ics(
                       remind=remind, template=template)
     spec = versioned_all([spec], ledger, cancel, now)[0]
     if ledger is not None and not cancel:
-        from outreach.ledger import PlannedMeeting
+        from outreach.ledger.store import PlannedMeeting
 
         ledger.record_meetings(
             PlannedMeeting(f"{spec.uid}#{_utc_id(s)}#{p.key}", p.key, p.full_name, "forum", s)
@@ -491,30 +491,7 @@ def forum_no_email(forum: Forum) -> list[Person]:
     return [p for p in forum.peers if not valid_email(p.email)]
 
 
-def schedule_table(rotation: Rotation) -> Any:
-    """The rotation as a rich table: #, date, weekday, time, peer, company (skips marked)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=f"Rotation: {len(rotation.series)} peers, every "
-                  f"{_span_text(rotation.every)}, {rotation.start:%d %b %Y} to "
-                  f"{rotation.end:%d %b %Y}")
-    for column in ("#", "Date", "Weekday", "Time", "Peer", "Company"):
-        table.add_column(column, justify="right" if column == "#" else "left")
-    number = 0
-    for slot in rotation.slots:
-        if slot.skipped:
-            table.add_row("", f"{slot.start:%Y-%m-%d}", slot.weekday, "", "(skipped)", "",
-                          style="dim")
-            continue
-        number += 1
-        table.add_row(str(number), f"{slot.start:%Y-%m-%d}", slot.weekday,
-                      f"{slot.start:%H:%M %Z}", Text(slot.peer.full_name),  # names are data,
-                      Text(slot.peer.company))                               # not rich markup
-    return table
-
-
-def _span_text(span: timedelta) -> str:
+def span_text(span: timedelta) -> str:
     days = span.days
     if days % 7 == 0:
         return "week" if days == 7 else f"{days // 7} weeks"

@@ -144,7 +144,7 @@ def parse_from(text: str) -> tuple[str, str]:
 
 
 def sender_for(selection: Any, from_address: str | None) -> Any:
-    from outreach.models import Sender
+    from outreach.model import Sender
 
     sender = selection.sender
     name, email = sender.name, sender.email
@@ -157,7 +157,7 @@ def sender_for(selection: Any, from_address: str | None) -> Any:
 
 def meeting_or_none(start: str | None, duration: str, tz: str, location: str,
                     link: str) -> Any:
-    from outreach.meeting import Meeting, parse_span, parse_start
+    from outreach.times import Meeting, parse_span, parse_start
 
     if not start:
         return None

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import echo_err, emit, ledger_option
+from outreach.cli.common import echo_err, emit, ledger_option
 from outreach.errors import OutreachError
 
 
@@ -56,9 +56,9 @@ def send(
       OUTREACH_SMTP_PASSWORD=... outreach send out/emails --send \\
           --smtp-host smtp.example.com --user me@example.com --rate 20/min
     """
-    from outreach import outbox
-    from outreach.ledger import Ledger
-    from outreach.send import SendOptions, parse_rate
+    from outreach.ledger.store import Ledger
+    from outreach.mail import outbox
+    from outreach.mail.smtp import SendOptions, parse_rate
 
     per_second = parse_rate(rate)  # a bad --rate is an error in a dry run too
     messages = outbox.load_outbox(source)
@@ -77,7 +77,7 @@ def send(
 
 
 def _dry_run(plan: list[Any], limit: int | None) -> None:
-    from outreach.outbox import plan_table
+    from outreach.cli.display import plan_table
 
     emit(plan_table(plan), None)
     due = sum(1 for p in plan if p.pending)
@@ -91,7 +91,7 @@ def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
                    ca_file: Path | None) -> Any:
     import os
 
-    from outreach.send import SmtpSettings
+    from outreach.mail.smtp import SmtpSettings
 
     password = None
     if user:
@@ -111,7 +111,7 @@ def _send_with_progress(plan: list[Any], ledger: Any, settings: Any, options: An
     """Run the batch with a progress bar (TTY only); the first Ctrl-C stops it cleanly."""
     import signal
 
-    from outreach.send import send_batch
+    from outreach.mail.smtp import send_batch
 
     todo = sum(1 for p in plan if p.pending)
     todo = min(todo, options.limit) if options.limit else todo

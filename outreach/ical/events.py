@@ -1,7 +1,7 @@
 """Calendar invites (.ics) that Gmail, Outlook, Apple Calendar and Thunderbird accept.
 
 Every file is one VCALENDAR built with the ``icalendar`` package: PRODID, VERSION, METHOD, the
-organiser's VTIMEZONE (see ``outreach.vtimezone``) and VEVENTs with a stable UID, DTSTAMP in
+organiser's VTIMEZONE (see ``outreach.ical.vtimezone``) and VEVENTs with a stable UID, DTSTAMP in
 UTC, DTSTART/DTEND with TZID, SUMMARY, DESCRIPTION (rendered from ``invite.ics.j2``), LOCATION
 and/or URL, ORGANIZER and ATTENDEE (``mailto:`` + CN), SEQUENCE, STATUS, optional VALARM.
 
@@ -39,15 +39,15 @@ import jinja2
 
 from outreach import fileio, templating
 from outreach.errors import OutreachError
-from outreach.icsfile import (
+from outreach.ical.serialize import (
     METHODS,
     EventSpec,
     calendar_bytes,
     utc_second,
 )
-from outreach.ledger import Ledger, PlannedMeeting, StoredInvite, next_invite_version
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender, fold
+from outreach.ledger.store import Ledger, PlannedMeeting, StoredInvite, next_invite_version
+from outreach.model import Person, Sender, fold
+from outreach.times import Meeting
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
 PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than it saves

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import (
+from outreach.cli.common import (
     echo_err,
     ledger_option,
     meeting_options,
@@ -87,8 +87,8 @@ def emails(
       outreach emails export.zip -t forum.email.j2 --mbox out/forum.mbox
     Then: outreach send out/emails
     """
-    from outreach import emails as mail
-    from outreach.meeting import parse_span
+    from outreach.mail import batch as mail
+    from outreach.times import parse_span
 
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)

@@ -3,7 +3,7 @@
 Every line is made by icalendar (its property types do the escaping, its content lines the
 parameter quoting). Three things keep a batch fast without touching that:
 
-- the VTIMEZONE is built and serialised once per zone and span (``outreach.vtimezone``);
+- the VTIMEZONE is built and serialised once per zone and span (``outreach.ical.vtimezone``);
 - the properties peers share — times, place, organiser, SEQUENCE/DTSTAMP, STATUS, VALARM —
   are one icalendar ``Event`` per distinct combination, serialised once (LRU cache); each
   invite serialises only its own UID, SUMMARY, DESCRIPTION and ATTENDEEs;
@@ -27,7 +27,7 @@ from icalendar.parser import Parameters, param_value
 
 from outreach import __version__
 from outreach.errors import OutreachError
-from outreach.vtimezone import is_utc, vtimezone
+from outreach.ical.vtimezone import is_utc, vtimezone
 
 PRODID = f"-//outreach//outreach {__version__}//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import (
+from outreach.cli.common import (
     EXPORT_ARG,
     meeting_options,
     parse_from,
@@ -89,9 +89,9 @@ def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: A
 
 def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str, Any]) -> Any:
     from outreach.campaign import CampaignOptions
-    from outreach.meeting import parse_span, parse_start, parse_zone
-    from outreach.models import Sender
+    from outreach.model import Sender
     from outreach.peers import PeerQuery
+    from outreach.times import parse_span, parse_start, parse_zone
 
     parse_zone(options["tz"])
     sender = None

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import emit, ledger_option
+from outreach.cli.common import emit, ledger_option
 from outreach.errors import OutreachError
 
 
@@ -42,8 +42,8 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
       outreach log gave "jane" --note "intro to our CFO"
       outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
     """
-    from outreach.ledger import Ledger
-    from outreach.status import describe, log_event
+    from outreach.ledger.store import Ledger
+    from outreach.track import describe, log_event
 
     on = _parse_day(on_text, "--on")
     with Ledger.open(ledger_path) as ledger:
@@ -72,9 +72,10 @@ def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: s
       outreach status
       outreach status --expire-after 3m --no-reply-after 7d
     """
-    from outreach.ledger import Ledger
-    from outreach.meeting import parse_zone
-    from outreach.status import report_tables, status_report
+    from outreach.cli.display import report_tables
+    from outreach.ledger.store import Ledger
+    from outreach.times import parse_zone
+    from outreach.track import status_report
 
     today = _parse_day(today_text, "--today")
     zone = parse_zone(tz) if tz else None

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import (
+from outreach.cli.common import (
     echo_err,
     ledger_option,
     meeting_options,
@@ -74,9 +74,9 @@ def cards(
     """
     from datetime import date
 
-    from outreach.cards import CardOptions, write_cards
-    from outreach.models import Sender
-    from outreach.preview import write_preview
+    from outreach.cards.layout import CardOptions, write_cards
+    from outreach.cards.preview import write_preview
+    from outreach.model import Sender
 
     if input_path is None and not pending:
         raise click.UsageError("give INPUT (an export or a peers CSV), or --pending")
@@ -84,7 +84,7 @@ def cards(
     sender = selection.sender if selection is not None else Sender()
     people = selection.people if selection is not None and not pending else []
     if pending:
-        from outreach.ledger import Ledger
+        from outreach.ledger.store import Ledger
 
         with Ledger.open(ledger_path) as ledger:
             people = ledger.pending_thanks()
@@ -100,7 +100,7 @@ def cards(
     for warning in result.warnings:
         echo_err(f"Warning: {warning}")
     if pending:
-        from outreach.ledger import Ledger
+        from outreach.ledger.store import Ledger
 
         with Ledger.open(ledger_path) as ledger:
             ledger.mark_thanked([p.key for p in people], date.today())
@@ -113,7 +113,7 @@ def _cards_meeting(start: str | None, duration: str, tz: str, location: str, lin
     """``meeting.*`` for the card template: when --start, --location or --link is given."""
     from datetime import datetime, time
 
-    from outreach.meeting import Meeting, parse_span, parse_start, parse_zone
+    from outreach.times import Meeting, parse_span, parse_start, parse_zone
 
     if not (start or location or link):
         return None

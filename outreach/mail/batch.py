@@ -1,7 +1,7 @@
 """Invitation e-mails (and LinkedIn notes) for a batch of people, reviewed before anything leaves.
 
-``render_messages`` renders every recipient in memory (templates: ``outreach.emailtemplates``;
-bytes: ``outreach.mime``) and collects *all* problems at once: template errors with file:line
+``render_messages`` renders every recipient in memory (templates: ``outreach.mail.templates``;
+bytes: ``outreach.mail.mime``) and collects *all* problems at once: template errors with file:line
 and the recipients affected (every undefined name, not just the first), empty values in the
 subject or greeting, duplicate addresses, LinkedIn notes over the limit. A row whose address
 is invalid is skipped with the reason, not a problem: one bad row must not stop the batch.
@@ -10,7 +10,7 @@ one ``.eml`` per recipient, ``linkedin.csv`` and an optional mbox, each atomical
 
 Message-IDs derive from sender, recipient, template and meeting, so a rerun produces the same
 IDs (and, with the same ``--date``, the same bytes); ``outreach send`` keys exactly-once
-delivery on them. Invites come from ``outreach.calendar`` (the one VEVENT implementation) with
+delivery on them. Invites come from ``outreach.ical.events`` (the one VEVENT implementation) with
 SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 """
 
@@ -28,11 +28,12 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from outreach import fileio, mime, tables, templating
-from outreach.emailtemplates import MessageTemplate, Rendered
+from outreach import fileio, tables, templating
 from outreach.errors import OutreachError
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
+from outreach.mail import mime
+from outreach.mail.templates import MessageTemplate, Rendered
+from outreach.model import Person, Sender
+from outreach.times import Meeting
 
 DEFAULT_TEMPLATE = "invite.email.j2"
 LINKEDIN_TEMPLATE = "invite.linkedin.j2"
@@ -253,10 +254,10 @@ class _Renderer:
         return f"<outreach.{digest}@{self.domain}>"
 
     def _invite(self, person: Person, meeting: Meeting) -> mime.Invite:
-        """The same invite ``outreach invite`` writes (one implementation: outreach.calendar),
+        """The same invite ``outreach invite`` writes (one implementation: outreach.ical.events),
         or the calendar bytes given for this person (e.g. a rotation series). The part's
         ``method`` is the file's METHOD (a PUBLISH event must not be announced as REQUEST)."""
-        from outreach import calendar
+        from outreach.ical import events as calendar
 
         ics = self.options.invites.get(person.key)
         if ics is None:
@@ -414,7 +415,7 @@ def merge_batches(batches: Iterable[Batch]) -> Batch:
 def slot_starts(meeting: Meeting, count: int, slots: str | None) -> list[datetime]:
     """Each recipient's start with ``--slots weekday|week``, as ``outreach invite`` spreads
     them (the same code: ``outreach.calendar.slot_starts``), so both give a peer one time."""
-    from outreach import calendar
+    from outreach.ical import events as calendar
 
     return calendar.slot_starts(meeting.start, count, slots)
 
@@ -433,8 +434,8 @@ def invite_versions(
     """SEQUENCE and DTSTAMP per person key from the ledger, as ``outreach invite`` uses them:
     an unchanged invite keeps its bytes, a changed one (time, place) gets SEQUENCE + 1.
     ``people`` in the order given to ``render_messages`` (``slots`` assigns times by it)."""
-    from outreach import calendar
-    from outreach.ledger import Ledger
+    from outreach.ical import events as calendar
+    from outreach.ledger.store import Ledger
 
     starts = slot_starts(meeting, len(people), slots)
     invitees = [(p, replace(meeting, start=start)) for p, start in zip(people, starts, strict=True)

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from outreach.errors import OutreachError
-from outreach.ledger import Ledger
-from outreach.outbox import OutboxMessage, PlannedMessage
+from outreach.ledger.store import Ledger
+from outreach.mail.outbox import OutboxMessage, PlannedMessage
 
 SECURITY_CHOICES = ("starttls", "ssl", "none")
 _AUTH_CODES = (530, 534, 535, 538)  # RFC 4954: authentication required / too weak / failed

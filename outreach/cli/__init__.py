@@ -14,8 +14,8 @@ import click
 
 from outreach import __version__
 from outreach import config as config_file
-from outreach.commands import calendar, campaign, cards, emails, init, ledger, people, send
-from outreach.commands.common import click_error
+from outreach.cli import calendar, campaign, cards, emails, init, ledger, people, send
+from outreach.cli.common import click_error
 from outreach.errors import OutreachError
 
 

@@ -32,8 +32,9 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 
-from outreach import mime, templating
+from outreach import templating
 from outreach.errors import OutreachError
+from outreach.mail import mime
 
 ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc")
 _MARKER = re.compile("\x00([0-9]+)\x00")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from outreach.commands.common import (
+from outreach.cli.common import (
     EXPORT_ARG,
     echo_err,
     emit,
@@ -66,7 +66,7 @@ def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> No
 
 
 def _render(frame: Any, fmt: str, title: str) -> Any:
-    from outreach import display
+    from outreach.cli import display
 
     return display.render(frame, fmt, title)
 

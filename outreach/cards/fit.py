@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 
 from reportlab.pdfbase import pdfmetrics
 
-from outreach.cardfonts import FontChain, FontFace
+from outreach.cards.fonts import FontChain, FontFace
 
 Atom = tuple[str, FontFace]  # one character and the face that writes it
 

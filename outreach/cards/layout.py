@@ -31,13 +31,13 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
 from outreach import fileio, templating
-from outreach.cardfonts import FontChain, script_of
+from outreach.cards.fit import Atom, Block, Hand, Overflow, atoms, fit
+from outreach.cards.fonts import FontChain, script_of
+from outreach.cards.handwriting import GlyphEncoder, draw, parse_ink, seed_words
+from outreach.cards.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_placement
 from outreach.errors import OutreachError
-from outreach.handwriting import GlyphEncoder, draw, parse_ink, seed_words
-from outreach.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_placement
-from outreach.meeting import Meeting
-from outreach.models import Person, Sender
-from outreach.textfit import Atom, Block, Hand, Overflow, atoms, fit
+from outreach.model import Person, Sender
+from outreach.times import Meeting
 
 DEFAULT_TEMPLATE = "thanks.card.j2"
 SMALLEST_SIZE = 12.0  # points: below this Caveat stops being easy to read

@@ -9,7 +9,7 @@ waits instead of failing, and every write is a ``BEGIN IMMEDIATE`` transaction s
 writer at a time. A writer that cannot get the lock within the timeout gets a one-line
 ``OutreachError`` saying the ledger is busy. ``Ledger.exclusive()`` additionally holds an
 advisory lock file for the whole of a long run (``outreach send``) so two senders never work
-on the same batch. Schema in ``outreach.ledger_schema`` (versioned migrations).
+on the same batch. Schema in ``outreach.ledger.schema`` (versioned migrations).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from types import TracebackType
 from typing import IO, Any, NamedTuple
 
 from outreach.errors import OutreachError
-from outreach.ledger_schema import CREATE_VERSION_TABLE, MIGRATIONS, SCHEMA_VERSION
-from outreach.models import Person, fold
+from outreach.ledger.schema import CREATE_VERSION_TABLE, MIGRATIONS, SCHEMA_VERSION
+from outreach.model import Person, fold
 
 try:
     import fcntl
