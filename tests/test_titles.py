@@ -492,7 +492,7 @@ def test_holdout_titles_classify_correctly() -> None:
 
 def _vocabulary_phrases() -> set[str]:
     data = tomllib.loads(
-        (ROOT / "outreach" / "data" / "vocabulary.toml").read_text(encoding="utf-8"))
+        (ROOT / "outreach" / "titles" / "vocabulary.toml").read_text(encoding="utf-8"))
     phrases: set[str] = set()
     for section in ("levels", "roles", "weak_roles", "strong_roles", "functions",
                     "weak_functions", "rules"):
@@ -507,7 +507,8 @@ def test_vocabulary_does_not_list_dev_titles() -> None:
     if not DEV_SET.exists():
         pytest.skip("shared dev set not present")
     phrases = _vocabulary_phrases()
-    code = (ROOT / "outreach" / "titles.py").read_text(encoding="utf-8").casefold()
+    code = "\n".join(path.read_text(encoding="utf-8")
+                     for path in sorted((ROOT / "outreach" / "titles").glob("*.py"))).casefold()
     for row in _rows(DEV_SET):
         title = row["title"]
         if len(title.split()) >= 2:
