@@ -30,9 +30,8 @@ from timing import best_of
 
 from outreach.ical.events import invite_files, invite_ics
 from outreach.ledger.store import Ledger
-from outreach.model import Person, Sender
+from outreach.model import Meeting, Person, Sender
 from outreach.plan import plan_rotation, rotation_files
-from outreach.times import Meeting
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = 10_000

@@ -26,9 +26,8 @@ from typing import TYPE_CHECKING
 
 from outreach import fileio
 from outreach.errors import OutreachError
-from outreach.model import Person, Sender
+from outreach.model import Meeting, Person, Sender
 from outreach.peers import PeerQuery, Selection
-from outreach.times import Meeting
 
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
@@ -228,9 +227,7 @@ def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
 
 def _forum_what(forum: Forum | None) -> str:
     """Only peers with a valid address can be attendees; the rest get a LinkedIn note."""
-    from outreach.ical.events import valid_email
-
-    invited = sum(1 for p in forum.peers if valid_email(p.email)) if forum else 0
+    invited = sum(1 for p in forum.peers if p.address) if forum else 0
     if not invited:
         return "the forum series, for your own calendar (no forum peer has an address)"
     return f"the forum series, {invited} peer(s) invited"

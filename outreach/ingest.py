@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
-from outreach.model import Sender, fold
+from outreach.model import Profile, identity_key
 from outreach.tables import restore
 
 if TYPE_CHECKING:
@@ -52,8 +52,13 @@ CONNECTION_ALIASES: dict[str, list[str]] = {
     "company": ["company", "company name", "organization"],
     "position": ["position", "job title", "title"],
     "connected_on": ["connected on", "connected", "connection date"],
+    "function": ["function"],
+    "level": ["level"],
 }
 REQUIRED = ["first_name", "last_name", "company", "position"]
+CLASS_COLUMNS = ("function", "level")
+"""Columns a peers list carries; read back, they override the classifier (the review step)."""
+_FUNCTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
 PEERS_LIST_COLUMNS = ("function", "level", "score", "reason")
 """The columns that mark a CSV written by ``outreach peers`` (its cells are neutralised)."""
 _LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
@@ -61,25 +66,6 @@ _MONTHS = {m: i for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
 _DATE_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%m/%d/%y",
                  "%d/%m/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %B %Y", "%b %Y", "%Y")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The export owner's own details (all may be empty for a bare Connections.csv)."""
-
-    first_name: str = ""
-    last_name: str = ""
-    headline: str = ""
-    title: str = ""
-    company: str = ""
-    email: str = ""
-
-    @property
-    def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p)
-
-    def sender(self) -> Sender:
-        return Sender(name=self.name, email=self.email, title=self.title, company=self.company)
 
 
 @dataclass
@@ -130,11 +116,41 @@ def parse_connections(
 
     table = read_table(text, label, CONNECTION_ALIASES, REQUIRED, check_swallowed=True)
     records, stats = _records(table)
-    frame = pd.DataFrame(records, columns=_all_columns(table))
+    given = _given_classes(table, records)
+    width = len(COLUMNS) + len(table.extra_columns())
+    frame = pd.DataFrame([r[:width] for r in records], columns=_all_columns(table))
     classes = classify_many(frame["position"].tolist(), vocabulary)
     frame["function"] = [c.function for c in classes]
     frame["level"] = [c.level for c in classes]
+    if given is not None:  # a peers list read back: the user's review (hand edits) stands
+        functions, levels = given
+        frame["function"] = [g or c for g, c in zip(functions, frame["function"], strict=True)]
+        frame["level"] = [g or c for g, c in zip(levels, frame["level"], strict=True)]
     return frame, stats
+
+
+def _given_classes(
+    table: Table, records: list[list[Any]]
+) -> tuple[list[str], list[str]] | None:
+    """The ``function``/``level`` columns of a file that has both (a peers list the user may
+    have edited), checked: a level must be one of ``LEVELS``, a function a lower-case name.
+    Blank cells are classified from the title as usual."""
+    if not all(name in table.columns for name in CLASS_COLUMNS):
+        return None
+    from outreach.titles import LEVELS
+
+    functions, levels = [], []
+    for record in records:
+        line, function, level = record[-1], record[-3], record[-2]
+        if level and level not in LEVELS and level != "unknown":
+            raise OutreachError(f"{table.label}: line {line}: level: {level!r} is not one of "
+                                f"{', '.join(LEVELS)}")
+        if function and not _FUNCTION_NAME.fullmatch(function):
+            raise OutreachError(f"{table.label}: line {line}: function: {function!r} is not a "
+                                "function name (lower case, e.g. marketing)")
+        functions.append(function)
+        levels.append(level)
+    return functions, levels
 
 
 def is_peers_list(table: Table) -> bool:
@@ -155,20 +171,21 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     blank = [""] * (width + 1)  # index ``width`` stands for a column the file does not have
     wanted = [table.columns.get(name, width) for name in COLUMNS]
     wanted += [i for _, i in table.extra_columns()]
+    wanted += [table.columns.get(name, width) for name in CLASS_COLUMNS]
     pick = operator.itemgetter(*wanted)
     ours = is_peers_list(table)
-    for _line, cells in table.rows:
+    for line, cells in table.rows:
         if len(cells) <= width:
             cells = cells + blank[len(cells):]
         # " ".join(v.split()) trims and folds newlines inside quoted cells, inline for speed.
         values: list[Any] = [" ".join(v.split()) for v in pick(cells)]
         if ours:
             values = [restore(v) for v in values]
-        first, last, url, _email, company, _position, connected = values[:7]
+        first, last, url, email, company, _position, connected = values[:7]
         if not (first or last) and not company:
             stats.hidden += 1
             continue
-        key = _identity(first, last, url, company)
+        key = identity_key(url, email, f"{first} {last}", company)
         if key in seen:
             stats.duplicates += 1
             continue
@@ -177,6 +194,7 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
         if connected and day is None:
             stats.undated += 1
         values[6] = day
+        values.append(line)
         records.append(values)
     stats.kept = len(records)
     return records, stats
@@ -187,13 +205,6 @@ def _cell(cells: list[str], index: int | None) -> str:
     if index is None or index >= len(cells):
         return ""
     return " ".join(cells[index].split())
-
-
-def _identity(first: str, last: str, url: str, company: str) -> str:
-    if url:
-        return "url:" + url.lower().split("?")[0].rstrip("/").removeprefix("http://")\
-            .removeprefix("https://").removeprefix("www.")
-    return f"name:{fold(first + ' ' + last)}|{fold(company)}"
 
 
 @functools.lru_cache(maxsize=16384)

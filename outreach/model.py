@@ -1,19 +1,133 @@
-"""Plain data passed between stages.
+"""Plain data passed between stages, and the rules every stage shares about it.
 
-A ``Person`` is one connection after ingest (and, for peers, after matching). Tables of many
-people travel as pandas DataFrames with the columns in ``ingest.COLUMNS`` (+ ``peers`` adds
-``score`` and ``reason``); ``people_from_frame`` turns such a frame into ``Person`` objects for
-the per-recipient stages (emails, calendar, cards).
+``Person`` is one connection after ingest (and, for peers, after matching); ``Sender`` the user;
+``Profile`` the export owner's own details; ``Meeting`` when and where a meeting happens.
+Tables of many people travel as pandas DataFrames with the columns documented in
+``outreach.ingest`` (``outreach.peers`` adds ``score`` and ``reason``); ``people_from_frame``
+turns such a frame into ``Person`` objects for the per-recipient stages.
+
+Two rules live here and nowhere else:
+
+- **The address rule** (``valid_address``): what counts as an e-mail address we may write to.
+  The calendar (ATTENDEE), the e-mail stage (To), the outbox (``send``) and the ledger all ask
+  it, so a person is either invited everywhere or nowhere.
+- **Identity** (``identity_key``, ``canonical_url``): when two records are the same person —
+  the profile URL canonicalised, else the e-mail address, else name + company. Ingest
+  de-duplicates with it, the ledger merges with it, ``log``/``--pick``/``send`` find people by it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
+
+# ---------------------------------------------------------------- text helpers
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, single-spaced: for comparing names, not for display."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def slugify(text: str) -> str:
+    """``"Zoë Ødegård"`` → ``"zoe-odegard"``; keeps non-Latin letters (``"王伟"`` stays)."""
+    folded = fold(text).replace("ø", "o").replace("ł", "l").replace("đ", "d").replace("ß", "ss")
+    return re.sub(r"[^\w]+", "-", folded).strip("-_")
+
+
+# ---------------------------------------------------------------- the address rule
+
+# RFC 5322 atext, plus any printable non-ASCII character (RFC 6531: ``send`` speaks SMTPUTF8).
+_LOCAL_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x9f\s\u2028\u2029\ufeff])+"
+_LOCAL = re.compile(rf"{_LOCAL_ATOM}(?:\.{_LOCAL_ATOM})*")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+
+
+@functools.lru_cache(maxsize=65536)
+def valid_address(text: str) -> str | None:
+    """The address to write to, or None if ``text`` is not one plain e-mail address.
+
+    ``Jane@Example.COM`` → ``Jane@example.com`` (the domain lower-cased, IDN domains punycoded;
+    the local part kept as given, non-ASCII letters included). Refused: display names, several addresses, spaces and
+    control characters, empty or dotted-wrong parts (``jane@example..com``, ``.jane@x.com``),
+    a domain without a dot or with a label that is not a host name.
+    """
+    address = text.strip()
+    local, at, domain = address.rpartition("@")
+    if not at or len(address) > 254 or len(local) > 64 or not _LOCAL.fullmatch(local):
+        return None
+    if not local.isascii() and not local.isprintable():  # zero-width and format characters
+        return None
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    if not _TLD.fullmatch(labels[-1]):
+        return None
+    return f"{local}@{domain}"
+
+
+# ---------------------------------------------------------------- identity
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_LINKEDIN_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.|m\.)?linkedin\.com(?=/|$)")
+_QUERY = re.compile(r"\?(?=[\w.~-]+=)|#")
+
+
+@functools.lru_cache(maxsize=65536)
+def canonical_url(url: str) -> str:
+    """One spelling per profile: ``http://uk.linkedin.com/in/Jos%C3%A9/`` and
+    ``https://www.linkedin.com/in/josé`` are both ``https://www.linkedin.com/in/josé``.
+
+    Scheme, host (LinkedIn's country and mobile hosts), trailing slash, case and
+    percent-encoding do not make another person. A query (``?trk=…``) or fragment is dropped,
+    but a ``?`` that does not start one is part of the slug: a spreadsheet saving the export
+    as cp1252 turns each letter it cannot store into ``?``, and cutting there would merge
+    everyone whose name starts with such a letter.
+    """
+    text = unicodedata.normalize("NFC", unquote(url.strip())).lower()
+    if not text:
+        return ""
+    query = _QUERY.search(text)
+    if query:
+        text = text[: query.start()]
+    rest = _SCHEME.sub("", text)
+    rest = _LINKEDIN_HOST.sub("www.linkedin.com", rest)
+    return "https://" + rest.rstrip("/")
+
+
+def identity_key(url: str, email: str, name: str, company: str) -> str:
+    """Who a record is: its canonical profile URL, else ``mailto:`` + its address, else its
+    folded name and company. Two records with the same key are the same person."""
+    if url.strip():
+        return canonical_url(url)
+    address = valid_address(email) if email.strip() else None
+    if address:
+        return "mailto:" + address.lower()
+    return f"{fold(name)}|{fold(company)}"
+
+
+def key_rank(key: str) -> int:
+    """How strong an identity ``key`` is: a profile URL (2) beats an address (1) beats a
+    name (0); when two records merge, the stronger key is the one kept."""
+    if key.startswith("mailto:"):
+        return 1
+    return 2 if "://" in key else 0
+
+
+# ---------------------------------------------------------------- people
 
 
 @dataclass(frozen=True)
@@ -39,10 +153,13 @@ class Person:
 
     @property
     def key(self) -> str:
-        """A stable identity: the profile URL, else normalised name + company."""
-        if self.url:
-            return self.url.strip().rstrip("/").lower()
-        return f"{fold(self.full_name)}|{fold(self.company)}"
+        """This person's identity (``identity_key``)."""
+        return identity_key(self.url, self.email, self.full_name, self.company)
+
+    @property
+    def address(self) -> str | None:
+        """The e-mail address to write to (``valid_address``), or None."""
+        return valid_address(self.email) if self.email.strip() else None
 
     @property
     def slug(self) -> str:
@@ -64,26 +181,57 @@ class Sender:
         return self.email.rpartition("@")[2] or "outreach.invalid"
 
 
-def fold(text: str) -> str:
-    """Lower-case, accent-free, single-spaced: for comparing names, not for display."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
+@dataclass(frozen=True)
+class Profile:
+    """The export owner's own details (all may be empty for a bare Connections.csv)."""
+
+    first_name: str = ""
+    last_name: str = ""
+    headline: str = ""
+    title: str = ""
+    company: str = ""
+    email: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    def sender(self) -> Sender:
+        return Sender(name=self.name, email=self.email, title=self.title, company=self.company)
 
 
-def slugify(text: str) -> str:
-    """``"Zoë Ødegård"`` → ``"zoe-odegard"``; keeps non-Latin letters (``"王伟"`` stays)."""
-    folded = fold(text).replace("ø", "o").replace("ł", "l").replace("đ", "d").replace("ß", "ss")
-    return re.sub(r"[^\w]+", "-", folded).strip("-_")
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting in the organiser's zone. ``start`` is timezone-aware."""
+
+    start: datetime
+    duration: timedelta = timedelta(minutes=45)
+    location: str = ""
+    link: str = ""
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.duration
+
+    @property
+    def tzid(self) -> str:
+        return getattr(self.start.tzinfo, "key", "UTC")
+
+    @property
+    def place(self) -> str:
+        """Where to show up: the location, else the video link."""
+        return self.location or self.link
+
+
+_PERSON_COLUMNS = frozenset({
+    "first_name", "last_name", "url", "email", "company", "position",
+    "connected_on", "function", "level", "score", "reason",
+})
 
 
 def people_from_frame(frame: Any) -> list[Person]:
     """Turn an ingest/peers DataFrame into ``Person`` objects (extra columns go to ``extra``)."""
-    known = {
-        "first_name", "last_name", "url", "email", "company", "position",
-        "connected_on", "function", "level", "score", "reason",
-    }
-    extra_columns = [c for c in frame.columns if c not in known]
+    extra_columns = [c for c in frame.columns if c not in _PERSON_COLUMNS]
     people = []
     for row in frame.to_dict("records"):
         connected = row.get("connected_on")

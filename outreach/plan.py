@@ -38,11 +38,9 @@ from outreach.ical.events import (
     organizer_of,
     title_for,
     uid_for,
-    valid_email,
     versioned_all,
 )
-from outreach.model import Person, Sender
-from outreach.times import Meeting
+from outreach.model import Meeting, Person, Sender
 
 if TYPE_CHECKING:
     from outreach.ledger.store import Ledger
@@ -204,7 +202,7 @@ def rotation_specs(
     specs = []
     for series in rotation.series:
         meeting = Meeting(series.first, duration, location, link)
-        address = valid_email(series.peer.email)
+        address = series.peer.address
         specs.append(EventSpec(
             uid=uid_for(sender, series.peer, "rotation"),
             start=series.first,
@@ -316,7 +314,7 @@ def _leavers(
     for key, meeting in first.items():
         person = ledger.person(key) or Person(first_name=meeting.person_name, last_name="")
         start = meeting.start.astimezone(rotation.start.tzinfo)
-        address = valid_email(person.email)
+        address = person.address
         people.append(person)
         specs.append(EventSpec(
             uid=meeting.uid.partition("#")[0],
@@ -438,8 +436,7 @@ def forum_spec(
     names = [p.full_name for p in forum.peers]
     host = Person(first_name="", last_name="")
     attendees = tuple(
-        (common_name(p.full_name), valid_email(p.email)) for p in forum.peers
-        if valid_email(p.email)
+        (common_name(p.full_name), p.address) for p in forum.peers if p.address
     )
     return EventSpec(
         uid=uid_for(sender, host, "forum"),
@@ -488,7 +485,7 @@ def forum_ics(
 
 def forum_no_email(forum: Forum) -> list[Person]:
     """Peers who could not be invited (no valid e-mail address)."""
-    return [p for p in forum.peers if not valid_email(p.email)]
+    return [p for p in forum.peers if not p.address]
 
 
 def span_text(span: timedelta) -> str:

@@ -39,8 +39,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from outreach.errors import OutreachError
-from outreach.model import Person, Sender
-from outreach.times import Meeting
+from outreach.model import Meeting, Person, Sender
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 

@@ -1,4 +1,4 @@
-"""When and where a meeting happens, and the parsers for the options that say so.
+"""Parsers for the options that say when a meeting happens (``Meeting`` is in ``outreach.model``).
 
 The calendar, e-mail and card stages share these, so ``--start 2027-01-05T08:00 --duration 45m
 --tz America/Toronto`` means the same thing to every command.
@@ -7,7 +7,6 @@ The calendar, e-mail and card stages share these, so ``--start 2027-01-05T08:00 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,29 +14,6 @@ from outreach.errors import OutreachError
 
 _SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|min|mins|minutes?|hours?|days?|weeks?)", re.I)
 _UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
-
-
-@dataclass(frozen=True)
-class Meeting:
-    """A meeting in the organiser's zone. ``start`` is timezone-aware."""
-
-    start: datetime
-    duration: timedelta = timedelta(minutes=45)
-    location: str = ""
-    link: str = ""
-
-    @property
-    def end(self) -> datetime:
-        return self.start + self.duration
-
-    @property
-    def tzid(self) -> str:
-        return getattr(self.start.tzinfo, "key", "UTC")
-
-    @property
-    def place(self) -> str:
-        """Where to show up: the location, else the video link."""
-        return self.location or self.link
 
 
 def parse_span(text: str, *, option: str = "--duration") -> timedelta:

@@ -29,8 +29,7 @@ from outreach.ical.events import (
 from outreach.ical.serialize import EventSpec, _own_part, clean_text, fold, one_line
 from outreach.ical.vtimezone import transitions, vtimezone
 from outreach.ledger.store import Ledger
-from outreach.model import Person, Sender
-from outreach.times import Meeting
+from outreach.model import Meeting, Person, Sender
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden" / "calendar_invite.ics"
 MEETING = Meeting(datetime(2027, 1, 5, 8, 0, tzinfo=TORONTO), location="Café Olimpico")

@@ -399,7 +399,8 @@ def test_control_characters_in_names_are_dropped(tmp_path: Path) -> None:
 
 def test_default_card_text_matches_the_golden_file() -> None:
     from outreach.cards.layout import CardWriter
-    from outreach.times import Meeting, parse_start
+    from outreach.model import Meeting
+    from outreach.times import parse_start
 
     meeting = Meeting(parse_start("2026-11-20T08:00", "America/Toronto"),
                       location="Café Olimpico")

@@ -19,8 +19,8 @@ from outreach.errors import OutreachError
 from outreach.mail import batch as emails
 from outreach.mail import templates as emailtemplates
 from outreach.mail.batch import RenderOptions, render_messages, write_batch
-from outreach.model import Person, Sender, slugify
-from outreach.times import Meeting, parse_span, parse_start
+from outreach.model import Meeting, Person, Sender, slugify
+from outreach.times import parse_span, parse_start
 
 DATA = Path(__file__).resolve().parent / "data"
 TEMPLATES = DATA / "emails"

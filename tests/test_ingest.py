@@ -303,3 +303,54 @@ def test_reader_never_tracebacks_on_stray_quotes_delimiters_and_mixed_lines(
         return
     assert stats.kept == len(frame)
     assert stats.kept + stats.duplicates + stats.hidden == stats.rows
+
+
+def test_question_marks_from_a_cp1252_resave_keep_people_apart(tmp_path: Path) -> None:
+    """Excel saving as cp1252 turns 王伟 and ş into '?'; cutting URLs there merged 24 of the
+    600 sample connections into "duplicates"."""
+    text = (SAMPLE / "Connections.csv").read_text(encoding="utf-8")
+    resaved = tmp_path / "Connections.csv"
+    resaved.write_bytes(text.replace("\n", "\r\n").encode("cp1252", errors="replace"))
+    original = read_export(SAMPLE / "Connections.csv")
+    export = read_export(resaved)
+    assert "?" in "".join(export.connections.url)
+    assert export.stats.duplicates == original.stats.duplicates == 1
+    assert len(export.connections) == len(original.connections) == 600
+
+
+def test_the_same_profile_spelled_two_ways_is_one_connection(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(HEADER + "\nAna,Souza,https://www.linkedin.com/in/ana-souza/,,Initech,CIO,\n"
+                    "Ana,Souza,http://br.linkedin.com/in/Ana-Souza,,Initech,CIO,\n"
+                    "Ana,Souza,,ana@initech.example,Initech,CIO,\n", encoding="utf-8")
+    export = read_export(path)
+    assert export.stats.duplicates == 1
+    assert len(export.connections) == 2  # the URL-less row is only known by its address
+
+
+def test_a_hand_edited_peers_csv_keeps_its_function_and_level(tmp_path: Path) -> None:
+    """The peers CSV is the review step: what the user changed there must stand."""
+    export = tmp_path / "Connections.csv"
+    export.write_text(HEADER + "\nAna,Souza,u1,,Initech,VP Marketing,01 Jan 2024\n"
+                      "Ben,Okafor,u2,,Hooli,VP Marketing,01 Jan 2024\n", encoding="utf-8")
+    peers_csv = tmp_path / "peers.csv"
+    result = CliRunner().invoke(cli, ["peers", str(export), "--title", "VP Marketing",
+                                      "--format", "csv", "-o", str(peers_csv)])
+    assert result.exit_code == 0, result.output
+    edited = peers_csv.read_text(encoding="utf-8").replace(
+        "Hooli,VP Marketing,2024-01-01,marketing,vp", "Hooli,VP Marketing,2024-01-01,sales,director")
+    assert edited != peers_csv.read_text(encoding="utf-8")
+    peers_csv.write_text(edited, encoding="utf-8")
+    people = {p.first_name: p for p in load_people(peers_csv, PeerQuery()).people}
+    assert (people["Ben"].function, people["Ben"].level) == ("sales", "director")
+    assert (people["Ana"].function, people["Ana"].level) == ("marketing", "vp")
+
+
+def test_a_peers_csv_with_an_unknown_level_names_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "peers.csv"
+    path.write_text(HEADER + ",function,level,score,reason\n"
+                    "Ana,Souza,u1,,Initech,CIO,2024-01-01,it,cxo,0.9,r\n"
+                    "Ben,Okafor,u2,,Hooli,CIO,2024-01-01,it,boss,0.9,r\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["connections", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: line 3: level: 'boss' is not one of owner, cxo" in result.output

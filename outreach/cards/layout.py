@@ -36,8 +36,7 @@ from outreach.cards.fonts import FontChain, script_of
 from outreach.cards.handwriting import GlyphEncoder, draw, parse_ink, seed_words
 from outreach.cards.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_placement
 from outreach.errors import OutreachError
-from outreach.model import Person, Sender
-from outreach.times import Meeting
+from outreach.model import Meeting, Person, Sender
 
 DEFAULT_TEMPLATE = "thanks.card.j2"
 SMALLEST_SIZE = 12.0  # points: below this Caveat stops being easy to read

@@ -46,15 +46,13 @@ from outreach.ical.serialize import (
     utc_second,
 )
 from outreach.ledger.store import Ledger, PlannedMeeting, StoredInvite, next_invite_version
-from outreach.model import Person, Sender, fold
-from outreach.times import Meeting
+from outreach.model import Meeting, Person, Sender, fold, valid_address
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
 PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than it saves
 T = TypeVar("T")
 SERIES_TITLES = {"coffee": "Peer coffee", "rotation": "Peer rotation", "forum": "Peer forum"}
 
-_EMAIL = re.compile(r"[^@\s\"<>()\[\],;:\\]+@[^@\s\"<>()\[\],;:\\]+\.[^@\s\"<>()\[\],;:\\]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CN_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\"^]")
 
@@ -67,12 +65,6 @@ def uid_for(sender: Sender, person: Person, series: str = "coffee") -> str:
     organiser = sender.email.strip().lower() or fold(sender.name)
     digest = hashlib.sha256(f"{organiser}\n{person.key}\n{series}".encode()).hexdigest()
     return f"{series}-{digest[:32]}@{sender.domain.lower()}"
-
-
-def valid_email(address: str) -> str:
-    """``address`` stripped if it is a plain addr-spec, else ``""`` (never a header/property)."""
-    address = address.strip()
-    return address if _EMAIL.fullmatch(address) else ""
 
 
 def common_name(name: str) -> str:
@@ -91,7 +83,7 @@ def check_link(link: str) -> str:
 
 @functools.lru_cache(maxsize=64)  # the same for every invite of a batch
 def organizer_of(sender: Sender) -> tuple[str, str]:
-    address = valid_email(sender.email)
+    address = valid_address(sender.email) or ""
     if not address:
         shown = sender.email or "none"
         raise OutreachError(
@@ -151,7 +143,7 @@ def invite_spec(
     template: str | None = None,
 ) -> EventSpec:
     """The VEVENT of a one-to-one meeting with ``person`` (SEQUENCE/DTSTAMP still unset)."""
-    address = valid_email(person.email)
+    address = person.address
     link = check_link(meeting.link)
     attendees = ((common_name(person.full_name), address),) if address else ()
     return EventSpec(

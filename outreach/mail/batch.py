@@ -32,8 +32,7 @@ from outreach import fileio, tables, templating
 from outreach.errors import OutreachError
 from outreach.mail import mime
 from outreach.mail.templates import MessageTemplate, Rendered
-from outreach.model import Person, Sender
-from outreach.times import Meeting
+from outreach.model import Meeting, Person, Sender, valid_address
 
 DEFAULT_TEMPLATE = "invite.email.j2"
 LINKEDIN_TEMPLATE = "invite.linkedin.j2"
@@ -167,7 +166,7 @@ class _Renderer:
         self.options = options
         self.template = MessageTemplate(options.template, email=True)
         self._linkedin: MessageTemplate | None = None
-        self.sender_address = mime.normalise_address(sender.email) or ""
+        self.sender_address = valid_address(sender.email) or ""
         self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
         when = options.sent_date or datetime.now().astimezone()
         self.date = format_datetime(when if when.tzinfo else when.astimezone())
@@ -198,7 +197,7 @@ class _Renderer:
         values = templating.variables(person, self.sender, meeting, self.options.today)
         values["invite_attached"] = self.invite_attached
         if person.email.strip():
-            address = mime.normalise_address(person.email)
+            address = valid_address(person.email)
             if address is None:  # skipped, not blocking: one bad row must not stop the batch
                 reason = f"invalid e-mail address {mime.header_text(person.email)!r}"
                 chunk.skipped.append(Skipped(index, person, reason))
@@ -352,7 +351,7 @@ def _duplicates(numbered: list[tuple[int, Person]]) -> list[_Problem]:
     by_address: dict[str, list[tuple[int, Person]]] = {}
     by_key: dict[str, list[tuple[int, Person]]] = {}
     for index, person in numbered:
-        address = mime.normalise_address(person.email) if person.email.strip() else None
+        address = valid_address(person.email) if person.email.strip() else None
         if address:
             by_address.setdefault(address.lower(), []).append((index, person))
         if address or person.url.strip():
@@ -439,7 +438,7 @@ def invite_versions(
 
     starts = slot_starts(meeting, len(people), slots)
     invitees = [(p, replace(meeting, start=start)) for p, start in zip(people, starts, strict=True)
-                if mime.normalise_address(p.email) is not None]
+                if valid_address(p.email) is not None]
     specs = [calendar.invite_spec(p, sender, at, series=series, remind=remind)
              for p, at in invitees]
     with Ledger.open(ledger_path) as ledger:

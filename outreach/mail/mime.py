@@ -33,8 +33,6 @@ from outreach import fileio
 _Q_SAFE = {c: c for c in string.ascii_letters + string.digits + "!*+-/"} | {" ": "_"}
 _NAME_LIMIT = 120  # characters of a display name: keeps the header line far below 998
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_DOMAIN_CHARS = r"[^\s@<>()\[\],;:\"\\]"
-_ADDRESS = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_DOMAIN_CHARS}+\.{_DOMAIN_CHARS}+$")
 
 
 @dataclass(frozen=True)
@@ -74,20 +72,6 @@ def header_text(value: object) -> str:
     if text.isprintable() and "  " not in text and text == text.strip():
         return text  # the common case, 10× faster than the regex
     return " ".join(_CONTROL.sub(" ", text).split())
-
-
-def normalise_address(address: str) -> str | None:
-    """``Jane@Example.COM`` → ``Jane@example.com`` (IDN domains punycoded); None if invalid."""
-    address = address.strip()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
-        return None
-    try:
-        domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
-    address = f"{local}@{domain}"
-    return address if _ADDRESS.match(address) else None
 
 
 def build(content: Content, envelope: Envelope, invite: Invite | None = None) -> bytes:

@@ -20,6 +20,7 @@ from pathlib import Path
 from outreach.errors import OutreachError
 from outreach.fileio import write_text
 from outreach.ledger.store import Delivery, Ledger
+from outreach.model import valid_address
 from outreach.tables import to_csv
 
 FAILED_CSV = "failed.csv"
@@ -99,13 +100,13 @@ def _outbox_message(source: str, raw: bytes) -> OutboxMessage:
         raise OutreachError(f"{source}: Message-ID: missing (needed to send exactly once)")
     from_header = _text(headers.get("Sender") or headers.get("From"))
     sender = email.utils.parseaddr(from_header)[1]
-    if not _is_address(sender):
+    if valid_address(sender) is None:
         raise OutreachError(f"{source}: From: {from_header!r} is not an e-mail address")
     addressed = [_text(v) for h in ("To", "Cc", "Bcc") for v in headers.get_all(h, [])]
     names: dict[str, str] = {}
     recipients: list[str] = []
     for name, address in email.utils.getaddresses(addressed):
-        if not _is_address(address):
+        if valid_address(address) is None:
             raise OutreachError(f"{source}: To/Cc: {address or name!r} is not an e-mail address")
         if address.lower() not in names:
             names[address.lower()] = _decoded(name)
@@ -141,11 +142,6 @@ def wire_format(raw: bytes) -> bytes:
         if not hidden:
             kept.append(line)
     return (b"\n".join(kept) + blank + body).replace(b"\n", b"\r\n")
-
-
-def _is_address(text: str) -> bool:
-    local, at, domain = text.rpartition("@")
-    return bool(at and local and "." in domain and not any(c.isspace() for c in text))
 
 
 # ---------------------------------------------------------------- the plan

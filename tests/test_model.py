@@ -1,0 +1,94 @@
+"""outreach.model: the one address rule and the one identity rule every stage uses."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from outreach.model import Person, canonical_url, identity_key, valid_address
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("jane@example.com", "jane@example.com"),
+    ("  Jane@Example.COM ", "Jane@example.com"),
+    ("zoë-ødegård@example.org", "zoë-ødegård@example.org"),  # SMTPUTF8 local part
+    ("a@münchen.de", "a@xn--mnchen-3ya.de"),
+    ("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk"),
+])
+def test_valid_addresses_are_normalised(text: str, expected: str) -> None:
+    assert valid_address(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "jane@example..com", "jane@.example.com", ".jane@example.com", "ja..ne@example.com",
+    "jane@example", "jane@-example.com", "jane@example.c0m", "jane example@example.com",
+    "Jane <jane@example.com>", "jane@example.com, bob@example.com", "jane@example.com\nBcc: x@y.z",
+    "jane\u200b@example.com", "@example.com", "jane@", "", "jane",
+])
+def test_invalid_addresses_are_refused(text: str) -> None:
+    assert valid_address(text) is None
+
+
+def test_one_rule_decides_e_mail_and_calendar_alike() -> None:
+    """The bug: jane@example..com was an ATTENDEE of her invite but skipped by the e-mail
+    stage, so she got neither an e-mail nor a LinkedIn note."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from outreach.ical.events import invite_spec
+    from outreach.mail.batch import render_messages
+    from outreach.model import Meeting, Sender
+
+    jane = Person("Jane", "Doe", url="https://www.linkedin.com/in/jane", email="jane@example..com")
+    sender = Sender("Pat Lee", "pat@example.com", "VP Marketing", "Acme")
+    meeting = Meeting(datetime(2027, 1, 5, 8, tzinfo=ZoneInfo("America/Toronto")))
+    assert invite_spec(jane, sender, meeting).attendees == ()
+    batch = render_messages([jane], sender, meeting=meeting)
+    assert batch.messages == []
+    assert [s.reason for s in batch.skipped] == ["invalid e-mail address 'jane@example..com'"]
+
+
+@pytest.mark.parametrize("spelling", [
+    "https://www.linkedin.com/in/josé-núñez",
+    "https://www.linkedin.com/in/jos%C3%A9-n%C3%BA%C3%B1ez/",
+    "http://www.linkedin.com/in/JOSÉ-NÚÑEZ",
+    "https://uk.linkedin.com/in/josé-núñez",
+    "www.linkedin.com/in/josé-núñez",
+    "linkedin.com/in/josé-núñez?trk=public_profile",
+    "https://www.linkedin.com/in/josé-núñez#about",
+    " https://www.linkedin.com/in/jose\u0301-nu\u0301n\u0303ez ",  # decomposed accents
+])
+def test_one_profile_has_one_canonical_url(spelling: str) -> None:
+    assert canonical_url(spelling) == "https://www.linkedin.com/in/josé-núñez"
+
+
+def test_a_question_mark_from_a_cp1252_resave_is_part_of_the_slug() -> None:
+    first = canonical_url("https://www.linkedin.com/in/??--00017")
+    second = canonical_url("https://www.linkedin.com/in/??--00042")
+    assert first != second
+    assert first.endswith("/in/??--00017")
+    assert canonical_url("https://www.linkedin.com/in/?ebnem-jensen") \
+        != canonical_url("https://www.linkedin.com/in/?lukasz-brown")
+
+
+def test_identity_prefers_url_then_address_then_name() -> None:
+    assert identity_key("https://www.linkedin.com/in/ana/", "ana@x.com", "Ana", "Co") \
+        == "https://www.linkedin.com/in/ana"
+    assert identity_key("", "Ana@X.com", "Ana García", "Co") == "mailto:ana@x.com"
+    assert identity_key("", "not-an-address", "Ana  García", "Co") == "ana garcia|co"
+    assert Person("Ana", "García", email="ana@x.com").key == "mailto:ana@x.com"
+
+
+@given(st.text(max_size=80))
+def test_canonical_url_is_idempotent(url: str) -> None:
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
+@given(st.text(max_size=80))
+def test_valid_address_never_lets_a_header_through(text: str) -> None:
+    address = valid_address(text)
+    if address is not None:
+        assert not any(c in address for c in "\r\n\t <>,;\"")
+        assert valid_address(address) == address
