@@ -29,9 +29,10 @@ from zoneinfo import ZoneInfo
 from timing import best_of
 
 from outreach.ical.events import invite_files, invite_ics
+from outreach.ical.series import rotation_files
 from outreach.ledger.store import Ledger
 from outreach.model import Meeting, Person, Sender
-from outreach.plan import plan_rotation, rotation_files
+from outreach.plan import plan_rotation
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = 10_000

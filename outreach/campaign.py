@@ -16,17 +16,16 @@ second invitation for the same meeting.
 from __future__ import annotations
 
 import calendar as monthcal
-import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach import fileio
 from outreach.errors import OutreachError
-from outreach.model import Meeting, Person, Sender
+from outreach.model import Invite, Meeting, Person, Sender
 from outreach.peers import PeerQuery, Selection
 
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from outreach.plan import Forum, Rotation
 
 STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
-_DTSTAMP = re.compile(rb"^DTSTAMP:(\d{8}T\d{6}Z)\r?$", re.M)
 
 
 @dataclass(frozen=True)
@@ -195,30 +193,28 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
 
 def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
               options: CampaignOptions, ledger: Ledger, result: CampaignResult
-              ) -> dict[str, bytes]:
-    """Write calendar/*.ics; return each invited person's invite bytes by person key."""
-    from outreach.ical.events import file_names, write_files
-    from outreach.plan import ROTATION_FILE, forum_ics, rotation_output
+              ) -> dict[str, Invite]:
+    """Write calendar/*.ics; return each invited person's invite by person key."""
+    from outreach.ical.events import write_files
+    from outreach.ical.series import FORUM_FILE, ROTATION_FILE, forum_invite, rotation_output
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
                             remind=options.remind)
     files = built.files
     left = {name: person for person, name in built.dropped}
-    invites = {}
-    for person, name in zip(rotation.peers, file_names(rotation.peers,
-                                                       reserved={ROTATION_FILE}), strict=True):
-        invites[person.key] = files[name]
+    invites = dict(built.invites)
     if forum is not None:
-        files["forum.ics"] = forum_ics(forum, sender, duration=options.forum_duration,
-                                       location=options.location, link=options.link,
-                                       ledger=ledger, remind=options.remind)
-        invites.update({p.key: files["forum.ics"] for p in forum.peers})
+        invite = forum_invite(forum, sender, duration=options.forum_duration,
+                              location=options.location, link=options.link, ledger=ledger,
+                              remind=options.remind)
+        files[FORUM_FILE] = invite.ics
+        invites.update({p.key: invite for p in forum.peers})
     folder = options.out / "calendar"
     summary = write_files(files, folder)
     for name in files:
         what = ("every meeting, for your own calendar" if name == ROTATION_FILE else
-                _forum_what(forum) if name == "forum.ics" else
+                _forum_what(forum) if name == FORUM_FILE else
                 f"cancels {left[name].full_name}'s series (left the rotation): send it"
                 if name in left else "one peer's rotation series")
         result.add(folder / name, what, name in summary.written)
@@ -234,11 +230,14 @@ def _forum_what(forum: Forum | None) -> str:
 
 
 def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
-            invites: dict[str, bytes], options: CampaignOptions, result: CampaignResult) -> None:
-    """Rotation peers get invite.email.j2 with their series; forum peers forum.email.j2."""
+            invites: dict[str, Invite], options: CampaignOptions, result: CampaignResult) -> None:
+    """Rotation peers get invite.email.j2 with their series; forum peers forum.email.j2.
+    Written by the e-mail stage's writer, so its checks (outputs, stale files, an unchanged
+    message keeping its date) hold here too."""
     from outreach.mail import batch as emails
 
-    base = emails.RenderOptions(invite=True, sent_date=_latest_stamp(invites.values()),
+    stamps = [invite.stamp for invite in invites.values() if invite.stamp is not None]
+    base = emails.RenderOptions(invite=True, sent_date=max(stamps, default=None),
                                 today=options.today, invites=invites)
     batches = []
     for series in rotation.series:
@@ -257,29 +256,21 @@ def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
 
 
 def _write_emails(batch: Batch, out: Path, result: CampaignResult) -> None:
-    from outreach.mail.batch import LINKEDIN_CSV, describe, linkedin_csv, write_mbox
+    from outreach.mail.batch import LINKEDIN_CSV, describe, write_batch
 
-    folder = out / "emails"
+    folder, mbox, notes = out / "emails", out / "outbox.mbox", out / LINKEDIN_CSV
+    summary = write_batch(batch, folder, mbox, notes_csv=notes)
     for message in batch.messages:
         path = folder / message.filename
-        changed = fileio.write_if_changed(path, message.data)
-        result.add(path, f"invitation to {message.person.full_name}", changed)
-    mbox = out / "outbox.mbox"
-    result.add(mbox, "every invitation in one mailbox file", write_mbox(batch.messages, mbox))
+        result.add(path, f"invitation to {message.person.full_name}", summary.changed[path])
+    result.add(mbox, "every invitation in one mailbox file", summary.changed[mbox])
     if batch.notes:
-        path = out / LINKEDIN_CSV
-        changed = fileio.write_if_changed(path, linkedin_csv(batch.notes).encode("utf-8"))
-        result.add(path, "LinkedIn notes for peers without an e-mail address", changed)
+        result.add(notes, "LinkedIn notes for peers without an e-mail address",
+                   summary.changed[notes])
     result.emails, result.linkedin_notes = len(batch.messages), len(batch.notes)
     result.warnings += [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
-
-
-def _latest_stamp(invites: Iterable[bytes]) -> datetime | None:
-    """The newest DTSTAMP among the invites: the e-mails' Date, stable while they are."""
-    stamps = [m for data in invites for m in _DTSTAMP.findall(data)]
-    if not stamps:
-        return None
-    return datetime.strptime(max(stamps).decode(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    result.warnings += [f"{path}: not in this plan; delete it before outreach send"
+                        for path in summary.stale]
 
 
 def _cards(people: list[Person], sender: Sender, options: CampaignOptions,

@@ -223,6 +223,18 @@ class Meeting:
         return self.location or self.link
 
 
+@dataclass(frozen=True)
+class Invite:
+    """A calendar object as built by ``outreach.ical``, with the facts its builder knew:
+    its METHOD (the MIME part must announce the same) and its newest DTSTAMP (an e-mail
+    carrying it is dated by it, so a rerun that changes nothing writes the same bytes)."""
+
+    ics: bytes
+    method: str = "REQUEST"
+    stamp: datetime | None = None
+    filename: str = "invite.ics"
+
+
 _PERSON_COLUMNS = frozenset({
     "first_name", "last_name", "url", "email", "company", "position",
     "connected_on", "function", "level", "score", "reason",

@@ -18,36 +18,21 @@ from __future__ import annotations
 
 import calendar as stdcalendar
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
 from outreach.errors import OutreachError
-from outreach.ical.events import (
-    EventSpec,
-    calendar_bytes,
-    check_link,
-    common_name,
-    describe,
-    file_names,
-    localize,
-    method_for,
-    organizer_of,
-    title_for,
-    uid_for,
-    versioned_all,
-)
-from outreach.model import Meeting, Person, Sender
+from outreach.ical.events import localize
+from outreach.model import Person
 
 if TYPE_CHECKING:
-    from outreach.ledger.store import Ledger
+    pass
 
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
-ROTATION_FILE = "rotation.ics"
 
 
 @dataclass(frozen=True)
@@ -186,164 +171,6 @@ def _trim(slots: Sequence[Slot]) -> list[Slot]:
     return list(slots[held[0]: held[-1] + 1]) if held else []
 
 
-def rotation_specs(
-    rotation: Rotation,
-    sender: Sender,
-    *,
-    duration: timedelta = timedelta(minutes=45),
-    location: str = "",
-    link: str = "",
-    remind: timedelta | None = None,
-    template: str | None = None,
-) -> list[EventSpec]:
-    """One recurring VEVENT per peer (SEQUENCE/DTSTAMP still unset)."""
-    organizer = organizer_of(sender)
-    link = check_link(link)
-    specs = []
-    for series in rotation.series:
-        meeting = Meeting(series.first, duration, location, link)
-        address = series.peer.address
-        specs.append(EventSpec(
-            uid=uid_for(sender, series.peer, "rotation"),
-            start=series.first,
-            end=series.first + duration,
-            summary=title_for("rotation", series.peer, sender),
-            description=describe(series.peer, sender, meeting, template, {
-                "series": "rotation", "every": span_text(timedelta(days=series.interval_days)),
-                "until": f"{series.starts[-1]:%-d %B %Y}"}),
-            location=location or link,
-            url=link,
-            organizer=organizer,
-            attendees=((common_name(series.peer.full_name), address),) if address else (),
-            rrule=series.rrule(),
-            exdates=series.skipped,
-            remind=remind,
-        ))
-    return specs
-
-
-@dataclass(frozen=True)
-class RotationFiles:
-    """What ``rotation_output`` built: the files, and who left the rotation since last time.
-
-    ``dropped`` pairs each peer who had future meetings in the ledger's rotation and is no
-    longer in it with the name of the cancellation written for their series.
-    """
-
-    files: dict[str, bytes]
-    dropped: tuple[tuple[Person, str], ...] = ()
-
-
-def rotation_files(
-    rotation: Rotation,
-    sender: Sender,
-    *,
-    duration: timedelta = timedelta(minutes=45),
-    location: str = "",
-    link: str = "",
-    ledger: Ledger | None = None,
-    cancel: bool = False,
-    remind: timedelta | None = None,
-    template: str | None = None,
-    now: datetime | None = None,
-) -> dict[str, bytes]:
-    """``{slug}.ics`` per peer (their series) plus ``rotation.ics`` (every series, for you),
-    and a cancellation per peer who left the rotation (see ``rotation_output``)."""
-    return rotation_output(rotation, sender, duration=duration, location=location, link=link,
-                           ledger=ledger, cancel=cancel, remind=remind, template=template,
-                           now=now).files
-
-
-def rotation_output(
-    rotation: Rotation,
-    sender: Sender,
-    *,
-    duration: timedelta = timedelta(minutes=45),
-    location: str = "",
-    link: str = "",
-    ledger: Ledger | None = None,
-    cancel: bool = False,
-    remind: timedelta | None = None,
-    template: str | None = None,
-    now: datetime | None = None,
-) -> RotationFiles:
-    """The rotation's files; with a ledger (and not ``cancel``) its future plan is replaced.
-
-    Future rotation meetings the new plan does not hold are removed from the ledger in the
-    same transaction that records the new ones; each peer among them who is no longer in the
-    rotation gets ``{slug}.ics`` cancelling their series (same UID, SEQUENCE + 1), so a rerun
-    with other peers leaves nothing behind in their calendar or in ``outreach status``.
-    """
-    specs = rotation_specs(rotation, sender, duration=duration, location=location, link=link,
-                           remind=remind, template=template)
-    with ledger.write() if ledger is not None else nullcontext():
-        left: list[EventSpec] = []
-        people: list[Person] = []
-        if ledger is not None and not cancel:
-            stamp = now or datetime.now(UTC)
-            ledger.remember_people(rotation.peers)  # their addresses, should they leave
-            dropped = ledger.replace_future_meetings(
-                "rotation", rotation_meetings(rotation, sender), stamp)
-            people, left = _leavers(ledger, rotation, sender, dropped, duration)
-            left = versioned_all(left, ledger, True, now)
-        specs = versioned_all(specs, ledger, cancel, now)
-    names = file_names([*rotation.peers, *people], reserved={ROTATION_FILE})
-    files = {}
-    for name, spec in zip(names[:len(specs)], specs, strict=True):
-        files[name] = calendar_bytes(method_for(spec, cancel), [spec])
-    own = [replace(s, attendees=()) for s in specs]
-    files[ROTATION_FILE] = calendar_bytes("PUBLISH", own)
-    cancelled = names[len(specs):]
-    for name, spec in zip(cancelled, left, strict=True):
-        files[name] = calendar_bytes(method_for(spec, True), [spec])
-    return RotationFiles(files, tuple(zip(people, cancelled, strict=True)))
-
-
-def _leavers(
-    ledger: Ledger, rotation: Rotation, sender: Sender, dropped: Sequence[Any],
-    duration: timedelta,
-) -> tuple[list[Person], list[EventSpec]]:
-    """Peers with dropped future meetings who left the rotation, and their series' cancel
-    specs (unversioned): DTSTART at their first future occurrence, in the rotation's zone."""
-    staying = {p.key for p in rotation.peers}
-    first: dict[str, Any] = {}
-    for meeting in dropped:  # earliest first
-        if meeting.person_key not in staying:
-            first.setdefault(meeting.person_key, meeting)
-    people, specs = [], []
-    for key, meeting in first.items():
-        person = ledger.person(key) or Person(first_name=meeting.person_name, last_name="")
-        start = meeting.start.astimezone(rotation.start.tzinfo)
-        address = person.address
-        people.append(person)
-        specs.append(EventSpec(
-            uid=meeting.uid.partition("#")[0],
-            start=start,
-            end=start + duration,
-            summary=title_for("rotation", person, sender),
-            organizer=organizer_of(sender),
-            attendees=((common_name(person.full_name), address),) if address else (),
-        ))
-    return people, specs
-
-
-def rotation_meetings(rotation: Rotation, sender: Sender) -> list[Any]:
-    """Every held meeting as a ledger ``PlannedMeeting`` (uid + ``#`` + start in UTC)."""
-    from outreach.ledger.store import PlannedMeeting
-
-    return [
-        PlannedMeeting(f"{uid_for(sender, s.peer, 'rotation')}#{_utc_id(s.start)}", s.peer.key,
-                       s.peer.full_name, "rotation", s.start)
-        for s in rotation.slots if not s.skipped
-    ]
-
-
-def _utc_id(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-
-
-
-
 # ---------------------------------------------------------------- forum
 
 
@@ -418,74 +245,6 @@ def plan_forum(
         starts.append(localize(occurrence, start.tzinfo, "--start"))
         month += relativedelta(months=period)
     return Forum(tuple(people[:size]), tuple(starts), period, byday)
-
-
-def forum_spec(
-    forum: Forum,
-    sender: Sender,
-    *,
-    duration: timedelta = timedelta(minutes=90),
-    location: str = "",
-    link: str = "",
-    remind: timedelta | None = None,
-    template: str | None = None,
-) -> EventSpec:
-    """The forum's one recurring VEVENT; peers without an e-mail address are not ATTENDEEs."""
-    link = check_link(link)
-    meeting = Meeting(forum.first, duration, location, link)
-    names = [p.full_name for p in forum.peers]
-    host = Person(first_name="", last_name="")
-    attendees = tuple(
-        (common_name(p.full_name), p.address) for p in forum.peers if p.address
-    )
-    return EventSpec(
-        uid=uid_for(sender, host, "forum"),
-        start=forum.first,
-        end=forum.first + duration,
-        summary=title_for("forum", None, sender),
-        description=describe(host, sender, meeting, template,
-                             {"series": "forum", "peers": names,
-                              "every": forum.rule_text.removeprefix("every "),
-                              "until": f"{forum.starts[-1]:%-d %B %Y}"}),
-        location=location or link,
-        url=link,
-        organizer=organizer_of(sender),
-        attendees=attendees,
-        rrule=forum.rrule(),
-        remind=remind,
-    )
-
-
-def forum_ics(
-    forum: Forum,
-    sender: Sender,
-    *,
-    duration: timedelta = timedelta(minutes=90),
-    location: str = "",
-    link: str = "",
-    ledger: Ledger | None = None,
-    cancel: bool = False,
-    remind: timedelta | None = None,
-    template: str | None = None,
-    now: datetime | None = None,
-) -> bytes:
-    """The forum invite: METHOD:REQUEST (CANCEL with ``cancel``) with every peer attending."""
-    spec = forum_spec(forum, sender, duration=duration, location=location, link=link,
-                      remind=remind, template=template)
-    spec = versioned_all([spec], ledger, cancel, now)[0]
-    if ledger is not None and not cancel:
-        from outreach.ledger.store import PlannedMeeting
-
-        ledger.record_meetings(
-            PlannedMeeting(f"{spec.uid}#{_utc_id(s)}#{p.key}", p.key, p.full_name, "forum", s)
-            for s in forum.starts for p in forum.peers
-        )
-    return calendar_bytes(method_for(spec, cancel), [spec])
-
-
-def forum_no_email(forum: Forum) -> list[Person]:
-    """Peers who could not be invited (no valid e-mail address)."""
-    return [p for p in forum.peers if not p.address]
 
 
 def span_text(span: timedelta) -> str:

@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from outreach.ical.events import invite_ics
+from outreach.ical.series import forum_ics, rotation_files
 from outreach.model import Meeting, Person, Sender
-from outreach.plan import Rotation, forum_ics, plan_forum, plan_rotation, rotation_files
+from outreach.plan import Rotation, plan_forum, plan_rotation
 
 STAMP = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SENDER = Sender("Pat Lee", "pat@example.com", "VP Marketing", "Acme")

@@ -338,7 +338,8 @@ def test_a_hand_edited_peers_csv_keeps_its_function_and_level(tmp_path: Path) ->
                                       "--format", "csv", "-o", str(peers_csv)])
     assert result.exit_code == 0, result.output
     edited = peers_csv.read_text(encoding="utf-8").replace(
-        "Hooli,VP Marketing,2024-01-01,marketing,vp", "Hooli,VP Marketing,2024-01-01,sales,director")
+        "Hooli,VP Marketing,2024-01-01,marketing,vp",
+        "Hooli,VP Marketing,2024-01-01,sales,director")
     assert edited != peers_csv.read_text(encoding="utf-8")
     peers_csv.write_text(edited, encoding="utf-8")
     people = {p.first_name: p for p in load_people(peers_csv, PeerQuery()).people}

@@ -10,8 +10,9 @@ from ics_samples import SENDER, STAMP, TORONTO, person
 from itip_lint import lint_ics
 
 from outreach.ical.events import invite_ics
+from outreach.ical.series import rotation_files
 from outreach.model import Meeting
-from outreach.plan import plan_rotation, rotation_files
+from outreach.plan import plan_rotation
 
 GOOD = invite_ics(person("Ada"), SENDER, Meeting(datetime(2027, 1, 5, 8, tzinfo=TORONTO)),
                   stamp=STAMP)

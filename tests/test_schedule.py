@@ -16,13 +16,12 @@ from itip_lint import lint_ics
 from outreach.cli.display import schedule_table
 from outreach.errors import OutreachError
 from outreach.ical.events import uid_for
+from outreach.ical.series import forum_ics, rotation_files
 from outreach.ledger.store import Ledger
 from outreach.plan import (
-    forum_ics,
     pick_people,
     plan_forum,
     plan_rotation,
-    rotation_files,
     weekday_of_month,
 )
 

@@ -26,6 +26,7 @@ from outreach.cli.common import (
     split_list,
 )
 from outreach.errors import OutreachError
+from outreach.wording import noun, plural, sentence
 
 
 def calendar_options(func: F) -> F:
@@ -69,20 +70,24 @@ def _span_or_none(text: str | None, option: str) -> Any:
 
 
 def _calendar_summary(summary: Any, what: str) -> None:
-    click.echo(f"{what}: wrote {len(summary.written)} file(s) to {summary.folder}"
-               + (f", {len(summary.unchanged)} unchanged" if summary.unchanged else "") + ".")
+    unchanged = f", {len(summary.unchanged)} unchanged" if summary.unchanged else ""
+    click.echo(sentence(f"{what}: wrote {plural(len(summary.written), 'file')} to "
+                        f"{summary.folder}{unchanged}"))
     if summary.stale:
-        echo_err(f"Note: {len(summary.stale)} other .ics file(s) in {summary.folder} are not "
-                 f"from this run (e.g. {summary.stale[0]}); delete them if they are stale.")
+        stale = len(summary.stale)
+        echo_err(f"Note: {plural(stale, 'other .ics file')} in {summary.folder} "
+                 f"{noun(stale, 'is', 'are')} not from this run (e.g. {summary.stale[0]}); "
+                 f"delete {noun(stale, 'it', 'them')} if {noun(stale, 'it is', 'they are')} "
+                 "stale.")
 
 
 def _no_address_note(people: Any) -> None:
     if people:
-        echo_err(f"Note: no e-mail address for {len(people)} peer(s) ("
+        echo_err(f"Note: no e-mail address for {plural(len(people), 'peer')} ("
                  + ", ".join(p.full_name for p in people[:3]) + ("..." if len(people) > 3
                                                                  else "")
-                 + "): their files are events for your own calendar (METHOD:PUBLISH) "
-                 "to share another way.")
+                 + f"): {noun(len(people), 'their file is an event', 'their files are events')}"
+                 " for your own calendar (METHOD:PUBLISH) to share another way.")
 
 
 @click.command()
@@ -114,7 +119,7 @@ def invite(
       outreach invite peers.csv --start 2027-01-05T08:00 --slots --link https://meet.example/x
       outreach invite peers.csv --start 2027-01-05T08:00 --cancel
     """
-    from outreach.ical.events import invite_files, valid_email, write_files
+    from outreach.ical.events import invite_files, write_files
     from outreach.ledger.store import Ledger
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
@@ -127,7 +132,7 @@ def invite(
                              cancel=cancel, remind=reminder, template=template)
     with progress_bar(len(files), "Writing invites") as advance:
         summary = write_files(files, out_dir, advance)
-    _no_address_note([p for p in selection.people if not valid_email(p.email)])
+    _no_address_note([p for p in selection.people if not p.address])
     _calendar_summary(summary, "Cancellations" if cancel else "Invites")
 
 
@@ -169,9 +174,10 @@ def rotation(
       outreach rotation peers.csv --start 2027-01-05T08:00 --cancel
     """
     from outreach.cli.display import schedule_table
-    from outreach.ical.events import valid_email, write_files
+    from outreach.ical.events import write_files
+    from outreach.ical.series import rotation_output
     from outreach.ledger.store import Ledger
-    from outreach.plan import pick_people, plan_rotation, rotation_output
+    from outreach.plan import pick_people, plan_rotation
     from outreach.times import parse_dates, parse_span
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
@@ -188,10 +194,10 @@ def rotation(
                                 cancel=cancel, remind=reminder, template=template)
     summary = write_files(built.files, out_dir)
     emit(schedule_table(plan), None)
-    _no_address_note([p for p in plan.peers if not valid_email(p.email)])
+    _no_address_note([p for p in plan.peers if not p.address])
     _calendar_summary(summary, "Rotation cancelled" if cancel else "Rotation")
     for person, name in built.dropped:
-        send = "send it to them" if valid_email(person.email) else "no e-mail address known: " \
+        send = "send it to them" if person.address else "no e-mail address known: " \
             "let them know another way"
         click.echo(f"{person.full_name} left the rotation: {name} cancels their series; {send}.")
 
@@ -228,8 +234,9 @@ def forum(
       outreach forum peers.csv --start 2027-01-05T07:30 --every quarter --size 12
     """
     from outreach.ical.events import write_files
+    from outreach.ical.series import forum_ics, forum_no_email
     from outreach.ledger.store import Ledger
-    from outreach.plan import forum_ics, forum_no_email, plan_forum
+    from outreach.plan import plan_forum
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     reminder = _span_or_none(remind, "--remind")
@@ -242,9 +249,10 @@ def forum(
                          template=template)
     summary = write_files({out_file.name: data}, out_file.parent)
     missing = forum_no_email(plan)
-    click.echo(f"Forum {plan.rule_text}: {len(plan.starts)} sessions, "
+    invited = len(plan.peers) - len(missing)
+    click.echo(f"Forum {plan.rule_text}: {plural(len(plan.starts), 'session')}, "
                f"{plan.first:%Y-%m-%d} to {plan.starts[-1]:%Y-%m-%d}, "
-               f"{len(plan.peers) - len(missing)} peers invited.")
+               f"{plural(invited, 'peer')} invited.")
     if missing:
         echo_err("Note: not invited, no e-mail address: "
                  + ", ".join(p.full_name for p in missing))

@@ -46,7 +46,7 @@ from outreach.ical.serialize import (
     utc_second,
 )
 from outreach.ledger.store import Ledger, PlannedMeeting, StoredInvite, next_invite_version
-from outreach.model import Meeting, Person, Sender, fold, valid_address
+from outreach.model import Invite, Meeting, Person, Sender, fold, valid_address
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
 PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than it saves
@@ -131,6 +131,43 @@ def title_for(series: str, person: Person | None, sender: Sender) -> str:
 # ---------------------------------------------------------------- one invite
 
 
+def attendees_of(people: Iterable[Person]) -> tuple[tuple[str, str], ...]:
+    """``(CN, address)`` for each person the address rule lets us invite; the others are not
+    ATTENDEEs (they get a LinkedIn note instead)."""
+    return tuple((common_name(p.full_name), p.address) for p in people if p.address)
+
+
+def event_spec(
+    uid: str,
+    sender: Sender,
+    meeting: Meeting,
+    *,
+    summary: str,
+    description: str = "",
+    attendees: Iterable[Person] = (),
+    rrule: Mapping[str, Any] | None = None,
+    exdates: Iterable[datetime] = (),
+    remind: timedelta | None = None,
+) -> EventSpec:
+    """Every VEVENT outreach writes — a coffee, a rotation series, the forum, a cancellation —
+    is built here (SEQUENCE/DTSTAMP still unset: see ``versioned``)."""
+    link = check_link(meeting.link)
+    return EventSpec(
+        uid=uid,
+        start=meeting.start,
+        end=meeting.end,
+        summary=summary,
+        description=description,
+        location=meeting.location or link,
+        url=link,
+        organizer=organizer_of(sender),
+        attendees=attendees_of(attendees),
+        rrule=rrule,
+        exdates=tuple(exdates),
+        remind=remind,
+    )
+
+
 def invite_spec(
     person: Person,
     sender: Sender,
@@ -143,20 +180,12 @@ def invite_spec(
     template: str | None = None,
 ) -> EventSpec:
     """The VEVENT of a one-to-one meeting with ``person`` (SEQUENCE/DTSTAMP still unset)."""
-    address = person.address
-    link = check_link(meeting.link)
-    attendees = ((common_name(person.full_name), address),) if address else ()
-    return EventSpec(
-        uid=uid_for(sender, person, series),
-        start=meeting.start,
-        end=meeting.end,
+    return event_spec(
+        uid_for(sender, person, series), sender, meeting,
         summary=summary if summary is not None else title_for(series, person, sender),
         description=description if description is not None
         else describe(person, sender, meeting, template, {"series": series}),
-        location=meeting.location or link,
-        url=link,
-        organizer=organizer_of(sender),
-        attendees=attendees,
+        attendees=(person,),
         remind=remind,
     )
 
@@ -168,7 +197,7 @@ def method_for(spec: EventSpec, cancel: bool) -> str:
     return "CANCEL" if cancel else "REQUEST"
 
 
-def invite_ics(
+def invite(
     person: Person,
     sender: Sender,
     meeting: Meeting,
@@ -180,7 +209,7 @@ def invite_ics(
     description: str | None = None,
     summary: str | None = None,
     remind: timedelta | None = None,
-) -> bytes:
+) -> Invite:
     """A complete invite for ``person``: one VCALENDAR, one VEVENT, CRLF line ends, folded.
 
     ``method="CANCEL"`` writes STATUS:CANCELLED (pass the bumped ``sequence``). A person
@@ -194,7 +223,18 @@ def invite_ics(
     spec = replace(spec, sequence=sequence, stamp=stamp,
                    status="CANCELLED" if cancel else "CONFIRMED")
     chosen = "PUBLISH" if not spec.attendees or method == "PUBLISH" else method
-    return calendar_bytes(chosen, [spec], stamp)
+    return Invite(calendar_bytes(chosen, [spec], stamp), chosen, stamp)
+
+
+def invite_ics(person: Person, sender: Sender, meeting: Meeting, **options: Any) -> bytes:
+    """The bytes of ``invite`` (for writing a .ics file)."""
+    return invite(person, sender, meeting, **options).ics
+
+
+def to_invite(method: str, specs: Sequence[EventSpec]) -> Invite:
+    """VCALENDAR bytes for ``specs`` with the METHOD and newest DTSTAMP they were built with."""
+    stamps = [s.stamp for s in specs if s.stamp is not None]
+    return Invite(calendar_bytes(method, specs), method, max(stamps) if stamps else None)
 
 
 def versioned(

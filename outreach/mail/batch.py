@@ -32,7 +32,7 @@ from outreach import fileio, tables, templating
 from outreach.errors import OutreachError
 from outreach.mail import mime
 from outreach.mail.templates import MessageTemplate, Rendered
-from outreach.model import Meeting, Person, Sender, valid_address
+from outreach.model import Invite, Meeting, Person, Sender, valid_address
 
 DEFAULT_TEMPLATE = "invite.email.j2"
 LINKEDIN_TEMPLATE = "invite.linkedin.j2"
@@ -45,7 +45,6 @@ _NO_SENDER = (
 )
 _CHUNK = 250
 _DATE = re.compile(rb"^Date: [^\r\n]*\r\n", re.MULTILINE)
-_METHOD = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
 def linkedin_template_for(template: str | Path) -> str:
@@ -78,7 +77,7 @@ class RenderOptions:
     sent_date: datetime | None = None
     today: date | None = None
     invite_versions: Mapping[str, tuple[int, datetime]] = field(default_factory=dict)
-    invites: Mapping[str, bytes] = field(default_factory=dict)
+    invites: Mapping[str, Invite] = field(default_factory=dict)
     workers: int = 0
     slots: str | None = None
     remind: timedelta | None = None
@@ -252,21 +251,19 @@ class _Renderer:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return f"<outreach.{digest}@{self.domain}>"
 
-    def _invite(self, person: Person, meeting: Meeting) -> mime.Invite:
-        """The same invite ``outreach invite`` writes (one implementation: outreach.ical.events),
-        or the calendar bytes given for this person (e.g. a rotation series). The part's
-        ``method`` is the file's METHOD (a PUBLISH event must not be announced as REQUEST)."""
+    def _invite(self, person: Person, meeting: Meeting) -> Invite:
+        """The invite given for this person (e.g. their rotation series, built by the
+        calendar stage), else the one ``outreach invite`` writes for this meeting (one
+        implementation: ``outreach.ical``), with SEQUENCE/DTSTAMP from ``invite_versions``."""
         from outreach.ical import events as calendar
 
-        ics = self.options.invites.get(person.key)
-        if ics is None:
-            sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
-            ics = calendar.invite_ics(
-                person, self.sender, meeting, series=self.options.series,
-                sequence=sequence, stamp=stamp, method="REQUEST", remind=self.options.remind,
-            )
-        method = _METHOD.search(ics)
-        return mime.Invite(ics=ics, method=method.group(1).decode() if method else "REQUEST")
+        given = self.options.invites.get(person.key)
+        if given is not None:
+            return given
+        sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
+        return calendar.invite(person, self.sender, meeting, series=self.options.series,
+                               sequence=sequence, stamp=stamp, method="REQUEST",
+                               remind=self.options.remind)
 
 
 _WORKER: _Renderer | None = None
@@ -464,6 +461,7 @@ class Summary:
     mbox: Path | None = None
     skipped: list[str] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)
+    changed: dict[Path, bool] = field(default_factory=dict)  # every file: did this run change it
 
 
 def write_batch(
@@ -471,8 +469,12 @@ def write_batch(
     out_dir: Path,
     mbox: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    notes_csv: Path | None = None,
 ) -> Summary:
-    """Write ``<slug>.eml`` files, ``linkedin.csv`` and the optional mbox, each atomically.
+    """Write ``<slug>.eml`` files, ``linkedin.csv`` (in ``out_dir``, or at ``notes_csv``) and
+    the optional mbox, each atomically. This is the one e-mail writer: ``outreach emails`` and
+    ``outreach campaign`` both write through it.
 
     A batch with problems is refused: nothing is written. Files whose bytes did not change
     are left alone, so a rerun touches nothing.
@@ -482,10 +484,11 @@ def write_batch(
             f"{len(batch.problems)} problem(s) in the batch; nothing written "
             "(run with --check to list them)"
         )
-    prepare_outputs(out_dir, mbox)
+    notes_path = Path(notes_csv) if notes_csv is not None else Path(out_dir) / LINKEDIN_CSV
+    prepare_outputs(out_dir, mbox, notes_path)
     summary = Summary(out_dir=Path(out_dir))
     try:
-        _write_files(batch, summary, None if mbox is None else Path(mbox), progress)
+        _write_files(batch, summary, None if mbox is None else Path(mbox), notes_path, progress)
     except OSError as exc:
         where = exc.filename or summary.out_dir
         raise OutreachError(f"{where}: cannot write: {exc.strerror or exc}") from None
@@ -494,11 +497,13 @@ def write_batch(
     return summary
 
 
-def output_problems(out_dir: Path, mbox: Path | None = None) -> list[str]:
+def output_problems(
+    out_dir: Path, mbox: Path | None = None, notes_csv: Path | None = None
+) -> list[str]:
     """Why the batch's files could not be written there (a file where a folder must go, a
     folder where a file must go), found without creating anything: ``--check`` lists these."""
     problems = []
-    for folder, target in _output_targets(Path(out_dir), mbox):
+    for folder, target in _output_targets(Path(out_dir), mbox, notes_csv):
         blocker = next((p for p in (folder, *folder.parents) if p.exists()), folder)
         if blocker.exists() and not blocker.is_dir():
             problems.append(f"{folder}: cannot write into this folder: a file is in the way")
@@ -509,19 +514,25 @@ def output_problems(out_dir: Path, mbox: Path | None = None) -> list[str]:
     return problems
 
 
-def prepare_outputs(out_dir: Path, mbox: Path | None = None) -> None:
+def prepare_outputs(
+    out_dir: Path, mbox: Path | None = None, notes_csv: Path | None = None
+) -> None:
     """Check every place a batch writes to, then create the folders, before anything is
     written, so a batch is never left half-written (the .eml files there but no mbox)."""
-    problems = output_problems(out_dir, mbox)
+    problems = output_problems(out_dir, mbox, notes_csv)
     if problems:
         raise OutreachError(problems[0])
-    for folder, _target in _output_targets(Path(out_dir), mbox):
+    for folder, _target in _output_targets(Path(out_dir), mbox, notes_csv):
         fileio.ensure_folder(folder)
 
 
-def _output_targets(out_dir: Path, mbox: Path | None) -> list[tuple[Path, Path]]:
+def _output_targets(
+    out_dir: Path, mbox: Path | None, notes_csv: Path | None = None
+) -> list[tuple[Path, Path]]:
     """(folder, file) pairs a batch writes: OUT/linkedin.csv (and the .eml files), the mbox."""
     targets = [(out_dir, out_dir / LINKEDIN_CSV)]
+    if notes_csv is not None and notes_csv != out_dir / LINKEDIN_CSV:
+        targets.append((notes_csv.parent, notes_csv))
     if mbox is not None:
         targets.append((Path(mbox).parent, Path(mbox)))
     return targets
@@ -534,19 +545,22 @@ def skipped_lines(batch: Batch) -> list[str]:
 
 
 def _write_files(
-    batch: Batch, summary: Summary, mbox: Path | None, progress: Callable[[int], None] | None
+    batch: Batch, summary: Summary, mbox: Path | None, notes_csv: Path,
+    progress: Callable[[int], None] | None,
 ) -> None:
     messages = [_keep_earlier_date(m, summary.out_dir / m.filename) for m in batch.messages]
     files = [(summary.out_dir / m.filename, m.data) for m in messages]
     changed = fileio.write_many(files, progress)
+    summary.changed.update(zip((path for path, _ in files), changed, strict=True))
     summary.written = sum(changed)
     summary.unchanged = len(changed) - summary.written
     if batch.notes:
-        summary.linkedin_csv = summary.out_dir / LINKEDIN_CSV
-        fileio.write_if_changed(summary.linkedin_csv, linkedin_csv(batch.notes).encode("utf-8"))
+        summary.linkedin_csv = notes_csv
+        summary.changed[notes_csv] = fileio.write_if_changed(
+            notes_csv, linkedin_csv(batch.notes).encode("utf-8"))
         summary.notes = len(batch.notes)
     if mbox is not None:
-        write_mbox(messages, mbox)
+        summary.changed[mbox] = write_mbox(messages, mbox)
         summary.mbox = mbox
 
 

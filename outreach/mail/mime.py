@@ -29,6 +29,7 @@ from email.utils import formataddr, parsedate_to_datetime
 from pathlib import Path
 
 from outreach import fileio
+from outreach.model import Invite
 
 _Q_SAFE = {c: c for c in string.ascii_letters + string.digits + "!*+-/"} | {" ": "_"}
 _NAME_LIMIT = 120  # characters of a display name: keeps the header line far below 998
@@ -55,15 +56,6 @@ class Envelope:
     to_email: str
     date: str
     message_id: str
-
-
-@dataclass(frozen=True)
-class Invite:
-    """An iCalendar object to attach as ``method=REQUEST`` (RSVP buttons) and as a file."""
-
-    ics: bytes
-    method: str = "REQUEST"
-    filename: str = "invite.ics"
 
 
 def header_text(value: object) -> str:
