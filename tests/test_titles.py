@@ -410,6 +410,23 @@ def test_missing_vocabulary_file(tmp_path: Path) -> None:
         Vocabulary.load(tmp_path / "nope.toml")
 
 
+def test_user_vocabulary_cannot_change_the_grammar(tmp_path: Path) -> None:
+    """Level orderings and separators are what every rule is written against: built-in only."""
+    bad = tmp_path / "grammar.toml"
+    bad.write_text('[grammar]\npick_order = ["entry"]\n', encoding="utf-8")
+    with pytest.raises(OutreachError, match=r"unknown section \[grammar\]"):
+        Vocabulary.load(bad)
+
+
+def test_grammar_table_matches_the_public_lists() -> None:
+    grammar = tomllib.loads(
+        (ROOT / "outreach" / "titles" / "vocabulary.toml").read_text(encoding="utf-8"))["grammar"]
+    assert tuple(grammar["levels"]) == LEVELS
+    assert tuple(grammar["functions"]) == FUNCTIONS
+    assert sorted(grammar["pick_order"]) == sorted(LEVELS)
+    assert grammar["pick_order"][0] == grammar["chief_level"]  # "Founder & CEO" is a CEO
+
+
 # ----------------------------------------------------------------------------- cli
 
 

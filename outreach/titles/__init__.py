@@ -32,16 +32,25 @@ How a title is read (module in brackets):
 "Assistant to the VP" is an assistant (other, ic), not a VP; "Product Owner" and "Talent
 Partner" are not owners.
 
-[vocabulary] loads, validates and merges the TOML layers and memoises results per vocabulary.
+[vocabulary] loads, validates and merges the TOML layers and memoises results per vocabulary;
+[rules] reads the ``[grammar]`` table of the built-in TOML (level orderings, tiers, separator
+characters, typo and compound limits) that the stages above are written against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from outreach.titles.model import FUNCTIONS, LEVELS, UNKNOWN, TitleClass
+from outreach.titles.model import UNKNOWN, TitleClass
+from outreach.titles.rules import GRAMMAR
 from outreach.titles.tokens import fold
 from outreach.titles.vocabulary import Vocabulary, default_vocabulary
+
+LEVELS: tuple[str, ...] = GRAMMAR.levels
+"""LinkedIn-style seniority, most senior first. ``unknown`` is used when nothing fires."""
+
+FUNCTIONS: tuple[str, ...] = GRAMMAR.functions
+"""Built-in functions; a user vocabulary may add its own names."""
 
 __all__ = [
     "FUNCTIONS",

@@ -12,23 +12,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from outreach.titles.model import PICK_RANK, UNKNOWN, Term, TitleClass
+from outreach.titles.model import UNKNOWN, Term, TitleClass
 from outreach.titles.phrases import Hit, match_phrases
-from outreach.titles.tokens import NOTED, Tok, normalized, tokenize
+from outreach.titles.rules import GRAMMAR
+from outreach.titles.tokens import Tok, fix_notes, normalized, tokenize
 
 if TYPE_CHECKING:
     from outreach.titles.vocabulary import Vocabulary
 
-_SENIOR_ENOUGH_TO_ASSIST = frozenset({"owner", "cxo", "vp", "director", "manager"})
+_RANK = GRAMMAR.pick_rank
+_BOSS_LEVELS = GRAMMAR.boss_levels
+_BOSS_WITHIN = GRAMMAR.boss_within
+_ROLE_LEVEL = GRAMMAR.role_level  # "ic"
+_TRAINEE_LEVEL = GRAMMAR.trainee_level  # "entry"
+_CHIEF_LEVEL = GRAMMAR.chief_level  # "cxo"
+_OWNER_LEVEL = GRAMMAR.owner_level  # "owner"
+_GENERAL = GRAMMAR.general_function  # "general_management"
+_OTHER = GRAMMAR.other_function  # "other"
+_REAL_TIER = GRAMMAR.tiers.real
+_HARD = GRAMMAR.characters.hard_separator
 
 
 @dataclass
 class _Part:
+    """One part of a title, between separators: its hits, and what the split learned."""
+
     hits: list[Hit] = field(default_factory=list)
-    paren: list[Hit] = field(default_factory=list)
+    paren: list[Hit] = field(default_factory=list)  # hits in brackets: they only break ties
     former: bool = False
     assistant_to: str = ""
-    to_marks: list[int] = field(default_factory=list)
+    to_marks: list[int] = field(default_factory=list)  # token indexes of "to" (reports to)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -39,69 +52,81 @@ class _Part:
         )
 
 
-def _split_parts(items: list[Hit | Tok], vocab: Vocabulary) -> tuple[list[_Part], list[str]]:
+@dataclass
+class _Split:
+    """Cuts hits into parts, item by item (see ``_split_parts``)."""
+
+    reports_to: set[str]
+    parts: list[_Part] = field(default_factory=lambda: [_Part()])
+    notes: list[str] = field(default_factory=list)
+    depth: int = 0  # bracket depth
+    skipping: bool = False  # inside "at Company"
+    paren_former: int = 0  # depth of a bracket opened by "ex"/"former": skipped to its end
+
+    def mark(self, tok: Tok) -> None:
+        """A punctuation token: brackets, separators, "@"."""
+        kind = tok.kind
+        if kind == "sep" and tok.text == _HARD:
+            self.skipping = False
+        if self.skipping:
+            return
+        if kind == "open":
+            self.depth += 1
+        elif kind == "close":
+            self.depth = max(0, self.depth - 1)
+            if self.depth < self.paren_former:
+                self.paren_former = 0
+        elif self.paren_former:
+            return
+        elif kind == "sep" and self.depth == 0:
+            self.parts.append(_Part())
+        elif kind == "at":
+            self.skipping = True
+            self.notes.append(f"dropped the company after '{tok.raw}'")
+
+    def hit(self, item: Hit) -> None:
+        """A phrase hit: a marker word acts on the split, any other joins the current part."""
+        term = item.term
+        if self.skipping or self.paren_former:
+            return
+        if term.former and self.depth:  # "(ex-Google)": an aside on the past, not this title's
+            self.paren_former = self.depth
+            self.notes.append(f"ignored the aside after '({item.source}' "
+                              "(a past employer or role)")
+        elif term.company and not term.level and not term.function:
+            self.skipping = True
+            self.notes.append(f"dropped the company after '{item.source}'")
+        elif term.conjunction and not term.level and not term.function:
+            if self.depth == 0:
+                self.parts.append(_Part())
+        elif term.former:
+            self.parts[-1].former = True
+        elif term.status and not term.level:
+            self.notes.append(f"ignored '{item.source}' (not a job)")
+        elif term.noise and not term.level and not term.function and not term.role:
+            if item.text in self.reports_to:
+                self.parts[-1].to_marks.append(item.start)
+        else:
+            (self.parts[-1].paren if self.depth else self.parts[-1].hits).append(item)
+
+
+def _split_parts(items: list[Hit | Tok], vocab: Vocabulary) -> _Split:
     """Cut the hits into parts at separators and conjunctions; drop "at Company", noise and
     status words; mark former parts; keep parenthesised hits apart (they only break ties).
 
     A former marker inside parentheses covers only what follows it there: "VP Marketing
     (ex-Google)" is a current VP whose past is in the aside."""
-    parts: list[_Part] = [_Part()]
-    notes: list[str] = []
-    depth = 0
-    skipping = False  # inside "at Company"
-    paren_former = 0  # depth of a parenthesis opened by "ex"/"former": skipped to its end
+    split = _Split(vocab.reports_to)
     for item in items:
         if isinstance(item, Tok):
-            kind = item.kind
-            if kind == "sep" and item.text == "|":
-                skipping = False
-            if skipping:
-                continue
-            if kind == "open":
-                depth += 1
-            elif kind == "close":
-                depth = max(0, depth - 1)
-                if depth < paren_former:
-                    paren_former = 0
-            elif paren_former:
-                continue
-            elif kind in ("sep", "conj") and depth == 0:
-                parts.append(_Part())
-            elif kind == "at":
-                skipping = True
-                notes.append("dropped the company after '@'")
-            continue
-        term = item.term
-        if skipping or paren_former:
-            continue
-        if term.former and depth:  # "(ex-Google)": an aside on the past, not this title's
-            paren_former = depth
-            notes.append(f"ignored the aside after '({item.source}' (a past employer or role)")
-            continue
-        if term.company and not term.level and not term.function:
-            skipping = True
-            notes.append(f"dropped the company after '{item.source}'")
-            continue
-        if term.conjunction and not term.level and not term.function:
-            if depth == 0:
-                parts.append(_Part())
-            continue
-        if term.former:
-            parts[-1].former = True
-            continue
-        if term.status and not term.level:
-            notes.append(f"ignored '{item.source}' (not a job)")
-            continue
-        if term.noise and not term.level and not term.function and not term.role:
-            if item.text in vocab.reports_to:
-                parts[-1].to_marks.append(item.start)
-            continue
-        (parts[-1].paren if depth else parts[-1].hits).append(item)
-    parts = [p for p in parts if p.hits or p.paren or p.former]
-    for part in parts:
+            split.mark(item)
+        else:
+            split.hit(item)
+    split.parts = [p for p in split.parts if p.hits or p.paren or p.former]
+    for part in split.parts:
         _drop_the_boss(part)
         _demote_modifier_titles(part)
-    return parts, notes
+    return split
 
 
 def _drop_the_boss(part: _Part) -> None:
@@ -114,14 +139,15 @@ def _drop_the_boss(part: _Part) -> None:
     for index, hit in enumerate(hits[:-1]):
         if hits[index + 1].start <= hit.end:
             continue  # "Assistant Director": no link word, the assistant is a director
-        boss = next((h for h in hits[index + 1:index + 4]
-                     if h.level in _SENIOR_ENOUGH_TO_ASSIST or h.term.chief), None)
+        boss = next((h for h in hits[index + 1:index + 1 + _BOSS_WITHIN]
+                     if h.level in _BOSS_LEVELS or h.term.chief), None)
         if boss is None:
             continue
         if hit.term.assistant:
             part.assistant_to = f"{hit.source} … {boss.source}"
             part.hits = [*hits[:index], Hit(hit.start, boss.end, Term(
-                role=True, function="other", tier=3), hit.text, part.assistant_to)]
+                role=True, function=_OTHER, tier=GRAMMAR.tiers.assistant), hit.text,
+                part.assistant_to)]
             part.paren = []
             return
         if (hit.level or hit.term.role) and any(hit.end <= m < boss.start for m in part.to_marks):
@@ -134,7 +160,7 @@ def _demote_modifier_titles(part: _Part) -> None:
     """A C-level word before a role noun only qualifies it: "CEO Coach" is a coach."""
     hits = part.hits
     for index, hit in enumerate(hits):
-        if hit.level != "cxo":
+        if hit.level != _CHIEF_LEVEL:
             continue
         rest = hits[index + 1:]
         if any(h.term.role and not h.term.officer for h in rest) and not any(
@@ -192,7 +218,8 @@ def _group_roles(parts: list[_Part]) -> list[_Role]:
 
 
 def _effective_level(part: _Part, index: int, hit: Hit) -> str | None:
-    if hit.term.owner_contextual and hit.level == "owner" and not _owner_counts(part, hit, index):
+    if hit.term.owner_contextual and hit.level == _OWNER_LEVEL \
+            and not _owner_counts(part, hit, index):
         return None
     return hit.level
 
@@ -202,7 +229,7 @@ def _is_object(part: _Part, index: int) -> bool:
     word and a link word names whom the role serves, not the role."""
     hit = part.hits[index]
     return any(
-        h.level and h.level != "entry" and h.end < hit.start for h in part.hits[:index]
+        h.level and h.level != _TRAINEE_LEVEL and h.end < hit.start for h in part.hits[:index]
     )
 
 
@@ -211,8 +238,9 @@ def _resolve_level(role: _Role) -> None:
     dominant: Hit | None = None
     for part in role.parts:
         if part.assistant_to:
-            role.level, role.anchor = "ic", part.hits[-1]
-            role.level_note = f"level=ic: assistant ('{part.assistant_to}'), not the boss's role"
+            role.level, role.anchor = _ROLE_LEVEL, part.hits[-1]
+            role.level_note = (f"level={_ROLE_LEVEL}: assistant ('{part.assistant_to}'), "
+                               "not the boss's role")
             return
         for index, hit in enumerate(part.hits):
             level = _effective_level(part, index, hit)
@@ -220,12 +248,12 @@ def _resolve_level(role: _Role) -> None:
                 continue
             if hit.term.entry_dominant and dominant is None and not _is_object(part, index):
                 dominant = hit
-            rank = PICK_RANK[level]
+            rank = _RANK[level]
             if best is None or rank > best[0]:
                 best = (rank, hit)
     if dominant is not None:
-        role.level, role.anchor = "entry", dominant
-        role.level_note = f"level=entry from '{dominant.source}'"
+        role.level, role.anchor = _TRAINEE_LEVEL, dominant
+        role.level_note = f"level={_TRAINEE_LEVEL} from '{dominant.source}'"
         return
     if best is not None:
         hit = best[1]
@@ -234,16 +262,16 @@ def _resolve_level(role: _Role) -> None:
         return
     roles = [h for p in role.parts for h in p.hits if h.term.role]
     if roles:
-        role.level, role.anchor = "ic", roles[-1]
-        role.level_note = f"level=ic: '{roles[-1].source}' with no seniority word"
+        role.level, role.anchor = _ROLE_LEVEL, roles[-1]
+        role.level_note = f"level={_ROLE_LEVEL}: '{roles[-1].source}' with no seniority word"
         return
     if any(h.term.function for p in role.parts for h in p.hits + p.paren):
-        role.level = "ic"
-        role.level_note = "level=ic: a function with no seniority word"
+        role.level = _ROLE_LEVEL
+        role.level_note = f"level={_ROLE_LEVEL}: a function with no seniority word"
         return
     paren_levels = [h for p in role.parts for h in p.paren if h.level]
     if paren_levels:
-        hit = max(paren_levels, key=lambda h: PICK_RANK[h.level or UNKNOWN])
+        hit = max(paren_levels, key=lambda h: _RANK[h.level or UNKNOWN])
         role.level, role.anchor = hit.level or UNKNOWN, hit
         role.level_note = f"level={role.level} from '({hit.source})'"
         return
@@ -261,10 +289,10 @@ def _resolve_function(role: _Role) -> tuple[str, str]:
     candidates = [h for p in role.parts for h in p.hits if h.term.function and h is not anchor]
     top = max((h.term.tier for h in candidates), default=-1)
     from_paren = False
-    if top < 2:
+    if top < _REAL_TIER:
         paren = [h for p in role.parts for h in p.paren if h.term.function]
         paren_top = max((h.term.tier for h in paren), default=-1)
-        if paren_top >= 2:
+        if paren_top >= _REAL_TIER:
             candidates, top, from_paren = paren, paren_top, True
     if anchor is not None and anchor.term.function and anchor.term.tier >= top:
         return anchor.term.function, f"function={anchor.term.function} from '{anchor.source}'"
@@ -307,40 +335,48 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
     """Classify one title with ``vocab`` (not memoised: see ``Vocabulary.classify``)."""
     toks = tokenize(title, vocab)
     matched = normalized(toks)
-    notes = [f"read '{t.raw}' as '{t.text}' (typo)" if t.note == "typo"
-             else f"'{t.raw}' is a compound" for t in toks if t.note in NOTED]
-    items = match_phrases(toks, vocab)
-    parts, part_notes = _split_parts(items, vocab)
-    notes += part_notes + [note for part in parts for note in part.notes]
-    roles = _group_roles(parts) if parts else []
+    split = _split_parts(match_phrases(toks, vocab), vocab)
+    notes = [*fix_notes(toks), *split.notes, *(note for p in split.parts for note in p.notes)]
+    roles = _group_roles(split.parts) if split.parts else []
     if not roles:
         if any("not a job" in note for note in notes):
-            return TitleClass(title, matched, "other", UNKNOWN, "; ".join(notes))
+            return TitleClass(title, matched, _OTHER, UNKNOWN, "; ".join(notes))
         return TitleClass(title, matched, UNKNOWN, UNKNOWN,
                           "; ".join(["nothing recognised", *notes]))
     for role in roles:
         _resolve_level(role)
         role.former = _is_former(role)
-    current = [r for r in roles if not r.former]
-    pool = current or roles
-    chosen = max(pool, key=lambda r: PICK_RANK[r.level])  # first wins ties
-    function, function_note = _resolve_function(chosen)
+    pool = [r for r in roles if not r.former] or roles
+    chosen = max(pool, key=lambda r: _RANK[r.level])  # first wins ties
+    function, function_note = _choose_function(chosen, pool)
+    rule = [chosen.level_note, function_note, *_pick_notes(chosen, roles)]
+    return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes))
+
+
+def _choose_function(chosen: _Role, pool: list[_Role]) -> tuple[str, str]:
+    """The chosen role's function, else its neighbour's, else general management for leaders."""
+    function, note = _resolve_function(chosen)
     if function == UNKNOWN:
-        function, function_note = _borrow_function(chosen, pool)
-    if function == UNKNOWN and chosen.level in ("owner", "cxo"):
-        function = "general_management"
-        function_note = f"function=general_management: a {chosen.level} title with no function"
-    rule = [chosen.level_note, function_note]
+        function, note = _borrow_function(chosen, pool)
+    if function == UNKNOWN and chosen.level in GRAMMAR.leader_levels:
+        function = _GENERAL
+        note = f"function={_GENERAL}: a {chosen.level} title with no function"
+    return function, note
+
+
+def _pick_notes(chosen: _Role, roles: list[_Role]) -> list[str]:
+    """Why this role of a multi-title: former roles left out, the most senior picked."""
+    notes: list[str] = []
     others = [r for r in roles if r is not chosen]
     if chosen.former:
-        rule.append("a former role (marked former/ex) and nothing current in the title")
+        notes.append("a former role (marked former/ex) and nothing current in the title")
     elif any(r.former for r in others):
-        rule.append("ignored the former role(s)")
+        notes.append("ignored the former role(s)")
     alternatives = [r for r in others if not r.former and r.level != UNKNOWN]
     if alternatives:
-        rule.append("multi-title: picked the most senior of "
-                    + ", ".join(f"{r.level}" for r in [chosen, *alternatives]))
-    return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes))
+        notes.append("multi-title: picked the most senior of "
+                     + ", ".join(f"{r.level}" for r in [chosen, *alternatives]))
+    return notes
 
 
 def _is_former(role: _Role) -> bool:

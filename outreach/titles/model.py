@@ -7,20 +7,6 @@ from dataclasses import dataclass
 UNKNOWN = "unknown"
 """The function or level given when nothing in a title says."""
 
-LEVELS: tuple[str, ...] = ("owner", "cxo", "vp", "director", "manager", "senior", "ic", "entry")
-"""LinkedIn-style seniority, most senior first. ``unknown`` is used when nothing fires."""
-
-FUNCTIONS: tuple[str, ...] = (
-    "marketing", "sales", "engineering", "product", "it", "data", "design", "finance", "hr",
-    "legal", "operations", "customer_success", "project_management", "general_management",
-    "education", "other", "unknown",
-)
-"""Built-in functions; a user vocabulary may add its own names."""
-
-# Which role wins in a multi-title: an officer title describes the job better than founding it.
-PICK_RANK = {"cxo": 8, "owner": 7, "vp": 6, "director": 5, "manager": 4, "senior": 3,
-             "ic": 2, "entry": 1, UNKNOWN: 0}
-
 
 @dataclass(frozen=True)
 class TitleClass:

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from outreach.titles.model import Term
+from outreach.titles.rules import GRAMMAR
 from outreach.titles.tokens import Tok
 
 if TYPE_CHECKING:
     from outreach.titles.vocabulary import Vocabulary
+
+_TIERS = GRAMMAR.tiers
 
 
 @dataclass(slots=True)
@@ -83,31 +86,38 @@ def _chief_officer(items: list[Hit | Tok], officers: set[str]) -> list[Hit | Tok
     i = 0
     while i < len(items):
         item = items[i]
-        if isinstance(item, Hit) and item.term.chief:
-            end = _find_officer(items, i, officers)
-            if end is not None:
-                inner = [h for h in items[i + 1:end + 1]
-                         if isinstance(h, Hit) and h.term.function and not h.term.officer]
-                function, tier = "general_management", 1
-                if inner:
-                    best = max(inner, key=lambda h: h.term.tier)
-                    function, tier = best.term.function or function, max(best.term.tier, 2)
-                last = items[end]
-                assert isinstance(last, Hit)
-                words = " ".join(x.text for x in items[i:end + 1])
-                out.append(Hit(item.start, last.end, Term(level="cxo", function=function,
-                                                               tier=tier),
-                                words, " ".join(x.source if isinstance(x, Hit) else x.raw
-                                                for x in items[i:end + 1])))
-                i = end + 1
-                continue
-        out.append(item)
-        i += 1
+        end = _find_officer(items, i, officers) \
+            if isinstance(item, Hit) and item.term.chief else None
+        if end is None:
+            out.append(item)
+            i += 1
+        else:
+            out.append(_officer_hit(items[i:end + 1]))
+            i = end + 1
     return out
 
 
+def _officer_hit(span: list[Hit | Tok]) -> Hit:
+    """One C-level hit for "Chief ... Officer": the strongest function word between names the
+    function; with none it is general management."""
+    first, last = span[0], span[-1]
+    assert isinstance(first, Hit) and isinstance(last, Hit)
+    inner = [h for h in span[1:] if isinstance(h, Hit) and h.term.function and not h.term.officer]
+    function, tier = GRAMMAR.general_function, _TIERS.chief_default
+    if inner:
+        best = max(inner, key=lambda h: h.term.tier)
+        function = best.term.function or function
+        tier = max(best.term.tier, _TIERS.chief_named)
+    term = Term(level=GRAMMAR.chief_level, function=function, tier=tier)
+    text = " ".join(x.text for x in span)
+    source = " ".join(x.source if isinstance(x, Hit) else x.raw for x in span)
+    return Hit(first.start, last.end, term, text, source)
+
+
 def _find_officer(items: list[Hit | Tok], start: int, officers: set[str]) -> int | None:
-    for j in range(start + 1, min(start + 8, len(items))):
+    """Where the "Officer" of the "Chief" at ``start`` is, if it is close and nothing that
+    ends the title (a separator, another level word) comes first."""
+    for j in range(start + 1, min(start + 1 + GRAMMAR.officer_within, len(items))):
         item = items[j]
         if isinstance(item, Hit) and (item.term.officer or item.text.split()[-1] in officers):
             return j

@@ -11,33 +11,64 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from outreach.titles.model import Term
+from outreach.titles.rules import GRAMMAR
 
 if TYPE_CHECKING:
     from outreach.titles.vocabulary import Vocabulary
 
-_SEPARATOR_CHARS = "|•·▪◦►▶●◆◇■□★☆✦✧✪✯❖➤➔→⇒»«~/\\;｜"
-_SEP_TRANSLATION = str.maketrans({c: " | " for c in _SEPARATOR_CHARS})
-NOTED = frozenset({"typo", "compound"})
+Kind = Literal["word", "sep", "open", "close", "at"]
+"""A token's kind: a word, or a separator (hard or soft), bracket or company "@"."""
+
+Fix = Literal["", "typo", "compound"]
+"""How an unknown word was read, when the rule should say so (plurals go without saying)."""
+
+_CHARS = GRAMMAR.characters
+_HARD = _CHARS.hard_separator
+_SEP_TRANSLATION = str.maketrans({c: f" {_HARD} " for c in _CHARS.separators})
 _NOISE = Term(noise=True)
-_PUNCT_TOKENS = {
-    "|": ("sep", "|"), ",": ("sep", ","), ":": ("sep", ":"), "(": ("open", "("),
-    "[": ("open", "("), "{": ("open", "("), ")": ("close", ")"), "]": ("close", ")"),
-    "}": ("close", ")"), "@": ("at", "@"),
-}
-_DASH_SEPARATOR = re.compile(r"\s[-‐‑‒–—―]+\s|[–—―]|^\s*-+|-+\s*$")
-_TOKEN = re.compile(r"[^\W_]+(?:[&'’.][^\W_]+)*|[&+@|,:()\[\]{}]")
-_APOSTROPHE = re.compile(r"['’]")
+
+
+def _punctuation_tokens() -> dict[str, tuple[Kind, str]]:
+    """Punctuation mark -> (token kind, its text). Each separator keeps its own text; all
+    brackets of a kind read as the first of them, which is what the normalised title shows."""
+    groups: list[tuple[str, Kind]] = [
+        (_HARD + _CHARS.soft_separators, "sep"), (_CHARS.open_brackets, "open"),
+        (_CHARS.close_brackets, "close"), (_CHARS.at, "at"),
+    ]
+    return {mark: (kind, mark if kind == "sep" else marks[0])
+            for marks, kind in groups for mark in marks}
+
+
+def _char_class(chars: str) -> str:
+    """A regex character class matching exactly ``chars``."""
+    return "[" + "".join(re.escape(c) for c in chars) + "]"
+
+
+_PUNCT_TOKENS = _punctuation_tokens()
+_SOFT = _CHARS.soft_separators
+# A spaced dash, a long dash anywhere, or a hyphen at either end separates.
+_DASH_SEPARATOR = re.compile(
+    rf"\s{_char_class(_CHARS.dashes)}+\s|{_char_class(_CHARS.long_dashes)}|^\s*-+|-+\s*$")
+_DASH_TEXT = f" {_CHARS.dash_reads_as} "
+# A word (with "R&D", "V.P." and apostrophes still inside), or one punctuation mark.
+_JOINERS = _char_class(_CHARS.in_word + _CHARS.apostrophes + ".")
+_MARKS = _char_class("".join(GRAMMAR.symbol_words) + "".join(_PUNCT_TOKENS))
+_TOKEN = re.compile(rf"[^\W_]+(?:{_JOINERS}[^\W_]+)*|{_MARKS}")
+_APOSTROPHES = _CHARS.apostrophes
+_APOSTROPHE = re.compile(_char_class(_APOSTROPHES))
 _DOTTED = re.compile(r"^(?:[^\W_]\.)+[^\W_]$")  # V.P., S.V.P., H.R.
+_SYMBOL_WORDS = GRAMMAR.symbol_words
+_FOLD = GRAMMAR.fold
 
 
 def fold(text: str) -> str:
     """Lower case without accents: "Geschäftsführer" -> "geschaftsfuhrer"."""
     if text.isascii():
         return text.lower()
-    text = text.casefold().replace("ß", "ss").replace("ø", "o").replace("æ", "ae")
+    text = text.casefold().translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -51,11 +82,11 @@ def words(phrase: str) -> tuple[str, ...]:
 class Tok:
     """One token; shared between titles (never mutated once made)."""
 
-    kind: str  # "word", "sep" (| , :), "conj", "open", "close", "at"
-    text: str  # folded (and expanded) word
+    kind: Kind
+    text: str  # folded (and expanded) word; a separator itself; the first bracket of its kind
     raw: str  # what the user wrote, for explanations
     term: Term | None = None
-    note: str = ""
+    fix: Fix = ""
     longest: int = 0  # longest vocabulary phrase starting with this word
     single: Term | None = None  # what the word means on its own
 
@@ -64,7 +95,7 @@ def _clean(title: str) -> str:
     text = title if title.isascii() else unicodedata.normalize("NFKC", title)
     text = text.translate(_SEP_TRANSLATION)
     if "-" in text or not text.isascii():
-        text = _DASH_SEPARATOR.sub(" , ", text).replace("-", " ")
+        text = _DASH_SEPARATOR.sub(_DASH_TEXT, text).replace("-", " ")
     return text.replace("_", " ")
 
 
@@ -76,7 +107,7 @@ def _raw_words(text: str) -> list[str]:
                 out.append(match.replace(".", ""))
             else:
                 out.extend(p for p in match.split(".") if p)
-        elif "'" in match or "’" in match:
+        elif any(mark in match for mark in _APOSTROPHES):
             out.extend(p for p in _APOSTROPHE.split(match) if p)
         else:
             out.append(match)
@@ -96,8 +127,8 @@ def tokenize(title: str, vocab: Vocabulary) -> list[Tok]:
         key = (raw, lower_title)
         made = cache.get(key)
         if made is None:
-            if raw in ("&", "+"):  # a word, so "Learning & Development" still matches
-                made = cache[key] = [Tok("word", "and", raw)]
+            if raw in _SYMBOL_WORDS:  # a word, so "Learning & Development" still matches
+                made = cache[key] = [Tok("word", _SYMBOL_WORDS[raw], raw)]
             else:
                 made = cache[key] = _word_tokens(raw, vocab, lower_title)
             for tok in made:
@@ -128,42 +159,53 @@ def _word_tokens(raw: str, vocab: Vocabulary, lower_title: bool) -> list[Tok]:
         return [Tok("word", word, raw)]
     compound = vocab.compound(word)
     if compound is not None:
-        return [Tok("word", word, raw, compound, note="compound")]
+        return [Tok("word", word, raw, compound, fix="compound")]
     corrected = vocab.correct(word)
     if corrected is None:
         return [Tok("word", word, raw)]
     kind, known = corrected
+    fix: Fix = "typo" if kind == "typo" else ""
     if known in vocab.acronyms:
         expansion, term = vocab.acronyms[known]
-        return [Tok("word", " ".join(expansion), raw, term, note=kind)]
+        return [Tok("word", " ".join(expansion), raw, term, fix=fix)]
     if known in vocab.abbreviations:
-        return [Tok("word", w, raw, note=kind) for w in vocab.abbreviations[known]]
-    return [Tok("word", known, raw, note=kind if kind == "typo" else "")]
+        return [Tok("word", w, raw, fix=fix) for w in vocab.abbreviations[known]]
+    return [Tok("word", known, raw, fix=fix)]
+
+
+def fix_notes(toks: list[Tok]) -> list[str]:
+    """What the rule says about words read other than as written."""
+    return [f"read '{t.raw}' as '{t.text}' (typo)" if t.fix == "typo"
+            else f"'{t.raw}' is a compound" for t in toks if t.fix]
 
 
 def normalized(toks: list[Tok]) -> str:
-    """The title as matched: folded, abbreviations expanded, typos fixed, decorations gone."""
+    """The title as matched: folded, abbreviations expanded, typos fixed, decorations gone.
+
+    Soft separators stick to the word before them, runs of separators collapse to the
+    strongest, and none is left at either end.
+    """
     out: list[str] = []
     opening = ""
     for tok in toks:
         kind = tok.kind
-        if kind == "sep" and tok.text != "|":
-            if out and out[-1] != "|" and out[-1][-1] not in ",:":
+        if kind == "sep" and tok.text != _HARD:
+            if out and out[-1] != _HARD and out[-1][-1] not in _SOFT:
                 out[-1] += tok.text
         elif kind == "sep":
-            if out and out[-1] != "|":
-                out[-1] = out[-1].rstrip(",:")
-                out.append("|")
+            if out and out[-1] != _HARD:
+                out[-1] = out[-1].rstrip(_SOFT)
+                out.append(_HARD)
         elif kind == "open":
-            opening += "("
+            opening += tok.text
         elif kind == "close":
-            if out and out[-1] != "|":
-                out[-1] += ")"
+            if out and out[-1] != _HARD:
+                out[-1] += tok.text
         else:
-            out.append(opening + ("&" if kind == "conj" else tok.text))
+            out.append(opening + tok.text)
             opening = ""
-    while out and out[-1] == "|":
+    while out and out[-1] == _HARD:
         out.pop()
     if out:
-        out[-1] = out[-1].rstrip(",:")
+        out[-1] = out[-1].rstrip(_SOFT)
     return " ".join(out)

@@ -1,0 +1,151 @@
+"""The ``[grammar]`` table of the built-in ``vocabulary.toml``: what the rules are written against.
+
+Level orderings, function tiers, separator characters, typo limits and compound rules are data,
+read here once per process. Unlike the word lists they are built-in only: a user vocabulary
+with a ``[grammar]`` table is refused like any unknown section, because changing, say, which
+level an officer title is would change the meaning of every rule, not of one word.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from typing import Any
+
+from outreach.titles.model import UNKNOWN
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """How strongly a word names its function: in a role the highest tier wins."""
+
+    fallback_functions: int
+    weak_functions: int
+    functions: int
+    weak_roles: int
+    roles: int
+    strong_roles: int
+    acronyms: int
+    terms: int
+    owner_contextual: int
+    compound: int
+    chief_default: int
+    chief_named: int
+    assistant: int
+    real: int
+
+
+@dataclass(frozen=True)
+class Characters:
+    """The punctuation a title is cut at, and what each kind of mark means."""
+
+    separators: str
+    dashes: str
+    long_dashes: str
+    dash_reads_as: str
+    hard_separator: str
+    soft_separators: str
+    open_brackets: str
+    close_brackets: str
+    at: str
+    in_word: str
+    apostrophes: str
+
+
+@dataclass(frozen=True)
+class Typos:
+    """How far an unknown word may be from a known one and still be read as it."""
+
+    min_length: int
+    target_min_length: int
+    long_word: int
+    edits: int
+    long_edits: int
+    plural_suffix: str
+
+
+@dataclass(frozen=True)
+class Compounds:
+    """How an unknown word is split into a known prefix (function) and suffix (level)."""
+
+    min_prefix: int
+    linking_letter: str
+    bare_suffixes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The built-in ``[grammar]`` table, checked and compiled."""
+
+    levels: tuple[str, ...]
+    functions: tuple[str, ...]
+    pick_rank: dict[str, int]
+    inherited_levels: frozenset[str]
+    boss_levels: frozenset[str]
+    leader_levels: frozenset[str]
+    role_level: str
+    trainee_level: str
+    chief_level: str
+    owner_level: str
+    general_function: str
+    other_function: str
+    officer_within: int
+    boss_within: int
+    tiers: Tiers
+    characters: Characters
+    typos: Typos
+    compounds: Compounds
+    symbol_words: dict[str, str]
+    fold: dict[int, str]
+
+
+@functools.cache
+def builtin_data() -> dict[str, Any]:
+    """The built-in ``vocabulary.toml``, parsed once."""
+    text = resources.files("outreach.titles").joinpath("vocabulary.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _table(cls: type[Any], data: dict[str, Any], where: str) -> Any:
+    """``cls(**data)`` with the built-in file named when a key is missing or unknown."""
+    names = {f.name for f in fields(cls)}
+    if set(data) != names:
+        raise RuntimeError(f"built-in vocabulary.toml: [{where}] needs exactly the keys "
+                           f"{sorted(names)}, has {sorted(data)}")
+    return cls(**data)
+
+
+def _load(data: dict[str, Any]) -> Grammar:
+    table = dict(data)
+    levels = tuple(table.pop("levels"))
+    pick_order = table.pop("pick_order")
+    level_names = [table[key] for key in ("role_level", "trainee_level", "chief_level",
+                                          "owner_level")]
+    listed = [*table["inherited_levels"], *table["boss_levels"], *table["leader_levels"]]
+    if sorted(pick_order) != sorted(levels) or not set(level_names + listed) <= set(levels):
+        raise RuntimeError("built-in vocabulary.toml: [grammar] names a level not in levels")
+    compounds = dict(table.pop("compounds"))
+    compounds["bare_suffixes"] = frozenset(compounds["bare_suffixes"])
+    grammar = {
+        **table,
+        "levels": levels,
+        "functions": tuple(table["functions"]),
+        # rank = how many levels it beats; a role with no level (unknown) beats none
+        "pick_rank": {level: len(pick_order) - i for i, level in enumerate(pick_order)}
+        | {UNKNOWN: 0},
+        "inherited_levels": frozenset(table["inherited_levels"]),
+        "boss_levels": frozenset(table["boss_levels"]),
+        "leader_levels": frozenset(table["leader_levels"]),
+        "tiers": _table(Tiers, table["tiers"], "grammar.tiers"),
+        "characters": _table(Characters, table["characters"], "grammar.characters"),
+        "typos": _table(Typos, table["typos"], "grammar.typos"),
+        "compounds": _table(Compounds, compounds, "grammar.compounds"),
+        "fold": str.maketrans(table["fold"]),
+    }
+    return _table(Grammar, grammar, "grammar")
+
+
+GRAMMAR: Grammar = _load(builtin_data()["grammar"])
+"""The grammar every vocabulary shares."""
