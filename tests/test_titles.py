@@ -427,6 +427,15 @@ def test_grammar_table_matches_the_public_lists() -> None:
     assert grammar["pick_order"][0] == grammar["chief_level"]  # "Founder & CEO" is a CEO
 
 
+def test_status_only_title_is_decided_by_a_flag_not_by_its_wording(tmp_path: Path) -> None:
+    """A company called "not a job" must not make a title look like a status line."""
+    extra = tmp_path / "words.toml"
+    extra.write_text('[rules]\ncompany_markers = ["not a job"]\n', encoding="utf-8")
+    vocabulary = Vocabulary.load(extra)
+    assert label("not a job Acme", vocabulary) == ("unknown", "unknown")
+    assert label("Open to work") == ("other", "unknown")
+
+
 # ----------------------------------------------------------------------------- cli
 
 

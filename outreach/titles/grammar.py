@@ -59,6 +59,7 @@ class _Split:
     reports_to: set[str]
     parts: list[_Part] = field(default_factory=lambda: [_Part()])
     notes: list[str] = field(default_factory=list)
+    status: bool = False  # a status phrase was dropped ("#OpenToWork"): maybe not a job at all
     depth: int = 0  # bracket depth
     skipping: bool = False  # inside "at Company"
     paren_former: int = 0  # depth of a bracket opened by "ex"/"former": skipped to its end
@@ -102,6 +103,7 @@ class _Split:
         elif term.former:
             self.parts[-1].former = True
         elif term.status and not term.level:
+            self.status = True
             self.notes.append(f"ignored '{item.source}' (not a job)")
         elif term.noise and not term.level and not term.function and not term.role:
             if item.text in self.reports_to:
@@ -339,7 +341,7 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
     notes = [*fix_notes(toks), *split.notes, *(note for p in split.parts for note in p.notes)]
     roles = _group_roles(split.parts) if split.parts else []
     if not roles:
-        if any("not a job" in note for note in notes):
+        if split.status:  # "#OpenToWork": says something, just not a job
             return TitleClass(title, matched, _OTHER, UNKNOWN, "; ".join(notes))
         return TitleClass(title, matched, UNKNOWN, UNKNOWN,
                           "; ".join(["nothing recognised", *notes]))
