@@ -31,7 +31,7 @@ from outreach.peers import PeerQuery, Selection
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
     from outreach.ledger.store import Ledger
-    from outreach.mail.batch import Batch
+    from outreach.mail.render import Batch
     from outreach.plan import Forum, Rotation
 
 STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
@@ -234,7 +234,7 @@ def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
     """Rotation peers get invite.email.j2 with their series; forum peers forum.email.j2.
     Written by the e-mail stage's writer, so its checks (outputs, stale files, an unchanged
     message keeping its date) hold here too."""
-    from outreach.mail import batch as emails
+    from outreach.mail import render as emails
 
     stamps = [invite.stamp for invite in invites.values() if invite.stamp is not None]
     base = emails.RenderOptions(invite=True, sent_date=max(stamps, default=None),
@@ -256,7 +256,8 @@ def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
 
 
 def _write_emails(batch: Batch, out: Path, result: CampaignResult) -> None:
-    from outreach.mail.batch import LINKEDIN_CSV, describe, write_batch
+    from outreach.mail.batch import LINKEDIN_CSV, write_batch
+    from outreach.mail.render import describe
 
     folder, mbox, notes = out / "emails", out / "outbox.mbox", out / LINKEDIN_CSV
     summary = write_batch(batch, folder, mbox, notes_csv=notes)

@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
+_TEST_SWITCHES = ("OUTREACH_REQUIRE_TOOLS", "OUTREACH_UPDATE_GOLDEN")  # for the tests, not outreach
 
 
 def tools_required() -> bool:
@@ -36,6 +37,17 @@ def data_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Never touch the real user's ledger or config from tests."""
+    """Never touch the real user's ledger or config from tests: the ledger and the user
+    config folder are per-test temporary folders, and no OUTREACH_* variable of the
+    developer's shell (OUTREACH_CONFIG, OUTREACH_CAMPAIGN_TZ, ...) reaches a command."""
+    from outreach import config
+
+    for name in list(os.environ):
+        if name.startswith("OUTREACH_") and name not in _TEST_SWITCHES:
+            monkeypatch.delenv(name)
     monkeypatch.setenv("OUTREACH_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite"))
-    monkeypatch.delenv("OUTREACH_SMTP_PASSWORD", raising=False)
+    config_home = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    if not config.user_config_path().is_relative_to(config_home):  # macOS, Windows: no XDG
+        user_file = config_home / "outreach" / config.CONFIG_NAME
+        monkeypatch.setattr(config, "user_config_path", lambda: user_file)

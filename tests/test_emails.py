@@ -17,8 +17,10 @@ from icalendar import Calendar
 
 from outreach.errors import OutreachError
 from outreach.mail import batch as emails
+from outreach.mail import render as rendering
 from outreach.mail import templates as emailtemplates
-from outreach.mail.batch import RenderOptions, render_messages, write_batch
+from outreach.mail.batch import write_batch
+from outreach.mail.render import RenderOptions, render_messages
 from outreach.model import Meeting, Person, Sender, slugify
 from outreach.times import parse_span, parse_start
 
@@ -451,7 +453,7 @@ def test_any_name_and_subject_round_trip_through_the_headers(name: str, subject:
 
 
 def test_merged_batches_keep_one_file_per_message() -> None:
-    from outreach.mail.batch import merge_batches
+    from outreach.mail.render import merge_batches
 
     zoe = person()
     invite = render([zoe], meeting=meeting())
@@ -463,10 +465,14 @@ def test_merged_batches_keep_one_file_per_message() -> None:
 
 
 def test_given_calendar_bytes_are_attached_as_they_are() -> None:
+    """The calendar stage says which METHOD it wrote; the MIME part announces the same."""
+    from outreach.model import Invite
+
     series = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:PUBLISH\r\n"
               b"END:VCALENDAR\r\n")
     zoe = person()
-    batch = render([zoe], meeting=meeting(), invite=True, invites={zoe.key: series})
+    batch = render([zoe], meeting=meeting(), invite=True,
+                   invites={zoe.key: Invite(series, "PUBLISH")})
     calendar = next(p for p in parsed(batch.messages[0].data).walk()
                     if p.get_content_type() == "text/calendar")
     assert calendar.get_payload(decode=True) == series
@@ -542,14 +548,14 @@ def test_a_rerun_later_leaves_unchanged_messages_alone(tmp_path: Path) -> None:
 
 
 def test_linkedin_note_pairs_with_the_email_template(tmp_path: Path) -> None:
-    assert emails.linkedin_template_for("forum.email.j2") == "forum.linkedin.j2"
-    assert emails.linkedin_template_for("invite.email.j2") == "invite.linkedin.j2"
-    assert emails.linkedin_template_for("thanks.email.j2") == emails.LINKEDIN_TEMPLATE
+    assert rendering.linkedin_template_for("forum.email.j2") == "forum.linkedin.j2"
+    assert rendering.linkedin_template_for("invite.email.j2") == "invite.linkedin.j2"
+    assert rendering.linkedin_template_for("thanks.email.j2") == rendering.LINKEDIN_TEMPLATE
     own = tmp_path / "kickoff.email.j2"
     own.write_text("Subject: hi\n\nbody\n")
-    assert emails.linkedin_template_for(own) == emails.LINKEDIN_TEMPLATE
+    assert rendering.linkedin_template_for(own) == rendering.LINKEDIN_TEMPLATE
     (tmp_path / "kickoff.linkedin.j2").write_text("Hi {{ first_name }}\n")
-    assert emails.linkedin_template_for(own) == str(tmp_path / "kickoff.linkedin.j2")
+    assert rendering.linkedin_template_for(own) == str(tmp_path / "kickoff.linkedin.j2")
 
 
 # ---------------------------------------------------------------- bad rows, all problems, slots

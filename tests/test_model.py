@@ -37,7 +37,7 @@ def test_one_rule_decides_e_mail_and_calendar_alike() -> None:
     from zoneinfo import ZoneInfo
 
     from outreach.ical.events import invite_spec
-    from outreach.mail.batch import render_messages
+    from outreach.mail.render import render_messages
     from outreach.model import Meeting, Sender
 
     jane = Person("Jane", "Doe", url="https://www.linkedin.com/in/jane", email="jane@example..com")

@@ -18,6 +18,7 @@ from outreach.cli.common import (
     sender_for,
 )
 from outreach.errors import OutreachError
+from outreach.wording import noun, plural, sentence
 
 
 @click.command()
@@ -88,6 +89,7 @@ def emails(
     Then: outreach send out/emails
     """
     from outreach.mail import batch as mail
+    from outreach.mail import render
     from outreach.times import parse_span
 
     selection = select_people(input_path, **peer_kwargs)
@@ -104,26 +106,27 @@ def emails(
     when = _emails_date(date_text)
     if not check:  # before the ledger or any file changes: nothing half-written
         mail.prepare_outputs(out_dir, mbox)
-    versions = {} if check or not with_invite or meeting is None else mail.invite_versions(
+    versions = {} if check or not with_invite or meeting is None else render.invite_versions(
         selection.people, sender, meeting, ledger_path, now=when, slots=slots, remind=reminder)
-    options = mail.RenderOptions(
-        linkedin_template=linkedin_template or mail.linkedin_template_for(template),
+    options = render.RenderOptions(
+        linkedin_template=linkedin_template or render.linkedin_template_for(template),
         linkedin_limit=linkedin_limit,
         invite=with_invite, message_id_seed=message_id_seed, sent_date=when,
         invite_versions=versions, slots=slots, remind=reminder,
     )
     people = selection.people
     with progress_bar(len(people), "Rendering") as advance:
-        batch = mail.render_messages(people, sender, template, meeting, options, advance)
+        batch = render.render_messages(people, sender, template, meeting, options, advance)
     problems = batch.problems + (mail.output_problems(out_dir, mbox) if check else [])
     if problems:
         for problem in problems:
             echo_err(f"problem: {problem}")
         _skipped_report(mail.skipped_lines(batch))
-        raise OutreachError(f"{len(problems)} problem(s) found; nothing written")
+        raise OutreachError(f"{plural(len(problems), 'problem')} found; nothing written")
     if check:
-        click.echo(f"Checked {len(people)} recipients: {len(batch.messages)} e-mails, "
-                   f"{len(batch.notes)} LinkedIn notes, {len(batch.skipped)} skipped. "
+        click.echo(f"Checked {plural(len(people), 'recipient')}: "
+                   f"{plural(len(batch.messages), 'e-mail')}, "
+                   f"{plural(len(batch.notes), 'LinkedIn note')}, {len(batch.skipped)} skipped. "
                    "No problems; nothing written (--check).")
         _skipped_report(mail.skipped_lines(batch))
         return
@@ -163,17 +166,21 @@ def _skipped_report(lines: list[str]) -> None:
 
 
 def _emails_summary(summary: Any) -> None:
-    click.echo(f"Wrote {summary.written} e-mails to {summary.out_dir}"
-               + (f" ({summary.unchanged} unchanged)" if summary.unchanged else "") + ".")
+    unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
+    click.echo(sentence(f"Wrote {plural(summary.written, 'e-mail')} to {summary.out_dir}"
+                        f"{unchanged}"))
     if summary.linkedin_csv is not None:
-        click.echo(f"LinkedIn notes for {summary.notes} people without an address: "
+        click.echo(f"{noun(summary.notes, 'LinkedIn note')} for "
+                   f"{plural(summary.notes, 'person', 'people')} without an address: "
                    f"{summary.linkedin_csv}")
     if summary.mbox is not None:
         click.echo(f"mbox: {summary.mbox}")
     _skipped_report(summary.skipped)
     if summary.stale:
-        echo_err(f"Note: {len(summary.stale)} other .eml file(s) in {summary.out_dir} are not "
-                 f"from this run (e.g. {summary.stale[0].name}); `outreach send` would send "
-                 "them too. Delete them if they are stale.")
+        stale = len(summary.stale)
+        echo_err(f"Note: {plural(stale, 'other .eml file')} in {summary.out_dir} "
+                 f"{noun(stale, 'is', 'are')} not from this run (e.g. {summary.stale[0].name}); "
+                 f"`outreach send` would send {noun(stale, 'it', 'them')} too. Delete "
+                 f"{noun(stale, 'it', 'them')} if {noun(stale, 'it is', 'they are')} stale.")
     if summary.written or summary.unchanged:
         click.echo(f"Review them, then: outreach send {summary.out_dir}")

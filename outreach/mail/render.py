@@ -1,0 +1,441 @@
+"""Rendering a batch of invitation e-mails (and LinkedIn notes), reviewed before anything leaves.
+
+``render_messages`` renders every recipient in memory (templates: ``outreach.mail.templates``;
+bytes: ``outreach.mail.mime``) and collects *all* problems at once: template errors with
+file:line and the recipients affected (every undefined name, not just the first), empty values
+in the subject or greeting, duplicate addresses, LinkedIn notes over the limit. A row whose
+address is invalid (``outreach.model.valid_address``) is skipped with the reason, not a
+problem: one bad row must not stop the batch. ``outreach.mail.batch.write_batch`` writes it.
+
+Message-IDs derive from sender, recipient, template and meeting, so a rerun produces the same
+IDs (and, with the same ``--date``, the same bytes); ``outreach send`` keys exactly-once
+delivery on them. Invites come from ``outreach.ical`` (the one VEVENT implementation) with
+SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from outreach import templating
+from outreach.mail import mime
+from outreach.mail.templates import MessageTemplate, Rendered
+from outreach.model import Invite, Meeting, Person, Sender, valid_address
+
+DEFAULT_TEMPLATE = "invite.email.j2"
+LINKEDIN_TEMPLATE = "invite.linkedin.j2"
+LINKEDIN_LIMIT = 300
+_PARALLEL_FROM = 400
+_NO_SENDER = (
+    "no sender address: pass --from 'Name <you@example.com>' or set [sender] email in "
+    "outreach.toml"
+)
+_CHUNK = 250
+
+
+def linkedin_template_for(template: str | Path) -> str:
+    """The LinkedIn note that goes with an e-mail template: ``forum.email.j2`` pairs with
+    ``forum.linkedin.j2`` (next to it, or built in) so a forum invitation never becomes a
+    coffee note; anything without a pair gets ``invite.linkedin.j2``."""
+    path = Path(template)
+    if not path.name.endswith(".email.j2"):
+        return LINKEDIN_TEMPLATE
+    pair = path.name.removesuffix(".email.j2") + ".linkedin.j2"
+    if path.is_file():
+        sibling = path.with_name(pair)
+        return str(sibling) if sibling.is_file() else LINKEDIN_TEMPLATE
+    return pair if (templating.BUILTIN_DIR / pair).is_file() else LINKEDIN_TEMPLATE
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render a batch; everything here is picklable (workers get a copy)."""
+
+    template: str = DEFAULT_TEMPLATE
+    linkedin_template: str = LINKEDIN_TEMPLATE
+    linkedin_limit: int = LINKEDIN_LIMIT
+    invite: bool = False
+    series: str = "coffee"
+    message_id_seed: str = ""
+    sent_date: datetime | None = None
+    today: date | None = None
+    invite_versions: Mapping[str, tuple[int, datetime]] = field(default_factory=dict)
+    invites: Mapping[str, Invite] = field(default_factory=dict)
+    workers: int = 0
+    slots: str | None = None
+    remind: timedelta | None = None
+    starts: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    """One rendered e-mail. ``data`` is the whole RFC 5322 message, CRLF line endings."""
+
+    index: int
+    person: Person
+    address: str
+    subject: str
+    message_id: str
+    data: bytes
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class LinkedInNote:
+    index: int
+    person: Person
+    text: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    index: int
+    person: Person
+    reason: str
+
+
+@dataclass
+class Batch:
+    """Everything rendered, plus every problem found (``write_batch`` refuses if any)."""
+
+    messages: list[Message] = field(default_factory=list)
+    notes: list[LinkedInNote] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    text: str
+    index: int
+    who: str
+
+
+@dataclass
+class _Chunk:
+    messages: list[Message] = field(default_factory=list)
+    notes: list[LinkedInNote] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    problems: list[_Problem] = field(default_factory=list)
+
+
+def describe(index: int, person: Person) -> str:
+    """``#3 Jane Doe <jane@example.com>``: how problems and summaries name a recipient
+    (``#3`` counts the recipients in INPUT's order, after the peer options)."""
+    name = mime.header_text(person.full_name) or "(no name)"
+    email = mime.header_text(person.email)
+    return f"#{index + 1} {name}" + (f" <{email}>" if email else "")
+
+
+def describe_skipped(index: int, person: Person) -> str:
+    """``#3 Jane Doe (https://www.linkedin.com/in/jane)``: a skipped recipient, named so the
+    row can be found in INPUT even when its address is what is wrong (a Person carries no
+    line number, so the profile URL is what identifies the row)."""
+    name = mime.header_text(person.full_name) or "(no name)"
+    url = mime.header_text(person.url)
+    return f"#{index + 1} {name}" + (f" ({url})" if url else "")
+
+
+# ---------------------------------------------------------------- rendering
+
+
+class _Renderer:
+    """Renders recipients one by one; one per process."""
+
+    def __init__(self, sender: Sender, meeting: Meeting | None, options: RenderOptions) -> None:
+        self.sender = sender
+        self.meeting = meeting
+        self.options = options
+        self.template = MessageTemplate(options.template, email=True)
+        self._linkedin: MessageTemplate | None = None
+        self.sender_address = valid_address(sender.email) or ""
+        self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
+        when = options.sent_date or datetime.now().astimezone()
+        self.date = format_datetime(when if when.tzinfo else when.astimezone())
+        self.stamp = when
+        self.invite_attached = bool(options.invite and meeting)
+
+    @property
+    def linkedin(self) -> MessageTemplate:
+        if self._linkedin is None:
+            self._linkedin = MessageTemplate(self.options.linkedin_template, email=False)
+        return self._linkedin
+
+    def render(self, people: Sequence[tuple[int, Person]]) -> _Chunk:
+        chunk = _Chunk()
+        for index, person in people:
+            self._render_one(index, person, chunk)
+        return chunk
+
+    def meeting_for(self, index: int) -> Meeting | None:
+        """The batch's meeting, at this recipient's own slot with ``--slots``."""
+        if self.meeting is None or not self.options.starts:
+            return self.meeting
+        return replace(self.meeting, start=self.options.starts[index])
+
+    def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
+        who = describe(index, person)
+        meeting = self.meeting_for(index)
+        values = templating.variables(person, self.sender, meeting, self.options.today)
+        values["invite_attached"] = self.invite_attached
+        if person.email.strip():
+            address = valid_address(person.email)
+            if address is None:  # skipped, not blocking: one bad row must not stop the batch
+                reason = f"invalid e-mail address {mime.header_text(person.email)!r}"
+                chunk.skipped.append(Skipped(index, person, reason))
+                return
+            rendered = self.template.render(values)
+            if isinstance(rendered, list):
+                chunk.problems += [_Problem(text, index, who) for text in rendered]
+            else:
+                chunk.messages.append(self._message(index, person, address, rendered, meeting))
+        elif person.url.strip():
+            note = self._note(values)
+            if isinstance(note, list):
+                chunk.problems += [_Problem(text, index, who) for text in note]
+            else:
+                chunk.notes.append(LinkedInNote(index, person, note))
+        else:
+            chunk.skipped.append(Skipped(index, person, "no e-mail address and no profile URL"))
+
+    def _note(self, values: dict[str, Any]) -> str | list[str]:
+        """The LinkedIn note, or its problems (template errors, over the length limit)."""
+        rendered = self.linkedin.render(values)
+        if isinstance(rendered, list):
+            return rendered
+        text, limit = rendered.text.strip(), self.options.linkedin_limit
+        if len(text) > limit:
+            return [f"LinkedIn note is {len(text)} characters, over the limit of {limit} "
+                    f"(--linkedin-limit; shorten {self.linkedin.name})"]
+        return text
+
+    def _message(
+        self, index: int, person: Person, address: str, rendered: Rendered, meeting: Meeting | None
+    ) -> Message:
+        headers = dict(rendered.headers)
+        subject = headers.pop("Subject", "")
+        message_id = self.message_id(person, meeting)
+        content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
+        envelope = mime.Envelope(
+            sender_name=self.sender.name, sender_email=self.sender_address,
+            to_name=person.full_name, to_email=address, date=self.date, message_id=message_id,
+        )
+        invite = self._invite(person, meeting) if self.options.invite and meeting else None
+        data = mime.build(content, envelope, invite)
+        return Message(index, person, address, mime.header_text(subject), message_id, data)
+
+    def message_id(self, person: Person, meeting: Meeting | None) -> str:
+        """Stable across reruns: the same sender, recipient, template and meeting → same ID."""
+        start = meeting.start.isoformat() if meeting else ""
+        key = "\0".join(
+            (self.options.message_id_seed, self.sender_address.lower(), person.key,
+             self.template.name, start)
+        )
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return f"<outreach.{digest}@{self.domain}>"
+
+    def _invite(self, person: Person, meeting: Meeting) -> Invite:
+        """The invite given for this person (e.g. their rotation series, built by the
+        calendar stage), else the one ``outreach invite`` writes for this meeting (one
+        implementation: ``outreach.ical``), with SEQUENCE/DTSTAMP from ``invite_versions``."""
+        from outreach.ical import events as calendar
+
+        given = self.options.invites.get(person.key)
+        if given is not None:
+            return given
+        sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
+        return calendar.invite(person, self.sender, meeting, series=self.options.series,
+                               sequence=sequence, stamp=stamp, method="REQUEST",
+                               remind=self.options.remind)
+
+
+_WORKER: _Renderer | None = None
+
+
+def _init_worker(sender: Sender, meeting: Meeting | None, options: RenderOptions) -> None:
+    global _WORKER
+    _WORKER = _Renderer(sender, meeting, options)
+
+
+def _render_chunk(people: Sequence[tuple[int, Person]]) -> _Chunk:
+    assert _WORKER is not None
+    return _WORKER.render(people)
+
+
+def render_messages(
+    people: Iterable[Person],
+    sender: Sender,
+    template: str | Path = DEFAULT_TEMPLATE,
+    meeting: Meeting | None = None,
+    options: RenderOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Batch:
+    """Render every recipient in memory; problems are collected, never raised one by one.
+
+    ``progress(n)`` is called as recipients are done. Large batches use a process per core.
+    A template that cannot be loaded (syntax error, bad header) raises ``OutreachError``.
+    """
+    options = replace(options or RenderOptions(), template=str(template))
+    numbered = list(enumerate(people))
+    if meeting is not None and options.slots:
+        options = replace(options, starts=tuple(slot_starts(meeting, len(numbered),
+                                                            options.slots)))
+    renderer = _Renderer(sender, meeting, options)
+    chunks = _render_all(renderer, numbered, sender, meeting, options, progress)
+    batch = _assemble(chunks, _duplicates(numbered))
+    if batch.messages and not renderer.sender_address:
+        batch.problems.insert(0, _NO_SENDER if not sender.email else (
+            f"invalid sender address {mime.header_text(sender.email)!r} (--from)"
+        ))
+    return batch
+
+
+def _render_all(
+    renderer: _Renderer, numbered: list[tuple[int, Person]], sender: Sender,
+    meeting: Meeting | None, options: RenderOptions, progress: Callable[[int], None] | None,
+) -> list[_Chunk]:
+    pieces = [numbered[i : i + _CHUNK] for i in range(0, len(numbered), _CHUNK)]
+    workers = options.workers or min(2, len(os.sched_getaffinity(0)))
+    chunks: list[_Chunk] = []
+    if workers > 1 and len(numbered) >= _PARALLEL_FROM:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(sender, meeting, options)
+        ) as pool:
+            for piece, chunk in zip(pieces, pool.map(_render_chunk, pieces), strict=True):
+                chunks.append(chunk)
+                if progress:
+                    progress(len(piece))
+        return chunks
+    for piece in pieces:
+        chunks.append(renderer.render(piece))
+        if progress:
+            progress(len(piece))
+    return chunks
+
+
+def _assemble(chunks: list[_Chunk], duplicates: list[_Problem]) -> Batch:
+    batch = Batch()
+    problems: list[_Problem] = []
+    for chunk in chunks:
+        batch.messages += chunk.messages
+        batch.notes += chunk.notes
+        batch.skipped += chunk.skipped
+        problems += chunk.problems
+    batch.problems = _group(problems + duplicates)
+    batch.messages = _with_filenames(batch.messages)
+    return batch
+
+
+def _duplicates(numbered: list[tuple[int, Person]]) -> list[_Problem]:
+    """Two rows for one address (or one person) would send twice: a problem, not a guess."""
+    by_address: dict[str, list[tuple[int, Person]]] = {}
+    by_key: dict[str, list[tuple[int, Person]]] = {}
+    for index, person in numbered:
+        address = valid_address(person.email) if person.email.strip() else None
+        if address:
+            by_address.setdefault(address.lower(), []).append((index, person))
+        if address or person.url.strip():
+            by_key.setdefault(person.key, []).append((index, person))
+    problems, reported = [], set()
+    for label, groups in (("recipient", by_address), ("person", by_key)):
+        for value, group in groups.items():
+            if len(group) < 2 or all(index in reported for index, _ in group):
+                continue
+            for index, person in group:
+                reported.add(index)
+                problems.append(_Problem(f"duplicate {label} {value}", index,
+                                         describe(index, person)))
+    return problems
+
+
+def _group(problems: list[_Problem], shown: int = 5) -> list[str]:
+    """One line per distinct problem, naming the recipients it affects."""
+    grouped: dict[str, list[_Problem]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.text, []).append(problem)
+    lines = []
+    for text, group in grouped.items():
+        group.sort(key=lambda p: p.index)
+        names = "; ".join(p.who for p in group[:shown])
+        more = f"; and {len(group) - shown} more" if len(group) > shown else ""
+        count = f"{len(group)} recipients: " if len(group) > 1 else ""
+        lines.append(f"{text} — {count}{names}{more}")
+    return lines
+
+
+def _with_filenames(messages: list[Message]) -> list[Message]:
+    """``<slug>.eml``; names shared by several people all get a suffix from the person key
+    (from the Message-ID for one person's several messages), so a file's name does not
+    depend on the order of the input."""
+
+    def suffixed(message: Message, text: str) -> Message:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+        return replace(message, filename=f"{message.person.slug}-{digest}.eml")
+
+    named = [replace(m, filename=f"{m.person.slug}.eml") for m in messages]
+    for identity in (lambda m: m.person.key, lambda m: m.person.key + m.message_id):
+        counts = Counter(m.filename for m in named)
+        named = [suffixed(m, identity(m)) if counts[m.filename] > 1 else m for m in named]
+    return named
+
+
+def merge_batches(batches: Iterable[Batch]) -> Batch:
+    """Several rendered batches (e.g. rotation and forum invitations) as one to write."""
+    merged = Batch()
+    for batch in batches:
+        merged.messages += batch.messages
+        merged.notes += batch.notes
+        merged.skipped += batch.skipped
+        merged.problems += batch.problems
+    merged.messages = _with_filenames(merged.messages)
+    return merged
+
+
+def slot_starts(meeting: Meeting, count: int, slots: str | None) -> list[datetime]:
+    """Each recipient's start with ``--slots weekday|week``, as ``outreach invite`` spreads
+    them (the same code: ``outreach.calendar.slot_starts``), so both give a peer one time."""
+    from outreach.ical import events as calendar
+
+    return calendar.slot_starts(meeting.start, count, slots)
+
+
+def invite_versions(
+    people: Sequence[Person],
+    sender: Sender,
+    meeting: Meeting,
+    ledger_path: Path | None = None,
+    *,
+    series: str = "coffee",
+    now: datetime | None = None,
+    slots: str | None = None,
+    remind: timedelta | None = None,
+) -> dict[str, tuple[int, datetime]]:
+    """SEQUENCE and DTSTAMP per person key from the ledger, as ``outreach invite`` uses them:
+    an unchanged invite keeps its bytes, a changed one (time, place) gets SEQUENCE + 1.
+    ``people`` in the order given to ``render_messages`` (``slots`` assigns times by it)."""
+    from outreach.ical import events as calendar
+    from outreach.ledger.store import Ledger
+
+    starts = slot_starts(meeting, len(people), slots)
+    invitees = [(p, replace(meeting, start=start)) for p, start in zip(people, starts, strict=True)
+                if valid_address(p.email) is not None]
+    specs = [calendar.invite_spec(p, sender, at, series=series, remind=remind)
+             for p, at in invitees]
+    with Ledger.open(ledger_path) as ledger:
+        versioned = calendar.versioned_all(specs, ledger, False, now)
+    return {
+        person.key: (spec.sequence, spec.stamp or now or datetime.now().astimezone())
+        for (person, _), spec in zip(invitees, versioned, strict=True)
+    }
