@@ -2,10 +2,20 @@
 
 Precedence (lowest first): built-in defaults < ``outreach.toml`` < ``OUTREACH_*`` environment
 variables < command-line options. Click does the last two; this module does the file.
+
+The file is looked up in this order: ``--config FILE`` (or ``$OUTREACH_CONFIG``), then
+``./outreach.toml``, then ``outreach.toml`` in the user config folder
+(``platformdirs.user_config_dir("outreach")``, ``~/.config/outreach`` on Linux).
+
+The starter file (``outreach/data/outreach.toml``, what ``outreach init`` writes) is also the
+schema: its sections and keys are the only ones accepted, each with the type of its value
+there. A key anywhere else is an error naming the file and the closest known key.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -14,34 +24,140 @@ from typing import Any
 from outreach.errors import OutreachError
 
 CONFIG_NAME = "outreach.toml"
+ENV_VAR = "OUTREACH_CONFIG"
 STARTER = Path(__file__).resolve().parent / "data" / CONFIG_NAME
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 _PEER_COMMANDS = ("peers", "emails", "invite", "rotation", "forum", "cards", "campaign")
 _MEETING_COMMANDS = ("emails", "invite", "rotation", "forum", "cards", "campaign")
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
+_PASSWORD = ("[smtp] password is not read from files; "
+             "set OUTREACH_SMTP_PASSWORD or type it at the prompt")
 
 
-def load(path: Path) -> dict[str, Any]:
-    """Read a TOML config; a syntax error names the file and line."""
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise OutreachError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise OutreachError(f"{path}: invalid TOML: {exc}") from None
+def user_config_path() -> Path:
+    """``outreach.toml`` in the user config folder (``~/.config/outreach/`` on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("outreach")) / CONFIG_NAME
 
 
 def find(explicit: Path | None, cwd: Path | None = None) -> Path | None:
-    """The config to use: ``--config FILE``, else ``./outreach.toml`` if present."""
+    """The config to use: ``--config FILE``, else ``./outreach.toml``, else the user's
+    ``outreach.toml`` (see ``user_config_path``), else none."""
     if explicit is not None:
         return explicit
-    candidate = (cwd or Path.cwd()) / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+    here = (cwd / CONFIG_NAME) if cwd is not None else Path(CONFIG_NAME)
+    if here.is_file():
+        return here
+    user = user_config_path()
+    return user if user.is_file() else None
 
 
-def default_map(config: dict[str, Any], today: date | None = None) -> dict[str, dict[str, Any]]:
-    """Map config sections onto each command's option names."""
+def load(path: Path) -> dict[str, Any]:
+    """Read and check a TOML config. Every error names ``path`` as given: bad TOML with its
+    line, text that is not UTF-8, an unknown section or key (with the closest known one),
+    a value of the wrong type."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise OutreachError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise OutreachError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")  # a BOM, as some Windows editors write, is fine
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise OutreachError(f"{path}: line {line} is not UTF-8 text; save the file as UTF-8") \
+            from None
+    try:
+        config = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise OutreachError(f"{path}: invalid TOML: {exc}") from None
+    check(config, path)
+    return config
+
+
+@functools.cache
+def known_keys() -> dict[str, dict[str, type]]:
+    """Every section and key ``outreach.toml`` may hold, with its value's type: the starter
+    file's (``outreach init`` writes it), so the schema and the documented file are one."""
+    starter = tomllib.loads(STARTER.read_text(encoding="utf-8"))
+    return {section: {key: type(value) for key, value in table.items()}
+            for section, table in starter.items()}
+
+
+def check(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> None:
+    """Refuse what outreach would not use: unknown sections and keys, wrong types, bad
+    values. Each message names ``source``, e.g.
+    ``bad.toml: [meeting] weekdy: unknown key; did you mean weekday?``."""
+    known = known_keys()
+    for name, table in config.items():
+        if name not in known:
+            raise OutreachError(f"{source}: {_unknown_top_level(name, table, known)}")
+        if not isinstance(table, dict):
+            raise OutreachError(f"{source}: [{name}] must be a table (a [{name}] section)")
+        for key, value in table.items():
+            if name == "smtp" and key == "password":
+                raise OutreachError(f"{source}: {_PASSWORD}")
+            if key not in known[name]:
+                hint = _closest(key, list(known[name]))
+                raise OutreachError(f"{source}: [{name}] {key}: unknown key; {hint}")
+            expected = known[name][key]
+            if type(value) is not expected:
+                raise OutreachError(f"{source}: [{name}] {key}: expected "
+                                    f"{_TYPE_NAMES.get(expected, expected.__name__)}, "
+                                    f"got {_toml_value(value)}")
+    meeting = config.get("meeting", {})
+    weekday, clock = meeting.get("weekday"), meeting.get("time")
+    if weekday and str(weekday).lower() not in WEEKDAYS:
+        raise OutreachError(f"{source}: [meeting] weekday {weekday!r} is not a weekday name; "
+                            f"{_closest(str(weekday).lower(), WEEKDAYS, 'weekday')}")
+    if clock:
+        try:
+            datetime.strptime(str(clock), "%H:%M")
+        except ValueError:
+            raise OutreachError(f"{source}: [meeting] time {clock!r} is not HH:MM") from None
+
+
+def _unknown_top_level(name: str, value: Any, known: dict[str, dict[str, type]]) -> str:
+    if isinstance(value, dict):
+        return f"[{name}]: unknown section; " + _closest(name, list(known), "section",
+                                                         brackets=True)
+    owners = [section for section, keys in known.items() if name in keys]
+    if owners:
+        return f"{name}: a key outside any section; did you mean [{owners[0]}] {name}?"
+    return f"{name}: unknown key outside any section; " + _closest(
+        name, list(known), "section", brackets=True)
+
+
+def _closest(word: str, choices: list[str], what: str = "key", *, brackets: bool = False) -> str:
+    """``did you mean weekday?``, or the known ones when none is close."""
+    shown = [f"[{c}]" if brackets else c for c in choices]
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if match:
+        return f"did you mean {shown[choices.index(match[0])]}?"
+    plural = "es" if what.endswith("s") else "s"  # (wording.plural is for counts)
+    return f"known {what}{plural}: " + ", ".join(shown)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if not hasattr(value, "isoformat") else value.isoformat()
+
+
+def default_map(config: dict[str, Any], today: date | None = None,
+                source: Path | str = CONFIG_NAME) -> dict[str, dict[str, Any]]:
+    """Map config sections onto each command's option names (after ``check``: an error
+    names ``source``)."""
+    check(config, source)
     sender = _section(config, "sender")
     meeting = _section(config, "meeting")
     smtp = _section(config, "smtp")
@@ -81,18 +197,11 @@ def default_map(config: dict[str, Any], today: date | None = None) -> dict[str, 
         }
     )
     result["status"] = _drop_empty({"tz": meeting.get("tz")})
-    if "password" in smtp:
-        raise OutreachError(
-            "outreach.toml: [smtp] password is not read from files; "
-            "set OUTREACH_SMTP_PASSWORD or type it at the prompt"
-        )
     return {name: _drop_empty(values) for name, values in result.items()}
 
 
 def _section(config: dict[str, Any], name: str) -> dict[str, Any]:
-    value = config.get(name, {})
-    if not isinstance(value, dict):
-        raise OutreachError(f"outreach.toml: [{name}] must be a table")
+    value: dict[str, Any] = config.get(name, {})  # a table: ``check`` made sure
     return value
 
 
@@ -115,16 +224,12 @@ def _address(sender: dict[str, Any]) -> str | None:
 
 
 def _next_start(meeting: dict[str, Any], today: date) -> str | None:
-    """``weekday = "tuesday"``, ``time = "08:00"`` → the next such slot after today."""
+    """``weekday = "tuesday"``, ``time = "08:00"`` → the next such slot after today
+    (both checked by ``check``)."""
     weekday, clock = meeting.get("weekday"), meeting.get("time")
     if not weekday or not clock:
         return None
-    if str(weekday).lower() not in WEEKDAYS:
-        raise OutreachError(f"outreach.toml: [meeting] weekday {weekday!r} is not a weekday name")
-    try:
-        at = datetime.strptime(str(clock), "%H:%M").time()
-    except ValueError:
-        raise OutreachError(f"outreach.toml: [meeting] time {clock!r} is not HH:MM") from None
+    at = datetime.strptime(str(clock), "%H:%M").time()
     ahead = (WEEKDAYS.index(str(weekday).lower()) - today.weekday() - 1) % 7 + 1
     return datetime.combine(today + timedelta(days=ahead), at).strftime("%Y-%m-%dT%H:%M")
 
@@ -147,3 +252,14 @@ def init_folder(folder: Path, *, force: bool = False) -> list[Path]:
         written.append(target)
     return written
 
+
+def init_user(*, force: bool = False) -> Path | None:
+    """Write the commented starter ``outreach.toml`` into the user config folder, read by
+    every command run from a folder without its own. Returns it, or None if it was there."""
+    from outreach import fileio
+
+    target = user_config_path()
+    if target.exists() and not force:
+        return None
+    fileio.write_bytes(target, STARTER.read_bytes())
+    return target

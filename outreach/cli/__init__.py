@@ -45,8 +45,9 @@ class OutreachGroup(click.Group):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file (default: ./outreach.toml if present). Options and OUTREACH_* "
-    "environment variables override it.",
+    envvar=config_file.ENV_VAR,
+    help="Settings file [default: ./outreach.toml, else outreach.toml in your user config "
+    "folder (outreach init --user)]. Options and OUTREACH_* environment variables override it.",
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
@@ -64,11 +65,8 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     Get your export at LinkedIn: Settings > Data privacy > Get a copy of your data.
     """
     path = config_file.find(config_path)
-    if path is not None:
-        try:
-            ctx.default_map = config_file.default_map(config_file.load(path))
-        except OutreachError as exc:
-            raise click.ClickException(str(exc)) from None
+    if path is not None:  # an error (OutreachError) exits 2 naming the file, as others do
+        ctx.default_map = config_file.default_map(config_file.load(path), source=path)
 
 
 def main() -> None:

@@ -11,18 +11,36 @@ from outreach import config as config_file
 
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--user", "for_user", is_flag=True,
+              help="Write only outreach.toml, into your user config folder (read wherever "
+              "there is no ./outreach.toml), instead of FOLDER.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def init(folder: Path, force: bool) -> None:
+@click.pass_context
+def init(ctx: click.Context, folder: Path, for_user: bool, force: bool) -> None:
     """Write a commented outreach.toml and editable copies of the templates into FOLDER.
 
     Every command then reads ./outreach.toml (or --config FILE) for your name, time zone,
-    meeting slot, rotation, forum, card and SMTP defaults. Edit the templates in
-    FOLDER/templates and pass them with --template.
+    meeting slot, rotation, forum, card and SMTP defaults; where there is none, the one in
+    your user config folder (~/.config/outreach/ on Linux), which --user writes. Edit the
+    templates in FOLDER/templates and pass them with --template.
 
     \b
-    Example:
+    Examples:
       outreach init ~/peers && cd ~/peers && $EDITOR outreach.toml
+      outreach init --user      # your defaults for every folder
     """
+    from click.core import ParameterSource
+
+    if for_user:
+        if ctx.get_parameter_source("folder") is not ParameterSource.DEFAULT:
+            raise click.UsageError("give FOLDER or --user, not both")
+        target = config_file.init_user(force=force)
+        if target is None:
+            click.echo(f"{config_file.user_config_path()}: already there "
+                       "(use --force to overwrite)")
+        else:
+            click.echo(f"wrote {target}")
+        return
     written = config_file.init_folder(folder, force=force)
     for path in written:
         click.echo(f"wrote {path}")
