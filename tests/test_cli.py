@@ -1,3 +1,5 @@
+import os
+import shutil
 import subprocess
 import sys
 
@@ -51,3 +53,58 @@ def test_from_accepts_names_with_commas_and_bare_addresses(text: str,
 def test_from_refuses_what_is_not_one_address(text: str) -> None:
     with pytest.raises(click.BadParameter, match="is not 'Name <address>'"):
         parse_from(text)
+
+
+def test_help_shows_every_options_environment_variable() -> None:
+    runner = CliRunner()
+    assert "[env var: OUTREACH_CONFIG]" in " ".join(runner.invoke(cli, ["--help"]).output.split())
+    for name, command in cli.commands.items():
+        text = " ".join(runner.invoke(cli, [name, "--help"]).output.split())
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden and param.expose_value:
+                envvar = param.envvar or f"OUTREACH_{name.upper()}_{(param.name or '').upper()}"
+                assert f"env var: {envvar}" in text, (name, param.name)
+
+
+def test_an_option_comes_from_its_environment_variable_without_the_console_script() -> None:
+    """auto_envvar_prefix lives in the group's context settings, not only in main()."""
+    result = CliRunner().invoke(cli, ["titles", "VP Marketing"],
+                                env={"OUTREACH_TITLES_FMT": "json"})
+    assert result.exit_code == 0, result.output
+    assert result.output.lstrip().startswith("[")
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_the_shells_script(shell: str) -> None:
+    result = CliRunner().invoke(cli, ["completion", shell])
+    assert result.exit_code == 0, result.output
+    assert "_OUTREACH_COMPLETE" in result.output
+    assert f"{shell}_complete" in result.output
+
+
+def test_the_bash_completion_script_is_valid_bash(tmp_path) -> None:
+    script = CliRunner().invoke(cli, ["completion", "bash"]).output
+    assert script.strip()
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    (tmp_path / "outreach.bash").write_text(script)
+    subprocess.run([bash, "-n", str(tmp_path / "outreach.bash")], check=True)
+
+
+def test_completion_completes_commands_and_choices() -> None:
+    def complete(words: str, cword: int) -> list[str]:
+        env = {**os.environ, "_OUTREACH_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(cword)}
+        code = "from outreach.cli import main; main()"
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True)
+        return out.stdout.split()
+
+    assert "plain,peers" in complete("outreach pe", 1)
+    assert complete("outreach peers --format ", 3) == ["plain,table", "plain,csv", "plain,json"]
+
+
+def test_an_unknown_shell_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["completion", "powershell"])
+    assert result.exit_code == 2

@@ -14,7 +14,17 @@ import click
 
 from outreach import __version__
 from outreach import config as config_file
-from outreach.cli import calendar, campaign, cards, emails, init, ledger, people, send
+from outreach.cli import (
+    calendar,
+    campaign,
+    cards,
+    completion,
+    emails,
+    init,
+    ledger,
+    people,
+    send,
+)
 from outreach.cli.common import click_error
 from outreach.errors import OutreachError
 
@@ -39,7 +49,12 @@ class OutreachGroup(click.Group):
         return list(self.commands)  # in the order of the workflow, not alphabetical
 
 
-@click.group(cls=OutreachGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# Every option can come from OUTREACH_<COMMAND>_<OPTION> (click's auto_envvar_prefix, set here
+# so that tests with CliRunner and ``python -m outreach`` behave as the console script does).
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "OUTREACH"}
+
+
+@click.group(cls=OutreachGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="outreach")
 @click.option(
     "--config",
@@ -70,13 +85,23 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(auto_envvar_prefix="OUTREACH", prog_name="outreach")
+    """Console-script entry point (``_OUTREACH_COMPLETE`` in the environment: completion)."""
+    cli(prog_name="outreach", complete_var=completion.COMPLETE_VAR)
+
+
+def _show_envvars(command: click.Command) -> None:
+    """``--help`` shows each option's environment variable ("env var: OUTREACH_PEERS_TITLE").
+    Set on the options rather than in every decorator, so no option can miss it."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.expose_value and not param.hidden:
+            param.show_envvar = True
 
 
 for command in (
     init.init, people.connections, people.peers, people.titles_command, campaign.campaign,
     emails.emails, send.send, calendar.invite, calendar.rotation, calendar.forum, cards.cards,
-    ledger.log_command, ledger.status,
+    ledger.log_command, ledger.status, completion.completion,
 ):
     cli.add_command(command)
+    _show_envvars(command)
+_show_envvars(cli)
