@@ -160,7 +160,7 @@ def _sender(found: Sender, override: Sender | None) -> Sender:
 
 
 def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> None:
-    from outreach.cli.display import frame_to_csv
+    from outreach.ingest import frame_to_csv
 
     path = out / "peers.csv"
     changed = fileio.write_if_changed(path, frame_to_csv(selection.frame).encode("utf-8"))

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
 from outreach.model import Profile, identity_key
-from outreach.tables import restore
+from outreach.tables import restore, to_csv, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,6 +225,30 @@ def parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+# ---------------------------------------------------------------- writing the frame back
+
+_CLASSIFIED = ["function", "level"]
+_PEER = ["score", "reason"]
+
+
+def export_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(frame columns, header names) in output order: LinkedIn's, classification, peer, extras."""
+    ordered = COLUMNS + _CLASSIFIED + [c for c in _PEER if c in frame.columns]
+    extras = [c for c in frame.columns if c not in ordered]
+    names = LINKEDIN_HEADER + ordered[len(COLUMNS):] + extras
+    return ordered + extras, names
+
+
+def frame_to_csv(frame: pd.DataFrame) -> str:
+    columns, header = export_columns(frame)
+    return to_csv(header, frame[columns].itertuples(index=False, name=None))
+
+
+def frame_to_json(frame: pd.DataFrame) -> str:
+    columns, _ = export_columns(frame)
+    return to_json(columns, frame[columns].itertuples(index=False, name=None))
 
 
 # ---------------------------------------------------------------- the user's own profile

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from outreach import tables
-from outreach.ingest import COLUMNS, LINKEDIN_HEADER
+from outreach.ingest import frame_to_csv, frame_to_json
 from outreach.plan import span_text
 from outreach.track import describe
+from outreach.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,28 +20,6 @@ if TYPE_CHECKING:
     from outreach.mail.outbox import PlannedMessage
     from outreach.plan import Rotation
     from outreach.track import StatusReport
-
-_CLASSIFIED = ["function", "level"]
-_PEER = ["score", "reason"]
-
-
-def export_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """(frame columns, header names) in output order: LinkedIn's, classification, peer, extras."""
-    ordered = COLUMNS + _CLASSIFIED + [c for c in _PEER if c in frame.columns]
-    extras = [c for c in frame.columns if c not in ordered]
-    names = LINKEDIN_HEADER + ordered[len(COLUMNS):] + extras
-    return ordered + extras, names
-
-
-def frame_to_csv(frame: pd.DataFrame) -> str:
-    columns, header = export_columns(frame)
-    return tables.to_csv(header, frame[columns].itertuples(index=False, name=None))
-
-
-def frame_to_json(frame: pd.DataFrame) -> str:
-    columns, _ = export_columns(frame)
-    return tables.to_json(columns, frame[columns].itertuples(index=False, name=None))
-
 
 def render(frame: pd.DataFrame, fmt: str, title: str = "") -> Any:
     """The text (csv/json) or a rich renderable (table) for ``frame``."""
@@ -69,7 +47,7 @@ def peers_table(frame: pd.DataFrame, title: str = "") -> Table:
     Function and level get a column only where they vary (``--levels vp,cxo``): otherwise the
     title already says them, and a narrow table keeps names and companies on one line.
     """
-    varying = [c for c in _CLASSIFIED if frame[c].nunique() > 1]
+    varying = [c for c in ("function", "level") if frame[c].nunique() > 1]
     table = _table(title, ["Company", "Name", "Position", *[c.title() for c in varying],
                            "Score", "E-mail"])
     best = frame.groupby("company", sort=False)["score"].transform("max")
@@ -111,7 +89,7 @@ def plan_table(plan: list[PlannedMessage]) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(plan)} messages", title_justify="left")
+    table = Table(title=plural(len(plan), "message"), title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("To", overflow="fold")
     table.add_column("Subject", overflow="fold")
@@ -133,7 +111,7 @@ def schedule_table(rotation: Rotation) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"Rotation: {len(rotation.series)} peers, every "
+    table = Table(title=f"Rotation: {plural(len(rotation.series), 'peer')}, every "
                   f"{span_text(rotation.every)}, {rotation.start:%d %b %Y} to "
                   f"{rotation.end:%d %b %Y}")
     for column in ("#", "Date", "Weekday", "Time", "Peer", "Company"):
