@@ -142,7 +142,7 @@ def test_rerun_changes_no_bytes_and_adds_no_ledger_rows(
     assert snapshot(out) == before
     assert ledger_counts(ledger) == rows
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
-    assert "0 file(s) written" in output
+    assert "0 files written" in output
 
 
 def test_moving_the_meeting_bumps_sequence_with_the_same_uid(tmp_path: Path) -> None:
@@ -222,3 +222,57 @@ def test_a_smaller_rotation_cancels_the_peer_who_left(tmp_path: Path) -> None:
     event = icalendar.Calendar.from_ical(cancelled[0].read_bytes()).walk("VEVENT")[0]
     assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
     assert "left the rotation" in output
+
+
+def test_campaign_e_mails_are_the_e_mail_stages_bytes(tmp_path: Path) -> None:
+    """The campaign writes through mail.batch.write_batch: rendering its rotation with the
+    e-mail stage directly (same plan, same ledger, so the same SEQUENCE/DTSTAMP) gives the
+    same .eml bytes, file for file."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from outreach.campaign import CampaignOptions, run_campaign
+    from outreach.ical.series import rotation_output
+    from outreach.ledger import Ledger
+    from outreach.mail.batch import write_batch
+    from outreach.mail.render import RenderOptions, merge_batches, render_messages
+    from outreach.model import Meeting
+    from outreach.peers import PeerQuery
+    from outreach.plan import plan_rotation
+
+    start = datetime(2027, 1, 5, 8, tzinfo=ZoneInfo("America/Toronto"))
+    ledger_path = tmp_path / "ledger.sqlite"
+    options = CampaignOptions(out=tmp_path / "campaign", start=start, location="Café Olimpico",
+                              forum_size=0, ledger=ledger_path, preview=False, query=PeerQuery())
+    result = run_campaign(EXPORT, options)
+    assert result.emails >= 3
+
+    rotation = plan_rotation(result.rotation_peers, start, 5, options.rotation_every,
+                             options.rotation_months)
+    sender = result.selection.sender
+    with Ledger.open(ledger_path) as ledger:
+        built = rotation_output(rotation, sender, location="Café Olimpico", ledger=ledger,
+                                remind=options.remind)
+    stamps = [invite.stamp for invite in built.invites.values()]
+    base = RenderOptions(invite=True, sent_date=max(stamps), invites=built.invites,
+                         series="rotation")
+    batch = merge_batches(
+        render_messages([s.peer], sender, "invite.email.j2",
+                        Meeting(s.first, options.duration, "Café Olimpico"), base)
+        for s in rotation.series)
+    direct = tmp_path / "direct"
+    write_batch(batch, direct)
+    campaign_files = sorted((tmp_path / "campaign" / "emails").glob("*.eml"))
+    assert [p.name for p in campaign_files] == sorted(p.name for p in direct.glob("*.eml"))
+    for path in campaign_files:
+        assert path.read_bytes() == (direct / path.name).read_bytes(), path.name
+
+
+def test_a_stale_e_mail_in_the_outbox_is_named(tmp_path: Path) -> None:
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
+    run(out, ledger)
+    stale = out / "emails" / "someone-who-left.eml"
+    stale.write_bytes((out / "emails" / "ana-garcia.eml").read_bytes())
+    output = run(out, ledger)
+    assert "someone-who-left.eml: not in this plan; delete it before outreach send" in " ".join(
+        output.split())
