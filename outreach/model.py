@@ -56,10 +56,11 @@ _TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 def valid_address(text: str) -> str | None:
     """The address to write to, or None if ``text`` is not one plain e-mail address.
 
-    ``Jane@Example.COM`` → ``Jane@example.com`` (the domain lower-cased, IDN domains punycoded;
-    the local part kept as given, non-ASCII letters included). Refused: display names, several addresses, spaces and
-    control characters, empty or dotted-wrong parts (``jane@example..com``, ``.jane@x.com``),
-    a domain without a dot or with a label that is not a host name.
+    ``Jane@Example.COM`` → ``Jane@example.com``: the domain lower-cased (IDN domains
+    punycoded), the local part kept as given, non-ASCII letters included. Refused: display
+    names, several addresses, spaces and control characters, empty or dotted-wrong parts
+    (``jane@example..com``, ``.jane@x.com``), a domain without a dot or with a label that is
+    not a host name.
     """
     address = text.strip()
     local, at, domain = address.rpartition("@")
