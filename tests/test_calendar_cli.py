@@ -33,8 +33,8 @@ def test_invite_writes_one_file_per_peer_and_reruns_change_nothing(tmp_path: Pat
     result = run("invite", PEERS, *WHEN, *FROM, "--location", "Café Olimpico", "--out", out,
                  "--remind", "15m")
     assert result.exit_code == 0, result.output
-    assert "Invites: wrote 4 file(s)" in result.stdout
-    assert "no e-mail address for 1 peer(s) (Li Wei)" in result.stderr
+    assert "Invites: wrote 4 files" in result.stdout
+    assert "no e-mail address for 1 peer (Li Wei)" in result.stderr
     names = sorted(p.name for p in out.glob("*.ics"))
     assert names == ["ana-lima.ics", "li-wei.ics", "sam-okafor-boss.ics", "zoe-odegard.ics"]
     (sam,) = events(out / "sam-okafor-boss.ics")
@@ -43,9 +43,9 @@ def test_invite_writes_one_file_per_peer_and_reruns_change_nothing(tmp_path: Pat
     assert sam.walk("VALARM")[0].decoded("TRIGGER").total_seconds() == -15 * 60
     again = run("invite", PEERS, *WHEN, *FROM, "--location", "Café Olimpico", "--out", out,
                 "--remind", "15m")
-    assert "wrote 0 file(s)" in again.stdout and "4 unchanged" in again.stdout
+    assert "wrote 0 files" in again.stdout and "4 unchanged" in again.stdout
     moved = run("invite", PEERS, *WHEN, *FROM, "--location", "Room 2", "--out", out)
-    assert "wrote 4 file(s)" in moved.stdout
+    assert "wrote 4 files" in moved.stdout
     (sam,) = events(out / "sam-okafor-boss.ics")
     assert (sam["SEQUENCE"], sam["LOCATION"]) == (1, "Room 2")
 
@@ -62,7 +62,7 @@ def test_invite_cancel_withdraws_the_same_meetings(tmp_path: Path) -> None:
     run("invite", PEERS, *WHEN, *FROM, "--out", tmp_path)
     uid = events(tmp_path / "zoe-odegard.ics")[0]["UID"]
     result = run("invite", PEERS, *WHEN, *FROM, "--out", tmp_path, "--cancel")
-    assert "Cancellations: wrote 4 file(s)" in result.stdout
+    assert "Cancellations: wrote 4 files" in result.stdout
     data = (tmp_path / "zoe-odegard.ics").read_bytes()
     (zoe,) = events(tmp_path / "zoe-odegard.ics")
     assert icalendar.Calendar.from_ical(data)["METHOD"] == "CANCEL"
@@ -78,7 +78,7 @@ def test_rotation_prints_the_schedule_and_writes_every_series(tmp_path: Path) ->
     assert any("2027-01-05" in line and "Tuesday" in line and "Ana Lima" in line
                for line in lines)
     assert any("2027-01-26" in line and "(skipped)" in line for line in lines)
-    assert "Rotation: wrote 4 file(s)" in result.stdout
+    assert "Rotation: wrote 4 files" in result.stdout
     assert sorted(p.name for p in tmp_path.glob("*.ics")) == [
         "ana-lima.ics", "li-wei.ics", "rotation.ics", "zoe-odegard.ics"]
     assert len(events(tmp_path / "rotation.ics")) == 3

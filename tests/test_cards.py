@@ -316,7 +316,7 @@ def test_cli_writes_cards_and_a_preview(tmp_path: Path) -> None:
         "--size", "a6", "--sheet", "a4", "--preview", str(png), "-o", str(out),
     ])
     assert result.exit_code == 0, result.output
-    assert "Wrote 6 card(s) (ISO A6, 105×148 mm, 4 per a4 sheet) on 2 page(s)" in result.output
+    assert "Wrote 6 cards (ISO A6, 105×148 mm, 4 per a4 sheet) on 2 pages" in result.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = "".join(page_texts(out)).replace("\n", " ")
     assert "Dear Zoë," in text and "Warmly, Dana" in text and "A<B Corp" in text
@@ -354,7 +354,7 @@ def test_cli_pending_thanks_everyone_met_once(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana", "-o", str(out)])
     assert first.exit_code == 0, first.output
-    assert "Wrote 1 card(s)" in first.output and "Marked 1 as thanked" in first.output
+    assert "Wrote 1 card (" in first.output and "Marked 1 as thanked" in first.output
     text = page_texts(out)[0]
     assert "Dear Zoë," in text and "Sam" not in text
     again = runner.invoke(cli, ["cards", "--pending", "-o", str(tmp_path / "again.pdf")])

@@ -371,7 +371,7 @@ def test_cli_writes_one_eml_per_address_and_linkedin_notes(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert sorted(written) == ["linkedin.csv", "sam-okafor.eml", "zoe-odegard.eml"]
     assert "Wrote 2 e-mails to " in result.stdout
-    assert "LinkedIn notes for 1 people without an address" in result.stdout
+    assert "LinkedIn note for 1 person without an address" in result.stdout
     message = parsed(written["sam-okafor.eml"])
     assert message["Date"] == "Mon, 23 Nov 2026 09:30:00 +0000"
     _, html = parts(message)
@@ -388,14 +388,14 @@ def test_cli_check_lists_every_problem_and_writes_nothing(tmp_path: Path) -> Non
     assert len(problems) == 2
     assert "problems.email.j2:6: 'team_size' is undefined — 2 recipients" in problems[0]
     assert "LinkedIn note is" in problems[1] and "#3 Li Wei" in problems[1]
-    assert "Error: 2 problem(s) found; nothing written" in result.stderr
+    assert "Error: 2 problems found; nothing written" in result.stderr
     assert "Traceback" not in result.output
 
 
 def test_cli_check_passes_without_writing(tmp_path: Path) -> None:
     result, written = run_cli("--check", *FROM, cwd=tmp_path)
     assert result.exit_code == 0, result.output
-    assert "Checked 3 recipients: 2 e-mails, 1 LinkedIn notes, 0 skipped" in result.stdout
+    assert "Checked 3 recipients: 2 e-mails, 1 LinkedIn note, 0 skipped" in result.stdout
     assert written == {}
 
 

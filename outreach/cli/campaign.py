@@ -16,6 +16,7 @@ from outreach.cli.common import (
     peer_options,
     split_list,
 )
+from outreach.wording import plural
 
 
 @click.command()
@@ -169,15 +170,15 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
     Console().print(table)
     selection = result.selection
     click.echo(
-        f"{len(selection.people)} peers for {selection.title!r}: {len(result.rotation_peers)} in "
-        f"the rotation, {len(result.forum_peers)} invited to the forum, {result.meetings} "
-        f"meetings, {result.emails} e-mails, {result.linkedin_notes} LinkedIn notes, "
-        f"{result.cards} cards."
+        f"{plural(len(selection.people), 'peer')} for {selection.title!r}: "
+        f"{len(result.rotation_peers)} in the rotation, {len(result.forum_peers)} invited to the "
+        f"forum, {plural(result.meetings, 'meeting')}, {plural(result.emails, 'e-mail')}, "
+        f"{plural(result.linkedin_notes, 'LinkedIn note')}, {plural(result.cards, 'card')}."
     )
     for note in result.notes:
         click.echo(f"note: {note}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     changed = sum(o.changed for o in result.outputs)
-    click.echo(f"{changed} file(s) written, {len(result.outputs) - changed} unchanged. "
+    click.echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
                f"Open {out_dir / 'report.html'}; nothing was sent.")

@@ -16,6 +16,7 @@ from outreach.cli.common import (
     peer_options,
     select_people,
 )
+from outreach.wording import plural
 
 
 @click.command()
@@ -113,7 +114,8 @@ def _cards_meeting(start: str | None, duration: str, tz: str, location: str, lin
     """``meeting.*`` for the card template: when --start, --location or --link is given."""
     from datetime import datetime, time
 
-    from outreach.times import Meeting, parse_span, parse_start, parse_zone
+    from outreach.model import Meeting
+    from outreach.times import parse_span, parse_start, parse_zone
 
     if not (start or location or link):
         return None
@@ -142,9 +144,9 @@ def _cards_summary(result: Any, pending: bool) -> None:
     sizes = sorted(set(result.sizes))
     hand = f"{sizes[0]:g} pt" if len(sizes) == 1 else f"{sizes[0]:g}–{sizes[-1]:g} pt"
     files = ", ".join(str(f) for f in result.files)
-    click.echo(f"Wrote {result.cards} card(s) ({lay.size.label}"
-               f"{', half-fold' if lay.fold == 'half' else ''}, {per}) on {result.pages} "
-               f"page(s), handwriting {hand}: {files}")
+    click.echo(f"Wrote {plural(result.cards, 'card')} ({lay.size.label}"
+               f"{', half-fold' if lay.fold == 'half' else ''}, {per}) on "
+               f"{plural(result.pages, 'page')}, handwriting {hand}: {files}")
     click.echo("Print at 100% / actual size (not 'fit to page')"
                + (", then cut along the ticks." if lay.sheet != "single" else "."))
     if pending:

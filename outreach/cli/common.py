@@ -157,7 +157,8 @@ def sender_for(selection: Any, from_address: str | None) -> Any:
 
 def meeting_or_none(start: str | None, duration: str, tz: str, location: str,
                     link: str) -> Any:
-    from outreach.times import Meeting, parse_span, parse_start
+    from outreach.model import Meeting
+    from outreach.times import parse_span, parse_start
 
     if not start:
         return None

@@ -9,6 +9,7 @@ import click
 
 from outreach.cli.common import emit, ledger_option
 from outreach.errors import OutreachError
+from outreach.wording import sentence
 
 
 def _parse_day(text: str | None, option: str) -> Any:
@@ -48,8 +49,8 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
     on = _parse_day(on_text, "--on")
     with Ledger.open(ledger_path) as ledger:
         person = log_event(ledger, kind, who, on, note)
-    click.echo(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
-               + (f": {note}" if note else "") + ".")
+    click.echo(sentence(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
+                        + (f": {note}" if note else "")))
 
 
 @click.command()

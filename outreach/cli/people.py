@@ -15,6 +15,7 @@ from outreach.cli.common import (
     peer_options,
     select_people,
 )
+from outreach.wording import plural
 
 
 @click.command()
@@ -39,7 +40,7 @@ def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | 
     vocab = Vocabulary.load(vocabulary) if vocabulary else None
     result = read_export(export, vocab)
     frame = result.connections
-    emit(_render(frame, fmt, f"{len(frame):,} connections in {export.name}"), output)
+    emit(_render(frame, fmt, f"{plural(len(frame), 'connection')} in {export.name}"), output)
     echo_err(result.stats.summary())
 
 
@@ -105,7 +106,7 @@ def titles_command(title_texts: tuple[str, ...], vocabulary: Path | None, fmt: s
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(results)} title(s)", show_lines=True)
+    table = Table(title=plural(len(results), "title"), show_lines=True)
     for column in ("title", "normalised", "function", "level", "rule"):
         table.add_column(column, overflow="fold", no_wrap=column in ("function", "level"))
     for result in results:

@@ -11,6 +11,7 @@ import click
 
 from outreach.cli.common import echo_err, emit, ledger_option
 from outreach.errors import OutreachError
+from outreach.wording import noun, plural
 
 
 @click.command()
@@ -82,9 +83,11 @@ def _dry_run(plan: list[Any], limit: int | None) -> None:
     emit(plan_table(plan), None)
     due = sum(1 for p in plan if p.pending)
     would = min(due, limit) if limit else due
-    click.echo(f"Dry run: {would} of {len(plan)} messages would be sent"
+    rest = len(plan) - due
+    click.echo(f"Dry run: {would} of {plural(len(plan), 'message')} would be sent"
                f"{f' (--limit {limit})' if limit and limit < due else ''}; "
-               f"{len(plan) - due} need nothing. Add --send to send them.")
+               f"{rest} {noun(rest, 'needs', 'need')} nothing. "
+               f"Add --send to send {noun(would, 'it', 'them')}.")
 
 
 def _smtp_settings(host: str, port: int | None, security: str, user: str | None,

@@ -1,0 +1,108 @@
+"""Every summary line counts right: "1 e-mail", "2 e-mails", and ends in one full stop."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from outreach.cli import cli
+
+HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+PEERS = [("Ana", "Souza", "Globex"), ("Ben", "Okafor", "Initech"), ("Wei", "Chen", "Hooli")]
+START = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location", "Café"]
+ME = ["--title", "VP Marketing", "--company", "Acme", "--from", "Dana <dana@acme.example>"]
+
+
+def connections(folder: Path, peers: int, *, duplicate: bool = False) -> Path:
+    """A Connections.csv with ``peers`` VPs of Marketing elsewhere (all with an address),
+    one colleague at Acme, and optionally a duplicate row."""
+    rows = [f"{first},{last},https://www.linkedin.com/in/{first.lower()}-{last.lower()},"
+            f"{first.lower()}@{company.lower()}.example,{company},VP Marketing,01 Jan 2025\n"
+            for first, last, company in PEERS[:peers]]
+    rows.append("Cy,Fox,https://www.linkedin.com/in/cy-fox,,Acme,Office Manager,01 Jan 2025\n")
+    if duplicate:
+        rows.append(rows[0])
+    path = folder / f"Connections-{peers}.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def run(*args: str | Path) -> Result:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def no_double_stops(text: str) -> None:
+    assert not re.search(r"(?<!\.)\.\.(?!\.)", text.replace("...", "…")), text
+
+
+@pytest.mark.parametrize(("count", "emails"), [(1, "1 e-mail"), (2, "2 e-mails")])
+def test_emails_summary(tmp_path: Path, count: int, emails: str) -> None:
+    out = tmp_path / "emails"
+    result = run("emails", connections(tmp_path, count), *ME, "--out", out)
+    assert f"Wrote {emails} to {out}." in result.stdout
+    checked = run("emails", connections(tmp_path, count), *ME, "--check")
+    recipients = "1 recipient" if count == 1 else "2 recipients"
+    assert f"Checked {recipients}: {emails}, 0 LinkedIn notes, 0 skipped." in checked.stdout
+    no_double_stops(result.output + checked.output)
+
+
+@pytest.mark.parametrize(("count", "line"), [
+    (1, "Dry run: 1 of 1 message would be sent; 0 need nothing. Add --send to send it."),
+    (2, "Dry run: 2 of 2 messages would be sent; 0 need nothing. Add --send to send them."),
+])
+def test_send_dry_run_summary(tmp_path: Path, count: int, line: str) -> None:
+    out = tmp_path / "emails"
+    run("emails", connections(tmp_path, count), *ME, "--out", out)
+    result = run("send", out)
+    assert line in result.stdout
+    assert result.stdout.splitlines()[0].strip() == ("1 message" if count == 1 else "2 messages")
+
+
+@pytest.mark.parametrize(("count", "words"), [(1, ("1 peer ", "1 file ")),
+                                              (2, ("2 peers ", "2 files "))])
+def test_invite_and_forum_summaries(tmp_path: Path, count: int, words: tuple[str, str]) -> None:
+    peer, files = words
+    invites = run("invite", connections(tmp_path, count), *ME, *START, "--out", tmp_path / "inv")
+    assert f"Invites: wrote {files}to" in invites.stdout
+    forum = run("forum", connections(tmp_path, count), *ME, *START, "--months", "1",
+                "--out", tmp_path / "forum.ics")
+    assert f"1 session, 2027-01-05 to 2027-01-05, {peer}invited." in forum.stdout
+    no_double_stops(invites.output + forum.output)
+
+
+@pytest.mark.parametrize(("count", "line"), [
+    (1, "1 peer for 'VP Marketing': 1 in the rotation, 0 invited to the forum, "),
+    (2, "2 peers for 'VP Marketing': 2 in the rotation, 0 invited to the forum, "),
+])
+def test_campaign_summary(tmp_path: Path, count: int, line: str) -> None:
+    result = run("campaign", connections(tmp_path, count), *ME, *START, "--no-preview",
+                 "--out", tmp_path / "out", "--ledger", tmp_path / "ledger.sqlite")
+    emails = "1 e-mail" if count == 1 else "2 e-mails"
+    cards = "1 card" if count == 1 else "2 cards"
+    assert line in result.stdout
+    assert f"{emails}, 0 LinkedIn notes, {cards}." in result.stdout
+    assert re.search(r"^\d+ files written, 0 unchanged\. ", result.stdout, re.M)
+    again = run("campaign", connections(tmp_path, count), *ME, *START, "--no-preview",
+                "--out", tmp_path / "out", "--ledger", tmp_path / "ledger.sqlite")
+    assert re.search(r"^0 files written, \d+ unchanged\. ", again.stdout, re.M)
+    no_double_stops(result.output)
+
+
+def test_log_does_not_end_in_two_full_stops(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    run("campaign", connections(tmp_path, 1), *ME, *START, "--no-preview",
+        "--out", tmp_path / "out", "--ledger", ledger)
+    result = run("log", "met", "Ana Souza", "--on", "2025-02-01", "--note", "talked budgets.",
+                 "--ledger", ledger)
+    assert result.stdout.endswith("on 2025-02-01: talked budgets.\n")
+
+
+@pytest.mark.parametrize(("count", "title"), [(1, "1 title"), (2, "2 titles")])
+def test_titles_table_title(count: int, title: str) -> None:
+    result = run("titles", *["VP Marketing", "CFO"][:count])
+    assert title in result.stdout
