@@ -86,7 +86,8 @@ class _Split:
             self.notes.append(f"dropped the company after '{tok.raw}'")
 
     def hit(self, item: Hit) -> None:
-        """A phrase hit: a marker word acts on the split, any other joins the current part."""
+        """A phrase hit that may be a marker word (former, company, conjunction, status,
+        noise): it acts on the split; any other joins the current part."""
         term = item.term
         if self.skipping or self.paren_former:
             return
@@ -122,8 +123,13 @@ def _split_parts(items: list[Hit | Tok], vocab: Vocabulary) -> _Split:
     for item in items:
         if isinstance(item, Tok):
             split.mark(item)
-        else:
+            continue
+        term = item.term
+        if term.former or term.company or term.conjunction or term.status or term.noise:
             split.hit(item)
+        elif not (split.skipping or split.paren_former):  # the common case, kept inline
+            part = split.parts[-1]
+            (part.paren if split.depth else part.hits).append(item)
     split.parts = [p for p in split.parts if p.hits or p.paren or p.former]
     for part in split.parts:
         _drop_the_boss(part)

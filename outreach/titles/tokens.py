@@ -57,8 +57,7 @@ _DASH_TEXT = f" {_CHARS.dash_reads_as} "
 _JOINERS = _char_class(_CHARS.in_word + _CHARS.apostrophes + ".")
 _MARKS = _char_class("".join(GRAMMAR.symbol_words) + "".join(_PUNCT_TOKENS))
 _TOKEN = re.compile(rf"[^\W_]+(?:{_JOINERS}[^\W_]+)*|{_MARKS}")
-_APOSTROPHES = _CHARS.apostrophes
-_APOSTROPHE = re.compile(_char_class(_APOSTROPHES))
+_APOSTROPHE = re.compile(_char_class(_CHARS.apostrophes))
 _DOTTED = re.compile(r"^(?:[^\W_]\.)+[^\W_]$")  # V.P., S.V.P., H.R.
 _SYMBOL_WORDS = GRAMMAR.symbol_words
 _FOLD = GRAMMAR.fold
@@ -102,12 +101,14 @@ def _clean(title: str) -> str:
 def _raw_words(text: str) -> list[str]:
     out: list[str] = []
     for match in _TOKEN.findall(text):
-        if "." in match:
+        if match.isalnum():  # the common case: nothing inside to collapse or split
+            out.append(match)
+        elif "." in match:
             if _DOTTED.match(match):
                 out.append(match.replace(".", ""))
             else:
                 out.extend(p for p in match.split(".") if p)
-        elif any(mark in match for mark in _APOSTROPHES):
+        elif _APOSTROPHE.search(match):
             out.extend(p for p in _APOSTROPHE.split(match) if p)
         else:
             out.append(match)
@@ -185,27 +186,28 @@ def normalized(toks: list[Tok]) -> str:
     Soft separators stick to the word before them, runs of separators collapse to the
     strongest, and none is left at either end.
     """
+    hard, soft = _HARD, _SOFT
     out: list[str] = []
     opening = ""
     for tok in toks:
         kind = tok.kind
-        if kind == "sep" and tok.text != _HARD:
-            if out and out[-1] != _HARD and out[-1][-1] not in _SOFT:
+        if kind == "sep" and tok.text != hard:
+            if out and out[-1] != hard and out[-1][-1] not in soft:
                 out[-1] += tok.text
         elif kind == "sep":
-            if out and out[-1] != _HARD:
-                out[-1] = out[-1].rstrip(_SOFT)
-                out.append(_HARD)
+            if out and out[-1] != hard:
+                out[-1] = out[-1].rstrip(soft)
+                out.append(hard)
         elif kind == "open":
             opening += tok.text
         elif kind == "close":
-            if out and out[-1] != _HARD:
+            if out and out[-1] != hard:
                 out[-1] += tok.text
         else:
             out.append(opening + tok.text)
             opening = ""
-    while out and out[-1] == _HARD:
+    while out and out[-1] == hard:
         out.pop()
     if out:
-        out[-1] = out[-1].rstrip(_SOFT)
+        out[-1] = out[-1].rstrip(soft)
     return " ".join(out)
