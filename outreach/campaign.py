@@ -27,6 +27,7 @@ from outreach import fileio
 from outreach.errors import OutreachError
 from outreach.model import Invite, Meeting, Person, Sender
 from outreach.peers import PeerQuery, Selection
+from outreach.wording import plural
 
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
@@ -164,7 +165,7 @@ def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> Non
 
     path = out / "peers.csv"
     changed = fileio.write_if_changed(path, frame_to_csv(selection.frame).encode("utf-8"))
-    result.add(path, f"{len(selection.people)} peers and why they match", changed)
+    result.add(path, f"{plural(len(selection.people), 'peer')} and why they match", changed)
     result.notes += selection.notes
 
 
@@ -226,7 +227,7 @@ def _forum_what(forum: Forum | None) -> str:
     invited = sum(1 for p in forum.peers if p.address) if forum else 0
     if not invited:
         return "the forum series, for your own calendar (no forum peer has an address)"
-    return f"the forum series, {invited} peer(s) invited"
+    return f"the forum series, {plural(invited, 'peer')} invited"
 
 
 def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
@@ -295,7 +296,8 @@ def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
         changed = fileio.write_if_changed(pdf, staged.read_bytes())
     result.cards = cards.cards
     result.warnings += cards.warnings
-    result.add(pdf, f"{cards.cards} thank-you cards for the rotation, ready to print", changed)
+    result.add(pdf, f"{plural(cards.cards, 'thank-you card')} for the rotation, ready to print",
+               changed)
     if options.preview and shutil.which("pdftoppm"):
         png = options.out / "cards.png"
         redo = changed or not png.exists()

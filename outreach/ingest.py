@@ -34,6 +34,7 @@ from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
 from outreach.model import Profile, identity_key
 from outreach.tables import restore, to_csv, to_json
+from outreach.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,13 +81,13 @@ class IngestStats:
     encoding_note: str = ""
 
     def summary(self) -> str:
-        parts = [f"{self.kept:,} connections"]
+        parts = [plural(self.kept, "connection")]
         if self.duplicates:
-            parts.append(f"{self.duplicates:,} duplicate(s) dropped")
+            parts.append(f"{plural(self.duplicates, 'duplicate')} dropped")
         if self.hidden:
-            parts.append(f"{self.hidden:,} hidden/closed profile(s) skipped")
+            parts.append(f"{plural(self.hidden, 'hidden/closed profile')} skipped")
         if self.undated:
-            parts.append(f"{self.undated:,} unreadable date(s)")
+            parts.append(plural(self.undated, "unreadable date"))
         return ", ".join(parts)
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from outreach.errors import OutreachError
 from outreach.model import Person, Sender, fold, people_from_frame
+from outreach.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,9 +64,9 @@ class Selection:
     def heading(self) -> str:
         """``72 peers for 'VP Marketing' (function=marketing, level=vp), outside Acme``."""
         if self.target is None:
-            return f"{len(self.people):,} peers from {self.source.name}"
+            return f"{plural(len(self.people), 'peer')} from {self.source.name}"
         outside = f", outside {self.company}" if self.company else ""
-        return (f"{len(self.people):,} peers for {self.title!r} (function="
+        return (f"{plural(len(self.people), 'peer')} for {self.title!r} (function="
                 f"{self.target.function}, level={self.target.level}){outside}")
 
 
@@ -168,7 +169,7 @@ def _from_peers_csv(export: Export) -> Selection:
         frame[column] = frame[column].map(_as_float)
     frame = frame.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     return Selection(people_from_frame(frame), export.profile.sender(), export.source, frame,
-                     notes=[f"{len(frame):,} peers from a peers list"])
+                     notes=[f"{plural(len(frame), 'peer')} from a peers list"])
 
 
 def _as_float(value: object) -> float:

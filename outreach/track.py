@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from outreach.errors import OutreachError
 from outreach.ledger.store import Ledger
 from outreach.model import Person, slugify
+from outreach.wording import plural
 
 LOG_KINDS = ("met", "gave", "got", "replied", "thanked")
 _AGE = re.compile(r"^\s*(\d+)\s*(d|w|m|y)\s*$", re.I)
@@ -85,7 +86,7 @@ def _unknown_message(people: list[Person], text: str, where: str, hint: str) -> 
         return f"no one called {text!r} {where}; did you mean: " + "; ".join(
             label for _choice, _score, label in close
         )
-    known = f"{len(people)} people known" + (f"; {hint}" if hint else "")
+    known = f"{plural(len(people), 'person', 'people')} known" + (f"; {hint}" if hint else "")
     return f"no one called {text!r} {where} ({known})"
 
 

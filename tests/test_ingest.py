@@ -38,7 +38,7 @@ def test_linkedin_2024_export_with_preamble() -> None:
     assert frame.connected_on[4] == date(2024, 6, 30)  # ISO date too
     assert export.stats.duplicates == 1  # same URL with a trailing slash
     assert export.stats.hidden == 1
-    assert "1 duplicate(s) dropped" in export.stats.summary()
+    assert "1 duplicate dropped" in export.stats.summary()
 
 
 def test_classification_columns_are_added() -> None:

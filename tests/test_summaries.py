@@ -106,3 +106,20 @@ def test_log_does_not_end_in_two_full_stops(tmp_path: Path) -> None:
 def test_titles_table_title(count: int, title: str) -> None:
     result = run("titles", *["VP Marketing", "CFO"][:count])
     assert title in result.stdout
+
+
+@pytest.mark.parametrize(("count", "heading", "source"), [
+    (1, "1 peer for 'VP Marketing'", "From 2 connections, 1 duplicate dropped"),
+    (2, "2 peers for 'VP Marketing'", "From 3 connections, 1 duplicate dropped"),
+])
+def test_peers_and_ingest_summary(tmp_path: Path, count: int, heading: str, source: str) -> None:
+    result = run("peers", connections(tmp_path, count, duplicate=True), *ME[:4])
+    assert f"{heading} (function=marketing, level=vp), outside Acme. {source}\n" in result.stderr
+
+
+def test_one_connection(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(HEADER + "Cy,Fox,https://www.linkedin.com/in/cy-fox,,Acme,CFO,01 Jan 2025\n",
+                    encoding="utf-8")
+    result = run("connections", path, "--format", "csv")
+    assert result.stderr == "1 connection\n"

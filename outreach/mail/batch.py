@@ -19,6 +19,7 @@ from outreach import fileio, tables
 from outreach.errors import OutreachError
 from outreach.mail import mime
 from outreach.mail.render import Batch, LinkedInNote, Message, describe_skipped
+from outreach.wording import plural
 
 LINKEDIN_CSV = "linkedin.csv"
 _DATE = re.compile(rb"^Date: [^\r\n]*\r\n", re.MULTILINE)
@@ -59,7 +60,7 @@ def write_batch(
     """
     if batch.problems:
         raise OutreachError(
-            f"{len(batch.problems)} problem(s) in the batch; nothing written "
+            f"{plural(len(batch.problems), 'problem')} in the batch; nothing written "
             "(run with --check to list them)"
         )
     notes_path = Path(notes_csv) if notes_csv is not None else Path(out_dir) / LINKEDIN_CSV
