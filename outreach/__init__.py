@@ -41,7 +41,37 @@ _EXPORTS = {
     "run_campaign": "outreach.campaign", "CampaignOptions": "outreach.campaign",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "__version__",
+    "CampaignOptions",
+    "CardOptions",
+    "Export",
+    "Forum",
+    "Invite",
+    "Ledger",
+    "Meeting",
+    "OutreachError",
+    "PeerQuery",
+    "Person",
+    "Profile",
+    "Rotation",
+    "Sender",
+    "Vocabulary",
+    "canonical_url",
+    "classify",
+    "classify_many",
+    "find_peers",
+    "identity_key",
+    "load_people",
+    "plan_forum",
+    "plan_rotation",
+    "read_export",
+    "render_messages",
+    "run_campaign",
+    "valid_address",
+    "write_batch",
+    "write_cards",
+]
 
 if TYPE_CHECKING:
     from outreach.campaign import CampaignOptions, run_campaign

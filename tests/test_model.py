@@ -92,3 +92,17 @@ def test_valid_address_never_lets_a_header_through(text: str) -> None:
     if address is not None:
         assert not any(c in address for c in "\r\n\t <>,;\"")
         assert valid_address(address) == address
+
+
+def test_the_library_api_lists_every_name_and_loads_each_lazily() -> None:
+    import subprocess
+    import sys
+
+    import outreach
+
+    assert set(outreach.__all__) - {"__version__"} == set(outreach._EXPORTS)
+    for name in outreach.__all__:
+        assert getattr(outreach, name) is not None
+    code = "import sys, outreach; outreach.valid_address('a@b.co'); print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
