@@ -42,7 +42,6 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "__version__",
     "CampaignOptions",
     "CardOptions",
     "Export",
@@ -57,6 +56,7 @@ __all__ = [
     "Rotation",
     "Sender",
     "Vocabulary",
+    "__version__",
     "canonical_url",
     "classify",
     "classify_many",
