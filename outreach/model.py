@@ -152,9 +152,9 @@ class Person:
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """This person's identity (``identity_key``)."""
+        """This person's identity (``identity_key``), computed once per person."""
         return identity_key(self.url, self.email, self.full_name, self.company)
 
     @property
