@@ -1,16 +1,21 @@
 """The ledger's SQLite schema as numbered migrations.
 
 Each entry in ``MIGRATIONS`` takes a database from version ``n`` to ``n + 1``; the
-``schema_version`` table records which have run. Migrations are append-only: never edit one
-that has shipped, add the next. ``migrate`` runs the missing ones in one write transaction, so
-a ledger is never left half-upgraded.
+``schema_version`` table records which have run. An entry is SQL (statements separated by
+``;``) or a Python callable given the ``sqlite3.Connection`` (it must not commit). Migrations
+are append-only: never edit one that has shipped, add the next. ``migrate`` runs the missing
+ones in one write transaction, so a ledger is never left half-upgraded.
 
 Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
 
 ``people``
-    ``key`` (``Person.key``: profile URL, else folded name|company) · ``first_name``,
-    ``last_name``, ``company``, ``position``, ``url``, ``email``, ``function``, ``level`` (as last
-    seen) · ``folded`` (``fold(full name)``, for matching) · ``first_seen``, ``last_seen``.
+    ``key`` (``model.identity_key``, since v3: the canonical profile URL
+    ``https://www.linkedin.com/in/josé``, else ``mailto:`` + the lower-cased address, else
+    ``folded name|folded company``; one row per person, see ``outreach.ledger.identity``;
+    before v3 the URL as saved, lower-cased without a trailing slash, else name|company even
+    for people with an address) · ``first_name``, ``last_name``, ``company``, ``position``,
+    ``url``, ``email``, ``function``, ``level`` (as last seen) · ``folded`` (``fold(full
+    name)``, for matching; indexed since v3) · ``first_seen``, ``last_seen``.
 ``messages``
     One row per (``message_id``, ``recipient``) delivery · ``subject``, ``source`` (the .eml
     file or mbox the message came from) · ``state``: ``queued`` → ``sending`` (set before the SMTP
@@ -20,8 +25,9 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     ``uid`` · ``sequence``, ``stamp`` (the SEQUENCE and DTSTAMP last written for it) ·
     ``fingerprint`` (hash of what the invite says) · ``cancelled`` (0/1) · ``updated_at``.
 ``meetings`` (v2)
-    Planned rotation/forum occurrences: ``uid``, ``person_key``, ``person_name``, ``series``
-    (``rotation``, ``forum``, ...), ``start`` (aware ISO datetime), ``recorded_at``.
+    Planned rotation/forum occurrences: ``uid``, ``person_key`` (a ``people.key``; indexed
+    since v3), ``person_name``, ``series`` (``rotation``, ``forum``, ...), ``start`` (aware ISO
+    datetime), ``recorded_at``.
 ``events`` (v2)
     What happened with a person: ``id``, ``person_key``, ``kind`` (met, gave, got, thanked,
     invited, replied), ``on_date``, ``note``, ``recorded_at``.
@@ -29,7 +35,22 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
+import sqlite3
+from collections.abc import Callable
+
+
+def _v3_one_record_per_person(db: sqlite3.Connection) -> None:
+    """v3: re-key people by ``identity_key`` and merge the records older versions split (a
+    name-keyed row from ``send`` and the URL-keyed row of the same person); events and meetings
+    follow. Indexes ``people.folded`` and ``meetings.person_key``."""
+    from outreach.ledger.identity import merge_split_people
+
+    merge_split_people(db)
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = [
     # v1: people, deliveries and invite versions.
     """
     CREATE TABLE people (
@@ -92,6 +113,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_person ON events (person_key, kind, on_date);
     """,
+    _v3_one_record_per_person,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

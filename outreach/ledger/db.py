@@ -1,0 +1,226 @@
+"""Opening the ledger file: WAL and busy-timeout set-up, migrations, transactions, the run lock.
+
+``LedgerBase`` is what every part of ``Ledger`` (people, invites, meetings, deliveries) builds
+on: ``write()`` is one ``BEGIN IMMEDIATE`` transaction (nested calls join it), ``query()``
+reads, and SQLite's "locked"/"busy" answers become a one-line ``OutreachError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+from outreach.errors import OutreachError
+from outreach.ledger.schema import CREATE_VERSION_TABLE, MIGRATIONS, SCHEMA_VERSION
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows has no flock; the SQLite lock still holds
+    fcntl = None  # type: ignore[assignment]
+
+LEDGER_NAME = "ledger.sqlite"
+DEFAULT_BUSY_SECONDS = 5.0
+IN_CHUNK = 500  # values per ``IN (...)`` query (SQLite allows 999+ variables)
+
+
+def default_path() -> Path:
+    """``$OUTREACH_LEDGER``, else ``ledger.sqlite`` in the platform's user data folder."""
+    env = os.environ.get("OUTREACH_LEDGER")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("outreach")) / LEDGER_NAME
+
+
+def chunks(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
+    """``values`` in slices for ``IN (...)`` queries: each slice and its ``?, ?, ...``."""
+    for first in range(0, len(values), IN_CHUNK):
+        chunk = values[first:first + IN_CHUNK]
+        yield chunk, ", ".join("?" * len(chunk))
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, to the second (what iCalendar and the ledger store)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def as_utc(moment: datetime) -> datetime:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return as_utc(moment).isoformat()
+
+
+class LedgerBase:
+    """An open ledger file. Use ``Ledger.open(path)`` as a context manager."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+        self._depth = 0
+
+    @classmethod
+    def open(
+        cls, path: Path | None = None, *, busy_seconds: float = DEFAULT_BUSY_SECONDS
+    ) -> Self:
+        """Open (creating and migrating as needed) the ledger at ``path`` or the default."""
+        target = Path(path) if path is not None else default_path()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutreachError(
+                f"ledger {target}: cannot create its folder: {exc.strerror}"
+            ) from None
+        try:
+            connection = sqlite3.connect(target, timeout=busy_seconds, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise OutreachError(f"ledger {target}: cannot open: {exc}") from None
+        connection.row_factory = sqlite3.Row
+        ledger = cls(target, connection)
+        try:
+            ledger._configure(busy_seconds)
+            ledger._migrate()
+        except BaseException:
+            connection.close()
+            raise
+        return ledger
+
+    def _configure(self, busy_seconds: float) -> None:
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000)}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise OutreachError(f"ledger {self.path}: not an outreach ledger ({exc})") from None
+        if str(mode).lower() != "wal":
+            raise OutreachError(f"ledger {self.path}: cannot switch to WAL mode (got {mode})")
+        self._db.execute("PRAGMA synchronous = FULL")
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise OutreachError(
+                f"ledger {self.path}: schema version {current} is newer than this outreach "
+                f"understands ({SCHEMA_VERSION}); upgrade outreach"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        with self.write() as db:
+            db.execute(CREATE_VERSION_TABLE)
+            current = self.schema_version()  # another process may have migrated meanwhile
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                step = MIGRATIONS[version - 1]
+                if callable(step):
+                    step(db)  # inside this transaction: it must not COMMIT
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (version, iso(utc_now())),
+                )
+
+    def schema_version(self) -> int:
+        """The highest migration applied (0 for a new, empty file)."""
+        try:
+            exists = self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ).fetchone()
+            if not exists:
+                return 0
+            row = self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise OutreachError(f"ledger {self.path}: not an outreach ledger ({exc})") from None
+        return int(row[0] or 0)
+
+    def _busy_error(self) -> OutreachError:
+        return OutreachError(
+            f"ledger {self.path} is busy: another outreach run is writing; try again",
+            exit_code=3,
+        )
+
+    def _translate(self, exc: sqlite3.Error) -> OutreachError:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return self._busy_error()
+        return OutreachError(f"ledger {self.path}: {exc}")
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._db
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from None
+        self._depth = 1
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._db.execute("ROLLBACK")
+                raise self._translate(exc) from None
+        finally:
+            self._depth = 0
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Read rows (for reports such as ``outreach status``)."""
+        try:
+            return self._db.execute(sql, tuple(params)).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from None
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold ``PATH.lock`` for a whole run, so two ``outreach send`` never overlap."""
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle: IO[bytes] = lock_path.open("a+b")
+        try:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise self._busy_error() from None
+            yield
+        finally:
+            handle.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

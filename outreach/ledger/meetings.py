@@ -1,0 +1,113 @@
+"""Meetings (planned rotation/forum/coffee occurrences) and events (what happened)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from outreach.errors import OutreachError
+from outreach.ledger.db import LedgerBase, iso, utc_now
+from outreach.ledger.identity import stored_keys
+from outreach.ledger.people import learn_people, person_for_key, person_from_row
+from outreach.model import Person, fold
+
+EVENT_KINDS = ("met", "gave", "got", "thanked", "invited", "replied")
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """One planned occurrence (rotation or forum) with one person; ``start`` is aware."""
+
+    uid: str
+    person_key: str
+    person_name: str
+    series: str
+    start: datetime
+
+
+class MeetingsMixin(LedgerBase):
+    """The ``meetings`` and ``events`` tables."""
+
+    def record_meetings(self, meetings: Iterable[PlannedMeeting]) -> int:
+        """Remember planned occurrences (a rescheduled uid moves); unknown people are added,
+        or merged with the person they are (so the meeting is stored under that key)."""
+        now = iso(utc_now())
+        planned = list(meetings)
+        names: dict[str, str] = {}
+        for meeting in planned:
+            names.setdefault(meeting.person_key, meeting.person_name)
+        with self.write() as db:
+            keys = {key: key for key in stored_keys(db, list(names))}
+            unknown = [key for key in names if key not in keys]
+            people = [person_for_key(key, names[key]) for key in unknown]
+            keys.update(zip(unknown, learn_people(db, people, refresh=False,
+                                                  folded=[fold(names[k]) for k in unknown]),
+                            strict=True))
+            db.executemany(
+                "INSERT INTO meetings (uid, person_key, person_name, series, start, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
+                "person_key = excluded.person_key, person_name = excluded.person_name, "
+                "series = excluded.series, start = excluded.start "
+                "WHERE (person_key, person_name, series, start) IS NOT (excluded.person_key, "
+                "excluded.person_name, excluded.series, excluded.start)",  # a rerun writes none
+                [(m.uid, keys[m.person_key], m.person_name, m.series, iso(m.start), now)
+                 for m in planned],
+            )
+        return len(planned)
+
+    def replace_future_meetings(
+        self, series: str, meetings: Iterable[PlannedMeeting], since: datetime
+    ) -> list[PlannedMeeting]:
+        """Make ``meetings`` the ``series``' whole plan from ``since`` on, in one transaction:
+        its other meetings at or after ``since`` (a peer left, the start moved) are removed and
+        returned, earliest first. Earlier ones stay: they happened."""
+        planned = list(meetings)
+        keep = {m.uid for m in planned}
+        with self.write() as db:
+            dropped = [PlannedMeeting(r[0], r[1], r[2], series, datetime.fromisoformat(r[3]))
+                       for r in db.execute(
+                           "SELECT uid, person_key, person_name, start FROM meetings WHERE "
+                           "series = ? AND start >= ? ORDER BY start, uid", (series, iso(since)))
+                       if r[0] not in keep]
+            db.executemany("DELETE FROM meetings WHERE uid = ?", [(m.uid,) for m in dropped])
+            self.record_meetings(planned)
+        return dropped
+
+    def add_event(self, person_key: str, kind: str, on: date, note: str = "") -> None:
+        """Record that something happened with a person (see ``EVENT_KINDS``)."""
+        if kind not in EVENT_KINDS:
+            raise OutreachError(f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)}")
+        with self.write() as db:
+            db.execute(
+                "INSERT INTO events (person_key, kind, on_date, note, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (person_key, kind, on.isoformat(), note, iso(utc_now())),
+            )
+
+    def pending_thanks(self) -> list[Person]:
+        """People met (last ``met``) and not thanked on or after that day; oldest meeting first."""
+        rows = self.query(
+            """
+            SELECT p.* FROM people p
+            JOIN (SELECT person_key, MAX(on_date) AS met FROM events WHERE kind = 'met'
+                  GROUP BY person_key) m ON m.person_key = p.key
+            LEFT JOIN (SELECT person_key, MAX(on_date) AS thanked FROM events
+                       WHERE kind = 'thanked' GROUP BY person_key) t ON t.person_key = p.key
+            WHERE t.thanked IS NULL OR t.thanked < m.met
+            ORDER BY m.met, p.folded
+            """
+        )
+        return [person_from_row(r) for r in rows]
+
+    def mark_thanked(self, person_keys: Iterable[str], on: date) -> int:
+        """Record a ``thanked`` event for each key (after their card was printed)."""
+        keys = list(dict.fromkeys(person_keys))
+        now = iso(utc_now())
+        with self.write() as db:
+            db.executemany(
+                "INSERT INTO events (person_key, kind, on_date, note, recorded_at) "
+                "VALUES (?, 'thanked', ?, '', ?)",
+                [(key, on.isoformat(), now) for key in keys],
+            )
+        return len(keys)
