@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPORT := sample_data/Basic_LinkedInDataExport_11-20-2026.zip
 
-.PHONY: install demo test bench lint eval sample clean
+.PHONY: install demo test bench lint eval sample docs clean
 
 install: $(STAMP)
 
@@ -38,6 +38,11 @@ bench: install
 
 sample: install
 	$(BIN)/python sample_data/generate.py sample_data
+
+# The README's command reference is generated from the click commands (tests/test_readme.py
+# fails when it is stale).
+docs: install
+	$(BIN)/python scripts/readme_options.py
 
 clean:
 	rm -rf $(VENV) out bench/out .pytest_cache .mypy_cache .ruff_cache
