@@ -1,6 +1,6 @@
 """Counts and sentences in what outreach prints: "1 e-mail", "2 e-mails", one full stop.
 
-Every summary line goes through these two helpers, so no line says "1 peers", "1 file(s)"
+Every summary line goes through these helpers, so no line says "1 peers", "1 file(s)"
 or ends in "..".
 """
 
