@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from outreach.errors import OutreachError
+from outreach.ledger import Ledger, PlannedMeeting, default_path
 from outreach.ledger.schema import CREATE_VERSION_TABLE, MIGRATIONS, SCHEMA_VERSION
-from outreach.ledger.store import Ledger, PlannedMeeting, default_path
 from outreach.model import Person
 
 T0 = datetime(2027, 1, 5, 13, 0, tzinfo=UTC)
@@ -225,7 +225,7 @@ _WRITER = textwrap.dedent(
     import sys
     from datetime import date
     from pathlib import Path
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     path, tag = Path(sys.argv[1]), sys.argv[2]
     for i in range(150):
         with Ledger.open(path, busy_seconds=30) as ledger:
