@@ -30,7 +30,7 @@ from timing import best_of
 
 from outreach.ical.events import invite_files, invite_ics
 from outreach.ical.series import rotation_files
-from outreach.ledger.store import Ledger
+from outreach.ledger import Ledger
 from outreach.model import Meeting, Person, Sender
 from outreach.plan import plan_rotation
 

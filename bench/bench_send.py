@@ -14,7 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from outreach.ledger.store import Ledger
+from outreach.ledger import Ledger
 from outreach.mail.outbox import load_outbox, plan_batch
 from outreach.mail.smtp import SendOptions, SmtpSettings, send_batch
 

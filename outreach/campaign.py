@@ -31,7 +31,7 @@ from outreach.wording import plural
 
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     from outreach.mail.render import Batch
     from outreach.plan import Forum, Rotation
 
@@ -120,7 +120,7 @@ def run_campaign(
     on_stage: Callable[[str], None] | None = None,
 ) -> CampaignResult:
     """Run every stage; raise ``OutreachError`` before writing anything if the input is bad."""
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     from outreach.peers import load_people
 
     stage = on_stage or (lambda name: None)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from outreach.errors import OutreachError
-from outreach.ledger.store import Ledger
-from outreach.model import Person, slugify
+from outreach.ledger import Ledger
+from outreach.model import Person, canonical_url, slugify
 from outreach.wording import plural
 
 LOG_KINDS = ("met", "gave", "got", "replied", "thanked")
@@ -57,10 +57,13 @@ def describe(person: Person) -> str:
 
 
 def _matches(people: Mapping[str, Person], text: str) -> list[tuple[str, Person]]:
-    lowered = text.lower().rstrip("/")
+    """An identity first (the stored key, the profile URL however it is spelled, the
+    address in any case), then the whole name, then a unique set of name parts."""
+    typed = text.strip().lower()
+    wanted_identities = {typed, canonical_url(text), f"mailto:{typed}"}
     by_identity = [
         (k, p) for k, p in people.items()
-        if lowered in {k, p.url.lower().rstrip("/"), p.email.lower()} - {""}
+        if wanted_identities & ({k, canonical_url(p.url), p.email.strip().lower()} - {""})
     ]
     if by_identity:
         return by_identity

@@ -28,7 +28,7 @@ from outreach.ical.events import (
 )
 from outreach.ical.serialize import EventSpec, _own_part, clean_text, fold, one_line
 from outreach.ical.vtimezone import transitions, vtimezone
-from outreach.ledger.store import Ledger
+from outreach.ledger import Ledger
 from outreach.model import Meeting, Person, Sender
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden" / "calendar_invite.ics"

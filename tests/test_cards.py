@@ -343,7 +343,7 @@ def test_cli_bad_ink_and_missing_input(tmp_path: Path) -> None:
 
 
 def test_cli_pending_thanks_everyone_met_once(tmp_path: Path) -> None:
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
 
     met = Person("Zoë", "Ødegård", url="https://www.linkedin.com/in/zoe", company="Nordlys AS")
     other = Person("Sam", "Okafor", url="https://www.linkedin.com/in/sam")

@@ -48,3 +48,13 @@ def test_emails_send_rotation_then_log_by_name_and_by_address(tmp_path: Path) ->
     assert anas[0].email == "ana@initech.example"
     assert "Ana García" in invoke("log", "met", "Ana García", "--ledger", str(ledger))
     assert "Ana García" in invoke("log", "gave", "ana@initech.example", "--ledger", str(ledger))
+
+
+def test_log_finds_a_person_by_any_spelling_of_their_profile_url(tmp_path: Path) -> None:
+    from outreach.model import Person
+
+    ledger = tmp_path / "ledger.sqlite"
+    with Ledger.open(ledger) as opened:
+        opened.remember_people([Person("José", "Núñez", url="https://www.linkedin.com/in/josé-n")])
+    for spelling in ("http://uk.linkedin.com/in/Jos%C3%A9-N/", "https://www.linkedin.com/in/josé-n"):
+        assert "José Núñez" in invoke("log", "met", spelling, "--ledger", str(ledger))

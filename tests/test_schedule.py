@@ -17,7 +17,7 @@ from outreach.cli.display import schedule_table
 from outreach.errors import OutreachError
 from outreach.ical.events import uid_for
 from outreach.ical.series import forum_ics, rotation_files
-from outreach.ledger.store import Ledger
+from outreach.ledger import Ledger
 from outreach.plan import (
     pick_people,
     plan_forum,

@@ -22,7 +22,7 @@ from smtp_server import FaultyHandler, Server, free_port, smtp_server, write_out
 
 from outreach.cli import cli
 from outreach.errors import OutreachError
-from outreach.ledger.store import Ledger
+from outreach.ledger import Ledger
 from outreach.mail.outbox import load_outbox, plan_batch
 from outreach.mail.smtp import BatchSummary, SendOptions, SmtpSettings, parse_rate, send_batch
 

@@ -12,7 +12,7 @@ from smtp_server import smtp_server, write_outbox
 
 from outreach.cli import cli
 from outreach.errors import OutreachError
-from outreach.ledger.store import Ledger, PlannedMeeting
+from outreach.ledger import Ledger, PlannedMeeting
 from outreach.model import Person
 from outreach.track import cutoff, find_person, status_report
 

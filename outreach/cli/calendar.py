@@ -120,7 +120,7 @@ def invite(
       outreach invite peers.csv --start 2027-01-05T08:00 --cancel
     """
     from outreach.ical.events import invite_files, write_files
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     reminder = _span_or_none(remind, "--remind")
@@ -176,7 +176,7 @@ def rotation(
     from outreach.cli.display import schedule_table
     from outreach.ical.events import write_files
     from outreach.ical.series import rotation_output
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     from outreach.plan import pick_people, plan_rotation
     from outreach.times import parse_dates, parse_span
 
@@ -235,7 +235,7 @@ def forum(
     """
     from outreach.ical.events import write_files
     from outreach.ical.series import forum_ics, forum_no_email
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     from outreach.plan import plan_forum
 
     meeting = _calendar_meeting(start, duration, tz, location, link)

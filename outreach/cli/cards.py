@@ -85,7 +85,7 @@ def cards(
     sender = selection.sender if selection is not None else Sender()
     people = selection.people if selection is not None and not pending else []
     if pending:
-        from outreach.ledger.store import Ledger
+        from outreach.ledger import Ledger
 
         with Ledger.open(ledger_path) as ledger:
             people = ledger.pending_thanks()
@@ -101,7 +101,7 @@ def cards(
     for warning in result.warnings:
         echo_err(f"Warning: {warning}")
     if pending:
-        from outreach.ledger.store import Ledger
+        from outreach.ledger import Ledger
 
         with Ledger.open(ledger_path) as ledger:
             ledger.mark_thanked([p.key for p in people], date.today())

@@ -43,7 +43,7 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
       outreach log gave "jane" --note "intro to our CFO"
       outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
     """
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     from outreach.track import describe, log_event
 
     on = _parse_day(on_text, "--on")
@@ -74,7 +74,7 @@ def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: s
       outreach status --expire-after 3m --no-reply-after 7d
     """
     from outreach.cli.display import report_tables
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     from outreach.times import parse_zone
     from outreach.track import status_report
 

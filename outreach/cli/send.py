@@ -57,7 +57,7 @@ def send(
       OUTREACH_SMTP_PASSWORD=... outreach send out/emails --send \\
           --smtp-host smtp.example.com --user me@example.com --rate 20/min
     """
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
     from outreach.mail import outbox
     from outreach.mail.smtp import SendOptions, parse_rate
 

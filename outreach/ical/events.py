@@ -45,7 +45,7 @@ from outreach.ical.serialize import (
     calendar_bytes,
     utc_second,
 )
-from outreach.ledger.store import Ledger, PlannedMeeting, StoredInvite, next_invite_version
+from outreach.ledger import Ledger, PlannedMeeting, StoredInvite, next_invite_version
 from outreach.model import Invite, Meeting, Person, Sender, fold, valid_address
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"

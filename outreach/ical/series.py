@@ -31,7 +31,7 @@ from outreach.model import Invite, Meeting, Person, Sender
 from outreach.plan import Forum, Rotation, span_text
 
 if TYPE_CHECKING:
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
 
 ROTATION_FILE = "rotation.ics"
 FORUM_FILE = "forum.ics"
@@ -150,7 +150,7 @@ def _leavers(
 ) -> tuple[list[Person], list[EventSpec]]:
     """Peers with dropped future meetings who left the rotation, and their series' cancel
     specs (unversioned): DTSTART at their first future occurrence, in the rotation's zone."""
-    staying = {p.key for p in rotation.peers}
+    staying = set(ledger.identify(rotation.peers))  # the keys the ledger stores them under
     first: dict[str, Any] = {}
     for meeting in dropped:  # earliest first
         if meeting.person_key not in staying:
@@ -169,7 +169,7 @@ def _leavers(
 
 def rotation_meetings(rotation: Rotation, sender: Sender) -> list[Any]:
     """Every held meeting as a ledger ``PlannedMeeting`` (uid + ``#`` + start in UTC)."""
-    from outreach.ledger.store import PlannedMeeting
+    from outreach.ledger import PlannedMeeting
 
     return [
         PlannedMeeting(f"{uid_for(sender, s.peer, 'rotation')}#{_utc_id(s.start)}", s.peer.key,
@@ -232,7 +232,7 @@ def forum_invite(
                       remind=remind, template=template)
     spec = versioned_all([spec], ledger, cancel, now)[0]
     if ledger is not None and not cancel:
-        from outreach.ledger.store import PlannedMeeting
+        from outreach.ledger import PlannedMeeting
 
         ledger.record_meetings(
             PlannedMeeting(f"{spec.uid}#{_utc_id(s)}#{p.key}", p.key, p.full_name, "forum", s)

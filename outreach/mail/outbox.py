@@ -19,7 +19,7 @@ from pathlib import Path
 
 from outreach.errors import OutreachError
 from outreach.fileio import write_text
-from outreach.ledger.store import Delivery, Ledger
+from outreach.ledger import Delivery, Ledger
 from outreach.model import valid_address
 from outreach.tables import to_csv
 

@@ -426,7 +426,7 @@ def invite_versions(
     an unchanged invite keeps its bytes, a changed one (time, place) gets SEQUENCE + 1.
     ``people`` in the order given to ``render_messages`` (``slots`` assigns times by it)."""
     from outreach.ical import events as calendar
-    from outreach.ledger.store import Ledger
+    from outreach.ledger import Ledger
 
     starts = slot_starts(meeting, len(people), slots)
     invitees = [(p, replace(meeting, start=start)) for p, start in zip(people, starts, strict=True)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from outreach.errors import OutreachError
-from outreach.ledger.store import Ledger
+from outreach.ledger import Ledger
 from outreach.mail.outbox import OutboxMessage, PlannedMessage
 
 SECURITY_CHOICES = ("starttls", "ssl", "none")
