@@ -31,6 +31,14 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
 ``events`` (v2)
     What happened with a person: ``id``, ``person_key``, ``kind`` (met, gave, got, thanked,
     invited, replied), ``on_date``, ``note``, ``recorded_at``.
+``plan_messages`` (v4)
+    One row per message the plan holds: ``message_id``, ``person_key``, ``series``, ``kind``
+    (invitation, update, cancellation), ``thread`` (the invitation's Message-ID), ``uid``,
+    ``sequence`` (the invite's SEQUENCE it carries), ``subject``, ``facts`` (JSON: what it says),
+    ``fingerprint`` (of the generated message), ``path``, ``state`` (current, superseded,
+    withdrawn), ``planned_at``.
+``rotation_positions`` (v4)
+    ``person_key`` → ``position`` in the rotation's cycle, ``recorded_at``.
 """
 
 from __future__ import annotations
@@ -114,6 +122,31 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX events_person ON events (person_key, kind, on_date);
     """,
     _v3_one_record_per_person,
+    # v4: what the plan said to whom, and the rotation's places (outreach.ledger.plans).
+    """
+    CREATE TABLE plan_messages (
+        message_id  TEXT PRIMARY KEY,
+        person_key  TEXT NOT NULL,
+        series      TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('invitation', 'update', 'cancellation')),
+        thread      TEXT NOT NULL,
+        uid         TEXT NOT NULL DEFAULT '',
+        sequence    INTEGER NOT NULL DEFAULT 0,
+        subject     TEXT NOT NULL DEFAULT '',
+        facts       TEXT NOT NULL DEFAULT '{}',
+        fingerprint TEXT NOT NULL DEFAULT '',
+        path        TEXT NOT NULL DEFAULT '',
+        state       TEXT NOT NULL DEFAULT 'current' CHECK (state IN
+                    ('current', 'superseded', 'withdrawn')),
+        planned_at  TEXT NOT NULL
+    );
+    CREATE INDEX plan_messages_person ON plan_messages (person_key, series);
+    CREATE TABLE rotation_positions (
+        person_key  TEXT PRIMARY KEY,
+        position    INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL
+    )
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

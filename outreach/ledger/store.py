@@ -17,15 +17,19 @@ from outreach.ledger.deliveries import STATES, DeliveriesMixin, Delivery
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
+from outreach.ledger.plans import PLAN_KINDS, PLAN_STATES, PlannedMessage, PlansMixin
 
 __all__ = [
     "DEFAULT_BUSY_SECONDS",
     "EVENT_KINDS",
     "LEDGER_NAME",
+    "PLAN_KINDS",
+    "PLAN_STATES",
     "STATES",
     "Delivery",
     "Ledger",
     "PlannedMeeting",
+    "PlannedMessage",
     "StoredInvite",
     "default_path",
     "next_invite_version",
@@ -34,5 +38,5 @@ __all__ = [
 ]
 
 
-class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin):
+class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""
