@@ -9,7 +9,7 @@ level word among equals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from outreach.titles.model import UNKNOWN, Term, TitleClass
@@ -31,6 +31,15 @@ _GENERAL = GRAMMAR.general_function  # "general_management"
 _OTHER = GRAMMAR.other_function  # "other"
 _REAL_TIER = GRAMMAR.tiers.real
 _HARD = GRAMMAR.characters.hard_separator
+_SENIOR_LEVEL = "senior"
+_DEPUTY_OF = frozenset(GRAMMAR.deputy_of)  # a deputy to one of these heads ...
+_DEPUTY_LEVEL = GRAMMAR.deputy_level  # ... is this ("Deputy CEO": vp)
+_DEPUTY_OF_FUNCTIONS = frozenset(GRAMMAR.deputy_of_functions)
+
+
+def _lang(hit: Hit) -> str:
+    """`` (nl)`` after a word from a language section, for the rule."""
+    return f" ({hit.term.lang})" if hit.term.lang else ""
 
 
 @dataclass
@@ -40,6 +49,7 @@ class _Part:
     hits: list[Hit] = field(default_factory=list)
     paren: list[Hit] = field(default_factory=list)  # hits in brackets: they only break ties
     former: bool = False
+    deputy: str = ""  # "Deputy", "Adjoint": the second of an organisation's heads
     assistant_to: str = ""
     to_marks: list[int] = field(default_factory=list)  # token indexes of "to" (reports to)
     notes: list[str] = field(default_factory=list)
@@ -99,8 +109,11 @@ class _Split:
             self.skipping = True
             self.notes.append(f"dropped the company after '{item.source}'")
         elif term.conjunction and not term.level and not term.function:
-            if self.depth == 0:
+            # "Assistant to the Founder & CEO": the "to the ..." clause names one boss
+            if self.depth == 0 and not self.parts[-1].to_marks:
                 self.parts.append(_Part())
+        elif term.deputy and not term.level:
+            self.parts[-1].deputy = item.source
         elif term.former:
             self.parts[-1].former = True
         elif term.status and not term.level:
@@ -125,7 +138,8 @@ def _split_parts(items: list[Hit | Tok], vocab: Vocabulary) -> _Split:
             split.mark(item)
             continue
         term = item.term
-        if term.former or term.company or term.conjunction or term.status or term.noise:
+        if term.former or term.company or term.conjunction or term.status or term.noise \
+                or term.deputy:
             split.hit(item)
         elif not (split.skipping or split.paren_former):  # the common case, kept inline
             part = split.parts[-1]
@@ -178,12 +192,13 @@ def _demote_modifier_titles(part: _Part) -> None:
 
 
 def _owner_counts(part: _Part, hit: Hit, index: int) -> bool:
-    """"Partner"/"Owner" are owners only at the end of a part and not after a function word."""
+    """"Partner"/"Owner" are owners only at the end of a part and not right after a function
+    word ("Product Owner", "Talent Partner"); after a role noun they are ("Avocat associé")."""
     if index + 1 < len(part.hits):
         return False
     if index > 0:
         before = part.hits[index - 1]
-        if before.term.function and before.end == hit.start:
+        if before.term.function and not before.term.role and before.end == hit.start:
             return False
     return True
 
@@ -226,10 +241,22 @@ def _group_roles(parts: list[_Part]) -> list[_Role]:
 
 
 def _effective_level(part: _Part, index: int, hit: Hit) -> str | None:
-    if hit.term.owner_contextual and hit.level == _OWNER_LEVEL \
+    term = hit.term
+    if term.owner_contextual and hit.level == _OWNER_LEVEL \
             and not _owner_counts(part, hit, index):
         return None
+    if term.grade and not _grade_counts(part, index):
+        return None
     return hit.level
+
+
+def _grade_counts(part: _Part, index: int) -> bool:
+    """A grade numeral ("Engineer II", "Analyst III") counts only right after a role or level
+    word at the end of a part; elsewhere "I" and "V" are just letters."""
+    if index == 0 or index + 1 < len(part.hits):
+        return False
+    before = part.hits[index - 1]
+    return before.end == part.hits[index].start and bool(before.term.role or before.level)
 
 
 def _is_object(part: _Part, index: int) -> bool:
@@ -246,8 +273,10 @@ def _resolve_level(role: _Role) -> None:
     dominant: Hit | None = None
     for part in role.parts:
         if part.assistant_to:
-            role.level, role.anchor = _ROLE_LEVEL, part.hits[-1]
-            role.level_note = (f"level={_ROLE_LEVEL}: assistant ('{part.assistant_to}'), "
+            senior = next((h for h in part.hits[:-1] if h.level == _SENIOR_LEVEL), None)
+            own = _SENIOR_LEVEL if senior else _ROLE_LEVEL
+            role.level, role.anchor = own, part.hits[-1]
+            role.level_note = (f"level={own}: assistant ('{part.assistant_to}'), "
                                "not the boss's role")
             return
         for index, hit in enumerate(part.hits):
@@ -261,21 +290,27 @@ def _resolve_level(role: _Role) -> None:
                 best = (rank, hit)
     if dominant is not None:
         role.level, role.anchor = _TRAINEE_LEVEL, dominant
-        role.level_note = f"level={_TRAINEE_LEVEL} from '{dominant.source}'"
+        role.level_note = f"level={_TRAINEE_LEVEL} from '{dominant.source}'{_lang(dominant)}"
         return
     if best is not None:
         hit = best[1]
         role.level, role.anchor = hit.level or UNKNOWN, hit
-        role.level_note = f"level={role.level} from '{hit.source}'"
+        role.level_note = f"level={role.level} from '{hit.source}'{_lang(hit)}"
+        deputy = next((p.deputy for p in role.parts if p.deputy), "")
+        if deputy and role.level in _DEPUTY_OF and (
+                hit.term.function is None or hit.term.function in _DEPUTY_OF_FUNCTIONS):
+            role.level = _DEPUTY_LEVEL
+            role.level_note = (f"level={_DEPUTY_LEVEL}: '{deputy}' to the head "
+                               f"('{hit.source}'{_lang(hit)})")
         return
     roles = [h for p in role.parts for h in p.hits if h.term.role]
     if roles:
         role.level, role.anchor = _ROLE_LEVEL, roles[-1]
-        role.level_note = f"level={_ROLE_LEVEL}: '{roles[-1].source}' with no seniority word"
+        role.level_note = (f"level={_ROLE_LEVEL}: '{roles[-1].source}'{_lang(roles[-1])} "
+                           "with no seniority word")
         return
     if any(h.term.function for p in role.parts for h in p.hits + p.paren):
-        role.level = _ROLE_LEVEL
-        role.level_note = f"level={_ROLE_LEVEL}: a function with no seniority word"
+        role.level_note = "level=unknown: names a function, no role or seniority word"
         return
     paren_levels = [h for p in role.parts for h in p.paren if h.level]
     if paren_levels:
@@ -286,12 +321,15 @@ def _resolve_level(role: _Role) -> None:
     role.level_note = "level=unknown: no seniority or role word"
 
 
-def _resolve_function(role: _Role) -> tuple[str, str]:
-    """(function, explanation) for a role whose level (and anchor) is known.
+def _resolve_function(role: _Role) -> tuple[str, str, int]:
+    """(function, explanation, tier of the deciding word) for a role whose level (and
+    anchor) is known.
 
     The level word's own function ("CFO", "Recruiter") wins unless a stronger function word is
     present ("Data Engineer": "data" beats the generic "engineer"). Parenthesised words count
-    only when the rest has no real function word ("Portfolio Lead (PMO)").
+    only when the rest has no real function word ("Portfolio Lead (PMO)"). When the level word
+    is only a seniority ("Senior", "Sênior"), a role noun among the strongest words names the
+    function ("Designer de Interiores Sênior" is a designer).
     """
     anchor = role.anchor
     candidates = [h for p in role.parts for h in p.hits if h.term.function and h is not anchor]
@@ -303,13 +341,18 @@ def _resolve_function(role: _Role) -> tuple[str, str]:
         if paren_top >= _REAL_TIER:
             candidates, top, from_paren = paren, paren_top, True
     if anchor is not None and anchor.term.function and anchor.term.tier >= top:
-        return anchor.term.function, f"function={anchor.term.function} from '{anchor.source}'"
+        return (anchor.term.function,
+                f"function={anchor.term.function} from '{anchor.source}'{_lang(anchor)}",
+                anchor.term.tier)
     if not candidates:
-        return UNKNOWN, "function=unknown: no function word"
+        return UNKNOWN, "function=unknown: no function word", -1
     best = [h for h in candidates if h.term.tier == top]
+    if anchor is not None and not anchor.term.role and not from_paren:
+        best = [h for h in best if h.term.role] or best
     chosen = best[0] if from_paren else _nearest(role, best, anchor)
     source = f"'({chosen.source})'" if from_paren else f"'{chosen.source}'"
-    return chosen.term.function or UNKNOWN, f"function={chosen.term.function} from {source}"
+    return (chosen.term.function or UNKNOWN,
+            f"function={chosen.term.function} from {source}{_lang(chosen)}", top)
 
 
 def _nearest(role: _Role, best: list[Hit], anchor: Hit | None) -> Hit:
@@ -343,7 +386,11 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
     """Classify one title with ``vocab`` (not memoised: see ``Vocabulary.classify``)."""
     toks = tokenize(title, vocab)
     matched = normalized(toks)
-    split = _split_parts(match_phrases(toks, vocab), vocab)
+    items = match_phrases(toks, vocab)
+    sector = _sector(items)
+    if sector is not None:
+        items = _in_sector(items, sector[0], vocab)
+    split = _split_parts(items, vocab)
     notes = [*fix_notes(toks), *split.notes, *(note for p in split.parts for note in p.notes)]
     roles = _group_roles(split.parts) if split.parts else []
     if not roles:
@@ -356,20 +403,61 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
         role.former = _is_former(role)
     pool = [r for r in roles if not r.former] or roles
     chosen = max(pool, key=lambda r: _RANK[r.level])  # first wins ties
-    function, function_note = _choose_function(chosen, pool)
+    function, function_note = _choose_function(chosen, pool, sector, vocab)
     rule = [chosen.level_note, function_note, *_pick_notes(chosen, roles)]
     return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes))
 
 
-def _choose_function(chosen: _Role, pool: list[_Role]) -> tuple[str, str]:
-    """The chosen role's function, else its neighbour's, else general management for leaders."""
-    function, note = _resolve_function(chosen)
-    if function == UNKNOWN:
-        function, note = _borrow_function(chosen, pool)
+def _choose_function(chosen: _Role, pool: list[_Role], sector: tuple[str, str] | None,
+                     vocab: Vocabulary) -> tuple[str, str]:
+    """The chosen role's function, else its neighbour's, else its sector's ("Partner at a law
+    firm" is legal), else general management for leaders. A founder's own word says only
+    general management: a function named by the other title wins ("Co-Founder & CTO")."""
+    function, note, tier = _resolve_function(chosen)
+    if function == UNKNOWN or (chosen.level == _OWNER_LEVEL and function == _GENERAL):
+        borrowed, borrowed_note = _borrow_function(chosen, pool)
+        if borrowed not in (UNKNOWN, _GENERAL) or function == UNKNOWN:
+            function, note = borrowed, borrowed_note
+            tier = -1 if function == UNKNOWN else tier
+    if sector is not None and (function == UNKNOWN or (function == _GENERAL and tier <= 1)):
+        own = vocab.sector_function.get(sector[0])
+        if own:
+            return own, f"function={own}: a {sector[0].replace('_', ' ')} title ('{sector[1]}')"
     if function == UNKNOWN and chosen.level in GRAMMAR.leader_levels:
         function = _GENERAL
         note = f"function={_GENERAL}: a {chosen.level} title with no function"
     return function, note
+
+
+def _sector(items: list[Hit | Tok]) -> tuple[str, str] | None:
+    """(sector, the word that says so) of the first sector context word in the title, the
+    company included ("VP, Software Engineering, Citi": banking)."""
+    for item in items:
+        if isinstance(item, Hit) and item.term.sector:
+            return item.term.sector, item.source
+    return None
+
+
+def _in_sector(items: list[Hit | Tok], sector: str, vocab: Vocabulary) -> list[Hit | Tok]:
+    """Phrases that mean another level in this sector: a bank's "Vice President" is senior,
+    its "Managing Director" a vp; their own function gives way to the sector's."""
+    table = vocab.sector_levels.get(sector)
+    if not table:
+        return items
+    out: list[Hit | Tok] = []
+    for item in items:
+        if isinstance(item, Hit):
+            found = table.get(tuple(item.text.split()))
+            if found is not None:
+                level, function = found
+                role = level == _ROLE_LEVEL or item.term.role
+                item = Hit(item.start, item.end, replace(
+                    item.term, level=None if level == _ROLE_LEVEL else level, role=role,
+                    function=function, tier=GRAMMAR.tiers.terms if function else 0,
+                    owner_contextual=False, entry_dominant=level == _TRAINEE_LEVEL
+                    and item.term.entry_dominant), item.text, item.source)
+        out.append(item)
+    return out
 
 
 def _pick_notes(chosen: _Role, roles: list[_Role]) -> list[str]:
@@ -401,7 +489,7 @@ def _borrow_function(chosen: _Role, pool: list[_Role]) -> tuple[str, str]:
     for role in pool:
         if role is chosen:
             continue
-        function, note = _resolve_function(role)
+        function, note, _ = _resolve_function(role)
         if function != UNKNOWN:
             return function, note + " (from the other title)"
     return UNKNOWN, "function=unknown: no function word"

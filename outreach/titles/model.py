@@ -24,7 +24,9 @@ class Term:
     """What a word or phrase means. ``level`` is a seniority hit; ``role`` marks a role noun.
 
     ``tier`` says how strongly the word names its function: the highest tier in a role wins.
-    The flags come from ``[rules]`` in the vocabulary.
+    The flags come from ``[rules]`` in the vocabulary; ``grade`` marks a numeral grade
+    ("Engineer II"), ``sector`` a word that sets the title's sector ("Goldman Sachs": banking) and
+    ``lang`` the language section the word came from ("nl"), for explanations.
     """
 
     level: str | None = None
@@ -41,3 +43,7 @@ class Term:
     status: bool = False
     chief: bool = False
     officer: bool = False
+    deputy: bool = False
+    grade: bool = False
+    sector: str = ""
+    lang: str = ""

@@ -64,6 +64,8 @@ class Typos:
     edits: int
     long_edits: int
     plural_suffix: str
+    final_vowels: str
+    long_keep_ending: int
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,19 @@ class Compounds:
     """How an unknown word is split into a known prefix (function) and suffix (level)."""
 
     min_prefix: int
-    linking_letter: str
+    min_suffix: int
+    linking: tuple[str, ...]
     bare_suffixes: frozenset[str]
+    bare_min_suffix: int
+
+
+@dataclass(frozen=True)
+class Inflections:
+    """Gendered and inflected endings read as the form the vocabulary lists
+    ("Leiterin" -> leiter, "direttrice" -> direttore, "Müdürü" -> mudur)."""
+
+    rewrites: tuple[tuple[str, str], ...]
+    min_stem: int
 
 
 @dataclass(frozen=True)
@@ -93,10 +106,14 @@ class Grammar:
     other_function: str
     officer_within: int
     boss_within: int
+    deputy_of: tuple[str, ...]
+    deputy_level: str
+    deputy_of_functions: tuple[str, ...]
     tiers: Tiers
     characters: Characters
     typos: Typos
     compounds: Compounds
+    inflections: Inflections
     symbol_words: dict[str, str]
     fold: dict[int, str]
 
@@ -123,11 +140,15 @@ def _load(data: dict[str, Any]) -> Grammar:
     pick_order = table.pop("pick_order")
     level_names = [table[key] for key in ("role_level", "trainee_level", "chief_level",
                                           "owner_level")]
-    listed = [*table["inherited_levels"], *table["boss_levels"], *table["leader_levels"]]
+    listed = [*table["inherited_levels"], *table["boss_levels"], *table["leader_levels"],
+              *table["deputy_of"], table["deputy_level"]]
     if sorted(pick_order) != sorted(levels) or not set(level_names + listed) <= set(levels):
         raise RuntimeError("built-in vocabulary.toml: [grammar] names a level not in levels")
     compounds = dict(table.pop("compounds"))
     compounds["bare_suffixes"] = frozenset(compounds["bare_suffixes"])
+    compounds["linking"] = tuple(sorted(compounds["linking"], key=len, reverse=True))
+    inflections = dict(table.pop("inflections"))
+    inflections["rewrites"] = tuple((str(a), str(b)) for a, b in inflections["rewrites"])
     grammar = {
         **table,
         "levels": levels,
@@ -138,10 +159,13 @@ def _load(data: dict[str, Any]) -> Grammar:
         "inherited_levels": frozenset(table["inherited_levels"]),
         "boss_levels": frozenset(table["boss_levels"]),
         "leader_levels": frozenset(table["leader_levels"]),
+        "deputy_of": tuple(table["deputy_of"]),
+        "deputy_of_functions": tuple(table["deputy_of_functions"]),
         "tiers": _table(Tiers, table["tiers"], "grammar.tiers"),
         "characters": _table(Characters, table["characters"], "grammar.characters"),
         "typos": _table(Typos, table["typos"], "grammar.typos"),
         "compounds": _table(Compounds, compounds, "grammar.compounds"),
+        "inflections": _table(Inflections, inflections, "grammar.inflections"),
         "fold": str.maketrans(table["fold"]),
     }
     return _table(Grammar, grammar, "grammar")

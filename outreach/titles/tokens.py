@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 Kind = Literal["word", "sep", "open", "close", "at"]
 """A token's kind: a word, or a separator (hard or soft), bracket or company "@"."""
 
-Fix = Literal["", "typo", "compound"]
+Fix = Literal["", "typo", "compound", "inflection"]
 """How an unknown word was read, when the rule should say so (plurals go without saying)."""
 
 _CHARS = GRAMMAR.characters
@@ -88,6 +88,7 @@ class Tok:
     fix: Fix = ""
     longest: int = 0  # longest vocabulary phrase starting with this word
     single: Term | None = None  # what the word means on its own
+    note: str = ""  # how a compound was cut ("vertrieb + leiter")
 
 
 def _clean(title: str) -> str:
@@ -160,8 +161,11 @@ def _word_tokens(raw: str, vocab: Vocabulary, lower_title: bool) -> list[Tok]:
         return [Tok("word", word, raw)]
     compound = vocab.compound(word)
     if compound is not None:
-        return [Tok("word", word, raw, compound, fix="compound")]
-    corrected = vocab.correct(word)
+        return [Tok("word", word, raw, compound[0], fix="compound", note=compound[1])]
+    inflected = vocab.inflect(word)
+    if inflected is not None:
+        return [Tok("word", inflected, raw, fix="inflection")]
+    corrected = vocab.correct(word) if raw.isascii() else None
     if corrected is None:
         return [Tok("word", word, raw)]
     kind, known = corrected
@@ -176,8 +180,19 @@ def _word_tokens(raw: str, vocab: Vocabulary, lower_title: bool) -> list[Tok]:
 
 def fix_notes(toks: list[Tok]) -> list[str]:
     """What the rule says about words read other than as written."""
-    return [f"read '{t.raw}' as '{t.text}' (typo)" if t.fix == "typo"
-            else f"'{t.raw}' is a compound" for t in toks if t.fix]
+    notes: list[str] = []
+    for tok in toks:
+        if not tok.fix:
+            continue
+        term = tok.term or tok.single
+        lang = f" ({term.lang})" if term is not None and term.lang else ""
+        if tok.fix == "typo":
+            notes.append(f"read '{tok.raw}' as '{tok.text}' (typo)")
+        elif tok.fix == "inflection":
+            notes.append(f"read '{tok.raw}' as '{tok.text}'{lang}")
+        else:
+            notes.append(f"'{tok.raw}' is a compound: {tok.note}{lang}")
+    return notes
 
 
 def normalized(toks: list[Tok]) -> str:

@@ -16,14 +16,19 @@ PHRASE_SECTIONS = ("functions", "weak_functions", "fallback_functions", "roles",
                    "strong_roles", "levels")
 """Sections that map a name (function or level) to a list of phrases."""
 
-SECTIONS = frozenset({
+LANGUAGE_SECTIONS = frozenset({
     *PHRASE_SECTIONS, "abbreviations", "abbreviations_cased", "acronyms", "terms", "rules",
     "compounds",
 })
+"""What a ``[languages.<code>]`` table may hold: the same shape as the file itself."""
+
+SECTIONS = LANGUAGE_SECTIONS | {"languages", "sectors", "grades"}
 RULE_LISTS = frozenset({
     "entry_dominant", "owner_contextual", "assistant", "assistant_links", "company_markers",
-    "former", "conjunctions", "noise", "status", "chief", "officer", "reports_to",
+    "former", "conjunctions", "noise", "status", "chief", "officer", "reports_to", "deputy",
 })
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_SECTOR_KEYS = frozenset({"context", "function", "levels"})
 _TERM_KEYS = frozenset({"level", "function", "tier", "role", "expansion"})
 _TIERS = (0, 1, 2, 3)
 _NAME = re.compile(r"^[a-z][a-z_]*$")
@@ -59,7 +64,24 @@ def read_user_file(path: Path) -> dict[str, Any]:
 def validate(data: Mapping[str, Any], source: str) -> None:
     """Raise ``VocabularyError`` for the first problem in ``data`` (a layer from ``source``)."""
     try:
-        _check_sections(data)
+        _check_layer(data, SECTIONS, "")
+        languages = data.get("languages", {})
+        if not isinstance(languages, dict):
+            raise _Invalid("[languages] must be a table of language tables")
+        for code, layer in languages.items():
+            if not _LANGUAGE.match(code) or not isinstance(layer, dict):
+                raise _Invalid(f"[languages.{code}] must be a table named by a language code "
+                               "(two or three lower-case letters)")
+            _check_layer(layer, LANGUAGE_SECTIONS, f"languages.{code}.")
+        _check_sectors(data)
+        _check_grades(data)
+    except _Invalid as exc:
+        raise VocabularyError(str(exc), source) from None
+
+
+def _check_layer(data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    try:
+        _check_sections(data, allowed)
         _check_phrase_tables(data)
         _check_abbreviations(data)
         _check_acronyms(data)
@@ -67,14 +89,49 @@ def validate(data: Mapping[str, Any], source: str) -> None:
         _check_rules(data)
         _check_compounds(data)
     except _Invalid as exc:
-        raise VocabularyError(str(exc), source) from None
+        if where:
+            raise _Invalid(f"{exc} (in [{where.rstrip('.')}])") from None
+        raise
 
 
-def _check_sections(data: Mapping[str, Any]) -> None:
-    unknown = sorted(set(data) - SECTIONS - {"version"})
+def _check_sections(data: Mapping[str, Any], allowed: frozenset[str] = SECTIONS) -> None:
+    unknown = sorted(set(data) - allowed - {"version"})
     if unknown:
         raise _Invalid(f"unknown section [{unknown[0]}] "
-                       f"(expected one of {', '.join(sorted(SECTIONS))})")
+                       f"(expected one of {', '.join(sorted(allowed))})")
+
+
+def _check_sectors(data: Mapping[str, Any]) -> None:
+    sectors = data.get("sectors", {})
+    if not isinstance(sectors, dict):
+        raise _Invalid("[sectors] must be a table of sector tables")
+    for name, spec in sectors.items():
+        if not _NAME.match(name) or not isinstance(spec, dict):
+            raise _Invalid(f"[sectors.{name}] must be a table named in lower-case letters and _")
+        extra = set(spec) - _SECTOR_KEYS
+        if extra:
+            raise _Invalid(f"[sectors.{name}] unknown key {sorted(extra)[0]!r} "
+                           f"(expected {', '.join(sorted(_SECTOR_KEYS))})")
+        _phrase_list(spec.get("context", []), f"sectors.{name}.context")
+        if "function" in spec and not (isinstance(spec["function"], str)
+                                       and _NAME.match(spec["function"])):
+            raise _Invalid(f"[sectors.{name}] bad function {spec['function']!r}")
+        levels = spec.get("levels", {})
+        if not isinstance(levels, dict):
+            raise _Invalid(f"[sectors.{name}.levels] must map phrases to levels")
+        for phrase, value in levels.items():
+            entry = value if isinstance(value, dict) else {"level": value}
+            if set(entry) - {"level", "function"} or entry.get("level") not in _LEVELS:
+                raise _Invalid(f"[sectors.{name}.levels] {phrase!r}: a level, or a table "
+                               "with level and function")
+            if "function" in entry and not _NAME.match(str(entry["function"])):
+                raise _Invalid(f"[sectors.{name}.levels] {phrase!r}: bad function")
+
+
+def _check_grades(data: Mapping[str, Any]) -> None:
+    grades = data.get("grades", {})
+    if not isinstance(grades, dict) or not all(v in _LEVELS for v in grades.values()):
+        raise _Invalid("[grades] must map grade words to levels")
 
 
 def _phrase_list(value: Any, where: str) -> None:
@@ -152,8 +209,21 @@ def _check_compounds(data: Mapping[str, Any]) -> None:
     if not isinstance(compounds, dict):
         raise _Invalid("[compounds] must be a table")
     for name, value in compounds.get("suffixes", {}).items():
-        if value not in _LEVELS:
+        entry = value if isinstance(value, dict) else {"level": value}
+        if set(entry) - {"level", "function", "sector"} or (
+                entry.get("level") not in _LEVELS and not (isinstance(value, dict)
+                                                           and "level" not in entry)):
             raise _Invalid(f"[compounds.suffixes] {name!r}: unknown level {value!r}")
+        if "function" in entry and not _NAME.match(str(entry["function"])):
+            raise _Invalid(f"[compounds.suffixes] {name!r}: bad function {entry['function']!r}")
     for name, value in compounds.get("prefixes", {}).items():
-        if not isinstance(value, str) or not _NAME.match(value):
-            raise _Invalid(f"[compounds.prefixes] {name!r}: bad function {value!r}")
+        entry = value if isinstance(value, dict) else {"function": value}
+        if set(entry) - {"function", "level", "head_level"}:
+            raise _Invalid(f"[compounds.prefixes] {name!r}: keys are function, level and "
+                           "head_level")
+        if "function" in entry and not (isinstance(entry["function"], str)
+                                        and _NAME.match(entry["function"])):
+            raise _Invalid(f"[compounds.prefixes] {name!r}: bad function {entry['function']!r}")
+        for key in ("level", "head_level"):
+            if key in entry and entry[key] not in _LEVELS:
+                raise _Invalid(f"[compounds.prefixes] {name!r}: unknown {key} {entry[key]!r}")

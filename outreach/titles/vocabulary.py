@@ -28,16 +28,23 @@ from outreach.titles.validate import (
 Correction = tuple[Literal["plural", "typo"], str]
 """How an unknown word was read: ``(kind, the known word)``."""
 
+Compound = tuple[Term, str]
+"""A compound's meaning, and how it was cut ("vertrieb + leiter")."""
+
+SectorLevel = tuple[str, str | None]
+"""What a phrase is in a sector: its level, and its function (None: the sector's own)."""
+
 _CACHE_LIMIT = 200_000
 _TIERS = GRAMMAR.tiers
 _TYPOS = GRAMMAR.typos
 _COMPOUNDS = GRAMMAR.compounds
+_INFLECTIONS = GRAMMAR.inflections
 _ROLE_LEVEL = GRAMMAR.role_level
 # [rules] list -> the Term flag it sets
 _RULE_FLAGS = {"entry_dominant": "entry_dominant", "owner_contextual": "owner_contextual",
                "assistant": "assistant", "former": "former", "conjunctions": "conjunction",
                "company_markers": "company", "noise": "noise", "status": "status",
-               "chief": "chief", "officer": "officer"}
+               "chief": "chief", "officer": "officer", "deputy": "deputy"}
 # phrase section -> its tier, and whether its entries are role nouns
 _PHRASE_TIERS = {"functions": (_TIERS.functions, False),
                  "weak_functions": (_TIERS.weak_functions, False),
@@ -60,13 +67,21 @@ class Vocabulary:
         self.abbreviations: dict[str, tuple[str, ...]] = {}
         self.abbreviations_cased: dict[str, tuple[str, ...]] = {}
         self.acronyms: dict[str, tuple[tuple[str, ...], Term]] = {}
-        self.suffixes: dict[str, str] = {}
-        self.prefixes: dict[str, str | None] = {}
+        self.suffixes: dict[str, tuple[str | None, str | None, str, str]] = {}
+        self.prefixes: dict[str, dict[str, str | None]] = {}
         self.assistant_links: set[str] = set()
         self.reports_to: set[str] = set()
+        self.sector_function: dict[str, str] = {}
+        self.sector_levels: dict[str, dict[tuple[str, ...], SectorLevel]] = {}
+        self._lang = ""
         for data, source in layers:
             validate(data, source)
             self._apply(data)
+            for code, layer in data.get("languages", {}).items():
+                self._lang = code
+                self._apply(layer)
+                self._lang = ""
+            self._apply_sectors(data)
             self.sources.append(source)
         self._inherit_levels()
         self._compile()
@@ -103,6 +118,21 @@ class Vocabulary:
                 self._explicit_level.add(words(phrase))
         self._apply_rules(data.get("rules", {}))
         self._apply_tables(data)
+        for grade, level in data.get("grades", {}).items():
+            self._set([grade], level=level, grade=True)
+
+    def _apply_sectors(self, data: Mapping[str, Any]) -> None:
+        """``[sectors.X]``: context words that put a title in sector X, the function such a
+        title has when it names none, and what some phrases mean there ("vice president" is
+        senior in a bank)."""
+        for name, spec in data.get("sectors", {}).items():
+            self._set(spec.get("context", []), sector=name)
+            if "function" in spec:
+                self.sector_function[name] = spec["function"]
+            table = self.sector_levels.setdefault(name, {})
+            for phrase, value in spec.get("levels", {}).items():
+                entry = value if isinstance(value, dict) else {"level": value}
+                table[words(phrase)] = (entry["level"], entry.get("function"))
 
     def _apply_phrase_sections(self, data: Mapping[str, Any]) -> None:
         for section, (tier, role) in _PHRASE_TIERS.items():
@@ -135,10 +165,16 @@ class Vocabulary:
             term = Term(level=spec["level"], function=spec["function"], tier=_TIERS.acronyms)
             self.acronyms[fold(short)] = (words(spec.get("expansion", short)), term)
         compounds = data.get("compounds", {})
-        for suffix, level in compounds.get("suffixes", {}).items():
-            self.suffixes[fold(suffix)] = level
-        for prefix, fn in compounds.get("prefixes", {}).items():
-            self.prefixes[fold(prefix)] = None if fn == _NO_FUNCTION else fn
+        for suffix, value in compounds.get("suffixes", {}).items():
+            entry = value if isinstance(value, dict) else {"level": value}
+            self.suffixes[fold(suffix)] = (entry.get("level"), entry.get("function"), self._lang,
+                                           entry.get("sector", ""))
+        for prefix, value in compounds.get("prefixes", {}).items():
+            entry = dict(value) if isinstance(value, dict) else {"function": value}
+            if entry.get("function") == _NO_FUNCTION:
+                entry["function"] = None
+            entry["lang"] = self._lang
+            self.prefixes[fold(prefix)] = entry
 
     def _inherit_levels(self) -> None:
         """A role phrase keeps the rank of the level word inside it: "Product Manager" is a
@@ -153,6 +189,8 @@ class Vocabulary:
                 attrs["level"] = max(ranks, key=rank)
 
     def _set(self, phrases: Iterable[str], **attrs: Any) -> None:
+        if self._lang:
+            attrs["lang"] = self._lang
         for phrase in phrases:
             key = words(phrase)
             if key:
@@ -203,6 +241,7 @@ class Vocabulary:
         pool = self._fuzzy_pool.get(word[0], [])
         cutoff = _TYPOS.edits if len(word) < _TYPOS.long_word else _TYPOS.long_edits
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=cutoff, limit=2)
+        found = [f for f in found if _plausible_typo(word, f[0], int(f[1]))]
         if not found:
             return None
         if len(found) == 2 and found[0][1] == found[1][1] and (
@@ -211,18 +250,66 @@ class Vocabulary:
             return None  # two equally close words that mean different things
         return ("typo", found[0][0])
 
-    def compound(self, word: str) -> Term | None:
-        """German compounds: "personalleiter" -> hr + director, "softwareentwickler" -> eng."""
-        linking = _COMPOUNDS.linking_letter
-        for suffix in sorted(self.suffixes, key=len, reverse=True):
-            if not word.endswith(suffix) or len(word) - len(suffix) < _COMPOUNDS.min_prefix:
+    def compound(self, word: str) -> Compound | None:
+        """German, Dutch and Nordic compounds: a known prefix and a known word that names a
+        level or a role ("vertriebsleiter" = vertrieb + leiter, sales/director;
+        "forsaljningschef" = forsaljning + chef; "chefarztin" = chef + arztin, director).
+
+        The longest known suffix wins. The prefix gives the function, or with a
+        ``[compounds.prefixes]`` entry a level ("ober": senior) or the level of a unit's head
+        ("lager": manager); an unknown prefix is allowed before a long or bare suffix."""
+        n = len(word)
+        for cut in range(_COMPOUNDS.min_prefix, n - _COMPOUNDS.min_suffix + 1):
+            suffix = word[cut:]
+            meaning = self._suffix_meaning(suffix)
+            if meaning is None:
                 continue
-            prefix = word[: -len(suffix)]
-            for candidate in (prefix, prefix[:-len(linking)] if prefix.endswith(linking) else ""):
-                if candidate and candidate in self.prefixes:
-                    return _compound_term(self.suffixes[suffix], self.prefixes[candidate])
-            if suffix in _COMPOUNDS.bare_suffixes:
-                return _compound_term(self.suffixes[suffix], None)
+            prefix, entry = self._prefix_entry(word[:cut])
+            if entry is None and not (suffix in _COMPOUNDS.bare_suffixes
+                                      or len(suffix) >= _COMPOUNDS.bare_min_suffix):
+                continue
+            return _compound_term(meaning, entry), f"{prefix} + {suffix}"
+        return None
+
+    def _suffix_meaning(self, suffix: str) -> tuple[str | None, str | None, str, str] | None:
+        """(level, function, language, sector) of a compound's last part, if it names a level
+        or a role (``level`` "ic" for a role noun)."""
+        listed = self.suffixes.get(suffix)
+        if listed is not None:
+            return listed
+        term = self.single.get(suffix)
+        if term is None or not (term.level or term.role) or term.grade or term.deputy \
+                or (not _typo_target(term) and not term.entry_dominant):
+            return None
+        return (term.level or _ROLE_LEVEL, term.function, term.lang, term.sector)
+
+    def _prefix_entry(self, prefix: str) -> tuple[str, dict[str, str | None] | None]:
+        """The prefix as written or without a linking ending, and what it means: a
+        ``[compounds.prefixes]`` entry, or a function word of the vocabulary."""
+        candidates = [prefix] + [prefix[:-len(link)] for link in _COMPOUNDS.linking
+                                 if prefix.endswith(link) and len(prefix) - len(link) >= 2]
+        for candidate in candidates:
+            if candidate in self.prefixes:
+                return candidate, self.prefixes[candidate]
+        for candidate in candidates:
+            term = self.single.get(candidate)
+            if term is not None and term.function and not term.level and not term.noise:
+                return candidate, {"function": term.function, "lang": term.lang}
+        return prefix, None
+
+    def inflect(self, word: str) -> str | None:
+        """An unknown word read through a gendered or inflected ending ("leiterin" -> leiter,
+        "direttrice" -> direttore, "muduru" -> mudur): the known word, or None."""
+        for ending, replacement in _INFLECTIONS.rewrites:
+            if not word.endswith(ending):
+                continue
+            stem = word[:len(word) - len(ending)] + replacement
+            if len(stem) < _INFLECTIONS.min_stem or stem == word:
+                continue
+            term = self.single.get(stem)
+            if term is not None and _typo_target(term) and (term.level or term.role
+                                                              or term.function):
+                return stem
         return None
 
     # -- classification
@@ -241,17 +328,42 @@ class Vocabulary:
 
 def _typo_target(term: Term | None) -> bool:
     """Typos are only read as ordinary words: never as "former", a company marker, a trainee
-    word or a decoration ("farmer" must not become "former", "trainer" not "trainee")."""
-    return term is None or not (term.former or term.company or term.conjunction or term.status
-                                or term.noise or term.entry_dominant)
+    word, a grade, a deputy or a decoration ("farmer" must not become "former", "trainer"
+    not "trainee"), nor as a word that only names a sector ("Citi")."""
+    return term is None or not (
+        term.former or term.company or term.conjunction or term.status or term.noise
+        or term.entry_dominant or term.grade or term.deputy
+        or (term.sector and not (term.level or term.function or term.role)))
 
 
-def _compound_term(level: str, function: str | None) -> Term:
-    """What a compound means: its suffix's level (or a role noun), its prefix's function."""
+def _plausible_typo(word: str, target: str, edits: int) -> bool:
+    """A typo keeps the word's ending: a final vowel another language puts there
+    ("consulente", "direttore") is not a slip of the finger, and two edits must leave the
+    last letters alone ("amministratore" is not "administrator")."""
+    if word[-1] in _TYPOS.final_vowels and target[-1] != word[-1]:
+        return False
+    keep = _TYPOS.long_keep_ending
+    return edits < _TYPOS.long_edits or word[-keep:] == target[-keep:]
+
+
+def _compound_term(suffix: tuple[str | None, str | None, str, str],
+                   prefix: dict[str, str | None] | None) -> Term:
+    """What a compound means: the level of its suffix (or of the prefix, when that names one),
+    the function of its prefix, else of its suffix."""
+    level, function, lang, sector = suffix
+    prefix = prefix or {}
+    if prefix.get("level"):
+        level = prefix["level"]
+    elif prefix.get("head_level") and level in GRAMMAR.boss_levels:
+        level = prefix["head_level"]
+    function = prefix.get("function") or function
+    lang = lang or prefix.get("lang") or ""
     tier = _TIERS.compound if function else 0
+    if level is None:
+        return Term(function=function, tier=tier, lang=lang, sector=sector)
     if level == _ROLE_LEVEL:
-        return Term(role=True, function=function, tier=tier)
-    return Term(level=level, function=function, tier=tier,
+        return Term(role=True, function=function, tier=tier, lang=lang, sector=sector)
+    return Term(level=level, function=function, tier=tier, lang=lang, sector=sector,
                 entry_dominant=level == GRAMMAR.trainee_level)
 
 
@@ -279,6 +391,7 @@ def _mentioned_phrases(data: Mapping[str, Any]) -> set[tuple[str, ...]]:
         for phrases in data.get(section, {}).values():
             found.update(words(p) for p in phrases)
     found.update(words(p) for p in data.get("terms", {}))
+    found.update(words(p) for p in data.get("grades", {}))
     found.discard(())
     return found
 
