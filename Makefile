@@ -30,8 +30,11 @@ lint: install
 	$(BIN)/ruff check outreach tests bench
 	$(BIN)/mypy
 
+# Both shared dev sets (overall, per language, per function) and our own held-out titles.
 eval: install
-	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev.csv
+	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev.csv --min-both 0.95
+	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev_world.csv --min-both 0.90
+	$(BIN)/python bench/eval_titles.py tests/data/titles_holdout.csv tests/data/titles_holdout_world.csv --min-both 0.95
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -46,6 +46,11 @@ from outreach.titles.rules import GRAMMAR
 from outreach.titles.tokens import fold
 from outreach.titles.vocabulary import Vocabulary, default_vocabulary
 
+
+def default_vocabulary_for(vocabulary: Vocabulary | None) -> Vocabulary:
+    """``vocabulary``, or the built-in one when it is None."""
+    return vocabulary or default_vocabulary()
+
 LEVELS: tuple[str, ...] = GRAMMAR.levels
 """LinkedIn-style seniority, most senior first. ``unknown`` is used when nothing fires."""
 
@@ -60,6 +65,7 @@ __all__ = [
     "Vocabulary",
     "classify",
     "classify_many",
+    "default_vocabulary_for",
     "fold",
 ]
 
