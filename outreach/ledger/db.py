@@ -60,6 +60,19 @@ def iso(moment: datetime) -> str:
     return as_utc(moment).isoformat()
 
 
+def _file_identity(path: Path, *, missing_ok: bool = True) -> tuple[int, int] | None:
+    """(device, inode) of ``path``: the same name may come to mean another file."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 class LedgerBase:
     """An open ledger file. Use ``Ledger.open(path)`` as a context manager."""
 
@@ -67,6 +80,8 @@ class LedgerBase:
         self.path = path
         self._db = connection
         self._depth = 0
+        self._exclusive_depth = 0
+        self._identity: tuple[int, int] | None = None
 
     @classmethod
     def open(
@@ -92,6 +107,7 @@ class LedgerBase:
         except BaseException:
             connection.close()
             raise
+        ledger._identity = _file_identity(target)
         return ledger
 
     def _configure(self, busy_seconds: float) -> None:
@@ -194,11 +210,42 @@ class LedgerBase:
         except sqlite3.OperationalError as exc:
             raise self._translate(exc) from None
 
+    def check_same_file(self) -> None:
+        """Refuse to go on when the ledger file was deleted or replaced since it was opened.
+
+        SQLite keeps writing to a deleted file's inode: without this check a long run would
+        record its deliveries where no later run looks, and the rerun would repeat them.
+        """
+        if self._identity is None:
+            return
+        try:
+            now = _file_identity(self.path, missing_ok=False)
+        except FileNotFoundError:
+            raise OutreachError(
+                f"ledger {self.path} disappeared during the run; stopped, nothing more sent "
+                "(restore it before rerunning, or what this run sent is sent again)"
+            ) from None
+        if now != self._identity:
+            raise OutreachError(
+                f"ledger {self.path} was replaced by another file during the run; stopped, "
+                "nothing more sent (what this run sent is recorded in the old file only)"
+            )
+
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold ``PATH.lock`` for a whole run, so two ``outreach send`` never overlap."""
+        """Hold ``PATH.lock`` for a whole run, so two ``outreach send`` never overlap.
+
+        Re-entrant for one ``Ledger``: the CLI takes it before planning, ``send_batch`` again.
+        """
         if fcntl is None:  # pragma: no cover
             yield
+            return
+        if self._exclusive_depth:
+            self._exclusive_depth += 1
+            try:
+                yield
+            finally:
+                self._exclusive_depth -= 1
             return
         lock_path = self.path.with_name(self.path.name + ".lock")
         handle: IO[bytes] = lock_path.open("a+b")
@@ -207,7 +254,11 @@ class LedgerBase:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise self._busy_error() from None
-            yield
+            self._exclusive_depth = 1
+            try:
+                yield
+            finally:
+                self._exclusive_depth = 0
         finally:
             handle.close()
 
