@@ -35,6 +35,46 @@ _PASSWORD = ("[smtp] password is not read from files; "
              "set OUTREACH_SMTP_PASSWORD or type it at the prompt")
 
 
+def local_zone() -> str:
+    """The computer's IANA time zone: ``$TZ`` when it names one, else what ``/etc/localtime``
+    links to (Linux, macOS), else ``/etc/timezone``; ``UTC`` only when the computer names
+    none (``--help`` shows the zone found, so it is never a silent UTC).
+
+    The default of every ``--tz`` when ``outreach.toml`` has no ``[meeting] tz``. Reads a
+    link or a small file only (``outreach --help`` stays fast).
+    """
+    import os
+
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env and _zone_file(env):
+        return env
+    try:
+        target = os.readlink("/etc/localtime")
+    except OSError:
+        target = ""
+    if "zoneinfo/" in target:
+        name = target.rsplit("zoneinfo/", 1)[1]
+        name = name.removeprefix("posix/").removeprefix("right/")
+        if _zone_file(name):
+            return name
+    try:
+        name = Path("/etc/timezone").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    return name if name and _zone_file(name) else "UTC"
+
+
+def _zone_file(name: str) -> bool:
+    """Whether ``name`` is a zone ``zoneinfo`` knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def user_config_path() -> Path:
     """``outreach.toml`` in the user config folder (``~/.config/outreach/`` on Linux)."""
     import platformdirs

@@ -43,13 +43,45 @@ def peer_options(func: F) -> F:
     return func
 
 
+class ZoneOption(click.Option):
+    """``--tz`` for every command: ``outreach.toml``'s ``[meeting] tz``, else the computer's
+    zone (never a silent UTC). ``--help`` also names the zone found on this computer; the
+    help data (``get_help_extra``, what the README is generated from) stays the same on
+    every computer."""
+
+    GENERIC = "the computer's zone"
+
+    def get_help_extra(self, ctx: click.Context) -> Any:
+        extra = super().get_help_extra(ctx)
+        configured = ctx.lookup_default(self.name, call=False) if self.name else None
+        extra["default"] = f"{configured}, from outreach.toml" if configured else self.GENERIC
+        return extra
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from outreach.config import local_zone
+
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        flags, text = record
+        return flags, text.replace(f"default: {self.GENERIC}",
+                                   f"default: {self.GENERIC}, {local_zone()} here")
+
+
+def tz_option(help_text: str) -> Callable[[F], F]:
+    """The one ``--tz`` (see ``ZoneOption``); the value is an IANA name."""
+    from outreach.config import local_zone
+
+    return click.option("--tz", cls=ZoneOption, default=local_zone, metavar="ZONE",
+                        help=help_text)
+
+
 def meeting_options(func: F, duration: str = "45m") -> F:
     """When and where: spelled the same for invite, rotation, forum, emails and campaign."""
     options = [
         click.option("--start", metavar="YYYY-MM-DDTHH:MM", help="First meeting, local time."),
         click.option("--duration", default=duration, show_default=True, help="e.g. 30m, 1h."),
-        click.option("--tz", default="UTC", show_default=True,
-                     help="IANA time zone of --start, e.g. America/Toronto."),
+        tz_option("IANA time zone of --start, e.g. America/Toronto."),
         click.option("--location", default="", help="Where to meet (café, office)."),
         click.option("--link", default="", help="Video-call URL instead of a place."),
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import emit, ledger_option
+from outreach.cli.common import emit, ledger_option, tz_option
 from outreach.errors import OutreachError
 from outreach.wording import sentence
 
@@ -58,7 +58,7 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
               help="Suggest letting go of peers not met for this long (d, w, m, y).")
 @click.option("--no-reply-after", default="14d", show_default=True, metavar="AGE",
               help="List invitations still unanswered after this long.")
-@click.option("--tz", help="Show meeting times in this IANA zone [default: this computer's].")
+@tz_option("Show meeting times in this IANA zone.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
 def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: str | None,
