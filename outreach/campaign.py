@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import calendar as monthcal
 import tempfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,14 +26,23 @@ from typing import TYPE_CHECKING
 
 from outreach import fileio
 from outreach.errors import OutreachError
-from outreach.model import Invite, Meeting, Person, Sender
+from outreach.model import Invite, Meeting, Person, Sender, merged_sender
 from outreach.peers import PeerQuery, Selection
+from outreach.plan import (
+    Intended,
+    MessageDecision,
+    every_text,
+    plan_messages,
+    series_facts,
+    series_values,
+)
 from outreach.wording import plural
 
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
-    from outreach.ledger import Ledger
-    from outreach.mail.render import Batch
+    from outreach.ledger import Ledger, PlannedMessage
+    from outreach.mail.render import Batch, Message
+    from outreach.mail.threads import SeriesMail
     from outreach.plan import Forum, Rotation
 
 STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
@@ -86,13 +96,24 @@ class CampaignResult:
     meetings: int = 0
     emails: int = 0
     linkedin_notes: int = 0
+    forum_emails: int = 0
+    forum_notes: int = 0
     cards: int = 0
-    outputs: list[Output] = field(default_factory=list)
+    kinds: Counter[str] = field(default_factory=Counter)  # invitation, update, cancellation,
+    outputs: list[Output] = field(default_factory=list)  # unchanged, withdrawn
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    decisions: list[MessageDecision] = field(default_factory=list)
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))
+
+    def count(self, decision: MessageDecision) -> None:
+        """Count one decision (e-mails are the decisions that wrote a message)."""
+        self.kinds[decision.kind] += 1
+        if decision.kind in ("invitation", "update", "cancellation"):
+            self.emails += 1
+            self.forum_emails += int(decision.series == "forum")
 
 
 def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
@@ -128,20 +149,26 @@ def run_campaign(
     stage("peers")
     selection = load_people(export, options.query)
     result.selection = selection
-    sender = _sender(selection.sender, options.sender)
+    sender = _sender(selection, options.sender)
     start = options.start or next_slot(options.today or date.today(), options.tz)
     with Ledger.open(options.ledger) as ledger:
         ledger.remember_people(selection.people)
         _write_peers(selection, options.out, result)
         stage("schedule")
-        rotation, forum = _plan(selection.people, start, options, result)
+        rotation, forum = _plan(selection.people, start, options, result,
+                                ledger.rotation_positions())
         stage("cards")
-        preview = _cards(result.rotation_peers, sender, options, result)
+        preview = _cards(ledger, sender, options, result)
         try:
             stage("calendar")
-            invites = _calendar(rotation, forum, sender, options, ledger, result)
+            prior = ledger.planned_messages()
+            calendar = _calendar(rotation, forum, sender, options, ledger)
             stage("emails")
-            _emails(rotation, forum, sender, invites, options, result)
+            decisions, batch = _emails(rotation, forum, sender, calendar, prior, ledger,
+                                       options, result)
+            _write_calendar(calendar, forum, decisions, prior, options, result)
+            _write_emails(batch, decisions, prior, ledger, options.out, result)
+            ledger.save_rotation_positions(rotation.places)
             stage("report")
             _report(selection, rotation, forum, options, result)
         except BaseException:
@@ -153,11 +180,13 @@ def run_campaign(
     return result
 
 
-def _sender(found: Sender, override: Sender | None) -> Sender:
-    if override is None:
-        return found
-    return Sender(override.name or found.name, override.email or found.email,
-                  override.title or found.title, override.company or found.company)
+def _sender(selection: Selection, override: Sender | None) -> Sender:
+    """As ``outreach emails`` speaks: --from over the export, and the title and company the
+    peers were found for (the e-mails must not claim the export's title after --title)."""
+    given = override or Sender()
+    return merged_sender(selection.sender, name=given.name, email=given.email,
+                         title=given.title or selection.title,
+                         company=given.company or selection.company)
 
 
 def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> None:
@@ -170,16 +199,17 @@ def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> Non
 
 
 def _plan(people: list[Person], start: datetime, options: CampaignOptions,
-          result: CampaignResult) -> tuple[Rotation, Forum | None]:
+          result: CampaignResult, places: Mapping[str, int]) -> tuple[Rotation, Forum | None]:
     from outreach.plan import plan_forum, plan_rotation
 
     if not people:
         raise OutreachError("campaign: no peers found; widen the search with --levels or "
                             "--functions, or check --title")
     rotation = plan_rotation(people, start, options.rotation_size, options.rotation_every,
-                             options.rotation_months)
+                             options.rotation_months, places=places)
     result.rotation_peers = rotation.peers
-    rest = people[len(rotation.peers):]
+    chosen = {p.key for p in rotation.peers}
+    rest = [p for p in people if p.key not in chosen]
     forum = None
     if len(rest) >= 2 and options.forum_size >= 2:
         first = options.forum_start or forum_start(start)
@@ -192,34 +222,81 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     return rotation, forum
 
 
-def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
-              options: CampaignOptions, ledger: Ledger, result: CampaignResult
-              ) -> dict[str, Invite]:
-    """Write calendar/*.ics; return each invited person's invite by person key."""
-    from outreach.ical.events import write_files
-    from outreach.ical.series import FORUM_FILE, ROTATION_FILE, forum_invite, rotation_output
+@dataclass
+class _Calendar:
+    """The calendar stage's output before it is written (the message plan may still withdraw
+    or cancel): files by name, each person's invite by key, and their .ics file names."""
+
+    files: dict[str, bytes]
+    invites: dict[str, Invite]
+    names: dict[str, str]
+
+
+def _calendar(rotation: Rotation, forum: Forum | None, sender: Sender, options: CampaignOptions,
+              ledger: Ledger) -> _Calendar:
+    """Build calendar/*.ics. Who left is cancelled from what they were sent (``_cancels``),
+    not from the ledger's meetings, so a rerun before sending writes the same cancellation."""
+    from outreach.ical.series import FORUM_FILE, forum_invite, rotation_output
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
-                            remind=options.remind)
-    files = built.files
-    left = {name: person for person, name in built.dropped}
+                            remind=options.remind, cancel_leavers=False)
     invites = dict(built.invites)
     if forum is not None:
         invite = forum_invite(forum, sender, duration=options.forum_duration,
                               location=options.location, link=options.link, ledger=ledger,
                               remind=options.remind)
-        files[FORUM_FILE] = invite.ics
+        built.files[FORUM_FILE] = invite.ics
         invites.update({p.key: invite for p in forum.peers})
+    return _Calendar(built.files, invites, dict(built.names))
+
+
+def _cancels(decisions: list[MessageDecision], people: Mapping[str, Person], sender: Sender,
+             calendar: _Calendar, ledger: Ledger) -> dict[str, Invite]:
+    """METHOD:CANCEL for each cancellation, as last sent; rotation ones also go in calendar/."""
+    from outreach.ical.series import series_cancel
+    from outreach.times import parse_zone
+
+    cancels = {}
+    for decision in decisions:
+        if decision.kind != "cancellation" or not decision.uid:
+            continue
+        facts, person = decision.sent_facts, people[decision.person_key]
+        start = datetime.fromisoformat(str(facts["start"]))
+        meeting = Meeting(start.astimezone(parse_zone(str(facts.get("tz") or "UTC"))),
+                          timedelta(minutes=int(facts["minutes"])), str(facts["location"]),
+                          str(facts["link"]))
+        invite = series_cancel(decision.uid, decision.series, person, sender, meeting, ledger)
+        cancels[decision.person_key] = invite
+        if decision.series == "rotation":
+            name = str(facts.get("ics") or f"{person.slug}.ics")
+            calendar.files[name], calendar.names[decision.person_key] = invite.ics, name
+    return cancels
+
+
+def _write_calendar(calendar: _Calendar, forum: Forum | None, decisions: list[MessageDecision],
+                    prior: list[PlannedMessage], options: CampaignOptions,
+                    result: CampaignResult) -> None:
+    """Write calendar/*.ics; the invite file of someone who left before anything was sent
+    goes (nothing needs cancelling)."""
+    from outreach.ical.events import write_files
+    from outreach.ical.series import FORUM_FILE, ROTATION_FILE
+
     folder = options.out / "calendar"
-    summary = write_files(files, folder)
-    for name in files:
+    withdrawn = {d.person_key for d in decisions if d.kind == "withdrawn"}
+    for row in prior:
+        name = row.facts.get("ics")
+        if row.person_key in withdrawn and name and name not in calendar.files:
+            fileio.remove_if_present(folder / str(name))
+    cancelled = {calendar.names[d.person_key]: d for d in decisions
+                 if d.kind == "cancellation" and d.person_key in calendar.names}
+    summary = write_files(calendar.files, folder)
+    for name in calendar.files:
         what = ("every meeting, for your own calendar" if name == ROTATION_FILE else
                 _forum_what(forum) if name == FORUM_FILE else
-                f"cancels {left[name].full_name}'s series (left the rotation): send it"
-                if name in left else "one peer's rotation series")
+                "cancels a series (the peer left the rotation)" if name in cancelled else
+                "one peer's rotation series")
         result.add(folder / name, what, name in summary.written)
-    return invites
 
 
 def _forum_what(forum: Forum | None) -> str:
@@ -230,74 +307,185 @@ def _forum_what(forum: Forum | None) -> str:
     return f"the forum series, {plural(invited, 'peer')} invited"
 
 
-def _emails(rotation: Rotation, forum: Forum | None, sender: Sender,
-            invites: dict[str, Invite], options: CampaignOptions, result: CampaignResult) -> None:
-    """Rotation peers get invite.email.j2 with their series; forum peers forum.email.j2.
-    Written by the e-mail stage's writer, so its checks (outputs, stale files, an unchanged
-    message keeping its date) hold here too."""
-    from outreach.mail import render as emails
+def _intended(rotation: Rotation, forum: Forum | None, calendar: _Calendar, sender: Sender,
+              options: CampaignOptions) -> tuple[list[Intended], dict[str, SeriesMail]]:
+    """What each planned person should hold now, and how each series is written."""
+    from outreach.ical.events import uid_for
+    from outreach.ical.series import forum_uid
+    from outreach.mail.threads import SeriesMail
 
-    stamps = [invite.stamp for invite in invites.values() if invite.stamp is not None]
-    base = emails.RenderOptions(invite=True, sent_date=max(stamps, default=None),
-                                today=options.today, invites=invites)
-    batches = []
+    intended, meetings, values = [], {}, {}
     for series in rotation.series:
-        meeting = Meeting(series.first, options.duration, options.location, options.link)
-        batches.append(emails.render_messages([series.peer], sender, "invite.email.j2",
-                                              meeting, replace(base, series="rotation")))
+        key, held = series.peer.key, series.held
+        every = every_text(series.interval_days)
+        facts = series_facts(series.first, every, len(held), held[-1], options.duration,
+                             options.location, options.link)
+        invite = calendar.invites.get(key)
+        facts["ics"] = calendar.names.get(key, "")
+        intended.append(Intended(series.peer, "rotation", uid_for(sender, series.peer, "rotation"),
+                                 invite.sequence if invite else 0, facts))
+        meetings[key] = Meeting(series.first, options.duration, options.location, options.link)
+        values[key] = {"series": series_values("rotation", every, held)}
+    rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
+                               calendar.invites, values)
+    forum_meetings, forum_values = {}, {}
     if forum is not None:
+        facts = series_facts(forum.first, forum.rule_text, len(forum.starts), forum.starts[-1],
+                             options.forum_duration, options.location, options.link)
         meeting = Meeting(forum.first, options.forum_duration, options.location, options.link)
-        batches.append(emails.render_messages(
-            list(forum.peers), sender, "forum.email.j2", meeting,
-            replace(base, series="forum", linkedin_template="forum.linkedin.j2")))
-    batch = emails.merge_batches(batches)
+        for peer in forum.peers:
+            invite = calendar.invites.get(peer.key)
+            intended.append(Intended(peer, "forum", forum_uid(sender),
+                                     invite.sequence if invite else 0, facts))
+            forum_meetings[peer.key] = meeting
+            forum_values[peer.key] = {"series": series_values("forum", forum.rule_text,
+                                                              forum.starts)}
+    forum_mail = SeriesMail("forum.email.j2", "forum.linkedin.j2", forum_meetings,
+                            calendar.invites, forum_values)
+    return intended, {"rotation": rotation_mail, "forum": forum_mail}
+
+
+def _emails(rotation: Rotation, forum: Forum | None, sender: Sender, calendar: _Calendar,
+            prior: list[PlannedMessage], ledger: Ledger, options: CampaignOptions,
+            result: CampaignResult) -> tuple[list[MessageDecision], Batch]:
+    """Decide each person's message from what was already sent (``plan.plan_messages``),
+    render them (``mail.threads``) and check them; nothing is written here."""
+    from outreach.mail.render import RenderOptions
+    from outreach.mail.threads import render_decisions
+
+    intended, series_mail = _intended(rotation, forum, calendar, sender, options)
+    sent = ledger.sent_message_ids([r.message_id for r in prior])
+    decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
+                              ("rotation", "forum"))
+    people = {i.person.key: i.person for i in intended}
+    for decision in decisions:
+        if decision.person_key not in people:
+            people[decision.person_key] = ledger.person(decision.person_key) or Person("", "")
+    cancels = _cancels(decisions, people, sender, calendar, ledger)
+    series_mail = {name: replace(mail, invites={**mail.invites, **cancels})
+                   for name, mail in series_mail.items()}
+    stamps = [i.stamp for i in calendar.invites.values() if i.stamp is not None]
+    base = RenderOptions(invite=True, sent_date=max(stamps, default=None), today=options.today)
+    batch = render_decisions(decisions, people, sender, series_mail, base)
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))
-    _write_emails(batch, options.out, result)
+    result.decisions = decisions
+    return decisions, batch
 
 
-def _write_emails(batch: Batch, out: Path, result: CampaignResult) -> None:
+def _write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[PlannedMessage],
+                  ledger: Ledger, out: Path, result: CampaignResult) -> None:
+    """Write the e-mails through the e-mail stage's writer, remove the files of messages the
+    plan retired, and record the plan in the ledger (what each message says, to whom)."""
     from outreach.mail.batch import LINKEDIN_CSV, write_batch
     from outreach.mail.render import describe
 
     folder, mbox, notes = out / "emails", out / "outbox.mbox", out / LINKEDIN_CSV
+    by_id = {r.message_id: r for r in prior}
+    batch.messages = [_keep_user_edits(m, by_id.get(m.message_id), folder)
+                      for m in batch.messages]
     summary = write_batch(batch, folder, mbox, notes_csv=notes)
+    decided = {(d.person_key, d.message_id): d for d in decisions}
     for message in batch.messages:
-        path = folder / message.filename
-        result.add(path, f"invitation to {message.person.full_name}", summary.changed[path])
-    result.add(mbox, "every invitation in one mailbox file", summary.changed[mbox])
+        decision = decided[(message.person.key, message.message_id)]
+        result.add(folder / message.filename, _message_what(decision, message.person),
+                   summary.changed[folder / message.filename])
+        result.count(decision)
+    result.add(mbox, "every message to send, in one mailbox file", summary.changed[mbox])
     if batch.notes:
         result.add(notes, "LinkedIn notes for peers without an e-mail address",
                    summary.changed[notes])
-    result.emails, result.linkedin_notes = len(batch.messages), len(batch.notes)
+    result.linkedin_notes = len(batch.notes)
+    forum_keys = {p.key for p in result.forum_peers}
+    result.forum_notes = sum(n.person.key in forum_keys for n in batch.notes)
+    for decision in decisions:
+        if decision.kind in ("unchanged", "withdrawn"):
+            result.count(decision)
+    written = {m.filename for m in batch.messages}
+    kept = {Path(by_id[mid].path).name for mid in ledger.sent_message_ids(list(by_id))}
+    retired = {mid for d in decisions for mid in d.retired}
+    for mid in retired:
+        name = Path(by_id[mid].path).name if mid in by_id else ""
+        if name and name not in written:
+            fileio.remove_if_present(folder / name)
     result.warnings += [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
     result.warnings += [f"{path}: not in this plan; delete it before outreach send"
-                        for path in summary.stale]
+                        for path in summary.stale if path.exists() and path.name not in kept]
+    ledger.save_plan(_plan_rows(batch, decided, folder, out),
+                     {mid: "withdrawn" if d.kind == "withdrawn" else "superseded"
+                      for d in decisions for mid in d.retired})
 
 
-def _cards(people: list[Person], sender: Sender, options: CampaignOptions,
+def _keep_user_edits(message: Message, planned: PlannedMessage | None, folder: Path) -> Message:
+    """A message the plan would write exactly as last time keeps the file on disk, which the
+    user may have edited by hand (the review step): the plan knows it by Message-ID."""
+    path = folder / message.filename
+    if planned is None or planned.fingerprint != message.fingerprint or not path.is_file():
+        return message
+    return replace(message, data=path.read_bytes())
+
+
+def _plan_rows(batch: Batch, decided: Mapping[tuple[str, str], MessageDecision],
+               folder: Path, out: Path) -> list[PlannedMessage]:
+    from outreach.ledger import PlannedMessage
+
+    rows = []
+    for message in batch.messages:
+        decision = decided[(message.person.key, message.message_id)]
+        want = decision.intended
+        rows.append(PlannedMessage(
+            message.message_id, message.person.key, decision.series, decision.kind,
+            decision.references[0] if decision.references else message.message_id,
+            uid=want.uid if want else decision.uid,
+            sequence=want.sequence if want else 0, subject=message.subject,
+            facts=dict(want.facts) if want else {}, fingerprint=message.fingerprint,
+            path=str((folder / message.filename).relative_to(out))))
+    return rows
+
+
+def _message_what(decision: MessageDecision, person: Person) -> str:
+    name = person.full_name
+    if decision.kind == "update":
+        return f"update for {name}: {decision.change}"
+    if decision.kind == "cancellation":
+        return f"cancellation for {name} (left the {decision.series})"
+    return f"{decision.series} invitation to {name}"
+
+
+def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
            result: CampaignResult) -> PreviewJob | None:
-    """Write cards.pdf; start rendering cards.png (the caller finishes it) if it changed."""
+    """Write cards.pdf for the people met and not thanked yet (``outreach log met``), record
+    them as thanked once it is written, and start rendering cards.png (the caller finishes
+    it) if it changed. Nobody met: no cards (a cards.pdf of an earlier run is left alone)."""
     import shutil
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import start_preview
+    from outreach.cards.thanks import REMINDER, met_by_person, thanked_note
 
-    if not people:
+    pdf = options.out / "cards.pdf"
+    due = ledger.thanks_due()
+    if not due:
+        earlier = f"; {pdf} is from an earlier run" if pdf.exists() else ""
+        result.notes.append("no new thank-you cards: nobody you met is waiting for one "
+                            f"({REMINDER}){earlier}")
         return None
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
-                               seed=options.card_seed, today=options.today)
-    pdf = options.out / "cards.pdf"
+                               seed=options.card_seed, today=options.today,
+                               met=met_by_person(due, options.location))
     folder = fileio.ensure_folder(options.out)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
         staged = Path(tmp) / "cards.pdf"
-        cards = write_cards(people, sender, staged, card_options)
+        cards = write_cards([d.person for d in due], sender, staged, card_options)
         changed = fileio.write_if_changed(pdf, staged.read_bytes())
+    ledger.mark_thanked([d.key for d in due], options.today or date.today(), thanked_note([pdf]))
     result.cards = cards.cards
     result.warnings += cards.warnings
-    result.add(pdf, f"{plural(cards.cards, 'thank-you card')} for the rotation, ready to print",
-               changed)
+    names = ", ".join(d.person.full_name or d.key for d in due[:3])
+    names += f" and {plural(len(due) - 3, 'other')}" if len(due) > 3 else ""
+    result.add(pdf, f"{plural(cards.cards, 'thank-you card')} for {names} (met, not thanked "
+               "yet): ready to print, now recorded as thanked", changed)
     if options.preview and shutil.which("pdftoppm"):
         png = options.out / "cards.png"
         redo = changed or not png.exists()

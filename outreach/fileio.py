@@ -145,3 +145,12 @@ def _stage(target: Path, data: bytes, existing: dict[Path, set[str]]) -> str | N
         os.unlink(tmp)
         raise
     return tmp
+
+
+def remove_if_present(path: Path) -> bool:
+    """Delete ``path`` if it is there (a file this tool wrote that the plan no longer holds)."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True

@@ -60,6 +60,7 @@ REQUIRED = ["first_name", "last_name", "company", "position"]
 CLASS_COLUMNS = ("function", "level")
 """Columns a peers list carries; read back, they override the classifier (the review step)."""
 _FUNCTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_ROW_FACTS = ("\0function", "\0level", "\0line")  # per-row facts after the frame's columns
 PEERS_LIST_COLUMNS = ("function", "level", "score", "reason")
 """The columns that mark a CSV written by ``outreach peers`` (its cells are neutralised)."""
 _LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
@@ -117,9 +118,8 @@ def parse_connections(
 
     table = read_table(text, label, CONNECTION_ALIASES, REQUIRED, check_swallowed=True)
     records, stats = _records(table)
-    given = _given_classes(table, records)
-    width = len(COLUMNS) + len(table.extra_columns())
-    frame = pd.DataFrame([r[:width] for r in records], columns=_all_columns(table))
+    frame = pd.DataFrame(records, columns=[*_all_columns(table), *_ROW_FACTS])
+    given = _given_classes(table, *(frame.pop(name).tolist() for name in _ROW_FACTS))
     classes = classify_many(frame["position"].tolist(), vocabulary)
     frame["function"] = [c.function for c in classes]
     frame["level"] = [c.level for c in classes]
@@ -131,7 +131,7 @@ def parse_connections(
 
 
 def _given_classes(
-    table: Table, records: list[list[Any]]
+    table: Table, functions: list[str], levels: list[str], lines: list[int]
 ) -> tuple[list[str], list[str]] | None:
     """The ``function``/``level`` columns of a file that has both (a peers list the user may
     have edited), checked: a level must be one of ``LEVELS``, a function a lower-case name.
@@ -140,17 +140,13 @@ def _given_classes(
         return None
     from outreach.titles import LEVELS
 
-    functions, levels = [], []
-    for record in records:
-        line, function, level = record[-1], record[-3], record[-2]
+    for function, level, line in zip(functions, levels, lines, strict=True):
         if level and level not in LEVELS and level != "unknown":
             raise OutreachError(f"{table.label}: line {line}: level: {level!r} is not one of "
                                 f"{', '.join(LEVELS)}")
         if function and not _FUNCTION_NAME.fullmatch(function):
             raise OutreachError(f"{table.label}: line {line}: function: {function!r} is not a "
                                 "function name (lower case, e.g. marketing)")
-        functions.append(function)
-        levels.append(level)
     return functions, levels
 
 

@@ -98,7 +98,10 @@ def canonical_url(url: str) -> str:
     as cp1252 turns each letter it cannot store into ``?``, and cutting there would merge
     everyone whose name starts with such a letter.
     """
-    text = unicodedata.normalize("NFC", unquote(url.strip())).lower()
+    text = url.strip()
+    if _is_canonical(text):
+        return text  # LinkedIn's own spelling, as in nearly every export row: no work
+    text = unicodedata.normalize("NFC", unquote(text)).lower()
     if not text:
         return ""
     query = _QUERY.search(text)
@@ -107,6 +110,17 @@ def canonical_url(url: str) -> str:
     rest = _SCHEME.sub("", text)
     rest = _LINKEDIN_HOST.sub("www.linkedin.com", rest)
     return "https://" + rest.rstrip("/")
+
+
+_CANONICAL_START = "https://www.linkedin.com/in/"
+_NEEDS_WORK = re.compile(r"[%?#]|/$")
+
+
+def _is_canonical(text: str) -> bool:
+    """Is ``text`` already what ``canonical_url`` would make of it?"""
+    return (text.startswith(_CANONICAL_START) and text == text.lower()
+            and not _NEEDS_WORK.search(text)
+            and (text.isascii() or unicodedata.is_normalized("NFC", text)))
 
 
 def identity_key(url: str, email: str, name: str, company: str) -> str:
@@ -182,6 +196,16 @@ class Sender:
         return self.email.rpartition("@")[2] or "outreach.invalid"
 
 
+def merged_sender(found: Sender, *, name: str = "", email: str = "", title: str = "",
+                  company: str = "") -> Sender:
+    """The sender every message speaks as: what the user said (``--from``; the title and
+    company the peers were searched for, from ``--title``/``--company`` or outreach.toml) over
+    what the export says. One rule, so the e-mails never claim a title the search did not use.
+    """
+    return Sender(name=name or found.name, email=email or found.email,
+                  title=title or found.title, company=company or found.company)
+
+
 @dataclass(frozen=True)
 class Profile:
     """The export owner's own details (all may be empty for a bare Connections.csv)."""
@@ -234,6 +258,7 @@ class Invite:
     method: str = "REQUEST"
     stamp: datetime | None = None
     filename: str = "invite.ics"
+    sequence: int = 0
 
 
 _PERSON_COLUMNS = frozenset({

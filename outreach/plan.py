@@ -17,8 +17,8 @@ a start in the last seven days of the month that is the fifth such weekday gives
 from __future__ import annotations
 
 import calendar as stdcalendar
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +86,7 @@ class Rotation:
     end: datetime
     series: tuple[PeerSeries, ...]
     slots: tuple[Slot, ...]
+    places: Mapping[str, int] = field(default_factory=dict)  # person key → place in the cycle
 
     @property
     def peers(self) -> list[Person]:
@@ -120,11 +121,15 @@ def plan_rotation(
     every: timedelta = timedelta(weeks=1),
     months: int = 6,
     skip: Iterable[date] = (),
+    places: Mapping[str, int] | None = None,
 ) -> Rotation:
-    """Meet the first ``size`` of ``people`` in turn, one per ``every``, for ``months``.
+    """Meet ``size`` of ``people`` in turn, one per ``every``, for ``months``.
 
-    A skip date must be the date of a planned meeting (else it is an error: a typo would
-    otherwise silently keep the meeting).
+    ``places`` (person key → place in the cycle, from the last plan) keeps the rotation
+    stable: everyone still among ``people`` keeps their place, a newcomer (the best of the
+    rest) takes a freed one, and a place nobody can take stays a free week, so removing or
+    adding a peer moves only that peer. A skip date must be the date of a planned meeting
+    (else it is an error: a typo would otherwise silently keep the meeting).
     """
     if size < 1:
         raise OutreachError("--size: must be at least 1")
@@ -133,7 +138,8 @@ def plan_rotation(
     if not people:
         raise OutreachError("rotation: no peers selected; check INPUT and the peer options")
     step = whole_days(every)
-    peers = list(people[:size])
+    by_place = _places(people, size, places or {})
+    cycle = max(min(size, len(people)), max(by_place) + 1)
     local = start.replace(tzinfo=None)
     end = local + relativedelta(months=months)
     starts = []
@@ -141,16 +147,33 @@ def plan_rotation(
         starts.append(localize(local, start.tzinfo, "--start"))
         local += timedelta(days=step)
     skipped = _skipped(starts, skip, step)
-    slots = tuple(Slot(s, peers[i % len(peers)], s in skipped) for i, s in enumerate(starts))
+    slots = tuple(Slot(s, by_place[i % cycle], s in skipped) for i, s in enumerate(starts)
+                  if i % cycle in by_place)
     series = []
-    for index, peer in enumerate(peers):
-        mine = _trim(slots[index:: len(peers)])
+    for _place, peer in sorted(by_place.items()):
+        mine = _trim([s for s in slots if s.peer is peer])
         if mine:
             series.append(PeerSeries(
                 peer, tuple(s.start for s in mine), tuple(s.start for s in mine if s.skipped),
-                step * len(peers)))
+                step * cycle))
+    planned = {id(s.peer) for s in series}
+    kept = {peer.key: place for place, peer in by_place.items() if id(peer) in planned}
     return Rotation(start, every, months, end.replace(tzinfo=start.tzinfo),
-                    tuple(series), slots)
+                    tuple(series), slots, kept)
+
+
+def _places(people: Sequence[Person], size: int, places: Mapping[str, int]) -> dict[int, Person]:
+    """Place → peer: those who had a place keep it; the best of the others fill free ones."""
+    by_place: dict[int, Person] = {}
+    for person in people:
+        place = places.get(person.key)
+        if place is not None and place < size and place not in by_place:
+            by_place[place] = person
+    taken = {p.key for p in by_place.values()}
+    free = (place for place in range(size) if place not in by_place)
+    for person, place in zip((p for p in people if p.key not in taken), free, strict=False):
+        by_place[place] = person
+    return by_place
 
 
 def _skipped(starts: list[datetime], skip: Iterable[date], step: int) -> set[datetime]:
@@ -252,3 +275,178 @@ def span_text(span: timedelta) -> str:
     if days % 7 == 0:
         return "week" if days == 7 else f"{days // 7} weeks"
     return "day" if days == 1 else f"{days} days"
+
+
+# ---------------------------------------------------------------- who gets which message
+
+SERIES_FACTS = ("start", "every", "count", "until", "minutes", "location", "link")
+
+
+@dataclass(frozen=True)
+class Intended:
+    """What the plan wants a person to hold in a series now: the invite's UID and SEQUENCE,
+    and the facts an invitation would state (``series_facts``)."""
+
+    person: Person
+    series: str
+    uid: str
+    sequence: int
+    facts: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class MessageDecision:
+    """What to write for one person in one series, derived from what was already sent.
+
+    ``kind``: ``invitation`` (never sent: written, or rewritten in place under the same
+    Message-ID), ``update`` (sent, then the meeting changed), ``cancellation`` (sent, then the
+    person left the plan), ``unchanged`` (sent and still true: nothing to send) or
+    ``withdrawn`` (left before anything was sent: nothing to send). ``references`` is the
+    thread an update or cancellation replies to; ``retired`` are planned messages, never sent,
+    that this decision replaces (their files go, ``send`` refuses them).
+    """
+
+    person_key: str
+    series: str
+    kind: str
+    message_id: str = ""
+    references: tuple[str, ...] = ()
+    original_subject: str = ""
+    change: str = ""
+    retired: tuple[str, ...] = ()
+    intended: Intended | None = None
+    uid: str = ""  # a cancellation's: the series it cancels, as last sent (``sent_facts``)
+    sent_facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+def series_facts(start: datetime, every: str, count: int, until: datetime,
+                 duration: timedelta, location: str, link: str) -> dict[str, Any]:
+    """What an invitation states, as the ledger stores it (JSON-ready)."""
+    return {"start": start.isoformat(), "every": every, "count": count,
+            "until": until.isoformat(), "minutes": int(duration.total_seconds() // 60),
+            "location": location, "link": link, "tz": getattr(start.tzinfo, "key", "UTC")}
+
+
+def every_text(days: int) -> str:
+    """``every five weeks``, ``every week``, ``every 10 days``: a rotation's rhythm in words."""
+    from outreach.wording import number_word
+
+    if days % 7 == 0:
+        weeks = days // 7
+        return "every week" if weeks == 1 else f"every {number_word(weeks)} weeks"
+    return "every day" if days == 1 else f"every {number_word(days)} days"
+
+
+def series_values(kind: str, every: str, starts: Sequence[datetime]) -> dict[str, Any]:
+    """``series.*`` for an invitation: what its calendar part holds, in words (the e-mail
+    must describe exactly that: rhythm, first date, how many, until when)."""
+    from outreach.wording import number_word
+
+    return {"kind": kind, "every": every, "first": f"{starts[0]:%A %-d %B}",
+            "count": len(starts), "count_words": number_word(len(starts)),
+            "until": f"{starts[-1]:%-d %B %Y}"}
+
+
+def thread_id(domain: str, *parts: object) -> str:
+    """A stable Message-ID from what identifies a message (organiser, person, series, kind)."""
+    import hashlib
+
+    digest = hashlib.sha256("\0".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
+    return f"<outreach.{digest}@{domain}>"
+
+
+def plan_messages(
+    intended: Sequence[Intended],
+    prior: Sequence[Any],
+    sent: set[str],
+    organiser: str,
+    domain: str,
+    series: Iterable[str],
+) -> list[MessageDecision]:
+    """One decision per person and series: the intended ones, and everyone the ledger's plan
+    (``prior``: ``ledger.PlannedMessage`` rows, oldest first) holds in ``series`` who is no
+    longer intended. ``sent``: the Message-IDs that reached their recipient."""
+    threads: dict[tuple[str, str], list[Any]] = {}
+    for row in prior:
+        if row.state != "withdrawn" or row.message_id in sent:
+            threads.setdefault((row.person_key, row.series), []).append(row)
+    wanted = {(i.person.key, i.series): i for i in intended}
+    decisions = [_decide(i, threads.get(key, []), sent, organiser, domain)
+                 for key, i in wanted.items()]
+    for (key, name), rows in threads.items():
+        if name in set(series) and (key, name) not in wanted:
+            decisions.append(_decide_leaver(key, name, rows, sent, domain))
+    return decisions
+
+
+def _latest_thread(rows: Sequence[Any]) -> list[Any]:
+    return [r for r in rows if r.thread == rows[-1].thread] if rows else []
+
+
+def _decide(want: Intended, rows: Sequence[Any], sent: set[str], organiser: str,
+            domain: str) -> MessageDecision:
+    thread = _latest_thread(rows)
+    delivered = [r for r in thread if r.message_id in sent]
+    last = delivered[-1] if delivered else None
+    unsent = tuple(r.message_id for r in thread if r.message_id not in sent)
+    key, name = want.person.key, want.series
+    if not thread or (last is not None and last.kind == "cancellation"):
+        root = thread_id(domain, organiser, key, name, "invitation",
+                         thread[0].thread if thread else "")
+        return MessageDecision(key, name, "invitation", root, retired=_without(unsent, root),
+                               intended=want)
+    if last is None:
+        root = thread[0].thread
+        return MessageDecision(key, name, "invitation", root, retired=_without(unsent, root),
+                               intended=want)
+    if {k: last.facts.get(k) for k in SERIES_FACTS} == {k: want.facts.get(k)
+                                                       for k in SERIES_FACTS}:
+        return MessageDecision(key, name, "unchanged", last.message_id, retired=unsent,
+                               intended=want)
+    update = thread_id(domain, thread[0].thread, "update", want.sequence)
+    return MessageDecision(
+        key, name, "update", update, references=tuple(r.message_id for r in delivered),
+        original_subject=thread[0].subject, change=describe_change(last.facts, want.facts),
+        retired=_without(unsent, update), intended=want)
+
+
+def _decide_leaver(key: str, name: str, rows: Sequence[Any], sent: set[str],
+                   domain: str) -> MessageDecision:
+    thread = _latest_thread(rows)
+    delivered = [r for r in thread if r.message_id in sent]
+    unsent = tuple(r.message_id for r in thread if r.message_id not in sent)
+    if not delivered:
+        return MessageDecision(key, name, "withdrawn", retired=unsent)
+    if delivered[-1].kind == "cancellation":
+        return MessageDecision(key, name, "unchanged", delivered[-1].message_id, retired=unsent)
+    cancel = thread_id(domain, thread[0].thread, "cancellation", len(delivered))
+    last = next(r for r in reversed(delivered) if r.kind != "cancellation")
+    return MessageDecision(key, name, "cancellation", cancel,
+                           references=tuple(r.message_id for r in delivered),
+                           original_subject=thread[0].subject, retired=_without(unsent, cancel),
+                           uid=last.uid, sent_facts=last.facts)
+
+
+def _without(ids: tuple[str, ...], kept: str) -> tuple[str, ...]:
+    return tuple(i for i in ids if i != kept)
+
+
+def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """What changed, in words a recipient reads: "moved to Tuesday 12 January, 09:00"."""
+    from outreach.wording import number_word
+
+    changes = []
+    start = datetime.fromisoformat(str(new["start"]))
+    if old.get("start") != new.get("start"):
+        changes.append(f"moved to {start:%A %-d %B, %H:%M}")
+    if old.get("every") != new.get("every"):
+        changes.append(f"now {new['every']}")
+    if old.get("count") != new.get("count"):  # a moved start moves the end with it: not news
+        until = datetime.fromisoformat(str(new["until"]))
+        changes.append(f"now {number_word(int(new['count']))} meetings, until {until:%-d %B %Y}")
+    if old.get("minutes") != new.get("minutes"):
+        changes.append(f"now {new['minutes']} minutes")
+    if (old.get("location"), old.get("link")) != (new.get("location"), new.get("link")):
+        place = new.get("location") or new.get("link")
+        changes.append(f"now at {place}" if place else "no place set any more")
+    return "; ".join(changes) or "details changed"

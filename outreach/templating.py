@@ -18,6 +18,10 @@ any other input column        slugified: ``Team Name`` → ``team_name``
                               ``place`` (location, else link), ``tz``
 ``today``                     today's date
 ``invite_attached``           e-mails only: true when the meeting goes along as an invitation
+``met.*``                     cards only: ``on`` (the day you met, a ``date``, or empty),
+                              ``note`` (your ``log met --note``, or empty), ``place`` (where:
+                              the ledger's meeting, else ``--location``/config), ``series``
+                              (``rotation``, ``forum``, or empty)
 ============================  ==========================================================
 
 Templates use ``StrictUndefined``: a misspelt variable is an error naming file:line, not an
@@ -215,6 +219,23 @@ class MeetingVars:
     link: str
     place: str
     tz: str
+    part_of_day: str = ""
+
+
+def part_of_day(start: Any) -> str:
+    """How the body may speak of the time: never "early, before the day fills up" at 17:30."""
+    hour = start.hour + start.minute / 60
+    if hour < 10:
+        return "early, before the day fills up"
+    if hour < 11.5:
+        return "in the morning"
+    if hour < 14:
+        return "around lunchtime"
+    if hour < 17:
+        return "in the afternoon"
+    if hour < 19:
+        return "at the end of the working day"
+    return "in the evening"
 
 
 def meeting_vars(meeting: Meeting) -> MeetingVars:
@@ -233,7 +254,19 @@ def meeting_vars(meeting: Meeting) -> MeetingVars:
         link=meeting.link,
         place=meeting.place,
         tz=meeting.tzid,
+        part_of_day=part_of_day(start),
     )
+
+
+@dataclass(frozen=True)
+class MetVars:
+    """``met.*`` in card templates: the meeting being thanked for (empty when unknown).
+    ``note`` is the user's own text but still data: it is rendered, never evaluated."""
+
+    on: date | str = ""
+    note: str = ""
+    place: str = ""
+    series: str = ""
 
 
 def variables(
@@ -241,6 +274,7 @@ def variables(
     sender: Sender,
     meeting: Meeting | None = None,
     today: date | None = None,
+    met: MetVars | None = None,
 ) -> dict[str, Any]:
     """Everything a template can use for one recipient (see the module docstring)."""
     values: dict[str, Any] = dict(person.extra)
@@ -262,6 +296,8 @@ def variables(
     )
     if meeting is not None:
         values["meeting"] = meeting_vars(meeting)
+    if met is not None:
+        values["met"] = met
     return values
 
 

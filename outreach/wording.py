@@ -29,3 +29,12 @@ def sentence(text: str) -> str:
     "…" (a note such as "swapped notes."; a folder named ".") gets no second one."""
     stripped = text.rstrip()
     return stripped if stripped.endswith((".", "!", "?", "…")) else stripped + "."
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve")
+
+
+def number_word(count: int) -> str:
+    """``number_word(6)`` → "six" (up to twelve, as prose writes them), else digits."""
+    return _NUMBER_WORDS[count] if 0 <= count < len(_NUMBER_WORDS) else f"{count:,}"

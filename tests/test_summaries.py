@@ -76,16 +76,19 @@ def test_invite_and_forum_summaries(tmp_path: Path, count: int, words: tuple[str
 
 
 @pytest.mark.parametrize(("count", "line"), [
-    (1, "1 peer for 'VP Marketing': 1 in the rotation, 0 invited to the forum, "),
-    (2, "2 peers for 'VP Marketing': 2 in the rotation, 0 invited to the forum, "),
+    (1, "1 peer for 'VP Marketing': 1 in the rotation, "),
+    (2, "2 peers for 'VP Marketing': 2 in the rotation, "),
 ])
 def test_campaign_summary(tmp_path: Path, count: int, line: str) -> None:
     result = run("campaign", connections(tmp_path, count), *ME, *START, "--no-preview",
                  "--out", tmp_path / "out", "--ledger", tmp_path / "ledger.sqlite")
-    emails = "1 e-mail" if count == 1 else "2 e-mails"
-    cards = "1 card" if count == 1 else "2 cards"
+    emails = ("1 e-mail to send (1 invitation)" if count == 1
+              else "2 e-mails to send (2 invitations)")
     assert line in result.stdout
-    assert f"{emails}, 0 LinkedIn notes, {cards}." in result.stdout
+    assert f"Messages: {emails}." in result.stdout
+    assert "0 forum invitations: 0 e-mails, 0 LinkedIn notes; 0 LinkedIn notes in all." \
+        in result.stdout
+    assert "thank-you card" not in result.stdout.replace("no new thank-you cards", "")
     assert re.search(r"^\d+ files written, 0 unchanged\. ", result.stdout, re.M)
     again = run("campaign", connections(tmp_path, count), *ME, *START, "--no-preview",
                 "--out", tmp_path / "out", "--ledger", tmp_path / "ledger.sqlite")

@@ -16,7 +16,7 @@ from outreach.cli.common import (
     peer_options,
     split_list,
 )
-from outreach.wording import plural
+from outreach.wording import plural, sentence
 
 
 @click.command()
@@ -66,7 +66,7 @@ def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: A
       emails/*.eml         one invitation per peer with an address, invite attached
       outbox.mbox          the same messages in one mailbox file
       linkedin.csv         short notes for peers without an e-mail address
-      cards.pdf, cards.png thank-you cards for the rotation, and a preview
+      cards.pdf, cards.png thank-you cards for people met (outreach log met), preview
       report.html          the plan on one page: open it in a browser
 
     The best --rotation-size peers form a 1:1 rotation (one coffee a week, each
@@ -168,13 +168,8 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
         table.add_row(str(output.path.relative_to(out_dir)), output.what,
                       "written" if output.changed else "unchanged")
     Console().print(table)
-    selection = result.selection
-    click.echo(
-        f"{plural(len(selection.people), 'peer')} for {selection.title!r}: "
-        f"{len(result.rotation_peers)} in the rotation, {len(result.forum_peers)} invited to the "
-        f"forum, {plural(result.meetings, 'meeting')}, {plural(result.emails, 'e-mail')}, "
-        f"{plural(result.linkedin_notes, 'LinkedIn note')}, {plural(result.cards, 'card')}."
-    )
+    for line in _summary_lines(result):
+        click.echo(line)
     for note in result.notes:
         click.echo(f"note: {note}")
     for warning in result.warnings:
@@ -182,3 +177,35 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
     changed = sum(o.changed for o in result.outputs)
     click.echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
                f"Open {out_dir / 'report.html'}; nothing was sent.")
+
+
+def _summary_lines(result: Any) -> list[str]:
+    """What the run planned and what it wrote, counted truthfully: messages by kind, the
+    forum's invitations by the way they go out, cards only for people met."""
+    selection = result.selection
+    found = (f"for {selection.title!r}" if selection.title
+             else f"from {selection.source.name}")
+    kinds = result.kinds
+    written = [plural(kinds[kind], kind) for kind in ("invitation", "update", "cancellation")
+               if kinds[kind]]
+    messages = f"{plural(result.emails, 'e-mail')} to send"
+    if written:
+        messages += f" ({', '.join(written)})"
+    quiet = []
+    if kinds["unchanged"]:
+        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already hold what the "
+                     "plan says")
+    if kinds["withdrawn"]:
+        quiet.append(f"{plural(kinds['withdrawn'], 'invitation')} withdrawn before it was sent")
+    forum = len(result.forum_peers)
+    lines = [
+        f"{plural(len(selection.people), 'peer')} {found}: {len(result.rotation_peers)} in the "
+        f"rotation, {plural(result.meetings, 'meeting')} planned.",
+        sentence(f"Messages: {messages}" + (f"; {'; '.join(quiet)}" if quiet else "")),
+        f"{plural(forum, 'forum invitation')}: {plural(result.forum_emails, 'e-mail')}, "
+        f"{plural(result.forum_notes, 'LinkedIn note')}; "
+        f"{plural(result.linkedin_notes, 'LinkedIn note')} in all.",
+    ]
+    if result.cards:
+        lines.append(f"{plural(result.cards, 'thank-you card')} to print.")
+    return lines

@@ -176,15 +176,11 @@ def parse_from(text: str) -> tuple[str, str]:
 
 
 def sender_for(selection: Any, from_address: str | None) -> Any:
-    from outreach.model import Sender
+    from outreach.model import merged_sender
 
-    sender = selection.sender
-    name, email = sender.name, sender.email
-    if from_address:
-        parsed_name, email = parse_from(from_address)
-        name = parsed_name or name
-    return Sender(name=name, email=email, title=selection.title or sender.title,
-                  company=selection.company or sender.company)
+    name, email = parse_from(from_address) if from_address else ("", "")
+    return merged_sender(selection.sender, name=name, email=email, title=selection.title,
+                         company=selection.company)
 
 
 def meeting_or_none(start: str | None, duration: str, tz: str, location: str,

@@ -223,7 +223,7 @@ def invite(
     spec = replace(spec, sequence=sequence, stamp=stamp,
                    status="CANCELLED" if cancel else "CONFIRMED")
     chosen = "PUBLISH" if not spec.attendees or method == "PUBLISH" else method
-    return Invite(calendar_bytes(chosen, [spec], stamp), chosen, stamp)
+    return Invite(calendar_bytes(chosen, [spec], stamp), chosen, stamp, sequence=sequence)
 
 
 def invite_ics(person: Person, sender: Sender, meeting: Meeting, **options: Any) -> bytes:
@@ -234,7 +234,8 @@ def invite_ics(person: Person, sender: Sender, meeting: Meeting, **options: Any)
 def to_invite(method: str, specs: Sequence[EventSpec]) -> Invite:
     """VCALENDAR bytes for ``specs`` with the METHOD and newest DTSTAMP they were built with."""
     stamps = [s.stamp for s in specs if s.stamp is not None]
-    return Invite(calendar_bytes(method, specs), method, max(stamps) if stamps else None)
+    return Invite(calendar_bytes(method, specs), method, max(stamps) if stamps else None,
+                  sequence=max((s.sequence for s in specs), default=0))
 
 
 def versioned(

@@ -76,6 +76,7 @@ class RotationFiles:
     dropped: tuple[tuple[Person, str], ...] = ()
     invites: dict[str, Invite] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    cancels: dict[str, Invite] = field(default_factory=dict)  # by key, for who left
 
 
 def rotation_files(
@@ -110,13 +111,15 @@ def rotation_output(
     remind: timedelta | None = None,
     template: str | None = None,
     now: datetime | None = None,
+    cancel_leavers: bool = True,
 ) -> RotationFiles:
     """The rotation's files; with a ledger (and not ``cancel``) its future plan is replaced.
 
     Future rotation meetings the new plan does not hold are removed from the ledger in the
     same transaction that records the new ones; each peer among them who is no longer in the
     rotation gets ``{slug}.ics`` cancelling their series (same UID, SEQUENCE + 1), so a rerun
-    with other peers leaves nothing behind in their calendar or in ``outreach status``.
+    with other peers leaves nothing behind in their calendar or in ``outreach status``
+    (``cancel_leavers=False``: the caller cancels, see ``series_cancel``).
     """
     specs = rotation_specs(rotation, sender, duration=duration, location=location, link=link,
                            remind=remind, template=template)
@@ -128,8 +131,9 @@ def rotation_output(
             ledger.remember_people(rotation.peers)  # their addresses, should they leave
             dropped = ledger.replace_future_meetings(
                 "rotation", rotation_meetings(rotation, sender), stamp)
-            people, left = _leavers(ledger, rotation, sender, dropped, duration)
-            left = versioned_all(left, ledger, True, now)
+            if cancel_leavers:  # else the caller cancels (the campaign: from what was sent)
+                people, left = _leavers(ledger, rotation, sender, dropped, duration)
+                left = versioned_all(left, ledger, True, now)
         specs = versioned_all(specs, ledger, cancel, now)
     names = file_names([*rotation.peers, *people], reserved={ROTATION_FILE})
     built = RotationFiles({})
@@ -139,8 +143,9 @@ def rotation_output(
             invite.ics, invite, name)
     built.files[ROTATION_FILE] = to_invite("PUBLISH", [replace(s, attendees=()) for s in specs]).ics
     cancelled = names[len(specs):]
-    for name, spec in zip(cancelled, left, strict=True):
-        built.files[name] = to_invite(method_for(spec, True), [spec]).ics
+    for person, name, spec in zip(people, cancelled, left, strict=True):
+        invite = to_invite(method_for(spec, True), [spec])
+        built.files[name], built.cancels[person.key] = invite.ics, invite
     return replace(built, dropped=tuple(zip(people, cancelled, strict=True)))
 
 
@@ -199,7 +204,7 @@ def forum_spec(
     meeting = Meeting(forum.first, duration, location, link)
     host = Person(first_name="", last_name="")
     return event_spec(
-        uid_for(sender, host, "forum"), sender, meeting,
+        forum_uid(sender), sender, meeting,
         summary=title_for("forum", None, sender),
         description=describe(host, sender, meeting, template,
                              {"series": "forum", "peers": [p.full_name for p in forum.peers],
@@ -207,6 +212,23 @@ def forum_spec(
                               "until": f"{forum.starts[-1]:%-d %B %Y}"}),
         attendees=forum.peers, rrule=forum.rrule(), remind=remind,
     )
+
+
+def series_cancel(uid: str, series: str, person: Person, sender: Sender, meeting: Meeting,
+                  ledger: Ledger | None = None, now: datetime | None = None) -> Invite:
+    """The cancellation a person who left a series receives: METHOD:CANCEL for the series'
+    UID (the whole series, or for the forum their place in it, RFC 5546), SEQUENCE + 1 once;
+    ``meeting`` is the series as last sent to them, so a rerun writes the same bytes."""
+    spec = event_spec(uid, sender, meeting,
+                      summary=title_for(series, person if series != "forum" else None, sender),
+                      attendees=(person,))
+    spec = versioned_all([spec], ledger, True, now)[0]
+    return to_invite(method_for(spec, True), [spec])
+
+
+def forum_uid(sender: Sender) -> str:
+    """The forum's UID: one forum per organiser."""
+    return uid_for(sender, Person(first_name="", last_name=""), "forum")
 
 
 def forum_ics(forum: Forum, sender: Sender, **options: Any) -> bytes:

@@ -56,6 +56,7 @@ class Envelope:
     to_email: str
     date: str
     message_id: str
+    references: tuple[str, ...] = ()  # the thread, oldest first: In-Reply-To is the last
 
 
 def header_text(value: object) -> str:
@@ -88,6 +89,9 @@ def _headers(content: Content, envelope: Envelope) -> str:
         f"Date: {envelope.date}",
         f"Message-ID: {envelope.message_id}",
     ]
+    if envelope.references:  # Message-IDs we made ourselves: <outreach.HEX@domain>, no CR/LF
+        lines += [f"In-Reply-To: {envelope.references[-1]}",
+                  _fold("References", " ".join(envelope.references))]
     lines += [_unstructured(name, value) for name, value in content.extra_headers]
     return "\r\n".join(lines) + "\r\n"
 

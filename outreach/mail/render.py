@@ -77,6 +77,12 @@ class RenderOptions:
     slots: str | None = None
     remind: timedelta | None = None
     starts: tuple[datetime, ...] = ()
+    # Set by a plan (outreach.plan.plan_messages), by person key: the Message-ID to use, the
+    # thread it replies to (In-Reply-To: the last; References: all), more template values.
+    message_ids: Mapping[str, str] = field(default_factory=dict)
+    replying_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    file_suffix: str = ""  # "-updated", "-cancelled": an update's file beside the invitation
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,9 @@ class Message:
     message_id: str
     data: bytes
     filename: str = ""
+    stem: str = ""  # the file name before ".eml": the person's slug + RenderOptions.file_suffix
+    fingerprint: str = ""  # what the message says, its Date aside: a rerun that would say
+    #                        the same leaves a file the user edited by hand alone
 
 
 @dataclass(frozen=True)
@@ -165,7 +174,6 @@ class _Renderer:
         when = options.sent_date or datetime.now().astimezone()
         self.date = format_datetime(when if when.tzinfo else when.astimezone())
         self.stamp = when
-        self.invite_attached = bool(options.invite and meeting)
 
     @property
     def linkedin(self) -> MessageTemplate:
@@ -189,7 +197,8 @@ class _Renderer:
         who = describe(index, person)
         meeting = self.meeting_for(index)
         values = templating.variables(person, self.sender, meeting, self.options.today)
-        values["invite_attached"] = self.invite_attached
+        values["invite_attached"] = self.attaches(person, meeting)
+        values.update(self.options.values.get(person.key, {}))
         if person.email.strip():
             address = valid_address(person.email)
             if address is None:  # skipped, not blocking: one bad row must not stop the batch
@@ -226,15 +235,19 @@ class _Renderer:
     ) -> Message:
         headers = dict(rendered.headers)
         subject = headers.pop("Subject", "")
-        message_id = self.message_id(person, meeting)
+        message_id = self.options.message_ids.get(person.key) or self.message_id(person, meeting)
         content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
         envelope = mime.Envelope(
             sender_name=self.sender.name, sender_email=self.sender_address,
             to_name=person.full_name, to_email=address, date=self.date, message_id=message_id,
+            references=self.options.replying_to.get(person.key, ()),
         )
-        invite = self._invite(person, meeting) if self.options.invite and meeting else None
+        invite = self._invite(person, meeting) if self.attaches(person, meeting) else None
         data = mime.build(content, envelope, invite)
-        return Message(index, person, address, mime.header_text(subject), message_id, data)
+        said = repr((content, replace(envelope, date=""), invite.ics if invite else b""))
+        return Message(index, person, address, mime.header_text(subject), message_id, data,
+                       stem=person.slug + self.options.file_suffix,
+                       fingerprint=hashlib.sha256(said.encode("utf-8")).hexdigest()[:32])
 
     def message_id(self, person: Person, meeting: Meeting | None) -> str:
         """Stable across reruns: the same sender, recipient, template and meeting → same ID."""
@@ -246,7 +259,12 @@ class _Renderer:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return f"<outreach.{digest}@{self.domain}>"
 
-    def _invite(self, person: Person, meeting: Meeting) -> Invite:
+    def attaches(self, person: Person, meeting: Meeting | None) -> bool:
+        """Does this person's message carry a calendar part (one given for them, or the
+        batch's meeting)?"""
+        return self.options.invite and (meeting is not None or person.key in self.options.invites)
+
+    def _invite(self, person: Person, meeting: Meeting | None) -> Invite:
         """The invite given for this person (e.g. their rotation series, built by the
         calendar stage), else the one ``outreach invite`` writes for this meeting (one
         implementation: ``outreach.ical``), with SEQUENCE/DTSTAMP from ``invite_versions``."""
@@ -255,6 +273,7 @@ class _Renderer:
         given = self.options.invites.get(person.key)
         if given is not None:
             return given
+        assert meeting is not None  # attaches() said so
         sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
         return calendar.invite(person, self.sender, meeting, series=self.options.series,
                                sequence=sequence, stamp=stamp, method="REQUEST",
@@ -380,11 +399,14 @@ def _with_filenames(messages: list[Message]) -> list[Message]:
     (from the Message-ID for one person's several messages), so a file's name does not
     depend on the order of the input."""
 
+    def stem(message: Message) -> str:
+        return message.stem or message.person.slug
+
     def suffixed(message: Message, text: str) -> Message:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
-        return replace(message, filename=f"{message.person.slug}-{digest}.eml")
+        return replace(message, filename=f"{stem(message)}-{digest}.eml")
 
-    named = [replace(m, filename=f"{m.person.slug}.eml") for m in messages]
+    named = [replace(m, filename=f"{stem(m)}.eml") for m in messages]
     for identity in (lambda m: m.person.key, lambda m: m.person.key + m.message_id):
         counts = Counter(m.filename for m in named)
         named = [suffixed(m, identity(m)) if counts[m.filename] > 1 else m for m in named]
