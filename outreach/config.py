@@ -234,6 +234,7 @@ def default_map(config: dict[str, Any], today: date | None = None,
             "security": smtp.get("security"),
             "user": smtp.get("user"),
             "rate": smtp.get("rate"),
+            "tz": meeting.get("tz"),  # the zone of the Date: header set at send time
         }
     )
     result["status"] = _drop_empty({"tz": meeting.get("tz")})

@@ -1,9 +1,10 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that records what arrives, with fault injection.
 
-``FaultyHandler`` answers like a normal server unless told to misbehave at a given DATA
-transaction (numbered from 1 across connections): reply 4xx/5xx, drop the connection after
-acknowledging, drop it mid-DATA without answering, or stall (so a test can kill the sender while
-it waits for the reply).
+``FaultyHandler`` answers like a normal server unless told to misbehave at a given RCPT or DATA
+(each numbered from 1 across connections): reply 4xx/5xx to a RCPT (a ``421`` also hangs up, as
+real servers do), hang up instead of answering a RCPT, reply 4xx/5xx to DATA, drop the connection
+after acknowledging, drop it mid-DATA without answering (having kept the message, or not), or
+stall (so a test can kill the sender while it waits for the reply).
 """
 
 from __future__ import annotations
@@ -40,20 +41,32 @@ class FaultyHandler:
     """aiosmtpd handler; every field is a fault to inject (empty: a well-behaved server)."""
 
     refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address → reply, e.g. 550 ...
+    rcpt_replies: dict[int, str] = field(default_factory=dict)  # RCPT number → reply (421: hang up)
+    drop_on_rcpt: set[int] = field(default_factory=set)  # hang up instead of answering that RCPT
     data_replies: dict[int, str] = field(default_factory=dict)  # DATA number → reply (no record)
     drop_after: set[int] = field(default_factory=set)  # record, answer 250, then hang up
     drop_during: set[int] = field(default_factory=set)  # record, hang up without answering
+    lose_during: set[int] = field(default_factory=set)  # hang up without answering or recording
     stall_on: int | None = None  # record, then wait for ``release`` before answering 250
     stall_seconds: float = 30.0
     received: list[Received] = field(default_factory=list)
     data_count: int = 0
+    rcpt_count: int = 0
     stalled: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
-        reply = self.refuse_rcpt.get(address.lower())
+        self.rcpt_count += 1
+        number = self.rcpt_count
+        if number in self.drop_on_rcpt:
+            server.transport.close()
+            await asyncio.sleep(5)  # cancelled by connection_lost; never answers
+            return "451 unreachable"
+        reply = self.rcpt_replies.get(number) or self.refuse_rcpt.get(address.lower())
         if reply:
+            if reply.startswith("421"):  # "closing the transmission channel"
+                asyncio.get_running_loop().call_later(0.05, server.transport.close)
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -63,6 +76,10 @@ class FaultyHandler:
         number = self.data_count
         if number in self.data_replies:
             return self.data_replies[number]
+        if number in self.lose_during:
+            server.transport.close()
+            await asyncio.sleep(5)
+            return "451 unreachable"
         self._record(envelope)
         if number in self.drop_during:
             server.transport.close()
@@ -86,6 +103,10 @@ class FaultyHandler:
             Received(str(parsed["Message-ID"]), [r.lower() for r in envelope.rcpt_tos], raw,
                      parsed)
         )
+
+    def message_ids(self) -> Counter[str]:
+        """Message-ID → how many DATA transactions carried it."""
+        return Counter(r.message_id for r in self.received)
 
     def counts(self) -> Counter[str]:
         """Message-ID → how many times it arrived (per recipient delivery)."""
@@ -146,7 +167,8 @@ def smtp_server(
 
 
 def write_outbox(folder: Path, count: int, *, extra_to: dict[int, str] | None = None) -> list[str]:
-    """``count`` small .eml files (stdlib only) to peer1..N@example.org; their Message-IDs."""
+    """``count`` small .eml files (stdlib only) to peer1..N@example.org, ``extra_to[n]`` as
+    message n's Cc; their Message-IDs."""
     folder.mkdir(parents=True, exist_ok=True)
     ids = []
     for number in range(1, count + 1):

@@ -152,7 +152,10 @@ def test_what_arrives_is_the_file_byte_for_byte_minus_bcc(
     without_bcc = b"".join(
         line for line in raw.splitlines(keepends=True) if not line.startswith(b"Bcc:")
     )
-    assert arrived.raw.replace(b"\r\n", b"\n") == without_bcc  # what was reviewed is sent
+    head, _, body = arrived.raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    *kept, date_line = head.split(b"\n")
+    assert date_line.startswith(b"Date: ")  # the file had none: set at send time
+    assert b"\n".join(kept) + b"\n\n" + body == without_bcc  # what was reviewed is sent
 
 
 def test_connection_dropped_after_a_message_reconnects_and_sends_each_once(

@@ -1,19 +1,22 @@
-"""One time-zone default for every command: outreach.toml's
+"""One time-zone default for every command (``send``'s Date: header included): outreach.toml's
 ``[meeting] tz``, else the computer's zone, never a silent UTC; ``--help`` says which."""
 
 from __future__ import annotations
 
+import email.utils
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 from click.testing import CliRunner
+from smtp_server import smtp_server, write_outbox
 
 from outreach import config
 from outreach.cli import cli
 
-COMMANDS = ["invite", "rotation", "forum", "emails", "campaign", "cards", "status"]
+COMMANDS = ["invite", "rotation", "forum", "emails", "campaign", "cards", "status", "send"]
 PEERS = Path(__file__).resolve().parent / "data" / "calendar" / "peers.csv"
 
 
@@ -59,3 +62,18 @@ def test_a_command_without_tz_uses_the_computers_zone(tmp_path: Path) -> None:
     assert event["DTSTART"].params["TZID"] == "America/Toronto"
     assert event.decoded("DTSTART").hour == 8
 
+
+def test_send_dates_messages_in_the_configured_zone(tmp_path: Path) -> None:
+    folder = tmp_path / "emails"
+    write_outbox(folder, 1)
+    toml = tmp_path / "outreach.toml"
+    toml.write_text('[meeting]\ntz = "Asia/Kolkata"\n', encoding="utf-8")
+    with smtp_server() as server:
+        result = CliRunner().invoke(cli, [
+            "--config", str(toml), "send", str(folder), "--smtp-host", server.host, "--port",
+            str(server.port), "--security", "none", "--ledger", str(tmp_path / "l.sqlite"),
+            "--send"], env={"TZ": "America/Toronto"})
+        (received,) = server.handler.received
+    assert result.exit_code == 0, result.output
+    sent_at = email.utils.parsedate_to_datetime(str(received.message["Date"]))
+    assert sent_at.utcoffset() == datetime.now(ZoneInfo("Asia/Kolkata")).utcoffset()

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import echo_err, emit, ledger_option
+from outreach.cli.common import echo_err, emit, ledger_option, tz_option
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural
 
@@ -35,11 +35,13 @@ from outreach.wording import noun, plural
               help="Also retry recipients that failed permanently (e.g. a fixed mailbox).")
 @click.option("--send", "really_send", is_flag=True,
               help="Send for real. Without it: a dry run listing what would be sent.")
+@tz_option("Zone of the Date: header, set when each message goes out.")
 @ledger_option
 def send(
     source: Path, smtp_host: str, port: int | None, security: str, user: str | None,
     ca_file: Path | None, rate: str | None, limit: int | None, retries: int,
-    retry_wait: float, retry_failed: bool, really_send: bool, ledger_path: Path | None,
+    retry_wait: float, retry_failed: bool, really_send: bool, tz: str,
+    ledger_path: Path | None,
 ) -> None:
     """Send the messages in DIR_OR_MBOX (.eml files or an mbox), each exactly once.
 
@@ -51,6 +53,13 @@ def send(
     a 5xx for one recipient is recorded and the batch goes on; failures are listed in
     failed.csv beside the input. Ctrl-C once finishes the current message, then stops.
 
+    Messages are known by Message-ID (a file edited by hand is still its message; one
+    Message-ID in two files is an error). A message the campaign's plan no longer holds
+    (superseded by a later one, or withdrawn) is never sent: the dry run lists it as
+    refused, and --send refuses the whole run until it is deleted. The Date: header is
+    set when the message goes out; the plan is made under the ledger's run lock, after
+    the password prompt, so a second send started meanwhile repeats nothing.
+
     \b
     Examples:
       outreach send out/emails                          # dry run
@@ -60,18 +69,23 @@ def send(
     from outreach.ledger import Ledger
     from outreach.mail import outbox
     from outreach.mail.smtp import SendOptions, parse_rate
+    from outreach.times import parse_zone
 
-    per_second = parse_rate(rate)  # a bad --rate is an error in a dry run too
+    per_second = parse_rate(rate)  # a bad --rate or --tz is an error in a dry run too
+    zone = parse_zone(tz)
     messages = outbox.load_outbox(source)
     with Ledger.open(ledger_path) as ledger:
         plan = outbox.plan_batch(messages, ledger, retry_failed=retry_failed)
         if not really_send:
             _dry_run(plan, limit)
             return
+        outbox.check_sendable(plan)  # a stale file: refused before the password prompt
         settings = _smtp_settings(smtp_host, port, security, user, ca_file)
         options = SendOptions(rate=per_second, limit=limit, max_attempts=retries + 1,
-                              backoff=retry_wait)
-        summary = _send_with_progress(plan, ledger, settings, options)
+                              backoff=retry_wait, zone=zone)
+        with ledger.exclusive():  # plan again under the run lock: what another run sent
+            plan = outbox.plan_batch(messages, ledger, retry_failed=retry_failed)  # counts
+            summary = _send_with_progress(plan, ledger, settings, options)
         summary.failed_csv = outbox.write_failed_csv(
             messages, ledger, outbox.failed_csv_folder(source))
     _send_summary(summary)
@@ -81,9 +95,18 @@ def _dry_run(plan: list[Any], limit: int | None) -> None:
     from outreach.cli.display import plan_table
 
     emit(plan_table(plan), None)
+    refused = [p.refused for p in plan if p.refused]
+    for reason in refused:
+        click.echo(f"Refused: {reason}")
     due = sum(1 for p in plan if p.pending)
     would = min(due, limit) if limit else due
-    rest = len(plan) - due
+    rest = len(plan) - due - len(refused)
+    if refused:
+        click.echo(f"Dry run: {plural(len(refused), 'message')} refused; --send sends nothing "
+                   f"until {noun(len(refused), 'it is', 'they are')} deleted. Then "
+                   f"{would} of {plural(len(plan) - len(refused), 'message')} would be sent; "
+                   f"{rest} {noun(rest, 'needs', 'need')} nothing.")
+        return
     click.echo(f"Dry run: {would} of {plural(len(plan), 'message')} would be sent"
                f"{f' (--limit {limit})' if limit and limit < due else ''}; "
                f"{rest} {noun(rest, 'needs', 'need')} nothing. "

@@ -1,7 +1,8 @@
 """The outbox: messages read from a folder of ``.eml`` files or an mbox, and the send plan.
 
 ``load_outbox`` checks every message before anything is sent (Message-ID, From, recipients);
-``plan_batch`` asks the ledger which recipients each message still has to reach;
+``plan_batch`` asks the ledger which recipients each message still has to reach, and whether the
+campaign's plan still holds it (a superseded or withdrawn message is refused, never sent);
 ``write_failed_csv`` reports what failed, with the server's reply.
 """
 
@@ -14,6 +15,7 @@ import email.utils
 import mailbox
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -37,7 +39,8 @@ class OutboxMessage:
     """One message to send, as read from a ``.eml`` file or an mbox entry.
 
     ``wire`` is the file's bytes as they go to the server: CRLF line ends, Bcc/Resent-Bcc
-    headers removed, nothing else touched, so what was reviewed is what is sent.
+    headers removed, nothing else touched, so what was reviewed is what is sent; only the
+    ``Date:`` header is set again at send time (``with_date``).
     ``recipients`` keep their spelling (local parts may be case-sensitive); the ledger
     compares them lower-cased.
     """
@@ -144,18 +147,51 @@ def wire_format(raw: bytes) -> bytes:
     return (b"\n".join(kept) + blank + body).replace(b"\n", b"\r\n")
 
 
+def with_date(wire: bytes, moment: datetime) -> bytes:
+    """``wire`` with its ``Date:`` header (and any folded lines of it) replaced by ``moment``,
+    or one added at the end of the header when the file has none: a message reviewed for a
+    week does not go out dated the day it was written."""
+    head, blank, body = wire.partition(b"\r\n\r\n")
+    stamp = b"Date: " + email.utils.format_datetime(moment).encode("ascii")
+    kept: list[bytes] = []
+    in_date = placed = False
+    for line in head.split(b"\r\n"):
+        if not line.startswith((b" ", b"\t")):
+            in_date = line.split(b":", 1)[0].strip().lower() == b"date"
+            if in_date and not placed:
+                kept.append(stamp)
+                placed = True
+        if not in_date:
+            kept.append(line)
+    if not placed:
+        kept.append(stamp)
+    return b"\r\n".join(kept) + (blank or b"\r\n\r\n") + body
+
+
 # ---------------------------------------------------------------- the plan
 
 
 @dataclass(frozen=True)
 class PlannedMessage:
-    """A message with the recipients still to be sent to, and why (for the dry run)."""
+    """A message with the recipients still to be sent to, and why (for the dry run).
+
+    ``refused`` says why a message must not be sent at all (the campaign's plan no longer
+    holds it); such a message has no pending recipients, and ``send_batch`` refuses a plan
+    that contains one.
+    """
 
     item: OutboxMessage
     pending: tuple[str, ...]
     status: str
     already_sent: int = 0
     failed_permanently: int = 0
+    refused: str = ""
+
+
+_STALE = {
+    "superseded": "no longer in the plan: superseded by a later message{later}; delete it",
+    "withdrawn": "no longer in the plan: withdrawn (the person left the plan); delete it",
+}
 
 
 def plan_batch(
@@ -165,24 +201,66 @@ def plan_batch(
 
     Status: ``new``, ``already sent``, ``resend (interrupted)`` (ambiguous ``sending``, same
     Message-ID), ``retry (temporary failure)``, ``failed permanently`` (skipped unless
-    ``retry_failed``), ``duplicate of SOURCE`` (same Message-ID earlier in the input).
+    ``retry_failed``), ``refused (no longer in the plan)`` (the campaign's plan marks the
+    Message-ID superseded or withdrawn; ``refused`` says why). Messages are known by
+    Message-ID, so a file the user edited by hand is still the plan's message. One Message-ID
+    in two files is an error naming both: which of the two texts was meant cannot be guessed.
     """
-    seen: dict[str, str] = {}
+    items = list(messages)
+    check_unique(items)
     plan = []
-    for item in messages:
-        if item.message_id in seen:
-            plan.append(PlannedMessage(item, (), f"duplicate of {seen[item.message_id]}"))
-            continue
-        seen[item.message_id] = item.source
+    for item in items:
         known = ledger.deliveries(item.message_id)
         pending = tuple(r for r in item.recipients if _due(known.get(r.lower()), retry_failed))
         skipped = [known[r.lower()].state for r in item.recipients if r not in pending]
+        stale = _STALE.get(ledger.plan_state(item.message_id) or "") if pending else None
+        if stale:
+            reason = stale.format(later=_later(ledger, item.message_id))
+            plan.append(PlannedMessage(item, (), "refused (no longer in the plan)",
+                                       refused=f"{item.source}: {reason}"))
+            continue
         plan.append(PlannedMessage(
             item, pending, _status(item, known, pending),
             already_sent=skipped.count("sent"),
             failed_permanently=skipped.count("failed-permanent"),
         ))
     return plan
+
+
+def check_unique(messages: Iterable[OutboxMessage]) -> None:
+    """One Message-ID in two files (or mbox entries) is an error naming both."""
+    seen: dict[str, str] = {}
+    for item in messages:
+        first = seen.setdefault(item.message_id, item.source)
+        if first != item.source:
+            raise OutreachError(
+                f"{item.source}: Message-ID {item.message_id} is also in {first}; one "
+                "Message-ID is one message (delete the copy, or give it its own Message-ID)"
+            )
+
+
+def check_sendable(plan: Iterable[PlannedMessage]) -> None:
+    """Refuse the whole run when any planned message is refused (a stale file).
+
+    The whole run, not only that file: a stale file means the folder is not what the plan
+    last wrote (an old copy, a file the campaign could not remove), so its other messages
+    deserve a look too; deleting a file and rerunning costs less than one wrong message.
+    """
+    refused = [p.refused for p in plan if p.refused]
+    if refused:
+        more = f" (and {len(refused) - 1} more: see the dry run)" if len(refused) > 1 else ""
+        raise OutreachError(f"nothing sent: {refused[0]}{more}")
+
+
+def _later(ledger: Ledger, message_id: str) -> str:
+    """`` (PATH)``: the plan's current message that replaced ``message_id``, when known."""
+    planned = ledger.planned_messages()
+    old = next((m for m in planned if m.message_id == message_id), None)
+    if old is None:
+        return ""
+    later = [m for m in planned if m.state == "current" and m.person_key == old.person_key
+             and m.series == old.series and m.message_id != message_id and m.path]
+    return f" ({later[-1].path})" if later else ""
 
 
 def _due(delivery: Delivery | None, retry_failed: bool) -> bool:

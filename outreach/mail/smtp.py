@@ -16,6 +16,16 @@ recipient), the ledger records ``sending`` *before* the SMTP transaction and ``s
 A first Ctrl-C (``should_stop``) lets the current transaction finish, so an interrupted run does
 not even create the ambiguous case; only a kill or a network failure mid-DATA can.
 
+What "sent" means: the transaction is driven step by step (MAIL, one RCPT per recipient, DATA),
+not with ``smtplib.sendmail``, and a recipient is ``sent`` only when its RCPT was accepted *and*
+DATA ended with ``250``. A ``421`` or a hang-up during RCPT leaves every recipient of that message
+not yet confirmed pending (``sendmail`` hung up and reported only the refused one, so the others
+were recorded sent with no DATA). Also, before anything goes out: the plan is made under the
+ledger's run lock (``Ledger.exclusive``, after any password prompt) and each message's recipients
+are checked against the ledger again; the ledger file's identity is checked before each message
+(deleted or replaced: stop, nothing more sent); a plan with a message the campaign's plan no
+longer holds is refused whole (``outbox.check_sendable``); ``Date:`` is set at send time.
+
 Replies: per-recipient ``5xx`` → ``failed-permanent`` and the batch goes on; ``4xx`` (or a drop)
 → retried with exponential backoff, at most ``max_attempts`` times, then ``failed-temporary``
 (a rerun retries it). Connection-level problems (TLS not trusted, login refused, server
@@ -30,17 +40,16 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any
 
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger
-from outreach.mail.outbox import OutboxMessage, PlannedMessage
+from outreach.mail.outbox import OutboxMessage, PlannedMessage, check_sendable, with_date
+from outreach.mail.transaction import Result, transaction
 
 SECURITY_CHOICES = ("starttls", "ssl", "none")
-_AUTH_CODES = (530, 534, 535, 538)  # RFC 4954: authentication required / too weak / failed
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
@@ -94,23 +103,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class _ReplyMixin:
-    """Keeps the server's answer to DATA (smtplib's ``sendmail`` discards it)."""
-
-    last_data_reply: tuple[int, bytes] = (0, b"")
-
-    def data(self, msg: Any) -> tuple[int, bytes]:
-        reply: tuple[int, bytes] = super().data(msg)  # type: ignore[misc]
-        self.last_data_reply = reply
-        return reply
-
-
-class _SMTP(_ReplyMixin, smtplib.SMTP):
-    pass
-
-
-class _SMTPS(_ReplyMixin, smtplib.SMTP_SSL):
-    pass
+_SMTP = smtplib.SMTP
+_SMTPS = smtplib.SMTP_SSL
 
 
 class _Unreachable(Exception):
@@ -187,23 +181,29 @@ def _reply(exc: Exception) -> str:
     return f"{code} {' '.join(text.split())}".strip() or str(exc)
 
 
-def _format_reply(code: int, text: bytes | str) -> str:
-    decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return f"{code} {' '.join(decoded.split())}".strip()
-
-
 # ---------------------------------------------------------------- sending
 
 
 @dataclass(frozen=True)
 class SendOptions:
-    """Batch behaviour. ``rate`` is messages per second (None: as fast as the server takes)."""
+    """Batch behaviour. ``rate`` is messages per second (None: as fast as the server takes).
+
+    ``zone`` is the sender's zone for the ``Date:`` header set at send time (None: the
+    computer's); ``now`` is for tests (a clock that returns an aware datetime).
+    """
 
     rate: float | None = None
     limit: int | None = None
     max_attempts: int = 4
     backoff: float = 1.0
     today: date | None = None
+    zone: tzinfo | None = None
+    now: Callable[[], datetime] | None = None
+
+    def send_time(self) -> datetime:
+        moment = self.now() if self.now is not None else datetime.now(self.zone)
+        moment = moment.astimezone(self.zone) if self.zone else moment.astimezone()
+        return moment.replace(microsecond=0)
 
 
 @dataclass
@@ -236,8 +236,15 @@ def send_batch(
     on_outcome: Callable[[Outcome], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> BatchSummary:
-    """Send every planned message that still has pending recipients; see the module doc."""
+    """Send every planned message that still has pending recipients; see the module doc.
+
+    A plan holding a refused (stale) message is refused whole, before anything is sent. The
+    ledger's run lock is held throughout (make the plan under it too: ``ledger.exclusive()``
+    is re-entrant), each message's recipients are checked against the ledger again just
+    before it goes out, and the ledger file's identity before each message.
+    """
     settings.check()
+    check_sendable(plan)
     summary = _skipped(plan)
     todo = [p for p in plan if p.pending]
     if options.limit is not None:
@@ -252,10 +259,15 @@ def send_batch(
                     summary.interrupted = True
                     summary.not_attempted += len(todo) - index
                     break
-                throttle.wait()
                 try:
+                    ledger.check_same_file()
+                    planned = _still_pending(planned, ledger)
+                    if not planned.pending:  # another run sent it since the plan was made
+                        summary.skipped_sent += 1
+                        continue
+                    throttle.wait()
                     outcome = _deliver(planned, ledger, connection, options)
-                except OutreachError as exc:  # TLS, login, server gone: stop, keep the record
+                except OutreachError as exc:  # TLS, login, server or ledger gone: stop
                     summary.error = exc
                     summary.not_attempted += len(todo) - index
                     break
@@ -265,7 +277,21 @@ def send_batch(
                     on_outcome(outcome)
         finally:
             connection.close()
+        if summary.error is None:
+            try:
+                ledger.check_same_file()  # the last message's record must be findable
+            except OutreachError as exc:
+                summary.error = exc
     return summary
+
+
+def _still_pending(planned: PlannedMessage, ledger: Ledger) -> PlannedMessage:
+    """``planned`` without the recipients the ledger now records ``sent`` (a plan made
+    before the run lock was taken must not repeat what another run did meanwhile)."""
+    known = ledger.deliveries(planned.item.message_id)
+    pending = tuple(r for r in planned.pending
+                    if (d := known.get(r.lower())) is None or d.state != "sent")
+    return planned if pending == planned.pending else replace(planned, pending=pending)
 
 
 def _skipped(plan: list[PlannedMessage]) -> BatchSummary:
@@ -306,7 +332,8 @@ def _deliver(
         with ledger.write():  # one durable write before the wire: queued and sending
             ledger.queue_message(item.message_id, pending, item.subject, item.source)
             ledger.mark_sending(item.message_id, pending)
-        result = _transaction(smtp, connection, item, pending)
+        wire = with_date(item.wire, options.send_time())
+        result = transaction(smtp, connection.drop, item, pending, wire)
         _record(ledger, item, result, options.today or date.today())
         if result.stop:
             reply = next(iter(result.temporary.values()))
@@ -323,65 +350,7 @@ def _deliver(
     return outcome
 
 
-@dataclass(frozen=True)
-class _Result:
-    """One transaction's answer per recipient: the server's reply text."""
-
-    accepted: dict[str, str]
-    permanent: dict[str, str]
-    temporary: dict[str, str]
-    stop: bool = False
-
-
-def _transaction(
-    smtp: _SMTP | _SMTPS, connection: Connection, item: OutboxMessage, pending: list[str]
-) -> _Result:
-    """One SMTP transaction; 5xx → permanent, 4xx and drops → temporary."""
-    try:
-        refused = smtp.sendmail(item.sender, pending, item.wire, _mail_options(smtp, item, pending))
-    except smtplib.SMTPNotSupportedError as exc:
-        return _Result({}, dict.fromkeys(pending, f"not sent: {exc} (non-ASCII address or header)"),
-                       {})
-    except smtplib.SMTPRecipientsRefused as exc:
-        refused = exc.recipients
-    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-        if exc.smtp_code == 421:
-            connection.drop()
-        if exc.smtp_code in _AUTH_CODES:  # the server wants a login: no message would pass
-            return _Result({}, {}, dict.fromkeys(pending, _reply(exc)), stop=True)
-        return _classify(pending, dict.fromkeys(pending, (exc.smtp_code, _reply(exc))), "")
-    except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        connection.drop()
-        reason = f"connection lost: {exc}" if str(exc) else "connection lost"
-        return _Result({}, {}, dict.fromkeys(pending, reason))
-    except smtplib.SMTPResponseException as exc:
-        return _classify(pending, dict.fromkeys(pending, (exc.smtp_code, _reply(exc))), "")
-    failures = {r: (code, _format_reply(code, text)) for r, (code, text) in refused.items()}
-    return _classify(pending, failures, _format_reply(*smtp.last_data_reply))
-
-
-def _mail_options(smtp: _SMTP | _SMTPS, item: OutboxMessage, pending: list[str]) -> list[str]:
-    """SMTPUTF8 for non-ASCII headers or addresses, 8BITMIME for an 8-bit body (RFC 6531/6152)."""
-    eight_bit = not item.wire.isascii()
-    utf8 = not all(a.isascii() for a in (item.sender, *pending)) or (
-        eight_bit and not item.wire.partition(b"\r\n\r\n")[0].isascii()
-    )
-    if not (eight_bit or utf8):
-        return []
-    smtp.ehlo_or_helo_if_needed()
-    options = ["BODY=8BITMIME"] if eight_bit and smtp.has_extn("8bitmime") else []
-    return [*options, "SMTPUTF8"] if utf8 else options
-
-
-def _classify(pending: list[str], failures: dict[str, tuple[int, str]], ok: str) -> _Result:
-    return _Result(
-        accepted={r: ok for r in pending if r not in failures},
-        permanent={r: reply for r, (code, reply) in failures.items() if code >= 500},
-        temporary={r: reply for r, (code, reply) in failures.items() if code < 500},
-    )
-
-
-def _record(ledger: Ledger, item: OutboxMessage, result: _Result, today: date) -> None:
+def _record(ledger: Ledger, item: OutboxMessage, result: Result, today: date) -> None:
     """One ledger transaction: deliveries' new states, and an ``invited`` event per recipient."""
     with ledger.write():
         for recipient, reply in result.accepted.items():
