@@ -37,8 +37,73 @@ def test_peers_match_function_and_level_at_other_companies() -> None:
     found = {p.full_name: p for p in selection.people}
     assert set(found) == {"Ana Souza", "Ben Okafor", "Zoë Ødegård"}  # not Chloé (Acme Inc.)
     assert found["Ana Souza"].reason == (
-        "VP Marketing ~ Vice President, Global Marketing: function=marketing, level=vp")
+        "VP Marketing ~ Vice President, Global Marketing: function=marketing, level=vp; "
+        "score 0.82 = match 0.50 + specialty 0.22 + new company 0.05 + connected this year 0.05")
     assert selection.people[0].full_name == "Ben Okafor"  # same wording + e-mail ranks first
+    assert "e-mail 0.10" in found["Ben Okafor"].reason  # the address's share is said
+
+
+def _specialty(query: str, position: str) -> float:
+    from outreach.peers import _Scorer
+    from outreach.titles import classify
+
+    parts = dict(_Scorer(classify(query), None, set(), None).parts(
+        position, "f", "l", "", "", None))
+    return parts.get("specialty", 0.0)
+
+
+@pytest.mark.parametrize(("query", "same", "less"), [
+    ("VP Marketing", "Vice President, Marketing", "EVP Marketing"),
+    ("Director of Enterprise PMO", "Director, Enterprise PMO", "PMO Director"),
+    ("Head of Data", "Head of Data", "Head of Data Engineering"),
+])
+def test_equivalent_spellings_score_the_same_and_subsets_less(query: str, same: str,
+                                                              less: str) -> None:
+    assert _specialty(query, same) == _specialty(query, query) == 0.30
+    assert _specialty(query, less) < 0.30
+
+
+def test_score_is_the_sum_of_its_named_parts() -> None:
+    selection = load_people(EXPORTS / "connections_2024.csv",
+                            PeerQuery(title="VP Marketing", company="Acme"))
+    for person in selection.people:
+        shown = person.reason.split(" = ", 1)[1]
+        total = sum(float(part.rsplit(" ", 1)[1]) for part in shown.split(" + "))
+        assert abs(total - person.score) < 0.006, person.reason
+
+
+def test_companies_already_in_the_plan_get_no_new_company_part() -> None:
+    import pandas as pd
+
+    from outreach.peers import find_peers
+
+    frame = pd.DataFrame({
+        "first_name": ["A", "B"], "last_name": ["X", "Y"], "email": ["", ""],
+        "company": ["Globex", "Initech"], "position": ["VP Marketing", "VP Marketing"],
+        "connected_on": [None, None], "function": ["marketing"] * 2, "level": ["vp"] * 2,
+    })
+    peers, _ = find_peers(frame, "VP Marketing", planned=["Globex Inc."])
+    assert list(peers["first_name"]) == ["B", "A"]
+    assert "new company" not in peers["reason"][1]
+
+
+def test_spread_across_companies_alternates_companies() -> None:
+    from dataclasses import dataclass
+
+    from outreach.peers import spread_across_companies
+
+    @dataclass
+    class P:
+        name: str
+        company: str
+
+    people = [P("a1", "Acme"), P("a2", "ACME Inc."), P("b1", "Globex"), P("a3", "Acme"),
+              P("c1", "Initech")]
+    order = [p.name for p in spread_across_companies(people)]
+    assert order == ["a1", "b1", "c1", "a2", "a3"]
+    companies = [company_key(p.company) for p in spread_across_companies(people)]
+    assert all(x != y for x, y in zip(companies[:4], companies[1:4], strict=False))
+    assert spread_across_companies([]) == []
 
 
 def test_include_own_company_and_levels() -> None:

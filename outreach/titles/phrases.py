@@ -45,6 +45,7 @@ def _source(toks: list[Tok]) -> str:
 def match_phrases(toks: list[Tok], vocab: Vocabulary) -> list[Hit | Tok]:
     """Greedy longest-phrase matching; returns hits interleaved with unmatched tokens."""
     items: list[Hit | Tok] = []
+    pairs = vocab.phrase_pairs
     i, n = 0, len(toks)
     while i < n:
         tok = toks[i]
@@ -58,6 +59,12 @@ def match_phrases(toks: list[Tok], vocab: Vocabulary) -> list[Hit | Tok]:
             continue
         longest = tok.longest
         if longest <= 1:
+            single = tok.single
+            items.append(tok if single is None else Hit(i, i + 1, single, tok.text, tok.raw))
+            i += 1
+            continue
+        after = toks[i + 1] if i + 1 < n else None
+        if after is None or (tok.text, after.text) not in pairs:  # no phrase goes on
             single = tok.single
             items.append(tok if single is None else Hit(i, i + 1, single, tok.text, tok.raw))
             i += 1

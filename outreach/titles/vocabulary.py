@@ -203,9 +203,20 @@ class Vocabulary:
         }
         self.single = {key[0]: term for key, term in self.phrases.items() if len(key) == 1}
         self.phrase_len: dict[str, int] = {}
+        self.phrase_pairs: set[tuple[str, str]] = set()  # the first two words of each phrase
         for key in self.phrases:
             self.phrase_len[key[0]] = max(self.phrase_len.get(key[0], 0), len(key))
+            if len(key) > 1:
+                self.phrase_pairs.add((key[0], key[1]))
         self.officers = {k[0] for k, t in self.phrases.items() if t.officer and len(k) == 1}
+        self.link_words = frozenset(
+            {*self.assistant_links, *self.reports_to}
+            | {k[0] for k, t in self.phrases.items() if len(k) == 1 and t.conjunction})
+        """Words that only link others ("of", "the", "and"): no part of a specialty."""
+        self.company_words = frozenset(k[0] for k, t in self.phrases.items()
+                                       if len(k) == 1 and t.company)
+        self.former_words = frozenset(k[0] for k, t in self.phrases.items()
+                                      if len(k) == 1 and t.former)
         self.known: set[str] = {w for key in self.phrases for w in key}
         self.known.update(self.abbreviations, self.acronyms, self.assistant_links)
         self.known.update(fold(k) for k in self.abbreviations_cased)
