@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def test_spread_across_companies_alternates_companies() -> None:
     order = [p.name for p in spread_across_companies(people)]
     assert order == ["a1", "b1", "c1", "a2", "a3"]
     companies = [company_key(p.company) for p in spread_across_companies(people)]
-    assert all(x != y for x, y in zip(companies[:4], companies[1:4], strict=False))
+    assert all(x != y for x, y in itertools.pairwise(companies[:4]))
     assert spread_across_companies([]) == []
 
 
