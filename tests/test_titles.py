@@ -571,3 +571,84 @@ def test_eval_meets_the_targets() -> None:
     assert all(score.label_ok for score in scores)
     function_acc, level_acc, _, _ = eval_titles.accuracy(rows, predicted)
     assert function_acc >= 0.95 and level_acc >= 0.95
+
+
+# ----------------------------------------------------------------------------- issue 15
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # morphology: compounds (any known prefix + a level or role word) and gendered forms
+        ("Einkaufsleiterin", ("operations", "director")),
+        ("Marktleiter", ("sales", "manager")),  # the head of a site is a manager
+        ("Afdelingshoofd Inkoop", ("operations", "director")),
+        ("Marknadschef", ("marketing", "director")),
+        ("Eigenaresse", ("general_management", "owner")),
+        ("Direttrice Acquisti", ("operations", "director")),
+        ("Kierowniczka Sprzedaży", ("sales", "manager")),
+        ("Muhasebe Müdürü", ("finance", "manager")),
+        # deputies of the head of an organisation are vp; of a functional chief, not
+        ("Deputy CEO", ("general_management", "vp")),
+        ("Directeur Général Adjoint", ("general_management", "vp")),
+        ("Deputy Chief Information Officer", ("it", "cxo")),
+        # sectors re-read their ladders
+        ("Vice President, Leveraged Finance", ("finance", "senior")),
+        ("Managing Director | Barclays", ("finance", "vp")),
+        ("Partner at Linklaters", ("legal", "owner")),
+        ("Chief Petty Officer", ("other", "senior")),
+        ("Battalion Chief", ("other", "manager")),
+        ("Consultant Neurologist", ("other", "senior")),
+        # abbreviations, grades, precedence
+        ("EM, Payments", ("engineering", "manager")),
+        ("SDE I", ("engineering", "entry")),
+        ("Executive Assistant to the Founder & CEO", ("other", "ic")),
+        ("Process Owner", ("operations", "ic")),
+        ("Chief Risk Officer", ("finance", "cxo")),
+        ("Coordinador de Compras", ("operations", "manager")),
+    ],
+)
+def test_languages_sectors_and_precedence(title: str, expected: tuple[str, str]) -> None:
+    assert label(title) == expected
+
+
+@pytest.mark.parametrize(("title", "says"), [
+    ("Hoofd Marketing", "level=director from 'Hoofd' (nl)"),
+    ("Vertriebsleiterin", "compound: vertrieb + leiterin"),
+    ("Kierowniczka Projektu", "read 'Kierowniczka' as 'kierownik' (pl)"),
+    ("Vice President, Equity Research | Nomura", "'Vice President' is senior in banking"),
+    ("Deputy Managing Director", "level=vp: 'Deputy' to the head"),
+])
+def test_the_rule_explains_each_new_reading(title: str, says: str) -> None:
+    assert says in classify(title).rule
+
+
+@pytest.mark.parametrize(("word", "english"), [
+    ("amministratore", "administrator"), ("consulente", "consultant"), ("direttore", "director"),
+    ("ingegnere", "engineer"), ("avvocato", "advocate"),
+])
+def test_typos_never_turn_a_foreign_word_into_an_english_one(word: str, english: str) -> None:
+    from rapidfuzz.distance import OSA
+
+    from outreach.titles.vocabulary import _plausible_typo
+
+    assert not _plausible_typo(word, english, OSA.distance(word, english))
+    assert "(typo)" not in classify(f"{word.capitalize()} Vendite").rule
+
+
+def test_typos_still_fix_english_slips() -> None:
+    assert label("Marketing Manger") == ("marketing", "manager")
+    assert "(typo)" in classify("Marketing Manger").rule
+
+
+def test_a_title_that_only_names_a_function_has_no_level() -> None:
+    assert label("Supply Chain") == ("operations", "unknown")
+
+
+def test_language_tables_are_validated(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[languages.nl.levels]\nboss = ["baas"]\n', encoding="utf-8")
+    with pytest.raises(OutreachError, match="languages.nl"):
+        Vocabulary.load(path)
+    path.write_text('[languages.nl.levels]\nmanager = ["baas"]\n', encoding="utf-8")
+    assert "(nl)" in classify("Baas Inkoop", Vocabulary.load(path)).rule

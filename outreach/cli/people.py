@@ -84,7 +84,7 @@ def titles_command(title_texts: tuple[str, ...], vocabulary: Path | None, fmt: s
 
     Levels: owner, cxo, vp, director, manager, senior, ic, entry (or unknown).
     Add words your industry uses with --vocabulary FILE (same shape as the
-    built-in outreach/data/vocabulary.toml).
+    built-in outreach/titles/vocabulary.toml; see docs/titles.md).
 
     \b
     Examples:

@@ -388,10 +388,12 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
     matched = normalized(toks)
     items = match_phrases(toks, vocab)
     sector = _sector(items)
+    sector_notes: list[str] = []
     if sector is not None:
-        items = _in_sector(items, sector[0], vocab)
+        items = _in_sector(items, sector, vocab, sector_notes)
     split = _split_parts(items, vocab)
-    notes = [*fix_notes(toks), *split.notes, *(note for p in split.parts for note in p.notes)]
+    notes = [*fix_notes(toks), *sector_notes, *split.notes,
+             *(note for p in split.parts for note in p.notes)]
     roles = _group_roles(split.parts) if split.parts else []
     if not roles:
         if split.status:  # "#OpenToWork": says something, just not a job
@@ -438,10 +440,13 @@ def _sector(items: list[Hit | Tok]) -> tuple[str, str] | None:
     return None
 
 
-def _in_sector(items: list[Hit | Tok], sector: str, vocab: Vocabulary) -> list[Hit | Tok]:
+def _in_sector(items: list[Hit | Tok], sector: tuple[str, str], vocab: Vocabulary,
+               notes: list[str]) -> list[Hit | Tok]:
     """Phrases that mean another level in this sector: a bank's "Vice President" is senior,
-    its "Managing Director" a vp; their own function gives way to the sector's."""
-    table = vocab.sector_levels.get(sector)
+    its "Managing Director" a vp; their own function gives way to the sector's. Each re-read
+    is noted for the rule."""
+    name, source = sector
+    table = vocab.sector_levels.get(name)
     if not table:
         return items
     out: list[Hit | Tok] = []
@@ -450,6 +455,8 @@ def _in_sector(items: list[Hit | Tok], sector: str, vocab: Vocabulary) -> list[H
             found = table.get(tuple(item.text.split()))
             if found is not None:
                 level, function = found
+                notes.append(f"'{item.source}' is {level} in {name.replace('_', ' ')} "
+                             f"(from '{source}')")
                 role = level == _ROLE_LEVEL or item.term.role
                 item = Hit(item.start, item.end, replace(
                     item.term, level=None if level == _ROLE_LEVEL else level, role=role,

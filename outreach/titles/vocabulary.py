@@ -368,7 +368,7 @@ def _compound_term(suffix: tuple[str | None, str | None, str, str],
     elif prefix.get("head_level") and level in GRAMMAR.boss_levels:
         level = prefix["head_level"]
     function = prefix.get("function") or function
-    lang = lang or prefix.get("lang") or ""
+    lang = prefix.get("lang") or lang or ""  # "forsaljning" says Swedish, "chef" cannot
     tier = _TIERS.compound if function else 0
     if level is None:
         return Term(function=function, tier=tier, lang=lang, sector=sector)
