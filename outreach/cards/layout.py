@@ -8,6 +8,11 @@ until it saves, so a large batch is split into several files of ``per_file`` car
 (``cards-1.pdf``, ``cards-2.pdf``, ...), which also keeps each print job a sensible size;
 each finished page is compressed at once by a worker thread (in parallel with drawing the
 next), so what stays in memory is the compressed page, not its text.
+
+``CardOptions.met`` gives the template each person's ``met.*`` (the day, the ``log met
+--note``, the place), by ``Person.key``; a note that would push the card past its writing
+area at the smallest size is left out of that card, with a warning, rather than failing the
+whole batch.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ import re
 import tempfile
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO
@@ -48,6 +53,10 @@ UNSHAPED_SCRIPTS = {"arabic", "hebrew", "indic", "thai"}
 DEFLATE_LEVEL = 4
 
 
+class CardOverflow(OutreachError):
+    """A card's message does not fit its writing area even at ``SMALLEST_SIZE``."""
+
+
 @dataclass(frozen=True)
 class CardOptions:
     """What ``outreach cards`` asks for; every field has the CLI's default."""
@@ -64,6 +73,7 @@ class CardOptions:
     today: date | None = None
     per_file: int = 1000
     system_fonts: bool = True
+    met: Mapping[str, templating.MetVars] = field(default_factory=dict)  # by Person.key
 
 
 @dataclass
@@ -98,9 +108,19 @@ class CardWriter:
         self._atom_cache: dict[str, tuple[tuple[Atom, ...], list[str]]] = {}
         self._last_size: float | None = None  # where the next card's size search starts
 
-    def text(self, person: Person) -> str:
+    def met(self, person: Person) -> templating.MetVars:
+        """``met.*`` for ``person``: from ``options.met``, the note on one line (it is data,
+        never paragraphs of its own), the place defaulting to the meeting's location."""
+        found = self.options.met.get(person.key) or templating.MetVars()
+        note = " ".join(found.note.split()).rstrip(",;:- ")
+        place = " ".join(found.place.split()) or (
+            self.options.meeting.location if self.options.meeting is not None else "")
+        return replace(found, note=note, place=place)
+
+    def text(self, person: Person, met: templating.MetVars | None = None) -> str:
         """The card's message for ``person``, as the template renders it (NFC, tidy blanks)."""
-        values = templating.variables(person, self.sender, self.options.meeting, self.options.today)
+        values = templating.variables(person, self.sender, self.options.meeting, self.options.today,
+                                      met if met is not None else self.met(person))
         values["signature"] = self.signature
         rendered = templating.render(self.template, values)
         rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")
@@ -115,10 +135,28 @@ class CardWriter:
         return (self.options.sign or self.sender.name or "").strip()
 
     def block(self, person: Person, warnings: list[str]) -> Block:
-        """The message wrapped and sized to fit; ``OutreachError`` naming the person if not."""
+        """The message wrapped and sized to fit; ``OutreachError`` naming the person if not.
+        A card that fits only without its ``met.note`` is written without it (and warned)."""
+        met = self.met(person)
+        found: list[str] = []
+        try:
+            block = self._block(person, met, found)
+        except CardOverflow:
+            if not met.note:
+                raise
+            found = []
+            block = self._block(person, replace(met, note=""), found)
+            found.append(f"card for {_who(person)}: with the meeting note ({len(met.note)} "
+                         f"characters) the message does not fit the {self.layout.size.label} "
+                         f"card even at {SMALLEST_SIZE:g} pt; written without the note "
+                         "(shorten it, or choose a larger --size)")
+        warnings += found
+        return block
+
+    def _block(self, person: Person, met: templating.MetVars, warnings: list[str]) -> Block:
         paragraphs: list[tuple[Atom, ...]] = []
         missing: list[str] = []
-        for paragraph in self.text(person).split("\n\n"):
+        for paragraph in self.text(person, met).split("\n\n"):
             written, lost = self._atoms(paragraph)
             paragraphs.append(written)
             missing += lost
@@ -134,7 +172,7 @@ class CardWriter:
             block = fit(paragraphs, width, height, (self.largest, SMALLEST_SIZE), self.hand,
                         first_try=self._last_size)
         except Overflow as over:
-            raise OutreachError(
+            raise CardOverflow(
                 f"card for {_who(person)}: the message overflows the {self.layout.size.label} "
                 f"writing area by {over.points / 72:.2f} in (about "
                 f"{max(1, round(over.points / (over.size * self.hand.leading)))} lines) even at "

@@ -25,8 +25,11 @@ from outreach.wording import plural
 @peer_options
 @meeting_options
 @click.option("--pending", is_flag=True,
-              help="Write to the people the ledger says you met and have not thanked yet, "
-              "then record them as thanked (INPUT, if given, only supplies your name).")
+              help="Write to the people the ledger says you met and have not thanked yet "
+              "(`outreach log met NAME --note ...`: the card can mention the note), then "
+              "record them as thanked. Writes cards-YYYY-MM-DD.pdf in the current folder "
+              "(-2, -3... if that exists), never out/cards.pdf; INPUT, if given, only "
+              "supplies your name.")
 @ledger_option
 @click.option("--template", default="thanks.card.j2", show_default=True,
               help="Card text: a built-in template name or a .j2 file (greeting, body, "
@@ -51,14 +54,15 @@ from outreach.wording import plural
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), metavar="PNG",
               help="Also render the first sheet to PNG to check before printing.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("out/cards.pdf"), show_default=True, help="PDF to write.")
+              help="PDF to write [default: out/cards.pdf; with --pending "
+              "./cards-YYYY-MM-DD.pdf].")
 @click.option("--per-file", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Cards per PDF; larger batches are split into NAME-1.pdf, NAME-2.pdf...")
 def cards(
     input_path: Path | None, start: str | None, duration: str, tz: str, location: str,
     link: str, pending: bool, ledger_path: Path | None, template: str, size: str,
     sheet: str, fold: str, font: str | None, ink: str, seed: int, sign: str | None,
-    preview: Path | None, output: Path, per_file: int, **peer_kwargs: Any,
+    preview: Path | None, output: Path | None, per_file: int, **peer_kwargs: Any,
 ) -> None:
     """Print thank-you cards in a handwritten style: one per peer, ready to cut or fold.
 
@@ -72,11 +76,15 @@ def cards(
       outreach cards peers.csv --sign "Dana" --preview out/cards.png
       outreach cards export.zip --size a6 --sheet a4 --ink black -o out/cards-a6.pdf
       outreach cards --pending --sheet single --fold half     # after `outreach log met`
+
+    With --pending, each card gets met.on, met.note and met.place (see the template):
+    the default card mentions your `log met --note` when there is one.
     """
     from datetime import date
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import write_preview
+    from outreach.cards.thanks import dated_output, met_by_person, thanked_note
     from outreach.model import Sender
 
     if input_path is None and not pending:
@@ -84,18 +92,24 @@ def cards(
     selection = select_people(input_path, **peer_kwargs) if input_path else None
     sender = selection.sender if selection is not None else Sender()
     people = selection.people if selection is not None and not pending else []
+    today = date.today()
+    due: list[Any] = []
     if pending:
         from outreach.ledger import Ledger
 
         with Ledger.open(ledger_path) as ledger:
-            people = ledger.pending_thanks()
-        if not people:
-            click.echo("Nobody to thank: everyone you met has a card already.")
+            due = ledger.thanks_due()
+        if not due:
+            click.echo("Nobody to thank: everyone you met has a card already "
+                       "(log a meeting with `outreach log met NAME`).")
             return
+        people = [d.person for d in due]
+    if output is None:
+        output = dated_output(Path("."), today) if pending else Path("out/cards.pdf")
     options = CardOptions(
         template=template, size=size, sheet=sheet, fold=fold, font=font, ink=ink, seed=seed,
         sign=sign, meeting=_cards_meeting(start, duration, tz, location, link),
-        per_file=per_file,
+        per_file=per_file, met=met_by_person(due, location),
     )
     result = _cards_with_progress(people, sender, output, options, write_cards)
     for warning in result.warnings:
@@ -104,7 +118,7 @@ def cards(
         from outreach.ledger import Ledger
 
         with Ledger.open(ledger_path) as ledger:
-            ledger.mark_thanked([p.key for p in people], date.today())
+            ledger.mark_thanked([d.key for d in due], today, thanked_note(result.files))
     _cards_summary(result, pending)
     if preview is not None:
         click.echo(f"Preview of the first sheet: {write_preview(result.files[0], preview)}")

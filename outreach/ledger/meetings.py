@@ -26,6 +26,29 @@ class PlannedMeeting:
     start: datetime
 
 
+@dataclass(frozen=True)
+class MetMeeting:
+    """The planned meeting a ``met`` refers to: its series, start and, if the plan recorded
+    it, its place (else "")."""
+
+    uid: str
+    series: str
+    start: datetime
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class ThanksDue:
+    """Someone met and not thanked since: ``key`` is their ledger key (for ``mark_thanked``),
+    ``on`` the day of the last ``met``, ``note`` its ``--note`` (untrusted text, as typed)."""
+
+    key: str
+    person: Person
+    on: date
+    note: str = ""
+    meeting: MetMeeting | None = None
+
+
 class MeetingsMixin(LedgerBase):
     """The ``meetings`` and ``events`` tables."""
 
@@ -87,9 +110,15 @@ class MeetingsMixin(LedgerBase):
 
     def pending_thanks(self) -> list[Person]:
         """People met (last ``met``) and not thanked on or after that day; oldest meeting first."""
+        return [due.person for due in self.thanks_due()]
+
+    def thanks_due(self) -> list[ThanksDue]:
+        """As ``pending_thanks``, with what a card says about the meeting: the day of the last
+        ``met``, its ``--note`` and the planned meeting with that person on or before that day
+        (the latest), if the ledger has one; oldest meeting first."""
         rows = self.query(
             """
-            SELECT p.* FROM people p
+            SELECT p.*, m.met AS met_on FROM people p
             JOIN (SELECT person_key, MAX(on_date) AS met FROM events WHERE kind = 'met'
                   GROUP BY person_key) m ON m.person_key = p.key
             LEFT JOIN (SELECT person_key, MAX(on_date) AS thanked FROM events
@@ -98,16 +127,57 @@ class MeetingsMixin(LedgerBase):
             ORDER BY m.met, p.folded
             """
         )
-        return [person_from_row(r) for r in rows]
+        due = []
+        for row in rows:
+            key, on = str(row["key"]), date.fromisoformat(row["met_on"])
+            notes = self.query(
+                "SELECT note FROM events WHERE person_key = ? AND kind = 'met' AND on_date = ? "
+                "AND note != '' ORDER BY id DESC LIMIT 1", (key, on.isoformat()))
+            due.append(ThanksDue(key, person_from_row(row), on,
+                                 str(notes[0]["note"]) if notes else "",
+                                 self._meeting_before(key, on)))
+        return due
 
-    def mark_thanked(self, person_keys: Iterable[str], on: date) -> int:
-        """Record a ``thanked`` event for each key (after their card was printed)."""
+    def _meeting_before(self, key: str, on: date) -> MetMeeting | None:
+        """The latest planned meeting with ``key`` on or before ``on`` (its own day, in its
+        own zone), with the place its plan stated if the plan recorded one."""
+        rows = self.query("SELECT uid, series, start FROM meetings WHERE person_key = ?", (key,))
+        held = [(datetime.fromisoformat(r["start"]), str(r["uid"]), str(r["series"]))
+                for r in rows]
+        held = [m for m in held if m[0].date() <= on]
+        if not held:
+            return None
+        start, uid, series = max(held)
+        return MetMeeting(uid, series, start, self._planned_place(key, series))
+
+    def _planned_place(self, key: str, series: str) -> str:
+        """Where the plan's latest message to ``key`` in ``series`` said to meet (its facts'
+        ``location``, else ``place`` unless that is a video link), or ""."""
+        import json
+
+        rows = self.query(
+            "SELECT facts FROM plan_messages WHERE person_key = ? AND series = ? "
+            "ORDER BY planned_at DESC, rowid DESC", (key, series))
+        for row in rows:
+            try:
+                facts = json.loads(row["facts"] or "{}")
+            except ValueError:
+                continue
+            for name in ("location", "place"):
+                value = facts.get(name) if isinstance(facts, dict) else None
+                if isinstance(value, str) and value.strip() and "://" not in value:
+                    return value.strip()
+        return ""
+
+    def mark_thanked(self, person_keys: Iterable[str], on: date, note: str = "") -> int:
+        """Record a ``thanked`` event for each key (after their card was printed); ``note``
+        says how (e.g. the card file)."""
         keys = list(dict.fromkeys(person_keys))
         now = iso(utc_now())
         with self.write() as db:
             db.executemany(
                 "INSERT INTO events (person_key, kind, on_date, note, recorded_at) "
-                "VALUES (?, 'thanked', ?, '', ?)",
-                [(key, on.isoformat(), now) for key in keys],
+                "VALUES (?, 'thanked', ?, ?, ?)",
+                [(key, on.isoformat(), note, now) for key in keys],
             )
         return len(keys)

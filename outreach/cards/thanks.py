@@ -1,0 +1,50 @@
+"""Cards after meetings: who is owed a card (the ledger's ``log met``, not thanked since) and
+what their card knows about the meeting (``met.*``), for ``cards --pending`` and ``campaign``.
+
+A card is printed only for someone met; printing it is what records them as thanked (the
+caller marks them after the PDF is written, with the file in the event's note), so a person
+is never marked without a card, nor carded twice for one meeting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from outreach.ledger.meetings import ThanksDue
+from outreach.templating import MetVars
+
+REMINDER = "cards are printed after you log a meeting: outreach log met NAME"
+
+
+def met_vars(due: ThanksDue, location: str = "") -> MetVars:
+    """``met.*`` for one person: the day and note of the last ``met``; the place of the
+    ledger's meeting with them on or before that day, else ``location`` (option/config)."""
+    meeting = due.meeting
+    place = (meeting.place if meeting is not None else "") or location
+    return MetVars(on=due.on, note=due.note, place=place,
+                   series=meeting.series if meeting is not None else "")
+
+
+def met_by_person(due: Sequence[ThanksDue], location: str = "") -> dict[str, MetVars]:
+    """``CardOptions.met``: each person's ``met.*`` by ``Person.key``."""
+    return {d.person.key: met_vars(d, location) for d in due}
+
+
+def dated_output(folder: Path, today: date) -> Path:
+    """``cards-YYYY-MM-DD.pdf`` in ``folder``; a second batch on the same day gets ``-2``,
+    ``-3``... so an earlier batch (whose people are already marked thanked) is never
+    overwritten."""
+    base = f"cards-{today.isoformat()}"
+    number = 1
+    while True:
+        stem = base if number == 1 else f"{base}-{number}"
+        if not (folder / f"{stem}.pdf").exists() and not any(folder.glob(f"{stem}-[0-9]*.pdf")):
+            return folder / f"{stem}.pdf"
+        number += 1
+
+
+def thanked_note(files: Sequence[Path]) -> str:
+    """The ``thanked`` event's note: which file holds the card."""
+    return "card in " + ", ".join(str(Path(f).resolve()) for f in files)

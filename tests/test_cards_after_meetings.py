@@ -1,0 +1,227 @@
+"""Cards after meetings: ``cards --pending`` writes only to people the ledger says you met
+and have not thanked, mentions the ``log met --note``, and marks exactly those people
+thanked; read back from the PDFs with pypdf."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from cards_helpers import SENDER, page_texts
+from click.testing import CliRunner, Result
+
+from outreach.cli import cli
+from outreach.ledger import Ledger, PlannedMeeting, PlannedMessage
+from outreach.model import Person
+
+HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+PEERS = [("Ana", "Souza", "Globex"), ("Ben", "Okafor", "Initech"), ("Wei", "Chen", "Hooli")]
+ARGS = ["--title", "VP Marketing", "--company", "Acme", "--from", "Dana <dana@acme.example>",
+        "--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location", "Café Olimpico",
+        "--no-preview"]
+REMINDER = "cards are printed after you log a meeting: outreach log met NAME"
+ANA = Person("Ana", "Souza", url="https://www.linkedin.com/in/ana-souza", company="Globex")
+
+
+def connections(folder: Path) -> Path:
+    rows = [f"{first},{last},https://www.linkedin.com/in/{first.lower()}-{last.lower()},"
+            f"{first.lower()}@{company.lower()}.example,{company},VP Marketing,01 Jan 2025\n"
+            for first, last, company in PEERS]
+    path = folder / "Connections.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def invoke(*args: str | Path) -> Result:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def campaign(tmp_path: Path) -> Result:
+    return invoke("campaign", connections(tmp_path), "--out", tmp_path / "out", *ARGS)
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def thanked(ledger_path: Path | None = None) -> list[tuple[str, str, str]]:
+    with Ledger.open(ledger_path) as ledger:
+        rows = ledger.query("SELECT person_key, on_date, note FROM events WHERE kind = 'thanked' "
+                            "ORDER BY id")
+    return [(r["person_key"], r["on_date"], r["note"]) for r in rows]
+
+
+# ---------------------------------------------------------------- cards --pending
+
+
+def _met(note: str = "", on: date = date(2026, 11, 20), person: Person = ANA) -> None:
+    with Ledger.open() as ledger:
+        ledger.remember_people([person])
+        ledger.add_event(person.key, "met", on, note)
+
+
+def test_pending_writes_a_dated_file_never_the_campaigns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    campaign_pdf = tmp_path / "out" / "cards.pdf"
+    campaign_pdf.parent.mkdir()
+    campaign_pdf.write_bytes(b"%PDF- the campaign's cards")
+    _met("your point about onboarding")
+    first = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana"])
+    assert first.exit_code == 0, first.output
+    today = date.today().isoformat()
+    written = tmp_path / f"cards-{today}.pdf"
+    assert f"cards-{today}.pdf" in first.output and written.is_file()
+    assert campaign_pdf.read_bytes() == b"%PDF- the campaign's cards"
+    assert "Your point about onboarding stays with me." in words(page_texts(written)[0])
+
+    ben = Person("Ben", "Okafor", url="https://www.linkedin.com/in/ben-okafor")
+    _met(person=ben)
+    second = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana"])
+    assert second.exit_code == 0, second.output
+    later = tmp_path / f"cards-{today}-2.pdf"
+    assert later.is_file(), second.output  # the first batch is not overwritten
+    assert "Dear Ben," in page_texts(later)[0] and "Dear Ana," in page_texts(written)[0]
+
+    _met(person=Person("Wei", "Chen", url="https://www.linkedin.com/in/wei-chen"))
+    chosen = tmp_path / "mine.pdf"
+    third = runner.invoke(cli, ["cards", "--pending", "-o", str(chosen)])
+    assert third.exit_code == 0 and chosen.is_file()  # -o still wins
+    assert not (tmp_path / f"cards-{today}-3.pdf").exists()
+    assert [note.startswith("card in ") for _k, _on, note in thanked()] == [True] * 3
+
+
+def test_pending_help_says_where_the_cards_go() -> None:
+    help_text = words(CliRunner().invoke(cli, ["cards", "--help"], terminal_width=200,
+                                         max_content_width=200).output)
+    assert "cards-YYYY-MM-DD.pdf in the current folder" in help_text
+    assert "never out/cards.pdf" in help_text
+
+
+def test_a_hostile_note_prints_as_text(tmp_path: Path) -> None:
+    note = ("<b>{{ 7*7 }}</b> &amp; {% if true %}x{% endif %}\x07\x1b[31m\u200b\r\n\n"
+            "Warmly,\nMallory\t\u202eend")
+    _met(note)
+    out = tmp_path / "thanks.pdf"
+    result = CliRunner().invoke(cli, ["cards", "--pending", "--sign", "Dana", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = page_texts(out)[0]
+    flat = words(text)
+    assert "<b>{{ 7*7 }}</b> &amp; {% if true %}x{% endif %}" in flat
+    assert "49" not in flat and "\x07" not in text and "\x1b" not in text
+    assert "\u200b" not in text and "\u202e" not in text
+    assert "Warmly, Mallory end stays with me." in flat  # one line of data, not a sign-off
+    assert flat.rstrip().endswith("Warmly, Dana")
+
+
+def test_a_note_too_long_for_the_card_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    _met("your point about " + "onboarding and the first ninety days, " * 60)
+    out = tmp_path / "thanks.pdf"
+    result = CliRunner().invoke(cli, ["cards", "--pending", "--size", "4x6", "--sign", "Dana",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "written without the note" in words(result.output)
+    flat = words(page_texts(out)[0])
+    assert "ninety days" not in flat and "I left with fresh ideas" in flat
+    assert len(thanked()) == 1
+
+
+@pytest.mark.parametrize("size", ["a2", "a6", "4x6"])
+def test_a_typical_note_fits_the_smallest_cards(tmp_path: Path, size: str) -> None:
+    from outreach.cards.layout import CardOptions, write_cards
+    from outreach.templating import MetVars
+
+    person = Person("Alexandrina", "Vanderberg-Okonkwo", company="Northwind Analytics Group")
+    note = "your point about onboarding new directors in their first ninety days"
+    met = {person.key: MetVars(date(2026, 11, 20), note, "Café Olimpico on Queen St W")}
+    result = write_cards([person], SENDER, tmp_path / "c.pdf",
+                         CardOptions(size=size, sheet="single", met=met))
+    assert result.warnings == [] and result.sizes[0] >= 13
+    assert note[1:] in words(page_texts(tmp_path / "c.pdf")[0])
+
+
+def test_no_note_reads_as_before(tmp_path: Path) -> None:
+    _met()
+    out = tmp_path / "thanks.pdf"
+    invoke("cards", "--pending", "--sign", "Dana", "-o", out)
+    flat = words(page_texts(out)[0])
+    assert "stays with me" not in flat and "coffee at" not in flat
+    assert "I left with fresh ideas and the comfort of knowing" in flat
+
+
+# ---------------------------------------------------------------- met.* in templates
+
+
+def _template(tmp_path: Path) -> Path:
+    path = tmp_path / "met.card.j2"
+    path.write_text("Dear {{ first_name }},\n\nOn {{ met.on }} at {{ met.place or 'nowhere' }}"
+                    " ({{ met.series or 'no series' }}): {{ met.note }}\n\n{{ signature }}\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_met_place_is_the_ledgers_meeting_else_the_location(tmp_path: Path) -> None:
+    zone = ZoneInfo("America/Toronto")
+    _met("budgets", on=date(2026, 11, 20))
+    with Ledger.open() as ledger:
+        ledger.record_meetings([
+            PlannedMeeting("uid-early", ANA.key, "Ana Souza", "rotation",
+                           datetime(2026, 11, 3, 8, tzinfo=zone)),
+            PlannedMeeting("uid-forum", ANA.key, "Ana Souza", "forum",
+                           datetime(2026, 11, 19, 18, tzinfo=zone)),
+            PlannedMeeting("uid-after", ANA.key, "Ana Souza", "rotation",
+                           datetime(2026, 12, 8, 8, tzinfo=zone)),
+        ])
+    template = _template(tmp_path)
+    out = tmp_path / "a.pdf"
+    invoke("cards", "--pending", "--template", template, "--location", "The Office", "-o", out)
+    assert "On 2026-11-20 at The Office (forum): budgets" in words(page_texts(out)[0])
+
+
+
+def test_met_place_is_where_the_plan_said_when_it_said(tmp_path: Path) -> None:
+    ben = Person("Ben", "Okafor", url="https://www.linkedin.com/in/ben-okafor")
+    _met(on=date(2026, 11, 20), person=ben)
+    with Ledger.open() as ledger:
+        ledger.record_meetings([PlannedMeeting(
+            "uid-ben", ben.key, "Ben Okafor", "rotation",
+            datetime(2026, 11, 17, 8, tzinfo=ZoneInfo("America/Toronto")))])
+        ledger.save_plan([PlannedMessage("<m1@x>", ben.key, "rotation", "invitation", "<m1@x>",
+                                         facts={"location": "Hart House"})])
+    out = tmp_path / "b.pdf"
+    invoke("cards", "--pending", "--template", _template(tmp_path), "--location", "The Office",
+           "-o", out)
+    assert "On 2026-11-20 at Hart House (rotation):" in words(page_texts(out)[0])
+
+
+def test_met_without_a_ledger_meeting_or_location(tmp_path: Path) -> None:
+    _met(on=date(2026, 10, 2))
+    out = tmp_path / "c.pdf"
+    invoke("cards", "--pending", "--template", _template(tmp_path), "-o", out)
+    assert "On 2026-10-02 at nowhere (no series):" in words(page_texts(out)[0])
+
+
+def test_cards_from_input_still_render_met_as_empty(tmp_path: Path) -> None:
+    from outreach.cards.layout import CardOptions, CardWriter
+
+    writer = CardWriter(SENDER, CardOptions(template=_template(tmp_path)))
+    assert "On at nowhere (no series):" in words(writer.text(Person("Sam", "Lee")))
+
+
+def test_the_ledger_tells_the_met_day_note_and_meeting() -> None:
+    _met("first note", on=date(2026, 11, 2))
+    _met("", on=date(2026, 11, 20))
+    _met("the note of the day", on=date(2026, 11, 20))
+    with Ledger.open() as ledger:
+        [due] = ledger.thanks_due()
+        assert (due.key, due.on, due.note, due.meeting) == (
+            ANA.key, date(2026, 11, 20), "the note of the day", None)
+        assert [p.key for p in ledger.pending_thanks()] == [ANA.key]
+        ledger.mark_thanked([due.key], date(2026, 11, 21), "card in x.pdf")
+        assert ledger.thanks_due() == []
+    assert thanked() == [(ANA.key, "2026-11-21", "card in x.pdf")]
