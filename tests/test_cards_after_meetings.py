@@ -1,6 +1,6 @@
-"""Cards after meetings: ``cards --pending`` writes only to people the ledger says you met
-and have not thanked, mentions the ``log met --note``, and marks exactly those people
-thanked; read back from the PDFs with pypdf."""
+"""Cards after meetings: the campaign and ``cards --pending`` write only to people the ledger
+says you met and have not thanked, mention the ``log met --note``, and mark exactly those
+people thanked; read back from the PDFs with pypdf."""
 
 from __future__ import annotations
 
@@ -53,6 +53,59 @@ def thanked(ledger_path: Path | None = None) -> list[tuple[str, str, str]]:
         rows = ledger.query("SELECT person_key, on_date, note FROM events WHERE kind = 'thanked' "
                             "ORDER BY id")
     return [(r["person_key"], r["on_date"], r["note"]) for r in rows]
+
+
+# ---------------------------------------------------------------- the campaign
+
+
+def test_a_fresh_ledger_campaign_prints_no_cards_and_says_when_they_come(tmp_path: Path) -> None:
+    result = campaign(tmp_path)
+    out = tmp_path / "out"
+    assert not (out / "cards.pdf").exists() and not (out / "cards.png").exists()
+    assert "to print" not in result.stdout
+    assert f"no new thank-you cards: nobody you met is waiting for one ({REMINDER})" in words(
+        result.stdout)
+    assert REMINDER in words((out / "report.html").read_text(encoding="utf-8"))
+    assert thanked() == []
+
+
+def test_after_log_met_a_rerun_prints_exactly_that_card_with_the_note(tmp_path: Path) -> None:
+    campaign(tmp_path)
+    invoke("log", "met", "Ana Souza", "--note", "your point about onboarding")
+    result = campaign(tmp_path)
+    pdf = tmp_path / "out" / "cards.pdf"
+    texts = [words(text) for text in page_texts(pdf)]
+    cards = [card for text in texts for card in text.split("Dear ")[1:]]
+    assert len(cards) == 1, texts
+    assert cards[0].startswith("Ana,")
+    assert "Your point about onboarding stays with me." in cards[0]
+    assert "over coffee at Café Olimpico" in cards[0]
+    assert "1 thank-you card to print." in result.stdout and "Ben" not in " ".join(texts)
+    assert "1 thank-you card for Ana Souza" in words(result.stdout)
+    [(key, on, note)] = thanked()
+    assert key == ANA.key and on == date.today().isoformat() and str(pdf.resolve()) in note
+
+    again = campaign(tmp_path)  # thanked now: no second card, and the printed file stays
+    assert "to print" not in again.stdout and pdf.is_file()
+    assert f"{tmp_path / 'out' / 'cards.pdf'} is from an earlier run" in words(again.stdout)
+    assert len(thanked()) == 1
+
+
+def test_the_campaign_marks_nobody_thanked_when_the_cards_fail(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from outreach.cards import layout
+    from outreach.errors import OutreachError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OutreachError("cards: the printer caught fire")
+
+    campaign(tmp_path)
+    invoke("log", "met", "Ana Souza")
+    monkeypatch.setattr(layout, "write_cards", broken)
+    result = CliRunner().invoke(cli, ["campaign", str(connections(tmp_path)),
+                                      "--out", str(tmp_path / "out"), *ARGS])
+    assert result.exit_code == 2 and "printer caught fire" in result.output
+    assert thanked() == [] and not (tmp_path / "out" / "cards.pdf").exists()
 
 
 # ---------------------------------------------------------------- cards --pending
