@@ -155,13 +155,13 @@ def run_campaign(
         ledger.remember_people(selection.people)
         _write_peers(selection, options.out, result)
         stage("schedule")
+        prior = ledger.planned_messages()
         rotation, forum = _plan(selection.people, start, options, result,
-                                ledger.rotation_positions())
+                                ledger.rotation_positions(), _forum_members(prior))
         stage("cards")
         preview = _cards(ledger, sender, options, result)
         try:
             stage("calendar")
-            prior = ledger.planned_messages()
             calendar = _calendar(rotation, forum, sender, options, ledger)
             stage("emails")
             decisions, batch = _emails(rotation, forum, sender, calendar, prior, ledger,
@@ -198,18 +198,35 @@ def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> Non
     result.notes += selection.notes
 
 
+def _forum_members(prior: list[PlannedMessage]) -> set[str]:
+    """Who holds a forum invitation from an earlier run (and has not been cancelled)."""
+    latest = {r.person_key: r for r in prior if r.series == "forum"}
+    return {key for key, row in latest.items()
+            if row.state == "current" and row.kind != "cancellation"}
+
+
 def _plan(people: list[Person], start: datetime, options: CampaignOptions,
-          result: CampaignResult, places: Mapping[str, int]) -> tuple[Rotation, Forum | None]:
+          result: CampaignResult, places: Mapping[str, int], forum_members: set[str],
+          ) -> tuple[Rotation, Forum | None]:
+    """The rotation, then the forum from the rest. Both stay stable across reruns: rotation
+    peers keep their places, a freed place goes to the best peer not already invited to the
+    forum, and forum members stay members (so one change sends one message, not three)."""
     from outreach.plan import plan_forum, plan_rotation
 
     if not people:
         raise OutreachError("campaign: no peers found; widen the search with --levels or "
                             "--functions, or check --title")
-    rotation = plan_rotation(people, start, options.rotation_size, options.rotation_every,
-                             options.rotation_months, places=places)
+    by_preference = ([p for p in people if p.key not in forum_members]
+                     + [p for p in people if p.key in forum_members])
+    rotation = plan_rotation(by_preference, start, options.rotation_size,
+                             options.rotation_every, options.rotation_months, places=places)
     result.rotation_peers = rotation.peers
     chosen = {p.key for p in rotation.peers}
     rest = [p for p in people if p.key not in chosen]
+    keep = {p.key for p in rest if p.key in forum_members}
+    others = [p.key for p in rest if p.key not in keep]
+    keep.update(others[:max(0, options.forum_size - len(keep))])
+    rest = [p for p in rest if p.key in keep]  # members and the best others, in rank order
     forum = None
     if len(rest) >= 2 and options.forum_size >= 2:
         first = options.forum_start or forum_start(start)
@@ -289,7 +306,8 @@ def _write_calendar(calendar: _Calendar, forum: Forum | None, decisions: list[Me
         if row.person_key in withdrawn and name and name not in calendar.files:
             fileio.remove_if_present(folder / str(name))
     cancelled = {calendar.names[d.person_key]: d for d in decisions
-                 if d.kind == "cancellation" and d.person_key in calendar.names}
+                 if d.kind == "cancellation" and d.series == "rotation"
+                 and d.person_key in calendar.names}
     summary = write_files(calendar.files, folder)
     for name in calendar.files:
         what = ("every meeting, for your own calendar" if name == ROTATION_FILE else
