@@ -648,7 +648,7 @@ def test_a_title_that_only_names_a_function_has_no_level() -> None:
 def test_language_tables_are_validated(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('[languages.nl.levels]\nboss = ["baas"]\n', encoding="utf-8")
-    with pytest.raises(OutreachError, match="languages.nl"):
+    with pytest.raises(OutreachError, match=r"languages\.nl"):
         Vocabulary.load(path)
     path.write_text('[languages.nl.levels]\nmanager = ["baas"]\n', encoding="utf-8")
     assert "(nl)" in classify("Baas Inkoop", Vocabulary.load(path)).rule
