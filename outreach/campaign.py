@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach import fileio
+from outreach.config import local_zone
 from outreach.errors import OutreachError
 from outreach.model import Invite, Meeting, Person, Sender, merged_sender
 from outreach.peers import PeerQuery, Selection
@@ -56,7 +57,7 @@ class CampaignOptions:
     query: PeerQuery = field(default_factory=PeerQuery)
     sender: Sender | None = None
     start: datetime | None = None  # aware; None → next Tuesday 08:00 in ``tz``
-    tz: str = "UTC"
+    tz: str = field(default_factory=local_zone)  # outreach.toml's, else the computer's
     duration: timedelta = timedelta(minutes=45)
     location: str = ""
     link: str = ""

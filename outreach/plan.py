@@ -110,8 +110,14 @@ def pick_people(people: Sequence[Person], names: Iterable[str]) -> list[Person]:
     from outreach.track import resolve
 
     by_key = {p.key: p for p in people}
-    return [resolve(by_key, name, where="among the selected peers", prefix="--pick: ")[1]
-            for name in names]
+    picked: dict[str, tuple[str, Person]] = {}
+    for name in names:
+        key, person = resolve(by_key, name, where="among the selected peers", prefix="--pick: ")
+        if key in picked:
+            raise OutreachError(f"--pick: {picked[key][0]!r} and {name!r} are both "
+                                f"{person.full_name}; name each peer once")
+        picked[key] = (name, person)
+    return [person for _name, person in picked.values()]
 
 
 def plan_rotation(

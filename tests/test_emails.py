@@ -654,3 +654,17 @@ def test_cli_slots_and_remind_need_a_meeting(tmp_path: Path) -> None:
     assert slots.exit_code == remind.exit_code == 2
     assert "--slots needs --start" in slots.output
     assert "--remind needs an invitation" in remind.output
+
+
+def test_cli_forum_template_never_attaches_a_single_coffee(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    result = CliRunner().invoke(cli, [
+        "emails", str(TEMPLATES / "peers.csv"), "-t", "forum.email.j2", "--from",
+        "Pat Lee <pat@example.com>", "--start", "2027-01-05T08:00", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "forum.email.j2 invites to the forum, whose invitation is the forum series" in \
+        " ".join(result.output.split())
+    assert not list(tmp_path.glob("*.eml"))

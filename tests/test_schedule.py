@@ -300,3 +300,9 @@ def test_pick_accepts_a_unique_part_of_a_name_and_refuses_an_ambiguous_one() -> 
         people[2], people[0]]
     with pytest.raises(OutreachError, match="--pick: 'Jane' matches 2 people: Jane Doe"):
         pick_people(people, ["Jane"])
+
+
+def test_pick_refuses_the_same_peer_named_twice() -> None:
+    with pytest.raises(OutreachError, match=r"--pick: 'Ada' and 'ada doe' are both Ada Doe; "
+                                            "name each peer once"):
+        pick_people(PEOPLE, ["Ada", "ada doe"])

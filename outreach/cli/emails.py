@@ -98,6 +98,11 @@ def emails(
     with_invite = _start_given(ctx) and meeting is not None if invite is None else invite
     if with_invite and meeting is None:
         raise click.UsageError("--invite needs --start (when the meeting is)")
+    if with_invite and Path(template).name.startswith("forum."):
+        raise click.UsageError(
+            f"{Path(template).name} invites to the forum, whose invitation is the forum series, "
+            "not one coffee: run outreach campaign (it attaches the series), or pass --no-invite "
+            "to send the text alone")
     if slots and meeting is None:
         raise click.UsageError("--slots needs --start (when the first meeting is)")
     if remind and not with_invite:
