@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from outreach.mail.render import Batch, Message
     from outreach.mail.threads import SeriesMail
     from outreach.plan import Forum, Rotation
+    from outreach.report import MessageRow
 
 STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
 
@@ -105,6 +106,7 @@ class CampaignResult:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     decisions: list[MessageDecision] = field(default_factory=list)
+    messages: list[MessageRow] = field(default_factory=list)  # for the report
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))
@@ -212,18 +214,20 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     """The rotation, then the forum from the rest. Both stay stable across reruns: rotation
     peers keep their places, a freed place goes to the best peer not already invited to the
     forum, and forum members stay members (so one change sends one message, not three)."""
+    from outreach.peers import spread_across_companies
     from outreach.plan import plan_forum, plan_rotation
 
     if not people:
         raise OutreachError("campaign: no peers found; widen the search with --levels or "
                             "--functions, or check --title")
-    by_preference = ([p for p in people if p.key not in forum_members]
-                     + [p for p in people if p.key in forum_members])
+    spread = spread_across_companies(people)  # one company per place while others remain
+    by_preference = ([p for p in spread if p.key not in forum_members]
+                     + [p for p in spread if p.key in forum_members])
     rotation = plan_rotation(by_preference, start, options.rotation_size,
                              options.rotation_every, options.rotation_months, places=places)
     result.rotation_peers = rotation.peers
     chosen = {p.key for p in rotation.peers}
-    rest = [p for p in people if p.key not in chosen]
+    rest = [p for p in spread if p.key not in chosen]
     keep = {p.key for p in rest if p.key in forum_members}
     others = [p.key for p in rest if p.key not in keep]
     keep.update(others[:max(0, options.forum_size - len(keep))])
@@ -389,6 +393,7 @@ def _emails(rotation: Rotation, forum: Forum | None, sender: Sender, calendar: _
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))
     result.decisions = decisions
+    result.messages = [_message_row(d, people[d.person_key]) for d in decisions]
     return decisions, batch
 
 
@@ -462,6 +467,24 @@ def _plan_rows(batch: Batch, decided: Mapping[tuple[str, str], MessageDecision],
     return rows
 
 
+def _message_row(decision: MessageDecision, person: Person) -> MessageRow:
+    """What the report says of one decision, in the user's words."""
+    from outreach.report import MessageRow
+
+    kind, series = decision.kind, decision.series
+    what = {"invitation": "invitation" if person.address else "LinkedIn note",
+            "update": "update", "cancellation": "cancellation",
+            "unchanged": "nothing to send", "withdrawn": "nothing to send"}[kind]
+    why = {
+        "invitation": f"in the {series}, not sent yet (a rerun rewrites it with the plan)",
+        "update": f"sent earlier; since then {decision.change}",
+        "cancellation": f"sent earlier; no longer in the {series}",
+        "unchanged": "already sent, and still what the plan says",
+        "withdrawn": f"left the {series} before anything was sent; its files are gone",
+    }[kind]
+    return MessageRow(person.full_name or "(no name)", series, what, why)
+
+
 def _message_what(decision: MessageDecision, person: Person) -> str:
     name = person.full_name
     if decision.kind == "update":
@@ -530,7 +553,7 @@ def _report(selection: Selection, rotation: Rotation, forum: Forum | None,
         function=target.function if target else "", level=target.level if target else "",
         peers=selection.people, slots=slots, files=files, notes=result.notes,
         rotation_peers=[p.full_name for p in result.rotation_peers],
-        forum_peers=[p.full_name for p in result.forum_peers],
+        forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
     )
     changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
     result.add(path, "this plan as one page: open it in a browser", changed)

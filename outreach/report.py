@@ -49,6 +49,17 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     rotation_peers: list[str] = field(default_factory=list)
     forum_peers: list[str] = field(default_factory=list)
+    messages: list[MessageRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One person's message this run: who, which series, what goes out, and why."""
+
+    who: str
+    series: str
+    what: str
+    why: str
 
 
 @dataclass(frozen=True)

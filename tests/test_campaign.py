@@ -77,12 +77,16 @@ def test_every_output_exists_and_parses(campaign_run: tuple[Path, Path, str]) ->
 
     with (out / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
         notes = {row["URL"]: row["Message"] for row in csv.DictReader(handle)}
+    from outreach.model import slugify
+
     with (out / "peers.csv").open(encoding="utf-8", newline="") as handle:
-        ranked = [row["URL"] for row in csv.DictReader(handle)]
-    rotation, forum = set(ranked[:5]), set(ranked[5:20])  # best five, then the next fifteen
-    assert notes and set(notes) <= rotation | forum
-    for url, note in notes.items():
-        assert ("forum" in note) == (url in forum), note
+        slugs = {row["URL"]: slugify(f"{row['First Name']} {row['Last Name']}")
+                 for row in csv.DictReader(handle)}
+    series = {p.stem for p in (out / "calendar").glob("*.ics")} - {"rotation", "forum"}
+    rotation = {url for url, slug in slugs.items() if slug in series}
+    assert len(rotation) == 5 and notes
+    for url, note in notes.items():  # rotation peers get a coffee note, the others the forum's
+        assert ("forum" in note) == (url not in rotation), note
 
     assert not (out / "cards.pdf").exists()  # nobody met yet: cards come after `log met`
     assert "Written under" in output and "nothing was sent" in output

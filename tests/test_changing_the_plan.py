@@ -7,8 +7,6 @@ import email
 import email.policy
 import os
 import re
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -98,9 +96,11 @@ def test_a_moved_start_sends_threaded_updates_not_new_invitations(
     emails = base / "out" / "emails"
     originals = {p.name: parsed(p) for p in emails.glob("*.eml")}
     summary = campaign(base, EXPORT, "2027-01-12T09:00")
-    assert "Messages: 5 e-mails to send (5 updates)." in summary
+    count = len(originals)  # the rotation's and the forum's invitations, all sent
+    assert count >= 3
+    assert f"Messages: {count} e-mails to send ({count} updates)." in summary
     updates = sorted(emails.glob("*-updated.eml"))
-    assert len(updates) == 5
+    assert len(updates) == count
     for path in updates:
         update = parsed(path)
         original = originals[path.name.replace("-updated", "")]
@@ -148,9 +148,9 @@ def test_send_refuses_what_the_plan_retired_and_delivers_updates_once(
         sent_plan: Path, tmp_path: Path) -> None:
     base = copy_of(sent_plan, tmp_path)
     campaign(base, EXPORT, "2027-01-12T09:00")
-    output = send(base)
-    assert "sent 5" in output
-    assert "sent 0" in send(base) or "already sent" in send(base)
+    updates = len(list((base / "out" / "emails").glob("*-updated.eml")))
+    assert f"sent {updates}," in send(base)
+    assert "sent 0," in send(base)
 
 
 def test_a_hand_edited_message_survives_a_rerun_that_changes_nothing(tmp_path: Path) -> None:
@@ -192,7 +192,8 @@ def test_invitations_describe_the_series_they_attach(tmp_path: Path) -> None:
         assert "before the day fills up" not in text
         assert "every month on the first Thursday" in text
         method, event = calendar_of(message)
-        assert "RRULE" in event and event["SUMMARY"].startswith("Peer forum")
+        assert method == "REQUEST" and "RRULE" in event
+        assert event["SUMMARY"].startswith("Peer forum")
 
 
 def test_plan_decisions_follow_what_was_sent() -> None:

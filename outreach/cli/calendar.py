@@ -177,6 +177,7 @@ def rotation(
     from outreach.ical.events import write_files
     from outreach.ical.series import rotation_output
     from outreach.ledger import Ledger
+    from outreach.peers import spread_across_companies
     from outreach.plan import pick_people, plan_rotation
     from outreach.times import parse_dates, parse_span
 
@@ -186,7 +187,8 @@ def rotation(
     reminder = _span_or_none(remind, "--remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
-    people = pick_people(selection.people, split_list(pick) or []) if pick else selection.people
+    people = (pick_people(selection.people, split_list(pick) or []) if pick
+              else spread_across_companies(selection.people))
     plan = plan_rotation(people, meeting.start, size, step, months, skipped)
     with Ledger.open(ledger_path) as ledger:
         built = rotation_output(plan, sender, duration=meeting.duration,
@@ -236,13 +238,15 @@ def forum(
     from outreach.ical.events import write_files
     from outreach.ical.series import forum_ics, forum_no_email
     from outreach.ledger import Ledger
+    from outreach.peers import spread_across_companies
     from outreach.plan import plan_forum
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     reminder = _span_or_none(remind, "--remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
-    plan = plan_forum(selection.people, meeting.start, every, months, size)
+    plan = plan_forum(spread_across_companies(selection.people), meeting.start, every, months,
+                      size)
     with Ledger.open(ledger_path) as ledger:
         data = forum_ics(plan, sender, duration=meeting.duration, location=meeting.location,
                          link=meeting.link, ledger=ledger, cancel=cancel, remind=reminder,
