@@ -1,16 +1,17 @@
 """The main job: one LinkedIn export in, everything a peer-network plan needs out.
 
-ingest → peers → rotation and forum schedule → thank-you cards for the rotation → calendar
-invites → invitation e-mails with those invites attached (+ LinkedIn notes for peers without
-an address) → ``report.html``, remembering people and meetings in the ledger. The cards come
-early so that their PNG preview renders (in ``pdftoppm``, on the other core) while the
-invites and e-mails are built.
+ingest → peers → rotation and forum schedule → thank-you cards for the people met and not yet
+thanked → calendar invites → the message plan (``plan.plan_messages``: who gets an invitation,
+an update, a cancellation or nothing, from what the ledger says was sent) → those e-mails with
+their calendar parts (+ LinkedIn notes for peers without an address) → ``report.html``. The
+cards come early so that their PNG preview renders (in ``pdftoppm``, on the other core) while
+the invites and e-mails are built. Orchestration only: each step is a stage's public function.
 
-Who gets what: the best ``rotation_size`` peers form the 1:1 rotation; the next
-``forum_size`` are invited to the forum, so nobody receives two invitations in one run.
-Every file is written only if its bytes changed, and invites keep their UID, SEQUENCE and
-DTSTAMP in the ledger, so a rerun with the same inputs rewrites nothing and never issues a
-second invitation for the same meeting.
+Who gets what: ``rotation_size`` peers form the 1:1 rotation (spread across companies; a peer
+keeps their place across reruns); the best others are invited to the forum (members stay
+members), so nobody receives two invitations in one run. Every file is written only if its
+bytes changed, and invites keep their UID, SEQUENCE and DTSTAMP in the ledger, so a rerun with
+the same inputs rewrites nothing and never issues a second invitation for the same meeting.
 """
 
 from __future__ import annotations
