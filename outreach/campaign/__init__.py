@@ -1,0 +1,238 @@
+"""The main job: one LinkedIn export in, everything a peer-network plan needs out.
+
+ingest → peers → rotation and forum schedule → thank-you cards for the people met and not yet
+thanked → calendar invites → the message plan (``plan.plan_messages``: who gets an invitation,
+an update, a cancellation or nothing, from what the ledger says was sent) → those e-mails with
+their calendar parts (+ LinkedIn notes for peers without an address) → ``report.html``. The
+cards come early so that their PNG preview renders (in ``pdftoppm``, on the other core) while
+the invites and e-mails are built. Orchestration only: each step is a stage's public function.
+
+Who gets what: ``rotation_size`` peers form the 1:1 rotation (spread across companies; a peer
+keeps their place across reruns); the best others are invited to the forum (members stay
+members), so nobody receives two invitations in one run. Every file is written only if its
+bytes changed, and invites keep their UID, SEQUENCE and DTSTAMP in the ledger, so a rerun with
+the same inputs rewrites nothing and never issues a second invitation for the same meeting.
+"""
+
+from __future__ import annotations
+
+import calendar as monthcal
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach import fileio
+from outreach.campaign.messages import (
+    build_calendar,
+    decide_and_render,
+    write_calendar,
+    write_emails,
+)
+from outreach.campaign.options import CampaignOptions, CampaignResult, Output
+from outreach.errors import OutreachError
+from outreach.model import Person, Sender, merged_sender
+from outreach.peers import Selection
+from outreach.wording import plural
+
+if TYPE_CHECKING:
+    from outreach.cards.preview import PreviewJob
+    from outreach.ledger import Ledger, PlannedMessage
+    from outreach.plan import Forum, Rotation
+
+__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "forum_start", "next_slot",
+           "run_campaign"]
+
+STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
+
+
+def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
+    """The next ``weekday`` (Tuesday) at ``hour``:00 after ``today``, in ``tz``."""
+    from outreach.times import parse_zone
+
+    ahead = (weekday - today.weekday() - 1) % 7 + 1
+    day = today + timedelta(days=ahead)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=parse_zone(tz))
+
+
+def forum_start(start: datetime) -> datetime:
+    """The forum's first session: in the month after ``start``, at the same time, on the first
+    weekday two days off the rotation's (Tuesday coffees → first Thursday), so a forum never
+    lands on a rotation meeting."""
+    weekday = start.weekday() + 2 if start.weekday() + 2 <= 4 else start.weekday() - 2
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    first = next(week[weekday] for week in monthcal.monthcalendar(year, month) if week[weekday])
+    return start.replace(year=year, month=month, day=first)
+
+
+def run_campaign(
+    export: Path,
+    options: CampaignOptions | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> CampaignResult:
+    """Run every stage; raise ``OutreachError`` before writing anything if the input is bad."""
+    options = options or CampaignOptions()
+    from outreach.ledger import Ledger
+    from outreach.peers import load_people
+
+    stage = on_stage or (lambda name: None)
+    result = CampaignResult()
+    stage("peers")
+    selection = load_people(export, options.query)
+    result.selection = selection
+    sender = _sender(selection, options.sender)
+    start = options.start or next_slot(options.today or date.today(), options.tz)
+    with Ledger.open(options.ledger) as ledger:
+        ledger.remember_people(selection.people)
+        _write_peers(selection, options.out, result)
+        stage("schedule")
+        prior = ledger.planned_messages()
+        rotation, forum = _plan(selection.people, start, options, result,
+                                ledger.rotation_positions(), _forum_members(prior))
+        stage("cards")
+        preview = _cards(ledger, sender, options, result)
+        try:
+            stage("calendar")
+            calendar = build_calendar(rotation, forum, sender, options, ledger)
+            stage("emails")
+            decisions, batch = decide_and_render(rotation, forum, sender, calendar, prior, ledger,
+                                       options, result)
+            write_calendar(calendar, forum, decisions, prior, options, result)
+            write_emails(batch, decisions, prior, ledger, options.out, result)
+            ledger.save_rotation_positions(rotation.places)
+            stage("report")
+            _report(selection, rotation, forum, options, result)
+        except BaseException:
+            if preview is not None:
+                preview.cancel()
+            raise
+    if preview is not None:
+        preview.finish()  # pdftoppm ran on the other core while the stages above did
+    return result
+
+
+def _sender(selection: Selection, override: Sender | None) -> Sender:
+    """As ``outreach emails`` speaks: --from over the export, and the title and company the
+    peers were found for (the e-mails must not claim the export's title after --title)."""
+    given = override or Sender()
+    return merged_sender(selection.sender, name=given.name, email=given.email,
+                         title=given.title or selection.title,
+                         company=given.company or selection.company)
+
+
+def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> None:
+    from outreach.ingest import frame_to_csv
+
+    path = out / "peers.csv"
+    changed = fileio.write_if_changed(path, frame_to_csv(selection.frame).encode("utf-8"))
+    result.add(path, f"{plural(len(selection.people), 'peer')} and why they match", changed)
+    result.notes += selection.notes
+
+
+def _forum_members(prior: list[PlannedMessage]) -> set[str]:
+    """Who holds a forum invitation from an earlier run (and has not been cancelled)."""
+    latest = {r.person_key: r for r in prior if r.series == "forum"}
+    return {key for key, row in latest.items()
+            if row.state == "current" and row.kind != "cancellation"}
+
+
+def _plan(people: list[Person], start: datetime, options: CampaignOptions,
+          result: CampaignResult, places: Mapping[str, int], forum_members: set[str],
+          ) -> tuple[Rotation, Forum | None]:
+    """The rotation, then the forum from the rest. Both stay stable across reruns: rotation
+    peers keep their places, a freed place goes to the best peer not already invited to the
+    forum, and forum members stay members (so one change sends one message, not three)."""
+    from outreach.peers import spread_across_companies
+    from outreach.plan import plan_forum, plan_rotation
+
+    if not people:
+        raise OutreachError("campaign: no peers found; widen the search with --levels or "
+                            "--functions, or check --title")
+    spread = spread_across_companies(people)  # one company per place while others remain
+    by_preference = ([p for p in spread if p.key not in forum_members]
+                     + [p for p in spread if p.key in forum_members])
+    rotation = plan_rotation(by_preference, start, options.rotation_size,
+                             options.rotation_every, options.rotation_months, places=places)
+    result.rotation_peers = rotation.peers
+    chosen = {p.key for p in rotation.peers}
+    rest = [p for p in spread if p.key not in chosen]
+    keep = {p.key for p in rest if p.key in forum_members}
+    others = [p.key for p in rest if p.key not in keep]
+    keep.update(others[:max(0, options.forum_size - len(keep))])
+    rest = [p for p in rest if p.key in keep]  # members and the best others, in rank order
+    forum = None
+    if len(rest) >= 2 and options.forum_size >= 2:
+        first = options.forum_start or forum_start(start)
+        forum = plan_forum(rest, first, options.forum_every, options.forum_months,
+                           options.forum_size)
+        result.forum_peers = list(forum.peers)
+    else:
+        result.notes.append("no forum: fewer than two peers beyond the rotation")
+    result.meetings = len(rotation.schedule()) + (len(forum.starts) if forum else 0)
+    return rotation, forum
+
+
+def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
+           result: CampaignResult) -> PreviewJob | None:
+    """Write cards.pdf for the people met and not thanked yet (``outreach log met``), record
+    them as thanked once it is written, and start rendering cards.png (the caller finishes
+    it) if it changed. Nobody met: no cards (a cards.pdf of an earlier run is left alone)."""
+    import shutil
+
+    from outreach.cards.layout import CardOptions, write_cards
+    from outreach.cards.preview import start_preview
+    from outreach.cards.thanks import REMINDER, met_by_person, thanked_note
+
+    pdf = options.out / "cards.pdf"
+    due = ledger.thanks_due()
+    if not due:
+        earlier = f"; {pdf} is from an earlier run" if pdf.exists() else ""
+        result.notes.append("no new thank-you cards: nobody you met is waiting for one "
+                            f"({REMINDER}){earlier}")
+        return None
+    card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
+                               ink=options.card_ink, font=options.card_font,
+                               seed=options.card_seed, today=options.today,
+                               met=met_by_person(due, options.location))
+    folder = fileio.ensure_folder(options.out)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
+        staged = Path(tmp) / "cards.pdf"
+        cards = write_cards([d.person for d in due], sender, staged, card_options)
+        changed = fileio.write_if_changed(pdf, staged.read_bytes())
+    ledger.mark_thanked([d.key for d in due], options.today or date.today(), thanked_note([pdf]))
+    result.cards = cards.cards
+    result.warnings += cards.warnings
+    names = ", ".join(d.person.full_name or d.key for d in due[:3])
+    names += f" and {plural(len(due) - 3, 'other')}" if len(due) > 3 else ""
+    result.add(pdf, f"{plural(cards.cards, 'thank-you card')} for {names} (met, not thanked "
+               "yet): ready to print, now recorded as thanked", changed)
+    if options.preview and shutil.which("pdftoppm"):
+        png = options.out / "cards.png"
+        redo = changed or not png.exists()
+        result.add(png, "preview of the first sheet", redo)
+        return start_preview(pdf, png) if redo else None
+    if options.preview:
+        result.notes.append("no cards.png preview: pdftoppm (poppler-utils) is not installed")
+    return None
+
+
+def _report(selection: Selection, rotation: Rotation, forum: Forum | None,
+            options: CampaignOptions, result: CampaignResult) -> None:
+    from outreach.report import FileLink, ReportData, Slot, render_report
+
+    slots = [Slot(s.start, s.peer.full_name) for s in rotation.slots if not s.skipped]
+    if forum is not None:
+        slots += [Slot(start, "Peer forum", "forum") for start in forum.starts]
+    path = options.out / "report.html"
+    files = [FileLink(str(o.path.relative_to(options.out)), o.what) for o in result.outputs]
+    target = selection.target
+    data = ReportData(
+        owner=selection.sender.name, title=selection.title,
+        function=target.function if target else "", level=target.level if target else "",
+        peers=selection.people, slots=slots, files=files, notes=result.notes,
+        rotation_peers=[p.full_name for p in result.rotation_peers],
+        forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
+    )
+    changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
+    result.add(path, "this plan as one page: open it in a browser", changed)

@@ -1,0 +1,282 @@
+"""The campaign's calendar and e-mail steps: build the invites, decide each person's message
+from what was already sent (``plan.plan_messages``), render them (``mail.threads``), write them
+through the e-mail stage's writer and record the plan in the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach import fileio
+from outreach.errors import OutreachError
+from outreach.model import Invite, Meeting, Person, Sender
+from outreach.plan import (
+    Intended,
+    MessageDecision,
+    every_text,
+    plan_messages,
+    series_facts,
+    series_values,
+)
+from outreach.wording import plural
+
+if TYPE_CHECKING:
+    from outreach.ledger import Ledger, PlannedMessage
+    from outreach.mail.render import Batch, Message
+    from outreach.mail.threads import SeriesMail
+    from outreach.plan import Forum, Rotation
+    from outreach.report import MessageRow
+from outreach.campaign.options import CampaignOptions, CampaignResult
+
+
+@dataclass
+class Calendar:
+    """The calendar stage's output before it is written (the message plan may still withdraw
+    or cancel): files by name, each person's invite by key, and their .ics file names."""
+
+    files: dict[str, bytes]
+    invites: dict[str, Invite]
+    names: dict[str, str]
+
+
+def build_calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
+                   options: CampaignOptions, ledger: Ledger) -> Calendar:
+    """Build calendar/*.ics. Who left is cancelled from what they were sent (``_cancels``),
+    not from the ledger's meetings, so a rerun before sending writes the same cancellation."""
+    from outreach.ical.series import FORUM_FILE, forum_invite, rotation_output
+
+    built = rotation_output(rotation, sender, duration=options.duration,
+                            location=options.location, link=options.link, ledger=ledger,
+                            remind=options.remind, cancel_leavers=False)
+    invites = dict(built.invites)
+    if forum is not None:
+        invite = forum_invite(forum, sender, duration=options.forum_duration,
+                              location=options.location, link=options.link, ledger=ledger,
+                              remind=options.remind)
+        built.files[FORUM_FILE] = invite.ics
+        invites.update({p.key: invite for p in forum.peers})
+    return Calendar(built.files, invites, dict(built.names))
+
+
+def _cancels(decisions: list[MessageDecision], people: Mapping[str, Person], sender: Sender,
+             calendar: Calendar, ledger: Ledger) -> dict[str, Invite]:
+    """METHOD:CANCEL for each cancellation, as last sent; rotation ones also go in calendar/."""
+    from outreach.ical.series import series_cancel
+    from outreach.times import parse_zone
+
+    cancels = {}
+    for decision in decisions:
+        if decision.kind != "cancellation" or not decision.uid:
+            continue
+        facts, person = decision.sent_facts, people[decision.person_key]
+        start = datetime.fromisoformat(str(facts["start"]))
+        meeting = Meeting(start.astimezone(parse_zone(str(facts.get("tz") or "UTC"))),
+                          timedelta(minutes=int(facts["minutes"])), str(facts["location"]),
+                          str(facts["link"]))
+        invite = series_cancel(decision.uid, decision.series, person, sender, meeting, ledger)
+        cancels[decision.person_key] = invite
+        if decision.series == "rotation":
+            name = str(facts.get("ics") or f"{person.slug}.ics")
+            calendar.files[name], calendar.names[decision.person_key] = invite.ics, name
+    return cancels
+
+
+def write_calendar(calendar: Calendar, forum: Forum | None, decisions: list[MessageDecision],
+                    prior: list[PlannedMessage], options: CampaignOptions,
+                    result: CampaignResult) -> None:
+    """Write calendar/*.ics; the invite file of someone who left before anything was sent
+    goes (nothing needs cancelling)."""
+    from outreach.ical.events import write_files
+    from outreach.ical.series import FORUM_FILE, ROTATION_FILE
+
+    folder = options.out / "calendar"
+    withdrawn = {d.person_key for d in decisions if d.kind == "withdrawn"}
+    for row in prior:
+        name = row.facts.get("ics")
+        if row.person_key in withdrawn and name and name not in calendar.files:
+            fileio.remove_if_present(folder / str(name))
+    cancelled = {calendar.names[d.person_key]: d for d in decisions
+                 if d.kind == "cancellation" and d.series == "rotation"
+                 and d.person_key in calendar.names}
+    summary = write_files(calendar.files, folder)
+    for name in calendar.files:
+        what = ("every meeting, for your own calendar" if name == ROTATION_FILE else
+                _forum_what(forum) if name == FORUM_FILE else
+                "cancels a series (the peer left the rotation)" if name in cancelled else
+                "one peer's rotation series")
+        result.add(folder / name, what, name in summary.written)
+
+
+def _forum_what(forum: Forum | None) -> str:
+    """Only peers with a valid address can be attendees; the rest get a LinkedIn note."""
+    invited = sum(1 for p in forum.peers if p.address) if forum else 0
+    if not invited:
+        return "the forum series, for your own calendar (no forum peer has an address)"
+    return f"the forum series, {plural(invited, 'peer')} invited"
+
+
+def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sender: Sender,
+              options: CampaignOptions) -> tuple[list[Intended], dict[str, SeriesMail]]:
+    """What each planned person should hold now, and how each series is written."""
+    from outreach.ical.events import uid_for
+    from outreach.ical.series import forum_uid
+    from outreach.mail.threads import SeriesMail
+
+    intended, meetings, values = [], {}, {}
+    for series in rotation.series:
+        key, held = series.peer.key, series.held
+        every = every_text(series.interval_days)
+        facts = series_facts(series.first, every, len(held), held[-1], options.duration,
+                             options.location, options.link)
+        invite = calendar.invites.get(key)
+        facts["ics"] = calendar.names.get(key, "")
+        intended.append(Intended(series.peer, "rotation", uid_for(sender, series.peer, "rotation"),
+                                 invite.sequence if invite else 0, facts))
+        meetings[key] = Meeting(series.first, options.duration, options.location, options.link)
+        values[key] = {"series": series_values("rotation", every, held)}
+    rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
+                               calendar.invites, values)
+    forum_meetings, forum_values = {}, {}
+    if forum is not None:
+        facts = series_facts(forum.first, forum.rule_text, len(forum.starts), forum.starts[-1],
+                             options.forum_duration, options.location, options.link)
+        meeting = Meeting(forum.first, options.forum_duration, options.location, options.link)
+        for peer in forum.peers:
+            invite = calendar.invites.get(peer.key)
+            intended.append(Intended(peer, "forum", forum_uid(sender),
+                                     invite.sequence if invite else 0, facts))
+            forum_meetings[peer.key] = meeting
+            forum_values[peer.key] = {"series": series_values("forum", forum.rule_text,
+                                                              forum.starts)}
+    forum_mail = SeriesMail("forum.email.j2", "forum.linkedin.j2", forum_meetings,
+                            calendar.invites, forum_values)
+    return intended, {"rotation": rotation_mail, "forum": forum_mail}
+
+
+def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, calendar: Calendar,
+            prior: list[PlannedMessage], ledger: Ledger, options: CampaignOptions,
+            result: CampaignResult) -> tuple[list[MessageDecision], Batch]:
+    """Decide each person's message from what was already sent (``plan.plan_messages``),
+    render them (``mail.threads``) and check them; nothing is written here."""
+    from outreach.mail.render import RenderOptions
+    from outreach.mail.threads import render_decisions
+
+    intended, series_mail = _intended(rotation, forum, calendar, sender, options)
+    sent = ledger.sent_message_ids([r.message_id for r in prior])
+    decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
+                              ("rotation", "forum"))
+    people = {i.person.key: i.person for i in intended}
+    for decision in decisions:
+        if decision.person_key not in people:
+            people[decision.person_key] = ledger.person(decision.person_key) or Person("", "")
+    cancels = _cancels(decisions, people, sender, calendar, ledger)
+    series_mail = {name: replace(mail, invites={**mail.invites, **cancels})
+                   for name, mail in series_mail.items()}
+    stamps = [i.stamp for i in calendar.invites.values() if i.stamp is not None]
+    base = RenderOptions(invite=True, sent_date=max(stamps, default=None), today=options.today)
+    batch = render_decisions(decisions, people, sender, series_mail, base)
+    if batch.problems:
+        raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))
+    result.decisions = decisions
+    result.messages = [_message_row(d, people[d.person_key]) for d in decisions]
+    return decisions, batch
+
+
+def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[PlannedMessage],
+                  ledger: Ledger, out: Path, result: CampaignResult) -> None:
+    """Write the e-mails through the e-mail stage's writer, remove the files of messages the
+    plan retired, and record the plan in the ledger (what each message says, to whom)."""
+    from outreach.mail.batch import LINKEDIN_CSV, write_batch
+    from outreach.mail.render import describe
+
+    folder, mbox, notes = out / "emails", out / "outbox.mbox", out / LINKEDIN_CSV
+    by_id = {r.message_id: r for r in prior}
+    batch.messages = [_keep_user_edits(m, by_id.get(m.message_id), folder)
+                      for m in batch.messages]
+    summary = write_batch(batch, folder, mbox, notes_csv=notes)
+    decided = {(d.person_key, d.message_id): d for d in decisions}
+    for message in batch.messages:
+        decision = decided[(message.person.key, message.message_id)]
+        result.add(folder / message.filename, _message_what(decision, message.person),
+                   summary.changed[folder / message.filename])
+        result.count(decision)
+    result.add(mbox, "every message to send, in one mailbox file", summary.changed[mbox])
+    if batch.notes:
+        result.add(notes, "LinkedIn notes for peers without an e-mail address",
+                   summary.changed[notes])
+    result.linkedin_notes = len(batch.notes)
+    forum_keys = {p.key for p in result.forum_peers}
+    result.forum_notes = sum(n.person.key in forum_keys for n in batch.notes)
+    for decision in decisions:
+        if decision.kind in ("unchanged", "withdrawn"):
+            result.count(decision)
+    written = {m.filename for m in batch.messages}
+    kept = {Path(by_id[mid].path).name for mid in ledger.sent_message_ids(list(by_id))}
+    retired = {mid for d in decisions for mid in d.retired}
+    for mid in retired:
+        name = Path(by_id[mid].path).name if mid in by_id else ""
+        if name and name not in written:
+            fileio.remove_if_present(folder / name)
+    result.warnings += [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
+    result.warnings += [f"{path}: not in this plan; delete it before outreach send"
+                        for path in summary.stale if path.exists() and path.name not in kept]
+    ledger.save_plan(_plan_rows(batch, decided, folder, out),
+                     {mid: "withdrawn" if d.kind == "withdrawn" else "superseded"
+                      for d in decisions for mid in d.retired})
+
+
+def _keep_user_edits(message: Message, planned: PlannedMessage | None, folder: Path) -> Message:
+    """A message the plan would write exactly as last time keeps the file on disk, which the
+    user may have edited by hand (the review step): the plan knows it by Message-ID."""
+    path = folder / message.filename
+    if planned is None or planned.fingerprint != message.fingerprint or not path.is_file():
+        return message
+    return replace(message, data=path.read_bytes())
+
+
+def _plan_rows(batch: Batch, decided: Mapping[tuple[str, str], MessageDecision],
+               folder: Path, out: Path) -> list[PlannedMessage]:
+    from outreach.ledger import PlannedMessage
+
+    rows = []
+    for message in batch.messages:
+        decision = decided[(message.person.key, message.message_id)]
+        want = decision.intended
+        rows.append(PlannedMessage(
+            message.message_id, message.person.key, decision.series, decision.kind,
+            decision.references[0] if decision.references else message.message_id,
+            uid=want.uid if want else decision.uid,
+            sequence=want.sequence if want else 0, subject=message.subject,
+            facts=dict(want.facts) if want else {}, fingerprint=message.fingerprint,
+            path=str((folder / message.filename).relative_to(out))))
+    return rows
+
+
+def _message_row(decision: MessageDecision, person: Person) -> MessageRow:
+    """What the report says of one decision, in the user's words."""
+    from outreach.report import MessageRow
+
+    kind, series = decision.kind, decision.series
+    what = {"invitation": "invitation" if person.address else "LinkedIn note",
+            "update": "update", "cancellation": "cancellation",
+            "unchanged": "nothing to send", "withdrawn": "nothing to send"}[kind]
+    why = {
+        "invitation": f"in the {series}, not sent yet (a rerun rewrites it with the plan)",
+        "update": f"sent earlier; since then {decision.change}",
+        "cancellation": f"sent earlier; no longer in the {series}",
+        "unchanged": "already sent, and still what the plan says",
+        "withdrawn": f"left the {series} before anything was sent; its files are gone",
+    }[kind]
+    return MessageRow(person.full_name or "(no name)", series, what, why)
+
+
+def _message_what(decision: MessageDecision, person: Person) -> str:
+    name = person.full_name
+    if decision.kind == "update":
+        return f"update for {name}: {decision.change}"
+    if decision.kind == "cancellation":
+        return f"cancellation for {name} (left the {decision.series})"
+    return f"{decision.series} invitation to {name}"

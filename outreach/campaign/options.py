@@ -1,0 +1,89 @@
+"""What ``outreach campaign`` can be told (``CampaignOptions``) and what it did
+(``CampaignResult``): plain data between the CLI and the campaign's steps."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach.config import local_zone
+from outreach.model import Person, Sender
+from outreach.peers import PeerQuery, Selection
+from outreach.plan import (
+    MessageDecision,
+)
+
+if TYPE_CHECKING:
+    from outreach.report import MessageRow
+
+
+@dataclass(frozen=True)
+class CampaignOptions:
+    """Everything ``outreach campaign`` can be told; defaults are the seeds' rhythm."""
+
+    out: Path = Path("out")
+    query: PeerQuery = field(default_factory=PeerQuery)
+    sender: Sender | None = None
+    start: datetime | None = None  # aware; None → next Tuesday 08:00 in ``tz``
+    tz: str = field(default_factory=local_zone)  # outreach.toml's, else the computer's
+    duration: timedelta = timedelta(minutes=45)
+    location: str = ""
+    link: str = ""
+    remind: timedelta | None = timedelta(minutes=15)
+    rotation_size: int = 5
+    rotation_every: timedelta = timedelta(weeks=1)
+    rotation_months: int = 6
+    forum_size: int = 15
+    forum_every: str = "month"
+    forum_months: int = 12
+    forum_start: datetime | None = None  # aware; None → ``forum_start(start)``
+    forum_duration: timedelta = timedelta(minutes=90)
+    card_size: str = "a2"
+    card_sheet: str = "letter"
+    card_ink: str = "blue"
+    card_font: str | None = None
+    card_seed: int = 0
+    preview: bool = True
+    ledger: Path | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file the campaign produced: where, what, and whether this run changed it."""
+
+    path: Path
+    what: str
+    changed: bool
+
+
+@dataclass
+class CampaignResult:
+    selection: Selection | None = None
+    rotation_peers: list[Person] = field(default_factory=list)
+    forum_peers: list[Person] = field(default_factory=list)
+    meetings: int = 0
+    emails: int = 0
+    linkedin_notes: int = 0
+    forum_emails: int = 0
+    forum_notes: int = 0
+    cards: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)  # invitation, update, cancellation,
+    outputs: list[Output] = field(default_factory=list)  # unchanged, withdrawn
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    decisions: list[MessageDecision] = field(default_factory=list)
+    messages: list[MessageRow] = field(default_factory=list)  # for the report
+
+    def add(self, path: Path, what: str, changed: bool) -> None:
+        self.outputs.append(Output(path, what, changed))
+
+    def count(self, decision: MessageDecision) -> None:
+        """Count one decision (e-mails are the decisions that wrote a message)."""
+        self.kinds[decision.kind] += 1
+        if decision.kind in ("invitation", "update", "cancellation"):
+            self.emails += 1
+            self.forum_emails += int(decision.series == "forum")
