@@ -9,11 +9,11 @@ level word among equals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from outreach.titles.model import UNKNOWN, Term, TitleClass
-from outreach.titles.phrases import Hit, match_phrases
+from outreach.titles.phrases import Hit, in_sector, match_phrases, sector_of
 from outreach.titles.rules import GRAMMAR
 from outreach.titles.tokens import Tok, fix_notes, normalized, tokenize
 
@@ -387,10 +387,10 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
     toks = tokenize(title, vocab)
     matched = normalized(toks)
     items = match_phrases(toks, vocab)
-    sector = _sector(items)
+    sector = sector_of(items)
     sector_notes: list[str] = []
     if sector is not None:
-        items = _in_sector(items, sector, vocab, sector_notes)
+        items = in_sector(items, sector, vocab, sector_notes)
     split = _split_parts(items, vocab)
     notes = [*fix_notes(toks), *sector_notes, *split.notes,
              *(note for p in split.parts for note in p.notes)]
@@ -429,42 +429,6 @@ def _choose_function(chosen: _Role, pool: list[_Role], sector: tuple[str, str] |
         function = _GENERAL
         note = f"function={_GENERAL}: a {chosen.level} title with no function"
     return function, note
-
-
-def _sector(items: list[Hit | Tok]) -> tuple[str, str] | None:
-    """(sector, the word that says so) of the first sector context word in the title, the
-    company included ("VP, Software Engineering, Citi": banking)."""
-    for item in items:
-        if isinstance(item, Hit) and item.term.sector:
-            return item.term.sector, item.source
-    return None
-
-
-def _in_sector(items: list[Hit | Tok], sector: tuple[str, str], vocab: Vocabulary,
-               notes: list[str]) -> list[Hit | Tok]:
-    """Phrases that mean another level in this sector: a bank's "Vice President" is senior,
-    its "Managing Director" a vp; their own function gives way to the sector's. Each re-read
-    is noted for the rule."""
-    name, source = sector
-    table = vocab.sector_levels.get(name)
-    if not table:
-        return items
-    out: list[Hit | Tok] = []
-    for item in items:
-        if isinstance(item, Hit):
-            found = table.get(tuple(item.text.split()))
-            if found is not None:
-                level, function = found
-                notes.append(f"'{item.source}' is {level} in {name.replace('_', ' ')} "
-                             f"(from '{source}')")
-                role = level == _ROLE_LEVEL or item.term.role
-                item = Hit(item.start, item.end, replace(
-                    item.term, level=None if level == _ROLE_LEVEL else level, role=role,
-                    function=function, tier=GRAMMAR.tiers.terms if function else 0,
-                    owner_contextual=False, entry_dominant=level == _TRAINEE_LEVEL
-                    and item.term.entry_dominant), item.text, item.source)
-        out.append(item)
-    return out
 
 
 def _pick_notes(chosen: _Role, roles: list[_Role]) -> list[str]:

@@ -6,7 +6,7 @@ is named between the two words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from outreach.titles.model import Term
@@ -134,3 +134,41 @@ def _find_officer(items: list[Hit | Tok], start: int, officers: set[str]) -> int
             return None
     return None
 
+
+# ---------------------------------------------------------------- sectors
+
+
+def sector_of(items: list[Hit | Tok]) -> tuple[str, str] | None:
+    """(sector, the word that says so) of the first sector context word in the title, the
+    company included ("VP, Software Engineering, Citi": banking)."""
+    for item in items:
+        if isinstance(item, Hit) and item.term.sector:
+            return item.term.sector, item.source
+    return None
+
+
+def in_sector(items: list[Hit | Tok], sector: tuple[str, str], vocab: Vocabulary,
+               notes: list[str]) -> list[Hit | Tok]:
+    """Phrases that mean another level in this sector: a bank's "Vice President" is senior,
+    its "Managing Director" a vp; their own function gives way to the sector's. Each re-read
+    is noted for the rule."""
+    name, source = sector
+    table = vocab.sector_levels.get(name)
+    if not table:
+        return items
+    out: list[Hit | Tok] = []
+    for item in items:
+        if isinstance(item, Hit):
+            found = table.get(tuple(item.text.split()))
+            if found is not None:
+                level, function = found
+                notes.append(f"'{item.source}' is {level} in {name.replace('_', ' ')} "
+                             f"(from '{source}')")
+                role = level == GRAMMAR.role_level or item.term.role
+                item = Hit(item.start, item.end, replace(
+                    item.term, level=None if level == GRAMMAR.role_level else level, role=role,
+                    function=function, tier=GRAMMAR.tiers.terms if function else 0,
+                    owner_contextual=False, entry_dominant=level == GRAMMAR.trainee_level
+                    and item.term.entry_dominant), item.text, item.source)
+        out.append(item)
+    return out
