@@ -39,6 +39,26 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     withdrawn), ``planned_at``.
 ``rotation_positions`` (v4)
     ``person_key`` → ``position`` in the rotation's cycle, ``recorded_at``.
+``inbox_messages`` (v5)
+    Every message ``outreach inbox`` read, once each by ``message_id`` (a digest of its bytes
+    when it has none): ``source``, ``kind`` (rsvp, counter, reply, bounce, auto-reply,
+    ignored), ``person_key``, ``detail`` (PARTSTAT, the failed address, the proposed time),
+    ``uid``, ``recurrence_id``, ``on_date``, ``recorded_at``.
+``inbox_folders`` (v5)
+    Per IMAP folder (``source``): ``uidvalidity`` and the highest ``last_uid`` read.
+``rsvps`` (v5)
+    The latest PARTSTAT per (``person_key``, ``uid``, ``recurrence_id``: '' for the series),
+    ``on_date``, ``message_id``.
+``bad_addresses`` (v5)
+    An ``address`` that bounced: never written to again; ``person_key``, ``reason``,
+    ``message_id``, ``recorded_at``.
+``do_not_contact`` (v5)
+    ``person_key`` (``outreach log optout``), ``on_date``, ``note``, ``recorded_at``.
+``followups`` (v5)
+    One row per follow-up written: ``message_id``, ``person_key``, ``thread`` (the original's
+    Message-ID), ``number`` (1 for the first), ``subject``, ``planned_at``.
+``drafts`` (v5)
+    (``message_id``, ``folder``) appended to an IMAP Drafts folder, ``appended_at``.
 """
 
 from __future__ import annotations
@@ -145,6 +165,66 @@ MIGRATIONS: list[Migration] = [
         person_key  TEXT PRIMARY KEY,
         position    INTEGER NOT NULL,
         recorded_at TEXT NOT NULL
+    )
+    """,
+    # v5: what came back through the mailbox (outreach.ledger.inbox): replies, RSVPs,
+    # bounces, do-not-contact, follow-ups and drafts.
+    """
+    CREATE TABLE inbox_messages (
+        message_id    TEXT PRIMARY KEY,
+        source        TEXT NOT NULL DEFAULT '',
+        kind          TEXT NOT NULL CHECK (kind IN
+                      ('rsvp', 'counter', 'reply', 'bounce', 'auto-reply', 'ignored')),
+        person_key    TEXT NOT NULL DEFAULT '',
+        detail        TEXT NOT NULL DEFAULT '',
+        uid           TEXT NOT NULL DEFAULT '',
+        recurrence_id TEXT NOT NULL DEFAULT '',
+        on_date       TEXT NOT NULL,
+        recorded_at   TEXT NOT NULL
+    );
+    CREATE INDEX inbox_messages_person ON inbox_messages (person_key, kind);
+    CREATE TABLE inbox_folders (
+        source      TEXT PRIMARY KEY,
+        uidvalidity INTEGER NOT NULL,
+        last_uid    INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE rsvps (
+        person_key    TEXT NOT NULL,
+        uid           TEXT NOT NULL,
+        recurrence_id TEXT NOT NULL DEFAULT '',
+        partstat      TEXT NOT NULL,
+        on_date       TEXT NOT NULL,
+        message_id    TEXT NOT NULL,
+        PRIMARY KEY (person_key, uid, recurrence_id)
+    );
+    CREATE TABLE bad_addresses (
+        address     TEXT PRIMARY KEY COLLATE NOCASE,
+        person_key  TEXT NOT NULL DEFAULT '',
+        reason      TEXT NOT NULL DEFAULT '',
+        message_id  TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE do_not_contact (
+        person_key  TEXT PRIMARY KEY,
+        on_date     TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE followups (
+        message_id  TEXT PRIMARY KEY,
+        person_key  TEXT NOT NULL,
+        thread      TEXT NOT NULL,
+        number      INTEGER NOT NULL,
+        subject     TEXT NOT NULL DEFAULT '',
+        planned_at  TEXT NOT NULL
+    );
+    CREATE INDEX followups_person ON followups (person_key);
+    CREATE TABLE drafts (
+        message_id  TEXT NOT NULL,
+        folder      TEXT NOT NULL,
+        appended_at TEXT NOT NULL,
+        PRIMARY KEY (message_id, folder)
     )
     """,
 ]

@@ -5,7 +5,8 @@ and events, composed from one part per table group over ``db.LedgerBase``:
   run lock;
 - ``outreach.ledger.people`` (people, merged by identity: ``outreach.ledger.identity``);
 - ``outreach.ledger.invites``, ``outreach.ledger.meetings`` (meetings and events),
-  ``outreach.ledger.deliveries``.
+  ``outreach.ledger.deliveries``, ``outreach.ledger.inbox`` (what came back: replies,
+  RSVPs, bounces, do-not-contact, follow-ups, drafts).
 
 The names other modules use are re-exported here and from ``outreach.ledger``.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from outreach.ledger.db import DEFAULT_BUSY_SECONDS, LEDGER_NAME, default_path, utc_now
 from outreach.ledger.deliveries import STATES, DeliveriesMixin, Delivery
+from outreach.ledger.inbox import INBOX_KINDS, InboxMixin, InboxRecord, Rsvp
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
@@ -22,14 +24,17 @@ from outreach.ledger.plans import PLAN_KINDS, PLAN_STATES, PlannedMessage, Plans
 __all__ = [
     "DEFAULT_BUSY_SECONDS",
     "EVENT_KINDS",
+    "INBOX_KINDS",
     "LEDGER_NAME",
     "PLAN_KINDS",
     "PLAN_STATES",
     "STATES",
     "Delivery",
+    "InboxRecord",
     "Ledger",
     "PlannedMeeting",
     "PlannedMessage",
+    "Rsvp",
     "StoredInvite",
     "default_path",
     "next_invite_version",
@@ -38,5 +43,6 @@ __all__ = [
 ]
 
 
-class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin):
+class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin,
+             InboxMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""
