@@ -105,8 +105,7 @@ def read_table(
         if all(field in columns for field in required):
             if check_swallowed:
                 rows_iter.width = len(cells)
-            rows = [(n, row) for n, row in numbered if any(c.strip() for c in row)]
-            return Table(label, cells, columns, line, rows)
+            return Table(label, cells, columns, line, _body(numbered, cells, lookup))
         found = sum(field in columns for field in required)
         if found > best[0]:
             best = (found, [f for f in required if f not in columns])
@@ -116,6 +115,32 @@ def read_table(
         raise OutreachError(f"{label}: header is missing required column(s): {names}")
     raise OutreachError(f"{label}: no recognisable header row (expected columns {names}, "
                         "separated by commas, semicolons or tabs)")
+
+
+def _body(numbered: Iterator[tuple[int, list[str]]], header: list[str],
+          lookup: Mapping[str, str]) -> list[tuple[int, list[str]]]:
+    """The non-blank rows after the header. Two exports pasted one after the other repeat the
+    header (and LinkedIn's one-cell ``Notes:`` preamble before it): those rows are the second
+    file's header, not people, and are left out."""
+    header_keys = [header_key(c) for c in header]
+    rows: list[tuple[int, list[str]]] = []
+    for line, row in numbered:
+        if not any(c.strip() for c in row):
+            continue
+        if (len(row) >= 2 and [header_key(c) for c in row] == header_keys[:len(row)]) or (
+                _is_header_row(row, lookup, header_keys)):
+            while rows and sum(bool(c.strip()) for c in rows[-1][1]) == 1 and len(
+                    rows[-1][1]) == 1:
+                rows.pop()  # the preamble lines before the repeated header
+            continue
+        rows.append((line, row))
+    return rows
+
+
+def _is_header_row(row: list[str], lookup: Mapping[str, str], header_keys: list[str]) -> bool:
+    """A row whose cells are all column names, as many as the header's (any order)."""
+    names = {header_key(c) for c in row if c.strip()}
+    return len(names) >= min(3, len(header_keys)) and all(n in lookup for n in names)
 
 
 def sniff_delimiter(text: str, lookup: Mapping[str, str]) -> str:
@@ -166,14 +191,25 @@ class _Rows:
             raise OutreachError(f"{self.label}: line {start}: unreadable CSV: {exc}") from None
 
     def _swallows_rows(self, cells: list[str]) -> bool:
-        """Does a line inside a multi-line cell, with the cells after it, make a whole row?"""
+        """Does a multi-line cell hold whole rows (a quote left open until a later one)?
+
+        Evidence of that: a line inside the cell that is a whole row by itself, or a last
+        line that, with the cells after the cell, makes a row while the record as a whole
+        does not have the header's width (or the line has many delimiters of its own). A
+        name broken over two lines (``"Ana\nMaria"``, in any column, with LF or CR LF) has
+        neither: its record has the header's width and its lines few delimiters.
+        """
         need = self.width - 1
         for index, cell in enumerate(cells):
             if "\n" not in cell and "\r" not in cell:
                 continue
+            pieces = cell.splitlines()
+            if any(piece.count(self.delimiter) >= need for piece in pieces[1:-1]):
+                return True
             after = len(cells) - 1 - index
-            if any(piece.count(self.delimiter) + after >= need
-                   for piece in cell.splitlines()[1:]):
+            count = pieces[-1].count(self.delimiter) if len(pieces) > 1 else 0
+            if count and count + after >= need and (
+                    len(cells) != self.width or count >= max(2, need // 2)):
                 return True
         return False
 

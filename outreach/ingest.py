@@ -25,6 +25,7 @@ import functools
 import operator
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -63,6 +64,7 @@ _FUNCTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _ROW_FACTS = ("\0function", "\0level", "\0line")  # per-row facts after the frame's columns
 PEERS_LIST_COLUMNS = ("function", "level", "score", "reason")
 """The columns that mark a CSV written by ``outreach peers`` (its cells are neutralised)."""
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
 _MONTHS = {m: i for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
@@ -174,8 +176,10 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     for line, cells in table.rows:
         if len(cells) <= width:
             cells = cells + blank[len(cells):]
-        # " ".join(v.split()) trims and folds newlines inside quoted cells, inline for speed.
-        values: list[Any] = [" ".join(v.split()) for v in pick(cells)]
+        # " ".join(v.split()) trims and folds newlines inside quoted cells, inline for speed;
+        # other control characters (NUL, ESC, BEL...) are never part of a name: spaces too.
+        values: list[Any] = [" ".join((v if v.isprintable() else _CONTROLS.sub(" ", v)).split())
+                             for v in pick(cells)]
         if ours:
             values = [restore(v) for v in values]
         first, last, url, email, company, _position, connected = values[:7]
@@ -198,10 +202,11 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
 
 
 def _cell(cells: list[str], index: int | None) -> str:
-    """A cell with surrounding space removed and inner runs of whitespace (newlines) collapsed."""
+    """A cell with surrounding space removed and inner runs of whitespace (newlines) and
+    control characters collapsed."""
     if index is None or index >= len(cells):
         return ""
-    return " ".join(cells[index].split())
+    return " ".join(_CONTROLS.sub(" ", cells[index]).split())
 
 
 @functools.lru_cache(maxsize=16384)
@@ -311,11 +316,26 @@ def _primary_email(files: _ExportFiles) -> str:
 
 # ---------------------------------------------------------------- where the files live
 
+MAX_READ = 200 * 10**6
+"""At most this many bytes are read from an export (all its CSVs together, decompressed)."""
+MAX_RATIO = 200
+"""A member that decompresses to more than this many times its size is refused (CSV text
+compresses 5-20 to 1; a zip bomb, thousands)."""
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.3g} MB"
+
+
+_READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                     zipfile.ZIP_LZMA)
+_METHOD_NAMES = {9: "Deflate64", 10: "PKWARE DCL Implode", 6: "Implode", 93: "Zstandard",
+                 98: "PPMd", 99: "AES encryption"}
+
 class _ExportFiles:
     """Uniform access to the CSVs of an export, whether a ZIP, a folder or one CSV file."""
 
     def __init__(self, source: Path, names: dict[str, str], archive: zipfile.ZipFile | None):
         self.source, self._names, self._archive = source, names, archive
+        self._read = 0  # bytes decompressed so far (MAX_READ in all)
 
     @classmethod
     def open(cls, source: Path) -> _ExportFiles:
@@ -328,7 +348,8 @@ class _ExportFiles:
         if zipfile.is_zipfile(source):
             try:
                 archive = zipfile.ZipFile(source)
-            except zipfile.BadZipFile as exc:
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError,
+                    NotImplementedError) as exc:
                 raise OutreachError(f"{source}: damaged ZIP file ({exc})") from None
             names = {Path(n).name.casefold(): n for n in sorted(archive.namelist(), key=len,
                                                                  reverse=True)}
@@ -343,10 +364,45 @@ class _ExportFiles:
                 raise OutreachError(f"{self.source}: no {name} in this export")
             return "", name
         if self._archive is None:
+            size = Path(member).stat().st_size
+            if size > MAX_READ:
+                raise OutreachError(f"{member}: {_mb(size)} is more than a LinkedIn "
+                                    f"export holds (at most {_mb(MAX_READ)} is read)")
             return decode(Path(member).read_bytes()), member
+        return decode(self._read_member(member)), f"{self.source}:{member}"
+
+    def _read_member(self, member: str) -> bytes:
+        """The bytes of one archive member, within the reading budget: encrypted members,
+        compression methods Python cannot read (Deflate64, from Windows' zip tool for large
+        files) and zip bombs (too large, or compressed too well to be text) are one-line
+        errors before anything is decompressed."""
+        assert self._archive is not None
+        info = self._archive.getinfo(member)
+        where = f"{self.source}: {member}"
+        if info.flag_bits & 0x1:
+            raise OutreachError(f"{where}: the ZIP is encrypted (password-protected); unzip it "
+                                "and give the folder or Connections.csv")
+        if info.compress_type not in _READABLE_METHODS:
+            method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+            raise OutreachError(f"{where}: compressed with {method}, which cannot be read "
+                                "here; unzip it (e.g. with 7-Zip) and give the folder")
+        budget = MAX_READ - self._read
+        if info.file_size > budget:
+            raise OutreachError(f"{where}: {_mb(info.file_size)} uncompressed, more "
+                                f"than the {_mb(MAX_READ)} read from an export")
+        ratio = info.file_size // max(info.compress_size, 1)
+        if info.file_size > 1_000_000 and ratio > MAX_RATIO:
+            raise OutreachError(f"{where}: compressed {ratio} to 1, not a text file (a zip "
+                                "bomb?); refused")
         try:
-            data = self._archive.read(member)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise OutreachError(f"{self.source}: cannot read {member}: {exc}") from None
-        return decode(data), f"{self.source}:{member}"
+            with self._archive.open(info) as handle:
+                data = handle.read(budget + 1)  # sizes in the directory may lie: bounded
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError,
+                NotImplementedError, zlib.error) as exc:
+            raise OutreachError(f"{where}: cannot read it: {exc}") from None
+        if len(data) > budget:
+            raise OutreachError(f"{where}: more than the {_mb(MAX_READ)} read from an "
+                                "export (its declared size is wrong); refused")
+        self._read += len(data)
+        return data
 

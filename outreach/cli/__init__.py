@@ -27,6 +27,7 @@ from outreach.cli import (
 )
 from outreach.cli.common import click_error
 from outreach.errors import OutreachError
+from outreach.terminal import visible
 
 
 class OutreachGroup(click.Group):
@@ -43,7 +44,7 @@ class OutreachGroup(click.Group):
             raise click_error(exc) from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+            raise click.ClickException(visible(f"{where}{exc.strerror or exc}")) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # in the order of the workflow, not alphabetical

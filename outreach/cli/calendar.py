@@ -13,6 +13,7 @@ import click
 from outreach.cli.common import (
     INPUT_ARG,
     F,
+    echo,
     echo_err,
     emit,
     forum_meeting_options,
@@ -71,7 +72,7 @@ def _span_or_none(text: str | None, option: str) -> Any:
 
 def _calendar_summary(summary: Any, what: str) -> None:
     unchanged = f", {len(summary.unchanged)} unchanged" if summary.unchanged else ""
-    click.echo(sentence(f"{what}: wrote {plural(len(summary.written), 'file')} to "
+    echo(sentence(f"{what}: wrote {plural(len(summary.written), 'file')} to "
                         f"{summary.folder}{unchanged}"))
     if summary.stale:
         stale = len(summary.stale)
@@ -201,7 +202,7 @@ def rotation(
     for person, name in built.dropped:
         send = "send it to them" if person.address else "no e-mail address known: " \
             "let them know another way"
-        click.echo(f"{person.full_name} left the rotation: {name} cancels their series; {send}.")
+        echo(f"{person.full_name} left the rotation: {name} cancels their series; {send}.")
 
 
 @click.command()
@@ -254,11 +255,11 @@ def forum(
     summary = write_files({out_file.name: data}, out_file.parent)
     missing = forum_no_email(plan)
     invited = len(plan.peers) - len(missing)
-    click.echo(f"Forum {plan.rule_text}: {plural(len(plan.starts), 'session')}, "
+    echo(f"Forum {plan.rule_text}: {plural(len(plan.starts), 'session')}, "
                f"{plan.first:%Y-%m-%d} to {plan.starts[-1]:%Y-%m-%d}, "
                f"{plural(invited, 'peer')} invited.")
     if missing:
         echo_err("Note: not invited, no e-mail address: "
                  + ", ".join(p.full_name for p in missing))
     verb = "cancelled" if cancel else ("written" if summary.written else "unchanged")
-    click.echo(f"{out_file}: {verb}.")
+    echo(f"{out_file}: {verb}.")

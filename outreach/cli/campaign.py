@@ -11,6 +11,9 @@ import click
 
 from outreach.cli.common import (
     EXPORT_ARG,
+    echo,
+    echo_err,
+    emit,
     meeting_options,
     parse_from,
     peer_options,
@@ -158,24 +161,17 @@ def _stage_progress(total: int) -> _StageProgress:
 
 
 def _campaign_summary(result: Any, out_dir: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from outreach.cli.display import outputs_table
 
-    table = Table(title=f"Written under {out_dir}/", title_justify="left")
-    for column in ("File", "What", "This run"):
-        table.add_column(column, overflow="fold")
-    for output in result.outputs:
-        table.add_row(str(output.path.relative_to(out_dir)), output.what,
-                      "written" if output.changed else "unchanged")
-    Console().print(table)
+    emit(outputs_table(result.outputs, out_dir), None)
     for line in _summary_lines(result):
-        click.echo(line)
+        echo(line)
     for note in result.notes:
-        click.echo(f"note: {note}")
+        echo(f"note: {note}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo_err(f"warning: {warning}")
     changed = sum(o.changed for o in result.outputs)
-    click.echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
+    echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
                f"Open {out_dir / 'report.html'}; nothing was sent.")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from outreach.cli.common import (
+    echo,
     echo_err,
     ledger_option,
     meeting_options,
@@ -100,7 +101,7 @@ def cards(
         with Ledger.open(ledger_path) as ledger:
             due = ledger.thanks_due()
         if not due:
-            click.echo("Nobody to thank: everyone you met has a card already "
+            echo("Nobody to thank: everyone you met has a card already "
                        "(log a meeting with `outreach log met NAME`).")
             return
         people = [d.person for d in due]
@@ -121,7 +122,7 @@ def cards(
             ledger.mark_thanked([d.key for d in due], today, thanked_note(result.files))
     _cards_summary(result, pending)
     if preview is not None:
-        click.echo(f"Preview of the first sheet: {write_preview(result.files[0], preview)}")
+        echo(f"Preview of the first sheet: {write_preview(result.files[0], preview)}")
 
 
 def _cards_meeting(start: str | None, duration: str, tz: str, location: str, link: str) -> Any:
@@ -158,10 +159,10 @@ def _cards_summary(result: Any, pending: bool) -> None:
     sizes = sorted(set(result.sizes))
     hand = f"{sizes[0]:g} pt" if len(sizes) == 1 else f"{sizes[0]:g}–{sizes[-1]:g} pt"
     files = ", ".join(str(f) for f in result.files)
-    click.echo(f"Wrote {plural(result.cards, 'card')} ({lay.size.label}"
+    echo(f"Wrote {plural(result.cards, 'card')} ({lay.size.label}"
                f"{', half-fold' if lay.fold == 'half' else ''}, {per}) on "
                f"{plural(result.pages, 'page')}, handwriting {hand}: {files}")
-    click.echo("Print at 100% / actual size (not 'fit to page')"
+    echo("Print at 100% / actual size (not 'fit to page')"
                + (", then cut along the ticks." if lay.sheet != "single" else "."))
     if pending:
-        click.echo(f"Marked {result.cards} as thanked in the ledger.")
+        echo(f"Marked {result.cards} as thanked in the ledger.")

@@ -12,13 +12,14 @@ from typing import Any, TypeVar
 import click
 
 from outreach.errors import OutreachError
+from outreach.terminal import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def click_error(exc: OutreachError) -> click.ClickException:
     """The library's error as click's: printed as one ``Error: ...`` line, exit code kept."""
-    error = click.ClickException(str(exc))
+    error = click.ClickException(visible(exc))  # one line, whatever the data held
     setattr(error, "exit_code", exc.exit_code)  # noqa: B010 (a ClassVar in click's stubs)
     return error
 
@@ -107,8 +108,14 @@ def split_list(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
+def echo(message: str, err: bool = False) -> None:
+    """Print a message that may hold data (names, subjects): control characters spelled
+    out (``outreach.terminal``), line feeds kept."""
+    click.echo(visible(message, lines=True), err=err)
+
+
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    echo(message, err=True)
 
 
 def ledger_option(func: F) -> F:
@@ -146,8 +153,9 @@ def emit(renderable: Any, output: Path | None) -> None:
             raise click.UsageError("-o/--output needs --format csv or json")
         fileio.write_text(output, renderable)
         echo_err(f"Wrote {output}")
-    elif isinstance(renderable, str):
-        click.echo(renderable, nl=False)
+    elif isinstance(renderable, str):  # csv/json: kept intact for a pipe, safe on a terminal
+        click.echo(visible(renderable, lines=True) if sys.stdout.isatty() else renderable,
+                   nl=False)
     else:
         from rich.console import Console
 

@@ -10,16 +10,25 @@ from typing import TYPE_CHECKING, Any
 
 from outreach.ingest import frame_to_csv, frame_to_json
 from outreach.plan import span_text
+from outreach.terminal import visible
 from outreach.track import describe
 from outreach.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
     from rich.table import Table
+    from rich.text import Text
 
     from outreach.mail.outbox import PlannedMessage
     from outreach.plan import Rotation
     from outreach.track import StatusReport
+
+def text(value: object, style: str = "") -> Text:
+    """A cell or title from data: shown as written (never rich markup), controls spelled out."""
+    from rich.text import Text
+
+    return Text(visible("" if value is None else value), style=style)
+
 
 def render(frame: pd.DataFrame, fmt: str, title: str = "") -> Any:
     """The text (csv/json) or a rich renderable (table) for ``frame``."""
@@ -36,8 +45,9 @@ def connections_table(frame: pd.DataFrame, title: str = "") -> Table:
     table = _table(title, ["Name", "Company", "Position", "Function", "Level", "Connected"])
     for row in _rows(frame):
         connected = row["connected_on"]
-        table.add_row(_name(row), row["company"], row["position"], row["function"], row["level"],
-                      connected.isoformat() if connected else "")
+        table.add_row(*(text(v) for v in (
+            _name(row), row["company"], row["position"], row["function"], row["level"],
+            connected.isoformat() if connected else "")))
     return table
 
 
@@ -59,17 +69,19 @@ def peers_table(frame: pd.DataFrame, title: str = "") -> Table:
         if previous is not None and company:
             table.add_section()
         previous = row["company"]
-        table.add_row(company, _name(row), row["position"], *[row[c] for c in varying],
-                      f"{row['score']:.2f}", "yes" if row["email"] else "")
+        table.add_row(*(text(v) for v in (
+            company, _name(row), row["position"], *[row[c] for c in varying],
+            f"{row['score']:.2f}", "yes" if row["email"] else "")))
     return table
 
 
 def _table(title: str, headers: Sequence[str]) -> Table:
     from rich.table import Table
 
-    table = Table(title=title or None, title_justify="left", show_lines=False, expand=False)
+    table = Table(title=text(title) if title else None, title_justify="left", show_lines=False,
+                  expand=False)
     for header in headers:
-        table.add_column(header, overflow="fold")
+        table.add_column(text(header), overflow="fold")
     return table
 
 
@@ -87,7 +99,6 @@ def _name(row: dict[str, Any]) -> str:
 def plan_table(plan: list[PlannedMessage]) -> Any:
     """The dry run as a rich table (cells as ``Text``, so a subject is never markup)."""
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title=plural(len(plan), "message"), title_justify="left")
     table.add_column("#", justify="right")
@@ -99,9 +110,9 @@ def plan_table(plan: list[PlannedMessage]) -> Any:
         style = "green" if planned.pending else "dim"
         table.add_row(
             str(number),
-            Text(", ".join(recipients)),
-            Text(planned.item.subject),
-            Text(planned.status, style=style),
+            text(", ".join(recipients)),
+            text(planned.item.subject),
+            text(planned.status, style=style),
         )
     return table
 
@@ -109,7 +120,6 @@ def plan_table(plan: list[PlannedMessage]) -> Any:
 def schedule_table(rotation: Rotation) -> Any:
     """The rotation as a rich table: #, date, weekday, time, peer, company (skips marked)."""
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title=f"Rotation: {plural(len(rotation.series), 'peer')}, every "
                   f"{span_text(rotation.every)}, {rotation.start:%d %b %Y} to "
@@ -124,25 +134,24 @@ def schedule_table(rotation: Rotation) -> Any:
             continue
         number += 1
         table.add_row(str(number), f"{slot.start:%Y-%m-%d}", slot.weekday,
-                      f"{slot.start:%H:%M %Z}", Text(slot.peer.full_name),  # names are data,
-                      Text(slot.peer.company))                               # not rich markup
+                      f"{slot.start:%H:%M %Z}", text(slot.peer.full_name),  # names are data,
+                      text(slot.peer.company))                               # not rich markup
     return table
 
 
 def report_tables(report: StatusReport) -> list[Any]:
     """One rich renderable per section: a table, or a one-line empty-state message."""
     from rich.table import Table
-    from rich.text import Text
 
     def section(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]],
                 empty: str) -> Any:
         if not rows:
-            return Text(f"{title}: {empty}")
-        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+            return text(f"{title}: {empty}")
+        table = Table(title=text(f"{title} ({len(rows)})"), title_justify="left")
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*(Text(cell) for cell in row))
+            table.add_row(*(text(cell) for cell in row))
         return table
 
     today = report.today
@@ -166,3 +175,16 @@ def report_tables(report: StatusReport) -> list[Any]:
             (describe(p), on.isoformat()) for p, on in report.expired
         ], "no relationship has gone quiet."),
     ]
+
+
+def outputs_table(outputs: Sequence[Any], out_dir: Any) -> Any:
+    """What ``campaign`` wrote: file, what it is (names in it are data), written/unchanged."""
+    from rich.table import Table
+
+    table = Table(title=text(f"Written under {out_dir}/"), title_justify="left")
+    for column in ("File", "What", "This run"):
+        table.add_column(column, overflow="fold")
+    for output in outputs:
+        table.add_row(text(output.path.relative_to(out_dir)), text(output.what),
+                      "written" if output.changed else "unchanged")
+    return table

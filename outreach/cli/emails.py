@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from outreach.cli.common import (
+    echo,
     echo_err,
     ledger_option,
     meeting_options,
@@ -129,7 +130,7 @@ def emails(
         _skipped_report(mail.skipped_lines(batch))
         raise OutreachError(f"{plural(len(problems), 'problem')} found; nothing written")
     if check:
-        click.echo(f"Checked {plural(len(people), 'recipient')}: "
+        echo(f"Checked {plural(len(people), 'recipient')}: "
                    f"{plural(len(batch.messages), 'e-mail')}, "
                    f"{plural(len(batch.notes), 'LinkedIn note')}, {len(batch.skipped)} skipped. "
                    "No problems; nothing written (--check).")
@@ -165,21 +166,21 @@ def _emails_date(text: str | None) -> Any:
 
 def _skipped_report(lines: list[str]) -> None:
     if lines:
-        click.echo(f"Skipped {len(lines)}:")
+        echo(f"Skipped {len(lines)}:")
         for line in lines:
-            click.echo(f"  {line}")
+            echo(f"  {line}")
 
 
 def _emails_summary(summary: Any) -> None:
     unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
-    click.echo(sentence(f"Wrote {plural(summary.written, 'e-mail')} to {summary.out_dir}"
+    echo(sentence(f"Wrote {plural(summary.written, 'e-mail')} to {summary.out_dir}"
                         f"{unchanged}"))
     if summary.linkedin_csv is not None:
-        click.echo(f"{noun(summary.notes, 'LinkedIn note')} for "
+        echo(f"{noun(summary.notes, 'LinkedIn note')} for "
                    f"{plural(summary.notes, 'person', 'people')} without an address: "
                    f"{summary.linkedin_csv}")
     if summary.mbox is not None:
-        click.echo(f"mbox: {summary.mbox}")
+        echo(f"mbox: {summary.mbox}")
     _skipped_report(summary.skipped)
     if summary.stale:
         stale = len(summary.stale)
@@ -188,4 +189,4 @@ def _emails_summary(summary: Any) -> None:
                  f"`outreach send` would send {noun(stale, 'it', 'them')} too. Delete "
                  f"{noun(stale, 'it', 'them')} if {noun(stale, 'it is', 'they are')} stale.")
     if summary.written or summary.unchanged:
-        click.echo(f"Review them, then: outreach send {summary.out_dir}")
+        echo(f"Review them, then: outreach send {summary.out_dir}")

@@ -104,12 +104,13 @@ def titles_command(title_texts: tuple[str, ...], vocabulary: Path | None, fmt: s
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
     from rich.table import Table
-    from rich.text import Text
+
+    from outreach.cli.display import text
 
     table = Table(title=plural(len(results), "title"), show_lines=True)
     for column in ("title", "normalised", "function", "level", "rule"):
         table.add_column(column, overflow="fold", no_wrap=column in ("function", "level"))
     for result in results:
-        table.add_row(*(Text(value) for value in (result.title, result.normalized,
+        table.add_row(*(text(value) for value in (result.title, result.normalized,
                                                   result.function, result.level, result.rule)))
     emit(table, None)
