@@ -228,12 +228,14 @@ def _unanswered(
         "(SELECT MAX(id) FROM events WHERE person_key = e.person_key AND kind = 'invited')"
     )
     waiting = []
+    answered_otherwise = _answered_otherwise(ledger, people)
     for row in rows:
         invited = date.fromisoformat(row["on_date"])
         answered = max(
             (last.get((row["person_key"], kind), date.min) for kind in ("replied", "met")),
         )
-        if invited <= reply_cutoff and answered < invited and row["person_key"] in people:
+        if invited <= reply_cutoff and answered < invited and row["person_key"] in people \
+                and row["person_key"] not in answered_otherwise:
             waiting.append((people[row["person_key"]], invited, row["note"]))
     return sorted(waiting, key=lambda item: item[1])
 
@@ -246,3 +248,89 @@ def _one_way(ledger: Ledger, people: dict[str, Person]) -> list[tuple[Person, in
     )
     return [(people[r["person_key"]], int(r["gave"]), int(r["got"]))
             for r in rows if r["person_key"] in people]
+
+
+def _answered_otherwise(ledger: Ledger, people: dict[str, Person]) -> set[str]:
+    """People not waiting for a reply: they answered the invitation (RSVP), their address
+    bounced, or they asked not to be contacted."""
+    bad = ledger.bad_addresses()
+    keys = {r.person_key for r in ledger.rsvps()} | set(ledger.do_not_contact())
+    keys |= {k for k, p in people.items() if p.email.strip().lower() in bad}
+    return keys
+
+
+# ---------------------------------------------------------------- do not contact
+
+
+def opt_out(ledger: Ledger, who: str, on: date, note: str = "") -> tuple[Person, bool]:
+    """Mark the person ``who`` names do-not-contact (False: they already were)."""
+    key, person = find_person(ledger, who)
+    return person, ledger.opt_out(key, on, note)
+
+
+# ---------------------------------------------------------------- status as data
+
+
+def status_data(ledger: Ledger, report: StatusReport) -> dict[str, object]:
+    """``outreach status --format json``: every person the ledger has a fact about, with
+    what came back, and the table's sections."""
+    people = ledger.all_people()
+    last = _last_events(ledger)
+    first_invited = {str(r[0]): str(r[1]) for r in ledger.query(
+        "SELECT person_key, MIN(on_date) FROM events WHERE kind = 'invited' GROUP BY person_key")}
+    rsvps: dict[str, list[dict[str, str]]] = {}
+    for rsvp in ledger.rsvps():
+        rsvps.setdefault(rsvp.person_key, []).append(
+            {"uid": rsvp.uid, "recurrence_id": rsvp.recurrence_id or "",
+             "partstat": rsvp.partstat, "on": rsvp.on.isoformat()})
+    records = ledger.inbox_records(("counter", "auto-reply", "bounce"))
+    proposed = {r.person_key: r.detail for r in records if r.kind == "counter"}
+    auto = {r.person_key for r in records if r.kind == "auto-reply"}
+    bounced_keys = {r.person_key for r in records if r.kind == "bounce"}
+    bad = ledger.bad_addresses()
+    blocked = ledger.do_not_contact()
+    followups: dict[str, int] = {}
+    for _mid, key, _thread, _number in ledger.followups():
+        followups[key] = followups.get(key, 0) + 1
+    active = ({k for k, _kind in last} | set(rsvps) | set(proposed) | auto | bounced_keys
+              | set(blocked) | set(followups)
+              | {str(r[0]) for r in ledger.query("SELECT DISTINCT person_key FROM plan_messages")})
+
+    def day(key: str, kind: str) -> str | None:
+        on = last.get((key, kind))
+        return on.isoformat() if on else None
+
+    rows = []
+    for key, person in people.items():
+        if key not in active:
+            continue
+        answers = rsvps.get(key, [])
+        series = [a for a in answers if not a["recurrence_id"]] or answers
+        rows.append({
+            "name": person.full_name, "url": person.url, "email": person.email,
+            "company": person.company, "invited_on": first_invited.get(key),
+            "replied": (key, "replied") in last,
+            "rsvp": series[-1]["partstat"] if series else None, "rsvps": answers,
+            "proposed": proposed.get(key), "auto_replied": key in auto,
+            "bounced": key in bounced_keys or person.email.strip().lower() in bad,
+            "do_not_contact": key in blocked, "met_on": day(key, "met"),
+            "thanked_on": day(key, "thanked"), "followups": followups.get(key, 0),
+        })
+
+    def who(person: Person) -> dict[str, str]:
+        return {"name": person.full_name, "url": person.url, "email": person.email}
+
+    return {
+        "today": report.today.isoformat(),
+        "people": rows,
+        "due": [{**who(p), "start": start.isoformat(), "series": series, "met": met}
+                for start, p, series, met in report.due],
+        "unthanked": [{**who(p), "met_on": on.isoformat()} for p, on in report.unthanked],
+        "unanswered": [{**who(p), "invited_on": on.isoformat(), "subject": note}
+                       for p, on, note in report.unanswered],
+        "one_way": [{**who(p), "gave": gave, "got": got} for p, gave, got in report.one_way],
+        "expired": [{**who(p), "last_met": on.isoformat()} for p, on in report.expired],
+        "proposed": [{**who(people[k]), "start": v} for k, v in proposed.items() if k in people],
+        "no_reply_after": report.no_reply_after,
+        "expire_after": report.expire_after,
+    }

@@ -22,6 +22,7 @@ from outreach.cli import (
     emails,
     init,
     ledger,
+    mailbox,
     people,
     send,
 )
@@ -100,8 +101,9 @@ def _show_envvars(command: click.Command) -> None:
 
 for command in (
     init.init, people.connections, people.peers, people.titles_command, campaign.campaign,
-    emails.emails, send.send, calendar.invite, calendar.rotation, calendar.forum, cards.cards,
-    ledger.log_command, ledger.status, completion.completion,
+    emails.emails, send.send, mailbox.drafts, mailbox.inbox, mailbox.followups, calendar.invite,
+    calendar.rotation, calendar.forum, cards.cards, ledger.log_command, ledger.status,
+    mailbox.login, completion.completion,
 ):
     cli.add_command(command)
     _show_envvars(command)

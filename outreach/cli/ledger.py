@@ -24,14 +24,16 @@ def _parse_day(text: str | None, option: str) -> Any:
 
 
 @click.command("log")
-@click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked"]))
+@click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked",
+                                           "optout"]))
 @click.argument("who")
 @click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
 @click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\".")
 @ledger_option
 def log_command(kind: str, who: str, on_text: str | None, note: str,
                 ledger_path: Path | None) -> None:
-    """Record what happened with a peer: met, gave (you helped), got (they helped), replied.
+    """Record what happened with a peer: met, gave (you helped), got (they helped), replied;
+    optout: do not contact them again (every stage skips them from then on, and says so).
 
     WHO is a name (any case, accents optional; part of a name if it is unique), a
     LinkedIn profile URL or an e-mail address of someone in the ledger. An ambiguous name
@@ -42,12 +44,19 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
       outreach log met "Jane Doe"
       outreach log gave "jane" --note "intro to our CFO"
       outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
+      outreach log optout "Jane Doe" --note "asked not to be contacted"
     """
     from outreach.ledger import Ledger
-    from outreach.track import describe, log_event
+    from outreach.track import describe, log_event, opt_out
 
     on = _parse_day(on_text, "--on")
     with Ledger.open(ledger_path) as ledger:
+        if kind == "optout":
+            person, new = opt_out(ledger, who, on, note)
+            click.echo(sentence(f"{describe(person)}: do not contact"
+                                + ("" if new else " (already so)")
+                                + "; campaign, emails, followups, drafts and send skip them"))
+            return
         person = log_event(ledger, kind, who, on, note)
     click.echo(sentence(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
                         + (f": {note}" if note else "")))
@@ -59,10 +68,13 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
 @click.option("--no-reply-after", default="14d", show_default=True, metavar="AGE",
               help="List invitations still unanswered after this long.")
 @tz_option("Show meeting times in this IANA zone.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="json: every person with what came back, and each "
+              "section, for other tools.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
-def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: str | None,
-           ledger_path: Path | None) -> None:
+def status(expire_after: str, no_reply_after: str, tz: str | None, fmt: str,
+           today_text: str | None, ledger_path: Path | None) -> None:
     """What needs you this week: meetings due, thank-yous owed, invitations without reply,
     one-way relationships, and peers to let go.
 
@@ -72,16 +84,27 @@ def status(expire_after: str, no_reply_after: str, tz: str | None, today_text: s
     Examples:
       outreach status
       outreach status --expire-after 3m --no-reply-after 7d
+      outreach status --format json
     """
+    import json
+
     from outreach.cli.display import report_tables
     from outreach.ledger import Ledger
     from outreach.times import parse_zone
-    from outreach.track import status_report
+    from outreach.track import status_data, status_report
 
     today = _parse_day(today_text, "--today")
     zone = parse_zone(tz) if tz else None
     with Ledger.open(ledger_path) as ledger:
         report = status_report(ledger, today, expire_after=expire_after,
                                no_reply_after=no_reply_after, zone=zone)
+        data = status_data(ledger, report)
+    if fmt == "json":
+        emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", None)
+        return
     for renderable in report_tables(report):
+        emit(renderable, None)
+    from outreach.cli.mailbox import came_back_tables
+
+    for renderable in came_back_tables(data):
         emit(renderable, None)

@@ -1,0 +1,286 @@
+"""``outreach inbox``, ``followups``, ``drafts`` and ``login``: closing the loop through the
+user's mailbox (the library: ``outreach.mail.inbox``, ``outreach.followups``,
+``outreach.mail.drafts``, ``outreach.mail.imap``, ``outreach.mail.credentials``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from outreach.cli.common import echo_err, emit, ledger_option
+from outreach.errors import OutreachError
+from outreach.wording import plural, sentence
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_KIND_WORDS = {"rsvp": "RSVP", "counter": "proposed a new time", "reply": "replied",
+               "bounce": "bounced", "auto-reply": "auto-reply (not a reply)"}
+
+
+def imap_login_options(func: F) -> F:
+    """How to log in to IMAP ([imap] in outreach.toml); the password is never an option."""
+    for option in reversed([
+        click.option("--auth", type=click.Choice(["password", "xoauth2"]), default="password",
+                     show_default=True, help="xoauth2 for Gmail and Microsoft 365: "
+                     "--token-command prints an access token."),
+        click.option("--password-command", metavar="COMMAND",
+                     help="A command that prints the password, e.g. \"pass show mail/work\" "
+                     "[default: OUTREACH_IMAP_PASSWORD, else the keyring (outreach login "
+                     "imap), else this, else a prompt]."),
+        click.option("--token-command", metavar="COMMAND",
+                     help="With --auth xoauth2: a command that prints an access token."),
+        click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Also trust this CA certificate (PEM)."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _session(url_text: str, auth: str, password_command: str | None,
+             token_command: str | None, ca_file: Path | None, *, option: str,
+             default_folder: str = "INBOX") -> Any:
+    from outreach.mail.credentials import obtain, terminal_prompt
+    from outreach.mail.imap import ImapSession, parse_url
+
+    url = parse_url(url_text, option=option, default_folder=default_folder)
+    secret = obtain("imap", url.user, auth=auth, password_command=password_command,
+                    token_command=token_command, prompt=terminal_prompt())
+    return ImapSession(url, secret, ca_file=ca_file)
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise OutreachError(f"{option}: cannot read {text!r}; use YYYY-MM-DD") from None
+
+
+@click.command()
+@click.argument("source")
+@click.option("--since", "since_text", metavar="YYYY-MM-DD",
+              help="Only messages dated on or after this day.")
+@imap_login_options
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@ledger_option
+def inbox(source: str, since_text: str | None, auth: str, password_command: str | None,
+          token_command: str | None, ca_file: Path | None, today_text: str | None,
+          ledger_path: Path | None) -> None:
+    """Read replies, RSVPs and bounces from your mailbox into the ledger.
+
+    SOURCE is imaps://user@host[:port]/FOLDER (imap:// upgrades with STARTTLS), an mbox
+    file or a Maildir folder. Only what is new since the last run is read (per IMAP folder
+    by UIDVALIDITY and UID; for files by Message-ID), and each message is recorded once:
+    Accept/Decline/Tentative from Gmail, Outlook, Apple Calendar or Thunderbird (iTIP
+    REPLY; COUNTER: a proposed new time), replies to what you sent, bounces (the address
+    is never used again; the peer gets the LinkedIn note instead) and auto-replies (noted,
+    not replies). Reading marks nothing as read.
+
+    \b
+    Examples:
+      outreach inbox ~/Mail/inbox.mbox
+      outreach inbox imaps://dana@example.com@imap.example.com/INBOX
+      outreach inbox imaps://dana@gmail.com@imap.gmail.com/INBOX --auth xoauth2 \\
+          --token-command "oauth2l fetch --scope mail"
+    """
+    from outreach.ledger import Ledger
+    from outreach.mail.inbox import is_imap, read_inbox
+
+    since = _day(since_text, "--since")
+    today = _day(today_text, "--today")
+    with Ledger.open(ledger_path) as ledger:
+        if is_imap(source):
+            with _session(source, auth, password_command, token_command, ca_file,
+                          option="SOURCE") as session:
+                report = read_inbox(ledger, source, since=since, session=session, today=today)
+        else:
+            report = read_inbox(ledger, source, since=since, today=today)
+        people = ledger.all_people()
+    _inbox_table(report, people)
+
+
+def _inbox_table(report: Any, people: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from outreach.cli.display import text
+    from outreach.track import describe
+
+    if report.learned:
+        table = Table(title=text(f"Learned from {report.source} ({len(report.learned)})"),
+                      title_justify="left")
+        for column in ("Who", "What", "When", "Detail"):
+            table.add_column(column, overflow="fold")
+        for rec in report.learned:
+            person = people.get(rec.person_key)
+            who = describe(person) if person is not None else rec.detail or rec.person_key
+            detail = rec.detail if rec.kind in ("rsvp", "counter") else (
+                f"{rec.detail}: never used again" if rec.kind == "bounce" else rec.subject)
+            if rec.recurrence_id:
+                detail += f" (occurrence {rec.recurrence_id})"
+            table.add_row(text(who), text(_KIND_WORDS.get(rec.kind, rec.kind)),
+                          text(rec.on.isoformat()), text(detail))
+        emit(table, None)
+    else:
+        click.echo("Nothing new learned.")
+    seen = f", {report.already_seen} already read" if report.already_seen else ""
+    click.echo(sentence(f"Read {plural(report.read, 'message')}: {len(report.learned)} "
+                        f"learned, {report.ignored} ignored{seen}"))
+
+
+def came_back_tables(data: dict[str, Any]) -> list[Any]:
+    """The ``status`` sections of what came back (RSVPs, proposed times, bounced,
+    do-not-contact), from ``track.status_data``."""
+    from rich.table import Table
+
+    from outreach.cli.display import text
+
+    def section(title: str, columns: tuple[str, ...], rows: list[Any]) -> Any:
+        table = Table(title=text(f"{title} ({len(rows)})"), title_justify="left")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*(text(cell) for cell in row))
+        return table
+
+    people = data["people"]
+    out = []
+    rsvps = [(p["name"], p["rsvp"], p["rsvps"][-1]["on"] if p["rsvps"] else "")
+             for p in people if p["rsvp"]]
+    if rsvps:
+        out.append(section("RSVPs", ("Who", "Answer", "On"), rsvps))
+    proposed = [(p["name"], p["proposed"]) for p in people if p["proposed"]]
+    if proposed:
+        out.append(section("Proposed new times", ("Who", "Proposed start"), proposed))
+    bounced = [(p["name"], p["email"]) for p in people if p["bounced"]]
+    if bounced:
+        out.append(section("Bounced: LinkedIn note instead", ("Who", "Address"), bounced))
+    blocked = [(p["name"], p["url"] or p["email"]) for p in people if p["do_not_contact"]]
+    if blocked:
+        out.append(section("Do not contact", ("Who", "Profile"), blocked))
+    return out
+
+
+@click.command()
+@click.option("--after", default="7d", show_default=True, metavar="AGE",
+              help="Only people invited at least this long ago (d, w, m, y).")
+@click.option("--max", "max_count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Follow up at most this many times.")
+@click.option("-t", "--template", default="followup.email.j2", show_default=True,
+              help="A built-in or your own template; original_subject is the invitation's.")
+@click.option("--from", "from_address", metavar='"NAME <ADDR>"', required=False,
+              help="Sender [default: [sender] in outreach.toml].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/followups"), show_default=True,
+              help="Folder for the follow-up .eml files.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@ledger_option
+def followups(after: str, max_count: int, template: str, from_address: str | None,
+              out_dir: Path, today_text: str | None, ledger_path: Path | None) -> None:
+    """Write a follow-up e-mail only to people who have not answered.
+
+    For each person invited at least --after ago with no reply, no RSVP, no bounce, not
+    do-not-contact (log optout) and fewer than --max follow-ups sent: one .eml in OUT,
+    threaded to the invitation (In-Reply-To and References are its Message-ID; the subject
+    is "Re: " and its subject). Run `outreach inbox` first so answers are known; then send
+    them as usual.
+
+    \b
+    Examples:
+      outreach inbox ~/Mail/inbox.mbox && outreach followups --after 7d
+      outreach send out/followups --send
+    """
+    from outreach.cli.common import parse_from
+    from outreach.followups import plan_followups, render_followups
+    from outreach.ledger import Ledger
+    from outreach.mail.batch import write_batch
+    from outreach.model import Sender
+    from outreach.track import describe
+
+    if not from_address:
+        raise click.UsageError("followups needs a sender: --from 'Name <you@example.com>' "
+                               "or [sender] name and email in outreach.toml")
+    name, address = parse_from(from_address)
+    today = _day(today_text, "--today") or date.today()
+    with Ledger.open(ledger_path) as ledger:
+        plan = plan_followups(ledger, today, after=after, max_count=max_count)
+        for person, why in plan.skipped:
+            click.echo(f"Skipped {describe(person)}: {why}")
+        if not plan.due:
+            click.echo("No follow-ups due.")
+            return
+        batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template)
+        if batch.problems:
+            for problem in batch.problems:
+                echo_err(f"problem: {problem}")
+            raise OutreachError(f"{plural(len(batch.problems), 'problem')} found; "
+                                "nothing written")
+        summary = write_batch(batch, out_dir)
+        ledger.record_followups(
+            (m.message_id, by_id[m.message_id].key, by_id[m.message_id].original_id,
+             by_id[m.message_id].number, m.subject)
+            for m in batch.messages)
+    for message in batch.messages:
+        click.echo(f"Follow-up for {describe(message.person)}: {out_dir / message.filename}")
+    unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
+    click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')} to {out_dir}"
+                        f"{unchanged}; review, then: outreach send {out_dir}"))
+
+
+@click.command()
+@click.argument("source", metavar="DIR_OR_MBOX", type=click.Path(exists=True, path_type=Path))
+@click.option("--imap", "imap_url", required=True, metavar="URL",
+              help="The Drafts folder: imaps://user@host/Drafts (imap:// for STARTTLS).")
+@imap_login_options
+@ledger_option
+def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
+           token_command: str | None, ca_file: Path | None, ledger_path: Path | None) -> None:
+    """Put the messages in DIR_OR_MBOX into your Drafts folder instead of sending them.
+
+    Each message is appended with the \\Draft flag once per Message-ID: the folder is
+    searched first, so a rerun appends nothing new. Then open your mail client, read each
+    one and press Send yourself. People marked do-not-contact and addresses that bounced
+    are skipped.
+
+    \b
+    Examples:
+      outreach drafts out/emails --imap imaps://dana@example.com@imap.example.com/Drafts
+    """
+    from outreach.ledger import Ledger
+    from outreach.mail import outbox
+    from outreach.mail.drafts import append_drafts
+
+    messages = outbox.load_outbox(source)
+    with Ledger.open(ledger_path) as ledger, _session(
+            imap_url, auth, password_command, token_command, ca_file, option="--imap",
+            default_folder="Drafts") as session:
+        report = append_drafts(messages, session, ledger)
+    for item, why in report.skipped:
+        click.echo(f"Skipped {item.source}: {why}")
+    click.echo(sentence(f"Appended {plural(len(report.appended), 'draft')} to "
+                        f"{session.url.folder}; {len(report.present)} already there"))
+
+
+@click.command()
+@click.argument("service", type=click.Choice(["smtp", "imap"]))
+@click.option("--user", required=True, help="The login name the password is for.")
+def login(service: str, user: str) -> None:
+    """Store the SMTP or IMAP password for USER in the system keyring (asked, hidden).
+
+    `send`, `inbox` and `drafts` then find it; OUTREACH_SMTP_PASSWORD /
+    OUTREACH_IMAP_PASSWORD still win when set.
+    """
+    import sys
+
+    from outreach.mail.credentials import keyring_name, store_in_keyring
+
+    if not sys.stdin.isatty():
+        raise OutreachError("login: no terminal to ask for the password")
+    password = click.prompt(f"{service.upper()} password for {user}", hide_input=True,
+                            confirmation_prompt=True, err=True)
+    store_in_keyring(service, user, password)
+    click.echo(f"Stored in the system keyring as {keyring_name(service)} / {user}.")
