@@ -124,3 +124,62 @@ def test_what_is_read_from_an_archive_is_capped(tmp_path: Path,
     assert code == 2
     assert err == (f"Error: {path}: Connections.csv: {len(size) / 1e6:.3g} MB uncompressed, "
                    "more than the 0.1 MB read from an export\n")
+
+
+# ---------------------------------------------------------------- template runtime errors
+
+RUNTIME = [
+    ("{{ 1/0 }}", "template error: ZeroDivisionError: division by zero"),
+    ('{{ "%d"|format("x") }}',
+     "template error: TypeError: %d format: a real number is required, not str"),
+    ("{% for i in range(10**8) %}x{% endfor %}",
+     "template over its limits: the number 100000000 is over the limit of 100,000"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+     "template over its limits: more than 1,000,000 loop steps"),
+    ('{{ "x" * 100000000 }}',
+     "template over its limits: a text or list of over 1,000,000 items"),
+    ('{{ "{:100000000}".format(1) }}',
+     "template over its limits: the number 100000000 is over the limit of 100,000"),
+]
+ANA = row("Ana", "Souza", email="ana@globex.example")
+
+
+@pytest.mark.parametrize(("body", "message"), RUNTIME)
+def test_template_runtime_errors_in_emails_name_file_line_and_recipient(
+        tmp_path: Path, body: str, message: str) -> None:
+    template = tmp_path / "t.email.j2"
+    template.write_text(f"Subject: Hi {{{{ first_name }}}}\n\nHello {{{{ first_name }}}},\n"
+                        f"{body}\n", encoding="utf-8")
+    code, _, err = invoke("emails", str(export(tmp_path, ANA)), *PEER, "-t", str(template),
+                          "--from", "Me <me@example.org>", "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert err == (f"problem: {template}:4: {message} — #1 Ana Souza <ana@globex.example>\n"
+                   "Error: 1 problem found; nothing written\n")
+    assert not list((tmp_path / "out").rglob("*"))  # nothing written
+
+
+def test_template_output_is_bounded(tmp_path: Path) -> None:
+    template = tmp_path / "t.email.j2"
+    template.write_text('Subject: Hi\n\nHello {{ first_name }},\n{% for i in range(100000) %}'
+                        '{{ "y" * 100 }}{% endfor %}\n', encoding="utf-8")
+    code, _, err = invoke("emails", str(export(tmp_path, ANA)), *PEER, "-t", str(template),
+                          "--from", "Me <me@example.org>", "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert err.splitlines()[0] == (f"problem: {template}: template over its limits: output over "
+                                   "1,000,000 characters — #1 Ana Souza <ana@globex.example>")
+
+
+@pytest.mark.parametrize("command", ["invite", "rotation", "cards"])
+def test_template_runtime_errors_in_invites_and_cards(tmp_path: Path, command: str) -> None:
+    template = tmp_path / "bad.j2"
+    template.write_text("Dear {{ first_name }},\n{{ 1/0 }}\n", encoding="utf-8")
+    args = [command, str(export(tmp_path, ANA)), *PEER]
+    if command == "cards":
+        args += ["--template", str(template), "-o", str(tmp_path / "cards.pdf")]
+    else:
+        args += ["--start", "2027-01-05T08:00", "--tz", "UTC", "-t", str(template),
+                 "--out", str(tmp_path / "out"), "--from", "Me <me@example.org>"]
+    code, out, err = invoke(*args)
+    assert (code, out) == (2, "")
+    assert err == (f"Error: {template}:2: template error: ZeroDivisionError: division by zero"
+                   " — for Ana Souza (Globex)\n")

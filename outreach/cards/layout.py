@@ -122,7 +122,7 @@ class CardWriter:
         values = templating.variables(person, self.sender, self.options.meeting, self.options.today,
                                       met if met is not None else self.met(person))
         values["signature"] = self.signature
-        rendered = templating.render(self.template, values)
+        rendered = templating.render(self.template, values, who=_who(person))
         rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")
         if not rendered.replace("\n", "").isprintable():  # the rare text that has controls
             rendered = "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t"

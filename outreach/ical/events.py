@@ -118,7 +118,10 @@ def describe(
     values = templating.variables(person, sender)
     values.update(meeting=_meeting_vars(meeting), series="coffee", peers=[], every="", until="")
     values.update(extra or {})
-    return templating.render(_template(template or DESCRIPTION_TEMPLATE), values).strip()
+    name = " ".join(person.full_name.split())
+    who = (f"{name} ({person.company})" if person.company else name) if name else ""
+    return templating.render(_template(template or DESCRIPTION_TEMPLATE), values,
+                             who=who).strip()
 
 
 def title_for(series: str, person: Person | None, sender: Sender) -> str:

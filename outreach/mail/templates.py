@@ -138,7 +138,7 @@ class MessageTemplate:
         self._plain_values.empty_lines.clear()
         output: list[str] = []
         try:
-            text = templating.render(_Streaming(self._plain, output), values)  # type: ignore[arg-type]
+            text = templating.render(self._plain, values, output)
         except templating.UndefinedVariable as exc:
             undefined, text = self._every_undefined(values)
             problems += [_hinted(p) for p in undefined or [str(exc)]]
@@ -167,7 +167,7 @@ class MessageTemplate:
         output: list[str] = []
         problems = []
         try:
-            templating.render(_Streaming(self._recording, output), values)  # type: ignore[arg-type]
+            templating.render(self._recording, values, output)
         except Exception as exc:  # a consequence of an undefined value: report it, go on
             problems.append(str(exc) if isinstance(exc, OutreachError)
                             else f"{self.filename}: template error: {exc}")
@@ -225,18 +225,6 @@ def _hinted(problem: str) -> str:
     if "'meeting' is undefined" in problem:
         return problem + " (pass --start to set the meeting)"
     return problem
-
-
-class _Streaming:
-    """A template whose output so far stays readable when rendering fails half-way."""
-
-    def __init__(self, template: jinja2.Template, output: list[str]) -> None:
-        self.template, self.output = template, output
-        self.filename, self.name = template.filename, template.name
-
-    def render(self, values: dict[str, Any]) -> str:
-        self.output.extend(self.template.generate(values))
-        return "".join(self.output)
 
 
 def _check_header_lines(filename: str, text: str) -> None:
