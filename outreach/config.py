@@ -33,6 +33,8 @@ _MEETING_COMMANDS = ("emails", "invite", "rotation", "forum", "cards", "campaign
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
 _PASSWORD = ("[smtp] password is not read from files; "
              "set OUTREACH_SMTP_PASSWORD or type it at the prompt")
+_IMAP_PASSWORD = ("[imap] password is not read from files; set OUTREACH_IMAP_PASSWORD, "
+                  "password_command, or store it with outreach login imap")
 
 
 def local_zone() -> str:
@@ -138,8 +140,8 @@ def check(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> None:
         if not isinstance(table, dict):
             raise OutreachError(f"{source}: [{name}] must be a table (a [{name}] section)")
         for key, value in table.items():
-            if name == "smtp" and key == "password":
-                raise OutreachError(f"{source}: {_PASSWORD}")
+            if name in ("smtp", "imap") and key == "password":
+                raise OutreachError(f"{source}: {_PASSWORD if name == 'smtp' else _IMAP_PASSWORD}")
             if key not in known[name]:
                 hint = _closest(key, list(known[name]))
                 raise OutreachError(f"{source}: [{name}] {key}: unknown key; {hint}")
@@ -234,10 +236,18 @@ def default_map(config: dict[str, Any], today: date | None = None,
             "security": smtp.get("security"),
             "user": smtp.get("user"),
             "rate": smtp.get("rate"),
+            "auth": smtp.get("auth"),
+            "password_command": smtp.get("password_command"),
+            "token_command": smtp.get("token_command"),
             "tz": meeting.get("tz"),  # the zone of the Date: header set at send time
         }
     )
     result["status"] = _drop_empty({"tz": meeting.get("tz")})
+    imap = _section(config, "imap")
+    login = _drop_empty({key: imap.get(key) for key in ("auth", "password_command",
+                                                        "token_command")})
+    result["inbox"], result["drafts"] = dict(login), dict(login)
+    result["followups"] = _drop_empty({"from_address": _address(sender)})
     return {name: _drop_empty(values) for name, values in result.items()}
 
 

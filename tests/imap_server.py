@@ -69,9 +69,10 @@ class Imap:
         imap = self.client()
         try:
             for name in ("INBOX", "Drafts"):
-                imap.select(name)
-                imap.store("1:*", "+FLAGS", "\\Deleted")
-                imap.expunge()
+                _, count = imap.select(name)
+                if int(count[0] or 0):
+                    imap.store("1:*", "+FLAGS", "\\Deleted")
+                    imap.expunge()
         finally:
             imap.logout()
 

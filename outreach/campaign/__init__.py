@@ -88,7 +88,9 @@ def run_campaign(
         _write_peers(selection, options.out, result)
         stage("schedule")
         prior = ledger.planned_messages()
-        rotation, forum = _plan(selection.people, start, options, result,
+        people, screened = _reachable(selection.people, ledger)
+        result.notes += screened
+        rotation, forum = _plan(people, start, options, result,
                                 ledger.rotation_positions(), _forum_members(prior))
         stage("cards")
         preview = _cards(ledger, sender, options, result)
@@ -110,6 +112,14 @@ def run_campaign(
     if preview is not None:
         preview.finish()  # pdftoppm ran on the other core while the stages above did
     return result
+
+
+def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list[str]]:
+    """Who may be planned: not do-not-contact (``outreach log optout``), and without an
+    address that bounced (that peer gets the LinkedIn note): ``outreach.mail.contact``."""
+    from outreach.mail.contact import screen_people
+
+    return screen_people(people, ledger)
 
 
 def _sender(selection: Selection, override: Sender | None) -> Sender:

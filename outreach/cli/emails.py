@@ -94,6 +94,7 @@ def emails(
     from outreach.times import parse_span
 
     selection = select_people(input_path, **peer_kwargs)
+    _screen(selection, ledger_path)  # do not contact / bounced: skipped, and said so
     sender = sender_for(selection, from_address)
     meeting = meeting_or_none(start, duration, tz, location, link)
     with_invite = _start_given(ctx) and meeting is not None if invite is None else invite
@@ -139,6 +140,17 @@ def emails(
     with progress_bar(len(batch.messages), "Writing") as advance:
         summary = mail.write_batch(batch, out_dir, mbox, advance)
     _emails_summary(summary)
+
+
+def _screen(selection: Any, ledger_path: Path | None) -> None:
+    """Leave out people marked do-not-contact; a bounced address gets the LinkedIn note."""
+    from outreach.ledger import Ledger
+    from outreach.mail.contact import screen_people
+
+    with Ledger.open(ledger_path) as ledger:
+        selection.people, notes = screen_people(selection.people, ledger)
+    for note in notes:
+        echo_err(f"note: {note}")
 
 
 def _start_given(ctx: click.Context) -> bool:

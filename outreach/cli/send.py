@@ -22,7 +22,15 @@ from outreach.wording import noun, plural
 @click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls",
               show_default=True, help="none only for a trusted local relay.")
 @click.option("--user", help="Log in as USER. The password comes from OUTREACH_SMTP_PASSWORD, "
-              "else a prompt; never from the command line.")
+              "else the keyring (outreach login smtp), else --password-command, else a "
+              "prompt; never from the command line.")
+@click.option("--auth", type=click.Choice(["password", "xoauth2"]), default="password",
+              show_default=True, help="xoauth2 for Gmail and Microsoft 365: --token-command "
+              "prints an access token.")
+@click.option("--password-command", metavar="COMMAND",
+              help="A command that prints the password, e.g. \"pass show mail/work\".")
+@click.option("--token-command", metavar="COMMAND",
+              help="With --auth xoauth2: a command that prints an access token.")
 @click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also trust this CA certificate (PEM), for a relay with a private CA.")
 @click.option("--rate", metavar="N/min", help="At most N messages a minute (or N/s, N/h).")
@@ -39,7 +47,8 @@ from outreach.wording import noun, plural
 @ledger_option
 def send(
     source: Path, smtp_host: str, port: int | None, security: str, user: str | None,
-    ca_file: Path | None, rate: str | None, limit: int | None, retries: int,
+    auth: str, password_command: str | None, token_command: str | None, ca_file: Path | None,
+    rate: str | None, limit: int | None, retries: int,
     retry_wait: float, retry_failed: bool, really_send: bool, tz: str,
     ledger_path: Path | None,
 ) -> None:
@@ -73,18 +82,25 @@ def send(
 
     per_second = parse_rate(rate)  # a bad --rate or --tz is an error in a dry run too
     zone = parse_zone(tz)
+    from outreach.mail.contact import without_blocked
+
     messages = outbox.load_outbox(source)
     with Ledger.open(ledger_path) as ledger:
-        plan = outbox.plan_batch(messages, ledger, retry_failed=retry_failed)
+        plan, blocked = without_blocked(
+            outbox.plan_batch(messages, ledger, retry_failed=retry_failed), ledger)
+        for line in blocked:  # do not contact, or the address bounced: never sent
+            click.echo(f"Skipped {line}")
         if not really_send:
             _dry_run(plan, limit)
             return
         outbox.check_sendable(plan)  # a stale file: refused before the password prompt
-        settings = _smtp_settings(smtp_host, port, security, user, ca_file)
+        settings = _smtp_settings(smtp_host, port, security, user, ca_file,
+                                  (auth, password_command, token_command))
         options = SendOptions(rate=per_second, limit=limit, max_attempts=retries + 1,
                               backoff=retry_wait, zone=zone)
         with ledger.exclusive():  # plan again under the run lock: what another run sent
-            plan = outbox.plan_batch(messages, ledger, retry_failed=retry_failed)  # counts
+            plan, _ = without_blocked(  # counts
+                outbox.plan_batch(messages, ledger, retry_failed=retry_failed), ledger)
             summary = _send_with_progress(plan, ledger, settings, options)
         summary.failed_csv = outbox.write_failed_csv(
             messages, ledger, outbox.failed_csv_folder(source))
@@ -114,21 +130,27 @@ def _dry_run(plan: list[Any], limit: int | None) -> None:
 
 
 def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
-                   ca_file: Path | None) -> Any:
-    import os
-
+                   ca_file: Path | None, login: tuple[str, str | None, str | None] = (
+                       "password", None, None)) -> Any:
+    """Where to send and how to log in (``outreach.mail.credentials``: the environment, the
+    keyring, password_command, a prompt; or an XOAUTH2 token from token_command)."""
+    from outreach.mail.credentials import obtain
     from outreach.mail.smtp import SmtpSettings
 
+    auth, password_command, token_command = login
     password = None
     if user:
-        password = os.environ.get("OUTREACH_SMTP_PASSWORD")
-        if not password:
-            if not sys.stdin.isatty():
-                raise OutreachError(f"--user {user}: set OUTREACH_SMTP_PASSWORD "
-                                    "(no terminal to ask for the password)")
-            password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
+        def ask(text: str) -> str:
+            return str(click.prompt(text, hide_input=True, err=True))
+
+        secret = obtain("smtp", user, auth=auth, password_command=password_command,
+                        token_command=token_command, who=f"--user {user}",
+                        prompt=ask if sys.stdin.isatty() else None)
+        password = secret.value
+    elif auth == "xoauth2":
+        raise OutreachError("--auth xoauth2 needs --user (the account the token is for)")
     settings = SmtpSettings(host=host, port=port, security=security, user=user,
-                            password=password, ca_file=ca_file)
+                            password=password, ca_file=ca_file, auth=auth)
     settings.check()
     return settings
 

@@ -102,11 +102,11 @@ def store_in_keyring(service: str, user: str, password: str) -> None:
 
 def obtain(service: str, user: str, *, auth: str = "password",
            password_command: str | None = None, token_command: str | None = None,
-           prompt: Callable[[str], str] | None = None) -> Secret:
+           prompt: Callable[[str], str] | None = None, who: str = "") -> Secret:
     """The secret to log in as ``user`` to ``service`` (``smtp``/``imap``), see the module doc.
 
     ``prompt(text)`` asks on the terminal; without one (no terminal) a missing password is
-    an error naming where it can come from.
+    an error naming where it can come from (``who`` starts it: ``--user ada``).
     """
     section = f"[{service}]"
     if auth not in AUTH_CHOICES:
@@ -128,9 +128,9 @@ def obtain(service: str, user: str, *, auth: str = "password",
                       "password_command")
     if prompt is None:
         raise OutreachError(
-            f"{service} login for {user}: no password: set {env_name(service)}, store one with "
-            f"`outreach login {service} --user {user}`, or set password_command in "
-            f"outreach.toml {section} (no terminal to ask)")
+            f"{who or f'{service} login for {user}'}: set {env_name(service)}, store the "
+            f"password with `outreach login {service} --user {user}`, or set password_command "
+            f"in outreach.toml {section} (no terminal to ask for the password)")
     return Secret("password", prompt(f"{service.upper()} password for {user}"), "prompt")
 
 

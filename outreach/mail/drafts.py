@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from outreach.ledger import Ledger
+from outreach.mail.contact import blocked_recipients
 from outreach.mail.outbox import OutboxMessage
 
 
@@ -24,21 +25,6 @@ class DraftsReport:
     appended: list[OutboxMessage] = field(default_factory=list)
     present: list[OutboxMessage] = field(default_factory=list)
     skipped: list[tuple[OutboxMessage, str]] = field(default_factory=list)
-
-
-def blocked_recipients(item: OutboxMessage, ledger: Ledger) -> dict[str, str]:
-    """Recipient → why not to write to them (do not contact, bounced)."""
-    found = {}
-    for recipient in item.recipients:
-        key = ""
-        rows = ledger.query("SELECT key FROM people WHERE email = ? COLLATE NOCASE",
-                            (recipient,))
-        if rows:
-            key = str(rows[0][0])
-        why = ledger.contact_block(key, recipient)
-        if why:
-            found[recipient] = why
-    return found
 
 
 def append_drafts(messages: Iterable[OutboxMessage], session: Any, ledger: Ledger,

@@ -67,6 +67,7 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     ca_file: Path | None = None
     timeout: float = 60.0
+    auth: str = "password"  # or "xoauth2": ``password`` holds the access token
 
     @property
     def effective_port(self) -> int:
@@ -136,7 +137,9 @@ class Connection:
             if s.security == "starttls":
                 smtp.starttls(context=s.tls_context())
                 smtp.ehlo()
-            if s.user:
+            if s.user and s.auth == "xoauth2":
+                _xoauth2_login(smtp, s.user, s.password or "")
+            elif s.user:
                 smtp.login(s.user, s.password or "")
             return smtp
         except ssl.SSLCertVerificationError as exc:
@@ -166,6 +169,22 @@ class Connection:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
         self.drop()
+
+
+def _xoauth2_login(smtp: smtplib.SMTP, user: str, token: str) -> None:
+    """AUTH XOAUTH2 (Gmail, Microsoft 365): the SASL string as the initial response; a
+    334 error challenge is answered with an empty line, as the mechanism requires."""
+    from outreach.mail.credentials import xoauth2_string
+
+    sasl = xoauth2_string(user, token)
+
+    def respond(challenge: bytes | None = None) -> str:
+        return sasl if challenge is None else ""
+
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    smtp.auth("XOAUTH2", respond, initial_response_ok=True)
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:
