@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from outreach.errors import OutreachError
 
 _SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|min|mins|minutes?|hours?|days?|weeks?)", re.I)
+MAX_SPAN_MINUTES = 52 * 7 * 24 * 60
+"""The longest span an option takes (a duration, a reminder, a rotation's step): a year."""
+YEARS = (1970, 2199)
+"""Meetings start in these years: a plan runs for years after its start, inside the calendar."""
 _UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
 
 
@@ -20,6 +24,8 @@ def parse_span(text: str, *, option: str = "--duration") -> timedelta:
     """``45m``, ``1h30m``, ``1.5h``, ``2w``, ``90`` (minutes) → timedelta."""
     raw = text.strip()
     if raw.isdigit():
+        if len(raw) > 9 or int(raw) > MAX_SPAN_MINUTES:
+            raise OutreachError(f"{option}: {text!r} is too long (at most 52w)")
         return timedelta(minutes=int(raw))
     matches = list(_SPAN.finditer(raw))
     if not matches or "".join(m.group(0) for m in matches).replace(" ", "") != raw.replace(" ", ""):
@@ -27,6 +33,8 @@ def parse_span(text: str, *, option: str = "--duration") -> timedelta:
     minutes = sum(float(m.group(1)) * _UNIT_MINUTES[m.group(2)[0].lower()] for m in matches)
     if minutes <= 0:
         raise OutreachError(f"{option}: {text!r} must be longer than zero")
+    if minutes > MAX_SPAN_MINUTES:
+        raise OutreachError(f"{option}: {text!r} is too long (at most 52w)")
     return timedelta(minutes=minutes)
 
 
@@ -51,6 +59,9 @@ def parse_start(text: str, tz: str) -> datetime:
         naive = datetime.fromisoformat(text.strip())
     except ValueError:
         raise OutreachError(f"--start: cannot read {text!r}; use e.g. 2027-01-05T08:00") from None
+    if not YEARS[0] <= naive.year <= YEARS[1]:
+        raise OutreachError(f"--start: {text.strip()} is out of range; give a date from "
+                            f"{YEARS[0]} to {YEARS[1]}")
     if naive.tzinfo is not None:
         return naive.astimezone(zone)
     aware = naive.replace(tzinfo=zone)

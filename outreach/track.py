@@ -24,6 +24,7 @@ from outreach.model import Person, canonical_url, slugify
 from outreach.wording import plural
 
 LOG_KINDS = ("met", "gave", "got", "replied", "thanked")
+_AGE_MOST = {"d": 36525, "w": 5218, "m": 1200, "y": 100}  # 100 years
 _AGE = re.compile(r"^\s*(\d+)\s*(d|w|m|y)\s*$", re.I)
 
 
@@ -127,6 +128,8 @@ def cutoff(text: str, today: date, *, option: str) -> date:
     if not found:
         raise OutreachError(f"{option}: cannot read {text!r}; use e.g. 14d, 2w, 6m or 1y")
     count, unit = int(found.group(1)), found.group(2).lower()
+    if count > _AGE_MOST[unit]:
+        raise OutreachError(f"{option}: {text!r} is more than 100 years")
     if unit in "dw":
         return today - timedelta(days=count * (7 if unit == "w" else 1))
     months = count * (12 if unit == "y" else 1)

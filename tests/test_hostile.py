@@ -183,3 +183,131 @@ def test_template_runtime_errors_in_invites_and_cards(tmp_path: Path, command: s
     assert (code, out) == (2, "")
     assert err == (f"Error: {template}:2: template error: ZeroDivisionError: division by zero"
                    " — for Ana Souza (Globex)\n")
+
+
+# ---------------------------------------------------------------- extremes
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["rotation", "--start", "9999-12-31T23:59"],
+     "Error: --start: 9999-12-31T23:59 is out of range; give a date from 1970 to 2199"),
+    (["rotation", "--start", "2027-01-05T08:00", "--months", "100000"],
+     "Error: Invalid value for '--months': 100000 is not in the range 1<=x<=120."),
+    (["forum", "--start", "2027-01-05T08:00", "--months", "100000"],
+     "Error: Invalid value for '--months': 100000 is not in the range 1<=x<=120."),
+    (["rotation", "--start", "2027-01-05T08:00", "--every", "99999w"],
+     "Error: --every: '99999w' is too long (at most 52w)"),
+    (["invite", "--start", "2027-01-05T08:00", "--duration", "99999999999999"],
+     "Error: --duration: '99999999999999' is too long (at most 52w)"),
+    (["campaign", "--start", "9999-12-31T23:59"],
+     "Error: --start: 9999-12-31T23:59 is out of range; give a date from 1970 to 2199"),
+    (["campaign", "--rotation-months", "100000"],
+     "Error: Invalid value for '--rotation-months': 100000 is not in the range 1<=x<=120."),
+])
+def test_extreme_options_are_refused_at_the_option(tmp_path: Path, args: list[str],
+                                                   message: str) -> None:
+    command, *rest = args
+    path = export(tmp_path, ANA)
+    out = ["--out", str(tmp_path / "out")] if command != "forum" else [
+        "--out", str(tmp_path / "forum.ics")]
+    code, _, err = invoke(command, str(path), *PEER, "--tz", "UTC", *out, *rest)
+    assert code == 2
+    assert err.splitlines()[-1] == message
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--no-reply-after", "99999y"),
+                                               ("--expire-after", "1201m")])
+def test_status_ages_over_a_century_are_refused(option: str, value: str) -> None:
+    code, out, err = invoke("status", option, value)
+    assert (code, out, err) == (2, "", f"Error: {option}: {value!r} is more than 100 years\n")
+
+
+@pytest.mark.parametrize("rate", ["1e-300/s", "1e308/s", "nan/s"])
+def test_send_rate_out_of_range(tmp_path: Path, rate: str) -> None:
+    (tmp_path / "emails").mkdir()
+    code, _, err = invoke("send", str(tmp_path / "emails"), "--rate", rate)
+    expected = (f"Error: --rate: {rate!r} is out of range; from 1/h to 1000/s\n" if rate[0] != "n"
+                else f"Error: --rate: cannot read {rate!r}; use e.g. 30/min, 2/s or 500/h\n")
+    assert (code, err) == (2, expected)
+
+
+def test_a_config_file_that_is_not_utf8(tmp_path: Path) -> None:
+    config = tmp_path / "outreach.toml"
+    config.write_bytes(b'[meeting]\nlocation = "Caf\xe9"\n')
+    code, out, err = invoke("--config", str(config), "status")
+    assert (code, out, err) == (2, "", f"Error: {config}: line 2 is not UTF-8 text; save the "
+                                "file as UTF-8\n")
+
+
+# ---------------------------------------------------------------- SMTP causes and timeout
+
+
+def _outbox(tmp_path: Path) -> Path:
+    from smtp_server import write_outbox
+
+    write_outbox(tmp_path / "emails", 1)
+    return tmp_path / "emails"
+
+
+def _send(folder: Path, port: int, *extra: str) -> tuple[int, str, str]:
+    return invoke("send", str(folder), "--smtp-host", "127.0.0.1", "--port", str(port),
+                  "--retries", "0", "--retry-wait", "0", "--send", *extra)
+
+
+def test_smtp_without_auth_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smtp_server import smtp_server
+
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", "secret")
+    folder = _outbox(tmp_path)
+    with smtp_server() as server:
+        code, _, err = _send(folder, server.port, "--security", "none", "--user", "ada")
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"Error: SMTP server 127.0.0.1:{server.port} does not offer a login (no AUTH); leave "
+        "out --user for a relay that needs none, or check --smtp-host and --port")
+
+
+def test_smtp_without_starttls_says_so(tmp_path: Path) -> None:
+    from smtp_server import smtp_server
+
+    folder = _outbox(tmp_path)
+    with smtp_server() as server:
+        code, _, err = _send(folder, server.port)  # --security starttls is the default
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"Error: SMTP server 127.0.0.1:{server.port} does not offer STARTTLS; use --security "
+        "ssl, or --security none on a trusted local relay")
+
+
+def test_a_server_requiring_starttls_is_named_as_such(tmp_path: Path) -> None:
+    import ssl
+
+    from smtp_server import smtp_server
+
+    folder = _outbox(tmp_path)
+    with smtp_server(tls_context=ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)) as server:
+        code, _, err = _send(folder, server.port, "--security", "none")
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"Error: SMTP server 127.0.0.1:{server.port} requires STARTTLS before mail (530 Must "
+        "issue a STARTTLS command first); use --security starttls")
+
+
+def test_send_timeout_is_an_option(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    folder = _outbox(tmp_path)
+    with socket.socket() as silent:  # accepts, never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        began = time.monotonic()
+        code, _, err = _send(folder, port, "--security", "none", "--timeout", "1")
+        took = time.monotonic() - began
+    assert code == 1
+    assert err.splitlines()[-1] == (f"Error: cannot reach SMTP server 127.0.0.1:{port}: "
+                                    "Connection unexpectedly closed: timed out; rerun to send "
+                                    "the rest")
+    assert took < 10

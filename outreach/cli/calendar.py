@@ -144,7 +144,7 @@ def invite(
               help="How many peers take turns (best matches first, or --pick).")
 @click.option("--every", default="1w", show_default=True, metavar="SPAN",
               help="One meeting per SPAN (whole days or weeks: 1w, 2w, 10d).")
-@click.option("--months", type=int, default=6, show_default=True,
+@click.option("--months", type=click.IntRange(1, 120), default=6, show_default=True,
               help="How long to try the rotation.")
 @click.option("--skip", metavar="DATES",
               help="Meeting dates to leave out, e.g. 2027-02-16,2027-04-13 (holidays); "
@@ -210,7 +210,8 @@ def rotation(
 @forum_meeting_options
 @click.option("--every", default="month", show_default=True, metavar="month|quarter",
               help="How often the forum meets (same weekday of the month as --start).")
-@click.option("--months", type=int, default=12, show_default=True, help="For how long.")
+@click.option("--months", type=click.IntRange(1, 120), default=12, show_default=True,
+              help="For how long.")
 @click.option("--size", type=int, default=15, show_default=True,
               help="How many peers to invite (best matches first).")
 @calendar_options

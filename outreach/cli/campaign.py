@@ -34,12 +34,13 @@ from outreach.wording import plural, sentence
               help="Peers in the 1:1 rotation (each met every size × every).")
 @click.option("--rotation-every", default="1w", show_default=True,
               help="One rotation meeting per this span.")
-@click.option("--rotation-months", default=6, show_default=True,
+@click.option("--rotation-months", type=click.IntRange(1, 120), default=6, show_default=True,
               help="Length of the rotation trial.")
 @click.option("--forum-size", default=15, show_default=True, help="Peers invited to the forum.")
 @click.option("--forum-every", type=click.Choice(["month", "quarter"]), default="month",
               show_default=True, help="How often the forum meets.")
-@click.option("--forum-months", default=12, show_default=True, help="Forum series length.")
+@click.option("--forum-months", type=click.IntRange(1, 120), default=12, show_default=True,
+              help="Forum series length.")
 @click.option("--forum-duration", default="90m", show_default=True,
               help="Length of a forum session.")
 @click.option("--forum-start", metavar="YYYY-MM-DDTHH:MM",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from outreach.wording import noun, plural
               help="Also trust this CA certificate (PEM), for a relay with a private CA.")
 @click.option("--rate", metavar="N/min", help="At most N messages a minute (or N/s, N/h).")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N messages.")
+@click.option("--timeout", type=click.FloatRange(1, 600), default=60.0, show_default=True,
+              metavar="SECONDS", help="Give up on a silent SMTP server after this long.")
 @click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
               help="Retries after a 4xx reply or a dropped connection.")
 @click.option("--retry-wait", type=click.FloatRange(0, 600), default=1.0, show_default=True,
@@ -48,7 +51,7 @@ from outreach.wording import noun, plural
 def send(
     source: Path, smtp_host: str, port: int | None, security: str, user: str | None,
     auth: str, password_command: str | None, token_command: str | None, ca_file: Path | None,
-    rate: str | None, limit: int | None, retries: int,
+    rate: str | None, limit: int | None, timeout: float, retries: int,
     retry_wait: float, retry_failed: bool, really_send: bool, tz: str,
     ledger_path: Path | None,
 ) -> None:
@@ -96,6 +99,7 @@ def send(
         outbox.check_sendable(plan)  # a stale file: refused before the password prompt
         settings = _smtp_settings(smtp_host, port, security, user, ca_file,
                                   (auth, password_command, token_command))
+        settings = dataclasses.replace(settings, timeout=timeout)
         options = SendOptions(rate=per_second, limit=limit, max_attempts=retries + 1,
                               backoff=retry_wait, zone=zone)
         with ledger.exclusive():  # plan again under the run lock: what another run sent

@@ -135,8 +135,17 @@ class Connection:
                 smtp = _SMTP(s.host, s.effective_port, timeout=s.timeout)
             smtp.ehlo()
             if s.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise OutreachError(
+                        f"SMTP server {s.address} does not offer STARTTLS; use --security "
+                        "ssl, or --security none on a trusted local relay")
                 smtp.starttls(context=s.tls_context())
                 smtp.ehlo()
+            if s.user and not smtp.has_extn("auth"):
+                raise OutreachError(
+                    f"SMTP server {s.address} does not offer a login (no AUTH"
+                    f"{' after STARTTLS' if s.security == 'starttls' else ''}); leave out "
+                    "--user for a relay that needs none, or check --smtp-host and --port")
             if s.user and s.auth == "xoauth2":
                 _xoauth2_login(smtp, s.user, s.password or "")
             elif s.user:
@@ -147,11 +156,12 @@ class Connection:
                 f"SMTP server {s.address}: TLS certificate not trusted ({exc.verify_message}); "
                 "use --ca-file for a private CA"
             ) from None
-        except smtplib.SMTPNotSupportedError:
-            raise OutreachError(
-                f"SMTP server {s.address} does not offer STARTTLS; use --security ssl, or "
-                "--security none on a trusted local relay"
-            ) from None
+        except OutreachError:
+            _close_quietly(smtp)
+            raise
+        except smtplib.SMTPNotSupportedError as exc:
+            _close_quietly(smtp)
+            raise OutreachError(f"SMTP server {s.address}: not supported: {exc}") from None
         except smtplib.SMTPAuthenticationError as exc:
             raise OutreachError(
                 f"SMTP server {s.address} refused the login for {s.user}: {_reply(exc)}"
@@ -356,6 +366,10 @@ def _deliver(
         _record(ledger, item, result, options.today or date.today())
         if result.stop:
             reply = next(iter(result.temporary.values()))
+            if "starttls" in str(reply).lower():
+                raise OutreachError(
+                    f"SMTP server {connection.settings.address} requires STARTTLS before "
+                    f"mail ({reply}); use --security starttls")
             raise OutreachError(
                 f"SMTP server {connection.settings.address} refused to relay without a login "
                 f"({reply}); use --user"
@@ -397,6 +411,8 @@ def parse_rate(text: str | float | int | None) -> float | None:
         unit = unit.strip().lower() or "min"
     seconds = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
                "h": 3600, "hour": 3600}.get(unit)
-    if seconds is None or count <= 0:
+    if seconds is None or count <= 0 or count != count:
         raise OutreachError(f"--rate: cannot read {text!r}; use e.g. 30/min, 2/s or 500/h")
+    if not 1 / 3600 <= count / seconds <= 1000:
+        raise OutreachError(f"--rate: {text!r} is out of range; from 1/h to 1000/s")
     return count / seconds
