@@ -269,7 +269,7 @@ def load_people(path: Path, query: PeerQuery) -> Selection:
     vocabulary = Vocabulary.load(query.vocabulary) if query.vocabulary else None
     export = read_export(path, vocabulary)
     if "score" in export.connections.columns and "reason" in export.connections.columns:
-        return _from_peers_csv(export)
+        return _from_peers_csv(export, query)
     return select_peers(export, query, vocabulary)
 
 
@@ -290,12 +290,15 @@ def select_peers(export: Export, query: PeerQuery, vocabulary: Vocabulary | None
                      target, [export.stats.summary()])
 
 
-def _from_peers_csv(export: Export) -> Selection:
+def _from_peers_csv(export: Export, query: PeerQuery) -> Selection:
+    """The list as the user reviewed it. It carries no profile, so the title and company the
+    messages speak with are ``--title``/``--company`` (or outreach.toml's) when given."""
     frame = export.connections
     for column in ("score",):
         frame[column] = frame[column].map(_as_float)
     frame = frame.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     return Selection(people_from_frame(frame), export.profile.sender(), export.source, frame,
+                     title=query.title or "", company=query.company or "",
                      notes=[f"{plural(len(frame), 'peer')} from a peers list"])
 
 

@@ -439,12 +439,17 @@ def _without(ids: tuple[str, ...], kept: str) -> tuple[str, ...]:
 
 def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     """What changed, in words a recipient reads: "moved to Tuesday 12 January, 09:00"."""
+    from zoneinfo import ZoneInfo
+
     from outreach.wording import number_word
 
     changes = []
-    start = datetime.fromisoformat(str(new["start"]))
+    start = datetime.fromisoformat(str(new["start"])).astimezone(ZoneInfo(str(new.get("tz")
+                                                                              or "UTC")))
+    if not old.get("start"):  # what they received came from another command: say it whole
+        return f"the plan is now {new['every']} from {start:%A %-d %B, %H:%M %Z}"
     if old.get("start") != new.get("start"):
-        changes.append(f"moved to {start:%A %-d %B, %H:%M}")
+        changes.append(f"moved to {start:%A %-d %B, %H:%M %Z}")
     if old.get("every") != new.get("every"):
         changes.append(f"now {new['every']}")
     if old.get("count") != new.get("count"):  # a moved start moves the end with it: not news

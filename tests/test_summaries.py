@@ -86,8 +86,8 @@ def test_campaign_summary(tmp_path: Path, count: int, line: str) -> None:
               else "2 e-mails to send (2 invitations)")
     assert line in result.stdout
     assert f"Messages: {emails}." in result.stdout
-    assert "0 forum invitations: 0 e-mails, 0 LinkedIn notes; 0 LinkedIn notes in all." \
-        in result.stdout
+    assert "0 forum invitations: 0 e-mails (0 to send now), 0 LinkedIn notes; 0 LinkedIn notes " \
+        "in all." in result.stdout
     assert "thank-you card" not in result.stdout.replace("no new thank-you cards", "")
     assert re.search(r"^\d+ files written, 0 unchanged\. ", result.stdout, re.M)
     again = run("campaign", connections(tmp_path, count), *ME, *START, "--no-preview",

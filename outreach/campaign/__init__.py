@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "forum_start", "next_slot",
            "run_campaign"]
 
-STAGES = ("peers", "schedule", "cards", "calendar", "emails", "report")
+STAGES = ("peers", "schedule", "calendar", "emails", "cards", "report")
 
 
 def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
@@ -85,26 +85,28 @@ def run_campaign(
     start = options.start or next_slot(options.today or date.today(), options.tz)
     with Ledger.open(options.ledger) as ledger:
         ledger.remember_people(selection.people)
-        _write_peers(selection, options.out, result)
         stage("schedule")
         prior = ledger.planned_messages()
         people, screened = _reachable(selection.people, ledger)
         result.notes += screened
         rotation, forum = _plan(people, start, options, result,
                                 ledger.rotation_positions(), _forum_members(prior))
-        stage("cards")
-        preview = _cards(ledger, sender, options, result)
+        preview = None
         try:
             stage("calendar")
             calendar = build_calendar(rotation, forum, sender, options, ledger)
             stage("emails")
             decisions, batch = decide_and_render(rotation, forum, sender, calendar, prior, ledger,
                                        options, result)
+            # checked: from here on files are written (peers and cards too, not before)
+            _write_peers(selection, options.out, result)
+            stage("cards")
+            preview = _cards(ledger, sender, options, result)
             write_calendar(calendar, forum, decisions, prior, options, result)
             write_emails(batch, decisions, prior, ledger, options.out, result)
             ledger.save_rotation_positions(rotation.places)
             stage("report")
-            _report(selection, rotation, forum, options, result)
+            _report(selection, sender, rotation, forum, options, result)
         except BaseException:
             if preview is not None:
                 preview.cancel()
@@ -227,7 +229,7 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
     return None
 
 
-def _report(selection: Selection, rotation: Rotation, forum: Forum | None,
+def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: Forum | None,
             options: CampaignOptions, result: CampaignResult) -> None:
     from outreach.report import FileLink, ReportData, Slot, render_report
 
@@ -238,7 +240,7 @@ def _report(selection: Selection, rotation: Rotation, forum: Forum | None,
     files = [FileLink(str(o.path.relative_to(options.out)), o.what) for o in result.outputs]
     target = selection.target
     data = ReportData(
-        owner=selection.sender.name, title=selection.title,
+        owner=sender.name, title=selection.title,
         function=target.function if target else "", level=target.level if target else "",
         peers=selection.people, slots=slots, files=files, notes=result.notes,
         rotation_peers=[p.full_name for p in result.rotation_peers],

@@ -165,6 +165,7 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     from outreach.mail.threads import render_decisions
 
     intended, series_mail = _intended(rotation, forum, calendar, sender, options)
+    prior = _received_elsewhere(intended, prior, ledger) + prior
     sent = ledger.sent_message_ids([r.message_id for r in prior])
     decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
                               ("rotation", "forum"))
@@ -176,13 +177,29 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     series_mail = {name: replace(mail, invites={**mail.invites, **cancels})
                    for name, mail in series_mail.items()}
     stamps = [i.stamp for i in calendar.invites.values() if i.stamp is not None]
-    base = RenderOptions(invite=True, sent_date=max(stamps, default=None), today=options.today)
+    base = RenderOptions(invite=True, sent_date=max(stamps, default=None), today=options.today,
+                         shorten_notes=True)  # one stranger's long company never stops the run
     batch = render_decisions(decisions, people, sender, series_mail, base)
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))
     result.decisions = decisions
     result.messages = [_message_row(d, people[d.person_key]) for d in decisions]
     return decisions, batch
+
+
+def _received_elsewhere(intended: list[Intended], prior: list[PlannedMessage],
+                        ledger: Ledger) -> list[PlannedMessage]:
+    """What planned people already received outside this plan (``outreach emails`` then
+    ``send``), as the start of their thread: they get an update threaded to it, never a
+    second cold invitation."""
+    from outreach.ledger import PlannedMessage
+
+    planned = {r.message_id for r in prior}
+    by_address = {i.person.address.lower(): i for i in intended if i.person.address}
+    return [PlannedMessage(d.message_id, by_address[d.recipient].person.key,
+                           by_address[d.recipient].series, "invitation", d.message_id,
+                           subject=d.subject)
+            for d in ledger.sent_to(by_address) if d.message_id not in planned]
 
 
 def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[PlannedMessage],
@@ -194,8 +211,11 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
 
     folder, mbox, notes = out / "emails", out / "outbox.mbox", out / LINKEDIN_CSV
     by_id = {r.message_id: r for r in prior}
-    batch.messages = [_keep_user_edits(m, by_id.get(m.message_id), folder)
-                      for m in batch.messages]
+    kept_edits = [_keep_user_edits(m, by_id.get(m.message_id), folder) for m in batch.messages]
+    batch.messages = [message for message, _replaced in kept_edits]
+    result.warnings += [f"{folder / m.filename}: your edits were replaced, because the plan "
+                        "for this message changed; edit the new text before sending"
+                        for m, replaced in kept_edits if replaced]
     summary = write_batch(batch, folder, mbox, notes_csv=notes)
     decided = {(d.person_key, d.message_id): d for d in decisions}
     for message in batch.messages:
@@ -216,10 +236,10 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
     written = {m.filename for m in batch.messages}
     kept = {Path(by_id[mid].path).name for mid in ledger.sent_message_ids(list(by_id))}
     retired = {mid for d in decisions for mid in d.retired}
-    for mid in retired:
-        name = Path(by_id[mid].path).name if mid in by_id else ""
-        if name and name not in written:
-            fileio.remove_if_present(folder / name)
+    for mid in retired:  # files of ours only: an e-mail under emails/, never linkedin.csv
+        path = by_id[mid].path if mid in by_id else ""
+        if path.startswith("emails/") and Path(path).name not in written:
+            fileio.remove_if_present(folder / Path(path).name)
     result.warnings += [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
     result.warnings += [f"{path}: not in this plan; delete it before outreach send"
                         for path in summary.stale if path.exists() and path.name not in kept]
@@ -228,18 +248,31 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
                       for d in decisions for mid in d.retired})
 
 
-def _keep_user_edits(message: Message, planned: PlannedMessage | None, folder: Path) -> Message:
+def _keep_user_edits(message: Message, planned: PlannedMessage | None,
+                     folder: Path) -> tuple[Message, bool]:
     """A message the plan would write exactly as last time keeps the file on disk, which the
-    user may have edited by hand (the review step): the plan knows it by Message-ID."""
+    user may have edited by hand (the review step): the plan knows it by Message-ID. Also
+    says whether an edited file is about to be replaced (the plan for it changed)."""
     path = folder / message.filename
-    if planned is None or planned.fingerprint != message.fingerprint or not path.is_file():
-        return message
-    return replace(message, data=path.read_bytes())
+    if planned is None or not path.is_file():
+        return message, False
+    on_disk = path.read_bytes()
+    if planned.fingerprint == message.fingerprint:
+        return replace(message, data=on_disk), False
+    edited = planned.facts.get("sha") not in (None, _digest(on_disk))
+    return message, edited
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def _plan_rows(batch: Batch, decided: Mapping[tuple[str, str], MessageDecision],
                folder: Path, out: Path) -> list[PlannedMessage]:
     from outreach.ledger import PlannedMessage
+    from outreach.mail.batch import LINKEDIN_CSV
 
     rows = []
     for message in batch.messages:
@@ -250,8 +283,20 @@ def _plan_rows(batch: Batch, decided: Mapping[tuple[str, str], MessageDecision],
             decision.references[0] if decision.references else message.message_id,
             uid=want.uid if want else decision.uid,
             sequence=want.sequence if want else 0, subject=message.subject,
-            facts=dict(want.facts) if want else {}, fingerprint=message.fingerprint,
+            facts={**(want.facts if want else {}), "sha": _digest(message.data)},
+            fingerprint=message.fingerprint,
             path=str((folder / message.filename).relative_to(out))))
+    invitations = {d.person_key: d for d in decided.values() if d.kind == "invitation"}
+    for note in batch.notes:  # recorded too: a LinkedIn-note peer is in the plan as well
+        invitation = invitations.get(note.person.key)
+        if invitation is None:
+            continue
+        want = invitation.intended
+        rows.append(PlannedMessage(
+            invitation.message_id, note.person.key, invitation.series, "invitation",
+            invitation.message_id, uid=want.uid if want else "",
+            sequence=want.sequence if want else 0, subject="LinkedIn note",
+            facts=dict(want.facts) if want else {}, path=LINKEDIN_CSV))
     return rows
 
 

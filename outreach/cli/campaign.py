@@ -199,7 +199,9 @@ def _summary_lines(result: Any) -> list[str]:
         f"{plural(len(selection.people), 'peer')} {found}: {len(result.rotation_peers)} in the "
         f"rotation, {plural(result.meetings, 'meeting')} planned.",
         sentence(f"Messages: {messages}" + (f"; {'; '.join(quiet)}" if quiet else "")),
-        f"{plural(forum, 'forum invitation')}: {plural(result.forum_emails, 'e-mail')}, "
+        f"{plural(forum, 'forum invitation')}: "
+        f"{plural(sum(1 for p in result.forum_peers if p.address), 'e-mail')} "
+        f"({result.forum_emails} to send now), "
         f"{plural(result.forum_notes, 'LinkedIn note')}; "
         f"{plural(result.linkedin_notes, 'LinkedIn note')} in all.",
     ]

@@ -82,6 +82,19 @@ class DeliveriesMixin(LedgerBase):
                 ],
             )
 
+    def sent_to(self, addresses: Iterable[str]) -> list[Delivery]:
+        """Every delivery that reached one of ``addresses``, oldest first (what a person
+        already received, whichever command wrote it)."""
+        wanted = sorted({a.lower() for a in addresses})
+        found: list[Delivery] = []
+        for first in range(0, len(wanted), 500):
+            chunk = wanted[first:first + 500]
+            marks = ", ".join("?" * len(chunk))
+            found += [_delivery(r) for r in self.query(
+                f"SELECT * FROM messages WHERE state = 'sent' AND recipient IN ({marks}) "
+                "ORDER BY sent_at, message_id", chunk)]
+        return found
+
     def failures(self) -> list[Delivery]:
         rows = self.query(
             "SELECT * FROM messages WHERE state LIKE 'failed-%' ORDER BY updated_at, recipient"
