@@ -311,3 +311,47 @@ def test_send_timeout_is_an_option(tmp_path: Path) -> None:
                                     "Connection unexpectedly closed: timed out; rerun to send "
                                     "the rest")
     assert took < 10
+
+
+# ---------------------------------------------------------------- one stranger stops the job
+
+LONG_COMPANY = "International Consolidated Holdings of Greater Metropolitan Regions and Partners"
+
+
+def campaign(tmp_path: Path, path: Path, *extra: str) -> tuple[int, str, str]:
+    return invoke("campaign", str(path), *PEER, "--from", "Me <me@example.org>", "--tz", "UTC",
+                  "--start", "2027-01-05T08:00", "--out", str(tmp_path / "out"),
+                  "--rotation-size", "1", "--no-preview", *extra)
+
+
+def test_a_long_company_shortens_the_linkedin_note_and_the_run_completes(tmp_path: Path) -> None:
+    import csv
+
+    assert len(LONG_COMPANY) == 80
+    path = export(tmp_path, ANA, row("Ben", "Okafor", "Hooli", email="ben@hooli.example"),
+                  row("Wilhelmina-Alexandra", "Featherstonehaugh-Montgomery", LONG_COMPANY),
+                  row("Dev", "Patel", "Initech", email="dev@initech.example"))
+    code, out, err = campaign(tmp_path, path)
+    assert code == 0, err
+    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        notes = {r["First Name"]: r for r in csv.DictReader(handle)}
+    note = next(v for k, v in notes["Wilhelmina-Alexandra"].items() if "forum" in (v or ""))
+    assert len(note) <= 300
+    assert LONG_COMPANY not in note  # the company clause went first
+    assert note.startswith("Hi Wilhelmina-Alexandra, I'm VP Marketing at Me Inc. I'm starting")
+    assert "1 LinkedIn note in all." in out
+
+
+def test_campaign_checks_before_writing_anything(tmp_path: Path) -> None:
+    # A peer with no first name would get "Hi ,": a problem found while rendering, before
+    # peers.csv, cards or calendars are written.
+    path = export(tmp_path, ANA, row("", "Okafor", "Hooli", email="ben@hooli.example"),
+                  row("Dev", "Patel", "Initech", email="dev@initech.example"))
+    code, _, err = campaign(tmp_path, path, "--rotation-size", "3")
+    assert code == 2
+    template = Path(__file__).resolve().parent.parent / "outreach" / "templates"
+    who = "#1 Okafor <ben@hooli.example>"
+    assert err == (f"Error: campaign: e-mails not written: {template}/invite.email.j2:1: empty "
+                   f"value in the subject 'Coffee and compare notes, ?' — {who}; "
+                   f"{template}/invite.email.j2:3: empty value in the greeting 'Hi ,' — {who}\n")
+    assert not (tmp_path / "out").exists()

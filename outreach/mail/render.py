@@ -66,6 +66,7 @@ class RenderOptions:
     template: str = DEFAULT_TEMPLATE
     linkedin_template: str = LINKEDIN_TEMPLATE
     linkedin_limit: int = LINKEDIN_LIMIT
+    shorten_notes: bool = False  # a note over the limit is shortened (campaign), not refused
     invite: bool = False
     series: str = "coffee"
     message_id_seed: str = ""
@@ -138,6 +139,16 @@ class _Chunk:
     notes: list[LinkedInNote] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[_Problem] = field(default_factory=list)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at the last whole word that fits in ``limit`` characters, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def describe(index: int, person: Person) -> str:
@@ -225,10 +236,23 @@ class _Renderer:
         if isinstance(rendered, list):
             return rendered
         text, limit = rendered.text.strip(), self.options.linkedin_limit
+        if len(text) > limit and self.options.shorten_notes:
+            return self._shortened(values, text, limit)
         if len(text) > limit:
             return [f"LinkedIn note is {len(text)} characters, over the limit of {limit} "
                     f"(--linkedin-limit; shorten {self.linkedin.name})"]
         return text
+
+    def _shortened(self, values: dict[str, Any], text: str, limit: int) -> str | list[str]:
+        """A note made long by the recipient's own data (an 80-character company): without
+        the company clause, else cut at the last word that fits, with an ellipsis."""
+        if values.get("company"):
+            again = self.linkedin.render({**values, "company": ""})
+            if not isinstance(again, list):
+                text = again.text.strip()
+                if len(text) <= limit:
+                    return text
+        return shorten(text, limit)
 
     def _message(
         self, index: int, person: Person, address: str, rendered: Rendered, meeting: Meeting | None
