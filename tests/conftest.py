@@ -51,3 +51,15 @@ def _isolated_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     if not config.user_config_path().is_relative_to(config_home):  # macOS, Windows: no XDG
         user_file = config_home / "outreach" / config.CONFIG_NAME
         monkeypatch.setattr(config, "user_config_path", lambda: user_file)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A real IMAP server (Debian's dovecot) on loopback, one per test session (per xdist
+    worker); tests empty its folders with ``reset()`` (``tests/imap_server.py``)."""
+    from imap_server import dovecot_server
+
+    binary = require_tool("dovecot", "the real IMAP server for outreach inbox and drafts "
+                          "(apt-get install dovecot-imapd)")
+    with dovecot_server(binary) as server:
+        yield server

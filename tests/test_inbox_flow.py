@@ -11,15 +11,13 @@ import email
 import email.policy
 import json
 import mailbox
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import icalendar
 import pytest
 from click.testing import CliRunner
-from conftest import require_tool
-from imap_server import PASSWORD, Imap, dovecot_server
+from imap_server import PASSWORD, Imap
 from inbox_samples import sample
 from smtp_server import smtp_server
 
@@ -97,13 +95,6 @@ def replies(sent: dict[str, Sent]) -> list[bytes]:
     out.append(b"From: news@shop.example\r\nTo: dana.whitfield@example.com\r\nSubject: Sale\r\n"
                b"Message-ID: <sale@shop.example>\r\n\r\n50% off\r\n")
     return out
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Imap]:
-    binary = require_tool("dovecot", "the real IMAP server for outreach inbox/drafts")
-    with dovecot_server(binary) as server:
-        yield server
 
 
 EXPECTED = {  # address → (replied, rsvp, bounced)
