@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
 from outreach.errors import OutreachError
+
+NAME_BYTES = 120
+"""The longest name part (before a suffix and extension) given to a file, in UTF-8 bytes:
+well under the 255 bytes file systems allow, whatever the suffix."""
+
+
+def name_part(stem: str, limit: int = NAME_BYTES) -> str:
+    """``stem`` cut to ``limit`` UTF-8 bytes at a character boundary (81 CJK characters are
+    243 bytes: one character is up to 4). Callers keep the names unique (``-2``, a hash)."""
+    data = stem.encode("utf-8")
+    if len(data) <= limit:
+        return stem
+    return data[:limit].decode("utf-8", errors="ignore").rstrip("-_.") or "unnamed"
 
 
 def ensure_folder(folder: Path) -> Path:
@@ -30,12 +44,37 @@ def ensure_folder(folder: Path) -> Path:
     return folder
 
 
+def check_target(path: Path) -> None:
+    """An output may replace a regular file or be new; a FIFO, a device (``/dev/full``), a
+    socket or a folder in its place is refused, never swapped for a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # new (a file in the way: ensure_folder)
+        return
+    except OSError as exc:
+        raise OutreachError(f"{path}: cannot write: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+                if stat.S_ISSOCK(mode) else "not a regular file")
+        raise OutreachError(f"{path}: is {kind}, not a regular file; give a file name to write")
+
+
+def _write_error(path: Path, exc: OSError) -> OutreachError:
+    """The target, not the temporary file, in the message (a full disk: ENOSPC)."""
+    return OutreachError(f"{path}: cannot write: {exc.strerror or exc}")
+
+
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
     """Open a temp file beside ``path``; on success rename it over ``path``, else delete it."""
     path = Path(path)
     ensure_folder(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    check_target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         newline = "" if "b" not in mode else None
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
@@ -44,6 +83,10 @@ def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> It
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise _write_error(path, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -62,6 +105,7 @@ def write_text(path: Path, text: str) -> None:
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write ``data`` atomically unless ``path`` already holds exactly it. True if written."""
     path = Path(path)
+    check_target(path)  # before reading: a FIFO would block
     try:
         if path.read_bytes() == data:
             return False
@@ -89,9 +133,14 @@ def write_many(
     existing = {folder: set(os.listdir(folder)) for folder in {p.parent for p, _ in items}}
     temps: list[str | None] = []
     renamed = 0
+    for target, _ in items:
+        check_target(target)
     try:
         for target, data in items:
-            temps.append(_stage(target, data, existing))
+            try:
+                temps.append(_stage(target, data, existing))
+            except OSError as exc:
+                raise _write_error(target, exc) from None
             if progress:
                 progress(1)
         if any(temps):

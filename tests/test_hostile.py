@@ -355,3 +355,70 @@ def test_campaign_checks_before_writing_anything(tmp_path: Path) -> None:
                    f"value in the subject 'Coffee and compare notes, ?' — {who}; "
                    f"{template}/invite.email.j2:3: empty value in the greeting 'Hi ,' — {who}\n")
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- file names
+
+
+@pytest.mark.parametrize("first", ["A" * 301, "王" * 81])
+def test_long_names_make_files_cut_by_bytes(tmp_path: Path, first: str) -> None:
+    path = export(tmp_path, row(first, "One", email="one@globex.example", slug="one"),
+                  row(first, "Two", "Hooli", email="two@hooli.example", slug="two"))
+    code, _, err = invoke("emails", str(path), *PEER, "--from", "Me <me@example.org>",
+                          "--start", "2027-01-05T08:00", "--tz", "UTC",
+                          "--out", str(tmp_path / "emails"))
+    assert code == 0, err
+    code, _, err = invoke("invite", str(path), *PEER, "--from", "Me <me@example.org>",
+                          "--start", "2027-01-05T08:00", "--tz", "UTC",
+                          "--out", str(tmp_path / "invites"))
+    assert code == 0, err
+    for folder, suffix in (("emails", ".eml"), ("invites", ".ics")):
+        names = sorted(p.name for p in (tmp_path / folder).glob(f"*{suffix}"))
+        assert len(names) == 2 and len(set(names)) == 2  # still one file each
+        for name in names:
+            assert len(name.removesuffix(suffix).encode("utf-8")) <= 120 + 7  # + "-2"/hash
+
+
+# ---------------------------------------------------------------- special files
+
+
+def test_output_onto_a_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    fifo = tmp_path / "peers.csv"
+    os.mkfifo(fifo)
+    code, out, err = invoke("peers", str(export(tmp_path, ANA)), *PEER, "--format", "csv",
+                            "-o", str(fifo))
+    assert (code, out) == (2, "")
+    assert err == f"Error: {fifo}: is a FIFO, not a regular file; give a file name to write\n"
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_output_onto_a_device_is_refused(tmp_path: Path) -> None:
+    device = Path("/dev/null")
+    code, _, err = invoke("connections", str(export(tmp_path, ANA)), "--format", "csv",
+                          "-o", str(device))
+    assert code == 2
+    assert err == f"Error: {device}: is a device, not a regular file; give a file name to write\n"
+    assert device.is_char_device()
+
+
+def test_a_full_disk_names_the_output_not_a_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    target = tmp_path / "peers.csv"
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    code, _, err = invoke("peers", str(export(tmp_path, ANA)), *PEER, "--format", "csv",
+                          "-o", str(target))
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert code == 2
+    assert err == f"Error: {target}: cannot write: No space left on device\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Connections.csv"]

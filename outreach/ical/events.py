@@ -293,7 +293,7 @@ def names_for_slugs(slugs: Iterable[str], reserved: Iterable[str] = ()) -> list[
     taken = set(reserved)
     names = []
     for whole in slugs:
-        slug = whole[:80]
+        slug = fileio.name_part(whole)
         name, count = f"{slug}.ics", 1
         while name in taken:
             count += 1

@@ -26,7 +26,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from outreach import templating
+from outreach import fileio, templating
 from outreach.mail import mime
 from outreach.mail.templates import MessageTemplate, Rendered
 from outreach.model import Invite, Meeting, Person, Sender, valid_address
@@ -270,7 +270,7 @@ class _Renderer:
         data = mime.build(content, envelope, invite)
         said = repr((content, replace(envelope, date=""), invite.ics if invite else b""))
         return Message(index, person, address, mime.header_text(subject), message_id, data,
-                       stem=person.slug + self.options.file_suffix,
+                       stem=fileio.name_part(person.slug) + self.options.file_suffix,
                        fingerprint=hashlib.sha256(said.encode("utf-8")).hexdigest()[:32])
 
     def message_id(self, person: Person, meeting: Meeting | None) -> str:
@@ -424,7 +424,7 @@ def _with_filenames(messages: list[Message]) -> list[Message]:
     depend on the order of the input."""
 
     def stem(message: Message) -> str:
-        return message.stem or message.person.slug
+        return message.stem or fileio.name_part(message.person.slug)
 
     def suffixed(message: Message, text: str) -> Message:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
