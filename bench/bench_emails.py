@@ -27,9 +27,10 @@ ROWS = 10_000
 
 from timing import best_of  # noqa: E402
 
-from outreach.mail.batch import RenderOptions, render_messages, write_batch  # noqa: E402
-from outreach.model import Person, Sender  # noqa: E402
-from outreach.times import Meeting, parse_span, parse_start  # noqa: E402
+from outreach.mail.batch import write_batch  # noqa: E402
+from outreach.mail.render import RenderOptions, render_messages  # noqa: E402
+from outreach.model import Meeting, Person, Sender  # noqa: E402
+from outreach.times import parse_span, parse_start  # noqa: E402
 
 BODY = """Hi {{ first_name }},
 
