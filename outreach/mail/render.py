@@ -159,6 +159,14 @@ def describe(index: int, person: Person) -> str:
     return f"#{index + 1} {name}" + (f" <{email}>" if email else "")
 
 
+def describe_unnumbered(person: Person) -> str:
+    """``Jane Doe (https://www.linkedin.com/in/jane)``: a recipient where no input order
+    numbers them (the campaign renders each person's message on its own)."""
+    name = mime.header_text(person.full_name) or "(no name)"
+    url = mime.header_text(person.url)
+    return name + (f" ({url})" if url else "")
+
+
 def describe_skipped(index: int, person: Person) -> str:
     """``#3 Jane Doe (https://www.linkedin.com/in/jane)``: a skipped recipient, named so the
     row can be found in INPUT even when its address is what is wrong (a Person carries no
@@ -178,7 +186,7 @@ class _Renderer:
         self.sender = sender
         self.meeting = meeting
         self.options = options
-        self.template = MessageTemplate(options.template, email=True)
+        self.template = compiled_template(options.template, email=True)
         self._linkedin: MessageTemplate | None = None
         self.sender_address = valid_address(sender.email) or ""
         self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
@@ -189,7 +197,7 @@ class _Renderer:
     @property
     def linkedin(self) -> MessageTemplate:
         if self._linkedin is None:
-            self._linkedin = MessageTemplate(self.options.linkedin_template, email=False)
+            self._linkedin = compiled_template(self.options.linkedin_template, email=False)
         return self._linkedin
 
     def render(self, people: Sequence[tuple[int, Person]]) -> _Chunk:
@@ -302,6 +310,25 @@ class _Renderer:
         return calendar.invite(person, self.sender, meeting, series=self.options.series,
                                sequence=sequence, stamp=stamp, method="REQUEST",
                                remind=self.options.remind)
+
+
+_COMPILED: dict[tuple[str, bool, int, int], MessageTemplate] = {}
+
+
+def compiled_template(name_or_path: str, *, email: bool) -> MessageTemplate:
+    """The template compiled once per process: a campaign renders one batch per person and
+    series, and compiling the same file each time cost more than rendering. A file edited
+    since (another size or mtime) is compiled again."""
+    path = Path(name_or_path)
+    stat = path.stat() if path.is_file() else None
+    key = (str(path.resolve()) if stat else name_or_path, email,
+           stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    template = _COMPILED.get(key)
+    if template is None:
+        if len(_COMPILED) > 64:
+            _COMPILED.clear()
+        template = _COMPILED[key] = MessageTemplate(name_or_path, email=email)
+    return template
 
 
 _WORKER: _Renderer | None = None
