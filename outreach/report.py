@@ -8,11 +8,13 @@ export is shown as text (a ``<script>`` in a company name is displayed, never ru
 from __future__ import annotations
 
 import calendar as monthcal
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from outreach.model import Person
 
@@ -92,6 +94,17 @@ def month_grids(slots: list[Slot]) -> list[Month]:
     return months
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _text(value: object) -> object:
+    """Every value printed: control characters (NUL, ESC...) are not text a page can show;
+    spaces instead. (Markup is escaped by autoescape.)"""
+    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
+        return _CONTROLS.sub(" ", value)
+    return value
+
+
 def render_report(data: ReportData) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE.parent)),
@@ -99,6 +112,7 @@ def render_report(data: ReportData) -> str:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_text,
     )
     template = env.get_template(TEMPLATE.name)
     return template.render(data=data, months=month_grids(data.slots),

@@ -71,6 +71,21 @@ def parse_start(text: str, tz: str) -> datetime:
     return aware
 
 
+def twice_note(when: datetime, option: str = "--start") -> str | None:
+    """When ``when`` (as ``parse_start`` read it) is a wall-clock time that happens twice (the
+    hour clocks go back), which one was taken and how to ask for the other; else None."""
+    if when.tzinfo is None:
+        return None
+    first, second = when.replace(fold=0), when.replace(fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    zone = getattr(when.tzinfo, "key", when.tzinfo)
+    other = second if when.fold == 0 else first
+    return (f"{option}: {when:%Y-%m-%d %H:%M} happens twice in {zone} (clocks go back); "
+            f"using the first, {when.replace(fold=0):%H:%M%z} ({first.tzname()}); for the "
+            f"second give {other.isoformat(timespec='minutes')}")
+
+
 def parse_dates(text: str, *, option: str = "--skip") -> list[date]:
     """``2027-02-16,2027-03-02`` → dates."""
     days = []

@@ -69,6 +69,8 @@ def _matches(people: Mapping[str, Person], text: str) -> list[tuple[str, Person]
     if by_identity:
         return by_identity
     wanted = _loose(text)
+    if not wanted:  # "%", "_", "*": no name part to match, never everyone
+        return []
     exact = [(k, p) for k, p in people.items() if _loose(p.full_name) == wanted]
     if exact:
         return exact

@@ -422,3 +422,170 @@ def test_a_full_disk_names_the_output_not_a_temporary_file(
     assert code == 2
     assert err == f"Error: {target}: cannot write: No space left on device\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Connections.csv"]
+
+
+# ---------------------------------------------------------------- small ones
+
+
+def _seed_ledger(*people: object) -> None:
+    import os
+
+    from outreach.ledger import Ledger
+
+    with Ledger.open(Path(os.environ["OUTREACH_LEDGER"])) as ledger:
+        ledger.remember_people(list(people))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pattern", ["%", "_", "*", "%%"])
+def test_log_with_a_wildcard_matches_nobody(pattern: str) -> None:
+    from outreach.model import Person
+
+    _seed_ledger(Person("Ana", "Souza", company="Globex", url="https://www.linkedin.com/in/a"),
+                 Person("Ben", "Okafor", company="Hooli", url="https://www.linkedin.com/in/b"))
+    code, out, err = invoke("log", "met", pattern)
+    assert (code, out) == (2, "")
+    assert err == (f"Error: no one called {pattern!r} in the ledger (2 people known; people "
+                   "are added by outreach campaign, send and cards)\n")
+
+
+def test_skipped_recipients_are_not_all_number_one(tmp_path: Path) -> None:
+    path = export(tmp_path, ANA, row("Ben", "Okafor", "Hooli", email="ben(at)hooli"),
+                  row("Dev", "Patel", "Initech", email="dev@@initech"))
+    code, _, err = campaign(tmp_path, path, "--rotation-size", "3")
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: Ben Okafor (https://www.linkedin.com/in/ben): invalid e-mail address "
+        "'ben(at)hooli'",
+        "warning: Dev Patel (https://www.linkedin.com/in/dev): invalid e-mail address "
+        "'dev@@initech'"]
+
+
+def test_nul_bytes_reach_neither_peers_csv_nor_report(tmp_path: Path) -> None:
+    path = export(tmp_path, row("Ana\0", "Sou\0za", "Glo\0bex", email="ana@globex.example"),
+                  row("Ben", "Okafor", "Hooli", email="ben@hooli.example"))
+    code, _, err = campaign(tmp_path, path)
+    assert code == 0, err
+    for name in ("peers.csv", "report.html"):
+        data = (tmp_path / "out" / name).read_bytes()
+        assert b"\0" not in data
+    assert "Ana,Sou za,https://www.linkedin.com/in/ana,ana@globex.example,Glo bex" in (
+        tmp_path / "out" / "peers.csv").read_text(encoding="utf-8")
+
+
+def test_status_opens_the_ledger_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import sqlite3
+
+    from outreach.model import Person
+
+    _seed_ledger(Person("Ana", "Souza", company="Globex", url="https://www.linkedin.com/in/a"))
+    ledger = Path(os.environ["OUTREACH_LEDGER"])
+    before = ledger.read_bytes()
+    opened: list[str] = []
+    connect = sqlite3.connect
+
+    def spy(target: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        opened.append(str(target))
+        return connect(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", spy)
+    code, out, err = invoke("status")
+    assert code == 0, err
+    assert len(opened) == 1 and opened[0].endswith("?mode=ro")  # writing would fail
+    assert "Met, not yet thanked: everyone you met has been thanked." in out
+    assert ledger.read_bytes() == before
+
+
+def test_an_ambiguous_local_time_says_which_one_was_taken(tmp_path: Path) -> None:
+    code, _, err = invoke("invite", str(export(tmp_path, ANA)), *PEER,
+                            "--from", "Me <me@example.org>", "--tz", "America/Toronto",
+                            "--start", "2027-11-07T01:30", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert err.splitlines()[0] == (
+        "note: --start: 2027-11-07 01:30 happens twice in America/Toronto (clocks go back); "
+        "using the first, 01:30-0400 (EDT); for the second give 2027-11-07T01:30-05:00")
+    code, _, err = invoke("invite", str(export(tmp_path, ANA)), *PEER,
+                          "--from", "Me <me@example.org>", "--tz", "America/Toronto",
+                          "--start", "2027-11-07T01:30-05:00", "--out", str(tmp_path / "out"))
+    assert code == 0 and "happens twice" not in err
+
+
+# ---------------------------------------------------------------- terminal escapes (a real pty)
+
+OSC52 = "\x1b]52;c;ZXZpbA==\x07"
+HOSTILE_NAMES = [f"Eve{OSC52}", "Mal\x1b[2J\x1b[31mlory", "Bel\x07la", "Csi\x9b31mcat",
+                 "Rtl\u202eevil"]
+_SGR = re.compile(rb"\x1b\[[0-9;]*m")  # rich's own colours are fine; nothing else may pass
+
+
+def on_a_terminal(*args: str) -> bytes:
+    """Run the installed ``outreach`` on a pseudo-terminal; everything it wrote there."""
+    import os
+    import subprocess
+    import sys
+
+    binary = Path(sys.executable).with_name("outreach")
+    primary, secondary = os.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "200"}
+    with subprocess.Popen([str(binary), *args], stdin=secondary, stdout=secondary,
+                          stderr=secondary, env=env) as process:
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    os.close(primary)
+    return b"".join(chunks)
+
+
+def assert_inert(output: bytes) -> None:
+    rest = _SGR.sub(b"", output)
+    assert b"\x1b" not in rest and b"\x07" not in rest, rest
+    assert "\x9b" not in rest.decode("utf-8", "replace") and "\u202e" not in rest.decode()
+
+
+def test_control_characters_in_ledger_names_never_reach_the_terminal(tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    from outreach.ledger import Ledger
+    from outreach.model import Person
+    from outreach.track import log_event
+
+    people = [Person(name, "Doe", company=f"Co{OSC52}", url=f"https://www.linkedin.com/in/p{i}")
+              for i, name in enumerate(HOSTILE_NAMES)]
+    _seed_ledger(*people)
+    import os
+
+    with Ledger.open(Path(os.environ["OUTREACH_LEDGER"])) as ledger:
+        for person in people[1:]:
+            log_event(ledger, "met", person.url, date.today() - timedelta(days=1))
+    logged = on_a_terminal("log", "met", "https://www.linkedin.com/in/p0")
+    assert_inert(logged)
+    assert b"Logged met with Eve\\x1b]52;c;ZXZpbA==\\x07 Doe (Co\\x1b]52;c;ZXZpbA==\\x07)" in logged
+    status = on_a_terminal("status")
+    assert_inert(status)
+    assert b"Csi\\x9b31mcat Doe" in status and b"Rtl\\u202eevil Doe" in status
+    unknown = on_a_terminal("log", "met", f"Zed{OSC52}")
+    assert_inert(unknown)
+    assert b"Error: no one called 'Zed\\x1b]52;c;ZXZpbA==\\x07'" in unknown
+
+
+def test_hostile_names_in_an_export_print_inert_in_every_table(tmp_path: Path) -> None:
+    rows = [row(name, company=f"[link=https://evil.example]Bank{i}[/link]{OSC52}",
+                slug=f"h{i}") for i, name in enumerate(HOSTILE_NAMES)]
+    path = export(tmp_path, *rows)
+    for args in (["connections", str(path)], ["peers", str(path), *PEER],
+                 ["rotation", str(path), *PEER, "--start", "2027-01-05T08:00", "--tz", "UTC",
+                  "--from", "Me <me@example.org>", "--out", str(tmp_path / "rot")]):
+        output = on_a_terminal(*args)
+        assert_inert(output)
+        assert b"Traceback" not in output
+        assert b"[link=https://evil.example]Bank0[/link]" in output
+    assert b"Note: no e-mail address for 5 peers" in output  # the note line, inert too

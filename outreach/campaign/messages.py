@@ -207,7 +207,7 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
     """Write the e-mails through the e-mail stage's writer, remove the files of messages the
     plan retired, and record the plan in the ledger (what each message says, to whom)."""
     from outreach.mail.batch import LINKEDIN_CSV, write_batch
-    from outreach.mail.render import describe
+    from outreach.mail.render import describe_unnumbered
 
     folder, mbox, notes = out / "emails", out / "outbox.mbox", out / LINKEDIN_CSV
     by_id = {r.message_id: r for r in prior}
@@ -240,7 +240,8 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
         path = by_id[mid].path if mid in by_id else ""
         if path.startswith("emails/") and Path(path).name not in written:
             fileio.remove_if_present(folder / Path(path).name)
-    result.warnings += [f"{describe(s.index, s.person)}: {s.reason}" for s in batch.skipped]
+    result.warnings += [f"{describe_unnumbered(s.person)}: {s.reason}"  # rendered one by one:
+                        for s in batch.skipped]                       # no "#1" for each
     result.warnings += [f"{path}: not in this plan; delete it before outreach send"
                         for path in summary.stale if path.exists() and path.name not in kept]
     ledger.save_plan(_plan_rows(batch, decided, folder, out),

@@ -18,6 +18,7 @@ from outreach.cli.common import (
     parse_from,
     peer_options,
     split_list,
+    start_with_note,
 )
 from outreach.wording import plural, sentence
 
@@ -96,7 +97,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
     from outreach.campaign import CampaignOptions
     from outreach.model import Sender
     from outreach.peers import PeerQuery
-    from outreach.times import parse_span, parse_start, parse_zone
+    from outreach.times import parse_span, parse_zone
 
     parse_zone(options["tz"])
     sender = None
@@ -108,7 +109,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
                       options["vocabulary"])
     return CampaignOptions(
         out=out_dir, query=query, sender=sender,
-        start=parse_start(options["start"], options["tz"]) if options["start"] else None,
+        start=start_with_note(options["start"], options["tz"]) if options["start"] else None,
         tz=options["tz"], duration=parse_span(options["duration"]),
         location=options["location"], link=options["link"],
         remind=parse_span(options["remind"], option="--remind") if options["remind"] else None,
@@ -117,7 +118,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         rotation_months=options["rotation_months"], forum_size=options["forum_size"],
         forum_every=options["forum_every"], forum_months=options["forum_months"],
         forum_duration=parse_span(options["forum_duration"], option="--forum-duration"),
-        forum_start=(parse_start(options["forum_start"], options["tz"])
+        forum_start=(start_with_note(options["forum_start"], options["tz"], "--forum-start")
                      if options["forum_start"] else None),
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],

@@ -194,11 +194,25 @@ def sender_for(selection: Any, from_address: str | None) -> Any:
 def meeting_or_none(start: str | None, duration: str, tz: str, location: str,
                     link: str) -> Any:
     from outreach.model import Meeting
-    from outreach.times import parse_span, parse_start
+    from outreach.times import parse_span
 
     if not start:
         return None
-    return Meeting(parse_start(start, tz), parse_span(duration), location, link)
+    return Meeting(start_with_note(start, tz), parse_span(duration), location, link)
+
+
+def start_with_note(text: str, tz: str, option: str = "--start") -> Any:
+    """``parse_start``, saying on stderr which time was taken when the clocks go back then."""
+    from outreach.times import parse_start, twice_note
+
+    when = parse_start(text, tz)
+    from datetime import datetime
+
+    given_offset = datetime.fromisoformat(text.strip()).tzinfo is not None  # read above
+    note = None if given_offset else twice_note(when, option)
+    if note:
+        echo_err(f"note: {note}")
+    return when
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import emit, ledger_option, tz_option
+from outreach.cli.common import echo, emit, ledger_option, tz_option
 from outreach.errors import OutreachError
 from outreach.wording import sentence
 
@@ -53,12 +53,12 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
     with Ledger.open(ledger_path) as ledger:
         if kind == "optout":
             person, new = opt_out(ledger, who, on, note)
-            click.echo(sentence(f"{describe(person)}: do not contact"
+            echo(sentence(f"{describe(person)}: do not contact"
                                 + ("" if new else " (already so)")
                                 + "; campaign, emails, followups, drafts and send skip them"))
             return
         person = log_event(ledger, kind, who, on, note)
-    click.echo(sentence(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
+    echo(sentence(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
                         + (f": {note}" if note else "")))
 
 
@@ -95,7 +95,7 @@ def status(expire_after: str, no_reply_after: str, tz: str | None, fmt: str,
 
     today = _parse_day(today_text, "--today")
     zone = parse_zone(tz) if tz else None
-    with Ledger.open(ledger_path) as ledger:
+    with Ledger.open(ledger_path, read_only=True) as ledger:  # reads only: a read-only file is fine
         report = status_report(ledger, today, expire_after=expire_after,
                                no_reply_after=no_reply_after, zone=zone)
         data = status_data(ledger, report)

@@ -85,10 +85,19 @@ class LedgerBase:
 
     @classmethod
     def open(
-        cls, path: Path | None = None, *, busy_seconds: float = DEFAULT_BUSY_SECONDS
+        cls, path: Path | None = None, *, busy_seconds: float = DEFAULT_BUSY_SECONDS,
+        read_only: bool = False,
     ) -> Self:
-        """Open (creating and migrating as needed) the ledger at ``path`` or the default."""
+        """Open (creating and migrating as needed) the ledger at ``path`` or the default.
+
+        ``read_only`` (for commands that only read, such as ``status``): an existing ledger
+        is opened for reading only, so a ledger on a read-only disk or without write
+        permission can still be read. A missing or older ledger is opened as usual."""
         target = Path(path) if path is not None else default_path()
+        if read_only and target.is_file():
+            ledger = cls._open_read_only(target, busy_seconds)
+            if ledger is not None:
+                return ledger
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -107,6 +116,26 @@ class LedgerBase:
         except BaseException:
             connection.close()
             raise
+        ledger._identity = _file_identity(target)
+        return ledger
+
+    @classmethod
+    def _open_read_only(cls, target: Path, busy_seconds: float) -> Self | None:
+        """The ledger opened with SQLite's ``mode=ro``; None if it needs migrating first."""
+        from urllib.parse import quote
+
+        try:
+            connection = sqlite3.connect(f"file:{quote(str(target.resolve()))}?mode=ro",
+                                         uri=True, timeout=busy_seconds, isolation_level=None)
+            connection.row_factory = sqlite3.Row
+            connection.execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000)}")
+            ledger = cls(target, connection)
+            current = ledger.schema_version()
+        except sqlite3.Error as exc:
+            raise OutreachError(f"ledger {target}: cannot open it for reading: {exc}") from None
+        if current != SCHEMA_VERSION:
+            connection.close()
+            return None
         ledger._identity = _file_identity(target)
         return ledger
 
