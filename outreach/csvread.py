@@ -123,9 +123,13 @@ def _body(numbered: Iterator[tuple[int, list[str]]], header: list[str],
     header (and LinkedIn's one-cell ``Notes:`` preamble before it): those rows are the second
     file's header, not people, and are left out."""
     header_keys = [header_key(c) for c in header]
+    could_start = set(lookup) | {header_keys[0] if header_keys else ""}
     rows: list[tuple[int, list[str]]] = []
     for line, row in numbered:
         if not any(c.strip() for c in row):
+            continue
+        if header_key(row[0]) not in could_start:  # a person: one check, not one per cell
+            rows.append((line, row))
             continue
         if (len(row) >= 2 and [header_key(c) for c in row] == header_keys[:len(row)]) or (
                 _is_header_row(row, lookup, header_keys)):
