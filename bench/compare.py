@@ -1,6 +1,7 @@
 """Compare every benchmark against an earlier commit, in one run on this machine.
 
-    .venv/bin/python bench/compare.py [REF]     (default REF: the commit before the redesign)
+    .venv/bin/python bench/compare.py [REF [SCRIPT...]]   (default: the commit before the
+    redesign, every bench_*.py; e.g. compare.py 1f7a01a bench_campaign.py)
 
 Machines here are noisy, so figures are only compared within one run: for each bench_*.py
 present in both trees, the earlier commit's script (in a temporary git worktree, its package
@@ -31,13 +32,14 @@ def run(tree: Path, script: str) -> str:
 
 def main() -> int:
     ref = sys.argv[1] if len(sys.argv) > 1 else BASELINE
+    only = set(sys.argv[2:])
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
         old = Path(tmp) / "old"
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(old), ref], cwd=ROOT,
                        check=True)
         try:
             for script in sorted(p.name for p in HERE.glob("bench_*.py")):
-                if not (old / "bench" / script).exists():
+                if (only and script not in only) or not (old / "bench" / script).exists():
                     continue
                 print(f"\n## {script} — {ref} vs now", flush=True)
                 for round_ in (1, 2):
