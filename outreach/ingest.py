@@ -170,7 +170,9 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     blank = [""] * (width + 1)  # index ``width`` stands for a column the file does not have
     wanted = [table.columns.get(name, width) for name in COLUMNS]
     wanted += [i for _, i in table.extra_columns()]
-    wanted += [table.columns.get(name, width) for name in CLASS_COLUMNS]
+    given = all(name in table.columns for name in CLASS_COLUMNS)  # a peers list read back
+    if given:
+        wanted += [table.columns[name] for name in CLASS_COLUMNS]
     pick = operator.itemgetter(*wanted)
     ours = is_peers_list(table)
     for line, cells in table.rows:
@@ -195,6 +197,8 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
         if connected and day is None:
             stats.undated += 1
         values[6] = day
+        if not given:
+            values += ("", "")
         values.append(line)
         records.append(values)
     stats.kept = len(records)
