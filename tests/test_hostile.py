@@ -589,3 +589,16 @@ def test_hostile_names_in_an_export_print_inert_in_every_table(tmp_path: Path) -
         assert b"Traceback" not in output
         assert b"[link=https://evil.example]Bank0[/link]" in output
     assert b"Note: no e-mail address for 5 peers" in output  # the note line, inert too
+
+
+def test_two_peers_with_one_address_get_one_message(tmp_path: Path) -> None:
+    path = export(tmp_path, ANA, row("Ana", "Souza-Lima", "Initech", email="ANA@globex.example",
+                                     slug="ana2"),
+                  row("Dev", "Patel", "Hooli", email="dev@hooli.example"))
+    code, _, err = campaign(tmp_path, path, "--rotation-size", "3")
+    assert code == 0, err
+    sent_to = sorted(p.read_text(encoding="utf-8").split("\nTo: ")[1].split("\n")[0]
+                     for p in (tmp_path / "out" / "emails").glob("*.eml"))
+    assert len(sent_to) == 2 and sum("globex.example" in to.lower() for to in sent_to) == 1
+    assert ("warning: Ana Souza-Lima (https://www.linkedin.com/in/ana2): the same e-mail "
+            "address as another peer (ANA@globex.example): one message per address") in err

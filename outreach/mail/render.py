@@ -467,8 +467,16 @@ def _with_filenames(messages: list[Message]) -> list[Message]:
 def merge_batches(batches: Iterable[Batch]) -> Batch:
     """Several rendered batches (e.g. rotation and forum invitations) as one to write."""
     merged = Batch()
+    owners: dict[str, str] = {}
     for batch in batches:
-        merged.messages += batch.messages
+        for message in batch.messages:  # two peers, one address: one message, one skipped
+            owner = owners.setdefault(message.address.lower(), message.person.key)
+            if owner == message.person.key:
+                merged.messages.append(message)
+            else:
+                merged.skipped.append(Skipped(message.index, message.person, (
+                    f"the same e-mail address as another peer ({message.address}): one "
+                    "message per address")))
         merged.notes += batch.notes
         merged.skipped += batch.skipped
         merged.problems += batch.problems
