@@ -67,6 +67,8 @@ class RenderOptions:
     linkedin_template: str = LINKEDIN_TEMPLATE
     linkedin_limit: int = LINKEDIN_LIMIT
     shorten_notes: bool = False  # a note over the limit is shortened (campaign), not refused
+    skip_problem_rows: bool = False  # a recipient's own problem skips them (campaign), with
+    #                                  the problem as the reason; the others are written
     invite: bool = False
     series: str = "coffee"
     message_id_seed: str = ""
@@ -364,6 +366,8 @@ def render_messages(
                                                             options.slots)))
     renderer = _Renderer(sender, meeting, options)
     chunks = _render_all(renderer, numbered, sender, meeting, options, progress)
+    if options.skip_problem_rows:
+        chunks = [_skip_problem_rows(chunk, dict(numbered)) for chunk in chunks]
     batch = _assemble(chunks, _duplicates(numbered))
     if batch.messages and not renderer.sender_address:
         batch.problems.insert(0, _NO_SENDER if not sender.email else (
@@ -393,6 +397,21 @@ def _render_all(
         if progress:
             progress(len(piece))
     return chunks
+
+
+def _skip_problem_rows(chunk: _Chunk, people: Mapping[int, Person]) -> _Chunk:
+    """Each recipient with a problem of their own (e.g. no first name for "Hi ,") skipped,
+    the problem as the reason, instead of stopping the batch."""
+    reasons: dict[int, list[str]] = {}
+    for problem in chunk.problems:
+        reasons.setdefault(problem.index, []).append(problem.text)
+    if not reasons:
+        return chunk
+    return _Chunk(
+        messages=[m for m in chunk.messages if m.index not in reasons],
+        notes=[n for n in chunk.notes if n.index not in reasons],
+        skipped=chunk.skipped + [Skipped(i, people[i], "; ".join(texts))
+                                 for i, texts in reasons.items()])
 
 
 def _assemble(chunks: list[_Chunk], duplicates: list[_Problem]) -> Batch:
