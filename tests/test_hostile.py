@@ -367,6 +367,12 @@ def test_campaign_checks_before_writing_anything(tmp_path: Path) -> None:
     assert err == ("Error: --from: invites need the organiser's e-mail address (got 'none'); "
                    'pass --from "Your Name <you@example.com>"\n')
     assert not (tmp_path / "out").exists()
+    import os
+
+    from outreach.ledger import Ledger
+
+    with Ledger.open(Path(os.environ["OUTREACH_LEDGER"])) as ledger:
+        assert ledger.all_people() == {}  # the ledger is as it was too
 
 
 # ---------------------------------------------------------------- file names

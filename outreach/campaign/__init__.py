@@ -84,20 +84,21 @@ def run_campaign(
     sender = _sender(selection, options.sender)
     start = options.start or next_slot(options.today or date.today(), options.tz)
     with Ledger.open(options.ledger) as ledger:
-        ledger.remember_people(selection.people)
-        stage("schedule")
-        prior = ledger.planned_messages()
-        people, screened = _reachable(selection.people, ledger)
-        result.notes += screened
-        rotation, forum = _plan(people, start, options, result,
-                                ledger.rotation_positions(), _forum_members(prior))
-        preview = None
-        try:
+        with ledger.write():  # one transaction until all is checked: a problem leaves the
+            ledger.remember_people(selection.people)  # ledger as it was, as it does the files
+            stage("schedule")
+            prior = ledger.planned_messages()
+            people, screened = _reachable(selection.people, ledger)
+            result.notes += screened
+            rotation, forum = _plan(people, start, options, result,
+                                    ledger.rotation_positions(), _forum_members(prior))
             stage("calendar")
             calendar = build_calendar(rotation, forum, sender, options, ledger)
             stage("emails")
-            decisions, batch = decide_and_render(rotation, forum, sender, calendar, prior, ledger,
-                                       options, result)
+            decisions, batch = decide_and_render(rotation, forum, sender, calendar, prior,
+                                                 ledger, options, result)
+        preview = None
+        try:
             # checked: from here on files are written (peers and cards too, not before)
             _write_peers(selection, options.out, result)
             stage("cards")
