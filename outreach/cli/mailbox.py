@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from outreach.cli.common import echo_err, emit, ledger_option
+from outreach.cli.common import echo, echo_err, emit, ledger_option
 from outreach.errors import OutreachError
 from outreach.wording import plural, sentence
 
@@ -209,7 +209,7 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
     with Ledger.open(ledger_path) as ledger:
         plan = plan_followups(ledger, today, after=after, max_count=max_count)
         for person, why in plan.skipped:
-            click.echo(f"Skipped {describe(person)}: {why}")
+            echo(f"Skipped {describe(person)}: {why}")
         if not plan.due:
             click.echo("No follow-ups due.")
             return
@@ -225,7 +225,7 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
              by_id[m.message_id].number, m.subject)
             for m in batch.messages)
     for message in batch.messages:
-        click.echo(f"Follow-up for {describe(message.person)}: {out_dir / message.filename}")
+        echo(f"Follow-up for {describe(message.person)}: {out_dir / message.filename}")
     unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
     click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')} to {out_dir}"
                         f"{unchanged}; review, then: outreach send {out_dir}"))
@@ -260,7 +260,7 @@ def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
             default_folder="Drafts") as session:
         report = append_drafts(messages, session, ledger)
     for item, why in report.skipped:
-        click.echo(f"Skipped {item.source}: {why}")
+        echo(f"Skipped {item.source}: {why}")
     click.echo(sentence(f"Appended {plural(len(report.appended), 'draft')} to "
                         f"{session.url.folder}; {len(report.present)} already there"))
 

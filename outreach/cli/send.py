@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import echo_err, emit, ledger_option, tz_option
+from outreach.cli.common import echo, echo_err, emit, ledger_option, tz_option
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural
 
@@ -92,7 +92,7 @@ def send(
         plan, blocked = without_blocked(
             outbox.plan_batch(messages, ledger, retry_failed=retry_failed), ledger)
         for line in blocked:  # do not contact, or the address bounced: never sent
-            click.echo(f"Skipped {line}")
+            echo(f"Skipped {line}")
         if not really_send:
             _dry_run(plan, limit)
             return
@@ -117,7 +117,7 @@ def _dry_run(plan: list[Any], limit: int | None) -> None:
     emit(plan_table(plan), None)
     refused = [p.refused for p in plan if p.refused]
     for reason in refused:
-        click.echo(f"Refused: {reason}")
+        echo(f"Refused: {reason}")
     due = sum(1 for p in plan if p.pending)
     would = min(due, limit) if limit else due
     rest = len(plan) - due - len(refused)
