@@ -208,7 +208,7 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
     """Write the e-mails through the e-mail stage's writer, remove the files of messages the
     plan retired, and record the plan in the ledger (what each message says, to whom)."""
     from outreach.mail.batch import LINKEDIN_CSV, write_batch
-    from outreach.mail.render import describe_unnumbered
+    from outreach.mail.results import describe_unnumbered
 
     folder, mbox, notes = out / "emails", out / "outbox.mbox", out / LINKEDIN_CSV
     by_id = {r.message_id: r for r in prior}

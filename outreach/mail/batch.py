@@ -18,7 +18,8 @@ from pathlib import Path
 from outreach import fileio, tables
 from outreach.errors import OutreachError
 from outreach.mail import mime
-from outreach.mail.render import Batch, LinkedInNote, Message, describe_skipped
+from outreach.mail.render import Batch, LinkedInNote, Message
+from outreach.mail.results import describe_skipped
 from outreach.wording import plural
 
 LINKEDIN_CSV = "linkedin.csv"

@@ -20,20 +20,30 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 from outreach import fileio, templating
 from outreach.mail import mime
+from outreach.mail.results import (
+    DEFAULT_TEMPLATE,
+    LINKEDIN_TEMPLATE,
+    Batch,
+    LinkedInNote,
+    Message,
+    RenderOptions,
+    Skipped,
+    _Chunk,
+    _Problem,
+    describe,
+    shorten,
+)
 from outreach.mail.templates import MessageTemplate, Rendered
 from outreach.model import Invite, Meeting, Person, Sender, valid_address
 
-DEFAULT_TEMPLATE = "invite.email.j2"
-LINKEDIN_TEMPLATE = "invite.linkedin.j2"
-LINKEDIN_LIMIT = 300
 _PARALLEL_FROM = 400
 _NO_SENDER = (
     "no sender address: pass --from 'Name <you@example.com>' or set [sender] email in "
@@ -54,128 +64,6 @@ def linkedin_template_for(template: str | Path) -> str:
         sibling = path.with_name(pair)
         return str(sibling) if sibling.is_file() else LINKEDIN_TEMPLATE
     return pair if (templating.BUILTIN_DIR / pair).is_file() else LINKEDIN_TEMPLATE
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """How to render a batch; everything here is picklable (workers get a copy)."""
-
-    template: str = DEFAULT_TEMPLATE
-    linkedin_template: str = LINKEDIN_TEMPLATE
-    linkedin_limit: int = LINKEDIN_LIMIT
-    shorten_notes: bool = False  # a note over the limit is shortened (campaign), not refused
-    skip_problem_rows: bool = False  # a recipient's own problem skips them (campaign), with
-    #                                  the problem as the reason; the others are written
-    invite: bool = False
-    series: str = "coffee"
-    message_id_seed: str = ""
-    sent_date: datetime | None = None
-    today: date | None = None
-    invite_versions: Mapping[str, tuple[int, datetime]] = field(default_factory=dict)
-    invites: Mapping[str, Invite] = field(default_factory=dict)
-    workers: int = 0
-    slots: str | None = None
-    remind: timedelta | None = None
-    starts: tuple[datetime, ...] = ()
-    # Set by a plan (outreach.plan.plan_messages), by person key: the Message-ID to use, the
-    # thread it replies to (In-Reply-To: the last; References: all), more template values.
-    message_ids: Mapping[str, str] = field(default_factory=dict)
-    replying_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    file_suffix: str = ""  # "-updated", "-cancelled": an update's file beside the invitation
-
-
-@dataclass(frozen=True)
-class Message:
-    """One rendered e-mail. ``data`` is the whole RFC 5322 message, CRLF line endings."""
-
-    index: int
-    person: Person
-    address: str
-    subject: str
-    message_id: str
-    data: bytes
-    filename: str = ""
-    stem: str = ""  # the file name before ".eml": the person's slug + RenderOptions.file_suffix
-    fingerprint: str = ""  # what the message says, its Date aside: a rerun that would say
-    #                        the same leaves a file the user edited by hand alone
-
-
-@dataclass(frozen=True)
-class LinkedInNote:
-    index: int
-    person: Person
-    text: str
-
-
-@dataclass(frozen=True)
-class Skipped:
-    index: int
-    person: Person
-    reason: str
-
-
-@dataclass
-class Batch:
-    """Everything rendered, plus every problem found (``write_batch`` refuses if any)."""
-
-    messages: list[Message] = field(default_factory=list)
-    notes: list[LinkedInNote] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Problem:
-    text: str
-    index: int
-    who: str
-
-
-@dataclass
-class _Chunk:
-    messages: list[Message] = field(default_factory=list)
-    notes: list[LinkedInNote] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    problems: list[_Problem] = field(default_factory=list)
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut at the last whole word that fits in ``limit`` characters, with "…"."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 1]
-    if " " in cut and not text[limit - 1].isspace():
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-") + "…"
-
-
-def describe(index: int, person: Person) -> str:
-    """``#3 Jane Doe <jane@example.com>``: how problems and summaries name a recipient
-    (``#3`` counts the recipients in INPUT's order, after the peer options)."""
-    name = mime.header_text(person.full_name) or "(no name)"
-    email = mime.header_text(person.email)
-    return f"#{index + 1} {name}" + (f" <{email}>" if email else "")
-
-
-def describe_unnumbered(person: Person) -> str:
-    """``Jane Doe (https://www.linkedin.com/in/jane)``: a recipient where no input order
-    numbers them (the campaign renders each person's message on its own)."""
-    name = mime.header_text(person.full_name) or "(no name)"
-    url = mime.header_text(person.url)
-    return name + (f" ({url})" if url else "")
-
-
-def describe_skipped(index: int, person: Person) -> str:
-    """``#3 Jane Doe (https://www.linkedin.com/in/jane)``: a skipped recipient, named so the
-    row can be found in INPUT even when its address is what is wrong (a Person carries no
-    line number, so the profile URL is what identifies the row)."""
-    name = mime.header_text(person.full_name) or "(no name)"
-    url = mime.header_text(person.url)
-    return f"#{index + 1} {name}" + (f" ({url})" if url else "")
 
 
 # ---------------------------------------------------------------- rendering
