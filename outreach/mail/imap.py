@@ -72,7 +72,9 @@ def parse_url(text: str, *, option: str = "SOURCE", default_folder: str = "INBOX
     return ImapUrl(scheme, user, parts.hostname, port, folder)
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Is ``host`` this machine (plaintext is allowed only there: a local test or bridge)?
+    The one rule for SMTP and IMAP."""
     if host == "localhost":
         return True
     try:
@@ -120,7 +122,7 @@ class ImapSession:
                 imap = imaplib.IMAP4(url.host, url.port, timeout=self._timeout)
                 if "STARTTLS" in imap.capabilities:
                     imap.starttls(ssl_context=self._context())
-                elif not _loopback(url.host):
+                elif not is_loopback(url.host):
                     imap.shutdown()
                     raise OutreachError(
                         f"IMAP server {self.address} does not offer STARTTLS; use imaps://")

@@ -35,7 +35,6 @@ unreachable) stop the batch with an ``OutreachError``; what was sent stays recor
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import smtplib
 import ssl
 import time
@@ -46,6 +45,7 @@ from pathlib import Path
 
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger
+from outreach.mail.imap import is_loopback
 from outreach.mail.outbox import OutboxMessage, PlannedMessage, check_sendable, with_date
 from outreach.mail.transaction import Result, transaction
 
@@ -81,7 +81,7 @@ class SmtpSettings:
         """Refuse settings that would leak the password or cannot work."""
         if self.security not in SECURITY_CHOICES:
             raise OutreachError(f"--security: use one of {', '.join(SECURITY_CHOICES)}")
-        if self.user and self.security == "none" and not _is_loopback(self.host):
+        if self.user and self.security == "none" and not is_loopback(self.host):
             raise OutreachError(
                 f"--security none: refusing to send the password for {self.user} unencrypted "
                 f"to {self.host}; use --security starttls or ssl"
@@ -93,15 +93,6 @@ class SmtpSettings:
             return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         except (OSError, ssl.SSLError) as exc:
             raise OutreachError(f"--ca-file {self.ca_file}: cannot load: {exc}") from None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _SMTP = smtplib.SMTP
