@@ -13,44 +13,6 @@ advisory lock file for the whole of a long run (``outreach send``) so two sender
 on the same batch. Schema in ``outreach.ledger.schema`` (versioned migrations).
 """
 
-from outreach.ledger.store import (
-    DEFAULT_BUSY_SECONDS,
-    EVENT_KINDS,
-    INBOX_KINDS,
-    LEDGER_NAME,
-    PLAN_KINDS,
-    PLAN_STATES,
-    STATES,
-    Delivery,
-    InboxRecord,
-    Ledger,
-    PlannedMeeting,
-    PlannedMessage,
-    Rsvp,
-    StoredInvite,
-    default_path,
-    next_invite_version,
-    person_from_row,
-    utc_now,
-)
-
-__all__ = [
-    "DEFAULT_BUSY_SECONDS",
-    "EVENT_KINDS",
-    "INBOX_KINDS",
-    "LEDGER_NAME",
-    "PLAN_KINDS",
-    "PLAN_STATES",
-    "STATES",
-    "Delivery",
-    "InboxRecord",
-    "Ledger",
-    "PlannedMeeting",
-    "PlannedMessage",
-    "Rsvp",
-    "StoredInvite",
-    "default_path",
-    "next_invite_version",
-    "person_from_row",
-    "utc_now",
-]
+# The public names are listed once, in outreach.ledger.store.__all__.
+from outreach.ledger.store import *  # noqa: F403
+from outreach.ledger.store import __all__ as __all__
