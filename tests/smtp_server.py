@@ -184,3 +184,18 @@ def write_outbox(folder: Path, count: int, *, extra_to: dict[int, str] | None = 
         (folder / f"{number:03d}-peer-{number}.eml").write_bytes(bytes(message))
         ids.append(str(message["Message-ID"]))
     return ids
+
+
+def cli_args(folder: Path, server: Server, ledger_path: Path, *extra: str) -> list[str]:
+    """``outreach send`` against ``server`` (no TLS on loopback, quick retries)."""
+    return ["send", str(folder), "--smtp-host", server.host, "--port", str(server.port),
+            "--security", "none", "--ledger", str(ledger_path), "--retry-wait", "0.01", *extra]
+
+
+def states(ledger_path: Path) -> dict[str, str]:
+    """``"<Message-ID> <recipient>"`` → the ledger's delivery state."""
+    from outreach.ledger import Ledger
+
+    with Ledger.open(ledger_path) as ledger:
+        rows = ledger.query("SELECT message_id, recipient, state FROM messages")
+    return {f"{r['message_id']} {r['recipient']}": r["state"] for r in rows}

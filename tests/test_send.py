@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import require_tool
-from smtp_server import FaultyHandler, Server, free_port, smtp_server, write_outbox
+from smtp_server import (
+    FaultyHandler,
+    Server,
+    cli_args,
+    free_port,
+    smtp_server,
+    states,
+    write_outbox,
+)
 
 from outreach.cli import cli
 from outreach.errors import OutreachError
@@ -38,15 +46,6 @@ def run_batch(folder: Path, server: Server, ledger_path: Path, **options: object
         return send_batch(plan, ledger, settings, SendOptions(backoff=0.01, **options))  # type: ignore[arg-type]
 
 
-def cli_args(folder: Path, server: Server, ledger_path: Path, *extra: str) -> list[str]:
-    return ["send", str(folder), "--smtp-host", server.host, "--port", str(server.port),
-            "--security", "none", "--ledger", str(ledger_path), "--retry-wait", "0.01", *extra]
-
-
-def states(ledger_path: Path) -> dict[str, str]:
-    with Ledger.open(ledger_path) as ledger:
-        rows = ledger.query("SELECT message_id, recipient, state FROM messages")
-    return {f"{r['message_id']} {r['recipient']}": r["state"] for r in rows}
 
 
 def key(number: int) -> str:

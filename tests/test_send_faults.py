@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from smtp_server import FaultyHandler, Server, smtp_server, write_outbox
+from smtp_server import FaultyHandler, cli_args, smtp_server, states, write_outbox
 
 from outreach.cli import cli
 from outreach.ledger import Ledger, PlannedMessage
@@ -43,15 +43,6 @@ def tally(counts: Counter[str], expected: set[str]) -> Tally:
                  len(expected) - delivered)
 
 
-def cli_args(folder: Path, server: Server, ledger_path: Path, *extra: str) -> list[str]:
-    return ["send", str(folder), "--smtp-host", server.host, "--port", str(server.port),
-            "--security", "none", "--ledger", str(ledger_path), "--retry-wait", "0.01", *extra]
-
-
-def states(ledger_path: Path) -> dict[str, str]:
-    with Ledger.open(ledger_path) as ledger:
-        rows = ledger.query("SELECT message_id, recipient, state FROM messages")
-    return {f"{r['message_id']} {r['recipient']}": r["state"] for r in rows}
 
 
 def key(number: int, recipient: str | None = None) -> str:

@@ -79,24 +79,11 @@ class RotationFiles:
     cancels: dict[str, Invite] = field(default_factory=dict)  # by key, for who left
 
 
-def rotation_files(
-    rotation: Rotation,
-    sender: Sender,
-    *,
-    duration: timedelta = timedelta(minutes=45),
-    location: str = "",
-    link: str = "",
-    ledger: Ledger | None = None,
-    cancel: bool = False,
-    remind: timedelta | None = None,
-    template: str | None = None,
-    now: datetime | None = None,
-) -> dict[str, bytes]:
+def rotation_files(rotation: Rotation, sender: Sender, **options: Any) -> dict[str, bytes]:
     """``{slug}.ics`` per peer (their series) plus ``rotation.ics`` (every series, for you),
-    and a cancellation per peer who left the rotation (see ``rotation_output``)."""
-    return rotation_output(rotation, sender, duration=duration, location=location, link=link,
-                           ledger=ledger, cancel=cancel, remind=remind, template=template,
-                           now=now).files
+    and a cancellation per peer who left the rotation: ``rotation_output``'s files (same
+    options)."""
+    return rotation_output(rotation, sender, **options).files
 
 
 def rotation_output(
