@@ -199,3 +199,44 @@ def states(ledger_path: Path) -> dict[str, str]:
     with Ledger.open(ledger_path) as ledger:
         rows = ledger.query("SELECT message_id, recipient, state FROM messages")
     return {f"{r['message_id']} {r['recipient']}": r["state"] for r in rows}
+
+
+def read_until(fd: int, marker: bytes, timeout: float) -> bytes:
+    """Read a pty (or pipe) until ``marker`` appears (or EOF/timeout); returns all read."""
+    import os
+    import select
+    import time
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def start_on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[Any, int]:
+    """Run ``argv`` with a pseudo-terminal as its controlling terminal (getpass reads from
+    there); returns the process and the terminal's master end, to read and type into."""
+    import fcntl
+    import os
+    import subprocess
+    import termios
+
+    master, slave = os.openpty()
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                               preexec_fn=controlling_terminal)
+    os.close(slave)
+    return process, master

@@ -23,7 +23,9 @@ from smtp_server import (
     Server,
     cli_args,
     free_port,
+    read_until,
     smtp_server,
+    start_on_a_terminal,
     states,
     write_outbox,
 )
@@ -274,7 +276,7 @@ def test_ctrl_c_finishes_the_current_message_then_a_rerun_sends_the_rest(
         assert handler.stalled.wait(20), sender.communicate()
         sender.send_signal(signal.SIGINT)  # while message 3 waits for the server's 250
         assert sender.stderr is not None
-        noticed = _read_until(sender.stderr.fileno(), b"Stopping after the current message", 20)
+        noticed = read_until(sender.stderr.fileno(), b"Stopping after the current message", 20)
         handler.release.set()
         out, err = sender.communicate(timeout=30)
         assert sender.returncode == 130, noticed.decode() + out + err
@@ -450,51 +452,20 @@ def test_login_uses_the_env_password_and_never_prints_it(
         assert PASSWORD not in (result.stderr_bytes or b"").decode()
 
 
-def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
-    """Read a pty until ``marker`` appears (or EOF/timeout); returns everything read."""
-    import select
-
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while marker not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
-
-
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_the_password_prompt_on_a_terminal_does_not_echo(
     tmp_path: Path, ledger_path: Path
 ) -> None:
-    import fcntl
-    import termios
-
     folder = tmp_path / "emails"
     write_outbox(folder, 1)
-    master, slave = os.openpty()
-
-    def controlling_terminal() -> None:
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
     env = {k: v for k, v in os.environ.items() if k != "OUTREACH_SMTP_PASSWORD"}
     with smtp_server(login=("ada", PASSWORD)) as server:
-        sender = subprocess.Popen(
+        sender, master = start_on_a_terminal(  # getpass reads the controlling terminal
             [str(OUTREACH), *cli_args(folder, server, ledger_path, "--send", "--user", "ada")],
-            stdin=slave, stdout=slave, stderr=slave, env=env,
-            preexec_fn=controlling_terminal,  # getpass reads the controlling terminal
-        )
-        os.close(slave)
-        shown = _read_until(master, b"SMTP password for ada:", 20)
+            env)
+        shown = read_until(master, b"SMTP password for ada:", 20)
         os.write(master, PASSWORD.encode() + b"\n")
-        shown += _read_until(master, b"Summary:", 20) + _read_until(master, b"\n", 2)
+        shown += read_until(master, b"Summary:", 20) + read_until(master, b"\n", 2)
         assert sender.wait(timeout=20) == 0, shown
         counts = server.handler.counts()
     os.close(master)

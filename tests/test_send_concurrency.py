@@ -4,17 +4,21 @@ waits at the password prompt while the other finishes. The server must receive e
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
-import termios
-import time
 from pathlib import Path
 
-import pytest
-from smtp_server import FaultyHandler, Server, smtp_server, write_outbox
-from test_send_faults import Tally, cli_args, key, tally
+from smtp_server import (
+    FaultyHandler,
+    Server,
+    cli_args,
+    read_until,
+    smtp_server,
+    start_on_a_terminal,
+    write_outbox,
+)
+from test_send_faults import Tally, key, tally
 
 OUTREACH = Path(sys.executable).with_name("outreach")
 PASSWORD = "pw-concurrency"
@@ -66,50 +70,24 @@ def test_a_sender_started_while_another_runs_sends_nothing(tmp_path: Path) -> No
     assert tally(counts, EXPECTED) == Tally(messages=5, delivered=5, duplicates=0, lost=0)
 
 
-def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
-    import select
-
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while marker not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
-
-
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
 def test_a_sender_waiting_at_the_password_prompt_plans_after_it(tmp_path: Path) -> None:
     """The bug of issue 12: the waiting sender's plan was made before the prompt, so after
     the other run finished it sent all of them again."""
     folder, ledger_path = tmp_path / "emails", tmp_path / "ledger.sqlite"
     write_outbox(folder, 5)
-    master, slave = os.openpty()
-
-    def controlling_terminal() -> None:
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
     env = {k: v for k, v in os.environ.items() if k != "OUTREACH_SMTP_PASSWORD"}
     with smtp_server(login=("ada", PASSWORD)) as server:
-        waiting = subprocess.Popen(
+        waiting, master = start_on_a_terminal(
             [str(OUTREACH), *cli_args(folder, server, ledger_path, "--send", "--user", "ada")],
-            stdin=slave, stdout=slave, stderr=slave, env=env, preexec_fn=controlling_terminal)
-        os.close(slave)
-        shown = _read_until(master, b"SMTP password for ada:", 20)
+            env)
+        shown = read_until(master, b"SMTP password for ada:", 20)
         assert b"SMTP password for ada:" in shown, shown
         other = subprocess.run(
             [str(OUTREACH), *cli_args(folder, server, ledger_path, "--send", "--user", "ada")],
             capture_output=True, text=True, timeout=60,
             env={**env, "OUTREACH_SMTP_PASSWORD": PASSWORD})
         os.write(master, PASSWORD.encode() + b"\n")
-        shown += _read_until(master, b"Summary:", 20) + _read_until(master, b"\n", 2)
+        shown += read_until(master, b"Summary:", 20) + read_until(master, b"\n", 2)
         assert waiting.wait(timeout=20) == 0, shown
         counts = server.handler.counts()
     os.close(master)
