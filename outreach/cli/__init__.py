@@ -42,7 +42,9 @@ class OutreachGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OutreachError as exc:
-            raise click_error(exc) from None
+            name = ctx.invoked_subcommand
+            command = self.get_command(ctx, name) if name else None
+            raise click_error(exc, command) from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(visible(f"{where}{exc.strerror or exc}")) from None

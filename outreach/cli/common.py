@@ -17,11 +17,35 @@ from outreach.terminal import visible
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def click_error(exc: OutreachError) -> click.ClickException:
-    """The library's error as click's: printed as one ``Error: ...`` line, exit code kept."""
-    error = click.ClickException(visible(exc))  # one line, whatever the data held
+def click_error(exc: OutreachError, command: click.Command | None = None) -> click.ClickException:
+    """The library's error as click's: printed as one ``Error: ...`` line, exit code kept.
+
+    An error that names a ``field`` is shown with the option the user typed for it: the
+    current command's option whose parameter is that field (``start`` → ``--start``), else
+    ``--`` + the field with dashes.
+    """
+    text = str(exc)
+    if exc.field:
+        text = exc.for_option(option_for_field(exc.field, command))
+    error = click.ClickException(visible(text))  # one line, whatever the data held
     setattr(error, "exit_code", exc.exit_code)  # noqa: B010 (a ClassVar in click's stubs)
     return error
+
+
+def option_for_field(field: str, command: click.Command | None = None) -> str:
+    """The flag of ``command``'s option named ``field`` (``--start`` for ``start``); without
+    a command, the running command's (and its parents')."""
+    commands = [command] if command is not None else []
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        commands.append(ctx.command)
+        ctx = ctx.parent
+    for each in commands:
+        for param in each.params:
+            if isinstance(param, click.Option) and param.name == field:
+                longs = [o for o in param.opts if o.startswith("--")]
+                return (longs or param.opts)[0]
+    return "--" + field.replace("_", "-")
 
 
 def peer_options(func: F) -> F:
