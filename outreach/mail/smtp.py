@@ -45,6 +45,8 @@ from pathlib import Path
 
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger
+from outreach.mail import smtpauth
+from outreach.mail.credentials import mask_secrets, secret_forms
 from outreach.mail.imap import is_loopback
 from outreach.mail.outbox import OutboxMessage, PlannedMessage, check_sendable, with_date
 from outreach.mail.transaction import Result, transaction
@@ -76,6 +78,11 @@ class SmtpSettings:
     @property
     def address(self) -> str:
         return f"{self.host}:{self.effective_port}"
+
+    def masked(self, text: str) -> str:
+        """``text`` from the server with the password or token (in any form it was sent
+        in) masked: what is printed or stored never holds it."""
+        return mask_secrets(text, secret_forms(self.user, self.password))
 
     def check(self) -> None:
         """Refuse settings that would leak the password or cannot work."""
@@ -138,9 +145,9 @@ class Connection:
                     f"{' after STARTTLS' if s.security == 'starttls' else ''}); leave out "
                     "--user for a relay that needs none, or check --smtp-host and --port")
             if s.user and s.auth == "xoauth2":
-                _xoauth2_login(smtp, s.user, s.password or "")
+                smtpauth.xoauth2_login(smtp, s.user, s.password or "")
             elif s.user:
-                smtp.login(s.user, s.password or "")
+                smtpauth.login(smtp, s.user, s.password or "")
             return smtp
         except ssl.SSLCertVerificationError as exc:
             raise OutreachError(
@@ -152,14 +159,17 @@ class Connection:
             raise
         except smtplib.SMTPNotSupportedError as exc:
             _close_quietly(smtp)
-            raise OutreachError(f"SMTP server {s.address}: not supported: {exc}") from None
-        except smtplib.SMTPAuthenticationError as exc:
             raise OutreachError(
-                f"SMTP server {s.address} refused the login for {s.user}: {_reply(exc)}"
-            ) from None
+                f"SMTP server {s.address}: not supported: {s.masked(str(exc))}") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            _close_quietly(smtp)
+            raise OutreachError(
+                f"SMTP server {s.address} refused the login for {s.user}: "
+                f"{s.masked(_reply(exc))}") from None
         except (OSError, smtplib.SMTPException) as exc:
             _close_quietly(smtp)
-            raise _Unreachable(f"cannot reach SMTP server {s.address}: {exc}") from None
+            raise _Unreachable(
+                f"cannot reach SMTP server {s.address}: {s.masked(str(exc))}") from None
 
     def drop(self) -> None:
         _close_quietly(self._smtp)
@@ -170,22 +180,6 @@ class Connection:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
         self.drop()
-
-
-def _xoauth2_login(smtp: smtplib.SMTP, user: str, token: str) -> None:
-    """AUTH XOAUTH2 (Gmail, Microsoft 365): the SASL string as the initial response; a
-    334 error challenge is answered with an empty line, as the mechanism requires."""
-    from outreach.mail.credentials import xoauth2_string
-
-    sasl = xoauth2_string(user, token)
-
-    def respond(challenge: bytes | None = None) -> str:
-        return sasl if challenge is None else ""
-
-    smtp.ehlo_or_helo_if_needed()
-    if not smtp.has_extn("auth"):
-        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
-    smtp.auth("XOAUTH2", respond, initial_response_ok=True)
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:
@@ -353,7 +347,8 @@ def _deliver(
             ledger.queue_message(item.message_id, pending, item.subject, item.source)
             ledger.mark_sending(item.message_id, pending)
         wire = with_date(item.wire, options.send_time())
-        result = transaction(smtp, connection.drop, item, pending, wire)
+        result = transaction(smtp, connection.drop, item, pending, wire).masked(
+            connection.settings.masked)
         _record(ledger, item, result, options.today or date.today())
         if result.stop:
             reply = next(iter(result.temporary.values()))
