@@ -135,7 +135,8 @@ RUNTIME = [
     ("{% for i in range(10**8) %}x{% endfor %}",
      "template over its limits: the number 100000000 is over the limit of 100,000"),
     ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-     "template over its limits: more than 1,000,000 loop steps"),
+     "template over its limits: more than 1,000,000 steps of work (each loop step, call and "
+     "filter, and each 100 characters built or written, is one)"),
     ('{{ "x" * 100000000 }}',
      "template over its limits: a text or list of over 1,000,000 items"),
     ('{{ "{:100000000}".format(1) }}',
