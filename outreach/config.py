@@ -96,16 +96,23 @@ def find(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     return user if user.is_file() else None
 
 
+MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few kB
+
+
 def load(path: Path) -> dict[str, Any]:
     """Read and check a TOML config. Every error names ``path`` as given: bad TOML with its
     line, text that is not UTF-8, an unknown section or key (with the closest known one),
     a value of the wrong type."""
+    from outreach import fileio
+
     try:
-        data = path.read_bytes()
+        data = fileio.read_regular(path, "a TOML config file", limit=MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raise OutreachError(f"{path}: config file not found") from None
     except OSError as exc:
         raise OutreachError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OutreachError(f"{path}: over {MAX_CONFIG_BYTES:,} bytes, not a config file")
     try:
         text = data.decode("utf-8-sig")  # a BOM, as some Windows editors write, is fine
     except UnicodeDecodeError as exc:

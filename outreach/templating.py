@@ -164,6 +164,10 @@ def load(
 ) -> jinja2.Template:
     """A built-in template by name (``invite.email.j2``) or any template file by path."""
     path = Path(name_or_path)
+    if path.exists() and not path.is_dir():
+        from outreach import fileio
+
+        fileio.check_regular(path, "a template file")  # a device or FIFO: refused at once
     if path.is_file():
         env = environment([path.resolve().parent], finalize, undefined)
         name = path.name
