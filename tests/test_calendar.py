@@ -172,6 +172,7 @@ def test_hostile_names_stay_inside_their_property(name: str) -> None:
         assert not line.startswith((b"UID:evil", b"END:VCALENDAR\r", b"BEGIN:VEVENT:"))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=st.text(max_size=40), company=st.text(max_size=40), text=st.text(max_size=200))
 def test_any_text_round_trips_as_one_event(first: str, company: str, text: str) -> None:
@@ -342,6 +343,7 @@ ALL_ZONES = sorted(z for z in zoneinfo.available_timezones()
                    if z != "UTC" and not z.startswith(("posix", "right")))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("part", range(6))
 def test_every_iana_zone_gets_a_vtimezone_with_zoneinfo_offsets(part: int) -> None:
     """All-zone support: each zone's VTIMEZONE, as icalendar reads it back, gives the offsets
@@ -362,6 +364,7 @@ def test_every_iana_zone_gets_a_vtimezone_with_zoneinfo_offsets(part: int) -> No
 def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch) -> None:
     from outreach.ical import events as calendar
 
+    monkeypatch.setattr(calendar, "PARALLEL_FROM", 24)  # a small batch takes the same path
     crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
     assert set(calendar.parallel_map(_pid, crowd, workers=2)) - {os.getpid()}  # really forked
     parallel = invite_files(crowd, SENDER, MEETING, now=STAMP)
@@ -373,6 +376,7 @@ def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch)
 def test_big_batches_with_a_ledger_match_a_serial_build(tmp_path: Path, monkeypatch) -> None:
     from outreach.ical import events as calendar
 
+    monkeypatch.setattr(calendar, "PARALLEL_FROM", 24)  # a small batch takes the same path
     crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
     results = []
     for name, parallel_from in (("parallel", calendar.PARALLEL_FROM), ("serial", 10**9)):

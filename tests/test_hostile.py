@@ -295,6 +295,7 @@ def test_a_server_requiring_starttls_is_named_as_such(tmp_path: Path) -> None:
         "issue a STARTTLS command first); use --security starttls")
 
 
+@pytest.mark.slow
 def test_send_timeout_is_an_option(tmp_path: Path) -> None:
     import socket
     import time
@@ -596,6 +597,7 @@ def test_control_characters_in_ledger_names_never_reach_the_terminal(tmp_path: P
     assert b"Error: no one called 'Zed\\x1b]52;c;ZXZpbA==\\x07'" in unknown
 
 
+@pytest.mark.slow
 def test_hostile_names_in_an_export_print_inert_in_every_table(tmp_path: Path) -> None:
     rows = [row(name, company=f"[link=https://evil.example]Bank{i}[/link]{OSC52}",
                 slug=f"h{i}") for i, name in enumerate(HOSTILE_NAMES)]

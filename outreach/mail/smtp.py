@@ -203,7 +203,8 @@ class SendOptions:
     """Batch behaviour. ``rate`` is messages per second (None: as fast as the server takes).
 
     ``zone`` is the sender's zone for the ``Date:`` header set at send time (None: the
-    computer's); ``now`` is for tests (a clock that returns an aware datetime).
+    computer's); ``now`` is for tests (a clock that returns an aware datetime), as are
+    ``clock`` and ``sleep`` (what the rate limit and the retry backoff measure and wait with).
     """
 
     rate: float | None = None
@@ -213,6 +214,8 @@ class SendOptions:
     today: date | None = None
     zone: tzinfo | None = None
     now: Callable[[], datetime] | None = None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     def send_time(self) -> datetime:
         moment = self.now() if self.now is not None else datetime.now(self.zone)
@@ -265,7 +268,7 @@ def send_batch(
         summary.not_attempted = max(0, len(todo) - options.limit)
         todo = todo[: options.limit]
     connection = Connection(settings)
-    throttle = _Throttle(options.rate)
+    throttle = _Throttle(options.rate, options.clock, options.sleep)
     with ledger.exclusive():
         try:
             for index, planned in enumerate(todo):
@@ -316,14 +319,18 @@ def _skipped(plan: list[PlannedMessage]) -> BatchSummary:
 
 
 class _Throttle:
-    def __init__(self, rate: float | None) -> None:
+    """At most ``rate`` message starts per second, measured with ``clock``."""
+
+    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval = 1.0 / rate if rate else 0.0
         self.next_start = 0.0
+        self.clock, self.sleep = clock, sleep
 
     def wait(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if now < self.next_start:
-            time.sleep(self.next_start - now)
+            self.sleep(self.next_start - now)
         self.next_start = max(now, self.next_start) + self.interval
 
 
@@ -336,7 +343,7 @@ def _deliver(
     pending = list(planned.pending)
     for attempt in range(options.max_attempts):
         if attempt:
-            time.sleep(options.backoff * 2 ** (attempt - 1))
+            options.sleep(options.backoff * 2 ** (attempt - 1))
         try:
             smtp = connection.session()
         except _Unreachable as exc:
