@@ -375,7 +375,7 @@ def test_parse_rate(text: str | int | None, per_second: float | None) -> None:
 
 
 def test_parse_rate_refuses_nonsense() -> None:
-    with pytest.raises(OutreachError, match="--rate: cannot read 'fast'"):
+    with pytest.raises(OutreachError, match="rate: cannot read 'fast'"):
         parse_rate("fast")
 
 

@@ -87,19 +87,18 @@ class SmtpSettings:
     def check(self) -> None:
         """Refuse settings that would leak the password or cannot work."""
         if self.security not in SECURITY_CHOICES:
-            raise OutreachError(f"--security: use one of {', '.join(SECURITY_CHOICES)}")
+            raise OutreachError(f"use one of {', '.join(SECURITY_CHOICES)}", field="security")
         if self.user and self.security == "none" and not is_loopback(self.host):
             raise OutreachError(
-                f"--security none: refusing to send the password for {self.user} unencrypted "
-                f"to {self.host}; use --security starttls or ssl"
-            )
+                f"none: refusing to send the password for {self.user} unencrypted to "
+                f"{self.host}; use starttls or ssl", field="security")
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificate and host-name verification on; ``ca_file`` trusts a private CA."""
         try:
             return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         except (OSError, ssl.SSLError) as exc:
-            raise OutreachError(f"--ca-file {self.ca_file}: cannot load: {exc}") from None
+            raise OutreachError(f"{self.ca_file}: cannot load: {exc}", field="ca_file") from None
 
 
 _SMTP = smtplib.SMTP
@@ -400,12 +399,12 @@ def parse_rate(text: str | float | int | None) -> float | None:
         try:
             count = float(number)
         except ValueError:
-            raise OutreachError(f"--rate: cannot read {text!r}; use e.g. 30/min") from None
+            raise OutreachError(f"cannot read {text!r}; use e.g. 30/min", field="rate") from None
         unit = unit.strip().lower() or "min"
     seconds = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
                "h": 3600, "hour": 3600}.get(unit)
     if seconds is None or count <= 0 or count != count:
-        raise OutreachError(f"--rate: cannot read {text!r}; use e.g. 30/min, 2/s or 500/h")
+        raise OutreachError(f"cannot read {text!r}; use e.g. 30/min, 2/s or 500/h", field="rate")
     if not 1 / 3600 <= count / seconds <= 1000:
-        raise OutreachError(f"--rate: {text!r} is out of range; from 1/h to 1000/s")
+        raise OutreachError(f"{text!r} is out of range; from 1/h to 1000/s", field="rate")
     return count / seconds
