@@ -160,7 +160,9 @@ def test_a_full_tmpfs_at_commit_names_the_cause(tmp_path: Path) -> None:
     """The ledger on a real 480 kB tmpfs (a private mount namespace: ``unshare``): the WAL
     fills at a COMMIT; the error is SQLite's cause, not "cannot rollback", and a rerun with
     room sends the rest, the one in flight at most twice."""
-    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"],
+    (tmp_path / "probe").mkdir()
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                            f"mount -t tmpfs -o size=64k tmpfs {tmp_path / 'probe'}"],
                            capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip("no unprivileged mount namespaces (unshare) for a small tmpfs")
