@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,6 +107,8 @@ class LedgerBase:
             raise OutreachError(
                 f"ledger {target}: cannot create its folder: {exc.strerror}"
             ) from None
+        if not existed:
+            cls._create(target, busy_seconds)
         try:
             connection = sqlite3.connect(target, timeout=busy_seconds, isolation_level=None)
         except sqlite3.Error as exc:
@@ -124,6 +127,37 @@ class LedgerBase:
             raise
         ledger._identity = _file_identity(target)
         return ledger
+
+    @classmethod
+    def _create(cls, target: Path, busy_seconds: float) -> None:
+        """A new, migrated ledger put in place whole (made beside it, then hard-linked to its
+        name), so no run ever sees a half-made or empty ledger file (an empty one is refused
+        as untrustworthy). If another run created it meanwhile, theirs is kept."""
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{target.name}.new.", dir=target.parent)
+        except OSError as exc:
+            raise OutreachError(f"ledger {target}: cannot create it: {exc.strerror}") from None
+        os.close(handle)
+        try:
+            connection = sqlite3.connect(name, timeout=busy_seconds, isolation_level=None)
+            try:
+                fresh = cls(target, connection)  # messages name the ledger, not the temporary
+                fresh._configure(busy_seconds)
+                fresh._migrate()
+            finally:
+                connection.close()
+            try:
+                os.link(name, target)
+            except FileExistsError:
+                pass  # another run created it first: use theirs
+            except OSError:  # no hard links on this file system
+                if not target.exists():
+                    os.replace(name, target)
+        except sqlite3.Error as exc:
+            raise OutreachError(f"ledger {target}: cannot create it: {exc}") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
 
     @classmethod
     def _open_read_only(cls, target: Path, busy_seconds: float) -> Self | None:
