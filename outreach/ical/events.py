@@ -47,6 +47,7 @@ from outreach.ical.serialize import (
 )
 from outreach.ledger import Ledger, PlannedMeeting, StoredInvite, next_invite_version
 from outreach.model import Invite, Meeting, Person, Sender, fold, valid_address
+from outreach.times import localize
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
 PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than it saves
@@ -77,7 +78,8 @@ def check_link(link: str) -> str:
     """A meeting URL must be one URI without spaces or controls (it is not escaped)."""
     link = link.strip()
     if link and (any(c.isspace() for c in link) or _CONTROL.search(link) or ":" not in link):
-        raise OutreachError(f"--link: {link[:60]!r} is not a URL (e.g. https://meet.example/x)")
+        raise OutreachError(f"{link[:60]!r} is not a URL (e.g. https://meet.example/x)",
+                            field="link")
     return link
 
 
@@ -87,8 +89,8 @@ def organizer_of(sender: Sender) -> tuple[str, str]:
     if not address:
         shown = sender.email or "none"
         raise OutreachError(
-            f"--from: invites need the organiser's e-mail address (got {shown!r}); "
-            'pass --from "Your Name <you@example.com>"'
+            f"invites need the organiser's e-mail address (got {shown!r}); "
+            'pass --from "Your Name <you@example.com>"', field="from"
         )
     return common_name(sender.name), address
 
@@ -261,26 +263,15 @@ def slot_starts(start: datetime, count: int, spacing: str | None = None) -> list
     if spacing is None:
         return [start] * count
     if spacing not in ("weekday", "week"):
-        raise OutreachError(f"--slots: {spacing!r} is not weekday or week")
+        raise OutreachError(f"{spacing!r} is not weekday or week", field="slots")
     zone = start.tzinfo
     local = start.replace(tzinfo=None)
     starts: list[datetime] = []
     while len(starts) < count:
         if spacing == "week" or local.weekday() < 5:
-            starts.append(localize(local, zone, "--slots"))
+            starts.append(localize(local, zone, "slots"))
         local += timedelta(days=7 if spacing == "week" else 1)
     return starts
-
-
-def localize(local: datetime, zone: Any, option: str) -> datetime:
-    """Wall-clock ``local`` in ``zone``; a time skipped by a DST change is an error."""
-    aware = local.replace(tzinfo=zone)
-    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
-        raise OutreachError(
-            f"{option}: {local:%Y-%m-%d %H:%M} does not exist in {getattr(zone, 'key', zone)} "
-            "(clocks change then); pick another time"
-        )
-    return aware
 
 
 def file_names(people: Iterable[Person], reserved: Iterable[str] = ()) -> list[str]:
@@ -447,6 +438,34 @@ def versioned_all(
                                       now=now)
     return [replace(s, sequence=sequence, stamp=stamp, status=status)
             for s, (sequence, stamp) in zip(specs, versions, strict=True)]
+
+
+def versioned_copies(
+    specs: Sequence[EventSpec], keys: Sequence[str], ledger: Ledger | None, cancel: bool,
+    now: datetime | None,
+) -> list[EventSpec]:
+    """Version each spec under its own ledger key: one person's copy of an event others
+    share (the forum, ``uid#person``), so its SEQUENCE rises only when what that person
+    holds changes. A key seen for the first time continues from the shared UID's row (what
+    they were sent before copies had keys of their own)."""
+    if ledger is None:
+        return [versioned(s, None, cancel=cancel, now=now) for s in specs]
+    stamp = utc_second(now or datetime.now(UTC))
+    status = "CANCELLED" if cancel else "CONFIRMED"
+    with ledger.write():
+        known = ledger.stored_invites([*keys, *{s.uid for s in specs}])
+        changes: dict[str, StoredInvite] = {}
+        out = []
+        for spec, key in zip(specs, keys, strict=True):
+            fingerprint = spec.fingerprint()
+            row = known.get(key) or known.get(spec.uid)
+            sequence, moment, changed = next_invite_version(row, fingerprint, cancel, stamp)
+            if changed or key not in known:
+                changes[key] = StoredInvite(sequence, moment.isoformat(), fingerprint,
+                                            int(cancel))
+            out.append(replace(spec, sequence=sequence, stamp=moment, status=status))
+        ledger.save_invites(changes)
+    return out
 
 
 @dataclass(frozen=True)

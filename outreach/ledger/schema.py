@@ -59,6 +59,10 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     Message-ID), ``number`` (1 for the first), ``subject``, ``planned_at``.
 ``drafts`` (v5)
     (``message_id``, ``folder``) appended to an IMAP Drafts folder, ``appended_at``.
+``series_shapes`` (v6)
+    The shape of each calendar series last written, by ``uid``: ``series`` (rotation, forum),
+    ``person_key`` ('' for the forum), ``shape`` (JSON: start, minutes, RRULE, EXDATEs, place,
+    ``outreach.ical.series.shape_of``), ``recorded_at``.
 """
 
 from __future__ import annotations
@@ -226,6 +230,18 @@ MIGRATIONS: list[Migration] = [
         appended_at TEXT NOT NULL,
         PRIMARY KEY (message_id, folder)
     )
+    """,
+    # v6: the shape of each calendar series last written (outreach.ledger.series), so a
+    # series whose person left is cancelled with its RRULE and EXDATEs on every rerun.
+    """
+    CREATE TABLE series_shapes (
+        uid         TEXT PRIMARY KEY,
+        series      TEXT NOT NULL,
+        person_key  TEXT NOT NULL DEFAULT '',
+        shape       TEXT NOT NULL DEFAULT '{}',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX series_shapes_series ON series_shapes (series)
     """,
 ]
 
