@@ -107,7 +107,7 @@ def test_utc_meeting_needs_no_vtimezone_and_carries_its_link() -> None:
 
 def test_link_with_a_line_break_is_refused() -> None:
     meeting = Meeting(MEETING.start, link="https://x.example/\r\nATTENDEE:mailto:evil@x")
-    with pytest.raises(OutreachError, match="^link: "):
+    with pytest.raises(OutreachError, match=r"^link: "):
         invite_ics(ZOE, SENDER, meeting)
 
 

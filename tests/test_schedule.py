@@ -122,7 +122,7 @@ def test_rotation_with_fewer_peers_than_size_uses_them_all() -> None:
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"every": timedelta(hours=12)}, "every: must be whole days"),
-    ({"size": 0}, "^size: "), ({"months": 0}, "^months: "),
+    ({"size": 0}, r"^size: "), ({"months": 0}, r"^months: "),
 ])
 def test_rotation_refuses_bad_options(kwargs: dict, message: str) -> None:
     args = {"size": 5, "every": timedelta(weeks=1), "months": 6} | kwargs
