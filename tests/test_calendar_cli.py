@@ -173,3 +173,35 @@ def test_help_teaches_with_examples() -> None:
         result = run(command, "--help")
         assert result.exit_code == 0 and "Examples:" in result.stdout
         assert "--cancel" in result.stdout and "--remind" in result.stdout
+
+
+def _opt_out_sam_and_bounce_ana(tmp_path: Path) -> None:
+    """Sam asks not to be contacted (``log optout``); Ana's address bounced (``inbox``)."""
+    from datetime import date
+
+    from outreach.ledger import InboxRecord, Ledger
+
+    first = run("invite", PEERS, *WHEN, *FROM, "--out", tmp_path / "first")
+    assert first.exit_code == 0, first.output
+    assert run("log", "optout", "Sam Okafor").exit_code == 0
+    with Ledger.open(None) as ledger:
+        ledger.record_inbox([InboxRecord("<dsn@mx.example>", "test", "bounce", date(2027, 1, 2),
+                                         detail="ana@example.com.br")])
+
+
+@pytest.mark.parametrize("command", [
+    ["invite", *WHEN], ["rotation", *WHEN, "--size", "4"], ["forum", *WHEN]])
+def test_calendar_commands_skip_opted_out_and_bounced_people(
+        tmp_path: Path, command: list[str]) -> None:
+    _opt_out_sam_and_bounce_ana(tmp_path)
+    out = tmp_path / ("forum.ics" if command[0] == "forum" else "out")
+    result = run(*command[:1], PEERS, *command[1:], *FROM, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert ('skipped Sam Okafor; "Boss": do not contact (outreach log optout)'
+            in result.stderr)
+    assert "Ana Lima: ana@example.com.br bounced" in result.stderr
+    files = [out] if command[0] == "forum" else sorted(out.glob("*.ics"))
+    data = b"".join(p.read_bytes() for p in files)
+    assert b"sam@example.net" not in data and b"Okafor" not in data  # not invited, not named
+    assert b"ana@example.com.br" not in data  # never written to again
+    assert b"zoe@example.org" in data
