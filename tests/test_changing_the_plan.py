@@ -374,6 +374,8 @@ def test_each_forum_email_names_only_its_recipient_and_forum_ics_holds_everyone(
         assert not [a for a in invited - {to} if a.encode() in data]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_removed_peer_is_cancelled_everywhere_in_one_shape_and_reruns_write_nothing(
         sent_plan: Path, tmp_path: Path) -> None:
     base = copy_of(sent_plan, tmp_path)
@@ -406,6 +408,7 @@ def test_a_removed_peer_is_cancelled_everywhere_in_one_shape_and_reruns_write_no
     assert len(untouched) >= len(before) - 4  # the peers nobody moved: the same bytes
 
 
+@pytest.mark.integration
 def test_a_forum_peer_who_leaves_moves_nobody_elses_sequence(
         forum_plan: Path, tmp_path: Path) -> None:
     base = copy_of(forum_plan, tmp_path)
