@@ -111,6 +111,9 @@ def test_completion_completes_commands_and_choices() -> None:
 
     assert "plain,peers" in complete("outreach pe", 1)
     assert complete("outreach peers --format ", 3) == ["plain,table", "plain,csv", "plain,json"]
+    berlin = complete("outreach rotation x.csv --tz europe/be", 4)
+    assert "plain,Europe/Berlin" in berlin and "plain,Europe/Belgrade" in berlin
+    assert all(item.startswith("plain,Europe/Be") for item in berlin)
 
 
 def test_an_unknown_shell_is_a_usage_error() -> None:

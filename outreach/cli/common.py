@@ -82,6 +82,16 @@ class ZoneOption(click.Option):
         extra["default"] = f"{configured}, from outreach.toml" if configured else self.GENERIC
         return extra
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Every IANA zone starting with what was typed (case-insensitive): ``Europe/Be``."""
+        import zoneinfo
+
+        from click.shell_completion import CompletionItem
+
+        typed = incomplete.casefold()
+        zones = sorted(z for z in zoneinfo.available_timezones() if z.casefold().startswith(typed))
+        return [CompletionItem(zone) for zone in zones]
+
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         from outreach.config import local_zone
 
