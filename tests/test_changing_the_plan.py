@@ -435,3 +435,60 @@ def test_a_forum_peer_who_leaves_moves_nobody_elses_sequence(
     assert f"mailto:{gone}" not in [str(a) for a in attendees(forum_after)]
     assert int(forum_after["SEQUENCE"]) == int(forum_before.get("SEQUENCE", 0)) + 1
     assert "0 files written" in campaign(base, edited, "2027-01-05T08:00", *SMALL)
+
+
+def vevent_lines(data: bytes) -> list[str]:
+    """A calendar's VEVENT as lines, unfolded, without DTSTAMP (the moment it was written)."""
+    text = data.decode("utf-8").replace("\r\n ", "")
+    event = text[text.index("BEGIN:VEVENT"):text.index("END:VEVENT")]
+    return [line for line in event.splitlines() if not line.startswith("DTSTAMP")]
+
+
+@pytest.mark.integration
+def test_every_cancellation_has_one_shape_whichever_command_writes_it(
+        forum_plan: Path, tmp_path: Path) -> None:
+    base = copy_of(forum_plan, tmp_path)
+    out = base / "out"
+    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = base / "peers-no-sam.csv"
+    edited.write_text("".join(line for line in peers if "Okafor" not in line), encoding="utf-8")
+    campaign(base, edited, "2027-01-05T08:00", *SMALL)
+    message = parsed(out / "emails" / "sam-okafor-cancelled.eml")
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    by_campaign = vevent_lines(part.get_payload(decode=True))
+    folder, ledger = tmp_path / "rotation", str(tmp_path / "other.sqlite")
+    for extra in ([], ["--cancel"]):
+        result = CliRunner().invoke(cli, [
+            "rotation", str(FORUM_PEERS), "--start", "2027-01-05T08:00", "--tz",
+            "America/Toronto", "--location", "Café Olimpico", "--size", "2", "--pick",
+            "Zoë Ødegård,Sam Okafor", *FROM, "--ledger", ledger, "--out", str(folder), *extra])
+        assert result.exit_code == 0, result.output
+    by_rotation = vevent_lines((folder / "sam-okafor.ics").read_bytes())
+    assert by_campaign == by_rotation
+    assert any(line.startswith("RRULE:") for line in by_campaign)
+    assert "STATUS:CANCELLED" in by_campaign and "SEQUENCE:1" in by_campaign
+    assert not [line for line in by_campaign if "RSVP" in line]
+
+
+@pytest.mark.integration
+def test_a_forum_given_up_stays_in_your_forum_ics_as_cancelled(
+        forum_plan: Path, tmp_path: Path) -> None:
+    base = copy_of(forum_plan, tmp_path)
+    out = base / "out"
+    path = out / "calendar" / "forum.ics"
+    before = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
+    summary = campaign(base, FORUM_PEERS, "2027-01-05T08:00", *SMALL, "--forum-size", "0")
+    assert "6 cancellations" in summary, summary
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    (after,) = calendar.walk("VEVENT")
+    assert (str(after["UID"]), after["STATUS"], int(after["SEQUENCE"])) == (
+        str(before["UID"]), "CANCELLED", int(before.get("SEQUENCE", 0)) + 1)
+    assert after["RRULE"] == before["RRULE"] and calendar["METHOD"] == "PUBLISH"
+    for cancel in (out / "emails").glob("*-cancelled.eml"):
+        method, event = calendar_of(parsed(cancel))
+        assert (method, event["STATUS"], event["RRULE"]) == ("CANCEL", "CANCELLED",
+                                                             before["RRULE"])
+    data = path.read_bytes()
+    assert "0 files written" in campaign(base, FORUM_PEERS, "2027-01-05T08:00", *SMALL,
+                                         "--forum-size", "0")
+    assert path.read_bytes() == data

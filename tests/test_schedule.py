@@ -311,3 +311,29 @@ def test_pick_refuses_the_same_peer_named_twice() -> None:
     with pytest.raises(OutreachError, match=r"pick: 'Ada' and 'ada doe' are both Ada Doe; "
                                             "name each peer once"):
         pick_people(PEOPLE, ["Ada", "ada doe"])
+
+
+def test_each_forum_peers_copy_keeps_its_own_sequence(tmp_path) -> None:
+    """A peer's copy of the forum moves only when what they hold changes; a ledger written
+    before copies had their own versions continues from the forum's (never goes back)."""
+    from outreach.ical.series import forum_output, forum_uid
+    from outreach.ledger import StoredInvite
+
+    start = datetime(2027, 1, 5, 7, 30, tzinfo=TORONTO)
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        ledger.save_invites({forum_uid(SENDER): StoredInvite(3, STAMP.isoformat(), "old", 0)})
+        first = forum_output(plan_forum(PEOPLE, start, "month", 12, 3), SENDER, ledger=ledger,
+                             now=STAMP)
+        assert {i.sequence for i in first.copies.values()} == {4}  # what they held moved on
+        bigger = forum_output(plan_forum(PEOPLE, start, "month", 12, 4), SENDER,
+                              ledger=ledger, now=STAMP + timedelta(days=1))
+        moved = forum_output(plan_forum(PEOPLE, start + timedelta(days=7), "month", 12, 4),
+                             SENDER, ledger=ledger, now=STAMP + timedelta(days=2))
+    assert bigger.organiser.sequence == first.organiser.sequence + 1  # one more attendee
+    for key, invite in first.copies.items():  # the others' copies: not touched
+        assert bigger.copies[key].ics == invite.ics
+    assert bigger.copies[PEOPLE[3].key].sequence == 0
+    assert {i.sequence for i in moved.copies.values()} == {5, 1}  # a new time: everyone
+    copy = icalendar.Calendar.from_ical(first.copies[PEOPLE[0].key].ics).walk("VEVENT")[0]
+    assert str(copy["ATTENDEE"]) == f"mailto:{PEOPLE[0].email}"
+    assert PEOPLE[1].full_name not in str(copy["DESCRIPTION"])

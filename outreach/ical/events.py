@@ -173,6 +173,14 @@ def event_spec(
     )
 
 
+def cancellation(spec: EventSpec) -> EventSpec:
+    """The one shape of every cancellation, whichever command writes it: the series as it
+    was (UID, times, RRULE, EXDATEs, place, organiser, attendees) without DESCRIPTION or
+    alarm; versioned with ``cancel=True`` (the next SEQUENCE, STATUS:CANCELLED) and written
+    as METHOD:CANCEL, its attendees asked for no RSVP (``serialize``)."""
+    return replace(spec, description="", remind=None)
+
+
 def invite_spec(
     person: Person,
     sender: Sender,
@@ -225,6 +233,8 @@ def invite(
     spec = invite_spec(person, sender, meeting, series=series, description=description,
                        summary=summary, remind=remind)
     cancel = method == "CANCEL"
+    if cancel:
+        spec = cancellation(spec)
     spec = replace(spec, sequence=sequence, stamp=stamp,
                    status="CANCELLED" if cancel else "CONFIRMED")
     chosen = "PUBLISH" if not spec.attendees or method == "PUBLISH" else method
@@ -317,7 +327,7 @@ def invite_files(
         raise OutreachError("invite: no peers selected; check INPUT and the peer options")
     starts = slot_starts(meeting.start, len(people), slots)
     build = functools.partial(_spec_at, sender=sender, meeting=meeting, remind=remind,
-                              template=template)
+                              template=template, cancel=cancel)
     pairs = list(zip(people, starts, strict=True))
     if ledger is None:  # one pass: each worker returns finished bytes
         one_pass = functools.partial(_invite_bytes_at, build=build, cancel=cancel, now=now)
@@ -393,11 +403,12 @@ def _invite_files_in_steps(
 
 def _spec_at(
     person_start: tuple[Person, datetime], *, sender: Sender, meeting: Meeting,
-    remind: timedelta | None, template: str | None,
+    remind: timedelta | None, template: str | None, cancel: bool = False,
 ) -> EventSpec:
     person, start = person_start
     at = meeting if start is meeting.start else replace(meeting, start=start)
-    return invite_spec(person, sender, at, remind=remind, template=template)
+    spec = invite_spec(person, sender, at, remind=remind, template=template)
+    return cancellation(spec) if cancel else spec
 
 
 def _invite_bytes(spec: EventSpec, *, cancel: bool) -> bytes:
@@ -446,19 +457,20 @@ def versioned_copies(
 ) -> list[EventSpec]:
     """Version each spec under its own ledger key: one person's copy of an event others
     share (the forum, ``uid#person``), so its SEQUENCE rises only when what that person
-    holds changes. A key seen for the first time continues from the shared UID's row (what
-    they were sent before copies had keys of their own)."""
+    holds changes. In a ledger from before copies had keys of their own (none of ``keys``
+    known), each continues from the shared UID's row: what they were sent then."""
     if ledger is None:
         return [versioned(s, None, cancel=cancel, now=now) for s in specs]
     stamp = utc_second(now or datetime.now(UTC))
     status = "CANCELLED" if cancel else "CONFIRMED"
     with ledger.write():
         known = ledger.stored_invites([*keys, *{s.uid for s in specs}])
+        legacy = not any(key in known for key in keys)
         changes: dict[str, StoredInvite] = {}
         out = []
         for spec, key in zip(specs, keys, strict=True):
             fingerprint = spec.fingerprint()
-            row = known.get(key) or known.get(spec.uid)
+            row = known.get(key) or (known.get(spec.uid) if legacy else None)
             sequence, moment, changed = next_invite_version(row, fingerprint, cancel, stamp)
             if changed or key not in known:
                 changes[key] = StoredInvite(sequence, moment.isoformat(), fingerprint,

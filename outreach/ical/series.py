@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from outreach.ical.events import (
     EventSpec,
+    cancellation,
     describe,
     event_spec,
     file_names,
@@ -98,12 +99,12 @@ def cancel_spec(uid: str, shape: Mapping[str, Any], series: str, person: Person 
              for key, value in dict(shape.get("rrule") or {}).items()}
     meeting = Meeting(start, timedelta(minutes=int(shape["minutes"])),
                       str(shape.get("location") or ""), str(shape.get("link") or ""))
-    return event_spec(
+    return cancellation(event_spec(
         uid, sender, meeting,
         summary=title_for(series, person if series != "forum" else None, sender),
         attendees=(person,) if person is not None else (), rrule=rrule or None,
         exdates=[datetime.fromisoformat(d).astimezone(zone) for d in shape.get("exdates", ())],
-    )
+    ))
 
 
 def shape_from_meetings(meetings: Sequence[PlannedMeeting], zone: Any,
@@ -192,6 +193,8 @@ def rotation_output(
     """
     specs = rotation_specs(rotation, sender, duration=duration, location=location, link=link,
                            remind=remind, template=template)
+    if cancel:
+        specs = [cancellation(s) for s in specs]
     gone: list[_Gone] = []
     with ledger.write() if ledger is not None else nullcontext():
         if ledger is not None and not cancel:
@@ -364,6 +367,8 @@ def forum_output(
                                "remind": remind, "template": template}
     spec = forum_spec(forum, sender, **options)
     copies = [forum_spec(forum, sender, peer=p, **options) for p in forum.peers]
+    if cancel:
+        spec, copies = cancellation(spec), [cancellation(c) for c in copies]
     with ledger.write() if ledger is not None else nullcontext():
         copies = versioned_copies(copies, [forum_copy_key(spec.uid, p) for p in forum.peers],
                                   ledger, cancel, now)  # first: they may continue its row
