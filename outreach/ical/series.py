@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from outreach.ical.events import (
     EventSpec,
+    attendees_of,
     cancellation,
     describe,
     event_spec,
@@ -366,7 +367,8 @@ def forum_output(
     options: dict[str, Any] = {"duration": duration, "location": location, "link": link,
                                "remind": remind, "template": template}
     spec = forum_spec(forum, sender, **options)
-    copies = [forum_spec(forum, sender, peer=p, **options) for p in forum.peers]
+    one = forum_spec(forum, sender, peer=forum.peers[0], **options)  # the same text for all
+    copies = [replace(one, attendees=attendees_of((p,))) for p in forum.peers]
     if cancel:
         spec, copies = cancellation(spec), [cancellation(c) for c in copies]
     with ledger.write() if ledger is not None else nullcontext():
