@@ -59,7 +59,32 @@ def outbox_for(files: dict[Path, list[str]], folder: Path) -> None:
             f"Subject: Coffee\r\nMessage-ID: {message_id}\r\n\r\nHello\r\n", encoding="utf-8")
 
 
-def sent_and_read(tmp_path: Path, files: dict[Path, list[str]]) -> dict[str, str]:
+def sent_and_read(tmp_path: Path, files: dict[Path, list[str]]) -> dict[Path, str]:
+    """Each file → the address its bounce was recorded for (absent: none). The corpora
+    reuse Message-IDs (every run reads a Message-ID once), so files go in rounds, each
+    with its own ledger, none repeating a Message-ID."""
+    rounds: list[dict[Path, list[str]]] = []
+    ids: list[set[str]] = []
+    for path, addresses in sorted(files.items()):
+        message_id = parse(path.read_bytes()).message_id
+        free = next((n for n, seen in enumerate(ids) if message_id not in seen), None)
+        if free is None:
+            rounds.append({})
+            ids.append(set())
+            free = len(rounds) - 1
+        rounds[free][path] = addresses
+        ids[free].add(message_id)
+    bounced: dict[Path, str] = {}
+    for number, batch in enumerate(rounds):
+        by_id = one_round(tmp_path / str(number), batch)
+        for path in batch:
+            address = by_id.get(parse(path.read_bytes()).message_id)
+            if address is not None:
+                bounced[path] = address
+    return bounced
+
+
+def one_round(tmp_path: Path, files: dict[Path, list[str]]) -> dict[str, str]:
     """Send to ``files``' addresses, read the files as a Maildir: Message-ID → bounced
     address."""
     ledger = tmp_path / "l.sqlite"
@@ -78,9 +103,8 @@ def sent_and_read(tmp_path: Path, files: dict[Path, list[str]]) -> dict[str, str
         return {r.message_id: r.detail for r in opened.inbox_records(("bounce",))}
 
 
-def right_person(files: dict[Path, list[str]], bounced: dict[str, str]) -> list[str]:
-    return [p.name for p, addresses in files.items()
-            if bounced.get(parse(p.read_bytes()).message_id, "").lower() in addresses]
+def right_person(files: dict[Path, list[str]], bounced: dict[Path, str]) -> list[str]:
+    return [p.name for p, addresses in files.items() if bounced.get(p, "").lower() in addresses]
 
 
 def every_address(paths: list[Path]) -> dict[Path, list[str]]:

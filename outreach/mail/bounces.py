@@ -29,7 +29,8 @@ _MAIL_SYSTEM_LOCAL = re.compile(
     r"bounces?|double-bounce|nobody|noreply-dsn|mail-delivery(-system)?)$", re.I)
 _MAIL_SYSTEM_NAME = re.compile(
     r"mail delivery (system|subsystem|service)|mailer[- ]daemon|postmaster|"
-    r"delivery status notification|mail administrator|mail system", re.I)
+    r"delivery status notification|mail administrator|mail system|system administrator",
+    re.I)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery (status|fail|failure|problem|notification)|"
     r"returned mail|mail delivery|failure notice|not delivered|delivery has failed|"
@@ -60,6 +61,9 @@ def read_bounce(message: Message, raw: bytes) -> Bounce | None:
     if not system and not _looks_like_a_bounce(message):
         return None
     failed, temporary = _dsn_failures(message)
+    if not failed and not temporary and re.search(rb"(?im)^\s*(final|original)-recipient\s*:",
+                                                  raw[:_MAX_TEXT]):
+        failed, temporary = _report_failures(raw[:_MAX_TEXT].decode("utf-8", "replace"))
     failed += _header_failures(message)
     if not failed and not temporary:
         failed += _flufl_failures(raw)
@@ -78,11 +82,17 @@ def read_bounce(message: Message, raw: bytes) -> Bounce | None:
 def from_mail_system(message: Message, *, strict: bool = False) -> bool:
     """A null Return-Path (unless ``strict``: auto-replies have one too), or a sender such
     as MAILER-DAEMON, postmaster or "Mail Delivery System"."""
-    if not strict and _header(message, "Return-Path").strip() in ("<>", "< >"):
+    return_path = _header(message, "Return-Path").strip()
+    if not strict and return_path in ("<>", "< >"):
         return True
-    for name, address in getaddresses([_header(message, "From")]):
-        local = address.partition("@")[0]
-        if _MAIL_SYSTEM_LOCAL.match(local) or _MAIL_SYSTEM_NAME.search(name):
+    if _MAIL_SYSTEM_LOCAL.match(return_path.strip("<>").partition("@")[0]):
+        return True
+    sender = _header(message, "From").strip()
+    if sender in ("<>", "< >"):
+        return True
+    for name, address in getaddresses([sender]):
+        local = address.partition("@")[0].strip('"')
+        if _MAIL_SYSTEM_LOCAL.match(local) or _MAIL_SYSTEM_NAME.search(f"{name} {local}"):
             return True
     return False
 
@@ -114,13 +124,24 @@ def _dsn_failures(message: Message) -> tuple[list[str], set[str]]:
                 continue
         else:
             continue
-        for block in _blocks(text):
-            addresses = [a for f in _RECIPIENT_FIELDS for a in _field_addresses(block.get(f, ""))]
-            verdict = _verdict(block)
-            if verdict == "failed":
-                failed += addresses
-            elif verdict == "temporary":
-                temporary.update(addresses)
+        found, delayed = _report_failures(text)
+        failed += found
+        temporary |= delayed
+    return failed, temporary
+
+
+def _report_failures(text: str) -> tuple[list[str], set[str]]:
+    """(failed, delayed) recipients of the DSN field blocks in ``text`` (also the raw
+    message, when a broken MIME boundary hides the report part)."""
+    failed: list[str] = []
+    temporary: set[str] = set()
+    for block in _blocks(text):
+        addresses = [a for f in _RECIPIENT_FIELDS for a in _field_addresses(block.get(f, ""))]
+        verdict = _verdict(block)
+        if verdict == "failed":
+            failed += addresses
+        elif verdict == "temporary":
+            temporary.update(addresses)
     return failed, temporary
 
 
@@ -139,13 +160,13 @@ def _blocks(text: str) -> list[dict[str, str]]:
 
 
 def _verdict(block: dict[str, str]) -> str:
-    """``failed``, ``temporary`` or "" for one recipient's block: ``Action: failed (…)``,
-    ``Action: failure`` and ``Action : failed`` fail; with no Action a 5.x.x Status does;
-    a 4.x.x Status or ``delayed`` is temporary."""
+    """``failed``, ``temporary`` or "" for one recipient's block. ``Action: failed`` (also
+    ``failed (…)``, ``failure``, ``Action : failed``) is final whatever the Status (4.4.7:
+    the server gave up); with no Action a 5.x.x Status fails and a 4.x.x one is a delay."""
     action = block.get("action", "").lower().split("(")[0].strip()
     status = block.get("status", "").strip()
     if action.startswith("fail") or (not action and status.startswith("5")):
-        return "temporary" if status.startswith("4") else "failed"
+        return "failed"
     if action.startswith("delay") or (not action and status.startswith("4")):
         return "temporary"
     return ""
