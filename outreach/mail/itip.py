@@ -67,11 +67,17 @@ def _fields(event: Any, method: str) -> dict[str, Any]:
         "uid": str(event.get("UID", "")).strip()[:300],
         "recurrence_id": when(event.get("RECURRENCE-ID")),
         "sequence": _sequence(event.get("SEQUENCE")), "stamp": _stamp(event.get("DTSTAMP")),
-        "comment": " ".join(str(event.get("COMMENT", "") or "").split())[:500],
+        "comment": _comment(event.get("COMMENT")),
     }
     if method == "COUNTER":
         fields["proposed"] = when(event.get("DTSTART"))
     return fields
+
+
+def _comment(prop: Any) -> str:
+    """The attendee's COMMENT(s) as one line of text ("" when none)."""
+    values = prop if isinstance(prop, list) else [prop] if prop is not None else []
+    return " ".join(" ".join(str(v).split()) for v in values if str(v).strip())[:500]
 
 
 def when(prop: Any) -> str:
