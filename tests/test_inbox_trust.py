@@ -94,7 +94,7 @@ def test_an_answer_from_an_address_we_do_not_know_is_kept_not_applied(
 
 def test_a_made_up_bounce_does_not_mark_an_address_bad(
         world: tuple[Path, dict[str, Sent]], tmp_path: Path) -> None:
-    ledger, sent = world
+    ledger, _sent = world
     forged = sample("bounce", attendee=ANA, original_id="<guessed@example.com>",
                     message_id="forged-dsn@evil.example").replace(
         b"MAILER-DAEMON", b"mallory").replace(b"Mail Delivery System", b"Mallory")

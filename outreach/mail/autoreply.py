@@ -1,5 +1,5 @@
 """Is this an automatic answer (out of office, vacation)? Headers first (RFC 3834
-``Auto-Submitted``, ``X-Autoreply``, ``X-Autorespond``, ``Precedence: auto_reply``; 
+``Auto-Submitted``, ``X-Autoreply``, ``X-Autorespond``, ``Precedence: auto_reply``;
 Microsoft's ``X-Auto-Response-Suppress`` is not one), then the subject and the first
 lines of the body in every language of ``outreach/data/auto_replies.toml``."""
 

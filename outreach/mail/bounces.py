@@ -305,7 +305,7 @@ def _known_charset(part: Message) -> bool:
 
 def _block_text(block: Message) -> str:
     lines = []
-    for name in block.keys():
+    for name in block:
         lines.append(f"{name}: {_header(block, name)}")
     return "\n".join(lines)
 
