@@ -474,9 +474,9 @@ def test_skipped_recipients_are_not_all_number_one(tmp_path: Path) -> None:
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert warnings == [
         "warning: Ben Okafor (https://www.linkedin.com/in/ben): invalid e-mail address "
-        "'ben(at)hooli'",
+        "'ben(at)hooli'; LinkedIn note instead",
         "warning: Dev Patel (https://www.linkedin.com/in/dev): invalid e-mail address "
-        "'dev@@initech'"]
+        "'dev@@initech'; LinkedIn note instead"]
 
 
 def test_nul_bytes_reach_neither_peers_csv_nor_report(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar as monthcal
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,7 +89,8 @@ def run_campaign(
             ledger.remember_people(selection.people)  # ledger as it was, as it does the files
             stage("schedule")
             prior = ledger.planned_messages()
-            people, screened = _reachable(selection.people, ledger)
+            people, result.warnings = _usable_addresses(selection.people)
+            people, screened = _reachable(people, ledger)
             result.notes += screened
             rotation, forum = _plan(people, start, options, result,
                                     ledger.rotation_positions(), _forum_members(prior))
@@ -96,7 +98,8 @@ def run_campaign(
             calendar = build_calendar(rotation, forum, sender, options, ledger)
             stage("emails")
             decisions, batch = decide_and_render(rotation, forum, sender, calendar, prior,
-                                                 ledger, options, result)
+                                                 ledger, options, result,
+                                                 bounced=_bounced(selection.people, ledger))
         preview = None
         try:
             # checked: from here on files are written (peers and cards too, not before)
@@ -123,6 +126,28 @@ def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list
     from outreach.mail.contact import screen_people
 
     return screen_people(people, ledger)
+
+
+def _usable_addresses(people: list[Person]) -> tuple[list[Person], list[str]]:
+    """Each person with only an address we may write to (``model.valid_address``): one that
+    is not an address is dropped, with a warning, so that peer is told by LinkedIn note."""
+    from outreach.mail.results import describe_unnumbered
+
+    kept, warnings = [], []
+    for person in people:
+        if person.email.strip() and person.address is None:
+            warnings.append(f"{describe_unnumbered(person)}: invalid e-mail address "
+                            f"{person.email.strip()!r}; "
+                            + ("LinkedIn note instead" if person.url else "not written to"))
+            person = replace(person, email="")
+        kept.append(person)
+    return kept, warnings
+
+
+def _bounced(people: list[Person], ledger: Ledger) -> set[str]:
+    """The keys of people whose address bounced: what was e-mailed to them never arrived."""
+    bad = ledger.bad_addresses()
+    return {p.key for p in people if p.email.strip().lower() in bad}
 
 
 def _sender(selection: Selection, override: Sender | None) -> Sender:

@@ -67,9 +67,9 @@ class CampaignResult:
     forum_peers: list[Person] = field(default_factory=list)
     meetings: int = 0
     emails: int = 0
-    linkedin_notes: int = 0
-    forum_emails: int = 0
-    forum_notes: int = 0
+    linkedin_notes: int = 0  # everyone in the plan told by LinkedIn note (linkedin.csv)
+    forum_emails: int = 0  # forum e-mails written this run
+    forum_notes: int = 0  # forum peers told by LinkedIn note
     cards: int = 0
     kinds: Counter[str] = field(default_factory=Counter)  # invitation, update, cancellation,
     outputs: list[Output] = field(default_factory=list)  # unchanged, withdrawn
@@ -77,9 +77,26 @@ class CampaignResult:
     warnings: list[str] = field(default_factory=list)
     decisions: list[MessageDecision] = field(default_factory=list)
     messages: list[MessageRow] = field(default_factory=list)  # for the report
+    untold: dict[str, str] = field(default_factory=dict)  # person key → why no message can
+    #                                                       reach them (no address, no URL)
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))
+
+    @property
+    def planned(self) -> list[Person]:
+        """Everyone the plan gives a meeting: the rotation's peers, then the forum's."""
+        return self.rotation_peers + self.forum_peers
+
+    def told_by_email(self, people: list[Person] | None = None) -> list[Person]:
+        """Who is told by e-mail (an address we may write to), of ``people`` (the plan)."""
+        return [p for p in (self.planned if people is None else people)
+                if p.address and p.key not in self.untold]
+
+    def told_by_note(self, people: list[Person] | None = None) -> list[Person]:
+        """Who is told by LinkedIn note: no usable address, and a note was written."""
+        return [p for p in (self.planned if people is None else people)
+                if not p.address and p.key not in self.untold]
 
     def count(self, decision: MessageDecision) -> None:
         """Count one decision (e-mails are the decisions that wrote a message)."""

@@ -201,11 +201,26 @@ def _summary_lines(result: Any) -> list[str]:
         f"rotation, {plural(result.meetings, 'meeting')} planned.",
         sentence(f"Messages: {messages}" + (f"; {'; '.join(quiet)}" if quiet else "")),
         f"{plural(forum, 'forum invitation')}: "
-        f"{plural(sum(1 for p in result.forum_peers if p.address), 'e-mail')} "
+        f"{plural(len(result.told_by_email(result.forum_peers)), 'e-mail')} "
         f"({result.forum_emails} to send now), "
         f"{plural(result.forum_notes, 'LinkedIn note')}; "
         f"{plural(result.linkedin_notes, 'LinkedIn note')} in all.",
+        _told_line(result),
     ]
     if result.cards:
         lines.append(f"{plural(result.cards, 'thank-you card')} to print.")
     return lines
+
+
+def _told_line(result: Any) -> str:
+    """How everyone in the plan is told; the parts add up to the plan."""
+    planned = result.planned
+    parts = [f"{len(result.told_by_email())} told by e-mail",
+             f"{len(result.told_by_note())} by LinkedIn note"]
+    untold = [p for p in planned if p.key in result.untold]
+    if untold:
+        names = ", ".join(f"{p.full_name or p.key} ({result.untold[p.key]})" for p in untold[:3])
+        more = f" and {plural(len(untold) - 3, 'other')}" if len(untold) > 3 else ""
+        parts.append(f"{len(untold)} cannot be told: {names}{more}")
+    return sentence(f"{plural(len(planned), 'person', 'people')} in the plan: "
+                    + ", ".join(parts))
