@@ -20,7 +20,7 @@ import calendar as monthcal
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,19 +42,22 @@ if TYPE_CHECKING:
     from outreach.ledger import Ledger, PlannedMessage
     from outreach.plan import Forum, Rotation
 
-__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "forum_start", "next_slot",
-           "run_campaign"]
+__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "first_start",
+           "forum_start", "run_campaign"]
 
 STAGES = ("peers", "schedule", "calendar", "emails", "cards", "report")
 
 
-def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
-    """The next ``weekday`` (Tuesday) at ``hour``:00 after ``today``, in ``tz``."""
-    from outreach.times import parse_zone
+def first_start(options: CampaignOptions) -> datetime:
+    """The first meeting: ``options.start`` (refused if in the past), else the first usual
+    slot at least ``options.slot.lead`` from now (``times.first_slot``)."""
+    from outreach.times import check_not_past, first_slot, now
 
-    ahead = (weekday - today.weekday() - 1) % 7 + 1
-    day = today + timedelta(days=ahead)
-    return datetime(day.year, day.month, day.day, hour, tzinfo=parse_zone(tz))
+    moment = options.now or now()
+    for name, when in (("start", options.start), ("forum_start", options.forum_start)):
+        if when is not None:
+            check_not_past(when, moment, field=name)
+    return options.start or first_slot(moment, options.tz, options.slot)
 
 
 def forum_start(start: datetime) -> datetime:
@@ -83,7 +86,7 @@ def run_campaign(
     selection = load_people(export, options.query)
     result.selection = selection
     sender = _sender(selection, options.sender)
-    start = options.start or next_slot(options.today or date.today(), options.tz)
+    start = first_start(options)
     with Ledger.open(options.ledger) as ledger:
         with ledger.write():  # one transaction until all is checked: a problem leaves the
             ledger.remember_people(selection.people)  # ledger as it was, as it does the files

@@ -15,6 +15,7 @@ from outreach.peers import PeerQuery, Selection
 from outreach.plan import (
     MessageDecision,
 )
+from outreach.times import UsualSlot
 
 if TYPE_CHECKING:
     from outreach.report import MessageRow
@@ -27,7 +28,10 @@ class CampaignOptions:
     out: Path = Path("out")
     query: PeerQuery = field(default_factory=PeerQuery)
     sender: Sender | None = None
-    start: datetime | None = None  # aware; None → next Tuesday 08:00 in ``tz``
+    start: datetime | None = None  # aware; None → ``times.first_slot(now, tz, slot)``: the
+    #                                first usual slot (Tuesday 08:00) at least a week ahead
+    slot: UsualSlot = field(default_factory=UsualSlot)  # [meeting] weekday, time, lead
+    now: datetime | None = None  # aware; None → ``times.now()``: a start before it is refused
     tz: str = field(default_factory=local_zone)  # outreach.toml's, else the computer's
     duration: timedelta = timedelta(minutes=45)
     location: str = ""

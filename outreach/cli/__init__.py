@@ -26,7 +26,7 @@ from outreach.cli import (
     people,
     send,
 )
-from outreach.cli.common import click_error
+from outreach.cli.common import USUAL_SLOT, click_error
 from outreach.errors import OutreachError
 from outreach.terminal import visible
 
@@ -85,7 +85,9 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     """
     path = config_file.find(config_path)
     if path is not None:  # an error (OutreachError) exits 2 naming the file, as others do
-        ctx.default_map = config_file.default_map(config_file.load(path), source=path)
+        settings = config_file.load(path)
+        ctx.default_map = config_file.default_map(settings, source=path)
+        ctx.meta[USUAL_SLOT] = config_file.usual_slot(settings)  # a date alone takes its time
 
 
 def main() -> None:

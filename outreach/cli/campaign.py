@@ -19,6 +19,8 @@ from outreach.cli.common import (
     peer_options,
     split_list,
     start_with_note,
+    usual_slot,
+    yes_option,
 )
 from outreach.wording import plural, sentence
 
@@ -29,6 +31,10 @@ from outreach.wording import plural, sentence
 @meeting_options
 @click.option("--from", "from_address", metavar='"NAME <ADDR>"',
               help="Sender and organiser [default: your name and address from the export].")
+@click.option("--lead", default="7d", show_default=True, metavar="SPAN",
+              help="Without --start: the first meeting is your usual slot ([meeting] "
+              "weekday and time, else Tuesday 08:00) at least this far from now.")
+@yes_option
 @click.option("--remind", default="15m", show_default=True,
               help="Calendar reminder before each meeting ('' for none).")
 @click.option("--rotation-size", default=5, show_default=True,
@@ -94,12 +100,15 @@ def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: A
 
 
 def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
     from outreach.campaign import CampaignOptions
     from outreach.model import Sender
     from outreach.peers import PeerQuery
-    from outreach.times import parse_span, parse_zone
+    from outreach.times import now, parse_span, parse_zone
 
     parse_zone(options["tz"])
+    yes = options["yes"]
     sender = None
     if options["from_address"]:
         name, address = parse_from(options["from_address"])
@@ -109,17 +118,19 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
                       options["vocabulary"])
     return CampaignOptions(
         out=out_dir, query=query, sender=sender,
-        start=start_with_note(options["start"], options["tz"]) if options["start"] else None,
+        start=(start_with_note(options["start"], options["tz"], yes=yes) if options["start"]
+               else None),
+        slot=replace(usual_slot(), lead=parse_span(options["lead"], field="lead")), now=now(),
         tz=options["tz"], duration=parse_span(options["duration"]),
         location=options["location"], link=options["link"],
-        remind=parse_span(options["remind"], option="--remind") if options["remind"] else None,
+        remind=parse_span(options["remind"], field="remind") if options["remind"] else None,
         rotation_size=options["rotation_size"],
-        rotation_every=parse_span(options["rotation_every"], option="--rotation-every"),
+        rotation_every=parse_span(options["rotation_every"], field="rotation_every"),
         rotation_months=options["rotation_months"], forum_size=options["forum_size"],
         forum_every=options["forum_every"], forum_months=options["forum_months"],
-        forum_duration=parse_span(options["forum_duration"], option="--forum-duration"),
-        forum_start=(start_with_note(options["forum_start"], options["tz"], "--forum-start")
-                     if options["forum_start"] else None),
+        forum_duration=parse_span(options["forum_duration"], field="forum_duration"),
+        forum_start=(start_with_note(options["forum_start"], options["tz"], "--forum-start",
+                                     yes=yes) if options["forum_start"] else None),
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
