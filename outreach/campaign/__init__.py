@@ -85,14 +85,14 @@ def run_campaign(
     stage("peers")
     selection = load_people(export, options.query)
     result.selection = selection
-    sender = _sender(selection, options.sender)
+    sender = result.sender = _sender(selection, options.sender)
     start = first_start(options)
     with Ledger.open(options.ledger) as ledger:
         with ledger.write():  # one transaction until all is checked: a problem leaves the
             ledger.remember_people(selection.people)  # ledger as it was, as it does the files
             stage("schedule")
             prior = ledger.planned_messages()
-            people, result.warnings = _usable_addresses(selection.people)
+            people, result.warnings = _usable_addresses(_chosen(selection.people, options))
             people, screened = _reachable(people, ledger)
             result.notes += screened
             rotation, forum = _plan(people, start, options, result,
@@ -131,19 +131,38 @@ def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list
     return screen_people(people, ledger)
 
 
+def _chosen(people: list[Person], options: CampaignOptions) -> list[Person]:
+    """``options.pick`` (only those, in that order: ``plan.pick_people``, as ``rotation
+    --pick``), without ``options.skip``; names are found as ``outreach log`` finds them
+    (``track.resolve``)."""
+    from outreach.plan import pick_people
+    from outreach.track import resolve
+
+    chosen = pick_people(people, options.pick) if options.pick else list(people)
+    by_key = {p.key: p for p in people}
+    left_out = set()
+    for name in options.skip:
+        try:
+            key, _person = resolve(by_key, name, where="among the selected peers")
+        except OutreachError as exc:
+            raise OutreachError(exc.message, field="skip") from None
+        left_out.add(key)
+    return [p for p in chosen if p.key not in left_out]
+
+
 def _usable_addresses(people: list[Person]) -> tuple[list[Person], list[str]]:
     """Each person with only an address we may write to (``model.valid_address``): one that
-    is not an address is dropped, with a warning, so that peer is told by LinkedIn note."""
+    is not an address is dropped, with a warning, so that peer is told by LinkedIn note
+    (their profile URL is where it goes)."""
     from outreach.mail.results import describe_unnumbered
 
     kept, warnings = [], []
     for person in people:
-        if person.email.strip() and person.address is None:
+        if person.email.strip() and person.address is None and person.url.strip():
             warnings.append(f"{describe_unnumbered(person)}: invalid e-mail address "
-                            f"{person.email.strip()!r}; "
-                            + ("LinkedIn note instead" if person.url else "not written to"))
+                            f"{person.email.strip()!r}; LinkedIn note instead")
             person = replace(person, email="")
-        kept.append(person)
+        kept.append(person)  # without a profile URL either: skipped, with the reason
     return kept, warnings
 
 
@@ -190,7 +209,8 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     if not people:
         raise OutreachError("campaign: no peers found; widen the search with --levels or "
                             "--functions, or check --title")
-    spread = spread_across_companies(people)  # one company per place while others remain
+    spread = (list(people) if options.pick  # picked: in the order given, as rotation does
+              else spread_across_companies(people))  # one company per place while others remain
     by_preference = ([p for p in spread if p.key not in forum_members]
                      + [p for p in spread if p.key in forum_members])
     rotation = plan_rotation(by_preference, start, options.rotation_size,

@@ -27,6 +27,8 @@ class CampaignOptions:
 
     out: Path = Path("out")
     query: PeerQuery = field(default_factory=PeerQuery)
+    pick: tuple[str, ...] = ()  # only these peers, in this order (names as ``rotation --pick``)
+    skip: tuple[str, ...] = ()  # leave these peers out (a name, profile URL or address each)
     sender: Sender | None = None
     start: datetime | None = None  # aware; None → ``times.first_slot(now, tz, slot)``: the
     #                                first usual slot (Tuesday 08:00) at least a week ahead
@@ -81,11 +83,19 @@ class CampaignResult:
     warnings: list[str] = field(default_factory=list)
     decisions: list[MessageDecision] = field(default_factory=list)
     messages: list[MessageRow] = field(default_factory=list)  # for the report
+    sender: Sender | None = None  # who the messages speak as
     untold: dict[str, str] = field(default_factory=dict)  # person key → why no message can
     #                                                       reach them (no address, no URL)
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))
+
+    @property
+    def without_title(self) -> bool:
+        """A peers list without the sender's title: the invitations cannot say "people who
+        hold the same job" (the templates word them without it)."""
+        return (self.selection is not None and self.selection.target is None
+                and not (self.sender and self.sender.title))
 
     @property
     def planned(self) -> list[Person]:

@@ -31,6 +31,11 @@ from outreach.wording import plural, sentence
 @meeting_options
 @click.option("--from", "from_address", metavar='"NAME <ADDR>"',
               help="Sender and organiser [default: your name and address from the export].")
+@click.option("--pick", metavar='"NAME,NAME"',
+              help="Plan only these peers, in this order (the first ones form the rotation), "
+              "named as for `outreach log`.")
+@click.option("--skip", metavar='"NAME,NAME"',
+              help="Leave these peers out (anyone already invited gets a cancellation).")
 @click.option("--lead", default="7d", show_default=True, metavar="SPAN",
               help="Without --start: the first meeting is your usual slot ([meeting] "
               "weekday and time, else Tuesday 08:00) at least this far from now.")
@@ -117,7 +122,8 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
                       split_list(options["functions"]), options["include_own_company"],
                       options["vocabulary"])
     return CampaignOptions(
-        out=out_dir, query=query, sender=sender,
+        out=out_dir, query=query, sender=sender, pick=tuple(split_list(options["pick"]) or ()),
+        skip=tuple(split_list(options["skip"]) or ()),
         start=(start_with_note(options["start"], options["tz"], yes=yes) if options["start"]
                else None),
         slot=replace(usual_slot(), lead=parse_span(options["lead"], field="lead")), now=now(),
@@ -183,6 +189,11 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
         echo(f"note: {note}")
     for warning in result.warnings:
         echo_err(f"warning: {warning}")
+    if result.without_title:
+        echo_err(f"warning: {result.selection.source.name} is a peers list, which does not say "
+                 "your title: the invitations cannot say \"people who hold the same job\", so "
+                 "they are worded without it; pass --title and --company (or set [sender] title "
+                 "and company in outreach.toml)")
     changed = sum(o.changed for o in result.outputs)
     echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
                f"Open {out_dir / 'report.html'}; nothing was sent.")
