@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach import fileio
+from outreach.campaign.declines import decline_notes, declined, newcomers
 from outreach.campaign.messages import (
     build_calendar,
     decide_and_render,
@@ -92,11 +93,15 @@ def run_campaign(
             ledger.remember_people(selection.people)  # ledger as it was, as it does the files
             stage("schedule")
             prior = ledger.planned_messages()
+            result.declines.series = declined(prior, ledger.rsvps())
             people, result.warnings = _usable_addresses(_chosen(selection.people, options))
             people, screened = _reachable(people, ledger)
+            people = [p for p in people if p.key not in result.declines.series]  # a freed place
             result.notes += screened
             rotation, forum = _plan(people, start, options, result,
                                     ledger.rotation_positions(), _forum_members(prior))
+            result.notes += decline_notes(result.declines,
+                                          {p.key: p for p in selection.people})
             stage("calendar")
             calendar = build_calendar(rotation, forum, sender, options, ledger)
             stage("emails")
@@ -216,6 +221,7 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     rotation = plan_rotation(by_preference, start, options.rotation_size,
                              options.rotation_every, options.rotation_months, places=places)
     result.rotation_peers = rotation.peers
+    result.declines.offered["rotation"] = newcomers(rotation.peers, places)
     chosen = {p.key for p in rotation.peers}
     rest = [p for p in spread if p.key not in chosen]
     keep = {p.key for p in rest if p.key in forum_members}
@@ -228,6 +234,7 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
         forum = plan_forum(rest, first, options.forum_every, options.forum_months,
                            options.forum_size)
         result.forum_peers = list(forum.peers)
+        result.declines.offered["forum"] = newcomers(forum.peers, forum_members)
     else:
         result.notes.append("no forum: fewer than two peers beyond the rotation")
     result.meetings = len(rotation.schedule()) + (len(forum.starts) if forum else 0)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from outreach.mail.threads import SeriesMail
     from outreach.plan import Forum, Rotation
     from outreach.report import MessageRow
+from outreach.campaign.declines import without_cancellations
 from outreach.campaign.options import CampaignOptions, CampaignResult
 
 
@@ -169,8 +170,9 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     intended, series_mail = _intended(rotation, forum, calendar, sender, options)
     prior = _received_elsewhere(intended, prior, ledger) + prior
     sent = ledger.sent_message_ids([r.message_id for r in prior if r.person_key not in bounced])
-    decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                              ("rotation", "forum"))
+    decisions = without_cancellations(  # who declined said no already: no "I have to cancel"
+        plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
+                      ("rotation", "forum")), result.declines.series)
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from outreach.campaign.declines import Declines
 from outreach.config import local_zone
 from outreach.model import Person, Sender
 from outreach.peers import PeerQuery, Selection
@@ -84,6 +85,7 @@ class CampaignResult:
     decisions: list[MessageDecision] = field(default_factory=list)
     messages: list[MessageRow] = field(default_factory=list)  # for the report
     sender: Sender | None = None  # who the messages speak as
+    declines: Declines = field(default_factory=Declines)  # who declined, who has their place
     untold: dict[str, str] = field(default_factory=dict)  # person key → why no message can
     #                                                       reach them (no address, no URL)
 
