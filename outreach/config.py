@@ -255,8 +255,8 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
     result["forum"].update(_drop_empty(dict(forum)))
     result["cards"].update(_drop_empty(dict(cards)))
     result["cards"].setdefault("sign", sender.get("name") or None)
-    result["campaign"].pop("start", None)  # the campaign finds the usual slot itself (with
-    result["campaign"].update(_drop_empty({"lead": meeting.get("lead")}))  # --lead, --pick)
+    result["campaign"].pop("start", None)  # the campaign finds the usual slot itself,
+    result["campaign"].update(_drop_empty({"lead": meeting.get("lead")}))  # with its --lead
     result["campaign"].update(_prefixed(_section(config, "rotation"), "rotation_"))
     result["campaign"].update(_prefixed(forum, "forum_"))
     result["campaign"].update(_prefixed(cards, "card_"))
