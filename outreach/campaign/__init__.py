@@ -94,7 +94,7 @@ def run_campaign(
             stage("schedule")
             prior = ledger.planned_messages()
             result.declines.series = declined(prior, ledger.rsvps())
-            people, result.warnings = _usable_addresses(_chosen(selection.people, options))
+            people, refused = _usable_addresses(_chosen(selection.people, options))
             people, screened = _reachable(people, ledger)
             people = [p for p in people if p.key not in result.declines.series]  # a freed place
             result.notes += screened
@@ -102,6 +102,7 @@ def run_campaign(
                                     ledger.rotation_positions(), _forum_members(prior))
             result.notes += decline_notes(result.declines,
                                           {p.key: p for p in selection.people})
+            result.warnings += [refused[p.key] for p in result.planned if p.key in refused]
             stage("calendar")
             calendar = build_calendar(rotation, forum, sender, options, ledger)
             stage("emails")
@@ -155,17 +156,17 @@ def _chosen(people: list[Person], options: CampaignOptions) -> list[Person]:
     return [p for p in chosen if p.key not in left_out]
 
 
-def _usable_addresses(people: list[Person]) -> tuple[list[Person], list[str]]:
+def _usable_addresses(people: list[Person]) -> tuple[list[Person], dict[str, str]]:
     """Each person with only an address we may write to (``model.valid_address``): one that
-    is not an address is dropped, with a warning, so that peer is told by LinkedIn note
-    (their profile URL is where it goes)."""
+    is not an address is dropped, so that peer is told by LinkedIn note (their profile URL
+    is where it goes); the warning for each, by key, is said if the plan includes them."""
     from outreach.mail.results import describe_unnumbered
 
-    kept, warnings = [], []
+    kept, warnings = [], {}
     for person in people:
         if person.email.strip() and person.address is None and person.url.strip():
-            warnings.append(f"{describe_unnumbered(person)}: invalid e-mail address "
-                            f"{person.email.strip()!r}; LinkedIn note instead")
+            warnings[person.key] = (f"{describe_unnumbered(person)}: invalid e-mail address "
+                                    f"{person.email.strip()!r}; LinkedIn note instead")
             person = replace(person, email="")
         kept.append(person)  # without a profile URL either: skipped, with the reason
     return kept, warnings
