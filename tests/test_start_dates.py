@@ -119,3 +119,19 @@ def test_init_leaves_the_zone_to_the_computer(tmp_path: Path) -> None:
     assert code == 0, output
     ics = (tmp_path / "out" / "zoe-odegard.ics").read_text(encoding="utf-8")
     assert "DTSTART;TZID=America/Toronto:20270112T083000" in ics  # --tz beats the file
+
+
+def test_a_lead_that_is_not_a_span_is_refused_naming_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[meeting]\nlead = "soon"\n', encoding="utf-8")
+    code, output = invoke("--config", str(config), *command_args("invite", tmp_path),
+                          "--start", "2027-01-12T08:30")
+    assert (code, output) == (2, f"Error: {config}: [meeting] lead: cannot read 'soon'; use "
+                                 "e.g. 45m, 1h30m, 1w\n")
+
+
+def test_a_forum_start_in_the_past_is_refused_too(tmp_path: Path) -> None:
+    code, output = invoke(*command_args("campaign", tmp_path), "--start", "2027-01-05T08:00",
+                          "--forum-start", "2026-01-07T08:00")
+    assert (code, output) == (2, "Error: --forum-start: 2026-01-07 08:00 is in the past (it is "
+                                 "2026-11-23 07:00 now); give a later date\n")

@@ -35,7 +35,8 @@ from outreach.wording import plural, sentence
               help="Plan only these peers, in this order (the first ones form the rotation), "
               "named as for `outreach log`.")
 @click.option("--skip", metavar='"NAME,NAME"',
-              help="Leave these peers out (anyone already invited gets a cancellation).")
+              help="Leave these peers out (one already sent an invitation gets a "
+              "cancellation).")
 @click.option("--lead", default="7d", show_default=True, metavar="SPAN",
               help="Without --start: the first meeting is your usual slot ([meeting] "
               "weekday and time, else Tuesday 08:00) at least this far from now.")
