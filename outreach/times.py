@@ -112,9 +112,6 @@ def parse_zone(name: str, *, field: str = "tz") -> ZoneInfo:
         ) from None
 
 
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def parse_start(text: str, tz: str, usual: time | None = None, *,
                 field: str = "start") -> datetime:
     """``2027-01-05T08:00`` (or ``2027-01-05 08:00``) in zone ``tz`` → aware datetime; a date
@@ -130,7 +127,7 @@ def parse_start(text: str, tz: str, usual: time | None = None, *,
     except ValueError:
         raise OutreachError(f"cannot read {text!r}; use e.g. 2027-01-05T08:00",
                             field=field) from None
-    if _DATE_ONLY.fullmatch(raw):
+    if _is_date(raw):
         naive = datetime.combine(naive.date(), usual or UsualSlot().at)
     if not YEARS[0] <= naive.year <= YEARS[1]:
         raise OutreachError(f"{raw} is out of range; give a date from {YEARS[0]} to "
@@ -143,6 +140,15 @@ def parse_start(text: str, tz: str, usual: time | None = None, *,
         raise OutreachError(f"{naive:%Y-%m-%dT%H:%M} does not exist in {tz} (clocks change "
                             "then)", field=field)
     return aware
+
+
+def _is_date(text: str) -> bool:
+    """``2027-01-12`` (or ``20270112``): a day with no time of day."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def twice_note(when: datetime) -> str | None:

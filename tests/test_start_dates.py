@@ -6,13 +6,17 @@ usual time, and without --start the first slot leaves a week's lead. "Now" is
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import icalendar
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outreach.cli import cli
+from outreach.times import UsualSlot, first_slot, parse_start, unusual_start
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "tests" / "data" / "emails" / "peers.csv"
@@ -135,3 +139,30 @@ def test_a_forum_start_in_the_past_is_refused_too(tmp_path: Path) -> None:
                           "--forum-start", "2026-01-07T08:00")
     assert (code, output) == (2, "Error: --forum-start: 2026-01-07 08:00 is in the past (it is "
                                  "2026-11-23 07:00 now); give a later date\n")
+
+
+@settings(max_examples=100, deadline=None)
+@given(day=st.dates(min_value=date(1971, 1, 1), max_value=date(2198, 12, 31)),
+       at=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+       usual=st.times().map(lambda t: t.replace(second=0, microsecond=0)))
+def test_parse_start_reads_a_date_alone_at_the_usual_time(day: date, at: time,
+                                                          usual: time) -> None:
+    assert parse_start(day.isoformat(), "UTC", usual) == datetime.combine(day, usual, UTC)
+    given = parse_start(f"{day.isoformat()}T{at:%H:%M}", "UTC", usual)
+    assert given == datetime.combine(day, at, UTC)
+    reason = unusual_start(given)
+    odd = day.weekday() >= 5 or not time(7) <= at <= time(20)
+    assert (reason is not None) == odd
+    assert reason is None or reason.startswith(f"{day.isoformat()} {at:%H:%M} is ")
+
+
+@settings(max_examples=100, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2198, 1, 1),
+                           timezones=st.just(UTC)),
+       weekday=st.integers(0, 6), lead_hours=st.integers(1, 24 * 30))
+def test_the_first_slot_is_the_usual_weekday_after_the_lead(moment: datetime, weekday: int,
+                                                            lead_hours: int) -> None:
+    slot = UsualSlot(weekday, time(8), timedelta(hours=lead_hours))
+    first = first_slot(moment, "America/Toronto", slot)
+    assert first.weekday() == weekday and first.time() == time(8)
+    assert moment + slot.lead <= first < moment + slot.lead + timedelta(days=7, hours=2)
