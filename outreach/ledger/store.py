@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from outreach.ledger.db import DEFAULT_BUSY_SECONDS, LEDGER_NAME, default_path, utc_now
 from outreach.ledger.deliveries import STATES, DeliveriesMixin, Delivery
-from outreach.ledger.inbox import INBOX_KINDS, InboxMixin, InboxRecord, Rsvp
+from outreach.ledger.inbox import (
+    INBOX_KINDS,
+    InboxMixin,
+    InboxRecord,
+    MailboxFacts,
+    Rsvp,
+    Unverified,
+)
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
@@ -32,10 +39,12 @@ __all__ = [
     "Delivery",
     "InboxRecord",
     "Ledger",
+    "MailboxFacts",
     "PlannedMeeting",
     "PlannedMessage",
     "Rsvp",
     "StoredInvite",
+    "Unverified",
     "default_path",
     "next_invite_version",
     "person_from_row",
