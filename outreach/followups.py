@@ -12,14 +12,13 @@ same file and ``outreach send`` never sends one twice.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.ledger import Ledger
-from outreach.model import Person, Sender, valid_address
+from outreach.model import Person, Sender, message_id, valid_address
 from outreach.track import cutoff
 
 if TYPE_CHECKING:
@@ -109,12 +108,6 @@ def plan_followups(ledger: Ledger, today: date, *, after: str = "7d",
     return plan
 
 
-def followup_id(due: Due, domain: str) -> str:
-    """Stable: the same invitation and follow-up number → the same Message-ID."""
-    digest = hashlib.sha256(f"followup\0{due.original_id}\0{due.number}".encode()).hexdigest()
-    return f"<outreach.followup.{digest[:32]}@{domain}>"
-
-
 def reply_subject(subject: str) -> str:
     """``Re: <subject>`` (one ``Re:``, however many the subject had)."""
     text = subject.strip()
@@ -124,7 +117,8 @@ def reply_subject(subject: str) -> str:
 
 
 def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMPLATE,
-                     sent_date: datetime | None = None) -> tuple[Batch, dict[str, Due]]:
+                     sent_date: datetime | None = None, *, secret: bytes = b"",
+                     ) -> tuple[Batch, dict[str, Due]]:
     """The batch of follow-ups (``outreach.mail.render``) and, by Message-ID, whom each is for."""
     from outreach.mail.render import RenderOptions, render_messages
 
@@ -132,7 +126,7 @@ def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMP
     people, ids, threads, values, by_id = [], {}, {}, {}, {}
     for item in due:
         person = replace(item.person)
-        mid = followup_id(item, domain)
+        mid = message_id(secret, domain, "followup", item.original_id, item.number)
         ids[person.key] = mid
         threads[person.key] = (item.original_id,)
         values[person.key] = {"original_subject": reply_subject(item.subject)[4:],

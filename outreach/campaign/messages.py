@@ -168,7 +168,7 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     prior = _received_elsewhere(intended, prior, ledger) + prior
     sent = ledger.sent_message_ids([r.message_id for r in prior])
     decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                              ("rotation", "forum"))
+                              ("rotation", "forum"), secret=ledger.message_id_secret())
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:

@@ -213,7 +213,8 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
         if not plan.due:
             click.echo("No follow-ups due.")
             return
-        batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template)
+        batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template,
+                                        secret=ledger.message_id_secret())
         if batch.problems:
             for problem in batch.problems:
                 echo_err(f"problem: {problem}")
