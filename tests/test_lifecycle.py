@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,76 @@ def test_message_ids_are_stable_per_ledger_and_unguessable_without_it(tmp_path: 
     other = emails("b.sqlite", "b")  # the same campaign from another ledger (another secret)
     assert other.keys() == first.keys()
     assert not set(other.values()) & set(first.values())
+
+
+# ---------------------------------------------------------------- follow-ups: the silent only
+
+
+def followups(base: Path, *extra: str) -> str:
+    return run("followups", "--after", "0d", "--out", str(base / "followups"), "--ledger",
+               str(base / "l.sqlite"), *FROM, *extra)
+
+
+def dry_run(base: Path, folder: Path) -> str:
+    return run("send", str(folder), "--smtp-host", "127.0.0.1", "--ledger",
+               str(base / "l.sqlite"))
+
+
+@pytest.mark.slow
+def test_a_cancelled_peer_gets_no_follow_up_and_an_old_one_is_not_sent(tmp_path: Path) -> None:
+    from test_changing_the_plan import campaign, parsed, send, without_a_rotation_peer
+
+    campaign(tmp_path)
+    send(tmp_path)
+    written = followups(tmp_path)  # everyone is silent: one follow-up each, written not sent
+    edited = without_a_rotation_peer(tmp_path)
+    assert "(1 cancellation)" in campaign(tmp_path, edited)
+    (cancel,) = (tmp_path / "out" / "emails").glob("*-cancelled.eml")
+    gone = parsed(cancel)["To"].addresses[0]
+    assert f"{gone.display_name}" in written
+    send(tmp_path)  # the cancellation goes out
+
+    again = followups(tmp_path)
+    assert f"Skipped {gone.display_name}" in again and "cancelled: no longer in the plan" in again
+    assert f"Follow-up for {gone.display_name}" not in again
+    shown = dry_run(tmp_path, tmp_path / "followups")  # the follow-up written before
+    assert (f"{gone.addr_spec}: follow-up no longer due: cancelled" in shown), shown
+    status = json.loads(run("status", "--format", "json", "--ledger",
+                            str(tmp_path / "l.sqlite")))
+    person = next(p for p in status["people"] if p["email"] == gone.addr_spec)
+    assert person["state"] == "cancelled"
+    assert person["next_step"] == {"kind": None, "due": None, "channel": None,
+                                   "reason": "cancelled: no longer in the plan"}
+
+
+@pytest.mark.slow
+def test_follow_ups_say_what_the_invitation_proposed(tmp_path: Path) -> None:
+    from test_changing_the_plan import calendar_of, campaign, parsed, send
+
+    campaign(tmp_path, EXPORT, "2027-01-19T08:30")
+    send(tmp_path)
+    followups(tmp_path)
+    invitations = {parsed(p)["To"].addresses[0].addr_spec: parsed(p)
+                   for p in (tmp_path / "out" / "emails").glob("*.eml")}
+    files = sorted((tmp_path / "followups").glob("*.eml"))
+    assert len(files) == len(invitations)
+    kinds = set()
+    for path in files:
+        follow = parsed(path)
+        invitation = invitations[follow["To"].addresses[0].addr_spec]
+        assert follow["In-Reply-To"] == invitation["Message-ID"]
+        text = " ".join(follow.get_body(("plain",)).get_content().split())
+        assert "half an hour" not in text and "next month" not in text
+        assert "**" not in text
+        _, event = calendar_of(invitation)
+        start = event.decoded("DTSTART")
+        minutes = int(event.decoded("DTEND").timestamp() - start.timestamp()) // 60
+        if "forum" in invitation["Subject"].lower():
+            kinds.add("forum")
+            assert f"first session is {start:%A %-d %B, %H:%M}" in text, text
+            assert f"{minutes} minutes each time" in text
+        else:
+            kinds.add("rotation")
+            assert f"Would {start:%A %-d %B, %H:%M} still work" in text, text
+            assert f"It's {minutes} minutes" in text
+    assert kinds == {"forum", "rotation"}

@@ -1,8 +1,9 @@
 """Opening the ledger file: WAL and busy-timeout set-up, migrations, transactions, the run lock.
 
 ``LedgerBase`` is what every part of ``Ledger`` (people, invites, meetings, deliveries) builds
-on: ``write()`` is one ``BEGIN IMMEDIATE`` transaction (nested calls join it), ``query()``
-reads, and SQLite's "locked"/"busy" answers become a one-line ``OutreachError``.
+on: ``write()`` is one ``BEGIN IMMEDIATE`` transaction (nested calls join it), ``_query()``
+reads (for the ledger's own methods only), and SQLite's "locked"/"busy" answers become a
+one-line ``OutreachError``.
 """
 
 from __future__ import annotations
@@ -232,12 +233,18 @@ class LedgerBase:
         finally:
             self._depth = 0
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Read rows (for reports such as ``outreach status``)."""
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Read rows, for the ledger's own methods: the tables are private to
+        ``outreach.ledger``, whose methods return dataclasses."""
         try:
             return self._db.execute(sql, tuple(params)).fetchall()
         except sqlite3.OperationalError as exc:
             raise self._translate(exc) from None
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Deprecated: kept only until ``mail/inbox.py`` reads through ledger methods (issue
+        19); nothing else outside ``outreach.ledger`` may use it."""
+        return self._query(sql, params)
 
     def check_same_file(self) -> None:
         """Refuse to go on when the ledger file was deleted or replaced since it was opened.

@@ -57,7 +57,7 @@ class InboxMixin(LedgerBase):
         """Which of ``message_ids`` an earlier ``inbox`` run already read."""
         seen: set[str] = set()
         for chunk, marks in chunks(list(message_ids)):
-            seen.update(str(r[0]) for r in self.query(
+            seen.update(str(r[0]) for r in self._query(
                 f"SELECT message_id FROM inbox_messages WHERE message_id IN ({marks})", chunk))
         return seen
 
@@ -101,7 +101,7 @@ class InboxMixin(LedgerBase):
 
     def folder_state(self, source: str) -> tuple[int, int] | None:
         """(UIDVALIDITY, highest UID read) of an IMAP folder, None before the first run."""
-        rows = self.query("SELECT uidvalidity, last_uid FROM inbox_folders WHERE source = ?",
+        rows = self._query("SELECT uidvalidity, last_uid FROM inbox_folders WHERE source = ?",
                           (source,))
         return (int(rows[0][0]), int(rows[0][1])) if rows else None
 
@@ -116,7 +116,7 @@ class InboxMixin(LedgerBase):
 
     def inbox_records(self, kinds: Sequence[str] = INBOX_KINDS) -> list[InboxRecord]:
         marks = ", ".join("?" * len(kinds))
-        rows = self.query(f"SELECT * FROM inbox_messages WHERE kind IN ({marks}) "
+        rows = self._query(f"SELECT * FROM inbox_messages WHERE kind IN ({marks}) "
                           "ORDER BY on_date, rowid", list(kinds))
         return [InboxRecord(r["message_id"], r["source"], r["kind"],
                             date.fromisoformat(r["on_date"]), r["person_key"], r["detail"],
@@ -124,7 +124,7 @@ class InboxMixin(LedgerBase):
 
     def rsvps(self) -> list[Rsvp]:
         """Every person's latest PARTSTAT per UID and occurrence, oldest first."""
-        rows = self.query("SELECT * FROM rsvps ORDER BY on_date, rowid")
+        rows = self._query("SELECT * FROM rsvps ORDER BY on_date, rowid")
         return [Rsvp(r["person_key"], r["uid"], r["recurrence_id"], r["partstat"],
                      date.fromisoformat(r["on_date"])) for r in rows]
 
@@ -133,7 +133,7 @@ class InboxMixin(LedgerBase):
     def bad_addresses(self) -> dict[str, str]:
         """Lower-cased address → why it is never written to again (e.g. ``bounced``)."""
         return {str(r[0]).lower(): str(r[1])
-                for r in self.query("SELECT address, reason FROM bad_addresses")}
+                for r in self._query("SELECT address, reason FROM bad_addresses")}
 
     def opt_out(self, person_key: str, on: date, note: str = "") -> bool:
         """Mark a person do-not-contact; False if they already were."""
@@ -146,19 +146,19 @@ class InboxMixin(LedgerBase):
     def do_not_contact(self) -> dict[str, date]:
         """Person key → the day they were marked do-not-contact."""
         return {str(r[0]): date.fromisoformat(r[1])
-                for r in self.query("SELECT person_key, on_date FROM do_not_contact")}
+                for r in self._query("SELECT person_key, on_date FROM do_not_contact")}
 
     def contact_block(self, key: str, address: str) -> str:
         """Why ``address`` of person ``key`` must not be written to ("" when it may be):
         ``do not contact`` or ``address bounced``. Keys and addresses are compared as
         stored; an address of someone opted out is blocked too."""
-        if key and self.query("SELECT 1 FROM do_not_contact WHERE person_key = ?", (key,)):
+        if key and self._query("SELECT 1 FROM do_not_contact WHERE person_key = ?", (key,)):
             return "do not contact (outreach log optout)"
         if address:
-            if self.query("SELECT 1 FROM do_not_contact d JOIN people p ON p.key = "
+            if self._query("SELECT 1 FROM do_not_contact d JOIN people p ON p.key = "
                           "d.person_key WHERE p.email = ? COLLATE NOCASE", (address,)):
                 return "do not contact (outreach log optout)"
-            if self.query("SELECT 1 FROM bad_addresses WHERE address = ? COLLATE NOCASE",
+            if self._query("SELECT 1 FROM bad_addresses WHERE address = ? COLLATE NOCASE",
                           (address,)):
                 return f"{address} bounced; never used again"
         return ""
@@ -168,7 +168,7 @@ class InboxMixin(LedgerBase):
     def followups(self, person_key: str | None = None) -> list[tuple[str, str, str, int]]:
         """(message_id, person_key, thread, number) of each follow-up written."""
         where, params = ("WHERE person_key = ?", (person_key,)) if person_key else ("", ())
-        return [(r[0], r[1], r[2], int(r[3])) for r in self.query(
+        return [(r[0], r[1], r[2], int(r[3])) for r in self._query(
             f"SELECT message_id, person_key, thread, number FROM followups {where} "
             "ORDER BY planned_at, rowid", params)]
 
@@ -183,7 +183,7 @@ class InboxMixin(LedgerBase):
 
     def drafted(self, folder: str) -> set[str]:
         """Message-IDs already appended to ``folder``."""
-        return {str(r[0]) for r in self.query(
+        return {str(r[0]) for r in self._query(
             "SELECT message_id FROM drafts WHERE folder = ?", (folder,))}
 
     def record_draft(self, message_id: str, folder: str) -> None:

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from outreach.ledger.db import LedgerBase, iso, utc_now
-from outreach.ledger.inbox import InboxRecord, Rsvp
+from outreach.ledger.db import iso, utc_now
+from outreach.ledger.inbox import InboxMixin, InboxRecord, Rsvp
 from outreach.ledger.meetings import PlannedMeeting
 from outreach.ledger.people import person_from_row
-from outreach.model import Person
+from outreach.model import MessageKind, Person
 
 SECRET_NAME = "message-id"
 
@@ -106,12 +106,12 @@ ORDER BY m.sent_at, m.message_id
 """
 
 
-class LifecycleMixin(LedgerBase):
+class LifecycleMixin(InboxMixin):
     """The ``secrets`` and ``linkedin_notes`` tables, and the life cycle's reading of all."""
 
     def message_id_secret(self) -> bytes:
         """The ledger's random key for ``model.message_id`` (made once, by the migration)."""
-        rows = self.query("SELECT value FROM secrets WHERE name = ?", (SECRET_NAME,))
+        rows = self._query("SELECT value FROM secrets WHERE name = ?", (SECRET_NAME,))
         return bytes(rows[0][0]) if rows else b""
 
     def record_note_sent(self, person_key: str, on: date, note: str = "") -> None:
@@ -123,36 +123,44 @@ class LifecycleMixin(LedgerBase):
     def life_facts(self) -> LifeFacts:
         """Every fact the life cycle needs, in a handful of queries."""
         people = {str(r["key"]): person_from_row(r)
-                  for r in self.query("SELECT * FROM people ORDER BY folded, key")}
+                  for r in self._query("SELECT * FROM people ORDER BY folded, key")}
         written: dict[str, int] = {}
-        for row in self.query("SELECT person_key, COUNT(*) FROM followups GROUP BY person_key"):
+        for row in self._query("SELECT person_key, COUNT(*) FROM followups GROUP BY person_key"):
             written[str(row[0])] = int(row[1])
         return LifeFacts(
-            people=people, sent=[_sent(r) for r in self.query(_SENT)],
-            plan=[_plan_entry(r) for r in self.query(
+            people=people, sent=[_sent(r) for r in self._query(_SENT)],
+            plan=[_plan_entry(r) for r in self._query(
                 "SELECT * FROM plan_messages ORDER BY planned_at, rowid")],
             events=self._person_events(), rsvps=self.rsvps(),
             inbox=self.inbox_records(("counter", "bounce", "auto-reply", "reply")),
             bad_addresses=self.bad_addresses(), do_not_contact=self.do_not_contact(),
             meetings=[PlannedMeeting(r["uid"], r["person_key"], r["person_name"], r["series"],
                                      datetime.fromisoformat(r["start"]))
-                      for r in self.query("SELECT * FROM meetings ORDER BY start, uid")],
+                      for r in self._query("SELECT * FROM meetings ORDER BY start, uid")],
             followups_written=written)
 
     def _person_events(self) -> list[PersonEvent]:
-        rows = self.query("SELECT person_key, kind, on_date, note FROM events ORDER BY "
+        rows = self._query("SELECT person_key, kind, on_date, note FROM events ORDER BY "
                           "on_date, id")
         events = [PersonEvent(str(r[0]), str(r[1]), date.fromisoformat(r[2]), str(r[3]))
                   for r in rows]
-        notes = self.query("SELECT person_key, on_date, note FROM linkedin_notes "
+        notes = self._query("SELECT person_key, on_date, note FROM linkedin_notes "
                            "ORDER BY on_date, id")
         events += [PersonEvent(str(r[0]), "noted", date.fromisoformat(r[1]), str(r[2]))
                    for r in notes]
         return sorted(events, key=lambda e: e.on)
 
+    def message_kind(self, message_id: str) -> MessageKind | None:
+        """What the ledger planned ``message_id`` as (a follow-up, or the plan's kind), None
+        for a message it did not write."""
+        if self._query("SELECT 1 FROM followups WHERE message_id = ?", (message_id,)):
+            return MessageKind.FOLLOWUP
+        rows = self._query("SELECT kind FROM plan_messages WHERE message_id = ?", (message_id,))
+        return MessageKind(str(rows[0][0])) if rows else None
+
     def key_for_address(self, address: str) -> str:
         """The key of the person with e-mail ``address`` ("" when nobody has it)."""
-        rows = self.query("SELECT key FROM people WHERE email = ? COLLATE NOCASE "
+        rows = self._query("SELECT key FROM people WHERE email = ? COLLATE NOCASE "
                           "ORDER BY last_seen DESC", (address,))
         return str(rows[0][0]) if rows else ""
 

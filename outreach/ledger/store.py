@@ -56,5 +56,5 @@ __all__ = [
 
 
 class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin,
-             InboxMixin, LifecycleMixin):
+             LifecycleMixin, InboxMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""
