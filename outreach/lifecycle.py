@@ -174,6 +174,10 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
         return parts.setdefault(key, _Parts())
 
     sent_ids = {m.message_id for m in facts.sent}
+    invitations: dict[str, PlanEntry] = {}  # what a LinkedIn note invited them to
+    for entry in facts.plan:
+        if entry.kind == MessageKind.INVITATION:
+            invitations.setdefault(entry.person_key, entry)
     sent_days = set()
     for m in facts.sent:
         if not m.person_key:
@@ -195,8 +199,12 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
                                subject=event.note))  # a delivery older than its record
         elif event.kind == "noted":
             first = not any(t.channel is Channel.LINKEDIN for t in p.told)
+            planned = invitations.get(event.person_key)
             p.told.append(Told(MessageKind.LINKEDIN_NOTE if first else MessageKind.FOLLOWUP,
-                               Channel.LINKEDIN, event.on, subject=event.note))
+                               Channel.LINKEDIN, event.on,
+                               planned.series if planned else "coffee",
+                               event.note or (planned.subject if planned else ""),
+                               facts=planned.facts if planned else {}))
             p.followups += 0 if first else 1
         elif event.kind == "replied":
             p.answers.append(Answer(PersonState.REPLIED, event.on, event.note))

@@ -25,7 +25,7 @@ from outreach.lifecycle import Life, Policy, lives_from, silent
 from outreach.model import Person, PersonState, canonical_url, slugify
 from outreach.wording import plural
 
-LOG_KINDS = ("met", "gave", "got", "replied", "thanked")
+LOG_KINDS = ("met", "gave", "got", "replied", "thanked", "noted")
 _AGE_MOST = {"d": 36525, "w": 5218, "m": 1200, "y": 100}  # 100 years
 _AGE = re.compile(r"^\s*(\d+)\s*(d|w|m|y)\s*$", re.I)
 
@@ -107,7 +107,9 @@ def find_person(ledger: Ledger, query: str) -> tuple[str, Person]:
 
 def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "",
               today: date | None = None) -> Person:
-    """Record ``kind`` (met, gave, got, replied, thanked) with the person ``who`` names.
+    """Record ``kind`` (met, gave, got, replied, thanked; noted: their LinkedIn note was
+    sent, so the life cycle counts them told and due a follow-up) with the person ``who``
+    names.
 
     Only what has happened: a future date would leave a meeting "met" before it was, and
     a card printed today could never count as the thank-you for it.
@@ -119,7 +121,10 @@ def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "",
         raise OutreachError(f"{on.isoformat()} is in the future (today is "
                             f"{today.isoformat()}); log what has happened", field="on")
     key, person = find_person(ledger, who)
-    ledger.add_event(key, kind, on, note)
+    if kind == "noted":
+        ledger.record_note_sent(key, on, note)
+    else:
+        ledger.add_event(key, kind, on, note)
     return person
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -79,8 +80,12 @@ def test_a_cancelled_peer_gets_no_follow_up_and_an_old_one_is_not_sent(tmp_path:
     again = followups(tmp_path)
     assert f"Skipped {gone.display_name}" in again and "cancelled: no longer in the plan" in again
     assert f"Follow-up for {gone.display_name}" not in again
-    shown = dry_run(tmp_path, tmp_path / "followups")  # the follow-up written before
-    assert (f"{gone.addr_spec}: follow-up no longer due: cancelled" in shown), shown
+    answered = next(parsed(p)["To"].addresses[0] for p in (tmp_path / "followups").glob(
+        "*.eml") if parsed(p)["To"].addresses[0].addr_spec != gone.addr_spec)
+    run("log", "replied", answered.addr_spec, "--ledger", str(tmp_path / "l.sqlite"))
+    shown = dry_run(tmp_path, tmp_path / "followups")  # the follow-ups written before
+    assert f"{gone.addr_spec}: follow-up no longer due: cancelled" in shown, shown
+    assert f"{answered.addr_spec}: follow-up no longer due: replied" in shown, shown
     status = json.loads(run("status", "--format", "json", "--ledger",
                             str(tmp_path / "l.sqlite")))
     person = next(p for p in status["people"] if p["email"] == gone.addr_spec)
@@ -120,3 +125,44 @@ def test_follow_ups_say_what_the_invitation_proposed(tmp_path: Path) -> None:
             assert f"Would {start:%A %-d %B, %H:%M} still work" in text, text
             assert f"It's {minutes} minutes" in text
     assert kinds == {"forum", "rotation"}
+
+
+# ---------------------------------------------------------------- LinkedIn notes sent
+
+
+@pytest.mark.slow
+def test_a_linkedin_note_logged_as_sent_gets_a_follow_up_note(tmp_path: Path) -> None:
+    import csv
+
+    from test_changing_the_plan import campaign
+
+    campaign(tmp_path, EXPORT, "2027-01-19T08:30")
+    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        note = next(csv.DictReader(handle))
+    name = f"{note['First Name']} {note['Last Name']}"
+    ledger = str(tmp_path / "l.sqlite")
+
+    def state() -> dict[str, object]:
+        data = json.loads(run("status", "--format", "json", "--ledger", ledger))
+        return next(p for p in data["people"] if p["url"] == note["URL"])
+
+    before = state()
+    assert before["state"] == "planned" and before["notes_sent"] == []
+    assert before["next_step"]["kind"] == "linkedin_note"
+    today = date.today()
+    logged = run("log", "noted", name, "--ledger", ledger)
+    assert f"Logged LinkedIn note sent to {name}" in logged
+    after = state()
+    assert after["state"] == "told_note" and after["notes_sent"] == [today.isoformat()]
+    assert after["next_step"]["kind"] == "followup"
+    assert after["next_step"]["channel"] == "linkedin"
+
+    written = followups(tmp_path, "--today", (today + timedelta(days=8)).isoformat())
+    assert f"Follow-up note for {name}" in written
+    assert not list((tmp_path / "followups").glob(f"{note['First Name'].lower()}-*.eml"))
+    with (tmp_path / "followups" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        (row,) = [r for r in csv.DictReader(handle) if r["URL"] == note["URL"]]
+    assert "a quick nudge on my note" in row["Message"] and "still work" in row["Message"]
+    run("log", "noted", name, "--ledger", ledger)  # the nudge was sent
+    again = followups(tmp_path, "--today", (today + timedelta(days=16)).isoformat())
+    assert f"Skipped {name}" in again and "already followed up 1×" in again
