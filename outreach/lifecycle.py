@@ -372,8 +372,8 @@ def _followup(life: Life, today: date, policy: Policy) -> NextStep:
     since = last.on if sent else invitation.on
     due = since + policy.followup_after
     if due > today:
-        return NextStep(MessageKind.FOLLOWUP, due, f"invited {invitation.on.isoformat()}, "
-                        f"less than {policy.after_text} ago", channel)
+        return NextStep(MessageKind.FOLLOWUP, due, f"told {since.isoformat()}, less than "
+                        f"{policy.after_text} ago: follow up then if no answer", channel)
     how = "LinkedIn note" if channel is Channel.LINKEDIN else "e-mail"
     return NextStep(MessageKind.FOLLOWUP, due, f"no answer since {since.isoformat()}: "
                     f"follow-up {sent + 1} by {how}", channel)

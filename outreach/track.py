@@ -310,3 +310,54 @@ def life_row(life: Life) -> dict[str, Any]:
                       "channel": step.channel.value if step.channel else None,
                       "reason": step.reason},
     }
+
+
+# ---------------------------------------------------------------- the life cycle in words
+
+STATE_WORDS = {
+    "planned": "planned, not told yet", "told_email": "told by e-mail",
+    "told_note": "told by LinkedIn note", "accepted": "accepted", "declined": "declined",
+    "tentative": "tentative", "countered": "proposed another time", "replied": "replied",
+    "bounced": "address bounced", "cancelled": "cancelled", "opted_out": "do not contact",
+    "met": "met", "thanked": "thanked", "expired": "gone quiet",
+}
+
+
+def life_words(life: Life) -> dict[str, str]:
+    """One person's life cycle as the status table and report.html show it: ``who``,
+    ``state``, ``told``, ``came_back``, ``next_step``, ``when``."""
+    row = life_row(life)
+    step = row["next_step"]
+    return {"who": describe(life.person), "state": STATE_WORDS.get(row["state"], row["state"]),
+            "told": _told_words(row), "came_back": _came_back_words(row),
+            "next_step": step["reason"], "when": step["due"] or ""}
+
+
+def _told_words(row: dict[str, Any]) -> str:
+    """``e-mail 2027-01-05, LinkedIn note 2027-01-06, 1 follow-up``."""
+    words = {"email": "e-mail", "linkedin": "LinkedIn note", "card": "card"}
+    parts = [f"{t['kind'] if t['kind'] in ('update', 'cancellation') else words[t['channel']]}"
+             f" {t['on']}" for t in row["told"] if t["kind"] != "followup"]
+    followups = sum(1 for t in row["told"] if t["kind"] == "followup")
+    if followups:
+        parts.append(plural(followups, "follow-up"))
+    return ", ".join(parts)
+
+
+def _came_back_words(row: dict[str, Any]) -> str:
+    """RSVPs (with comments), proposed times, replies, bounces, auto-replies, meetings."""
+    parts = []
+    for answer in row["answers"]:
+        what = {"countered": "proposed", "replied": "replied"}.get(answer["state"], "RSVP")
+        detail = answer["detail"] if answer["state"] != "replied" else ""
+        comment = f" ({answer['comment']})" if answer["comment"] else ""
+        parts.append(" ".join(p for p in (what, detail, answer["on"]) if p) + comment)
+    if row["bounced_address"]:
+        parts.append(f"bounced: {row['bounced_address']}")
+    if row["auto_replied"]:
+        parts.append("auto-reply")
+    if row["met_on"]:
+        parts.append(f"met {row['met_on']}")
+    if row["thanked_on"]:
+        parts.append(f"thanked {row['thanked_on']}")
+    return "; ".join(parts)

@@ -166,3 +166,52 @@ def test_a_linkedin_note_logged_as_sent_gets_a_follow_up_note(tmp_path: Path) ->
     run("log", "noted", name, "--ledger", ledger)  # the nudge was sent
     again = followups(tmp_path, "--today", (today + timedelta(days=16)).isoformat())
     assert f"Skipped {name}" in again and "already followed up 1×" in again
+
+
+# ---------------------------------------------------------------- status and report.html
+
+
+@pytest.mark.slow
+def test_status_and_the_report_show_one_life_cycle(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import mailbox
+
+    from test_inbox_flow import PEERS, campaign_and_send, replies
+
+    monkeypatch.setenv("COLUMNS", "250")
+    ledger, sent = campaign_and_send(tmp_path)
+    box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
+    for raw in replies(sent):
+        box.add(raw)
+    box.close()
+    run("inbox", str(tmp_path / "inbox.mbox"), "--ledger", str(ledger))
+    run("log", "met", "Ana Souza", "--ledger", str(ledger))
+
+    data = json.loads(run("status", "--format", "json", "--ledger", str(ledger)))
+    states = {p["email"]: (p["state"], p["next_step"]["kind"]) for p in data["people"]}
+    assert states == {
+        "ana.souza@globex.example": ("met", "card"),
+        "ben.okafor@initech.example": ("declined", None),
+        "chloe.martin@umbrella.example": ("replied", None),
+        "dev.patel@hooli.example": ("bounced", "linkedin_note"),
+        "eva.lind@stark.example": ("told_email", "followup"),
+    }
+    chloe = next(p for p in data["people"] if p["email"].startswith("chloe"))
+    assert chloe["replied"] is True and chloe["replies"][0]["subject"]  # old keys stay
+    table = run("status", "--ledger", str(ledger))
+    assert "Life cycle (5)" in table and "Replies (1)" in table
+    for words in ("declined", "replied", "address bounced", "told by e-mail",
+                  "met: send a thank-you card", "bounced: dev.patel@hooli.example",
+                  "RSVP declined"):
+        assert words in table, words
+
+    run("campaign", str(tmp_path / "export" / "Connections.csv"), "--out",
+        str(tmp_path / "out"), "--ledger", str(ledger), "--title", "VP Marketing",
+        "--rotation-size", "5", "--start", "2027-01-05T08:00", "--tz", "America/Toronto",
+        "--location", "Café Olimpico", "--no-preview", *FROM)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Life cycle: where each person stands" in page
+    for first, last, _company, _address in PEERS:
+        assert f"{first} {last}" in page
+    for words in ("declined", "replied", "address bounced", "told by e-mail", "thanked"):
+        assert words in page, words

@@ -153,6 +153,12 @@ def came_back_tables(data: dict[str, Any]) -> list[Any]:
              for p in people if p["rsvp"]]
     if rsvps:
         out.append(section("RSVPs", ("Who", "Answer", "On"), rsvps))
+    replies = [(p["name"], r["on"], r["subject"]) for p in people for r in p["replies"]]
+    if replies:
+        out.append(section("Replies", ("Who", "On", "Subject"), replies))
+    notes = [(p["name"], on) for p in people for on in p["notes_sent"]]
+    if notes:
+        out.append(section("LinkedIn notes sent", ("Who", "On"), notes))
     proposed = [(p["name"], p["proposed"]) for p in people if p["proposed"]]
     if proposed:
         out.append(section("Proposed new times", ("Who", "Proposed start"), proposed))
