@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.ledger import Ledger
-from outreach.lifecycle import Life, lives_from
+from outreach.lifecycle import Life, lives_from, why_no_followup
 from outreach.model import KINDS, Channel, MessageKind, Person, Sender, message_id, valid_address
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def plan_followups(ledger: Ledger, today: date, *, after: str = "7d",
         if step.kind is MessageKind.FOLLOWUP and step.due is not None and step.due <= today:
             plan.due.append(_due(life))
         else:
-            plan.skipped.append((life.person, step.reason))
+            plan.skipped.append((life.person, why_no_followup(life, policy)))
     return plan
 
 

@@ -309,54 +309,52 @@ def next_step(life: Life, today: date, policy: Policy) -> NextStep:
     state = life.state
     person = life.person
     if state is PersonState.OPTED_OUT:
-        return NextStep(None, None, "do not contact (outreach log optout)")
+        return NextStep(None, None, "none: do not contact")
     if state is PersonState.EXPIRED:
-        return NextStep(None, None, f"not met since {_day(life.met_on)}: let go?")
+        return NextStep(None, None, "let go, or invite again")
     if state is PersonState.THANKED:
-        return NextStep(None, None, f"met and thanked ({_day(life.thanked_on)})")
+        return NextStep(None, None, "none: met and thanked")
     if state is PersonState.MET:
-        return NextStep(MessageKind.CARD, life.met_on, "met: send a thank-you card "
+        return NextStep(MessageKind.CARD, life.met_on, "thank-you card "
                         "(outreach cards --pending)", Channel.CARD)
     if state is PersonState.CANCELLED:
         cancel = next((e for e in life.pending if e.kind == MessageKind.CANCELLATION), None)
         if cancel is not None:
-            return NextStep(MessageKind.CANCELLATION, today, "cancelled: send the "
-                            "cancellation (outreach send)", Channel.EMAIL)
-        return NextStep(None, None, "cancelled: no longer in the plan")
+            return NextStep(MessageKind.CANCELLATION, today, "send the cancellation "
+                            "(outreach send)", Channel.EMAIL)
+        return NextStep(None, None, "none: cancelled")
     if state in _ANSWERED:
         return _after_answer(life, today)
     if state is PersonState.BOUNCED:
         if person.url:
-            return NextStep(MessageKind.LINKEDIN_NOTE, today, f"{life.bounced} bounced: send "
-                            "the LinkedIn note, then outreach log noted", Channel.LINKEDIN)
-        return NextStep(None, None, f"{life.bounced} bounced")
+            return NextStep(MessageKind.LINKEDIN_NOTE, today, "the LinkedIn note, then "
+                            "outreach log noted", Channel.LINKEDIN)
+        return NextStep(None, None, "none: no address or profile left")
     if life.pending:
         first = life.pending[0]
         if person.address and not life.bounced:
-            return NextStep(MessageKind(first.kind), today, f"{first.kind} written, not sent "
+            return NextStep(MessageKind(first.kind), today, f"send the {first.kind} "
                             "(outreach send)", Channel.EMAIL)
     if state is PersonState.PLANNED:
         if life.pending and person.url:
-            return NextStep(MessageKind.LINKEDIN_NOTE, today, "no e-mail address: send the "
-                            "LinkedIn note, then outreach log noted", Channel.LINKEDIN)
-        return NextStep(None, None, "nothing sent yet")
+            return NextStep(MessageKind.LINKEDIN_NOTE, today, "the LinkedIn note, then "
+                            "outreach log noted", Channel.LINKEDIN)
+        return NextStep(None, None, "none: nothing planned")
     return _followup(life, today, policy)
 
 
 def _after_answer(life: Life, today: date) -> NextStep:
     state = life.state
     if state is PersonState.COUNTERED:
-        return NextStep(None, today, f"proposed another time ({life.proposed}): answer them")
+        return NextStep(None, today, "answer their proposed time")
     if state is PersonState.REPLIED:
-        return NextStep(None, life.replied_on, "replied: answer in your mail client")
+        return NextStep(None, life.replied_on, "answer their reply")
     if state is PersonState.DECLINED:
-        return NextStep(None, None, "answered the invitation (RSVP): declined")
+        return NextStep(None, None, "none: declined")
     coming = [m for m in life.meetings if m.date() >= today]
-    word = state.value
     if coming:
-        return NextStep(None, coming[0].date(), f"answered the invitation (RSVP): {word}; "
-                        f"meet on {coming[0].date().isoformat()}")
-    return NextStep(None, None, f"answered the invitation (RSVP): {word}")
+        return NextStep(None, coming[0].date(), "meet")
+    return NextStep(None, None, "none: no meeting planned")
 
 
 def _followup(life: Life, today: date, policy: Policy) -> NextStep:
@@ -367,20 +365,14 @@ def _followup(life: Life, today: date, policy: Policy) -> NextStep:
     channel = Channel.LINKEDIN if life.state is PersonState.TOLD_NOTE else Channel.EMAIL
     sent = life.followups
     if sent >= policy.max_followups:
-        return NextStep(None, None, f"already followed up {sent}× (at most "
-                        f"{policy.max_followups})")
+        return NextStep(None, None, f"none: already followed up {sent}×")
     since = last.on if sent else invitation.on
     due = since + policy.followup_after
     if due > today:
-        return NextStep(MessageKind.FOLLOWUP, due, f"told {since.isoformat()}, less than "
-                        f"{policy.after_text} ago: follow up then if no answer", channel)
+        return NextStep(MessageKind.FOLLOWUP, due, "follow-up if still silent", channel)
     how = "LinkedIn note" if channel is Channel.LINKEDIN else "e-mail"
-    return NextStep(MessageKind.FOLLOWUP, due, f"no answer since {since.isoformat()}: "
-                    f"follow-up {sent + 1} by {how}", channel)
-
-
-def _day(on: date | None) -> str:
-    return on.isoformat() if on else "?"
+    return NextStep(MessageKind.FOLLOWUP, due, f"follow-up {sent + 1} by {how}",
+                    channel)
 
 
 def _replace(life: Life, **changes: Any) -> Life:
@@ -401,6 +393,32 @@ def silent(life: Life) -> bool:
     return life.state in (PersonState.TOLD_EMAIL, PersonState.TOLD_NOTE)
 
 
+_WHY_NOT = {
+    PersonState.PLANNED: "not told yet", PersonState.OPTED_OUT: "do not contact "
+    "(outreach log optout)", PersonState.EXPIRED: "met", PersonState.THANKED: "met",
+    PersonState.MET: "met", PersonState.CANCELLED: "cancelled: no longer in the plan",
+    PersonState.ACCEPTED: "answered the invitation (RSVP): accepted",
+    PersonState.DECLINED: "answered the invitation (RSVP): declined",
+    PersonState.TENTATIVE: "answered the invitation (RSVP): tentative",
+    PersonState.COUNTERED: "proposed another time", PersonState.REPLIED: "replied",
+}
+
+
+def why_no_followup(life: Life, policy: Policy) -> str:
+    """Why this person gets no follow-up now, in words (``followups`` lists it)."""
+    if life.state is PersonState.BOUNCED:
+        return f"{life.bounced} bounced"
+    if life.state in _WHY_NOT:
+        return _WHY_NOT[life.state]
+    if life.next.kind is MessageKind.FOLLOWUP and life.next.due is not None:
+        last = life.last_told
+        told = last.on.isoformat() if last else "?"
+        return f"told {told}, less than {policy.after_text} ago"
+    if life.followups >= policy.max_followups:
+        return f"already followed up {life.followups}× (at most {policy.max_followups})"
+    return life.next.reason
+
+
 def may_still_send(life: Life | None, kind: MessageKind) -> str:
     """Why a message of ``kind`` must no longer go to this person ("" when it may): a
     follow-up only to the silent; nothing at all to someone opted out."""
@@ -409,6 +427,5 @@ def may_still_send(life: Life | None, kind: MessageKind) -> str:
     if life.state is PersonState.OPTED_OUT:
         return life.next.reason
     if kind is MessageKind.FOLLOWUP and not silent(life):
-        return f"follow-up no longer due: {life.state.value.replace('_', ' ')} " \
-               f"({life.next.reason})"
+        return f"follow-up no longer due: {_WHY_NOT.get(life.state, life.state.value)}"
     return ""

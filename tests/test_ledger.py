@@ -247,3 +247,15 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert notes == {f"{tag}{i}" for tag in "ab" for i in range(150)}
         sequences = {r[0]: r[1] for r in ledger._query("SELECT uid, sequence FROM invites")}
         assert sequences == {"a-uid": 149, "b-uid": 149}
+
+
+def test_the_message_id_secret_is_random_and_kept(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "a.sqlite") as ledger:
+        first = ledger.message_id_secret()
+    with Ledger.open(tmp_path / "a.sqlite") as ledger:
+        assert ledger.message_id_secret() == first  # made once, by the migration
+    with Ledger.open(tmp_path / "b.sqlite") as other:
+        assert other.message_id_secret() != first
+    assert len(first) == 32
+    with Ledger.open(tmp_path / "a.sqlite", read_only=True) as ledger:
+        assert ledger.message_id_secret() == first
