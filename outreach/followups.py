@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 from outreach.ledger import Ledger
 from outreach.lifecycle import Life, lives_from, why_no_followup
-from outreach.model import KINDS, Channel, MessageKind, Person, Sender, message_id, valid_address
+from outreach.model import (
+    KINDS,
+    Channel,
+    MessageKind,
+    Person,
+    Sender,
+    Series,
+    message_id,
+    valid_address,
+)
 
 if TYPE_CHECKING:
     from outreach.mail.render import Batch
@@ -46,7 +55,7 @@ class Due:
     invited_on: date
     number: int
     channel: Channel = Channel.EMAIL
-    series: str = "coffee"
+    series: str = Series.COFFEE
     facts: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -64,7 +73,7 @@ def plan_followups(ledger: Ledger, today: date, *, after: str = "7d",
     policy = policy_for(today, after, max_count=max_count)
     plan = FollowupPlan()
     for life in lives_from(ledger.life_facts(), today, policy).values():
-        if not life.told and life.invitation is None:
+        if not life.told:
             continue
         step = life.next
         if step.kind is MessageKind.FOLLOWUP and step.due is not None and step.due <= today:
@@ -95,7 +104,7 @@ def invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
     (empty strings where the plan did not record it, e.g. an ``outreach emails`` coffee)."""
     from zoneinfo import ZoneInfo
 
-    values: dict[str, Any] = {"series": series, "proposed": "", "minutes": "", "every": "",
+    values: dict[str, Any] = {"series": str(series), "proposed": "", "minutes": "", "every": "",
                               "count": "", "place": "", "until": ""}
     start_text = str(facts.get("start") or "")
     if not start_text:

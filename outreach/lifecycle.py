@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from outreach.model import Channel, MessageKind, Person, PersonState
+from outreach.model import Channel, MessageKind, Person, PersonState, Series
 
 if TYPE_CHECKING:
     from outreach.ledger import Ledger, LifeFacts, PlanEntry, Rsvp
@@ -51,7 +51,7 @@ class Told:
     kind: MessageKind
     channel: Channel
     on: date
-    series: str = "coffee"
+    series: str = Series.COFFEE
     subject: str = ""
     message_id: str = ""
     thread: str = ""
@@ -202,7 +202,7 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
             planned = invitations.get(event.person_key)
             p.told.append(Told(MessageKind.LINKEDIN_NOTE if first else MessageKind.FOLLOWUP,
                                Channel.LINKEDIN, event.on,
-                               planned.series if planned else "coffee",
+                               planned.series if planned else Series.COFFEE,
                                event.note or (planned.subject if planned else ""),
                                facts=planned.facts if planned else {}))
             p.followups += 0 if first else 1
@@ -220,8 +220,9 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
         if not rsvp.recurrence_id:
             state = {"accepted": PersonState.ACCEPTED, "declined": PersonState.DECLINED,
                      "tentative": PersonState.TENTATIVE}.get(rsvp.partstat.lower())
-            if state is not None:
-                p.answers.append(Answer(state, rsvp.on, rsvp.partstat.lower()))
+            if state is not None:  # a comment, once the mailbox stage records one (issue 19)
+                p.answers.append(Answer(state, rsvp.on, rsvp.partstat.lower(),
+                                        str(getattr(rsvp, "comment", "") or "")))
     for rec in facts.inbox:
         if not rec.person_key:
             continue

@@ -80,9 +80,12 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
 def status(expire_after: str, no_reply_after: str, tz: str | None, fmt: str,
            today_text: str | None, ledger_path: Path | None) -> None:
     """What needs you this week: meetings due, thank-yous owed, invitations without reply,
-    one-way relationships, and peers to let go.
+    one-way relationships, and peers to let go; then everyone's life cycle — told by e-mail
+    or LinkedIn note, accepted, declined, proposed another time, replied, bounced, cancelled,
+    do not contact, met, thanked — with their next step and when, and what came back (RSVPs,
+    replies, proposed times, notes sent, bounces).
 
-    Built from the ledger that campaign, send, cards and log keep.
+    Built from the ledger that campaign, send, inbox, cards and log keep.
 
     \b
     Examples:
