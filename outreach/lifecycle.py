@@ -220,9 +220,8 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
         if not rsvp.recurrence_id:
             state = {"accepted": PersonState.ACCEPTED, "declined": PersonState.DECLINED,
                      "tentative": PersonState.TENTATIVE}.get(rsvp.partstat.lower())
-            if state is not None:  # a comment, once the mailbox stage records one (issue 19)
-                p.answers.append(Answer(state, rsvp.on, rsvp.partstat.lower(),
-                                        str(getattr(rsvp, "comment", "") or "")))
+            if state is not None:
+                p.answers.append(Answer(state, rsvp.on, rsvp.partstat.lower(), rsvp.comment))
     for rec in facts.inbox:
         if not rec.person_key:
             continue

@@ -255,6 +255,7 @@ def status_data(ledger: Ledger, report: StatusReport) -> dict[str, object]:
     """``outreach status --format json``: every person in the life cycle, with what they were
     told, what came back and their next step, and the table's sections."""
     rows = [life_row(life) for life in report.lives.values()]
+    people = ledger.all_people()
 
     def who(person: Person) -> dict[str, str]:
         return {"name": person.full_name, "url": person.url, "email": person.email}
@@ -271,6 +272,10 @@ def status_data(ledger: Ledger, report: StatusReport) -> dict[str, object]:
         "expired": [{**who(p), "last_met": on.isoformat()} for p, on in report.expired],
         "proposed": [{**who(life.person), "start": life.proposed}
                      for life in report.lives.values() if life.proposed],
+        "unverified": [
+            {"kind": u.kind, "from": u.sender, "date": u.on.isoformat(), "names": u.names,
+             "person": who(people[u.person_key]) if u.person_key in people else None,
+             "reason": u.reason} for u in ledger.unverified()],
         "no_reply_after": report.no_reply_after,
         "expire_after": report.expire_after,
     }
@@ -291,7 +296,8 @@ def life_row(life: Life) -> dict[str, Any]:
         "replied": life.replied_on is not None,
         "rsvp": series[-1].partstat if series else None,
         "rsvps": [{"uid": r.uid, "recurrence_id": r.recurrence_id or "",
-                   "partstat": r.partstat, "on": r.on.isoformat()} for r in life.rsvps],
+                   "partstat": r.partstat, "on": r.on.isoformat(), "comment": r.comment}
+                  for r in life.rsvps],
         "proposed": life.proposed or None, "auto_replied": life.auto_replied,
         "bounced": bool(life.bounced), "do_not_contact": life.opted_out is not None,
         "met_on": day(life.met_on), "thanked_on": day(life.thanked_on),

@@ -118,7 +118,7 @@ def describe(
     values = templating.variables(person, sender)
     values.update(meeting=_meeting_vars(meeting), series="coffee", peers=[], every="", until="")
     values.update(extra or {})
-    name = " ".join(person.full_name.split())
+    name = " ".join(person.written.full_name.split())
     who = (f"{name} ({person.company})" if person.company else name) if name else ""
     return templating.render(_template(template or DESCRIPTION_TEMPLATE), values,
                              who=who).strip()
@@ -127,7 +127,7 @@ def describe(
 def title_for(series: str, person: Person | None, sender: Sender) -> str:
     """``Peer coffee: Jane Doe & Sam Sender``; the forum names only its host."""
     title = SERIES_TITLES.get(series, series.replace("-", " ").capitalize())
-    names = [n for n in ((person.full_name if person else ""), sender.name) if n]
+    names = [n for n in ((person.written.full_name if person else ""), sender.name) if n]
     return f"{title}: {' & '.join(names)}" if names else title
 
 
@@ -137,7 +137,7 @@ def title_for(series: str, person: Person | None, sender: Sender) -> str:
 def attendees_of(people: Iterable[Person]) -> tuple[tuple[str, str], ...]:
     """``(CN, address)`` for each person the address rule lets us invite; the others are not
     ATTENDEEs (they get a LinkedIn note instead)."""
-    return tuple((common_name(p.full_name), p.address) for p in people if p.address)
+    return tuple((common_name(p.written.full_name), p.address) for p in people if p.address)
 
 
 def event_spec(

@@ -241,11 +241,6 @@ class LedgerBase:
         except sqlite3.OperationalError as exc:
             raise self._translate(exc) from None
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Deprecated: kept only until ``mail/inbox.py`` reads through ledger methods (issue
-        19); nothing else outside ``outreach.ledger`` may use it."""
-        return self._query(sql, params)
-
     def check_same_file(self) -> None:
         """Refuse to go on when the ledger file was deleted or replaced since it was opened.
 

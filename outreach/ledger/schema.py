@@ -59,10 +59,21 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     Message-ID), ``number`` (1 for the first), ``subject``, ``planned_at``.
 ``drafts`` (v5)
     (``message_id``, ``folder``) appended to an IMAP Drafts folder, ``appended_at``.
-``secrets`` (message-id secret)
+``rsvps`` (v6)
+    gains ``sequence`` and ``stamp`` (the answer's SEQUENCE and DTSTAMP, which order answers
+    before arrival does) and ``comment`` (the attendee's COMMENT, e.g. with a decline).
+``inbox_unverified`` (v6)
+    What ``outreach inbox`` read but did not believe (``outreach.mail.inbox``): one row per
+    ``message_id`` · ``kind`` (rsvp, counter, reply, bounce) · ``sender`` · ``on_date`` ·
+    ``names`` (the UID or Message-ID it names) · ``person_key`` (whom it would concern) ·
+    ``reason`` · ``recorded_at``.
+``sent_uids`` (v6)
+    Every calendar ``uid`` sent, at send time, whichever command wrote the message:
+    ``message_id``, ``recipient``, ``person_key``, ``sequence``, ``recorded_at``.
+``secrets`` (v7)
     ``name`` → random ``value`` made once (``message-id``: the HMAC key of every Message-ID,
     ``model.message_id``), ``created_at``. Never printed, never exported.
-``linkedin_notes`` (message-id secret)
+``linkedin_notes`` (v7)
     A LinkedIn note the user says they sent (``outreach log noted``): ``id``, ``person_key``,
     ``on_date``, ``note``, ``recorded_at``.
 """
@@ -233,7 +244,33 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (message_id, folder)
     )
     """,
-    # The Message-ID secret (outreach.ledger.lifecycle) and the LinkedIn notes sent. Written
+    # v6: what the mailbox says, believed or not (outreach.ledger.inbox), and the calendar
+    # UIDs each sent message carried.
+    """
+    ALTER TABLE rsvps ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rsvps ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rsvps ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+    CREATE TABLE inbox_unverified (
+        message_id  TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        sender      TEXT NOT NULL DEFAULT '',
+        on_date     TEXT NOT NULL,
+        names       TEXT NOT NULL DEFAULT '',
+        person_key  TEXT NOT NULL DEFAULT '',
+        reason      TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE sent_uids (
+        uid         TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL COLLATE NOCASE,
+        person_key  TEXT NOT NULL DEFAULT '',
+        sequence    INTEGER NOT NULL DEFAULT 0,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (uid, message_id, recipient)
+    )
+    """,
+    # v7: the Message-ID secret (outreach.ledger.lifecycle) and the LinkedIn notes sent. Written
     # to stand alone (IF NOT EXISTS, OR IGNORE): other migrations may come before or after it.
     """
     CREATE TABLE IF NOT EXISTS secrets (

@@ -16,7 +16,14 @@ from __future__ import annotations
 
 from outreach.ledger.db import DEFAULT_BUSY_SECONDS, LEDGER_NAME, default_path, utc_now
 from outreach.ledger.deliveries import STATES, DeliveriesMixin, Delivery
-from outreach.ledger.inbox import INBOX_KINDS, InboxMixin, InboxRecord, Rsvp
+from outreach.ledger.inbox import (
+    INBOX_KINDS,
+    InboxMixin,
+    InboxRecord,
+    MailboxFacts,
+    Rsvp,
+    Unverified,
+)
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
 from outreach.ledger.lifecycle import (
     LifecycleMixin,
@@ -41,6 +48,7 @@ __all__ = [
     "InboxRecord",
     "Ledger",
     "LifeFacts",
+    "MailboxFacts",
     "PersonEvent",
     "PlanEntry",
     "PlannedMeeting",
@@ -48,6 +56,7 @@ __all__ = [
     "Rsvp",
     "SentMessage",
     "StoredInvite",
+    "Unverified",
     "default_path",
     "next_invite_version",
     "person_from_row",
