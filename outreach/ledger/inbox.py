@@ -265,13 +265,6 @@ class InboxMixin(LedgerBase):
 
     # ------------------------------------------------------------ follow-ups and drafts
 
-    def followups(self, person_key: str | None = None) -> list[tuple[str, str, str, int]]:
-        """(message_id, person_key, thread, number) of each follow-up written."""
-        where, params = ("WHERE person_key = ?", (person_key,)) if person_key else ("", ())
-        return [(r[0], r[1], r[2], int(r[3])) for r in self._query(
-            f"SELECT message_id, person_key, thread, number FROM followups {where} "
-            "ORDER BY planned_at, rowid", params)]
-
     def record_followups(self, rows: Iterable[tuple[str, str, str, int, str]]) -> None:
         """Remember follow-ups written: (message_id, person_key, thread, number, subject)."""
         now = iso(utc_now())
