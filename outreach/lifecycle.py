@@ -339,7 +339,7 @@ def next_step(life: Life, today: date, policy: Policy) -> NextStep:
         if life.pending and person.url:
             return NextStep(MessageKind.LINKEDIN_NOTE, today, "the LinkedIn note, then "
                             "outreach log noted", Channel.LINKEDIN)
-        return NextStep(None, None, "none: nothing planned")
+        return NextStep(None, None, "not told yet")
     return _followup(life, today, policy)
 
 
