@@ -70,10 +70,14 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
 ``sent_uids`` (v6)
     Every calendar ``uid`` sent, at send time, whichever command wrote the message:
     ``message_id``, ``recipient``, ``person_key``, ``sequence``, ``recorded_at``.
-``secrets`` (v7)
+``series_shapes`` (v7)
+    The shape of each calendar series last written, by ``uid``: ``series`` (rotation, forum),
+    ``person_key`` ('' for the forum), ``shape`` (JSON: start, minutes, RRULE, EXDATEs, place,
+    ``outreach.ical.series.shape_of``), ``recorded_at``.
+``secrets`` (v8)
     ``name`` → random ``value`` made once (``message-id``: the HMAC key of every Message-ID,
     ``model.message_id``), ``created_at``. Never printed, never exported.
-``linkedin_notes`` (v7)
+``linkedin_notes`` (v8)
     A LinkedIn note the user says they sent (``outreach log noted``): ``id``, ``person_key``,
     ``on_date``, ``note``, ``recorded_at``.
 """
@@ -270,7 +274,19 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (uid, message_id, recipient)
     )
     """,
-    # v7: the Message-ID secret (outreach.ledger.lifecycle) and the LinkedIn notes sent. Written
+    # v7: the shape of each calendar series last written (outreach.ledger.series), so a
+    # series whose person left is cancelled with its RRULE and EXDATEs on every rerun.
+    """
+    CREATE TABLE series_shapes (
+        uid         TEXT PRIMARY KEY,
+        series      TEXT NOT NULL,
+        person_key  TEXT NOT NULL DEFAULT '',
+        shape       TEXT NOT NULL DEFAULT '{}',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX series_shapes_series ON series_shapes (series)
+    """,
+    # v8: the Message-ID secret (outreach.ledger.lifecycle) and the LinkedIn notes sent. Written
     # to stand alone (IF NOT EXISTS, OR IGNORE): other migrations may come before or after it.
     """
     CREATE TABLE IF NOT EXISTS secrets (

@@ -35,6 +35,7 @@ from outreach.ledger.lifecycle import (
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
 from outreach.ledger.plans import PLAN_KINDS, PLAN_STATES, PlannedMessage, PlansMixin
+from outreach.ledger.series import SeriesMixin, SeriesShape
 
 __all__ = [
     "DEFAULT_BUSY_SECONDS",
@@ -55,6 +56,7 @@ __all__ = [
     "PlannedMessage",
     "Rsvp",
     "SentMessage",
+    "SeriesShape",
     "StoredInvite",
     "Unverified",
     "default_path",
@@ -65,5 +67,5 @@ __all__ = [
 
 
 class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin,
-             LifecycleMixin, InboxMixin):
+             LifecycleMixin, InboxMixin, SeriesMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""
