@@ -50,7 +50,7 @@ def words(text: str) -> str:
 
 def thanked(ledger_path: Path | None = None) -> list[tuple[str, str, str]]:
     with Ledger.open(ledger_path) as ledger:
-        rows = ledger.query("SELECT person_key, on_date, note FROM events WHERE kind = 'thanked' "
+        rows = ledger._query("SELECT person_key, on_date, note FROM events WHERE kind = 'thanked' "
                             "ORDER BY id")
     return [(r["person_key"], r["on_date"], r["note"]) for r in rows]
 

@@ -119,7 +119,7 @@ def run_campaign(
             write_emails(batch, decisions, prior, ledger, options.out, result)
             ledger.save_rotation_positions(rotation.places)
             stage("report")
-            _report(selection, sender, rotation, forum, options, result)
+            _report(selection, sender, rotation, forum, options, result, ledger)
         except BaseException:
             if preview is not None:
                 preview.cancel()
@@ -287,8 +287,8 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
 
 def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: Forum | None,
-            options: CampaignOptions, result: CampaignResult) -> None:
-    from outreach.report import FileLink, ReportData, Slot, render_report
+            options: CampaignOptions, result: CampaignResult, ledger: Ledger) -> None:
+    from outreach.report import FileLink, ReportData, Slot, life_lines, render_report
 
     slots = [Slot(s.start, s.peer.full_name) for s in rotation.slots if not s.skipped]
     if forum is not None:
@@ -302,6 +302,7 @@ def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: For
         peers=selection.people, slots=slots, files=files, notes=result.notes,
         rotation_peers=[p.full_name for p in result.rotation_peers],
         forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
+        lives=life_lines(ledger, options.today or date.today()),
     )
     changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
     result.add(path, "this plan as one page: open it in a browser", changed)

@@ -25,7 +25,7 @@ def _parse_day(text: str | None, option: str) -> Any:
 
 @click.command("log")
 @click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked",
-                                           "optout"]))
+                                           "noted", "optout"]))
 @click.argument("who")
 @click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
 @click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\".")
@@ -33,7 +33,9 @@ def _parse_day(text: str | None, option: str) -> Any:
 def log_command(kind: str, who: str, on_text: str | None, note: str,
                 ledger_path: Path | None) -> None:
     """Record what happened with a peer: met, gave (you helped), got (they helped), replied;
-    optout: do not contact them again (every stage skips them from then on, and says so).
+    noted: you sent their LinkedIn note (from linkedin.csv), so they count as told and get a
+    follow-up note like an e-mail would; optout: do not contact them again (every stage
+    skips them from then on, and says so).
 
     WHO is a name (any case, accents optional; part of a name if it is unique), a
     LinkedIn profile URL or an e-mail address of someone in the ledger. An ambiguous name
@@ -44,6 +46,7 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
       outreach log met "Jane Doe"
       outreach log gave "jane" --note "intro to our CFO"
       outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
+      outreach log noted "Marcus Smith"
       outreach log optout "Jane Doe" --note "asked not to be contacted"
     """
     from outreach.ledger import Ledger
@@ -58,8 +61,9 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
                                 + "; campaign, emails, followups, drafts and send skip them"))
             return
         person = log_event(ledger, kind, who, on, note)
-    echo(sentence(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
-                        + (f": {note}" if note else "")))
+    what = f"LinkedIn note sent to {describe(person)}" if kind == "noted" else \
+        f"{kind} with {describe(person)}"
+    echo(sentence(f"Logged {what} on {on.isoformat()}" + (f": {note}" if note else "")))
 
 
 @click.command()
@@ -76,9 +80,12 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
 def status(expire_after: str, no_reply_after: str, tz: str | None, fmt: str,
            today_text: str | None, ledger_path: Path | None) -> None:
     """What needs you this week: meetings due, thank-yous owed, invitations without reply,
-    one-way relationships, and peers to let go.
+    one-way relationships, and peers to let go; then everyone's life cycle — told by e-mail
+    or LinkedIn note, accepted, declined, proposed another time, replied, bounced, cancelled,
+    do not contact, met, thanked — with their next step and when, and what came back (RSVPs,
+    replies, proposed times, notes sent, bounces).
 
-    Built from the ledger that campaign, send, cards and log keep.
+    Built from the ledger that campaign, send, inbox, cards and log keep.
 
     \b
     Examples:

@@ -116,7 +116,7 @@ class MeetingsMixin(LedgerBase):
         """As ``pending_thanks``, with what a card says about the meeting: the day of the last
         ``met``, its ``--note`` and the planned meeting with that person on or before that day
         (the latest), if the ledger has one; oldest meeting first."""
-        rows = self.query(
+        rows = self._query(
             """
             SELECT p.*, m.met AS met_on FROM people p
             JOIN (SELECT person_key, MAX(on_date) AS met FROM events WHERE kind = 'met'
@@ -130,7 +130,7 @@ class MeetingsMixin(LedgerBase):
         due = []
         for row in rows:
             key, on = str(row["key"]), date.fromisoformat(row["met_on"])
-            notes = self.query(
+            notes = self._query(
                 "SELECT note FROM events WHERE person_key = ? AND kind = 'met' AND on_date = ? "
                 "AND note != '' ORDER BY id DESC LIMIT 1", (key, on.isoformat()))
             due.append(ThanksDue(key, person_from_row(row), on,
@@ -141,7 +141,7 @@ class MeetingsMixin(LedgerBase):
     def _meeting_before(self, key: str, on: date) -> MetMeeting | None:
         """The latest planned meeting with ``key`` on or before ``on`` (its own day, in its
         own zone), with the place its plan stated if the plan recorded one."""
-        rows = self.query("SELECT uid, series, start FROM meetings WHERE person_key = ?", (key,))
+        rows = self._query("SELECT uid, series, start FROM meetings WHERE person_key = ?", (key,))
         held = [(datetime.fromisoformat(r["start"]), str(r["uid"]), str(r["series"]))
                 for r in rows]
         held = [m for m in held if m[0].date() <= on]
@@ -155,7 +155,7 @@ class MeetingsMixin(LedgerBase):
         ``location``, else ``place`` unless that is a video link), or ""."""
         import json
 
-        rows = self.query(
+        rows = self._query(
             "SELECT facts FROM plan_messages WHERE person_key = ? AND series = ? "
             "ORDER BY planned_at DESC, rowid DESC", (key, series))
         for row in rows:
