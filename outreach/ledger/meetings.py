@@ -139,15 +139,17 @@ class MeetingsMixin(LedgerBase):
         return due
 
     def _meeting_before(self, key: str, on: date) -> MetMeeting | None:
-        """The latest planned meeting with ``key`` on or before ``on`` (its own day, in its
-        own zone), with the place its plan stated if the plan recorded one."""
+        """The planned meeting a ``met`` on ``on`` thanks for: the latest with ``key`` on or
+        before that day, else (met before the plan's first date: the series started early, or
+        the user logs ahead) the earliest after it; with the place its plan stated, if the
+        plan recorded one. None when the ledger plans no meeting with ``key``."""
         rows = self.query("SELECT uid, series, start FROM meetings WHERE person_key = ?", (key,))
         held = [(datetime.fromisoformat(r["start"]), str(r["uid"]), str(r["series"]))
                 for r in rows]
-        held = [m for m in held if m[0].date() <= on]
         if not held:
             return None
-        start, uid, series = max(held)
+        before = [m for m in held if m[0].date() <= on]
+        start, uid, series = max(before) if before else min(held)
         return MetMeeting(uid, series, start, self._planned_place(key, series))
 
     def _planned_place(self, key: str, series: str) -> str:
