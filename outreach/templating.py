@@ -429,7 +429,7 @@ def variables(
         level=person.level,
         score=person.score,
         reason=person.reason,
-        sender={**vars(sender), "first_name": sender.name.split(" ")[0] if sender.name else ""},
+        sender={**vars(sender), "first_name": sender.first_name},
         today=today or date.today(),
     )
     if meeting is not None:

@@ -143,7 +143,7 @@ def test_pending_writes_a_dated_file_never_the_campaigns(
 
     _met(person=Person("Wei", "Chen", url="https://www.linkedin.com/in/wei-chen"))
     chosen = tmp_path / "mine.pdf"
-    third = runner.invoke(cli, ["cards", "--pending", "-o", str(chosen)])
+    third = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana", "-o", str(chosen)])
     assert third.exit_code == 0 and chosen.is_file()  # -o still wins
     assert not (tmp_path / f"cards-{today}-3.pdf").exists()
     assert [note.startswith("card in ") for _k, _on, note in thanked()] == [True] * 3
@@ -232,7 +232,8 @@ def test_met_place_is_the_ledgers_meeting_else_the_location(tmp_path: Path) -> N
         ])
     template = _template(tmp_path)
     out = tmp_path / "a.pdf"
-    invoke("cards", "--pending", "--template", template, "--location", "The Office", "-o", out)
+    invoke("cards", "--pending", "--sign", "Dana", "--template", template, "--location",
+           "The Office", "-o", out)
     assert "On 2026-11-20 at The Office (forum): budgets" in words(page_texts(out)[0])
 
 
@@ -247,15 +248,15 @@ def test_met_place_is_where_the_plan_said_when_it_said(tmp_path: Path) -> None:
         ledger.save_plan([PlannedMessage("<m1@x>", ben.key, "rotation", "invitation", "<m1@x>",
                                          facts={"location": "Hart House"})])
     out = tmp_path / "b.pdf"
-    invoke("cards", "--pending", "--template", _template(tmp_path), "--location", "The Office",
-           "-o", out)
+    invoke("cards", "--pending", "--sign", "Dana", "--template", _template(tmp_path),
+           "--location", "The Office", "-o", out)
     assert "On 2026-11-20 at Hart House (rotation):" in words(page_texts(out)[0])
 
 
 def test_met_without_a_ledger_meeting_or_location(tmp_path: Path) -> None:
     _met(on=date(2026, 10, 2))
     out = tmp_path / "c.pdf"
-    invoke("cards", "--pending", "--template", _template(tmp_path), "-o", out)
+    invoke("cards", "--pending", "--sign", "Dana", "--template", _template(tmp_path), "-o", out)
     assert "On 2026-10-02 at nowhere (no series):" in words(page_texts(out)[0])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from conftest import require_tool
 
@@ -16,7 +17,8 @@ from outreach.cli import cli
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 PEERS = [("Ana", "Souza", "Globex"), ("Ben", "Okafor", "Initech"), ("Wei", "Chen", "Hooli"),
          ("Lena", "Vogt", "Umbrella")]
-ARGS = ["--title", "VP Marketing", "--company", "Acme", "--from", "Dana Whitfield <dana@acme.example>",
+ARGS = ["--title", "VP Marketing", "--company", "Acme",
+        "--from", "Dana Whitfield <dana@acme.example>",
         "--start", "2027-01-12T08:30", "--tz", "Europe/Berlin", "--location", "Café Einstein",
         "--rotation-size", "2", "--card-sheet", "single", "--no-preview"]
 
@@ -53,6 +55,12 @@ def pdf_pages(pdf: Path) -> list[str]:
     return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
 
 
+def signed(pdf: Path, name: str) -> bool:
+    """The first card ends "Warmly, NAME" (spaces aside: pdftotext may split a handwritten
+    word where its letters spread)."""
+    return "".join(pdf_pages(pdf)[0].split()).endswith("Warmly," + "".join(name.split()))
+
+
 def cards_of(pdf: Path) -> dict[str, str]:
     """Each card's text by the first name it greets."""
     return {page.removeprefix("Dear ").partition(",")[0]: page for page in pdf_pages(pdf)}
@@ -85,3 +93,74 @@ def test_a_forum_peer_is_thanked_for_the_forum_and_a_rotation_peer_for_the_coffe
             in cards[rotation[0]])
     third = campaign(tmp_path)  # thanked now: no card for them again
     assert "to print" not in third.output
+
+
+# ---------------------------------------------------------------- 2. a signed card
+
+
+def _remember_and_meet(first: str = "Ana", *extra: str) -> None:
+    """A peer in the ledger (as a campaign leaves them), met today."""
+    from outreach.ledger import Ledger
+    from outreach.model import Person
+
+    last, company = next((la, co) for fi, la, co in PEERS if fi == first)
+    person = Person(first, last, url=f"https://www.linkedin.com/in/{first.lower()}-"
+                    f"{last.lower()}", company=company)
+    with Ledger.open() as ledger:
+        ledger.remember_people([person])
+    ok("log", "met", f"{first} {last}", *extra)
+
+
+def test_cards_without_a_signature_are_refused_and_nobody_is_marked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _remember_and_meet()
+    refused = run("cards", "--pending", "--sheet", "single")
+    assert refused.exit_code == 2
+    assert refused.output == (
+        "Error: --sign: a card needs a signature; give the name to sign with, or set name "
+        "under [sender] in outreach.toml (or use an export that has your profile)\n")
+    assert list(tmp_path.glob("*.pdf")) == []
+    printed = ok("cards", "--pending", "--sheet", "single", "--sign", "D. W.")
+    assert "Marked 1 as thanked in the ledger." in printed.output  # still owed: not marked
+    [pdf] = tmp_path.glob("cards-*.pdf")
+    assert signed(pdf, "D. W.")
+
+
+def test_the_signature_is_your_first_name_from_the_config(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "outreach.toml").write_text('[sender]\nname = "Dana Whitfield"\n',
+                                            encoding="utf-8")
+    _remember_and_meet()
+    ok("cards", "--pending", "--sheet", "single", "-o", "thanks.pdf")
+    assert signed(tmp_path / "thanks.pdf", "Dana")
+
+
+def test_a_template_that_drops_the_signature_prints_nothing_and_marks_nobody(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    template = tmp_path / "unsigned.card.j2"
+    template.write_text("Dear {{ first_name }},\n\nThank you.\n\nWarmly,\n", encoding="utf-8")
+    _remember_and_meet()
+    refused = run("cards", "--pending", "--sign", "Dana", "--template", template)
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1
+    assert refused.output.startswith(f"Error: --template: {template}: the card for Ana Souza "
+                                     "(Globex) does not end with the signature 'Dana'")
+    assert list(tmp_path.glob("*.pdf")) == []
+    assert "Marked 1 as thanked" in ok("cards", "--pending", "--sign", "Dana").output
+
+
+def test_a_campaign_that_does_not_know_your_name_keeps_the_cards_for_later(
+        tmp_path: Path) -> None:
+    unnamed = [a if a != "Dana Whitfield <dana@acme.example>" else "dana@acme.example"
+               for a in ARGS]
+    ok("campaign", connections(tmp_path), "--out", tmp_path / "out", *unnamed)
+    ok("log", "met", "Ana Souza")
+    first = ok("campaign", connections(tmp_path), "--out", tmp_path / "out", *unnamed)
+    assert ("no thank-you cards yet for 1 person you met: a card needs your name to sign it"
+            in " ".join(first.output.split()))
+    assert not (tmp_path / "out" / "cards.pdf").exists()
+    named = campaign(tmp_path)  # now with a name: the card is printed, signed with it
+    assert "1 thank-you card to print." in named.output
+    assert signed(tmp_path / "out" / "cards.pdf", "Dana")

@@ -101,6 +101,7 @@ class CardWriter:
         except ValueError as exc:
             raise OutreachError(str(exc)) from None
         self.chain = FontChain(options.font, system=options.system_fonts)
+        self.signature = self._signature()
         self.hand = Hand()
         width = self.layout.size.width
         self.largest = 20.0 if width < 4.6 * 72 else 22.0
@@ -124,15 +125,33 @@ class CardWriter:
         values["signature"] = self.signature
         rendered = templating.render(self.template, values, who=_who(person))
         rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")
-        if not rendered.replace("\n", "").isprintable():  # the rare text that has controls
-            rendered = "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t"
-                               else "" for ch in rendered)
+        rendered = _cleaned(rendered)
         lines = [" ".join(line.split()) for line in rendered.strip().split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
-    @property
-    def signature(self) -> str:
-        return (self.options.sign or self.sender.name or "").strip()
+    def _signature(self) -> str:
+        """``thanks.signature``, cleaned as the card's text is, and written in full: a
+        signature no available font can draw would leave the card unsigned, so it is refused."""
+        from outreach.cards.thanks import signature
+
+        name = _cleaned(unicodedata.normalize("NFC", signature(self.options.sign, self.sender)))
+        name = " ".join(name.split())
+        _, missing = self.chain.split(name)
+        if missing or not name:
+            chars = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in dict.fromkeys(missing))
+            raise OutreachError(f"no available font can write the signature {name!r} "
+                                f"({chars or 'nothing left to write'}); sign with another "
+                                "name, or choose a font that has it", field="sign")
+        return name
+
+    def _check_signed(self, person: Person, text: str) -> None:
+        """The sign-off (the last paragraph) shows the signature: a template that drops it
+        would print an unsigned card, and printing is what records the thank-you."""
+        if self.signature not in text.rpartition("\n\n")[2]:
+            raise OutreachError(
+                f"{self.template.filename or self.options.template}: the card for {_who(person)} "
+                f"does not end with the signature {self.signature!r}; end the template with "
+                "a sign-off paragraph holding {{ signature }}", field="template")
 
     def block(self, person: Person, warnings: list[str]) -> Block:
         """The message wrapped and sized to fit; ``OutreachError`` naming the person if not.
@@ -156,7 +175,9 @@ class CardWriter:
     def _block(self, person: Person, met: templating.MetVars, warnings: list[str]) -> Block:
         paragraphs: list[tuple[Atom, ...]] = []
         missing: list[str] = []
-        for paragraph in self.text(person, met).split("\n\n"):
+        text = self.text(person, met)
+        self._check_signed(person, text)
+        for paragraph in text.split("\n\n"):
             written, lost = self._atoms(paragraph)
             paragraphs.append(written)
             missing += lost
@@ -291,9 +312,6 @@ def write_cards(
         raise OutreachError("--per-file must be at least 1")
     writer = CardWriter(sender, options)
     result = CardsResult(layout=writer.layout)
-    if not writer.signature:
-        result.warnings.append('no signature: the cards end without your name; pass --sign '
-                               '"Your Name" (or set [sender] name in outreach.toml)')
     chunks = [people[i:i + options.per_file] for i in range(0, len(people), options.per_file)]
     targets = _targets(Path(output), len(chunks))
     folder = fileio.ensure_folder(Path(output).parent)
@@ -315,6 +333,14 @@ def _targets(output: Path, count: int) -> list[Path]:
     width = len(str(count))
     return [output.with_name(f"{output.stem}-{n:0{width}d}{output.suffix}")
             for n in range(1, count + 1)]
+
+
+def _cleaned(text: str) -> str:
+    """Without control and format characters (a tab becomes a space; newlines stay)."""
+    if text.replace("\n", "").isprintable():  # the common case
+        return text
+    return "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t" else ""
+                   for ch in text)
 
 
 def _is_control(ch: str) -> bool:

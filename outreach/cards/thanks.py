@@ -12,10 +12,25 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from outreach.errors import OutreachError
 from outreach.ledger.meetings import ThanksDue
+from outreach.model import Sender
 from outreach.templating import MetVars
 
 REMINDER = "cards are printed after you log a meeting: outreach log met NAME"
+NO_SIGNATURE = ("a card needs a signature; give the name to sign with, or set name under "
+                "[sender] in outreach.toml (or use an export that has your profile)")
+
+
+def signature(sign: str | None, sender: Sender) -> str:
+    """The name every card is signed with: ``sign`` (``--sign``, ``[cards] sign``) as given,
+    else the sender's first name (export or ``[sender] name``). Never empty: a card without
+    one is refused (``OutreachError`` on field ``sign``) rather than ending on a bare
+    "Warmly,". Spaces are tidied as the card's text is."""
+    name = " ".join((sign or "").split()) or sender.first_name
+    if not name:
+        raise OutreachError(NO_SIGNATURE, field="sign")
+    return name
 
 
 COFFEE_SERIES = ("rotation", "coffee")  # the meetings a card thanks "over coffee" for

@@ -50,8 +50,9 @@ from outreach.wording import plural
               help="blue, black, blue-black, royal, or #rrggbb.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Changes every card's hand; the same seed redraws the same cards.")
-@click.option("--sign", metavar="NAME", help="Signature [default: your name from the "
-              "export or outreach.toml].")
+@click.option("--sign", metavar="NAME", help="Signature [default: your first name from "
+              "outreach.toml's [sender] name, else the export]. A card is never printed "
+              "unsigned: without either, nothing is written and nobody is marked thanked.")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), metavar="PNG",
               help="Also render the first sheet to PNG to check before printing.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
