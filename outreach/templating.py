@@ -19,9 +19,11 @@ any other input column        slugified: ``Team Name`` → ``team_name``
 ``today``                     today's date
 ``invite_attached``           e-mails only: true when the meeting goes along as an invitation
 ``met.*``                     cards only: ``on`` (the day you met, a ``date``, or empty),
-                              ``note`` (your ``log met --note``, or empty), ``place`` (where:
-                              the ledger's meeting, else ``--location``/config), ``series``
-                              (``rotation``, ``forum``, or empty)
+                              ``card`` (the line written for the card: ``log met --card``,
+                              or empty), ``note`` (your private ``log met --note``: the
+                              built-in card never prints it), ``place`` (where: the
+                              ledger's meeting, else ``--location``/config), ``series``
+                              (``rotation``, ``coffee``, ``forum``, or empty)
 ============================  ==========================================================
 
 Templates use ``StrictUndefined``: a misspelt variable is an error naming file:line, not an
@@ -405,6 +407,7 @@ class MetVars:
     note: str = ""
     place: str = ""
     series: str = ""
+    card: str = ""
 
 
 def variables(

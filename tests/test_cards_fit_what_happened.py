@@ -164,3 +164,46 @@ def test_a_campaign_that_does_not_know_your_name_keeps_the_cards_for_later(
     named = campaign(tmp_path)  # now with a name: the card is printed, signed with it
     assert "1 thank-you card to print." in named.output
     assert signed(tmp_path / "out" / "cards.pdf", "Dana")
+
+
+# ---------------------------------------------------------------- 3. the card's own line
+
+NOTE = "talked about attribution models and the Q3 budget"
+
+
+def test_the_card_says_the_line_written_for_it_and_never_the_private_note(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    campaign(tmp_path)
+    logged = ok("log", "met", "Ana Souza", "--note", NOTE,
+                "--card", "Your point about brand budgets stays with me.")
+    assert logged.output.splitlines()[-1] == (
+        "Their card will say: Your point about brand budgets stays with me.")
+    ok("log", "met", "Ben Okafor", "--note", NOTE)
+    ok("cards", "--pending", "--sheet", "single", "--sign", "Dana", "-o", "thanks.pdf")
+    cards = cards_of(tmp_path / "thanks.pdf")
+    assert "think about it. Your point about brand budgets stays with me. I left with" \
+        in cards["Ana"]
+    assert "attribution" not in cards["Ana"]  # the private note stays in the ledger
+    assert "attribution" not in cards["Ben"] and "stays with me" not in cards["Ben"]
+    assert "I left with fresh ideas and the comfort of knowing" in cards["Ben"]  # neutral
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["gave", "Ana Souza", "--card", "Thanks!"],
+     "Error: --card: a card line belongs to a meeting: log met, not gave\n"),
+    (["met", "Ana Souza", "--card", "  "],
+     "Error: --card: the card line is empty; write the sentence the card should say\n"),
+    (["met", "Ana Souza", "--card", "x" * 201],
+     "Error: --card: the card line is 201 characters; a card has room for about 200: "
+     "shorten it\n"),
+])
+def test_a_card_line_that_cannot_go_on_a_card_is_refused(args: list[str], error: str) -> None:
+    _remember_and_meet("Ana")
+    refused = run("log", *args)
+    assert (refused.exit_code, refused.output) == (2, error)
+    from outreach.ledger import Ledger
+
+    with Ledger.open() as ledger:
+        [due] = ledger.thanks_due()  # the earlier meeting, and nothing else logged
+        assert (due.card, len(ledger.query("SELECT * FROM events"))) == ("", 1)

@@ -10,9 +10,9 @@ each finished page is compressed at once by a worker thread (in parallel with dr
 next), so what stays in memory is the compressed page, not its text.
 
 ``CardOptions.met`` gives the template each person's ``met.*`` (the day, the ``log met
---note``, the place), by ``Person.key``; a note that would push the card past its writing
-area at the smallest size is left out of that card, with a warning, rather than failing the
-whole batch.
+--card`` line, the private ``--note``, the place), by ``Person.key``; a card line that would
+push the card past its writing area at the smallest size is left out of that card, with a
+warning, rather than failing the whole batch.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class CardWriter:
         note = " ".join(found.note.split()).rstrip(",;:- ")
         place = " ".join(found.place.split()) or (
             self.options.meeting.location if self.options.meeting is not None else "")
-        return replace(found, note=note, place=place)
+        return replace(found, note=note, place=place, card=" ".join(found.card.split()))
 
     def text(self, person: Person, met: templating.MetVars | None = None) -> str:
         """The card's message for ``person``, as the template renders it (NFC, tidy blanks)."""
@@ -155,19 +155,21 @@ class CardWriter:
 
     def block(self, person: Person, warnings: list[str]) -> Block:
         """The message wrapped and sized to fit; ``OutreachError`` naming the person if not.
-        A card that fits only without its ``met.note`` is written without it (and warned)."""
+        A card that fits only without its ``met.card`` line (or, in a template that prints
+        it, ``met.note``) is written without them (and warned)."""
         met = self.met(person)
         found: list[str] = []
         try:
             block = self._block(person, met, found)
         except CardOverflow:
-            if not met.note:
+            if not (met.card or met.note):
                 raise
             found = []
-            block = self._block(person, replace(met, note=""), found)
-            found.append(f"card for {_who(person)}: with the meeting note ({len(met.note)} "
+            block = self._block(person, replace(met, note="", card=""), found)
+            what, text = ("line", met.card) if met.card else ("note", met.note)
+            found.append(f"card for {_who(person)}: with the card {what} ({len(text)} "
                          f"characters) the message does not fit the {self.layout.size.label} "
-                         f"card even at {SMALLEST_SIZE:g} pt; written without the note "
+                         f"card even at {SMALLEST_SIZE:g} pt; written without the {what} "
                          "(shorten it, or choose a larger --size)")
         warnings += found
         return block

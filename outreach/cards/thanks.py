@@ -47,7 +47,7 @@ def met_vars(due: ThanksDue, location: str = "", *, coffee_only: bool = False) -
     place = meeting.place if meeting is not None else ""
     if not place and (series in COFFEE_SERIES or not coffee_only):
         place = location
-    return MetVars(on=due.on, note=due.note, place=place, series=series)
+    return MetVars(on=due.on, note=due.note, place=place, series=series, card=due.card)
 
 
 def met_by_person(due: Sequence[ThanksDue], location: str = "", *,

@@ -27,7 +27,7 @@ from outreach.wording import plural
 @meeting_options
 @click.option("--pending", is_flag=True,
               help="Write to the people the ledger says you met and have not thanked yet "
-              "(`outreach log met NAME --note ...`: the card can mention the note), then "
+              "(`outreach log met NAME --card \"LINE\"`: the card says LINE), then "
               "record them as thanked. Writes cards-YYYY-MM-DD.pdf in the current folder "
               "(-2, -3... if that exists), never out/cards.pdf; INPUT, if given, only "
               "supplies your name.")
@@ -79,8 +79,10 @@ def cards(
       outreach cards export.zip --size a6 --sheet a4 --ink black -o out/cards-a6.pdf
       outreach cards --pending --sheet single --fold half     # after `outreach log met`
 
-    With --pending, each card gets met.on, met.note and met.place (see the template):
-    the default card mentions your `log met --note` when there is one.
+    With --pending, each card gets met.on, met.series, met.place and met.card (see the
+    template): the default card thanks a forum peer for the forum and a rotation peer for
+    the coffee, and says the line you wrote with `log met --card`, as written (else a
+    general thank-you); your private `log met --note` is never printed.
     """
     from datetime import date
 

@@ -59,6 +59,9 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     Message-ID), ``number`` (1 for the first), ``subject``, ``planned_at``.
 ``drafts`` (v5)
     (``message_id``, ``folder``) appended to an IMAP Drafts folder, ``appended_at``.
+``card_lines``
+    The line a thank-you card says, written for it (``outreach log met --card``): one per
+    (``person_key``, ``on_date``: the day met), ``line``, ``recorded_at``; the latest wins.
 """
 
 from __future__ import annotations
@@ -225,6 +228,16 @@ MIGRATIONS: list[Migration] = [
         folder      TEXT NOT NULL,
         appended_at TEXT NOT NULL,
         PRIMARY KEY (message_id, folder)
+    )
+    """,
+    # card_lines: what a card says, apart from the private note (``log met --card``).
+    """
+    CREATE TABLE card_lines (
+        person_key  TEXT NOT NULL,
+        on_date     TEXT NOT NULL,
+        line        TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (person_key, on_date)
     )
     """,
 ]
