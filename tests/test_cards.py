@@ -422,7 +422,7 @@ def test_font_by_path_or_installed_family_name_and_a_clear_error(tmp_path: Path)
         fonts = subprocess.run([pdffonts, str(pdf)], check=True, capture_output=True,
                                text=True).stdout
         assert "+DejaVuSans " in fonts and "Caveat" not in fonts
-    with pytest.raises(OutreachError, match="--font: No Such Hand: no such file"):
+    with pytest.raises(OutreachError, match="font: No Such Hand: no such file"):
         make(tmp_path, [Person("Ana", "Lima")], font="No Such Hand")
 
 

@@ -99,7 +99,7 @@ class CardWriter:
         try:
             self.ink = parse_ink(options.ink)
         except ValueError as exc:
-            raise OutreachError(str(exc)) from None
+            raise OutreachError(str(exc), field="ink") from None
         self.chain = FontChain(options.font, system=options.system_fonts)
         self.signature = self._signature()
         self.hand = Hand()
@@ -311,7 +311,7 @@ def write_cards(
     if not people:
         raise OutreachError("cards: nobody to write to (INPUT selected no one)")
     if options.per_file < 1:
-        raise OutreachError("--per-file must be at least 1")
+        raise OutreachError("must be at least 1", field="per_file")
     writer = CardWriter(sender, options)
     result = CardsResult(layout=writer.layout)
     chunks = [people[i:i + options.per_file] for i in range(0, len(people), options.per_file)]
