@@ -11,6 +11,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outreach.cli import cli
 
@@ -90,3 +92,24 @@ def test_links_read_as_text_and_url_and_lists_as_lines(tmp_path: Path) -> None:
     assert '<a href="https://cal.example/dana">on my page</a>' in html
     assert "<em>real</em>" in html and "<code>Café Einstein</code>" in html
     assert "**Globex** [x](http://evil.example)" in html and "evil.example\"" not in html
+
+
+@settings(max_examples=60, deadline=None)
+@given(company=st.text(alphabet=st.characters(categories=("L", "N", "P", "S", "Zs")),
+                       min_size=1, max_size=40))
+def test_a_value_reaches_the_text_part_as_it_is(company: str) -> None:
+    """Whatever markup a stranger's company holds, the text part prints it verbatim (only
+    the template's own markup goes), and the HTML part never turns it into a link."""
+    from outreach import templating
+    from outreach.mail import mime
+    from outreach.mail.render import compiled_template
+    from outreach.model import Person, Sender
+
+    template = compiled_template("invite.email.j2", email=True)
+    values = templating.variables(Person("Ana", "Souza", company=company),
+                                  Sender("Dana Whitfield", title="VP", company="Acme"))
+    rendered = template.render(values)
+    assert not isinstance(rendered, list), rendered
+    shown = mime.header_text(company)
+    assert f"much the same job at {shown}. I suspect" in rendered.text
+    assert "<a " not in rendered.html
