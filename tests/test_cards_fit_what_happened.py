@@ -207,3 +207,34 @@ def test_a_card_line_that_cannot_go_on_a_card_is_refused(args: list[str], error:
     with Ledger.open() as ledger:
         [due] = ledger.thanks_due()  # the earlier meeting, and nothing else logged
         assert (due.card, len(ledger.query("SELECT * FROM events"))) == ("", 1)
+
+
+def test_a_dry_run_shows_each_card_and_marks_nobody(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _remember_and_meet("Ana", "--note", NOTE, "--card", "Your point about brand budgets "
+                       "stays with me.")
+    dry = ok("cards", "--pending", "--dry-run", "--sign", "Dana")
+    assert dry.output.splitlines() == [
+        "Card for Ana Souza (Globex):",
+        "    Dear Ana,",
+        "",
+        "    Thank you for making the time to talk. It was a real pleasure to compare notes "
+        "with someone who knows this job from the inside, and to hear how you and the team at "
+        "Globex think about it.",
+        "",
+        "    Your point about brand budgets stays with me.",
+        "",
+        "    I left with fresh ideas, and I would love to return the favour whenever I can be "
+        "useful and to pick up where we left off.",
+        "",
+        "    Warmly,",
+        "    Dana",
+        "",
+        "Checked 1 card (US A2, 4.25×5.5 in, 1 letter sheet): nothing written, nobody marked "
+        "thanked.",
+    ]
+    unsigned = run("cards", "--pending", "--dry-run")  # refused as printing would be
+    assert unsigned.exit_code == 2 and "a card needs a signature" in unsigned.output
+    assert list(tmp_path.glob("*.pdf")) == []
+    assert "Marked 1 as thanked" in ok("cards", "--pending", "--sign", "Dana").output

@@ -86,6 +86,7 @@ class CardsResult:
     sizes: list[float] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     layout: Layout | None = None
+    texts: list[str] = field(default_factory=list)  # check_cards only: each card's words
 
 
 class CardWriter:
@@ -108,6 +109,7 @@ class CardWriter:
         self._rng = np.random.RandomState(0)
         self._atom_cache: dict[str, tuple[tuple[Atom, ...], list[str]]] = {}
         self._last_size: float | None = None  # where the next card's size search starts
+        self.last_text = ""
 
     def met(self, person: Person) -> templating.MetVars:
         """``met.*`` for ``person``: from ``options.met``, the note on one line (it is data,
@@ -179,6 +181,7 @@ class CardWriter:
         missing: list[str] = []
         text = self.text(person, met)
         self._check_signed(person, text)
+        self.last_text = text  # what the card that fits says (check_cards shows it)
         for paragraph in text.split("\n\n"):
             written, lost = self._atoms(paragraph)
             paragraphs.append(written)
@@ -326,6 +329,25 @@ def write_cards(
         for part, target in zip(staged, targets, strict=True):
             os.replace(part, target)  # same folder, already synced: each file appears whole
     result.files = targets
+    return result
+
+
+def check_cards(people: Iterable[Person], sender: Sender,
+                options: CardOptions = CardOptions()) -> CardsResult:
+    """Everything ``write_cards`` checks (signature, template, fonts, fit), card by card,
+    without drawing or writing anything: ``cards --dry-run``. The same errors and warnings;
+    ``result.texts`` holds what each card would say, ``result.files`` stays empty and
+    ``pages`` is what the PDF would have."""
+    people = list(people)
+    if not people:
+        raise OutreachError("cards: nobody to write to (INPUT selected no one)")
+    writer = CardWriter(sender, options)
+    result = CardsResult(layout=writer.layout)
+    for person in people:
+        result.sizes.append(writer.block(person, result.warnings).size)
+        result.texts.append(writer.last_text)
+        result.cards += 1
+    result.pages = -(-len(people) // writer.layout.per_page)
     return result
 
 
