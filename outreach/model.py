@@ -303,6 +303,12 @@ class Sender:
     def domain(self) -> str:
         return self.email.rpartition("@")[2] or "outreach.invalid"
 
+    @property
+    def first_name(self) -> str:
+        """The first word of ``name`` ("Dana" of "Dana Whitfield"): how a card is signed,
+        ``sender.first_name`` in templates."""
+        return self.name.split()[0] if self.name.split() else ""
+
 
 def merged_sender(found: Sender, *, name: str = "", email: str = "", title: str = "",
                   company: str = "") -> Sender:

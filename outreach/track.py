@@ -106,16 +106,18 @@ def find_person(ledger: Ledger, query: str) -> tuple[str, Person]:
 
 
 def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "",
-              today: date | None = None) -> Person:
+              today: date | None = None, card: str | None = None) -> Person:
     """Record ``kind`` (met, gave, got, replied, thanked; noted: their LinkedIn note was
     sent, so the life cycle counts them told and due a follow-up) with the person ``who``
     names.
 
     Only what has happened: a future date would leave a meeting "met" before it was, and
-    a card printed today could never count as the thank-you for it.
+    a card printed today could never count as the thank-you for it. ``card`` (``met``
+    only) is the line their thank-you card will say, as written (``card_line``).
     """
     if kind not in LOG_KINDS:
         raise OutreachError(f"log: unknown kind {kind!r}; use one of {', '.join(LOG_KINDS)}")
+    line = card_line(card, kind) if card is not None else ""
     today = today or date.today()
     if on > today:
         raise OutreachError(f"{on.isoformat()} is in the future (today is "
@@ -123,9 +125,32 @@ def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "",
     key, person = find_person(ledger, who)
     if kind == "noted":
         ledger.record_note_sent(key, on, note)
-    else:
+        return person
+    with ledger.write():  # the meeting and its card line, together or not at all
         ledger.add_event(key, kind, on, note)
+        if line:
+            ledger.set_card_line(key, on, line)
     return person
+
+
+CARD_LINE_MOST = 200  # characters: about three lines of handwriting on the smallest card
+
+
+def card_line(text: str, kind: str = "met") -> str:
+    """The line a thank-you card says, as the user wrote it, on one line (newlines and runs
+    of spaces become one space); refused when empty, too long for a card, or logged with
+    anything but a meeting (``kind``)."""
+    if kind != "met":
+        raise OutreachError(f"a card line belongs to a meeting: log met, not {kind}",
+                            field="card")
+    line = " ".join(text.split())
+    if not line:
+        raise OutreachError("the card line is empty; write the sentence the card should say",
+                            field="card")
+    if len(line) > CARD_LINE_MOST:
+        raise OutreachError(f"the card line is {len(line)} characters; a card has room for "
+                            f"about {CARD_LINE_MOST}: shorten it", field="card")
+    return line
 
 
 # ---------------------------------------------------------------- ages

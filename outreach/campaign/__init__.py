@@ -251,7 +251,7 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import start_preview
-    from outreach.cards.thanks import REMINDER, met_by_person, thanked_note
+    from outreach.cards.thanks import REMINDER, met_by_person, signature, thanked_note
 
     pdf = options.out / "cards.pdf"
     due = ledger.thanks_due()
@@ -260,10 +260,18 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
         result.notes.append("no new thank-you cards: nobody you met is waiting for one "
                             f"({REMINDER}){earlier}")
         return None
+    try:
+        signature(None, sender)
+    except OutreachError:  # the plan still goes out; the cards wait, nobody marked thanked
+        result.warnings.append(
+            f"no thank-you cards yet for {plural(len(due), 'person', 'people')} you met: a "
+            "card needs your name to sign it; give it with your address (\"Your Name "
+            "<address>\") or set name under [sender] in outreach.toml")
+        return None
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=options.today,
-                               met=met_by_person(due, options.location))
+                               met=met_by_person(due, options.location, coffee_only=True))
     folder = fileio.ensure_folder(options.out)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
         staged = Path(tmp) / "cards.pdf"

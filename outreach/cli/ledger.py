@@ -28,9 +28,13 @@ def _parse_day(text: str | None, option: str) -> Any:
                                            "noted", "optout"]))
 @click.argument("who")
 @click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
-@click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\".")
+@click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\": "
+              "for you; never printed on a card.")
+@click.option("--card", metavar="LINE", help="met only: the line their thank-you card "
+              "says, printed as written, e.g. \"Your point about brand budgets stays with "
+              "me.\" Without it the card says a general thank-you.")
 @ledger_option
-def log_command(kind: str, who: str, on_text: str | None, note: str,
+def log_command(kind: str, who: str, on_text: str | None, note: str, card: str | None,
                 ledger_path: Path | None) -> None:
     """Record what happened with a peer: met, gave (you helped), got (they helped), replied;
     noted: you sent their LinkedIn note (from linkedin.csv), so they count as told and get a
@@ -44,15 +48,17 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
     \b
     Examples:
       outreach log met "Jane Doe"
+      outreach log met "Jane Doe" --card "Your point about brand budgets stays with me."
       outreach log gave "jane" --note "intro to our CFO"
       outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
       outreach log noted "Marcus Smith"
       outreach log optout "Jane Doe" --note "asked not to be contacted"
     """
     from outreach.ledger import Ledger
-    from outreach.track import describe, log_event, opt_out
+    from outreach.track import card_line, describe, log_event, opt_out
 
     on = _parse_day(on_text, "--on")
+    line = card_line(card, kind) if card is not None else None  # checked before any write
     with Ledger.open(ledger_path) as ledger:
         if kind == "optout":
             person, new = opt_out(ledger, who, on, note)
@@ -60,10 +66,12 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
                                 + ("" if new else " (already so)")
                                 + "; campaign, emails, followups, drafts and send skip them"))
             return
-        person = log_event(ledger, kind, who, on, note)
+        person = log_event(ledger, kind, who, on, note, card=card)
     what = f"LinkedIn note sent to {describe(person)}" if kind == "noted" else \
         f"{kind} with {describe(person)}"
     echo(sentence(f"Logged {what} on {on.isoformat()}" + (f": {note}" if note else "")))
+    if line is not None:
+        echo(f"Their card will say: {line}")
 
 
 @click.command()

@@ -80,6 +80,9 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
 ``linkedin_notes`` (v8)
     A LinkedIn note the user says they sent (``outreach log noted``): ``id``, ``person_key``,
     ``on_date``, ``note``, ``recorded_at``.
+``card_lines`` (v9)
+    The line a thank-you card says, written for it (``outreach log met --card``): one per
+    (``person_key``, ``on_date``: the day met), ``line``, ``recorded_at``; the latest wins.
 """
 
 from __future__ import annotations
@@ -304,6 +307,16 @@ MIGRATIONS: list[Migration] = [
         recorded_at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS linkedin_notes_person ON linkedin_notes (person_key)
+    """,
+    # v9: card_lines, what a card says apart from the private note (``log met --card``).
+    """
+    CREATE TABLE IF NOT EXISTS card_lines (
+        person_key  TEXT NOT NULL,
+        on_date     TEXT NOT NULL,
+        line        TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (person_key, on_date)
+    )
     """,
 ]
 
