@@ -407,7 +407,8 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
     chosen = max(pool, key=lambda r: _RANK[r.level])  # first wins ties
     function, function_note = _choose_function(chosen, pool, sector, vocab)
     rule = [chosen.level_note, function_note, *_pick_notes(chosen, roles)]
-    return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes))
+    return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes),
+                      former=chosen.former)
 
 
 def _choose_function(chosen: _Role, pool: list[_Role], sector: tuple[str, str] | None,

@@ -17,6 +17,8 @@ class TitleClass:
     function: str
     level: str
     rule: str
+    former: bool = False
+    """Only a former role is left ("Ex-CFO", "Head of Sales (until 2022)"): never a peer."""
 
 
 @dataclass(frozen=True, slots=True)
