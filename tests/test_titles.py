@@ -459,6 +459,7 @@ def test_cli_json() -> None:
         "function": "marketing",
         "level": "vp",
         "rule": records[0]["rule"],
+        "former": False,
     }]
     assert "level=vp" in records[0]["rule"]
 

@@ -17,7 +17,7 @@ from outreach.errors import OutreachError
 from outreach.titles.grammar import classify_title
 from outreach.titles.model import Term, TitleClass
 from outreach.titles.rules import GRAMMAR, builtin_data
-from outreach.titles.tokens import Tok, fold, words
+from outreach.titles.tokens import Tok, fold, has_cjk, words
 from outreach.titles.validate import (
     PHRASE_SECTIONS,
     VocabularyError,
@@ -220,6 +220,9 @@ class Vocabulary:
         self.known: set[str] = {w for key in self.phrases for w in key}
         self.known.update(self.abbreviations, self.acronyms, self.assistant_links)
         self.known.update(fold(k) for k in self.abbreviations_cased)
+        self.cjk_words = frozenset(w for w in self.known if has_cjk(w))
+        """Chinese, Japanese and Korean words: titles there have no spaces to cut at."""
+        self._cjk_longest = max((len(w) for w in self.cjk_words), default=0)
         self._fuzzy_pool: dict[str, list[str]] = {}
         for word in sorted(self.known):
             if len(word) >= _TYPOS.target_min_length and word.isalpha() \
@@ -227,6 +230,13 @@ class Vocabulary:
                 self._fuzzy_pool.setdefault(word[0], []).append(word)
 
     # -- per-token helpers (memoised: a 30,000-row export has few distinct words)
+
+    def cjk_prefix(self, text: str, start: int) -> int:
+        """The length of the longest CJK vocabulary word at ``text[start:]`` (0: none)."""
+        for length in range(min(self._cjk_longest, len(text) - start), 0, -1):
+            if text[start:start + length] in self.cjk_words:
+                return length
+        return 0
 
     def correct(self, word: str) -> Correction | None:
         """An unknown word read as a known one: ``(kind, known_word)`` or None.
