@@ -101,7 +101,9 @@ class _Split:
         term = item.term
         if self.skipping or self.paren_former:
             return
-        if term.former and self.depth:  # "(ex-Google)": an aside on the past, not this title's
+        if term.retired:  # "Colonel (Retired)": the role itself is past
+            self.parts[-1].former = True
+        elif term.former and self.depth:  # "(ex-Google)": an aside on the past, not this title's
             self.paren_former = self.depth
             self.notes.append(f"ignored the aside after '({item.source}' "
                               "(a past employer or role)")
@@ -138,7 +140,7 @@ def _split_parts(items: list[Hit | Tok], vocab: Vocabulary) -> _Split:
             split.mark(item)
             continue
         term = item.term
-        if term.former or term.company or term.conjunction or term.status or term.noise \
+        if term.former or term.retired or term.company or term.conjunction or term.status or term.noise \
                 or term.deputy:
             split.hit(item)
         elif not (split.skipping or split.paren_former):  # the common case, kept inline
@@ -400,13 +402,14 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
             return TitleClass(title, matched, _OTHER, UNKNOWN, "; ".join(notes))
         return TitleClass(title, matched, UNKNOWN, UNKNOWN,
                           "; ".join(["nothing recognised", *notes]))
+    ended = vocab.ended(title)
     for role in roles:
         _resolve_level(role)
-        role.former = _is_former(role)
+        role.former = bool(ended) or _is_former(role)
     pool = [r for r in roles if not r.former] or roles
     chosen = max(pool, key=lambda r: _RANK[r.level])  # first wins ties
     function, function_note = _choose_function(chosen, pool, sector, vocab)
-    rule = [chosen.level_note, function_note, *_pick_notes(chosen, roles)]
+    rule = [chosen.level_note, function_note, *_pick_notes(chosen, roles, ended)]
     return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes),
                       former=chosen.former)
 
@@ -432,11 +435,13 @@ def _choose_function(chosen: _Role, pool: list[_Role], sector: tuple[str, str] |
     return function, note
 
 
-def _pick_notes(chosen: _Role, roles: list[_Role]) -> list[str]:
+def _pick_notes(chosen: _Role, roles: list[_Role], ended: str = "") -> list[str]:
     """Why this role of a multi-title: former roles left out, the most senior picked."""
     notes: list[str] = []
     others = [r for r in roles if r is not chosen]
-    if chosen.former:
+    if ended:
+        notes.append(f"a former role (ended: '{ended}')")
+    elif chosen.former:
         notes.append("a former role (marked former/ex) and nothing current in the title")
     elif any(r.former for r in others):
         notes.append("ignored the former role(s)")

@@ -39,6 +39,7 @@ class Term:
     owner_contextual: bool = False
     assistant: bool = False
     former: bool = False
+    retired: bool = False
     conjunction: bool = False
     company: bool = False
     noise: bool = False

@@ -9,6 +9,7 @@ per-word helpers (plural and typo correction, German compounds) are memoised her
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -42,7 +43,7 @@ _INFLECTIONS = GRAMMAR.inflections
 _ROLE_LEVEL = GRAMMAR.role_level
 # [rules] list -> the Term flag it sets
 _RULE_FLAGS = {"entry_dominant": "entry_dominant", "owner_contextual": "owner_contextual",
-               "assistant": "assistant", "former": "former", "conjunctions": "conjunction",
+               "assistant": "assistant", "former": "former", "retired": "retired", "conjunctions": "conjunction",
                "company_markers": "company", "noise": "noise", "status": "status",
                "chief": "chief", "officer": "officer", "deputy": "deputy"}
 # phrase section -> its tier, and whether its entries are role nouns
@@ -51,6 +52,7 @@ _PHRASE_TIERS = {"functions": (_TIERS.functions, False),
                  "fallback_functions": (_TIERS.fallback_functions, False),
                  "roles": (_TIERS.roles, True), "weak_roles": (_TIERS.weak_roles, True),
                  "strong_roles": (_TIERS.strong_roles, True)}
+_APOSTROPHES = re.compile("['’]")
 _NO_FUNCTION = "none"  # as a function name in the TOML: the phrases imply no function
 
 
@@ -71,6 +73,7 @@ class Vocabulary:
         self.prefixes: dict[str, dict[str, str | None]] = {}
         self.assistant_links: set[str] = set()
         self.reports_to: set[str] = set()
+        self.until_words: set[str] = set()
         self.sector_function: dict[str, str] = {}
         self.sector_levels: dict[str, dict[tuple[str, ...], SectorLevel]] = {}
         self._lang = ""
@@ -155,6 +158,7 @@ class Vocabulary:
                   function=GRAMMAR.general_function, tier=_TIERS.owner_contextual)
         self.assistant_links.update(fold(w) for w in rules.get("assistant_links", []))
         self.reports_to.update(fold(w) for w in rules.get("reports_to", []))
+        self.until_words.update(" ".join(words(w)) for w in rules.get("until", []))
 
     def _apply_tables(self, data: Mapping[str, Any]) -> None:
         for short, long in data.get("abbreviations", {}).items():
@@ -216,7 +220,12 @@ class Vocabulary:
         self.company_words = frozenset(k[0] for k, t in self.phrases.items()
                                        if len(k) == 1 and t.company)
         self.former_words = frozenset(k[0] for k, t in self.phrases.items()
-                                      if len(k) == 1 and t.former)
+                                      if len(k) == 1 and (t.former or t.retired))
+        until = "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                         for w in sorted(self.until_words, key=len, reverse=True))
+        self._ended = re.compile(
+            (rf"\b(?:{until})\s+(?:[^\W\d_]+\.?\s+)?(?:19|20)\d\d\b|" if until else "")
+            + r"[-‐‑‒–—―]\s*(?:19|20)\d\d\s*[)\]]?\s*$")
         self.known: set[str] = {w for key in self.phrases for w in key}
         self.known.update(self.abbreviations, self.acronyms, self.assistant_links)
         self.known.update(fold(k) for k in self.abbreviations_cased)
@@ -332,6 +341,11 @@ class Vocabulary:
                                                               or term.function):
                 return stem
         return None
+
+    def ended(self, title: str) -> str:
+        """The words that say a title's role has ended ("until 2022", "– 2021"), or ""."""
+        found = self._ended.search(_APOSTROPHES.sub(" ", fold(title)))
+        return found.group(0).strip(" )]") if found else ""
 
     # -- classification
 
