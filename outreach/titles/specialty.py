@@ -108,7 +108,7 @@ class Specialties:
         while i < len(words):
             step, concepts = self._at(words, i)
             if not concepts and not self._decoration(words[i]):
-                concepts = [self._word(words[i])]
+                concepts = self._word(words[i])
             out.extend(c for c in concepts if c)
             i += step
         return out
@@ -135,20 +135,21 @@ class Specialties:
         return term is not None and term.noise and not (term.level or term.function
                                                         or term.role)
 
-    def _word(self, word: str) -> str:
-        """One word's concept: its level, a compound's level and prefix, else itself."""
+    def _word(self, word: str) -> list[str]:
+        """One word's concepts: its level, a compound's level and its prefix's specialty
+        ("marketingleiterin": level:director + marketing), else the word itself."""
         vocab = self.vocab
         term = vocab.single.get(word)
         if term is not None and term.level and not term.function:
-            return _LEVEL + term.level
+            return [_LEVEL + term.level]
         if term is None and word.isalpha():
             compound = vocab.compound(word)
             if compound is not None and compound[0].level:
                 prefix = compound[1].split(" + ", 1)[0]
                 specialty = self.by_phrase.get((prefix,))
-                return _LEVEL + compound[0].level + (
-                    f"+{specialty.name}" if specialty else f"+{prefix}")
-        return word
+                return [_LEVEL + compound[0].level,
+                        _SPECIALTY + specialty.name if specialty else prefix]
+        return [word]
 
 
 def similarity(ours: frozenset[str], theirs: frozenset[str], table: Specialties) -> float:
