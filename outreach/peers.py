@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -80,7 +80,7 @@ class PeerQuery:
     functions: list[str] | None = None
     include_own_company: bool = False
     vocabulary: Path | None = None
-    planned: tuple[str, ...] = ()  # companies already in the plan: no "new company" part
+    planned: Mapping[str, str] = field(default_factory=dict)  # key → company, in the plan
     zone: str = ""  # the user's time zone, when nothing else says their country
     with_excluded: bool = False  # keep the rows left out (former roles, colleagues), with why
 
@@ -127,7 +127,7 @@ def find_peers(
     functions: list[str] | None = None,
     include_own_company: bool = False,
     vocabulary: Vocabulary | None = None,
-    planned: Collection[str] = (),
+    planned: Collection[str] | Mapping[str, str] = (),
     past_employers: Collection[str] = (),
     home_country: str = "",
     with_excluded: bool = False,
@@ -135,8 +135,10 @@ def find_peers(
     """Connections whose function and level match ``title``'s (or the given lists), scored
     as the module docstring says, best first.
 
-    ``planned``: companies already in the plan; ``past_employers``: the user's own former
-    companies (Positions.csv); neither earns the "new company" part. ``home_country``: the
+    ``planned``: companies already in the plan, or person key → company for the people in
+    it (then a peer's own place does not count against them, so a rerun scores the same);
+    ``past_employers``: the user's own former companies (Positions.csv). A peer at one of
+    these gets no "new company" part. ``home_country``: the
     user's country (see ``outreach.titles.places``); a peer whose title, company or e-mail
     names another is marked in the ``remote`` column. A former role ("Ex-CFO", "Head of
     Sales (until 2022)") and a colleague are never peers: with ``with_excluded`` they are
@@ -158,12 +160,12 @@ def find_peers(
                       company, include_own_company)
     peers = matched[[not w for w in why]].copy()
     dates = [d for d in connections["connected_on"] if isinstance(d, date)]
-    scorer = _Scorer(target, vocabulary, {company_key(c) for c in (*planned, *past_employers)},
-                     max(dates) if dates else None)
-    parts = [scorer.parts(position, f, lv, email, firm, connected) for
-             position, f, lv, email, firm, connected in zip(
+    scorer = _Scorer(target, vocabulary, max(dates) if dates else None)
+    new = _new_companies(peers, planned, past_employers)
+    parts = [scorer.parts(position, f, lv, email, fresh, connected) for
+             position, f, lv, email, fresh, connected in zip(
                  peers["position"], peers["function"], peers["level"], peers["email"],
-                 peers["company"], peers["connected_on"], strict=True)]
+                 new, peers["connected_on"], strict=True)]
     peers["score"] = [round(sum(v for _, v in p), 3) for p in parts]
     peers["reason"] = [f"{title} ~ {position}: function={f}, level={lv}; {_explain(p)}"
                        for position, f, lv, p in zip(peers["position"], peers["function"],
@@ -174,6 +176,31 @@ def find_peers(
     if with_excluded:
         peers = _with_excluded(peers, matched, why, title)
     return peers.reset_index(drop=True), target
+
+
+def _new_companies(peers: pd.DataFrame, planned: Collection[str] | Mapping[str, str],
+                   past_employers: Collection[str]) -> list[bool]:
+    """Whether each peer's company is new: not a past employer of the user's, and not in the
+    plan through someone else."""
+    from collections import Counter
+
+    from outreach.model import identity_key
+
+    owners = dict(planned) if isinstance(planned, Mapping) else {}
+    counts = Counter(company_key(c) for c in (owners.values() if owners else planned))
+    past = {company_key(c) for c in past_employers}
+    out = []
+    urls = peers["url"] if "url" in peers.columns else [""] * len(peers)
+    for url, email, first, last, firm in zip(urls, peers["email"], peers["first_name"],
+                                             peers["last_name"], peers["company"], strict=True):
+        key = company_key(firm or "")
+        taken = counts[key]
+        if owners and taken:
+            own = owners.get(identity_key(url or "", email or "",
+                                          f"{first} {last}".strip(), firm or ""))
+            taken -= own is not None and company_key(own) == key
+        out.append(bool(key) and key not in past and not taken)
+    return out
 
 
 def _exclusions(matched: pd.DataFrame, classes: list[TitleClass], company: str,
@@ -233,17 +260,16 @@ class _Scorer:
     """The parts of one peer's score against the user's title."""
 
     def __init__(self, target: TitleClass, vocabulary: Vocabulary | None,
-                 known_companies: set[str], newest: date | None) -> None:
+                 newest: date | None) -> None:
         from outreach.titles import default_vocabulary_for
         from outreach.titles.specialty import specialties_for
 
         self.target = target
         self.specialties = specialties_for(default_vocabulary_for(vocabulary))
         self.concepts = self.specialties.concepts(target.title)
-        self.known_companies = known_companies
         self.newest = newest
 
-    def parts(self, position: str, function: str, level: str, email: str, firm: str,
+    def parts(self, position: str, function: str, level: str, email: str, new_company: bool,
               connected: object) -> list[tuple[str, float]]:
         from outreach.titles.specialty import similarity
 
@@ -256,7 +282,7 @@ class _Scorer:
             out.append(("specialty", round(SPECIALTY * share, 2)))
         if email:
             out.append(("e-mail", EMAIL))
-        if firm and company_key(firm) not in self.known_companies:
+        if new_company:
             out.append(("new company", NEW_COMPANY))
         if isinstance(connected, date) and self.newest is not None:
             days = (self.newest - connected).days
@@ -271,6 +297,14 @@ def _explain(parts: list[tuple[str, float]]) -> str:
     total = round(sum(v for _, v in parts), 3)
     shown = " + ".join(f"{name} {value:.2f}" for name, value in parts if value)
     return f"score {total:.2f} = {shown}"
+
+
+def meeting_place(person: Person, location: str, link: str) -> tuple[str, str]:
+    """(location, link) to meet ``person`` at: a peer marked remote (another country, the
+    ``remote`` column) is met by video when there is a ``link``, not at the café."""
+    if link and person.extra.get("remote"):
+        return "", link
+    return location, link
 
 
 def spread_across_companies(people: Sequence[T],

@@ -48,8 +48,8 @@ def _specialty(query: str, position: str) -> float:
     from outreach.peers import _Scorer
     from outreach.titles import classify
 
-    parts = dict(_Scorer(classify(query), None, set(), None).parts(
-        position, "f", "l", "", "", None))
+    parts = dict(_Scorer(classify(query), None, None).parts(
+        position, "f", "l", "", False, None))
     return parts.get("specialty", 0.0)
 
 

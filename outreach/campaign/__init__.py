@@ -39,6 +39,7 @@ from outreach.wording import plural
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
     from outreach.ledger import Ledger, PlannedMessage
+    from outreach.peers import PeerQuery
     from outreach.plan import Forum, Rotation
 
 __all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "forum_start", "next_slot",
@@ -79,7 +80,7 @@ def run_campaign(
     stage = on_stage or (lambda name: None)
     result = CampaignResult()
     stage("peers")
-    selection = load_people(export, options.query)
+    selection = load_people(export, _peer_query(options))
     result.selection = selection
     sender = _sender(selection, options.sender)
     start = options.start or next_slot(options.today or date.today(), options.tz)
@@ -115,6 +116,26 @@ def run_campaign(
     if preview is not None:
         preview.finish()  # pdftoppm ran on the other core while the stages above did
     return result
+
+
+def _peer_query(options: CampaignOptions) -> PeerQuery:
+    """The peer query, with the user's time zone (their country, for peers far away) and the
+    companies already in the plan: those of rotation peers already sent an invitation (a
+    rerun before sending scores the same), read from an existing ledger."""
+    from dataclasses import replace
+
+    from outreach.ledger import Ledger, default_path
+
+    planned: dict[str, str] = {}
+    if (options.ledger or default_path()).is_file():
+        with Ledger.open(options.ledger, read_only=True) as ledger:
+            people = ledger.all_people()
+            placed = [people[k] for k in ledger.rotation_positions() if k in people]
+            sent = {d.recipient.lower() for d in ledger.sent_to(
+                p.address for p in placed if p.address)}
+            planned = {p.key: p.company for p in placed
+                       if p.company and p.address and p.address.lower() in sent}
+    return replace(options.query, zone=options.query.zone or options.tz, planned=planned)
 
 
 def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list[str]]:
