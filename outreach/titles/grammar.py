@@ -35,6 +35,7 @@ _SENIOR_LEVEL = "senior"
 _DEPUTY_OF = frozenset(GRAMMAR.deputy_of)  # a deputy to one of these heads ...
 _DEPUTY_LEVEL = GRAMMAR.deputy_level  # ... is this ("Deputy CEO": vp)
 _DEPUTY_OF_FUNCTIONS = frozenset(GRAMMAR.deputy_of_functions)
+_NON_EQUITY_LEVEL = "director"  # a partner without equity ([rules] non_equity)
 
 
 def _lang(hit: Hit) -> str:
@@ -244,9 +245,12 @@ def _group_roles(parts: list[_Part]) -> list[_Role]:
 
 def _effective_level(part: _Part, index: int, hit: Hit) -> str | None:
     term = hit.term
-    if term.owner_contextual and hit.level == _OWNER_LEVEL \
-            and not _owner_counts(part, hit, index):
-        return None
+    if term.owner_contextual and hit.level == _OWNER_LEVEL:
+        if index > 0 and part.hits[index - 1].term.non_equity \
+                and part.hits[index - 1].end == hit.start and index + 1 == len(part.hits):
+            return _NON_EQUITY_LEVEL  # a partner without equity
+        if not _owner_counts(part, hit, index):
+            return None
     if term.grade and not _grade_counts(part, index):
         return None
     return hit.level
@@ -272,6 +276,7 @@ def _is_object(part: _Part, index: int) -> bool:
 
 def _resolve_level(role: _Role) -> None:
     best: tuple[int, Hit] | None = None
+    best_level = UNKNOWN
     dominant: Hit | None = None
     for part in role.parts:
         if part.assistant_to:
@@ -290,13 +295,14 @@ def _resolve_level(role: _Role) -> None:
             rank = _RANK[level]
             if best is None or rank > best[0]:
                 best = (rank, hit)
+                best_level = level
     if dominant is not None:
         role.level, role.anchor = _TRAINEE_LEVEL, dominant
         role.level_note = f"level={_TRAINEE_LEVEL} from '{dominant.source}'{_lang(dominant)}"
         return
     if best is not None:
         hit = best[1]
-        role.level, role.anchor = hit.level or UNKNOWN, hit
+        role.level, role.anchor = best_level, hit
         role.level_note = f"level={role.level} from '{hit.source}'{_lang(hit)}"
         deputy = next((p.deputy for p in role.parts if p.deputy), "")
         if deputy and role.level in _DEPUTY_OF and (
@@ -305,7 +311,15 @@ def _resolve_level(role: _Role) -> None:
             role.level_note = (f"level={_DEPUTY_LEVEL}: '{deputy}' to the head "
                                f"('{hit.source}'{_lang(hit)})")
         return
-    roles = [h for p in role.parts for h in p.hits if h.term.role]
+    hits = [h for p in role.parts for h in p.hits]
+    member = next((h for h in hits if h.term.member), None)
+    board = next((h for h in hits if h.term.board and h is not member), None)
+    if member is not None and board is not None:  # a member of a board: a board seat
+        role.level, role.anchor = _CHIEF_LEVEL, board
+        role.level_note = (f"level={_CHIEF_LEVEL}: a board seat ('{member.source}' of "
+                           f"'{board.source}'{_lang(board)})")
+        return
+    roles = [h for h in hits if h.term.role]
     if roles:
         role.level, role.anchor = _ROLE_LEVEL, roles[-1]
         role.level_note = (f"level={_ROLE_LEVEL}: '{roles[-1].source}'{_lang(roles[-1])} "

@@ -40,6 +40,9 @@ class Term:
     assistant: bool = False
     former: bool = False
     retired: bool = False
+    member: bool = False
+    board: bool = False
+    non_equity: bool = False
     conjunction: bool = False
     company: bool = False
     noise: bool = False

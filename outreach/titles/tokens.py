@@ -218,7 +218,7 @@ def _word_tokens(raw: str, vocab: Vocabulary, lower_title: bool) -> list[Tok]:
     inflected = vocab.inflect(word)
     if inflected is not None:
         return [Tok("word", inflected, raw, fix="inflection")]
-    corrected = vocab.correct(word) if raw.isascii() else None
+    corrected = vocab.correct(word) if raw.isascii() else vocab.plural(word)
     if corrected is None:
         return [Tok("word", word, raw)]
     kind, known = corrected

@@ -43,7 +43,8 @@ _INFLECTIONS = GRAMMAR.inflections
 _ROLE_LEVEL = GRAMMAR.role_level
 # [rules] list -> the Term flag it sets
 _RULE_FLAGS = {"entry_dominant": "entry_dominant", "owner_contextual": "owner_contextual",
-               "assistant": "assistant", "former": "former", "retired": "retired", "conjunctions": "conjunction",
+               "assistant": "assistant", "former": "former", "retired": "retired",
+               "member": "member", "board": "board", "non_equity": "non_equity", "conjunctions": "conjunction",
                "company_markers": "company", "noise": "noise", "status": "status",
                "chief": "chief", "officer": "officer", "deputy": "deputy"}
 # phrase section -> its tier, and whether its entries are role nouns
@@ -263,6 +264,14 @@ class Vocabulary:
             result = self._fuzzy(word)
         self._token_cache[word] = result
         return result
+
+    def plural(self, word: str) -> Correction | None:
+        """A plural of a known word ("conférences" -> conference), for words typos are never
+        tried on (not ASCII)."""
+        suffix = _TYPOS.plural_suffix
+        if word.endswith(suffix) and word[:-len(suffix)] in self.known:
+            return ("plural", word[:-len(suffix)])
+        return None
 
     def _fuzzy(self, word: str) -> Correction | None:
         from rapidfuzz import process
