@@ -7,26 +7,32 @@ best first, with two more columns:
 ``score``  0–1, the sum of the named parts below
 ``reason`` e.g. ``VP Marketing ~ Vice President, Global Marketing:
            function=marketing, level=vp; score 0.95 = match 0.50 + specialty 0.30
-           + e-mail 0.10 + new company 0.05``
+           + e-mail 0.10 + new company 0.05 + connected recently 0.05``
 =========  =================================================================
 
 The score is a sum of named parts; ``reason`` lists those that add something:
 
-============  =====  ============================================================
-part          up to  when
-============  =====  ============================================================
-match         0.50   same function and level as your title (0.35 when only one of
-                     the two matches, i.e. ``--levels``/``--functions`` widened it)
-specialty     0.30   how close the title's words are to yours, compared after
-                     normalising (abbreviations expanded, link words such as "of"
-                     dropped): "VP Marketing" = "Vice President, Marketing" (0.30);
-                     the share of the words either title has that both have, so a
-                     title whose words are a subset of yours gets less
-e-mail        0.10   the export has their e-mail address (they can be invited)
-new company   0.05   their company is not already in your plan (``planned``)
-connected     0.05   connected within the last year (0.02 within three), counted
-                     back from the export's newest connection
-============  =====  ============================================================
+==================  =====  ======================================================
+part                up to  when
+==================  =====  ======================================================
+match               0.50   same function and level as your title (0.35 when only
+                           one of the two matches, i.e. ``--levels``/``--functions``
+                           widened it)
+specialty           0.30   how close the titles' meanings are
+                           (``outreach.titles.specialty``): the same job in any
+                           language 0.30, a neighbouring specialty (data science
+                           against data engineering) 0.22, other words less
+e-mail              0.10   the export has their e-mail address (they can be invited)
+new company         0.05   their company is not one of your past employers and not
+                           already in your plan (``planned``)
+connected recently  0.05   falls linearly to 0 over three years, counted back from
+                           the export's newest connection
+==================  =====  ======================================================
+
+A former role ("Ex-CFO", "Head of Sales (until 2022)") and a colleague are never peers
+(``with_excluded`` keeps them, with why, in ``excluded``); a peer in another country than
+yours gets a ``remote`` column (``outreach.titles.places``) and is met by video
+(``meeting_place``).
 
 ``spread_across_companies`` orders peers so that the rotation's and the forum's places go
 to different companies in turn; callers skip it when the user chose the peers (``--pick``).

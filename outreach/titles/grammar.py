@@ -141,8 +141,8 @@ def _split_parts(items: list[Hit | Tok], vocab: Vocabulary) -> _Split:
             split.mark(item)
             continue
         term = item.term
-        if term.former or term.retired or term.company or term.conjunction or term.status or term.noise \
-                or term.deputy:
+        if term.former or term.retired or term.company or term.conjunction or term.status \
+                or term.noise or term.deputy:
             split.hit(item)
         elif not (split.skipping or split.paren_former):  # the common case, kept inline
             part = split.parts[-1]

@@ -44,26 +44,40 @@ def by_code(code: str) -> Country | None:
     return next((c for c in countries() if c.code == code.lower()), None)
 
 
-def named_in(text: str, *, at_end: bool = False) -> list[Country]:
+@functools.cache
+def _name_index() -> tuple[dict[tuple[str, ...], Country], int, tuple[tuple[str, Country], ...]]:
+    """(word names → country, the longest name in words, CJK names and their country)."""
+    words: dict[tuple[str, ...], Country] = {}
+    cjk: list[tuple[str, Country]] = []
+    for country in countries():
+        for name in country.names:
+            if len(name) == 1 and has_cjk(name[0]):
+                cjk.append((name[0], country))
+            else:
+                words.setdefault(name, country)
+    return words, max((len(n) for n in words), default=1), tuple(cjk)
+
+
+@functools.lru_cache(maxsize=65536)
+def named_in(text: str, *, at_end: bool = False) -> tuple[Country, ...]:
     """The countries ``text`` names (whole words; with ``at_end``, only as its last words)."""
     folded = fold(text or "")
     words = _WORD.findall(folded)
-    found = []
-    for country in countries():
-        for name in country.names:
-            if _names(words, folded, name, at_end):
+    index, longest, cjk = _name_index()
+    found: list[Country] = []
+    starts = range(max(0, len(words) - longest), len(words)) if at_end else range(len(words))
+    for i in starts:
+        for n in range(min(longest, len(words) - i), 0, -1):
+            if at_end and i + n != len(words):
+                continue
+            country = index.get(tuple(words[i:i + n]))
+            if country is not None and country not in found:
                 found.append(country)
                 break
-    return found
-
-
-def _names(words: list[str], folded: str, name: tuple[str, ...], at_end: bool) -> bool:
-    if len(name) == 1 and has_cjk(name[0]):
-        return folded.endswith(name[0]) if at_end else name[0] in folded
-    n = len(name)
-    if at_end:
-        return tuple(words[-n:]) == name
-    return any(tuple(words[i:i + n]) == name for i in range(len(words) - n + 1))
+    if cjk and has_cjk(folded):
+        found += [c for name, c in cjk if c not in found and (
+            folded.endswith(name) if at_end else name in folded)]
+    return tuple(found)
 
 
 def of_address(email: str) -> Country | None:

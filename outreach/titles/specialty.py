@@ -102,7 +102,6 @@ class Specialties:
 
     def _spans(self, words: list[str]) -> list[str]:
         """Longest match first: a specialty phrase, else a vocabulary phrase, else the word."""
-        vocab = self.vocab
         out: list[str] = []
         i = 0
         while i < len(words):

@@ -79,8 +79,11 @@ def is_cjk(char: str) -> bool:
     return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
 
 
+_ANY_CJK = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
+
+
 def has_cjk(text: str) -> bool:
-    return not text.isascii() and any(is_cjk(c) for c in text)
+    return not text.isascii() and _ANY_CJK.search(text) is not None
 
 
 def fold(text: str) -> str:

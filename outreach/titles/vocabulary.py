@@ -44,7 +44,8 @@ _ROLE_LEVEL = GRAMMAR.role_level
 # [rules] list -> the Term flag it sets
 _RULE_FLAGS = {"entry_dominant": "entry_dominant", "owner_contextual": "owner_contextual",
                "assistant": "assistant", "former": "former", "retired": "retired",
-               "member": "member", "board": "board", "non_equity": "non_equity", "conjunctions": "conjunction",
+               "member": "member", "board": "board", "non_equity": "non_equity",
+               "conjunctions": "conjunction",
                "company_markers": "company", "noise": "noise", "status": "status",
                "chief": "chief", "officer": "officer", "deputy": "deputy"}
 # phrase section -> its tier, and whether its entries are role nouns
