@@ -6,7 +6,7 @@ best first, with two more columns:
 =========  =================================================================
 ``score``  0–1, the sum of the named parts below
 ``reason`` e.g. ``VP Marketing ~ Vice President, Global Marketing:
-           function=marketing, level=vp; score 0.95 = match 0.50 + specialty 0.30
+           function=marketing, level=vp; score 1.00 = match 0.50 + specialty 0.30
            + e-mail 0.10 + new company 0.05 + connected recently 0.05``
 =========  =================================================================
 
