@@ -47,13 +47,13 @@ def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | 
 @click.command()
 @EXPORT_ARG
 @peer_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE (atomically) instead of the terminal.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "csv-all",
                                                     "json-all"]),
               default="table", show_default=True,
               help="table for reading; csv/json for tools; csv-all/json-all also list the "
               "rows left out (former roles, colleagues), each saying why in 'excluded'.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE (atomically) instead of the terminal.")
 def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
     """Find your peers in EXPORT: same function and level as you, at other companies.
 

@@ -59,6 +59,21 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     Message-ID), ``number`` (1 for the first), ``subject``, ``planned_at``.
 ``drafts`` (v5)
     (``message_id``, ``folder``) appended to an IMAP Drafts folder, ``appended_at``.
+``rsvps`` (v6)
+    gains ``sequence`` and ``stamp`` (the answer's SEQUENCE and DTSTAMP, which order answers
+    before arrival does) and ``comment`` (the attendee's COMMENT, e.g. with a decline).
+``inbox_unverified`` (v6)
+    What ``outreach inbox`` read but did not believe (``outreach.mail.inbox``): one row per
+    ``message_id`` · ``kind`` (rsvp, counter, reply, bounce) · ``sender`` · ``on_date`` ·
+    ``names`` (the UID or Message-ID it names) · ``person_key`` (whom it would concern) ·
+    ``reason`` · ``recorded_at``.
+``sent_uids`` (v6)
+    Every calendar ``uid`` sent, at send time, whichever command wrote the message:
+    ``message_id``, ``recipient``, ``person_key``, ``sequence``, ``recorded_at``.
+``series_shapes`` (v7)
+    The shape of each calendar series last written, by ``uid``: ``series`` (rotation, forum),
+    ``person_key`` ('' for the forum), ``shape`` (JSON: start, minutes, RRULE, EXDATEs, place,
+    ``outreach.ical.series.shape_of``), ``recorded_at``.
 """
 
 from __future__ import annotations
@@ -226,6 +241,44 @@ MIGRATIONS: list[Migration] = [
         appended_at TEXT NOT NULL,
         PRIMARY KEY (message_id, folder)
     )
+    """,
+    # v6: what the mailbox says, believed or not (outreach.ledger.inbox), and the calendar
+    # UIDs each sent message carried.
+    """
+    ALTER TABLE rsvps ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rsvps ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rsvps ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+    CREATE TABLE inbox_unverified (
+        message_id  TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        sender      TEXT NOT NULL DEFAULT '',
+        on_date     TEXT NOT NULL,
+        names       TEXT NOT NULL DEFAULT '',
+        person_key  TEXT NOT NULL DEFAULT '',
+        reason      TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE sent_uids (
+        uid         TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL COLLATE NOCASE,
+        person_key  TEXT NOT NULL DEFAULT '',
+        sequence    INTEGER NOT NULL DEFAULT 0,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (uid, message_id, recipient)
+    )
+    """,
+    # v7: the shape of each calendar series last written (outreach.ledger.series), so a
+    # series whose person left is cancelled with its RRULE and EXDATEs on every rerun.
+    """
+    CREATE TABLE series_shapes (
+        uid         TEXT PRIMARY KEY,
+        series      TEXT NOT NULL,
+        person_key  TEXT NOT NULL DEFAULT '',
+        shape       TEXT NOT NULL DEFAULT '{}',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX series_shapes_series ON series_shapes (series)
     """,
 ]
 

@@ -15,11 +15,19 @@ from __future__ import annotations
 
 from outreach.ledger.db import DEFAULT_BUSY_SECONDS, LEDGER_NAME, default_path, utc_now
 from outreach.ledger.deliveries import STATES, DeliveriesMixin, Delivery
-from outreach.ledger.inbox import INBOX_KINDS, InboxMixin, InboxRecord, Rsvp
+from outreach.ledger.inbox import (
+    INBOX_KINDS,
+    InboxMixin,
+    InboxRecord,
+    MailboxFacts,
+    Rsvp,
+    Unverified,
+)
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
 from outreach.ledger.plans import PLAN_KINDS, PLAN_STATES, PlannedMessage, PlansMixin
+from outreach.ledger.series import SeriesMixin, SeriesShape
 
 __all__ = [
     "DEFAULT_BUSY_SECONDS",
@@ -32,10 +40,13 @@ __all__ = [
     "Delivery",
     "InboxRecord",
     "Ledger",
+    "MailboxFacts",
     "PlannedMeeting",
     "PlannedMessage",
     "Rsvp",
+    "SeriesShape",
     "StoredInvite",
+    "Unverified",
     "default_path",
     "next_invite_version",
     "person_from_row",
@@ -44,5 +55,5 @@ __all__ = [
 
 
 class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin,
-             InboxMixin):
+             InboxMixin, SeriesMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""
