@@ -333,3 +333,51 @@ def test_every_specialty_phrase_belongs_to_one_specialty() -> None:
     assert len(table.by_phrase) > 300
     assert {table.family(f"specialty:{s.name}") for s in table.by_phrase.values()} >= {
         "data", "marketing", "sales", "finance", "engineering"}
+
+
+def test_a_remote_peer_is_invited_by_video_and_a_local_one_to_the_cafe(tmp_path: Path) -> None:
+    out = tmp_path / "cal"
+    result = CliRunner().invoke(cli, [
+        "rotation", str(DATA_EXPORT), "--out", str(out), "--ledger", str(tmp_path / "l.sqlite"),
+        "--start", "2027-01-05T08:00", "--tz", "Europe/Madrid", "--location", "Café Gijón",
+        "--link", "https://meet.example/elena", "--pick", "Pablo Ruiz,Lucía Ortega",
+        "--from", "Elena Navarro <elena@acme.example>"])
+    assert result.exit_code == 0, result.output
+    import icalendar
+
+    def event(name: str) -> icalendar.Event:
+        cal = icalendar.Calendar.from_ical((out / f"{name}.ics").read_bytes())
+        return next(iter(cal.walk("VEVENT")))
+
+    assert str(event("pablo-ruiz")["LOCATION"]) == "https://meet.example/elena"  # in Chile
+    assert "Café Gijón" not in str(event("pablo-ruiz")["DESCRIPTION"])
+    assert str(event("lucia-ortega")["LOCATION"]) == "Café Gijón"
+
+
+@pytest.mark.parametrize(("location", "link", "says"), [
+    ("Café Gijón", "", "We meet in person, at Café Gijón."),
+    ("", "https://meet.example/f", "We meet by video call, not in person."),
+    ("Café Gijón", "https://meet.example/f", "whoever is far away joins by video"),
+])
+def test_the_forum_invitation_says_whether_it_meets_in_person(location: str, link: str,
+                                                              says: str) -> None:
+    from outreach.mail.render import RenderOptions, render_messages
+    from outreach.model import Meeting, Person, Sender
+    from outreach.times import parse_span, parse_start
+
+    meeting = Meeting(parse_start("2027-02-04T08:00", "Europe/Madrid"), parse_span("90m"),
+                      location=location, link=link)
+    person = Person(first_name="Lucía", last_name="Ortega", email="lucia@example.org",
+                    company="Cabify", position="Director de Ingeniería de Datos")
+    sender = Sender(name="Elena Navarro", email="elena@acme.example",
+                    title="Head of Data Engineering", company="Acme")
+    import email
+    from email import policy
+
+    rendered = render_messages([person], sender, "forum.email.j2", meeting, RenderOptions())
+    message = email.message_from_bytes(rendered.messages[0].data, policy=policy.default)
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())
+    assert says in text
+    assert "the same job" not in text

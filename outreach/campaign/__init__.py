@@ -82,6 +82,10 @@ def run_campaign(
     stage("peers")
     selection = load_people(export, _peer_query(options))
     result.selection = selection
+    far = sum(1 for p in selection.people if p.extra.get("remote"))
+    if far and not options.link:
+        result.notes.append(f"{plural(far, 'peer')} far away (peers.csv's remote column): "
+                            "give a video link to meet them by call rather than in person")
     sender = _sender(selection, options.sender)
     start = options.start or next_slot(options.today or date.today(), options.tz)
     with Ledger.open(options.ledger) as ledger:
