@@ -21,7 +21,7 @@ DEMO_MEETING := --start 2027-01-05T08:00 --tz America/Toronto --location "Café 
 
 # The demo keeps its own ledger in out/, so the sample's 600 strangers never enter yours.
 demo: install
-	$(BIN)/outreach campaign $(EXPORT) --out out $(DEMO_MEETING) --ledger out/.demo-ledger.sqlite
+	OUTREACH_NOW=$${OUTREACH_NOW:-2026-11-23T12:00:00+00:00} $(BIN)/outreach campaign $(EXPORT) --out out $(DEMO_MEETING) --ledger out/.demo-ledger.sqlite
 
 test: install
 	$(BIN)/python -m pytest -q -n 2

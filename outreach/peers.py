@@ -22,7 +22,7 @@ specialty           0.30   how close the titles' meanings are
                            (``outreach.titles.specialty``): the same job in any
                            language 0.30, a neighbouring specialty (data science
                            against data engineering) 0.22, other words less
-e-mail              0.10   the export has their e-mail address (they can be invited)
+e-mail              0.10   the export has a usable e-mail address (they can be invited)
 new company         0.05   their company is not one of your past employers and not
                            already in your plan (``planned``)
 connected recently  0.05   falls linearly to 0 over three years, counted back from
@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from outreach.errors import OutreachError
-from outreach.model import Person, Sender, fold, people_from_frame
+from outreach.model import Person, Sender, fold, people_from_frame, valid_address
 from outreach.wording import plural
 
 if TYPE_CHECKING:
@@ -286,7 +286,7 @@ class _Scorer:
         if self.concepts or theirs:
             share = similarity(self.concepts, theirs, self.specialties)
             out.append(("specialty", round(SPECIALTY * share, 2)))
-        if email:
+        if email and valid_address(email):  # a refused address cannot be invited
             out.append(("e-mail", EMAIL))
         if new_company:
             out.append(("new company", NEW_COMPANY))

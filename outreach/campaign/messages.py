@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from outreach.mail.threads import SeriesMail
     from outreach.plan import Forum, Rotation
     from outreach.report import MessageRow
+from outreach.campaign.declines import without_cancellations
 from outreach.campaign.options import CampaignOptions, CampaignResult
 
 
@@ -185,17 +186,20 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
 
 def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, calendar: Calendar,
             prior: list[PlannedMessage], ledger: Ledger, options: CampaignOptions,
-            result: CampaignResult) -> tuple[list[MessageDecision], Batch]:
+            result: CampaignResult, bounced: set[str] | frozenset[str] = frozenset(),
+            ) -> tuple[list[MessageDecision], Batch]:
     """Decide each person's message from what was already sent (``plan.plan_messages``),
-    render them (``mail.threads``) and check them; nothing is written here."""
+    render them (``mail.threads``) and check them; nothing is written here. What was
+    e-mailed to a ``bounced`` person never reached them: they are told again, by note."""
     from outreach.mail.render import RenderOptions
     from outreach.mail.threads import render_decisions
 
     intended, series_mail = _intended(rotation, forum, calendar, sender, options)
     prior = _received_elsewhere(intended, prior, ledger) + prior
-    sent = ledger.sent_message_ids([r.message_id for r in prior])
-    decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                              ("rotation", "forum"))
+    sent = ledger.sent_message_ids([r.message_id for r in prior if r.person_key not in bounced])
+    decisions = without_cancellations(  # who declined said no already: no "I have to cancel"
+        plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
+                      ("rotation", "forum")), result.declines.series)
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:
@@ -255,9 +259,11 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
     if batch.notes:
         result.add(notes, "LinkedIn notes for peers without an e-mail address",
                    summary.changed[notes])
-    result.linkedin_notes = len(batch.notes)
-    forum_keys = {p.key for p in result.forum_peers}
-    result.forum_notes = sum(n.person.key in forum_keys for n in batch.notes)
+    result.untold = {s.person.key: s.reason for s in batch.skipped}
+    result.untold.update({p.key: "no e-mail address and no profile URL"
+                          for p in result.planned if not p.address and not p.url.strip()})
+    result.linkedin_notes = len(result.told_by_note())
+    result.forum_notes = len(result.told_by_note(result.forum_peers))
     for decision in decisions:
         if decision.kind in ("unchanged", "withdrawn"):
             result.count(decision)
@@ -334,7 +340,9 @@ def _message_row(decision: MessageDecision, person: Person) -> MessageRow:
     from outreach.report import MessageRow
 
     kind, series = decision.kind, decision.series
-    what = {"invitation": "invitation" if person.address else "LinkedIn note",
+    told = ("invitation" if person.address else "LinkedIn note" if person.url.strip()
+            else "nothing: no e-mail address and no profile URL")
+    what = {"invitation": told,
             "update": "update", "cancellation": "cancellation",
             "unchanged": "nothing to send", "withdrawn": "nothing to send"}[kind]
     why = {
