@@ -330,6 +330,8 @@ class Profile:
     title: str = ""
     company: str = ""
     email: str = ""
+    location: str = ""  # Profile.csv's Geo Location, else the current position's Location
+    past_companies: tuple[str, ...] = ()  # Positions.csv rows with an end date
 
     @property
     def name(self) -> str:

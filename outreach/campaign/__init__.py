@@ -41,6 +41,7 @@ from outreach.wording import plural
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
     from outreach.ledger import Ledger, PlannedMessage
+    from outreach.peers import PeerQuery
     from outreach.plan import Forum, Rotation
 
 __all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "first_start",
@@ -84,8 +85,12 @@ def run_campaign(
     stage = on_stage or (lambda name: None)
     result = CampaignResult()
     stage("peers")
-    selection = load_people(export, options.query)
+    selection = load_people(export, _peer_query(options))
     result.selection = selection
+    far = sum(1 for p in selection.people if p.extra.get("remote"))
+    if far and not options.link:
+        result.notes.append(f"{plural(far, 'peer')} far away (peers.csv's remote column): "
+                            "give a video link to meet them by call rather than in person")
     sender = result.sender = _sender(selection, options.sender)
     start = first_start(options)
     with Ledger.open(options.ledger) as ledger:
@@ -127,6 +132,26 @@ def run_campaign(
     if preview is not None:
         preview.finish()  # pdftoppm ran on the other core while the stages above did
     return result
+
+
+def _peer_query(options: CampaignOptions) -> PeerQuery:
+    """The peer query, with the user's time zone (their country, for peers far away) and the
+    companies already in the plan: those of rotation peers already sent an invitation (a
+    rerun before sending scores the same), read from an existing ledger."""
+    from dataclasses import replace
+
+    from outreach.ledger import Ledger, default_path
+
+    planned: dict[str, str] = {}
+    if (options.ledger or default_path()).is_file():
+        with Ledger.open(options.ledger, read_only=True) as ledger:
+            people = ledger.all_people()
+            placed = [people[k] for k in ledger.rotation_positions() if k in people]
+            sent = {d.recipient.lower() for d in ledger.sent_to(
+                p.address for p in placed if p.address)}
+            planned = {p.key: p.company for p in placed
+                       if p.company and p.address and p.address.lower() in sent}
+    return replace(options.query, zone=options.query.zone or options.tz, planned=planned)
 
 
 def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list[str]]:
