@@ -1,0 +1,63 @@
+"""Seams found walking the whole loop on the sample export (issue 18's review): a peer told by
+LinkedIn note and then left out, the follow-ups' closing advice, the forum e-mail's
+paragraphs, the LinkedIn nudge's wording."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from outreach.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPORT = ROOT / "sample_data" / "Basic_LinkedInDataExport_11-20-2026.zip"
+FROM = ["--from", "Dana Whitfield <dana.whitfield@example.com>"]
+WHEN = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location",
+        "Café Olimpico", "--no-preview"]
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def campaign(base: Path, *extra: str) -> str:
+    return run("campaign", str(EXPORT), "--out", str(base / "out"), "--ledger",
+               str(base / "l.sqlite"), *WHEN, *FROM, *extra)
+
+
+def followups(base: Path) -> str:
+    return run("followups", "--after", "0d", "--max", "2", "--out", str(base / "fu"),
+               "--ledger", str(base / "l.sqlite"), *FROM)
+
+
+def first_note(base: Path) -> dict[str, str]:
+    with (base / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        return next(csv.DictReader(handle))
+
+
+@pytest.mark.slow
+def test_a_peer_left_out_after_their_linkedin_note_gets_no_follow_up(tmp_path: Path) -> None:
+    campaign(tmp_path)
+    note = first_note(tmp_path)  # the first rotation peer told by LinkedIn note
+    name = f"{note['First Name']} {note['Last Name']}"
+    run("log", "noted", name, "--ledger", str(tmp_path / "l.sqlite"))
+    assert f"Follow-up note for {name}" in followups(tmp_path)
+
+    campaign(tmp_path, "--skip", name)
+    after = followups(tmp_path)
+    assert f"Follow-up note for {name}" not in after  # their slot is someone else's now
+    assert f"Skipped {name}" in after and "cancelled: no longer in the plan" in after
+    status = json.loads(run("status", "--format", "json", "--ledger",
+                            str(tmp_path / "l.sqlite")))
+    person = next(p for p in status["people"] if p["url"] == note["URL"])
+    assert person["state"] == "cancelled"
+    assert person["next_step"]["kind"] is None
+    assert "left the plan after their LinkedIn note" in person["next_step"]["reason"]
