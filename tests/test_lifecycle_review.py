@@ -61,3 +61,20 @@ def test_a_peer_left_out_after_their_linkedin_note_gets_no_follow_up(tmp_path: P
     assert person["state"] == "cancelled"
     assert person["next_step"]["kind"] is None
     assert "left the plan after their LinkedIn note" in person["next_step"]["reason"]
+
+
+@pytest.mark.slow
+def test_only_linkedin_follow_ups_do_not_send_you_to_outreach_send(tmp_path: Path) -> None:
+    campaign(tmp_path)
+    note = first_note(tmp_path)
+    run("log", "noted", f"{note['First Name']} {note['Last Name']}", "--ledger",
+        str(tmp_path / "l.sqlite"))
+    written = followups(tmp_path)
+    assert "Wrote 0 follow-ups and 1 LinkedIn note" in written
+    assert "outreach send" not in written
+    assert "send them on LinkedIn and log each with outreach log noted NAME" in written
+    with (tmp_path / "fu" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    # the note they got named no time, so the nudge does not say "still"
+    assert "would Tuesday 19 January, 08:00 suit you for a coffee?" in row["Message"]
+    assert "still" not in row["Message"]
