@@ -78,3 +78,23 @@ def test_only_linkedin_follow_ups_do_not_send_you_to_outreach_send(tmp_path: Pat
     # the note they got named no time, so the nudge does not say "still"
     assert "would Tuesday 19 January, 08:00 suit you for a coffee?" in row["Message"]
     assert "still" not in row["Message"]
+
+
+@pytest.mark.slow
+def test_the_forum_e_mail_keeps_its_paragraphs_and_names_the_place_once(
+        tmp_path: Path) -> None:
+    campaign(tmp_path)
+    (forum,) = [p for p in (tmp_path / "out" / "emails").glob("*.eml")
+                if "forum" in p.read_text(encoding="utf-8", errors="replace")
+                and "small forum" in email.message_from_bytes(
+                    p.read_bytes(), policy=email.policy.default)["Subject"]]
+    message = email.message_from_bytes(forum.read_bytes(), policy=email.policy.default)
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert plain is not None and html is not None
+    text = plain.get_content().replace("\r\n", "\n")
+    assert "We meet in person, at Café Olimpico.\n\nThe first session is Thursday 4 February" \
+        in text
+    assert "join.\n\nEither way" in text
+    assert text.count("Café Olimpico") == 1
+    assert "<p>The first session is <strong>" in html.get_content()
