@@ -98,3 +98,16 @@ def test_the_forum_e_mail_keeps_its_paragraphs_and_names_the_place_once(
     assert "join.\n\nEither way" in text
     assert text.count("Café Olimpico") == 1
     assert "<p>The first session is <strong>" in html.get_content()
+
+
+@pytest.mark.slow
+def test_the_summary_says_one_person_holds_what_the_plan_says(tmp_path: Path) -> None:
+    from smtp_server import smtp_server
+
+    campaign(tmp_path)
+    with smtp_server() as server:
+        run("send", str(tmp_path / "out" / "emails"), "--smtp-host", server.host, "--port",
+            str(server.port), "--security", "none", "--ledger", str(tmp_path / "l.sqlite"),
+            "--send", "--limit", "1")
+    again = campaign(tmp_path)
+    assert "1 person already holds what the plan says" in again
