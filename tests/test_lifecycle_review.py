@@ -111,3 +111,19 @@ def test_the_summary_says_one_person_holds_what_the_plan_says(tmp_path: Path) ->
             "--send", "--limit", "1")
     again = campaign(tmp_path)
     assert "1 person already holds what the plan says" in again
+
+
+@pytest.mark.slow
+def test_the_campaign_does_not_say_a_noted_peer_left_before_anything_was_sent(
+        tmp_path: Path) -> None:
+    campaign(tmp_path)
+    note = first_note(tmp_path)
+    name = f"{note['First Name']} {note['Last Name']}"
+    run("log", "noted", name, "--ledger", str(tmp_path / "l.sqlite"))
+    output = campaign(tmp_path, "--skip", name)
+    assert "withdrawn before it was sent" not in output
+    assert (f"note: {name} left the rotation after their LinkedIn note: nothing more is sent "
+            "to them; tell them on LinkedIn, if you like") in output
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "left the rotation before anything was sent" not in report
+    assert "left the rotation after their LinkedIn note" in report
