@@ -89,7 +89,7 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
           --token-command "oauth2l fetch --scope mail"
     """
     from outreach.ledger import Ledger
-    from outreach.mail.inbox import is_imap, read_inbox
+    from outreach.mail.sources import is_imap, read_inbox
 
     since = _day(since_text, "--since")
     today = _day(today_text, "--today")
