@@ -4,7 +4,9 @@ user's mailbox (the library: ``outreach.mail.inbox``, ``outreach.followups``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,15 +43,42 @@ def imap_login_options(func: F) -> F:
 
 
 def _session(url_text: str, auth: str, password_command: str | None,
-             token_command: str | None, ca_file: Path | None, *, option: str,
+             token_command: str | None, ca_file: Path | None, *, field: str | None,
              default_folder: str = "INBOX") -> Any:
     from outreach.mail.credentials import obtain, terminal_prompt
     from outreach.mail.imap import ImapSession, parse_url
 
-    url = parse_url(url_text, option=option, default_folder=default_folder)
+    url = parse_url(url_text, field=field, default_folder=default_folder)
     secret = obtain("imap", url.user, auth=auth, password_command=password_command,
                     token_command=token_command, prompt=terminal_prompt())
     return ImapSession(url, secret, ca_file=ca_file)
+
+
+@contextlib.contextmanager
+def _reading_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr once a source holds 200 new messages or more, only
+    when stderr is a terminal (the library calls back with done and total)."""
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "progress" not in bar:
+            if total < 200 or not sys.stderr.isatty():
+                bar["progress"] = None
+            else:
+                from rich.console import Console
+                from rich.progress import Progress
+
+                bar["progress"] = Progress(console=Console(stderr=True), transient=True)
+                bar["progress"].start()
+                bar["task"] = bar["progress"].add_task(label, total=total)
+        if bar["progress"] is not None and (done % 100 == 0 or done >= total):
+            bar["progress"].update(bar["task"], completed=done)
+
+    try:
+        yield update
+    finally:
+        if bar.get("progress") is not None:
+            bar["progress"].stop()
 
 
 def _day(text: str | None, option: str) -> date | None:
@@ -93,13 +122,14 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
 
     since = _day(since_text, "--since")
     today = _day(today_text, "--today")
-    with Ledger.open(ledger_path) as ledger:
+    with Ledger.open(ledger_path) as ledger, _reading_progress("Reading mail") as progress:
         if is_imap(source):
             with _session(source, auth, password_command, token_command, ca_file,
-                          option="SOURCE") as session:
-                report = read_inbox(ledger, source, since=since, session=session, today=today)
+                          field=None) as session:
+                report = read_inbox(ledger, source, since=since, session=session, today=today,
+                                    progress=progress)
         else:
-            report = read_inbox(ledger, source, since=since, today=today)
+            report = read_inbox(ledger, source, since=since, today=today, progress=progress)
         people = ledger.all_people()
     _inbox_table(report, people)
 
@@ -127,6 +157,8 @@ def _inbox_table(report: Any, people: dict[str, Any]) -> None:
         emit(table, None)
     else:
         click.echo("Nothing new learned.")
+    for where, why in report.skipped:
+        echo(f"Skipped {where}: {why}")
     seen = f", {report.already_seen} already read" if report.already_seen else ""
     click.echo(sentence(f"Read {plural(report.read, 'message')}: {len(report.learned)} "
                         f"learned, {report.ignored} ignored{seen}"))
@@ -256,7 +288,7 @@ def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
 
     messages = outbox.load_outbox(source)
     with Ledger.open(ledger_path) as ledger, _session(
-            imap_url, auth, password_command, token_command, ca_file, option="--imap",
+            imap_url, auth, password_command, token_command, ca_file, field="imap_url",
             default_folder="Drafts") as session:
         report = append_drafts(messages, session, ledger)
     for item, why in report.skipped:

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from outreach.ledger.db import DEFAULT_BUSY_SECONDS, LEDGER_NAME, default_path, utc_now
 from outreach.ledger.deliveries import STATES, DeliveriesMixin, Delivery
-from outreach.ledger.inbox import INBOX_KINDS, InboxMixin, InboxRecord, Rsvp
+from outreach.ledger.inbox import (
+    INBOX_KINDS,
+    InboxMixin,
+    InboxRecord,
+    Relevance,
+    Rsvp,
+    SourceState,
+)
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
@@ -34,7 +41,9 @@ __all__ = [
     "Ledger",
     "PlannedMeeting",
     "PlannedMessage",
+    "Relevance",
     "Rsvp",
+    "SourceState",
     "StoredInvite",
     "default_path",
     "next_invite_version",

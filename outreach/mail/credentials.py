@@ -14,7 +14,7 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from outreach.errors import OutreachError
@@ -141,3 +141,19 @@ def terminal_prompt() -> Callable[[str], str] | None:
     import getpass
 
     return lambda text: getpass.getpass(text + ": ", stream=sys.stderr)
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` (say, a server's answer) with every secret in it, and its base64 form as a
+    SASL exchange carries it, replaced by ``***``, before it is printed or stored."""
+    import base64
+
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        forms.add(secret)
+        forms.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
