@@ -63,3 +63,16 @@ def dovecot():
                           "(apt-get install dovecot-imapd)")
     with dovecot_server(binary) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls():
+    """The same server with TLS only, a self-signed certificate (``ca_file``) and German
+    folder names (``Entwürfe`` is \\Drafts, ``Gesendete Objekte`` is \\Sent)."""
+    from imap_server import dovecot_server
+
+    binary = require_tool("dovecot", "the real IMAP server for outreach inbox and drafts "
+                          "(apt-get install dovecot-imapd)")
+    require_tool("openssl", "makes the test server's self-signed certificate")
+    with dovecot_server(binary, tls=True) as server:
+        yield server

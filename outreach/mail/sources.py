@@ -251,7 +251,8 @@ def read_source(ledger: Ledger, box: MailSource, *, since: date | None = None,
         if progress is not None:
             progress(done, box.total)
     report = run.finish()
-    box.remember(ledger)
+    if since is None:  # a look at the recent days only does not move past the older ones
+        box.remember(ledger)
     return report
 
 
@@ -269,7 +270,7 @@ def read_inbox(ledger: Ledger, source: str, *, since: date | None = None,
             raise OutreachError(f"{source}: an IMAP source needs a session")
         from outreach.mail.mailfiles import ImapFolder
 
-        box: MailSource = ImapFolder(session, ledger, since)
+        box: MailSource = ImapFolder(session.use_folder_role(), ledger, since)
     else:
         box = open_source(Path(source), ledger)
     return read_source(ledger, box, since=since, today=today, progress=progress)
