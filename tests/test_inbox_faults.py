@@ -55,16 +55,17 @@ def said(result: Result) -> str:
     return " ".join(result.output.split())
 
 
-def nested(depth: int) -> bytes:
-    head = b"From: x@stranger.example\r\nMessage-ID: <deep@x>\r\n"
+def nested(depth: int) -> bytes:  # "from" Jane: anyone can write her From, so it is parsed
+    head = b"From: jane@peer.example\r\nMessage-ID: <deep@x>\r\n"
     parts = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (n, n)
                      for n in range(depth))
     return head + parts + b"Content-Type: text/plain\r\n\r\nhi\r\n"
 
 
 def huge_from(count: int) -> bytes:
-    senders = ", ".join(f"user{n}@example{n % 50}.com" for n in range(count))
-    return (f"From: {senders}\r\nMessage-ID: <wide@x>\r\nSubject: hi\r\n\r\nhi\r\n").encode()
+    senders = ", ".join([ADDRESS] + [f"user{n}@example{n % 50}.com" for n in range(count)])
+    return (f"From: {senders}\r\nMessage-ID: <wide{count}@x>\r\nSubject: hi\r\n\r\nhi\r\n"
+            ).encode()
 
 
 @pytest.mark.slow
@@ -75,7 +76,7 @@ def test_hostile_messages_in_an_mbox_are_skipped_and_named(ledger_path: Path,
     box.add(nested(1000))
     box.add(huge_from(50_000))
     box.add(huge_from(2_000))
-    box.add(b"From: big@stranger.example\r\nMessage-ID: <big@x>\r\n\r\n"
+    box.add(b"From: jane@peer.example\r\nMessage-ID: <big@x>\r\n\r\n"
             + b"x" * (26 * 1024 * 1024))
     box.add(reply())
     box.close()
@@ -84,8 +85,8 @@ def test_hostile_messages_in_an_mbox_are_skipped_and_named(ledger_path: Path,
     text = said(result)
     assert "Traceback" not in result.output
     assert "nested MIME parts (more than 100)" in text
-    assert "headers of 1,228,931 bytes (more than 256 KB)" in text
-    assert "a header field of 46,494 bytes (more than 32 KB)" in text
+    assert "headers of 1,228,957 bytes (more than 256 KB)" in text
+    assert "a header field of 46,513 bytes (more than 32 KB)" in text
     assert "26.0 MB, larger than 25 MB" in text
     assert "Skipped inbox.mbox, the message at byte" in text
     assert "Jane Doe" in text and "replied" in text

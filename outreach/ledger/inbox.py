@@ -57,6 +57,7 @@ class Relevance:
     addresses: frozenset[str]
     ids: frozenset[str]
     recipients: frozenset[str]
+    tokens: frozenset[str] = frozenset()  # ids and recipients: a body naming one is about us
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,10 @@ class InboxMixin(LedgerBase):
             seen.update(str(r[0]) for r in self.query(
                 f"SELECT message_id FROM inbox_messages WHERE message_id IN ({marks})", chunk))
         return seen
+
+    def inbox_seen_all(self) -> set[str]:
+        """Every Message-ID an earlier ``inbox`` run read (one query: a big read asks once)."""
+        return {str(r[0]) for r in self.query("SELECT message_id FROM inbox_messages")}
 
     def record_inbox(self, records: Iterable[InboxRecord]) -> list[InboxRecord]:
         """Record each message once (a Message-ID already read is ignored) with what it
@@ -169,7 +174,8 @@ class InboxMixin(LedgerBase):
                     "SELECT message_id FROM followups", "SELECT uid FROM invites",
                     "SELECT uid FROM meetings"):
             ids.update(str(r[0]).strip("<>").lower() for r in self.query(sql) if r[0])
-        return Relevance(frozenset(addresses), frozenset(ids), frozenset(recipients))
+        return Relevance(frozenset(addresses), frozenset(ids), frozenset(recipients),
+                         frozenset(ids | recipients))
 
     def inbox_records(self, kinds: Sequence[str] = INBOX_KINDS) -> list[InboxRecord]:
         marks = ", ".join("?" * len(kinds))
