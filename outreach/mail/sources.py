@@ -18,6 +18,8 @@ folder's ``last_uid`` moves only past messages whose bytes arrived.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +40,11 @@ __all__ = ["MAX_MESSAGE", "InboxReport", "candidate", "headers_of", "is_imap", "
 MAX_CONTAINERS = 100  # multipart or message/rfc822 parts in one message
 MAX_FIELD = 32 * 1024  # bytes of one header field (a 50,000-address From is 1.2 MB)
 MAX_HEADER = 256 * 1024  # bytes of the whole header block
+FIELDS = {name.lower().encode(): name.lower() for name in (
+    "Message-ID", "Date", "From", "Subject", "In-Reply-To", "References", "Content-Type",
+    "Return-Path", "X-Failed-Recipients", "List-Id", "Precedence")}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAY = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.I)
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _FOLD = re.compile(rb"\r?\n[ \t]+")
 _ANGLE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
@@ -76,7 +83,7 @@ def body_start(raw: bytes) -> int:
 
 
 class Headers(dict[str, str]):
-    """A message's header fields, by lower-cased name: the first of each, unfolded, decoded
+    """Header fields by lower-cased name: the first of each, unfolded, decoded
     as UTF-8 (bytes that are not: as Latin-1); RFC 2047 words are left encoded. ``body``:
     where the body starts in the bytes; ``longest``: the longest field, in bytes."""
 
@@ -85,21 +92,21 @@ class Headers(dict[str, str]):
 
 
 def headers_of(raw: bytes) -> Headers:
-    """Only the headers, the fast way: no MIME tree and no policy objects, just the fields
-    split (tens of microseconds, where ``email``'s header parser takes about 0.15 ms)."""
+    """The header fields the candidate test reads (``FIELDS``), the fast way: no MIME tree
+    and no policy objects, just the lines split (tens of microseconds, where ``email``'s
+    header parser takes about 0.15 ms)."""
     out = Headers()
     out.body = body_start(raw)
-    for line in _FOLD.sub(b" ", raw[:out.body]).splitlines():
-        out.longest = max(out.longest, len(line))
+    lines = _FOLD.sub(b" ", raw[:out.body]).splitlines()
+    out.longest = max(map(len, lines), default=0)
+    for line in lines:
         name, colon, value = line.partition(b":")
-        if not colon:
-            continue
-        key = name.strip().lower().decode("latin-1")
-        if key not in out:
+        key = name.strip().lower()
+        if colon and key in FIELDS and FIELDS[key] not in out:
             try:
-                out[key] = value.strip().decode("utf-8")
+                out[FIELDS[key]] = value.strip().decode("utf-8")
             except UnicodeDecodeError:
-                out[key] = value.strip().decode("latin-1")
+                out[FIELDS[key]] = value.strip().decode("latin-1")
     return out
 
 
@@ -126,9 +133,15 @@ def message_key(headers: Headers, raw: bytes) -> str:
 
 
 def header_date(headers: Headers) -> date | None:
+    """The day the Date header names, as written (in the sender's own time zone)."""
     value = _value(headers, "Date")
     if not value:
         return None
+    found = _DAY.search(value)
+    if found:
+        with contextlib.suppress(ValueError):
+            day, month, year = found.groups()
+            return date(int(year), _MONTHS.index(month.title()) + 1, int(day))
     try:
         return parsedate_to_datetime(value).date()
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -207,11 +220,21 @@ class _Run:
     def __init__(self, ledger: Ledger, source: str, since: date | None, today: date) -> None:
         self.ledger, self.source, self.since, self.today = ledger, source, since, today
         self.report = InboxReport(source)
-        self.people = _People(ledger)
-        self.known = ledger.relevance()
-        self.seen = ledger.inbox_seen_all()
         self.fresh: set[str] = set()
         self.records: list[InboxRecord] = []
+
+    # read from the ledger on the first message: a rerun with nothing new reads none of it
+    @functools.cached_property
+    def people(self) -> _People:
+        return _People(self.ledger)
+
+    @functools.cached_property
+    def known(self) -> Relevance:
+        return self.ledger.relevance()
+
+    @functools.cached_property
+    def seen(self) -> set[str]:
+        return self.ledger.inbox_seen_all()
 
     def take(self, raw: bytes, where: str) -> None:
         """Decide one message: already read, out of --since, ignored or learned."""
@@ -250,6 +273,8 @@ class _Run:
         self.records.append(record)
 
     def finish(self) -> InboxReport:
+        if not self.records:
+            return self.report
         seen = self.ledger.inbox_seen([r.message_id for r in self.records
                                        if r.message_id in self.seen])
         self.report.already_seen += len(seen)
