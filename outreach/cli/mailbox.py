@@ -103,12 +103,14 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
     """Read replies, RSVPs and bounces from your mailbox into the ledger.
 
     SOURCE is imaps://user@host[:port]/FOLDER (imap:// upgrades with STARTTLS), an mbox
-    file or a Maildir folder. Only what is new since the last run is read (per IMAP folder
-    by UIDVALIDITY and UID; for files by Message-ID), and each message is recorded once:
+    file or a Maildir folder (…/Sent, …/Drafts: the server's SPECIAL-USE folder). Only what
+    is new since the last run is read (an IMAP folder by UIDVALIDITY and UID, an mbox by
+    the offset read up to, a Maildir by file name), and each message is recorded once:
     Accept/Decline/Tentative from Gmail, Outlook, Apple Calendar or Thunderbird (iTIP
     REPLY; COUNTER: a proposed new time), replies to what you sent, bounces (the address
     is never used again; the peer gets the LinkedIn note instead) and auto-replies (noted,
-    not replies). Reading marks nothing as read.
+    not replies). Reading marks nothing as read. A message that cannot be read (over 25 MB,
+    nested too deep, a huge header, a link out of the Maildir) is skipped and named.
 
     \b
     Examples:
@@ -273,7 +275,9 @@ def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
            token_command: str | None, ca_file: Path | None, ledger_path: Path | None) -> None:
     """Put the messages in DIR_OR_MBOX into your Drafts folder instead of sending them.
 
-    Each message is appended with the \\Draft flag once per Message-ID: the folder is
+    The folder is the URL's; without one, or when none is called Drafts, the one the
+    server marks \\Drafts (SPECIAL-USE). Each message is appended with the \\Draft flag
+    once per Message-ID: the folder is
     searched first, so a rerun appends nothing new. Then open your mail client, read each
     one and press Send yourself. People marked do-not-contact and addresses that bounced
     are skipped.
