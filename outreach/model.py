@@ -24,8 +24,11 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from outreach.names import WrittenName
 
 # ---------------------------------------------------------------- text helpers
 
@@ -165,6 +168,14 @@ class Person:
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @functools.cached_property
+    def written(self) -> WrittenName:
+        """The name as messages write it (``outreach.names.written_name``: ``MARÍA JOSÉ`` is
+        María José, ``Dra. Pilar`` is Pilar): greetings, To, ATTENDEE and calendar titles."""
+        from outreach.names import written_name
+
+        return written_name(self.first_name, self.last_name)
 
     @functools.cached_property
     def key(self) -> str:

@@ -4,7 +4,10 @@ One environment serves every stage (e-mails, LinkedIn notes, .ics descriptions, 
 the variables are the same everywhere:
 
 ============================  ==========================================================
-``first_name`` ``last_name``  the recipient's name (``full_name`` both, space-joined)
+``first_name`` ``last_name``  the recipient's name (``full_name`` both, space-joined), as
+                              people write it: ``MARÍA JOSÉ`` is María José, ``Dra. Pilar``
+                              is Pilar (``outreach.names``)
+``honorific``                 a title typed before the first name (``Dra.``), or empty
 ``email`` ``company``         as in the export (often empty: check with ``{% if email %}``)
 ``position`` ``url``          current title and profile URL
 ``connected_on``              date you connected (a ``date``, or empty)
@@ -416,10 +419,12 @@ def variables(
 ) -> dict[str, Any]:
     """Everything a template can use for one recipient (see the module docstring)."""
     values: dict[str, Any] = dict(person.extra)
+    name = person.written
     values.update(
-        first_name=person.first_name,
-        last_name=person.last_name,
-        full_name=person.full_name,
+        first_name=name.first_name,
+        last_name=name.last_name,
+        full_name=name.full_name,
+        honorific=name.honorific,
         email=person.email,
         company=person.company,
         position=person.position,

@@ -95,3 +95,16 @@ def parse_dates(text: str, *, option: str = "--skip") -> list[date]:
         except ValueError:
             raise OutreachError(f"{option}: cannot read date {part!r}; use YYYY-MM-DD") from None
     return days
+
+
+def localize(local: datetime, zone: object, field: str = "start") -> datetime:
+    """Wall-clock ``local`` in ``zone``; a time skipped by a DST change is an error about
+    ``field`` (the input that asked for it)."""
+    from datetime import UTC
+
+    aware = local.replace(tzinfo=zone)  # type: ignore[arg-type]
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:  # type: ignore[arg-type]
+        raise OutreachError(
+            f"{local:%Y-%m-%d %H:%M} does not exist in {getattr(zone, 'key', zone)} "
+            "(clocks change then); pick another time", field=field)
+    return aware

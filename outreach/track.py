@@ -287,7 +287,7 @@ def status_data(ledger: Ledger, report: StatusReport) -> dict[str, object]:
     for rsvp in ledger.rsvps():
         rsvps.setdefault(rsvp.person_key, []).append(
             {"uid": rsvp.uid, "recurrence_id": rsvp.recurrence_id or "",
-             "partstat": rsvp.partstat, "on": rsvp.on.isoformat()})
+             "partstat": rsvp.partstat, "on": rsvp.on.isoformat(), "comment": rsvp.comment})
     records = ledger.inbox_records(("counter", "auto-reply", "bounce"))
     proposed = {r.person_key: r.detail for r in records if r.kind == "counter"}
     auto = {r.person_key for r in records if r.kind == "auto-reply"}
@@ -336,6 +336,10 @@ def status_data(ledger: Ledger, report: StatusReport) -> dict[str, object]:
         "one_way": [{**who(p), "gave": gave, "got": got} for p, gave, got in report.one_way],
         "expired": [{**who(p), "last_met": on.isoformat()} for p, on in report.expired],
         "proposed": [{**who(people[k]), "start": v} for k, v in proposed.items() if k in people],
+        "unverified": [
+            {"kind": u.kind, "from": u.sender, "date": u.on.isoformat(), "names": u.names,
+             "person": who(people[u.person_key]) if u.person_key in people else None,
+             "reason": u.reason} for u in ledger.unverified()],
         "no_reply_after": report.no_reply_after,
         "expire_after": report.expire_after,
     }

@@ -2,6 +2,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -41,6 +42,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
     ("Dana Whitfield, Jr. <d@example.com>", ("Dana Whitfield, Jr.", "d@example.com")),
     ('"Núñez, José" <j@example.org>', ("Núñez, José", "j@example.org")),
     ("pat@example.com", ("", "pat@example.com")),
+    ("dana@example.com (Dana Whitfield)", ("Dana Whitfield", "dana@example.com")),
 ])
 def test_from_accepts_names_with_commas_and_bare_addresses(text: str,
                                                            parsed: tuple[str, str]) -> None:
@@ -48,7 +50,8 @@ def test_from_accepts_names_with_commas_and_bare_addresses(text: str,
 
 
 @pytest.mark.parametrize("text", ["Dana <bad", "a@b.org, c@d.org", "no address",
-                                  "<a@b.org>, <d@e.org>",
+                                  "<a@b.org>, <d@e.org>", "a@b.org (A), c@d.org (C)",
+                                  "dana@example..com (Dana)",
                                   "Dana\r\nBcc: evil@x.org <dana@example.com>"])
 def test_from_refuses_what_is_not_one_address(text: str) -> None:
     with pytest.raises(click.BadParameter, match="is not 'Name <address>'"):
@@ -62,14 +65,19 @@ def test_help_shows_every_options_environment_variable() -> None:
         text = " ".join(runner.invoke(cli, [name, "--help"]).output.split())
         for param in command.params:
             if isinstance(param, click.Option) and not param.hidden and param.expose_value:
-                envvar = param.envvar or f"OUTREACH_{name.upper()}_{(param.name or '').upper()}"
+                if (name, param.name) == ("send", "really_send"):
+                    assert "OUTREACH_SEND_SEND" not in text
+                    continue
+                flag = next(o for o in param.opts if o.startswith("--"))
+                spelled = f"OUTREACH_{name.upper()}_{flag[2:].replace('-', '_').upper()}"
+                envvar = spelled if param.envvar != "OUTREACH_LEDGER" else "OUTREACH_LEDGER"
                 assert f"env var: {envvar}" in text, (name, param.name)
 
 
 def test_an_option_comes_from_its_environment_variable_without_the_console_script() -> None:
     """auto_envvar_prefix lives in the group's context settings, not only in main()."""
     result = CliRunner().invoke(cli, ["titles", "VP Marketing"],
-                                env={"OUTREACH_TITLES_FMT": "json"})
+                                env={"OUTREACH_TITLES_FORMAT": "json"})
     assert result.exit_code == 0, result.output
     assert result.output.lstrip().startswith("[")
 
@@ -103,8 +111,29 @@ def test_completion_completes_commands_and_choices() -> None:
 
     assert "plain,peers" in complete("outreach pe", 1)
     assert complete("outreach peers --format ", 3) == ["plain,table", "plain,csv", "plain,json"]
+    berlin = complete("outreach rotation x.csv --tz europe/be", 4)
+    assert "plain,Europe/Berlin" in berlin and "plain,Europe/Belgrade" in berlin
+    assert all(item.startswith("plain,Europe/Be") for item in berlin)
 
 
 def test_an_unknown_shell_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["completion", "powershell"])
     assert result.exit_code == 2
+
+
+def test_invite_takes_a_from_address_with_a_comment_name(tmp_path: Path) -> None:
+    """``--from "addr (Name)"`` (RFC 5322's comment form) is the organiser Dana Whitfield."""
+    export = tmp_path / "Connections.csv"
+    export.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                      "Ana,Peer,https://www.linkedin.com/in/ana,ana@example.org,Acme,"
+                      "VP Marketing,01 Dec 2026\n", encoding="utf-8")
+    out = tmp_path / "ics"
+    result = CliRunner().invoke(cli, [
+        "invite", str(export), "--title", "VP Marketing", "--company", "Northwind",
+        "--start", "2027-06-01T09:00", "--tz", "Europe/Berlin",
+        "--from", "dana@example.com (Dana Whitfield)", "--out", str(out),
+        "--ledger", str(tmp_path / "ledger.sqlite")])
+    assert result.exit_code == 0, result.output
+    text = "".join(p.read_text(encoding="utf-8") for p in out.glob("*.ics")).replace("\r\n ", "")
+    assert 'ORGANIZER;CN="Dana Whitfield":mailto:dana@example.com' in text or \
+        "ORGANIZER;CN=Dana Whitfield:mailto:dana@example.com" in text

@@ -129,7 +129,7 @@ def test_maildir_and_since(known: Ledger, tmp_path: Path) -> None:
                    when=datetime(2027, 1, 5, 9)))
     box.add(sample("out-of-office", attendee=ADDRESS, original_id="<inv@example.com>",
                    when=datetime(2026, 12, 1, 9)))
-    report = read_inbox(known, str(folder), since=date(2027, 1, 1))
+    report = read_inbox(known, str(folder), since=date(2027, 1, 1), today=date(2027, 1, 6))
     assert [(r.kind, r.on) for r in report.learned] == [("reply", date(2027, 1, 5))]
     with pytest.raises(OutreachError, match="not a Maildir"):
         read_inbox(known, str(tmp_path))

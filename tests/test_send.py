@@ -618,3 +618,22 @@ def test_a_bad_rate_is_refused_in_a_dry_run_too(tmp_path: Path, rate: str) -> No
     result = CliRunner().invoke(cli, ["send", str(tmp_path), "--rate", rate])
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: --rate: cannot read {rate!r}")
+
+
+@pytest.mark.parametrize("variable", ["OUTREACH_SEND_SEND", "OUTREACH_SEND_REALLY_SEND"])
+def test_only_the_send_flag_on_the_command_line_sends(
+        tmp_path: Path, ledger_path: Path, variable: str) -> None:
+    """No environment variable (and no outreach.toml key) turns a dry run into real sending."""
+    folder = tmp_path / "emails"
+    write_outbox(folder, 2)
+    (tmp_path / "outreach.toml").write_text("[smtp]\nhost = \"127.0.0.1\"\n", encoding="utf-8")
+    with smtp_server() as server:
+        result = CliRunner().invoke(
+            cli, ["--config", str(tmp_path / "outreach.toml"),
+                  *cli_args(folder, server, ledger_path)],
+            env={variable: "1"})
+        assert server.handler.received == []
+    assert result.exit_code == 0, result.output
+    assert "Dry run: 2 of 2 messages would be sent" in result.output
+    assert states(ledger_path) == {}
+    assert variable not in CliRunner().invoke(cli, ["send", "--help"]).output

@@ -5,10 +5,10 @@ through the e-mail stage's writer and record the plan in the ledger."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from outreach import fileio
 from outreach.errors import OutreachError
@@ -35,35 +35,55 @@ from outreach.campaign.options import CampaignOptions, CampaignResult
 @dataclass
 class Calendar:
     """The calendar stage's output before it is written (the message plan may still withdraw
-    or cancel): files by name, each person's invite by key, and their .ics file names."""
+    or cancel): files by name, each person's invite by key (a forum peer's is their own
+    copy), their .ics file names, the cancellation of each series whose peer left (by UID)
+    and the forum's shape (what a forum cancellation repeats)."""
 
     files: dict[str, bytes]
     invites: dict[str, Invite]
     names: dict[str, str]
+    cancels: dict[str, Invite] = field(default_factory=dict)
+    forum_shape: dict[str, Any] | None = None
 
 
 def build_calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
                    options: CampaignOptions, ledger: Ledger) -> Calendar:
-    """Build calendar/*.ics. Who left is cancelled from what they were sent (``_cancels``),
-    not from the ledger's meetings, so a rerun before sending writes the same cancellation."""
-    from outreach.ical.series import FORUM_FILE, forum_invite, rotation_output
+    """Build calendar/*.ics: the rotation (a series whose peer left stays in rotation.ics as
+    cancelled) and the forum (forum.ics with everyone; each peer's e-mail gets their own
+    copy). With no forum any more, forum.ics keeps the last one as cancelled."""
+    from outreach.ical.series import (
+        FORUM_FILE,
+        forum_cancelled,
+        forum_output,
+        rotation_output,
+        stored_forum_shape,
+    )
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
                             remind=options.remind, cancel_leavers=False)
-    invites = dict(built.invites)
+    calendar = Calendar(built.files, dict(built.invites), dict(built.names),
+                        dict(built.cancels))
     if forum is not None:
-        invite = forum_invite(forum, sender, duration=options.forum_duration,
-                              location=options.location, link=options.link, ledger=ledger,
-                              remind=options.remind)
-        built.files[FORUM_FILE] = invite.ics
-        invites.update({p.key: invite for p in forum.peers})
-    return Calendar(built.files, invites, dict(built.names))
+        made = forum_output(forum, sender, duration=options.forum_duration,
+                            location=options.location, link=options.link, ledger=ledger,
+                            remind=options.remind)
+        calendar.files[FORUM_FILE] = made.organiser.ics
+        calendar.invites.update(made.copies)
+        calendar.forum_shape = made.shape
+    else:
+        calendar.forum_shape = stored_forum_shape(sender, ledger)
+        gone = forum_cancelled(sender, ledger)
+        if gone is not None:
+            calendar.files[FORUM_FILE] = gone.ics
+    return calendar
 
 
 def _cancels(decisions: list[MessageDecision], people: Mapping[str, Person], sender: Sender,
              calendar: Calendar, ledger: Ledger) -> dict[str, Invite]:
-    """METHOD:CANCEL for each cancellation, as last sent; rotation ones also go in calendar/."""
+    """METHOD:CANCEL for each cancellation, in the shape of the series it cancels (its
+    RRULE and EXDATEs): a rotation one is the one ``rotation.ics`` holds as cancelled, and
+    also goes in calendar/."""
     from outreach.ical.series import series_cancel
     from outreach.times import parse_zone
 
@@ -72,11 +92,15 @@ def _cancels(decisions: list[MessageDecision], people: Mapping[str, Person], sen
         if decision.kind != "cancellation" or not decision.uid:
             continue
         facts, person = decision.sent_facts, people[decision.person_key]
-        start = datetime.fromisoformat(str(facts["start"]))
-        meeting = Meeting(start.astimezone(parse_zone(str(facts.get("tz") or "UTC"))),
-                          timedelta(minutes=int(facts["minutes"])), str(facts["location"]),
-                          str(facts["link"]))
-        invite = series_cancel(decision.uid, decision.series, person, sender, meeting, ledger)
+        invite = calendar.cancels.get(decision.uid) if decision.series == "rotation" else None
+        if invite is None:
+            start = datetime.fromisoformat(str(facts["start"]))
+            meeting = Meeting(start.astimezone(parse_zone(str(facts.get("tz") or "UTC"))),
+                              timedelta(minutes=int(facts["minutes"])),
+                              str(facts["location"]), str(facts["link"]))
+            shape = calendar.forum_shape if decision.series == "forum" else None
+            invite = series_cancel(decision.uid, decision.series, person, sender, meeting,
+                                   ledger, shape=shape)
         cancels[decision.person_key] = invite
         if decision.series == "rotation":
             name = str(facts.get("ics") or f"{person.slug}.ics")
@@ -112,6 +136,8 @@ def write_calendar(calendar: Calendar, forum: Forum | None, decisions: list[Mess
 
 def _forum_what(forum: Forum | None) -> str:
     """Only peers with a valid address can be attendees; the rest get a LinkedIn note."""
+    if forum is None:
+        return "the forum, cancelled (no forum in this plan), for your own calendar"
     invited = sum(1 for p in forum.peers if p.address) if forum else 0
     if not invited:
         return "the forum series, for your own calendar (no forum peer has an address)"

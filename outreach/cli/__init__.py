@@ -7,6 +7,7 @@ imported inside the commands that need them so that ``outreach --help`` stays fa
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,8 @@ class OutreachGroup(click.Group):
         return list(self.commands)  # in the order of the workflow, not alphabetical
 
 
-# Every option can come from OUTREACH_<COMMAND>_<OPTION> (click's auto_envvar_prefix, set here
-# so that tests with CliRunner and ``python -m outreach`` behave as the console script does).
+# Every option can come from OUTREACH_<COMMAND>_<OPTION> (named by _name_envvars below; the
+# prefix stays for anything click adds on its own).
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "OUTREACH"}
 
 
@@ -85,7 +86,10 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     """
     path = config_file.find(config_path)
     if path is not None:  # an error (OutreachError) exits 2 naming the file, as others do
-        ctx.default_map = config_file.default_map(config_file.load(path), source=path)
+        defaults = config_file.default_map(config_file.load(path), source=path)
+        for command_name, param_name in COMMAND_LINE_ONLY:
+            defaults.get(command_name, {}).pop(param_name, None)
+        ctx.default_map = defaults
 
 
 def main() -> None:
@@ -93,12 +97,44 @@ def main() -> None:
     cli(prog_name="outreach", complete_var=completion.COMPLETE_VAR)
 
 
-def _show_envvars(command: click.Command) -> None:
-    """``--help`` shows each option's environment variable ("env var: OUTREACH_PEERS_TITLE").
-    Set on the options rather than in every decorator, so no option can miss it."""
+# Options only the command line may set: no environment variable and no config key can turn
+# them on, so a shell profile or a settings file never makes a dry run send.
+COMMAND_LINE_ONLY = frozenset({("send", "really_send")})
+
+
+def envvar_name(command: str, option: click.Option) -> str:
+    """``OUTREACH_<COMMAND>_<OPTION>`` exactly as the option is spelled: ``--no-reply-after``
+    of ``status`` is ``OUTREACH_STATUS_NO_REPLY_AFTER`` (not the parameter's inner name)."""
+    flag = next((o for o in option.opts if o.startswith("--")), option.opts[0])
+    word = flag.lstrip("-").replace("-", "_").upper()
+    return f"OUTREACH_{command.upper()}_{word}" if command else f"OUTREACH_{word}"
+
+
+def _name_envvars(command: click.Command, name: str) -> None:
+    """Give each option its environment variable, shown in ``--help`` ("env var:
+    OUTREACH_PEERS_TITLE"). Set here rather than in every decorator, so no option can miss it;
+    an option that names its own (``OUTREACH_LEDGER``, shared by every command) keeps it."""
     for param in command.params:
-        if isinstance(param, click.Option) and param.expose_value and not param.hidden:
-            param.show_envvar = True
+        if not isinstance(param, click.Option) or not param.expose_value or param.hidden:
+            continue
+        if (name, param.name) in COMMAND_LINE_ONLY:
+            param.envvar = None
+            param.allow_from_autoenv = False
+            continue
+        if not param.envvar:
+            param.envvar = envvar_name(name, param)
+        param.show_envvar = True
+        setattr(param, "get_error_hint", functools.partial(_error_hint, param))  # noqa: B010
+
+
+def _error_hint(option: click.Option, ctx: click.Context | None) -> str:
+    """``'--months'``, and its environment variable only when the bad value came from there
+    (click names the variable whenever one is set, even for a value typed on the line)."""
+    hint = click.Parameter.get_error_hint(option, ctx)
+    source = ctx.get_parameter_source(option.name) if ctx and option.name else None
+    if source is click.core.ParameterSource.ENVIRONMENT:
+        hint += f" (env var: '{option.envvar}')"
+    return hint
 
 
 for command in (
@@ -108,5 +144,5 @@ for command in (
     mailbox.login, completion.completion,
 ):
     cli.add_command(command)
-    _show_envvars(command)
-_show_envvars(cli)
+    _name_envvars(command, command.name or "")
+_name_envvars(cli, "")

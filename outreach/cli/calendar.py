@@ -59,8 +59,8 @@ def _busy(label: str, size: int) -> Iterator[None]:
 def _calendar_meeting(start: str | None, duration: str, tz: str, location: str,
                       link: str) -> Any:
     if not start:
-        raise OutreachError("--start: required: when the first meeting is, e.g. "
-                            "--start 2027-01-05T08:00 --tz America/Toronto")
+        raise OutreachError("required: when the first meeting is, e.g. "
+                            "--start 2027-01-05T08:00 --tz America/Toronto", field="start")
     return meeting_or_none(start, duration, tz, location, link)
 
 
@@ -80,6 +80,18 @@ def _calendar_summary(summary: Any, what: str) -> None:
                  f"{noun(stale, 'is', 'are')} not from this run (e.g. {summary.stale[0]}); "
                  f"delete {noun(stale, 'it', 'them')} if {noun(stale, 'it is', 'they are')} "
                  "stale.")
+
+
+def _reachable(people: Any, ledger: Any) -> list[Any]:
+    """The people a calendar command may invite, screened as every stage screens them
+    (``mail.contact.screen_people``: do-not-contact people are left out, a bounced address
+    is not written to); says who was skipped and why."""
+    from outreach.mail.contact import screen_people
+
+    kept, notes = screen_people(people, ledger)
+    for note in notes:
+        echo_err(f"note: {note}")
+    return kept
 
 
 def _no_address_note(people: Any) -> None:
@@ -127,13 +139,14 @@ def invite(
     reminder = _span_or_none(remind, "--remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
-    with Ledger.open(ledger_path) as ledger, _busy(f"Building {len(selection.people):,} "
-                                                    "invites", len(selection.people)):
-        files = invite_files(selection.people, sender, meeting, slots=slots, ledger=ledger,
-                             cancel=cancel, remind=reminder, template=template)
+    with Ledger.open(ledger_path) as ledger:
+        people = _reachable(selection.people, ledger)
+        with _busy(f"Building {len(people):,} invites", len(people)):
+            files = invite_files(people, sender, meeting, slots=slots, ledger=ledger,
+                                 cancel=cancel, remind=reminder, template=template)
     with progress_bar(len(files), "Writing invites") as advance:
         summary = write_files(files, out_dir, advance)
-    _no_address_note([p for p in selection.people if not p.address])
+    _no_address_note([p for p in people if not p.address])
     _calendar_summary(summary, "Cancellations" if cancel else "Invites")
 
 
@@ -179,19 +192,21 @@ def rotation(
     from outreach.ical.series import rotation_output
     from outreach.ledger import Ledger
     from outreach.peers import spread_across_companies
-    from outreach.plan import pick_people, plan_rotation
+    from outreach.plan import pick_people, plan_rotation, whole_days
     from outreach.times import parse_dates, parse_span
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     step = parse_span(every, option="--every")
+    whole_days(step)  # checked before the ledger is opened
     skipped = parse_dates(skip or "", option="--skip")
     reminder = _span_or_none(remind, "--remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
     people = (pick_people(selection.people, split_list(pick) or []) if pick
               else spread_across_companies(selection.people))
-    plan = plan_rotation(people, meeting.start, size, step, months, skipped)
     with Ledger.open(ledger_path) as ledger:
+        plan = plan_rotation(_reachable(people, ledger), meeting.start, size, step, months,
+                             skipped)
         built = rotation_output(plan, sender, duration=meeting.duration,
                                 location=meeting.location, link=meeting.link, ledger=ledger,
                                 cancel=cancel, remind=reminder, template=template)
@@ -241,15 +256,16 @@ def forum(
     from outreach.ical.series import forum_ics, forum_no_email
     from outreach.ledger import Ledger
     from outreach.peers import spread_across_companies
-    from outreach.plan import plan_forum
+    from outreach.plan import forum_period, plan_forum
 
     meeting = _calendar_meeting(start, duration, tz, location, link)
     reminder = _span_or_none(remind, "--remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
-    plan = plan_forum(spread_across_companies(selection.people), meeting.start, every, months,
-                      size)
+    forum_period(every)  # checked before the ledger is opened
     with Ledger.open(ledger_path) as ledger:
+        people = _reachable(spread_across_companies(selection.people), ledger)
+        plan = plan_forum(people, meeting.start, every, months, size)
         data = forum_ics(plan, sender, duration=meeting.duration, location=meeting.location,
                          link=meeting.link, ledger=ledger, cancel=cancel, remind=reminder,
                          template=template)

@@ -82,6 +82,16 @@ class ZoneOption(click.Option):
         extra["default"] = f"{configured}, from outreach.toml" if configured else self.GENERIC
         return extra
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Every IANA zone starting with what was typed (case-insensitive): ``Europe/Be``."""
+        import zoneinfo
+
+        from click.shell_completion import CompletionItem
+
+        typed = incomplete.casefold()
+        zones = sorted(z for z in zoneinfo.available_timezones() if z.casefold().startswith(typed))
+        return [CompletionItem(zone) for zone in zones]
+
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         from outreach.config import local_zone
 
@@ -199,12 +209,39 @@ _BARE_ADDRESS = re.compile(r"\s*(?P<address>[^<>@\s,;]+@[^<>@\s,;]+)\s*")
 
 def parse_from(text: str) -> tuple[str, str]:
     """``--from``: ``Name <addr>`` (the name may hold commas: "Dana Whitfield, Jr."), a quoted
-    name, or a bare address. Anything else is a usage error."""
-    match = _NAMED_ADDRESS.fullmatch(text) or _BARE_ADDRESS.fullmatch(text)
-    if match is None or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    name, a bare address, or any other single mailbox RFC 5322 allows (``addr (Name)``, read
+    by ``email``'s header parser). Anything else is a usage error."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise click.BadParameter(f"{text!r} is not 'Name <address>'", param_hint="--from")
-    groups = match.groupdict()
-    return (groups.get("name") or "").strip(), groups["address"]
+    match = _NAMED_ADDRESS.fullmatch(text) or _BARE_ADDRESS.fullmatch(text)
+    if match is not None:
+        groups = match.groupdict()
+        return (groups.get("name") or "").strip(), groups["address"]
+    parsed = _one_mailbox(text)
+    if parsed is None:
+        raise click.BadParameter(f"{text!r} is not 'Name <address>'", param_hint="--from")
+    return parsed
+
+
+def _one_mailbox(text: str) -> tuple[str, str] | None:
+    """``dana@example.com (Dana Whitfield)`` → ("Dana Whitfield", "dana@example.com"); None
+    unless ``text`` is exactly one mailbox with a valid address."""
+    from email.policy import default
+    from email.utils import parseaddr
+
+    from outreach.model import valid_address
+
+    try:  # the strict parser says whether it is one mailbox; parseaddr reads a (comment) name
+        header = default.header_factory("From", text)
+    except (ValueError, IndexError):
+        return None
+    found = tuple(getattr(header, "addresses", ()))
+    if len(found) != 1 or header.defects or not valid_address(found[0].addr_spec):
+        return None
+    name, address = parseaddr(text)
+    if address != found[0].addr_spec:
+        return None
+    return (found[0].display_name or name).strip(), address
 
 
 def sender_for(selection: Any, from_address: str | None) -> Any:

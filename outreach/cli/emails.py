@@ -91,6 +91,7 @@ def emails(
     """
     from outreach.mail import batch as mail
     from outreach.mail import render
+    from outreach.names import changed_names
     from outreach.times import parse_span
 
     selection = select_people(input_path, **peer_kwargs)
@@ -131,6 +132,8 @@ def emails(
         _skipped_report(mail.skipped_lines(batch))
         raise OutreachError(f"{plural(len(problems), 'problem')} found; nothing written")
     if check:
+        for line in changed_names(people):
+            echo(f"name: {line}")
         echo(f"Checked {plural(len(people), 'recipient')}: "
                    f"{plural(len(batch.messages), 'e-mail')}, "
                    f"{plural(len(batch.notes), 'LinkedIn note')}, {len(batch.skipped)} skipped. "

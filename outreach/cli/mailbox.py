@@ -150,7 +150,8 @@ def _inbox_table(report: Any, people: dict[str, Any]) -> None:
         for rec in report.learned:
             person = people.get(rec.person_key)
             who = describe(person) if person is not None else rec.detail or rec.person_key
-            detail = rec.detail if rec.kind in ("rsvp", "counter") else (
+            detail = _answer(rec.detail, rec.comment) if rec.kind == "rsvp" else (
+                rec.detail if rec.kind == "counter" else
                 f"{rec.detail}: never used again" if rec.kind == "bounce" else rec.subject)
             if rec.recurrence_id:
                 detail += f" (occurrence {rec.recurrence_id})"
@@ -159,11 +160,23 @@ def _inbox_table(report: Any, people: dict[str, Any]) -> None:
         emit(table, None)
     else:
         click.echo("Nothing new learned.")
+    if report.unverified:
+        doubted = Table(title=text(f"Not believed ({len(report.unverified)}): kept, see "
+                                   "outreach status"), title_justify="left")
+        for column in ("Would concern", "What", "From", "Why not"):
+            doubted.add_column(column, overflow="fold")
+        for rec in report.unverified:
+            person = people.get(rec.person_key)
+            doubted.add_row(text(describe(person) if person is not None else ""),
+                            text(_KIND_WORDS.get(rec.kind, rec.kind)), text(rec.sender),
+                            text(rec.doubt))
+        emit(doubted, None)
     for where, why in report.skipped:
         echo(f"Skipped {where}: {why}")
     seen = f", {report.already_seen} already read" if report.already_seen else ""
+    kept = f", {len(report.unverified)} not believed" if report.unverified else ""
     click.echo(sentence(f"Read {plural(report.read, 'message')}: {len(report.learned)} "
-                        f"learned, {report.ignored} ignored{seen}"))
+                        f"learned, {report.ignored} ignored{kept}{seen}"))
 
 
 def came_back_tables(data: dict[str, Any]) -> list[Any]:
@@ -183,8 +196,8 @@ def came_back_tables(data: dict[str, Any]) -> list[Any]:
 
     people = data["people"]
     out = []
-    rsvps = [(p["name"], p["rsvp"], p["rsvps"][-1]["on"] if p["rsvps"] else "")
-             for p in people if p["rsvp"]]
+    rsvps = [(p["name"], _answer(p["rsvp"], p["rsvps"][-1]["comment"] if p["rsvps"] else ""),
+              p["rsvps"][-1]["on"] if p["rsvps"] else "") for p in people if p["rsvp"]]
     if rsvps:
         out.append(section("RSVPs", ("Who", "Answer", "On"), rsvps))
     proposed = [(p["name"], p["proposed"]) for p in people if p["proposed"]]
@@ -196,7 +209,16 @@ def came_back_tables(data: dict[str, Any]) -> list[Any]:
     blocked = [(p["name"], p["url"] or p["email"]) for p in people if p["do_not_contact"]]
     if blocked:
         out.append(section("Do not contact", ("Who", "Profile"), blocked))
+    doubted = [(u["person"]["name"] if u["person"] else "", _KIND_WORDS.get(u["kind"], u["kind"]),
+                u["from"], u["date"], u["names"], u["reason"]) for u in data.get("unverified", [])]
+    if doubted:
+        out.append(section("Not believed (outreach log it if it is true)",
+                           ("Would concern", "What", "From", "On", "About", "Why not"), doubted))
     return out
+
+
+def _answer(partstat: str, comment: str) -> str:
+    return f"{partstat}: {comment}" if comment else partstat
 
 
 @click.command()

@@ -9,7 +9,7 @@ never written to again (the person falls back to the LinkedIn note).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from outreach.ledger.db import LedgerBase, chunks, iso, utc_now
@@ -36,6 +36,12 @@ class InboxRecord:
     uid: str = ""
     recurrence_id: str = ""
     subject: str = ""
+    sender: str = ""
+    names: str = ""  # the UID or Message-ID it is about
+    doubt: str = ""  # why it is not believed ("" when it is): kept, never applied
+    sequence: int = 0
+    stamp: str = ""
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,13 +73,94 @@ class Rsvp:
     recurrence_id: str
     partstat: str
     on: date
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """A message that would have changed what the ledger believes, kept but not applied."""
+
+    message_id: str
+    kind: str
+    sender: str
+    on: date
+    names: str
+    person_key: str
+    reason: str
+
+
+@dataclass
+class MailboxFacts:
+    """What ``outreach inbox`` needs to know to judge a message, read once per run:
+    ``addresses`` (known address → person), ``sent`` (our Message-ID → recipients),
+    ``planned`` (a planned message's Message-ID → person), ``uid_people`` (calendar UID →
+    people), ``uid_sequence`` (the newest SEQUENCE sent per UID), ``uid_years`` (the years
+    of a UID's meetings), ``invited`` (person → first invitation day)."""
+
+    addresses: dict[str, str] = field(default_factory=dict)
+    sent: dict[str, set[str]] = field(default_factory=dict)
+    planned: dict[str, str] = field(default_factory=dict)
+    uid_people: dict[str, set[str]] = field(default_factory=dict)
+    uid_sequence: dict[str, int] = field(default_factory=dict)
+    uid_years: dict[str, tuple[int, int]] = field(default_factory=dict)
+    invited: dict[str, date] = field(default_factory=dict)
+
+    @property
+    def recipients(self) -> set[str]:
+        return {r for rs in self.sent.values() for r in rs}
 
 
 class InboxMixin(LedgerBase):
-    """The ``inbox_messages``, ``inbox_sources``, ``inbox_files``, ``rsvps``, ``bad_addresses``,
+    """The ``inbox_messages``, ``inbox_unverified``, ``sent_uids``, ``inbox_sources``,
+    ``inbox_files``, ``rsvps``, ``bad_addresses``,
     ``do_not_contact``, ``followups`` and ``drafts`` tables."""
 
     # ------------------------------------------------------------ reading the mailbox
+
+    def mailbox_facts(self) -> MailboxFacts:
+        """Who the ledger knows by address, what was sent to whom, and each calendar UID's
+        people, newest SEQUENCE and years (see ``MailboxFacts``)."""
+        facts = MailboxFacts()
+        for row in self.query("SELECT key, email FROM people WHERE email != '' "
+                              "ORDER BY last_seen"):
+            facts.addresses[str(row[1]).lower()] = str(row[0])
+        for row in self.query("SELECT message_id, recipient FROM messages WHERE state = 'sent'"):
+            facts.sent.setdefault(str(row[0]), set()).add(str(row[1]).lower())
+        facts.planned = {str(r[0]): str(r[1]) for r in self.query(
+            "SELECT message_id, person_key FROM plan_messages")}
+        for row in self.query(
+                "SELECT uid, person_key, sequence FROM plan_messages WHERE uid != '' UNION ALL "
+                "SELECT uid, person_key, 0 FROM meetings UNION ALL "
+                "SELECT uid, person_key, sequence FROM sent_uids WHERE person_key != '' "
+                "UNION ALL SELECT uid, '', sequence FROM invites"):
+            uid = str(row[0])
+            if row[1]:
+                facts.uid_people.setdefault(uid, set()).add(str(row[1]))
+            facts.uid_sequence[uid] = max(facts.uid_sequence.get(uid, 0), int(row[2] or 0))
+        for row in self.query("SELECT uid, MIN(substr(start, 1, 4)), MAX(substr(start, 1, 4)) "
+                              "FROM meetings GROUP BY uid"):
+            facts.uid_years[str(row[0])] = (int(row[1]), int(row[2]))
+        facts.invited = {str(r[0]): date.fromisoformat(r[1]) for r in self.query(
+            "SELECT person_key, MIN(on_date) FROM events WHERE kind = 'invited' "
+            "GROUP BY person_key")}
+        return facts
+
+    def record_sent_uids(self, rows: Iterable[tuple[str, str, str, str, int]]) -> None:
+        """Remember calendar UIDs as they are sent: (uid, message_id, recipient, person_key,
+        sequence). Call inside the send's ledger transaction."""
+        now = iso(utc_now())
+        with self.write() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO sent_uids (uid, message_id, recipient, person_key, "
+                "sequence, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(*row, now) for row in rows])
+
+    def unverified(self) -> list[Unverified]:
+        """What ``inbox`` read but did not believe, oldest first."""
+        return [Unverified(r["message_id"], r["kind"], r["sender"],
+                           date.fromisoformat(r["on_date"]), r["names"], r["person_key"],
+                           r["reason"])
+                for r in self.query("SELECT * FROM inbox_unverified ORDER BY on_date, rowid")]
 
     def inbox_seen(self, message_ids: Sequence[str]) -> set[str]:
         """Which of ``message_ids`` an earlier ``inbox`` run already read."""
@@ -89,8 +176,10 @@ class InboxMixin(LedgerBase):
 
     def record_inbox(self, records: Iterable[InboxRecord]) -> list[InboxRecord]:
         """Record each message once (a Message-ID already read is ignored) with what it
-        means: an RSVP (the latest per person, UID and occurrence wins), a bounce (the
-        address is marked bad), a reply (a ``replied`` event). Returns the new ones."""
+        means: an RSVP (per person, UID and occurrence the answer with the highest
+        SEQUENCE, then DTSTAMP, then the latest read wins), a bounce (the address is marked
+        bad), a reply (a ``replied`` event). A record with a ``doubt`` changes nothing: it
+        is kept in ``inbox_unverified``. Returns the new ones."""
         new: list[InboxRecord] = []
         now = iso(utc_now())
         with self.write() as db:
@@ -99,20 +188,31 @@ class InboxMixin(LedgerBase):
                     "INSERT OR IGNORE INTO inbox_messages (message_id, source, kind, person_key, "
                     "detail, uid, recurrence_id, on_date, recorded_at) VALUES "
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (rec.message_id, rec.source, rec.kind, rec.person_key, rec.detail, rec.uid,
-                     rec.recurrence_id, rec.on.isoformat(), now)).rowcount
+                    (rec.message_id, rec.source, "ignored" if rec.doubt else rec.kind,
+                     rec.person_key, rec.detail, rec.uid, rec.recurrence_id,
+                     rec.on.isoformat(), now)).rowcount
                 if not inserted:
                     continue
                 new.append(rec)
-                if rec.kind == "rsvp" and rec.person_key:
+                if rec.doubt:
+                    db.execute(
+                        "INSERT OR IGNORE INTO inbox_unverified (message_id, kind, sender, "
+                        "on_date, names, person_key, reason, recorded_at) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?)",
+                        (rec.message_id, rec.kind, rec.sender, rec.on.isoformat(), rec.names,
+                         rec.person_key, rec.doubt, now))
+                elif rec.kind == "rsvp" and rec.person_key:
                     db.execute(
                         "INSERT INTO rsvps (person_key, uid, recurrence_id, partstat, on_date, "
-                        "message_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
-                        "(person_key, uid, recurrence_id) DO UPDATE SET "
+                        "message_id, sequence, stamp, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (person_key, uid, recurrence_id) DO UPDATE SET "
                         "partstat = excluded.partstat, on_date = excluded.on_date, "
-                        "message_id = excluded.message_id WHERE excluded.on_date >= on_date",
+                        "message_id = excluded.message_id, sequence = excluded.sequence, "
+                        "stamp = excluded.stamp, comment = excluded.comment "
+                        "WHERE (excluded.sequence, excluded.stamp) >= (sequence, stamp)",
                         (rec.person_key, rec.uid, rec.recurrence_id, rec.detail,
-                         rec.on.isoformat(), rec.message_id))
+                         rec.on.isoformat(), rec.message_id, rec.sequence, rec.stamp,
+                         rec.comment[:500]))
                 elif rec.kind == "bounce" and rec.detail:
                     db.execute(
                         "INSERT OR IGNORE INTO bad_addresses (address, person_key, reason, "
@@ -172,6 +272,7 @@ class InboxMixin(LedgerBase):
             recipients.add(str(row[1]).lower())
         for sql in ("SELECT message_id FROM plan_messages", "SELECT uid FROM plan_messages",
                     "SELECT message_id FROM followups", "SELECT uid FROM invites",
+                    "SELECT uid FROM sent_uids",
                     "SELECT uid FROM meetings"):
             ids.update(str(r[0]).strip("<>").lower() for r in self.query(sql) if r[0])
         return Relevance(frozenset(addresses), frozenset(ids), frozenset(recipients),
@@ -189,7 +290,7 @@ class InboxMixin(LedgerBase):
         """Every person's latest PARTSTAT per UID and occurrence, oldest first."""
         rows = self.query("SELECT * FROM rsvps ORDER BY on_date, rowid")
         return [Rsvp(r["person_key"], r["uid"], r["recurrence_id"], r["partstat"],
-                     date.fromisoformat(r["on_date"])) for r in rows]
+                     date.fromisoformat(r["on_date"]), r["comment"]) for r in rows]
 
     # ------------------------------------------------------------ who not to write to
 

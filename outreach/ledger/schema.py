@@ -44,14 +44,14 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     when it has none): ``source``, ``kind`` (rsvp, counter, reply, bounce, auto-reply,
     ignored), ``person_key``, ``detail`` (PARTSTAT, the failed address, the proposed time),
     ``uid``, ``recurrence_id``, ``on_date``, ``recorded_at``.
-``inbox_folders`` (v5; replaced by ``inbox_sources``)
+``inbox_folders`` (v5; v8 moved it to ``inbox_sources``)
     Per IMAP folder (``source``): ``uidvalidity`` and the highest ``last_uid`` read.
-``inbox_sources`` (``outreach.mail.sources``' reading state)
+``inbox_sources`` (v8)
     Per mailbox read (``source``): ``validity`` (an IMAP folder's UIDVALIDITY), ``position``
     (the highest UID read, or an mbox's byte offset read up to), ``fingerprint`` (a digest of
     the mbox's bytes just before it), ``updated_at``; numbers as decimal TEXT, so every
     unsigned 64-bit value fits.
-``inbox_files`` (``outreach.mail.sources``)
+``inbox_files`` (v8)
     (``source``, ``name``): each Maildir file read, by its unique name (before ``:2,``).
 ``rsvps`` (v5)
     The latest PARTSTAT per (``person_key``, ``uid``, ``recurrence_id``: '' for the series),
@@ -66,6 +66,21 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     Message-ID), ``number`` (1 for the first), ``subject``, ``planned_at``.
 ``drafts`` (v5)
     (``message_id``, ``folder``) appended to an IMAP Drafts folder, ``appended_at``.
+``rsvps`` (v6)
+    gains ``sequence`` and ``stamp`` (the answer's SEQUENCE and DTSTAMP, which order answers
+    before arrival does) and ``comment`` (the attendee's COMMENT, e.g. with a decline).
+``inbox_unverified`` (v6)
+    What ``outreach inbox`` read but did not believe (``outreach.mail.inbox``): one row per
+    ``message_id`` · ``kind`` (rsvp, counter, reply, bounce) · ``sender`` · ``on_date`` ·
+    ``names`` (the UID or Message-ID it names) · ``person_key`` (whom it would concern) ·
+    ``reason`` · ``recorded_at``.
+``sent_uids`` (v6)
+    Every calendar ``uid`` sent, at send time, whichever command wrote the message:
+    ``message_id``, ``recipient``, ``person_key``, ``sequence``, ``recorded_at``.
+``series_shapes`` (v7)
+    The shape of each calendar series last written, by ``uid``: ``series`` (rotation, forum),
+    ``person_key`` ('' for the forum), ``shape`` (JSON: start, minutes, RRULE, EXDATEs, place,
+    ``outreach.ical.series.shape_of``), ``recorded_at``.
 """
 
 from __future__ import annotations
@@ -234,7 +249,45 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (message_id, folder)
     )
     """,
-    # mail.sources' reading state: UIDVALIDITY and UIDs are unsigned 64-bit (past SQLite's
+    # v6: what the mailbox says, believed or not (outreach.ledger.inbox), and the calendar
+    # UIDs each sent message carried.
+    """
+    ALTER TABLE rsvps ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rsvps ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rsvps ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+    CREATE TABLE inbox_unverified (
+        message_id  TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        sender      TEXT NOT NULL DEFAULT '',
+        on_date     TEXT NOT NULL,
+        names       TEXT NOT NULL DEFAULT '',
+        person_key  TEXT NOT NULL DEFAULT '',
+        reason      TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE sent_uids (
+        uid         TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL COLLATE NOCASE,
+        person_key  TEXT NOT NULL DEFAULT '',
+        sequence    INTEGER NOT NULL DEFAULT 0,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (uid, message_id, recipient)
+    )
+    """,
+    # v7: the shape of each calendar series last written (outreach.ledger.series), so a
+    # series whose person left is cancelled with its RRULE and EXDATEs on every rerun.
+    """
+    CREATE TABLE series_shapes (
+        uid         TEXT PRIMARY KEY,
+        series      TEXT NOT NULL,
+        person_key  TEXT NOT NULL DEFAULT '',
+        shape       TEXT NOT NULL DEFAULT '{}',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX series_shapes_series ON series_shapes (series)
+    """,
+    # v8: mail.sources' reading state: UIDVALIDITY and UIDs are unsigned 64-bit (past SQLite's
     # INTEGER), so they move to TEXT in inbox_sources, which also keeps an mbox's offset;
     # inbox_files: the Maildir file names read. Needs only v5's inbox_folders.
     """

@@ -19,14 +19,17 @@ from outreach.ledger.inbox import (
     INBOX_KINDS,
     InboxMixin,
     InboxRecord,
+    MailboxFacts,
     Relevance,
     Rsvp,
     SourceState,
+    Unverified,
 )
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
 from outreach.ledger.plans import PLAN_KINDS, PLAN_STATES, PlannedMessage, PlansMixin
+from outreach.ledger.series import SeriesMixin, SeriesShape
 
 __all__ = [
     "DEFAULT_BUSY_SECONDS",
@@ -39,12 +42,15 @@ __all__ = [
     "Delivery",
     "InboxRecord",
     "Ledger",
+    "MailboxFacts",
     "PlannedMeeting",
     "PlannedMessage",
     "Relevance",
     "Rsvp",
+    "SeriesShape",
     "SourceState",
     "StoredInvite",
+    "Unverified",
     "default_path",
     "next_invite_version",
     "person_from_row",
@@ -53,5 +59,5 @@ __all__ = [
 
 
 class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin,
-             InboxMixin):
+             InboxMixin, SeriesMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""

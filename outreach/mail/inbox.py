@@ -4,20 +4,25 @@ Maildir folder or an IMAP folder (``outreach.mail.imap``), into the ledger.
 ``parse`` reads one message's bytes (untrusted: every value stays data) into a ``Parsed``;
 ``learn`` decides what it means for the people the ledger knows, in this order:
 
-1. a delivery status notification (``multipart/report; report-type=delivery-status``) with
-   ``Action: failed``: a bounce of its ``Final-Recipient`` (or ``Original-Recipient``), when
-   that is an address we wrote to or the report names one of our Message-IDs;
+1. a bounce (``outreach.mail.bounces``: RFC 3464 reports wherever they sit, and
+   flufl.bounce's detectors for the plain-text ones) of an address we sent to;
 2. an iTIP ``METHOD:REPLY`` (a ``text/calendar`` part or an ``.ics`` attachment): the
    ATTENDEE's PARTSTAT for that UID (and RECURRENCE-ID: one occurrence); ``METHOD:COUNTER``:
    a proposed new time;
-3. an auto-reply (``Auto-Submitted`` other than ``no``, ``X-Autoreply``, ``X-Autorespond``,
-   ``Precedence: auto_reply``, an out-of-office subject): noted, not a reply;
-4. a reply: ``In-Reply-To``/``References`` naming a Message-ID we sent, or mail from a
-   peer's address on or after the day they were invited.
+3. an auto-reply (``outreach.mail.autoreply``: headers, subjects and opening lines in every
+   language the templates speak): noted, not a reply;
+4. a reply: from a peer's address, naming a Message-ID we sent (``In-Reply-To``/
+   ``References``) or on or after the day they were invited.
 
-Everything else is ``ignored``. Each message is recorded once, by Message-ID (a digest of its
-bytes when it has none), so a second run over the same mailbox changes nothing. Reading the
-mailbox itself (mbox, Maildir, IMAP; what was read before) is ``outreach.mail.sources``.
+What to believe (``outreach.mail.trust`` and ``_doubt``): an RSVP counts only when From is
+the ATTENDEE and a known address of the person the UID belongs to; a reply only from the
+peer's address; a bounce only when it names a recipient we sent to and quotes a Message-ID
+we sent them or comes from a mail system; nothing counts when the user's server says the
+sender failed DMARC (or DKIM/SPF with nothing passing). What does not count is kept with the
+reason (``Ledger.unverified``), never applied. Each message is recorded once, by Message-ID
+(a digest of its bytes when it has none), so a second run over the same mailbox changes
+nothing. Reading the mailbox itself (mbox, Maildir, IMAP; what was read before) is
+``outreach.mail.sources``.
 """
 
 from __future__ import annotations
@@ -26,21 +31,18 @@ import email
 import email.policy
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from outreach.ledger import InboxRecord, Ledger
+from outreach.ledger import InboxRecord, Ledger, MailboxFacts
+from outreach.mail import autoreply, bounces, itip, trust
 
-_MAX_CALENDAR = 1_000_000  # bytes of one calendar part worth parsing
-_OUT_OF_OFFICE = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response|antwort)|"
-    r"auto:|abwesenheit|absence|r[ée]ponse automatique|respuesta autom[áa]tica|"
-    r"risposta automatica|fuori sede|vacation|on leave|away from)", re.I)
 _ID = re.compile(r"<[^<>\s]+>")
+_PARTSTATS = ("accepted", "declined", "tentative")
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,18 @@ class Parsed:
     uid: str = ""
     recurrence_id: str = ""
     proposed: str = ""
+    sequence: int = 0
+    stamp: str = ""
+    comment: str = ""
     failed: tuple[str, ...] = ()
-    original_id: str = ""
+    quoted_ids: tuple[str, ...] = ()
+    from_mail_system: bool = False
+    forged: str = ""  # the receiving server's verdict against it ("" when none)
+
+    @property
+    def original_id(self) -> str:
+        """The first Message-ID a bounce quotes."""
+        return self.quoted_ids[0] if self.quoted_ids else ""
 
 
 # ---------------------------------------------------------------- parsing one message
@@ -79,15 +91,16 @@ def parse(raw: bytes) -> Parsed:
         "subject": " ".join(_header(message, "Subject").split())[:300],
         "references": tuple(dict.fromkeys(
             _ID.findall(_header(message, "In-Reply-To") + " " + _header(message, "References")))),
+        "forged": trust.authentication_failure(message),
     }
-    bounce = _bounce(message)
+    bounce = bounces.read_bounce(message, raw)
     if bounce is not None:
-        failed, original = bounce
-        return Parsed(**base, kind="bounce", failed=failed, original_id=original)
-    itip = _itip(message)
-    if itip is not None:
-        return Parsed(**base, **itip)
-    if _auto_reply(message, base["subject"]):
+        return Parsed(**base, kind="bounce", failed=bounce.failed, quoted_ids=bounce.quoted_ids,
+                      from_mail_system=bounce.from_mail_system)
+    answer = itip.answer(message)
+    if answer is not None:
+        return Parsed(**base, **answer)
+    if autoreply.is_auto_reply(message, base["subject"], _body(message), _header):
         return Parsed(**base, kind="auto-reply")
     return Parsed(**base)
 
@@ -98,6 +111,15 @@ def _header(message: Message, name: str) -> str:
     except (ValueError, TypeError, IndexError, AttributeError):  # a malformed header
         return ""
     return str(value) if value is not None else ""
+
+
+def _body(message: Message) -> str:
+    """The opening of the first text/plain part (for the auto-reply phrases)."""
+    try:
+        part = message.get_body(("plain",)) if hasattr(message, "get_body") else None
+        return str(part.get_content())[:2000] if part is not None else ""
+    except (LookupError, ValueError, TypeError, AttributeError, KeyError):
+        return ""
 
 
 def _addresses(value: str) -> list[str]:
@@ -114,193 +136,124 @@ def _date(value: str) -> date | None:
         return None
     try:
         return parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-
-
-def _auto_reply(message: Message, subject: str) -> bool:
-    submitted = _header(message, "Auto-Submitted").strip().lower()
-    if submitted and not submitted.startswith("no"):
-        return True
-    if _header(message, "X-Autoreply") or _header(message, "X-Autorespond"):
-        return True
-    if _header(message, "Precedence").strip().lower() == "auto_reply":
-        return True
-    return bool(_OUT_OF_OFFICE.match(subject))
-
-
-def _bounce(message: Message) -> tuple[tuple[str, ...], str] | None:
-    """(failed recipients, the original Message-ID) of a DSN (RFC 3464), else None."""
-    if message.get_content_type() != "multipart/report" or (
-            str(message.get_param("report-type", "") or "").lower() != "delivery-status"):
-        return None
-    failed: list[str] = []
-    original = ""
-    for part in message.walk():
-        kind = part.get_content_type()
-        if kind == "message/delivery-status":
-            failed += _failed_recipients(part)
-        elif kind in ("text/rfc822-headers", "message/rfc822") and not original:
-            original = _original_id(part)
-    return tuple(dict.fromkeys(failed)), original
-
-
-def _failed_recipients(part: Message) -> list[str]:
-    blocks: Any = part.get_payload()
-    if not isinstance(blocks, list):  # some MTAs: one text block; parse it as headers
-        text = str(blocks or "")
-        blocks = [email.message_from_string(chunk) for chunk in re.split(r"\r?\n\r?\n", text)]
-    failed = []
-    for block in blocks:
-        if not isinstance(block, Message):
-            continue
-        action = _header(block, "Action").strip().lower()
-        who = _header(block, "Final-Recipient") or _header(block, "Original-Recipient")
-        if action != "failed" or not who:
-            continue
-        address = who.partition(";")[2].strip() if ";" in who else who.strip()
-        address = address.strip("<> ").lower()
-        if "@" in address:
-            failed.append(address)
-    return failed
-
-
-def _original_id(part: Message) -> str:
-    payload: Any = part.get_payload()
-    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        return _first_id(_header(payload[0], "Message-ID"))
-    if isinstance(payload, str):
-        headers = email.message_from_string(payload.split("\n\n", 1)[0])
-        return _first_id(_header(headers, "Message-ID"))
-    return ""
-
-
-def _calendar_parts(message: Message) -> Iterator[bytes]:
-    for part in message.walk():
-        if part.is_multipart():
-            continue
-        kind = part.get_content_type()
-        name = (part.get_filename() or "").lower()
-        if kind in ("text/calendar", "application/ics") or name.endswith(".ics"):
-            try:
-                data = part.get_payload(decode=True)
-            except (ValueError, TypeError, LookupError):
-                continue
-            if isinstance(data, bytes) and 0 < len(data) <= _MAX_CALENDAR:
-                yield data
-
-
-def _itip(message: Message) -> dict[str, Any] | None:
-    """The first calendar part with METHOD:REPLY or COUNTER, as ``Parsed`` fields."""
-    import icalendar
-
-    for data in _calendar_parts(message):
-        try:
-            calendar = icalendar.Calendar.from_ical(data)
-        except Exception:  # untrusted bytes: any failure to parse means "no calendar"
-            continue
-        method = str(calendar.get("METHOD", "")).strip().upper()
-        if method not in ("REPLY", "COUNTER"):
-            continue
-        events = calendar.walk("VEVENT")
-        if not events:
-            continue
-        events.sort(key=lambda e: "RECURRENCE-ID" in e)  # the series' reply first
-        event = events[0]
-        attendee = event.get("ATTENDEE")
-        if isinstance(attendee, list):
-            attendee = attendee[0] if attendee else None
-        address = str(attendee or "").removeprefix("mailto:").removeprefix("MAILTO:").lower()
-        partstat = str(attendee.params.get("PARTSTAT", "")).lower() if attendee is not None \
-            and hasattr(attendee, "params") else ""
-        recurrence = _when(event.get("RECURRENCE-ID"))
-        fields: dict[str, Any] = {
-                  "kind": "rsvp" if method == "REPLY" else "counter", "method": method,
-                  "attendee": address.strip(), "partstat": partstat,
-                  "uid": str(event.get("UID", "")).strip()[:300], "recurrence_id": recurrence}
-        if method == "COUNTER":
-            fields["proposed"] = _when(event.get("DTSTART"))
-        return fields
-    return None
-
-
-def _when(prop: Any) -> str:
-    value = getattr(prop, "dt", None)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return ""
 
 
 # ---------------------------------------------------------------- what it means
 
 
 class _People:
-    """The ledger's people, sent messages and invitations, read once per run."""
+    """The ledger's people, sent messages and invitations (``Ledger.mailbox_facts``)."""
 
     def __init__(self, ledger: Ledger) -> None:
-        self.by_address: dict[str, str] = {}
-        for row in ledger.query("SELECT key, email FROM people WHERE email != '' "
-                                "ORDER BY last_seen"):
-            self.by_address[str(row["email"]).lower()] = str(row["key"])
-        self.sent: dict[str, set[str]] = {}  # our Message-ID → recipients
-        for row in ledger.query("SELECT message_id, recipient FROM messages"):
-            self.sent.setdefault(str(row[0]), set()).add(str(row[1]).lower())
-        self.planned = {str(r[0]): str(r[1]) for r in ledger.query(
-            "SELECT message_id, person_key FROM plan_messages")}
-        self.uid_people: dict[str, set[str]] = {}
-        for row in ledger.query("SELECT uid, person_key FROM plan_messages WHERE uid != '' "
-                                "UNION SELECT uid, person_key FROM meetings"):
-            self.uid_people.setdefault(str(row[0]), set()).add(str(row[1]))
-        self.invited: dict[str, date] = {
-            str(r[0]): date.fromisoformat(r[1]) for r in ledger.query(
-                "SELECT person_key, MIN(on_date) FROM events WHERE kind = 'invited' "
-                "GROUP BY person_key")}
-        self.recipients = {r for rs in self.sent.values() for r in rs}
+        self.facts: MailboxFacts = ledger.mailbox_facts()
+        self.recipients = self.facts.recipients
+        self.known: dict[str, set[str]] = {}  # person → every address known or sent to
+        for address, key in self.facts.addresses.items():
+            self.known.setdefault(key, set()).add(address)
+        for recipient in self.recipients:
+            key = self.key_for(recipient)
+            if key:
+                self.known.setdefault(key, set()).add(recipient)
 
     def key_for(self, address: str) -> str:
-        return self.by_address.get(address.lower(), "")
+        return self.facts.addresses.get(address.lower(), "")
 
-    def thread_person(self, references: Iterable[str]) -> str:
+    def thread_person(self, references: Iterable[str]) -> tuple[str, str]:
+        """(person, the Message-ID of ours) the thread names, ("", "") when none."""
         for mid in references:
-            if mid in self.planned:
-                return self.planned[mid]
-            for recipient in sorted(self.sent.get(mid, ())):
+            if mid in self.facts.planned:
+                return self.facts.planned[mid], mid
+            for recipient in sorted(self.facts.sent.get(mid, ())):
                 if self.key_for(recipient):
-                    return self.key_for(recipient)
-        return ""
+                    return self.key_for(recipient), mid
+        return "", ""
 
 
 def learn(parsed: Parsed, people: _People, source: str, today: date) -> InboxRecord:
-    """What one parsed message means for the ledger (``kind`` ``ignored`` when nothing)."""
-    on = parsed.on or today
+    """What one parsed message means for the ledger (``kind`` ``ignored`` when nothing; a
+    ``doubt`` when it would mean something but is not believed)."""
+    on = trust.believable_day(parsed.on, today) or today
     base: dict[str, Any] = {"message_id": parsed.message_id, "source": source, "on": on,
-            "subject": parsed.subject}
+                            "subject": parsed.subject, "sender": parsed.sender}
     if parsed.kind == "bounce":
-        ours = parsed.original_id in people.sent
-        for address in parsed.failed:
-            if ours or address in people.recipients:
-                return InboxRecord(**base, kind="bounce", person_key=people.key_for(address),
-                                   detail=address)
+        record = _bounce(parsed, people, base)
+    elif parsed.kind in ("rsvp", "counter"):
+        record = _answer(parsed, people, base, today)
+    else:
+        record = _reply(parsed, people, base)
+    if parsed.forged and record.kind != "ignored" and not record.doubt:
+        return InboxRecord(**{**record.__dict__, "doubt": parsed.forged})
+    return record
+
+
+def _bounce(parsed: Parsed, people: _People, base: dict[str, Any]) -> InboxRecord:
+    """The failed address we sent to, preferring one the quoted Message-ID went to."""
+    quoted = [people.facts.sent[mid] for mid in parsed.quoted_ids if mid in people.facts.sent]
+    to_them = set().union(*quoted) if quoted else set()
+    ours = [a for a in parsed.failed if a in to_them] or [
+        a for a in parsed.failed if a in people.recipients]
+    if not ours:
         return InboxRecord(**base, kind="ignored")
-    if parsed.kind in ("rsvp", "counter"):
-        key = people.key_for(parsed.attendee) or people.key_for(parsed.sender)
-        owners = people.uid_people.get(parsed.uid, set())
-        if not key and len(owners) == 1:
-            key = next(iter(owners))
-        known = bool(owners) or key in people.invited
-        partstat = parsed.partstat if parsed.partstat in ("accepted", "declined",
-                                                          "tentative") else ""
-        if not key or not known or (parsed.kind == "rsvp" and not partstat):
-            return InboxRecord(**base, kind="ignored")
-        detail = partstat if parsed.kind == "rsvp" else parsed.proposed
-        return InboxRecord(**base, kind=parsed.kind, person_key=key, detail=detail,
-                           uid=parsed.uid, recurrence_id=parsed.recurrence_id)
-    key = people.thread_person(parsed.references)
+    address = ours[0]
+    record = InboxRecord(**base, kind="bounce", person_key=people.key_for(address),
+                         detail=address, names=parsed.original_id)
+    if address not in to_them and not parsed.from_mail_system:
+        return InboxRecord(**{**record.__dict__, "doubt": (
+            "a bounce that neither quotes a message we sent to that address nor comes from "
+            "a mail system")})
+    return record
+
+
+def _answer(parsed: Parsed, people: _People, base: dict[str, Any],
+            today: date) -> InboxRecord:
+    owners = people.facts.uid_people.get(parsed.uid, set())
+    key = people.key_for(parsed.attendee) or people.key_for(parsed.sender)
+    if key not in owners:
+        key = next(iter(owners)) if len(owners) == 1 else (key if not owners else "")
+    partstat = parsed.partstat if parsed.partstat in _PARTSTATS else ""
+    if not key or not (owners or key in people.facts.invited) or (
+            parsed.kind == "rsvp" and not partstat):
+        return InboxRecord(**base, kind="ignored")
+    detail = partstat if parsed.kind == "rsvp" else parsed.proposed
+    record = InboxRecord(**base, kind=parsed.kind, person_key=key, detail=detail,
+                         uid=parsed.uid, recurrence_id=parsed.recurrence_id, names=parsed.uid,
+                         sequence=parsed.sequence, stamp=parsed.stamp, comment=parsed.comment)
+    doubt = _answer_doubt(parsed, people, key, today)
+    return InboxRecord(**{**record.__dict__, "doubt": doubt}) if doubt else record
+
+
+def _answer_doubt(parsed: Parsed, people: _People, key: str, today: date) -> str:
+    known = people.known.get(key, set())
+    if parsed.sender != parsed.attendee:
+        return f"sent from {parsed.sender or 'no address'}, not by its ATTENDEE"
+    if parsed.attendee not in known:
+        return f"the ATTENDEE {parsed.attendee} is not an address we know for them"
+    newest = people.facts.uid_sequence.get(parsed.uid, 0)
+    if parsed.kind == "rsvp" and parsed.partstat != "declined" and parsed.sequence < newest:
+        return (f"answers SEQUENCE {parsed.sequence}; the invitation is at {newest}, "
+                "so it does not accept the time now proposed")
+    if parsed.kind == "counter":
+        first, last = people.facts.uid_years.get(parsed.uid, (today.year - 1, today.year + 2))
+        year = int(parsed.proposed[:4]) if parsed.proposed[:4].isdigit() else 0
+        if not first <= year <= last:
+            return f"proposes a time outside the series' years ({first}-{last})"
+    return ""
+
+
+def _reply(parsed: Parsed, people: _People, base: dict[str, Any]) -> InboxRecord:
+    key, ours = people.thread_person(parsed.references)
+    sender_key = people.key_for(parsed.sender)
     if not key:
-        sender_key = people.key_for(parsed.sender)
-        invited = people.invited.get(sender_key)
-        key = sender_key if invited is not None and on >= invited else ""
+        invited = people.facts.invited.get(sender_key)
+        key = sender_key if invited is not None and base["on"] >= invited else ""
     if not key:
         return InboxRecord(**base, kind="ignored")
     kind = "auto-reply" if parsed.kind == "auto-reply" else "reply"
-    return InboxRecord(**base, kind=kind, person_key=key)
+    record = InboxRecord(**base, kind=kind, person_key=key, names=ours)
+    if parsed.sender not in people.known.get(key, set()):
+        return InboxRecord(**{**record.__dict__, "doubt": (
+            f"from {parsed.sender or 'no address'}, not an address we know for them; "
+            "a thread reference alone is not enough")})
+    return record

@@ -161,7 +161,8 @@ class _Renderer:
         content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
         envelope = mime.Envelope(
             sender_name=self.sender.name, sender_email=self.sender_address,
-            to_name=person.full_name, to_email=address, date=self.date, message_id=message_id,
+            to_name=person.written.full_name, to_email=address, date=self.date,
+            message_id=message_id,
             references=self.options.replying_to.get(person.key, ()),
         )
         invite = self._invite(person, meeting) if self.attaches(person, meeting) else None

@@ -46,6 +46,7 @@ from pathlib import Path
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger
 from outreach.mail.imap import is_loopback
+from outreach.mail.itip import sent_uids
 from outreach.mail.outbox import OutboxMessage, PlannedMessage, check_sendable, with_date
 from outreach.mail.transaction import Result, transaction
 
@@ -375,12 +376,17 @@ def _deliver(
 
 
 def _record(ledger: Ledger, item: OutboxMessage, result: Result, today: date) -> None:
-    """One ledger transaction: deliveries' new states, and an ``invited`` event per recipient."""
+    """One ledger transaction: deliveries' new states, an ``invited`` event per recipient and
+    the calendar UIDs the message carries (so an answer from any address matches by UID,
+    whichever command wrote the message)."""
+    uids = sent_uids(item.wire) if result.accepted else []
     with ledger.write():
         for recipient, reply in result.accepted.items():
             ledger.mark_sent(item.message_id, [recipient], reply)
             key = ledger.person_for_address(recipient, item.names.get(recipient.lower(), ""))
             ledger.add_event(key, "invited", today, note=item.subject)
+            ledger.record_sent_uids(
+                (uid, item.message_id, recipient, key, sequence) for uid, sequence in uids)
         for recipient, reply in result.permanent.items():
             ledger.mark_failed(item.message_id, [recipient], reply, permanent=True)
         for recipient, reply in result.temporary.items():

@@ -58,8 +58,8 @@ Progress = Callable[[int, int], None]  # (messages done, messages in all)
 
 @dataclass
 class InboxReport:
-    """One run: what was learned (new records), how many messages were read and ignored,
-    and each message skipped: (where, why)."""
+    """One run: what was learned (new records), what was kept unbelieved, how many messages
+    were read and ignored, and each message skipped: (where, why)."""
 
     source: str
     read: int = 0
@@ -67,6 +67,7 @@ class InboxReport:
     already_seen: int = 0
     parsed: int = 0  # messages parsed in full (the rest: headers only, or not at all)
     learned: list[InboxRecord] = field(default_factory=list)
+    unverified: list[InboxRecord] = field(default_factory=list)  # kept, not believed
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -279,7 +280,8 @@ class _Run:
                                        if r.message_id in self.seen])
         self.report.already_seen += len(seen)
         new = self.ledger.record_inbox([r for r in self.records if r.message_id not in seen])
-        self.report.learned = [r for r in new if r.kind != "ignored"]
+        self.report.learned = [r for r in new if r.kind != "ignored" and not r.doubt]
+        self.report.unverified = [r for r in new if r.doubt]
         self.report.ignored = sum(r.kind == "ignored" for r in new)
         return self.report
 
