@@ -127,3 +127,33 @@ def test_a_maildir_rerun_parses_nothing_even_after_flags_change(
     counted.clear()
     assert "Read 0 messages" in inbox(folder, ledger_path)
     assert counted == {}
+
+
+@pytest.mark.slow
+def test_a_long_read_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path,
+                                                             ledger_path: Path) -> None:
+    import os
+    import shutil
+    import sys
+
+    from smtp_server import read_until, start_on_a_terminal
+
+    source = tmp_path / "inbox.mbox"
+    with source.open("wb") as out:
+        for n in range(3000):
+            out.write(b"From news Tue Jan  5 08:00:00 2027\n" + stranger(n) + b"\n")
+    binary = shutil.which("outreach", path=str(Path(sys.executable).parent))
+    assert binary is not None
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    process, terminal = start_on_a_terminal(
+        [binary, "inbox", str(source), "--ledger", str(ledger_path)], env)
+    try:
+        seen = read_until(terminal, b"ignored", timeout=60)
+        process.wait(timeout=30)
+    finally:
+        os.close(terminal)
+    assert b"Reading mail" in seen, seen[-500:]
+    assert b"Read 3,000 messages: 0 learned, 3000 ignored" in seen
+    piped = CliRunner().invoke(cli, ["inbox", str(source), "--ledger",
+                                     str(tmp_path / "other.sqlite")])
+    assert "Reading mail" not in piped.output and "3000 ignored" in piped.output
