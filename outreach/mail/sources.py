@@ -43,6 +43,8 @@ MAX_HEADER = 256 * 1024  # bytes of the whole header block
 FIELDS = {name.lower().encode(): name.lower() for name in (
     "Message-ID", "Date", "From", "Subject", "In-Reply-To", "References", "Content-Type",
     "Return-Path", "X-Failed-Recipients", "List-Id", "Precedence")}
+_FIELD = re.compile(rb"^(" + b"|".join(re.escape(name) for name in FIELDS) +
+                    rb")[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.I)
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -93,31 +95,33 @@ class Headers(dict[str, str]):
 
 
 def headers_of(raw: bytes) -> Headers:
-    """The header fields the candidate test reads (``FIELDS``), the fast way: no MIME tree
-    and no policy objects, just the lines split (tens of microseconds, where ``email``'s
-    header parser takes about 0.15 ms)."""
+    """The header fields the candidate test reads (``FIELDS``), the fast way: one regular
+    expression over the header block finds them, no MIME tree and no policy objects (a few
+    microseconds, where ``email``'s header parser takes about 0.15 ms)."""
     out = Headers()
     out.body = body_start(raw)
-    lines = _FOLD.sub(b" ", raw[:out.body]).splitlines()
-    out.longest = max(map(len, lines), default=0)
-    for line in lines:
-        name, colon, value = line.partition(b":")
-        key = name.strip().lower()
-        if colon and key in FIELDS and FIELDS[key] not in out:
+    block = raw[:out.body]
+    if out.body > MAX_FIELD:  # only then can one field be too long
+        out.longest = max(map(len, _FOLD.sub(b" ", block).splitlines()), default=0)
+    for found in _FIELD.finditer(block):
+        key = found.group(1).lower().decode("ascii")
+        if key not in out:
+            value = _FOLD.sub(b" ", found.group(2)).strip()
             try:
-                out[FIELDS[key]] = value.strip().decode("utf-8")
+                out[key] = value.decode("utf-8")
             except UnicodeDecodeError:
-                out[FIELDS[key]] = value.strip().decode("latin-1")
+                out[key] = value.decode("latin-1")
     return out
 
 
 def _value(headers: Headers, name: str) -> str:
-    return headers.get(name.lower(), "")
+    """Field ``name`` (lower-case), "" when absent."""
+    return headers.get(name, "")
 
 
 def sender_of(headers: Headers) -> tuple[str, str]:
     """(display name, lower-cased address) of From, without the full address grammar."""
-    value = _value(headers, "From")[:MAX_FIELD]
+    value = _value(headers, "from")[:MAX_FIELD]
     angle = _ANGLE.search(value)
     if angle:
         return value[:angle.start()].strip(' "'), angle.group(1).lower()
@@ -127,7 +131,7 @@ def sender_of(headers: Headers) -> tuple[str, str]:
 
 def message_key(headers: Headers, raw: bytes) -> str:
     """The Message-ID, else a digest of the bytes (as ``inbox.parse`` names a message)."""
-    found = _MESSAGE_ID.search(_value(headers, "Message-ID"))
+    found = _MESSAGE_ID.search(_value(headers, "message-id"))
     if found:
         return found.group(0)
     return "<sha256." + hashlib.sha256(raw).hexdigest()[:40] + "@inbox.invalid>"
@@ -135,7 +139,7 @@ def message_key(headers: Headers, raw: bytes) -> str:
 
 def header_date(headers: Headers) -> date | None:
     """The day the Date header names, as written (in the sender's own time zone)."""
-    value = _value(headers, "Date")
+    value = _value(headers, "date")
     if not value:
         return None
     found = _DAY.search(value)
@@ -178,16 +182,16 @@ def candidate(headers: Headers, raw: bytes, known: Relevance) -> bool:
     sender_name, sender = sender_of(headers)
     if sender in known.addresses or sender in known.recipients:
         return True
-    if _ids(_value(headers, "In-Reply-To") + _value(headers, "References")) & known.ids:
+    if _ids(_value(headers, "in-reply-to") + _value(headers, "references")) & known.ids:
         return True
-    content_type = _value(headers, "Content-Type").lower()
+    content_type = _value(headers, "content-type").lower()
     if content_type.startswith("multipart/report"):
         return True
     who = f"{sender_name} {sender}".lower()
-    if (any(word in who for word in _MAILERS) or _value(headers, "Return-Path").strip() == "<>"
-            or _value(headers, "X-Failed-Recipients")):
+    if (any(word in who for word in _MAILERS) or _value(headers, "return-path").strip() == "<>"
+            or _value(headers, "x-failed-recipients")):
         return True
-    if _value(headers, "List-Id") or _value(headers, "Precedence").strip().lower() in _BULK:
+    if _value(headers, "list-id") or _value(headers, "precedence").strip().lower() in _BULK:
         return False
     body = headers.body
     if content_type.startswith(("text/calendar", "application/ics")) or any(
@@ -250,7 +254,7 @@ class _Run:
             return
         self.fresh.add(key)
         if not candidate(headers, raw, self.known):
-            subject = " ".join(_value(headers, "Subject").split())[:300]
+            subject = " ".join(_value(headers, "subject").split())[:300]
             self.records.append(InboxRecord(key, self.source, "ignored", on or self.today,
                                             subject=subject))
             return
