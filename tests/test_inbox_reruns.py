@@ -157,3 +157,17 @@ def test_a_long_read_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path,
     piped = CliRunner().invoke(cli, ["inbox", str(source), "--ledger",
                                      str(tmp_path / "other.sqlite")])
     assert "Reading mail" not in piped.output and "3000 ignored" in piped.output
+
+
+def test_since_reads_recent_days_without_moving_past_the_older_ones(
+        tmp_path: Path, ledger_path: Path) -> None:
+    source = tmp_path / "inbox.mbox"
+    box = mailbox.mbox(str(source))
+    box.add(sample("reply", attendee=ADDRESS, original_id=INVITATION,
+                   message_id="old@peer.example", when=datetime(2027, 1, 2, 9)))
+    box.add(reply(1))  # 2027-01-05
+    box.close()
+    result = CliRunner().invoke(cli, ["inbox", str(source), "--since", "2027-01-04",
+                                      "--ledger", str(ledger_path)])
+    assert "Read 1 message: 1 learned" in " ".join(result.output.split()), result.output
+    assert "Read 2 messages: 1 learned, 0 ignored, 1 already read" in inbox(source, ledger_path)
