@@ -19,11 +19,13 @@ from __future__ import annotations
 import calendar as monthcal
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach import fileio
+from outreach.campaign.declines import decline_notes, declined, newcomers
 from outreach.campaign.messages import (
     build_calendar,
     decide_and_render,
@@ -39,21 +41,25 @@ from outreach.wording import plural
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
     from outreach.ledger import Ledger, PlannedMessage
+    from outreach.peers import PeerQuery
     from outreach.plan import Forum, Rotation
 
-__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "forum_start", "next_slot",
-           "run_campaign"]
+__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "first_start",
+           "forum_start", "run_campaign"]
 
 STAGES = ("peers", "schedule", "calendar", "emails", "cards", "report")
 
 
-def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
-    """The next ``weekday`` (Tuesday) at ``hour``:00 after ``today``, in ``tz``."""
-    from outreach.times import parse_zone
+def first_start(options: CampaignOptions) -> datetime:
+    """The first meeting: ``options.start`` (refused if in the past), else the first usual
+    slot at least ``options.slot.lead`` from now (``times.first_slot``)."""
+    from outreach.times import check_not_past, first_slot, now
 
-    ahead = (weekday - today.weekday() - 1) % 7 + 1
-    day = today + timedelta(days=ahead)
-    return datetime(day.year, day.month, day.day, hour, tzinfo=parse_zone(tz))
+    moment = options.now or now()
+    for name, when in (("start", options.start), ("forum_start", options.forum_start)):
+        if when is not None:
+            check_not_past(when, moment, field=name)
+    return options.start or first_slot(moment, options.tz, options.slot)
 
 
 def forum_start(start: datetime) -> datetime:
@@ -79,24 +85,35 @@ def run_campaign(
     stage = on_stage or (lambda name: None)
     result = CampaignResult()
     stage("peers")
-    selection = load_people(export, options.query)
+    selection = load_people(export, _peer_query(options))
     result.selection = selection
-    sender = _sender(selection, options.sender)
-    start = options.start or next_slot(options.today or date.today(), options.tz)
+    far = sum(1 for p in selection.people if p.extra.get("remote"))
+    if far and not options.link:
+        result.notes.append(f"{plural(far, 'peer')} far away (peers.csv's remote column): "
+                            "give a video link to meet them by call rather than in person")
+    sender = result.sender = _sender(selection, options.sender)
+    start = first_start(options)
     with Ledger.open(options.ledger) as ledger:
         with ledger.write():  # one transaction until all is checked: a problem leaves the
             ledger.remember_people(selection.people)  # ledger as it was, as it does the files
             stage("schedule")
             prior = ledger.planned_messages()
-            people, screened = _reachable(selection.people, ledger)
+            result.declines.series = declined(prior, ledger.rsvps())
+            people, refused = _usable_addresses(_chosen(selection.people, options))
+            people, screened = _reachable(people, ledger)
+            people = [p for p in people if p.key not in result.declines.series]  # a freed place
             result.notes += screened
             rotation, forum = _plan(people, start, options, result,
                                     ledger.rotation_positions(), _forum_members(prior))
+            result.notes += decline_notes(result.declines,
+                                          {p.key: p for p in selection.people})
+            result.warnings += [refused[p.key] for p in result.planned if p.key in refused]
             stage("calendar")
             calendar = build_calendar(rotation, forum, sender, options, ledger)
             stage("emails")
             decisions, batch = decide_and_render(rotation, forum, sender, calendar, prior,
-                                                 ledger, options, result)
+                                                 ledger, options, result,
+                                                 bounced=_bounced(selection.people, ledger))
         preview = None
         try:
             # checked: from here on files are written (peers and cards too, not before)
@@ -107,7 +124,7 @@ def run_campaign(
             write_emails(batch, decisions, prior, ledger, options.out, result)
             ledger.save_rotation_positions(rotation.places)
             stage("report")
-            _report(selection, sender, rotation, forum, options, result)
+            _report(selection, sender, rotation, forum, options, result, ledger)
         except BaseException:
             if preview is not None:
                 preview.cancel()
@@ -117,12 +134,73 @@ def run_campaign(
     return result
 
 
+def _peer_query(options: CampaignOptions) -> PeerQuery:
+    """The peer query, with the user's time zone (their country, for peers far away) and the
+    companies already in the plan: those of rotation peers already sent an invitation (a
+    rerun before sending scores the same), read from an existing ledger."""
+    from dataclasses import replace
+
+    from outreach.ledger import Ledger, default_path
+
+    planned: dict[str, str] = {}
+    if (options.ledger or default_path()).is_file():
+        with Ledger.open(options.ledger, read_only=True) as ledger:
+            people = ledger.all_people()
+            placed = [people[k] for k in ledger.rotation_positions() if k in people]
+            sent = {d.recipient.lower() for d in ledger.sent_to(
+                p.address for p in placed if p.address)}
+            planned = {p.key: p.company for p in placed
+                       if p.company and p.address and p.address.lower() in sent}
+    return replace(options.query, zone=options.query.zone or options.tz, planned=planned)
+
+
 def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list[str]]:
     """Who may be planned: not do-not-contact (``outreach log optout``), and without an
     address that bounced (that peer gets the LinkedIn note): ``outreach.mail.contact``."""
     from outreach.mail.contact import screen_people
 
     return screen_people(people, ledger)
+
+
+def _chosen(people: list[Person], options: CampaignOptions) -> list[Person]:
+    """``options.pick`` (only those, in that order: ``plan.pick_people``, as ``rotation
+    --pick``), without ``options.skip``; names are found as ``outreach log`` finds them
+    (``track.resolve``)."""
+    from outreach.plan import pick_people
+    from outreach.track import resolve
+
+    chosen = pick_people(people, options.pick) if options.pick else list(people)
+    by_key = {p.key: p for p in people}
+    left_out = set()
+    for name in options.skip:
+        try:
+            key, _person = resolve(by_key, name, where="among the selected peers")
+        except OutreachError as exc:
+            raise OutreachError(exc.message, field="skip") from None
+        left_out.add(key)
+    return [p for p in chosen if p.key not in left_out]
+
+
+def _usable_addresses(people: list[Person]) -> tuple[list[Person], dict[str, str]]:
+    """Each person with only an address we may write to (``model.valid_address``): one that
+    is not an address is dropped, so that peer is told by LinkedIn note (their profile URL
+    is where it goes); the warning for each, by key, is said if the plan includes them."""
+    from outreach.mail.results import describe_unnumbered
+
+    kept, warnings = [], {}
+    for person in people:
+        if person.email.strip() and person.address is None and person.url.strip():
+            warnings[person.key] = (f"{describe_unnumbered(person)}: invalid e-mail address "
+                                    f"{person.email.strip()!r}; LinkedIn note instead")
+            person = replace(person, email="")
+        kept.append(person)  # without a profile URL either: skipped, with the reason
+    return kept, warnings
+
+
+def _bounced(people: list[Person], ledger: Ledger) -> set[str]:
+    """The keys of people whose address bounced: what was e-mailed to them never arrived."""
+    bad = ledger.bad_addresses()
+    return {p.key for p in people if p.email.strip().lower() in bad}
 
 
 def _sender(selection: Selection, override: Sender | None) -> Sender:
@@ -162,12 +240,14 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     if not people:
         raise OutreachError("campaign: no peers found; widen the search with --levels or "
                             "--functions, or check --title")
-    spread = spread_across_companies(people)  # one company per place while others remain
+    spread = (list(people) if options.pick  # picked: in the order given, as rotation does
+              else spread_across_companies(people))  # one company per place while others remain
     by_preference = ([p for p in spread if p.key not in forum_members]
                      + [p for p in spread if p.key in forum_members])
     rotation = plan_rotation(by_preference, start, options.rotation_size,
                              options.rotation_every, options.rotation_months, places=places)
     result.rotation_peers = rotation.peers
+    result.declines.offered["rotation"] = newcomers(rotation.peers, places)
     chosen = {p.key for p in rotation.peers}
     rest = [p for p in spread if p.key not in chosen]
     keep = {p.key for p in rest if p.key in forum_members}
@@ -180,6 +260,7 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
         forum = plan_forum(rest, first, options.forum_every, options.forum_months,
                            options.forum_size)
         result.forum_peers = list(forum.peers)
+        result.declines.offered["forum"] = newcomers(forum.peers, forum_members)
     else:
         result.notes.append("no forum: fewer than two peers beyond the rotation")
     result.meetings = len(rotation.schedule()) + (len(forum.starts) if forum else 0)
@@ -195,7 +276,7 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import start_preview
-    from outreach.cards.thanks import REMINDER, met_by_person, thanked_note
+    from outreach.cards.thanks import REMINDER, met_by_person, signature, thanked_note
 
     pdf = options.out / "cards.pdf"
     due = ledger.thanks_due()
@@ -204,10 +285,18 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
         result.notes.append("no new thank-you cards: nobody you met is waiting for one "
                             f"({REMINDER}){earlier}")
         return None
+    try:
+        signature(None, sender)
+    except OutreachError:  # the plan still goes out; the cards wait, nobody marked thanked
+        result.warnings.append(
+            f"no thank-you cards yet for {plural(len(due), 'person', 'people')} you met: a "
+            "card needs your name to sign it; give it with your address (\"Your Name "
+            "<address>\") or set name under [sender] in outreach.toml")
+        return None
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=options.today,
-                               met=met_by_person(due, options.location))
+                               met=met_by_person(due, options.location, coffee_only=True))
     folder = fileio.ensure_folder(options.out)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
         staged = Path(tmp) / "cards.pdf"
@@ -231,8 +320,8 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
 
 def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: Forum | None,
-            options: CampaignOptions, result: CampaignResult) -> None:
-    from outreach.report import FileLink, ReportData, Slot, render_report
+            options: CampaignOptions, result: CampaignResult, ledger: Ledger) -> None:
+    from outreach.report import FileLink, ReportData, Slot, life_lines, render_report
 
     slots = [Slot(s.start, s.peer.full_name) for s in rotation.slots if not s.skipped]
     if forum is not None:
@@ -246,6 +335,7 @@ def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: For
         peers=selection.people, slots=slots, files=files, notes=result.notes,
         rotation_peers=[p.full_name for p in result.rotation_peers],
         forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
+        lives=life_lines(ledger, options.today or date.today()),
     )
     changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
     result.add(path, "this plan as one page: open it in a browser", changed)

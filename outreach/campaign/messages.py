@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from outreach.mail.threads import SeriesMail
     from outreach.plan import Forum, Rotation
     from outreach.report import MessageRow
+from outreach.campaign.declines import without_cancellations
 from outreach.campaign.options import CampaignOptions, CampaignResult
 
 
@@ -150,18 +151,19 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
     from outreach.ical.events import uid_for
     from outreach.ical.series import forum_uid
     from outreach.mail.threads import SeriesMail
+    from outreach.peers import meeting_place
 
     intended, meetings, values = [], {}, {}
     for series in rotation.series:
         key, held = series.peer.key, series.held
         every = every_text(series.interval_days)
-        facts = series_facts(series.first, every, len(held), held[-1], options.duration,
-                             options.location, options.link)
+        place = meeting_place(series.peer, options.location, options.link)  # remote: video
+        facts = series_facts(series.first, every, len(held), held[-1], options.duration, *place)
         invite = calendar.invites.get(key)
         facts["ics"] = calendar.names.get(key, "")
         intended.append(Intended(series.peer, "rotation", uid_for(sender, series.peer, "rotation"),
                                  invite.sequence if invite else 0, facts))
-        meetings[key] = Meeting(series.first, options.duration, options.location, options.link)
+        meetings[key] = Meeting(series.first, options.duration, *place)
         values[key] = {"series": series_values("rotation", every, held)}
     rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
                                calendar.invites, values)
@@ -184,17 +186,21 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
 
 def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, calendar: Calendar,
             prior: list[PlannedMessage], ledger: Ledger, options: CampaignOptions,
-            result: CampaignResult) -> tuple[list[MessageDecision], Batch]:
+            result: CampaignResult, bounced: set[str] | frozenset[str] = frozenset(),
+            ) -> tuple[list[MessageDecision], Batch]:
     """Decide each person's message from what was already sent (``plan.plan_messages``),
-    render them (``mail.threads``) and check them; nothing is written here."""
+    render them (``mail.threads``) and check them; nothing is written here. What was
+    e-mailed to a ``bounced`` person never reached them: they are told again, by note."""
     from outreach.mail.render import RenderOptions
     from outreach.mail.threads import render_decisions
 
     intended, series_mail = _intended(rotation, forum, calendar, sender, options)
     prior = _received_elsewhere(intended, prior, ledger) + prior
-    sent = ledger.sent_message_ids([r.message_id for r in prior])
-    decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                              ("rotation", "forum"))
+    sent = ledger.sent_message_ids([r.message_id for r in prior if r.person_key not in bounced])
+    decisions = without_cancellations(  # who declined said no already: no "I have to cancel"
+        plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
+                      ("rotation", "forum"), secret=ledger.message_id_secret()),
+        result.declines.series)
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:
@@ -254,9 +260,11 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
     if batch.notes:
         result.add(notes, "LinkedIn notes for peers without an e-mail address",
                    summary.changed[notes])
-    result.linkedin_notes = len(batch.notes)
-    forum_keys = {p.key for p in result.forum_peers}
-    result.forum_notes = sum(n.person.key in forum_keys for n in batch.notes)
+    result.untold = {s.person.key: s.reason for s in batch.skipped}
+    result.untold.update({p.key: "no e-mail address and no profile URL"
+                          for p in result.planned if not p.address and not p.url.strip()})
+    result.linkedin_notes = len(result.told_by_note())
+    result.forum_notes = len(result.told_by_note(result.forum_peers))
     for decision in decisions:
         if decision.kind in ("unchanged", "withdrawn"):
             result.count(decision)
@@ -333,7 +341,9 @@ def _message_row(decision: MessageDecision, person: Person) -> MessageRow:
     from outreach.report import MessageRow
 
     kind, series = decision.kind, decision.series
-    what = {"invitation": "invitation" if person.address else "LinkedIn note",
+    told = ("invitation" if person.address else "LinkedIn note" if person.url.strip()
+            else "nothing: no e-mail address and no profile URL")
+    what = {"invitation": told,
             "update": "update", "cancellation": "cancellation",
             "unchanged": "nothing to send", "withdrawn": "nothing to send"}[kind]
     why = {

@@ -25,6 +25,7 @@ from outreach.cli.common import (
     select_people,
     sender_for,
     split_list,
+    yes_option,
 )
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural, sentence
@@ -57,17 +58,19 @@ def _busy(label: str, size: int) -> Iterator[None]:
 
 
 def _calendar_meeting(start: str | None, duration: str, tz: str, location: str,
-                      link: str) -> Any:
+                      link: str, yes: bool | None) -> Any:
+    """The first meeting; ``yes``: None for a cancellation (a series already planned, and
+    maybe begun, is not asked about again), else as ``start_with_note``."""
     if not start:
         raise OutreachError("required: when the first meeting is, e.g. "
                             "--start 2027-01-05T08:00 --tz America/Toronto", field="start")
-    return meeting_or_none(start, duration, tz, location, link)
+    return meeting_or_none(start, duration, tz, location, link, yes)
 
 
-def _span_or_none(text: str | None, option: str) -> Any:
+def _span_or_none(text: str | None, field: str) -> Any:
     from outreach.times import parse_span
 
-    return parse_span(text, option=option) if text else None
+    return parse_span(text, field=field) if text else None
 
 
 def _calendar_summary(summary: Any, what: str) -> None:
@@ -114,11 +117,13 @@ def _no_address_note(people: Any) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out/invites"), show_default=True, help="Folder for the .ics files.")
 @ledger_option
+@yes_option
 @peer_options
 def invite(
     input_path: Path, start: str | None, duration: str, tz: str, location: str, link: str,
     slots: str | None, remind: str | None, cancel: bool, template: str,
-    from_address: str | None, out_dir: Path, ledger_path: Path | None, **peer_kwargs: Any,
+    from_address: str | None, out_dir: Path, ledger_path: Path | None, yes: bool,
+    **peer_kwargs: Any,
 ) -> None:
     """Write one calendar invite (.ics, with Accept/Decline) per peer in INPUT.
 
@@ -135,8 +140,8 @@ def invite(
     from outreach.ical.events import invite_files, write_files
     from outreach.ledger import Ledger
 
-    meeting = _calendar_meeting(start, duration, tz, location, link)
-    reminder = _span_or_none(remind, "--remind")
+    meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
+    reminder = _span_or_none(remind, "remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
     with Ledger.open(ledger_path) as ledger:
@@ -168,12 +173,13 @@ def invite(
               default=Path("out/rotation"), show_default=True,
               help="Folder for the peers' .ics files and your rotation.ics.")
 @ledger_option
+@yes_option
 @peer_options
 def rotation(
     input_path: Path, start: str | None, duration: str, tz: str, location: str, link: str,
     size: int, every: str, months: int, skip: str | None, pick: str | None,
     remind: str | None, cancel: bool, template: str, from_address: str | None,
-    out_dir: Path, ledger_path: Path | None, **peer_kwargs: Any,
+    out_dir: Path, ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
 ) -> None:
     """Plan a rotation: SIZE peers take turns, one meeting every SPAN, for MONTHS.
 
@@ -195,11 +201,11 @@ def rotation(
     from outreach.plan import pick_people, plan_rotation, whole_days
     from outreach.times import parse_dates, parse_span
 
-    meeting = _calendar_meeting(start, duration, tz, location, link)
-    step = parse_span(every, option="--every")
+    meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
+    step = parse_span(every, field="every")
     whole_days(step)  # checked before the ledger is opened
-    skipped = parse_dates(skip or "", option="--skip")
-    reminder = _span_or_none(remind, "--remind")
+    skipped = parse_dates(skip or "", field="skip")
+    reminder = _span_or_none(remind, "remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
     people = (pick_people(selection.people, split_list(pick) or []) if pick
@@ -233,12 +239,13 @@ def rotation(
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("out/forum.ics"), show_default=True, help="The forum's .ics file.")
 @ledger_option
+@yes_option
 @peer_options
 def forum(
     input_path: Path, start: str | None, duration: str, tz: str,
     location: str, link: str, every: str, months: int, size: int, remind: str | None,
     cancel: bool, template: str, from_address: str | None, out_file: Path,
-    ledger_path: Path | None, **peer_kwargs: Any,
+    ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
 ) -> None:
     """Invite SIZE peers to a recurring peer forum: one group event, every peer an attendee.
 
@@ -258,8 +265,8 @@ def forum(
     from outreach.peers import spread_across_companies
     from outreach.plan import forum_period, plan_forum
 
-    meeting = _calendar_meeting(start, duration, tz, location, link)
-    reminder = _span_or_none(remind, "--remind")
+    meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
+    reminder = _span_or_none(remind, "remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
     forum_period(every)  # checked before the ledger is opened

@@ -17,6 +17,7 @@ from outreach.cli.common import (
     progress_bar,
     select_people,
     sender_for,
+    yes_option,
 )
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural, sentence
@@ -60,6 +61,7 @@ from outreach.wording import noun, plural, sentence
 @click.option("--date", "date_text", metavar="ISO-DATETIME",
               help="Date header, e.g. 2027-01-04T09:00+00:00 [default: now].")
 @ledger_option
+@yes_option
 @peer_options
 @click.pass_context
 def emails(
@@ -67,7 +69,7 @@ def emails(
     mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
     location: str, link: str, slots: str | None, remind: str | None,
     linkedin_template: str | None, linkedin_limit: int, check: bool,
-    message_id_seed: str, date_text: str | None, ledger_path: Path | None,
+    message_id_seed: str, date_text: str | None, ledger_path: Path | None, yes: bool,
     **peer_kwargs: Any,
 ) -> None:
     """Write one invitation e-mail per peer in INPUT, to review before anything is sent.
@@ -95,10 +97,11 @@ def emails(
     from outreach.times import parse_span
 
     selection = select_people(input_path, **peer_kwargs)
-    _screen(selection, ledger_path)  # do not contact / bounced: skipped, and said so
+    secret = _screen(selection, ledger_path)  # do not contact / bounced: skipped, said so
     sender = sender_for(selection, from_address)
-    meeting = meeting_or_none(start, duration, tz, location, link)
-    with_invite = _start_given(ctx) and meeting is not None if invite is None else invite
+    with_invite = _start_given(ctx) and bool(start) if invite is None else invite
+    meeting = meeting_or_none(start, duration, tz, location, link,
+                              yes if with_invite else None)  # only an invitation is checked
     if with_invite and meeting is None:
         raise click.UsageError("--invite needs --start (when the meeting is)")
     if with_invite and Path(template).name.startswith("forum."):
@@ -110,7 +113,7 @@ def emails(
         raise click.UsageError("--slots needs --start (when the first meeting is)")
     if remind and not with_invite:
         raise click.UsageError("--remind needs an invitation: pass --start (or --invite)")
-    reminder = parse_span(remind, option="--remind") if remind else None
+    reminder = parse_span(remind, field="remind") if remind else None
     when = _emails_date(date_text)
     if not check:  # before the ledger or any file changes: nothing half-written
         mail.prepare_outputs(out_dir, mbox)
@@ -119,7 +122,8 @@ def emails(
     options = render.RenderOptions(
         linkedin_template=linkedin_template or render.linkedin_template_for(template),
         linkedin_limit=linkedin_limit,
-        invite=with_invite, message_id_seed=message_id_seed, sent_date=when,
+        invite=with_invite, message_id_seed=message_id_seed, message_id_secret=secret,
+        sent_date=when,
         invite_versions=versions, slots=slots, remind=reminder,
     )
     people = selection.people
@@ -145,15 +149,18 @@ def emails(
     _emails_summary(summary)
 
 
-def _screen(selection: Any, ledger_path: Path | None) -> None:
-    """Leave out people marked do-not-contact; a bounced address gets the LinkedIn note."""
+def _screen(selection: Any, ledger_path: Path | None) -> bytes:
+    """Leave out people marked do-not-contact; a bounced address gets the LinkedIn note.
+    Returns the ledger's Message-ID secret."""
     from outreach.ledger import Ledger
     from outreach.mail.contact import screen_people
 
     with Ledger.open(ledger_path) as ledger:
         selection.people, notes = screen_people(selection.people, ledger)
+        secret = ledger.message_id_secret()
     for note in notes:
         echo_err(f"note: {note}")
+    return secret
 
 
 def _start_given(ctx: click.Context) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from outreach.errors import OutreachError
-from outreach.mail.credentials import Secret, mask_secrets, xoauth2_string
+from outreach.mail.credentials import Secret, mask_secrets, secret_forms, xoauth2_string
 
 DEFAULT_PORTS = {"imaps": 993, "imap": 143}
 MAX_MESSAGE = 25 * 1024 * 1024  # bytes of one message worth reading
@@ -120,9 +120,8 @@ class ImapSession:
     def address(self) -> str:
         return f"{self.url.host}:{self.url.port}"
 
-    def _secrets(self) -> list[str]:
-        value, user = self._secret.value, self.url.user
-        return [value, xoauth2_string(user, value), f"\0{user}\0{value}"]
+    def _secrets(self) -> tuple[str, ...]:
+        return secret_forms(self.url.user, self._secret.value)
 
     def _masked(self, exc: BaseException | str) -> str:
         return mask_secrets(str(exc), self._secrets())
