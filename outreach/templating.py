@@ -260,7 +260,7 @@ def environment(
     ``undefined`` is only ever changed for a check pass (``RecordingUndefined``).
     """
     search = [str(d) for d in (extra_dirs or [])] + [str(BUILTIN_DIR)]
-    return _Sandbox(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(search),
         undefined=undefined,
         autoescape=False,
@@ -269,6 +269,10 @@ def environment(
         lstrip_blocks=True,
         finalize=finalize,
     )
+    from outreach.i18n.filters import FILTERS  # date, time, duration, daypart in ``locale``
+
+    env.filters.update(FILTERS)
+    return env
 
 
 def load(
