@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -348,7 +349,7 @@ def _glued(text: str) -> list[str]:
     """Sentences that end a paragraph but run straight into the next line (a block tag at
     the end of a line eats its newline: ``{% endif +%}`` keeps it)."""
     lines = text.splitlines()
-    return [line for line, after in zip(lines, lines[1:], strict=False)
+    return [line for line, after in itertools.pairwise(lines)
             if line.rstrip().endswith((".", "?", "!")) and after.strip()
             and not after.lstrip().startswith("- ")]
 
@@ -378,3 +379,15 @@ def test_every_builtin_template_renders_strictly_in_its_language(lang: str, name
         assert found == [], (lang, name, found, text)
         if "meeting" in values and name in _DATED:
             assert f"**{i18n.format_day(_meeting().start, lang)}" in text, (name, text)
+
+
+def test_the_meeting_strings_follow_the_locale() -> None:
+    english = templating.meeting_vars(_meeting())
+    spanish = i18n.localized_meeting(english, "es")
+    assert spanish.start == "martes, 5 de enero de 2027, a las 8:00 (EST)"
+    assert (spanish.date, spanish.time, spanish.end) == ("martes, 5 de enero", "8:00", "8:45 (EST)")
+    assert spanish.duration == "45 minutos"
+    assert spanish.part_of_day == "a primera hora, antes de que se complique el día"
+    assert (spanish.location, spanish.start_at, spanish.minutes) == (
+        english.location, english.start_at, english.minutes)
+    assert i18n.localized_meeting(english, "en") == english  # English reads as it always did

@@ -27,7 +27,6 @@ from outreach.i18n.formats import (
 from outreach.i18n.locales import DEFAULT
 
 
-
 def _context_locale(context: Any) -> str:
     value = context.get("locale") if context is not None else None
     return str(value) if isinstance(value, str) and value else DEFAULT

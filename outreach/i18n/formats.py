@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from outreach.errors import OutreachError
 from outreach.i18n.locales import babel_locale
@@ -78,7 +78,8 @@ def format_duration(span: timedelta | int, locale: str) -> str:
     return str(format_unit(minutes, "duration-minute", length="long", locale=where))
 
 
-def format_weekday(day: int | date, locale: str, width: str = "wide") -> str:
+def format_weekday(day: int | date, locale: str,
+                   width: Literal["abbreviated", "narrow", "short", "wide"] = "wide") -> str:
     """``1`` (Monday is 0, as ``date.weekday()``) or a date → "Tuesday", "martes",
     "Dienstag"; ``width``: ``wide``, ``abbreviated``, ``short``, ``narrow``."""
     from babel.dates import get_day_names
@@ -87,7 +88,8 @@ def format_weekday(day: int | date, locale: str, width: str = "wide") -> str:
     return str(get_day_names(width, locale=babel_locale(locale))[index])
 
 
-def format_month(month: int | date, locale: str, width: str = "wide") -> str:
+def format_month(month: int | date, locale: str,
+                 width: Literal["abbreviated", "narrow", "wide"] = "wide") -> str:
     """``1`` or a date → "January", "enero", "janvier", "Januar", "janeiro"."""
     from babel.dates import get_month_names
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from outreach.errors import OutreachError
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 DEFAULT = "en"
 ENV_VAR = "OUTREACH_LOCALE"
@@ -85,7 +89,7 @@ def fallbacks(locale: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def babel_locale(locale: str):  # type: ignore[no-untyped-def]
+def babel_locale(locale: str) -> Locale:
     """The babel ``Locale`` for an already resolved locale (``en`` when unknown)."""
     from babel import Locale, UnknownLocaleError
 
