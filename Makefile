@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPORT := sample_data/Basic_LinkedInDataExport_11-20-2026.zip
 
-.PHONY: install demo test bench lint eval sample docs clean
+.PHONY: install demo test test-fast bench lint eval sample docs clean
 
 install: $(STAMP)
 
@@ -21,10 +21,16 @@ DEMO_MEETING := --start 2027-01-05T08:00 --tz America/Toronto --location "Café 
 
 # The demo keeps its own ledger in out/, so the sample's 600 strangers never enter yours.
 demo: install
-	$(BIN)/outreach campaign $(EXPORT) --out out $(DEMO_MEETING) --ledger out/.demo-ledger.sqlite
+	OUTREACH_NOW=$${OUTREACH_NOW:-2026-11-23T12:00:00+00:00} $(BIN)/outreach campaign $(EXPORT) --out out $(DEMO_MEETING) --ledger out/.demo-ledger.sqlite
 
 test: install
 	$(BIN)/python -m pytest -q -n 2
+
+# Everything but the tests marked slow (seconds each: big batches, fresh processes, corpora)
+# or integration (a real server or external tool): a minute or less on 2 cores, for while you
+# work. `make test` (CI) runs them all.
+test-fast: install
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not integration"
 
 lint: install
 	$(BIN)/ruff check outreach tests bench

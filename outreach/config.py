@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import tomllib
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from outreach.errors import OutreachError
+
+if TYPE_CHECKING:
+    from outreach.times import UsualSlot
 
 CONFIG_NAME = "outreach.toml"
 ENV_VAR = "OUTREACH_CONFIG"
@@ -96,16 +100,23 @@ def find(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     return user if user.is_file() else None
 
 
+MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few kB
+
+
 def load(path: Path) -> dict[str, Any]:
     """Read and check a TOML config. Every error names ``path`` as given: bad TOML with its
     line, text that is not UTF-8, an unknown section or key (with the closest known one),
     a value of the wrong type."""
+    from outreach import fileio
+
     try:
-        data = path.read_bytes()
+        data = fileio.read_regular(path, "a TOML config file", limit=MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raise OutreachError(f"{path}: config file not found") from None
     except OSError as exc:
         raise OutreachError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OutreachError(f"{path}: over {MAX_CONFIG_BYTES:,} bytes, not a config file")
     try:
         text = data.decode("utf-8-sig")  # a BOM, as some Windows editors write, is fine
     except UnicodeDecodeError as exc:
@@ -123,10 +134,27 @@ def load(path: Path) -> dict[str, Any]:
 @functools.cache
 def known_keys() -> dict[str, dict[str, type]]:
     """Every section and key ``outreach.toml`` may hold, with its value's type: the starter
-    file's (``outreach init`` writes it), so the schema and the documented file are one."""
-    starter = tomllib.loads(STARTER.read_text(encoding="utf-8"))
-    return {section: {key: type(value) for key, value in table.items()}
+    file's (``outreach init`` writes it), so the schema and the documented file are one. A
+    key the starter leaves commented out (``# tz = "America/Toronto"``: by default the
+    computer's zone) is a key too."""
+    text = STARTER.read_text(encoding="utf-8")
+    starter = tomllib.loads(text)
+    keys = {section: {key: type(value) for key, value in table.items()}
             for section, table in starter.items()}
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            section = line.strip("[] ")
+        elif section and (match := _COMMENTED_KEY.match(line)):
+            try:
+                value = tomllib.loads(match.group(1))
+            except tomllib.TOMLDecodeError:
+                continue
+            keys[section].update({key: type(item) for key, item in value.items()})
+    return keys
+
+
+_COMMENTED_KEY = re.compile(r"^# ?([a-z_]+ = .+)$")
 
 
 def check(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> None:
@@ -160,6 +188,13 @@ def check(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> None:
             datetime.strptime(str(clock), "%H:%M")
         except ValueError:
             raise OutreachError(f"{source}: [meeting] time {clock!r} is not HH:MM") from None
+    if meeting.get("lead"):
+        from outreach.times import parse_span
+
+        try:
+            parse_span(str(meeting["lead"]), field="lead")
+        except OutreachError as exc:
+            raise OutreachError(f"{source}: [meeting] lead: {exc.message}") from None
 
 
 def _unknown_top_level(name: str, value: Any, known: dict[str, dict[str, type]]) -> str:
@@ -195,10 +230,11 @@ def _toml_value(value: Any) -> str:
     return repr(value) if not hasattr(value, "isoformat") else value.isoformat()
 
 
-def default_map(config: dict[str, Any], today: date | None = None,
+def default_map(config: dict[str, Any], today: date | datetime | None = None,
                 source: Path | str = CONFIG_NAME) -> dict[str, dict[str, Any]]:
     """Map config sections onto each command's option names (after ``check``: an error
-    names ``source``)."""
+    names ``source``). ``today``: when now is (a date: its midnight, in the zone), for the
+    usual slot's next start [default: ``times.now()``]."""
     check(config, source)
     sender = _section(config, "sender")
     meeting = _section(config, "meeting")
@@ -212,7 +248,7 @@ def default_map(config: dict[str, Any], today: date | None = None,
             "location": meeting.get("location"),
             "link": meeting.get("link"),
             "remind": meeting.get("remind"),
-            "start": _next_start(meeting, today or date.today()),
+            "start": _next_start(meeting, today),
         }
     )
     result: dict[str, dict[str, Any]] = {name: dict(peers) for name in _PEER_COMMANDS}
@@ -226,6 +262,8 @@ def default_map(config: dict[str, Any], today: date | None = None,
     result["forum"].update(_drop_empty(dict(forum)))
     result["cards"].update(_drop_empty(dict(cards)))
     result["cards"].setdefault("sign", sender.get("name") or None)
+    result["campaign"].pop("start", None)  # the campaign finds the usual slot itself,
+    result["campaign"].update(_drop_empty({"lead": meeting.get("lead")}))  # with its --lead
     result["campaign"].update(_prefixed(_section(config, "rotation"), "rotation_"))
     result["campaign"].update(_prefixed(forum, "forum_"))
     result["campaign"].update(_prefixed(cards, "card_"))
@@ -274,15 +312,30 @@ def _address(sender: dict[str, Any]) -> str | None:
     return f'"{quoted}" <{email}>'
 
 
-def _next_start(meeting: dict[str, Any], today: date) -> str | None:
-    """``weekday = "tuesday"``, ``time = "08:00"`` → the next such slot after today
-    (both checked by ``check``)."""
-    weekday, clock = meeting.get("weekday"), meeting.get("time")
-    if not weekday or not clock:
+def usual_slot(config: dict[str, Any]) -> UsualSlot:
+    """``[meeting]`` weekday, time and lead (after ``check``), each else the built-in one."""
+    from outreach.times import UsualSlot, parse_span
+
+    meeting, slot = _section(config, "meeting"), UsualSlot()
+    weekday, clock, lead = meeting.get("weekday"), meeting.get("time"), meeting.get("lead")
+    return UsualSlot(
+        WEEKDAYS.index(str(weekday).lower()) if weekday else slot.weekday,
+        datetime.strptime(str(clock), "%H:%M").time() if clock else slot.at,
+        parse_span(str(lead), field="lead") if lead else slot.lead)
+
+
+def _next_start(meeting: dict[str, Any], today: date | datetime | None) -> str | None:
+    """``weekday = "tuesday"``, ``time = "08:00"`` → the first such slot at least ``lead``
+    (a week) after now, in the configured zone (all checked by ``check``)."""
+    from outreach import times
+
+    if not meeting.get("weekday") or not meeting.get("time"):
         return None
-    at = datetime.strptime(str(clock), "%H:%M").time()
-    ahead = (WEEKDAYS.index(str(weekday).lower()) - today.weekday() - 1) % 7 + 1
-    return datetime.combine(today + timedelta(days=ahead), at).strftime("%Y-%m-%dT%H:%M")
+    tz = str(meeting.get("tz") or local_zone())
+    moment = (today if isinstance(today, datetime) else times.now() if today is None
+              else datetime.combine(today, time(0), times.parse_zone(tz)))
+    start = times.first_slot(moment, tz, usual_slot({"meeting": meeting}))
+    return start.strftime("%Y-%m-%dT%H:%M")
 
 
 def init_folder(folder: Path, *, force: bool = False) -> list[Path]:

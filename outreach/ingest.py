@@ -31,6 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from outreach import fileio
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
 from outreach.model import Profile, identity_key
@@ -325,6 +326,9 @@ MAX_READ = 200 * 10**6
 MAX_RATIO = 200
 """A member that decompresses to more than this many times its size is refused (CSV text
 compresses 5-20 to 1; a zip bomb, thousands)."""
+EXPORT_KINDS = "a LinkedIn export: its .zip, its folder or Connections.csv"
+
+
 def _mb(size: int) -> str:
     return f"{size / 1e6:.3g} MB"
 
@@ -349,6 +353,7 @@ class _ExportFiles:
             paths = sorted(source.rglob("*.csv"), key=lambda p: len(p.parts), reverse=True)
             names = {p.name.casefold(): str(p) for p in paths}
             return cls(source, names, None)
+        fileio.check_regular(source, EXPORT_KINDS)
         if zipfile.is_zipfile(source):
             try:
                 archive = zipfile.ZipFile(source)
@@ -368,12 +373,26 @@ class _ExportFiles:
                 raise OutreachError(f"{self.source}: no {name} in this export")
             return "", name
         if self._archive is None:
-            size = Path(member).stat().st_size
-            if size > MAX_READ:
-                raise OutreachError(f"{member}: {_mb(size)} is more than a LinkedIn "
-                                    f"export holds (at most {_mb(MAX_READ)} is read)")
-            return decode(Path(member).read_bytes()), member
+            return decode(self._read_file(Path(member))), member
         return decode(self._read_member(member)), f"{self.source}:{member}"
+
+    def _read_file(self, path: Path) -> bytes:
+        """A CSV of a folder export (or the one given): a regular file, within MAX_READ."""
+        try:
+            fileio.check_regular(path, EXPORT_KINDS)
+            size = path.stat().st_size
+            if size > MAX_READ:
+                raise OutreachError(f"{path}: {_mb(size)} is more than a LinkedIn "
+                                    f"export holds (at most {_mb(MAX_READ)} is read)")
+            data = fileio.read_regular(path, EXPORT_KINDS, limit=MAX_READ)
+        except FileNotFoundError:
+            raise OutreachError(f"{path}: no such file") from None
+        except OSError as exc:
+            raise OutreachError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        if len(data) > MAX_READ:
+            raise OutreachError(f"{path}: more than the {_mb(MAX_READ)} read from an export "
+                                "(it grew while being read); refused")
+        return data
 
     def _read_member(self, member: str) -> bytes:
         """The bytes of one archive member, within the reading budget: encrypted members,

@@ -22,7 +22,7 @@ specialty     0.30   how close the title's words are to yours, compared after
                      dropped): "VP Marketing" = "Vice President, Marketing" (0.30);
                      the share of the words either title has that both have, so a
                      title whose words are a subset of yours gets less
-e-mail        0.10   the export has their e-mail address (they can be invited)
+e-mail        0.10   the export has a usable e-mail address (they can be invited)
 new company   0.05   their company is not already in your plan (``planned``)
 connected     0.05   connected within the last year (0.02 within three), counted
                      back from the export's newest connection
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from outreach.errors import OutreachError
-from outreach.model import Person, Sender, fold, people_from_frame
+from outreach.model import Person, Sender, fold, people_from_frame, valid_address
 from outreach.wording import plural
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ class _Scorer:
         both = self.words | theirs
         if both:
             out.append(("specialty", round(SPECIALTY * len(self.words & theirs) / len(both), 2)))
-        if email:
+        if email and valid_address(email):  # a refused address cannot be invited
             out.append(("e-mail", EMAIL))
         if firm and company_key(firm) not in self.planned:
             out.append(("new company", NEW_COMPANY))

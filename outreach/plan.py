@@ -20,16 +20,13 @@ import calendar as stdcalendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from outreach.errors import OutreachError
-from outreach.ical.events import localize
 from outreach.model import Person
-
-if TYPE_CHECKING:
-    pass
+from outreach.times import localize
 
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
@@ -97,10 +94,10 @@ class Rotation:
         return [(s.start.date(), s.weekday, s.peer) for s in self.slots if not s.skipped]
 
 
-def whole_days(every: timedelta, option: str = "--every") -> int:
+def whole_days(every: timedelta, field: str = "every") -> int:
     days = every.total_seconds() / 86400
     if days < 1 or days != int(days):
-        raise OutreachError(f"{option}: must be whole days or weeks (e.g. 1w, 2w, 10d)")
+        raise OutreachError("must be whole days or weeks (e.g. 1w, 2w, 10d)", field=field)
     return int(days)
 
 
@@ -112,10 +109,13 @@ def pick_people(people: Sequence[Person], names: Iterable[str]) -> list[Person]:
     by_key = {p.key: p for p in people}
     picked: dict[str, tuple[str, Person]] = {}
     for name in names:
-        key, person = resolve(by_key, name, where="among the selected peers", prefix="--pick: ")
+        try:
+            key, person = resolve(by_key, name, where="among the selected peers")
+        except OutreachError as exc:
+            raise OutreachError(exc.message, field="pick") from None
         if key in picked:
-            raise OutreachError(f"--pick: {picked[key][0]!r} and {name!r} are both "
-                                f"{person.full_name}; name each peer once")
+            raise OutreachError(f"{picked[key][0]!r} and {name!r} are both "
+                                f"{person.full_name}; name each peer once", field="pick")
         picked[key] = (name, person)
     return [person for _name, person in picked.values()]
 
@@ -138,9 +138,9 @@ def plan_rotation(
     (else it is an error: a typo would otherwise silently keep the meeting).
     """
     if size < 1:
-        raise OutreachError("--size: must be at least 1")
+        raise OutreachError("must be at least 1", field="size")
     if months < 1:
-        raise OutreachError("--months: must be at least 1")
+        raise OutreachError("must be at least 1", field="months")
     if not people:
         raise OutreachError("rotation: no peers selected; check INPUT and the peer options")
     step = whole_days(every)
@@ -150,7 +150,7 @@ def plan_rotation(
     end = local + relativedelta(months=months)
     starts = []
     while local < end:
-        starts.append(localize(local, start.tzinfo, "--start"))
+        starts.append(localize(local, start.tzinfo, "start"))
         local += timedelta(days=step)
     skipped = _skipped(starts, skip, step)
     slots = tuple(Slot(s, by_place[i % cycle], s in skipped) for i, s in enumerate(starts)
@@ -188,9 +188,9 @@ def _skipped(starts: list[datetime], skip: Iterable[date], step: int) -> set[dat
     if wrong:
         days = {f"{s:%A}" for s in starts} if step % 7 == 0 else {"every few days"}
         raise OutreachError(
-            f"--skip: {', '.join(d.isoformat() for d in wrong)} is not a meeting date "
-            f"(meetings fall on {', '.join(sorted(days))} from {starts[0]:%Y-%m-%d})"
-        )
+            f"{', '.join(d.isoformat() for d in wrong)} is not a meeting date "
+            f"(meetings fall on {', '.join(sorted(days))} from {starts[0]:%Y-%m-%d})",
+            field="skip")
     return {by_date[d] for d in skip}
 
 
@@ -236,7 +236,7 @@ def forum_period(every: str) -> int:
         return 1
     if value in ("quarter", "quarterly", "3m"):
         return 3
-    raise OutreachError(f"--every: {every!r} is not month or quarter")
+    raise OutreachError(f"{every!r} is not month or quarter", field="every")
 
 
 def weekday_of_month(day: date) -> str:
@@ -260,9 +260,9 @@ def plan_forum(
 ) -> Forum:
     """The forum's first ``size`` peers and its sessions: one per period in ``months``."""
     if size < 1:
-        raise OutreachError("--size: must be at least 1")
+        raise OutreachError("must be at least 1", field="size")
     if months < 1:
-        raise OutreachError("--months: must be at least 1")
+        raise OutreachError("must be at least 1", field="months")
     if not people:
         raise OutreachError("forum: no peers selected; check INPUT and the peer options")
     period = forum_period(every)
@@ -271,7 +271,7 @@ def plan_forum(
     starts = []
     for _ in range(max(1, -(-months // period))):  # 12 months quarterly: 4 sessions, not 5
         occurrence = month.replace(day=_nth_weekday(month.year, month.month, byday))
-        starts.append(localize(occurrence, start.tzinfo, "--start"))
+        starts.append(localize(occurrence, start.tzinfo, "start"))
         month += relativedelta(months=period)
     return Forum(tuple(people[:size]), tuple(starts), period, byday)
 

@@ -35,6 +35,10 @@ def data_dir() -> Path:
     return DATA
 
 
+NOW = "2026-11-23T12:00:00+00:00"
+"""What ``outreach.times.now`` says in tests: a Monday, before every --start the tests give."""
+
+
 @pytest.fixture(autouse=True)
 def _isolated_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Never touch the real user's ledger or config from tests: the ledger and the user
@@ -46,6 +50,7 @@ def _isolated_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
         if name.startswith("OUTREACH_") and name not in _TEST_SWITCHES:
             monkeypatch.delenv(name)
     monkeypatch.setenv("OUTREACH_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite"))
+    monkeypatch.setenv("OUTREACH_NOW", NOW)  # starts are checked against it: tests keep time
     config_home = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
     if not config.user_config_path().is_relative_to(config_home):  # macOS, Windows: no XDG
@@ -63,3 +68,14 @@ def dovecot():
                           "(apt-get install dovecot-imapd)")
     with dovecot_server(binary) as server:
         yield server
+
+
+_REAL_SERVERS = frozenset({"dovecot"})  # fixtures that start a real server or external tool
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a real-server fixture (dovecot) is an ``integration`` test, so
+    ``make test-fast`` leaves it out without every such test saying so."""
+    for item in items:
+        if _REAL_SERVERS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from outreach.ical.events import invite_ics
-from outreach.ical.series import forum_ics, rotation_files
+from outreach.ical.series import cancel_spec, forum_ics, forum_output, rotation_files, shape_of
 from outreach.model import Meeting, Person, Sender
 from outreach.plan import Rotation, plan_forum, plan_rotation
 
@@ -125,7 +125,26 @@ def rotation_samples() -> list[Sample]:
             "America/Toronto", {uid: list(series.held)}, {uid: 1}, {}))
     samples.append(Sample("rotation.ics", files["rotation.ics"], "PUBLISH", "America/Toronto",
                           every, dict.fromkeys(every, 0), {}))
+    samples.append(rotation_cancel_sample(plan))
     return samples
+
+
+def rotation_cancel_sample(plan: Rotation) -> Sample:
+    """A peer's rotation series cancelled as every command cancels it: the series' RRULE and
+    EXDATE, METHOD:CANCEL, STATUS:CANCELLED, SEQUENCE + 1, no RSVP."""
+    from dataclasses import replace
+
+    from outreach.ical.events import to_invite, uid_for
+    from outreach.ical.series import rotation_specs
+
+    series = next(s for s in plan.series if s.skipped)  # the one with an EXDATE
+    uid = uid_for(SENDER, series.peer, "rotation")
+    spec = next(s for s in rotation_specs(plan, SENDER, duration=timedelta(minutes=30),
+                                          location="Lobby") if s.uid == uid)
+    cancel = cancel_spec(spec.uid, shape_of(spec), "rotation", series.peer, SENDER)
+    cancel = replace(cancel, sequence=1, stamp=STAMP, status="CANCELLED")
+    return Sample("rotation-cancel.ics", to_invite("CANCEL", [cancel]).ics, "CANCEL",
+                  "America/Toronto", {uid: list(series.held)}, {uid: 1}, {})
 
 
 def forum_samples() -> list[Sample]:
@@ -140,4 +159,8 @@ def forum_samples() -> list[Sample]:
         samples.append(Sample(
             f"forum-{every}.ics", forum_ics(plan, SENDER, location="Room 5", now=STAMP),
             "REQUEST", zone, {uid: list(plan.starts)}, {uid: 5}, {uid: "Peer forum: Pat Lee"}))
+        copy = forum_output(plan, SENDER, location="Room 5", now=STAMP).copies[PEOPLE[0].key]
+        samples.append(Sample(  # what one peer's e-mail attaches: only them
+            f"forum-{every}-copy.ics", copy.ics, "REQUEST", zone, {uid: list(plan.starts)},
+            {uid: 1}, {uid: "Peer forum: Pat Lee"}))
     return samples

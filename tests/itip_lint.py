@@ -163,6 +163,12 @@ def _status(event: Component, method: str) -> list[str]:
         problems.append(f"STATUS:{status} is not valid for a VEVENT")
     if method == "CANCEL" and status != "CANCELLED":
         problems.append("METHOD:CANCEL without STATUS:CANCELLED")
+    if status == "CANCELLED":  # a cancellation asks nothing back (one shape for every CANCEL)
+        found = event.get("ATTENDEE", [])
+        for attendee in found if isinstance(found, list) else [found]:
+            if str(attendee.params.get("RSVP", "FALSE")).upper() == "TRUE":
+                problems.append("a cancelled event asks for an RSVP (RSVP=TRUE)")
+
     if method == "REQUEST" and status == "CANCELLED":
         problems.append("STATUS:CANCELLED in a METHOD:REQUEST (use METHOD:CANCEL)")
     return problems

@@ -28,6 +28,7 @@ def events(path: Path) -> list[icalendar.Event]:
     return icalendar.Calendar.from_ical(data).walk("VEVENT")
 
 
+@pytest.mark.slow
 def test_invite_writes_one_file_per_peer_and_reruns_change_nothing(tmp_path: Path) -> None:
     out = tmp_path / "invites"
     result = run("invite", PEERS, *WHEN, *FROM, "--location", "Café Olimpico", "--out", out,
@@ -87,11 +88,13 @@ def test_rotation_prints_the_schedule_and_writes_every_series(tmp_path: Path) ->
 
 
 def test_rerunning_with_fewer_peers_cancels_the_dropped_ones_series(tmp_path: Path) -> None:
-    when = ["--start", "2031-01-07T08:00", "--tz", "America/Toronto", "--months", "2"]
+    when = ["--start", "2031-01-07T08:00", "--tz", "America/Toronto", "--months", "2",
+            "--skip", "2031-02-11"]
     first = run("rotation", PEERS, *when, *FROM, "--size", "3", "--pick",
                 'Ana Lima,Zoe Odegard,Sam Okafor; "Boss"', "--out", tmp_path)
     assert first.exit_code == 0, first.output
     (sam,) = events(tmp_path / "sam-okafor-boss.ics")
+    assert [d.dt.date().isoformat() for d in sam["EXDATE"].dts] == ["2031-02-11"]
     due = run("status", "--today", "2031-01-21", "--tz", "America/Toronto")
     assert "Sam Okafor" in due.stdout
     result = run("rotation", PEERS, *when, *FROM, "--size", "2", "--pick",
@@ -104,9 +107,24 @@ def test_rerunning_with_fewer_peers_cancels_the_dropped_ones_series(tmp_path: Pa
     assert icalendar.Calendar.from_ical(data)["METHOD"] == "CANCEL"
     assert (cancel["UID"], cancel["SEQUENCE"], cancel["STATUS"]) == (sam["UID"], 1, "CANCELLED")
     assert cancel["ATTENDEE"] == "mailto:sam@example.net"
-    assert len(events(tmp_path / "rotation.ics")) == 2
+    assert b"RSVP" not in data  # a cancellation asks nothing back
+    # the series as it was: the same DTSTART, RRULE and EXDATE
+    assert cancel["RRULE"] == sam["RRULE"] and cancel["DTSTART"].dt == sam["DTSTART"].dt
+    assert cancel["EXDATE"].dts[0].dt == sam["EXDATE"].dts[0].dt
+    mine = {str(e["UID"]): e for e in events(tmp_path / "rotation.ics")}
+    assert len(mine) == 3  # your own calendar cancels Sam's series instead of dropping it
+    assert (mine[str(sam["UID"])]["STATUS"], mine[str(sam["UID"])]["SEQUENCE"]) == (
+        "CANCELLED", 1)
+    assert mine[str(sam["UID"])]["RRULE"] == sam["RRULE"]
     due = run("status", "--today", "2031-01-21", "--tz", "America/Toronto")
     assert "Sam Okafor" not in due.stdout and "Ana Lima" in due.stdout
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.ics")}
+    for _ in range(2):
+        again = run("rotation", PEERS, *when, *FROM, "--size", "2", "--pick",
+                    "Ana Lima,Zoe Odegard", "--out", tmp_path)
+        assert "Rotation: wrote 0 files" in again.stdout, again.stdout
+        assert "left the rotation" not in again.stdout
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.ics")} == before
 
 
 def test_forum_writes_one_group_event_lasting_90_minutes(tmp_path: Path) -> None:
@@ -156,3 +174,35 @@ def test_help_teaches_with_examples() -> None:
         result = run(command, "--help")
         assert result.exit_code == 0 and "Examples:" in result.stdout
         assert "--cancel" in result.stdout and "--remind" in result.stdout
+
+
+def _opt_out_sam_and_bounce_ana(tmp_path: Path) -> None:
+    """Sam asks not to be contacted (``log optout``); Ana's address bounced (``inbox``)."""
+    from datetime import date
+
+    from outreach.ledger import InboxRecord, Ledger
+
+    first = run("invite", PEERS, *WHEN, *FROM, "--out", tmp_path / "first")
+    assert first.exit_code == 0, first.output
+    assert run("log", "optout", "Sam Okafor").exit_code == 0
+    with Ledger.open(None) as ledger:
+        ledger.record_inbox([InboxRecord("<dsn@mx.example>", "test", "bounce", date(2027, 1, 2),
+                                         detail="ana@example.com.br")])
+
+
+@pytest.mark.parametrize("command", [
+    ["invite", *WHEN], ["rotation", *WHEN, "--size", "4"], ["forum", *WHEN]])
+def test_calendar_commands_skip_opted_out_and_bounced_people(
+        tmp_path: Path, command: list[str]) -> None:
+    _opt_out_sam_and_bounce_ana(tmp_path)
+    out = tmp_path / ("forum.ics" if command[0] == "forum" else "out")
+    result = run(*command[:1], PEERS, *command[1:], *FROM, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert ('skipped Sam Okafor; "Boss": do not contact (outreach log optout)'
+            in result.stderr)
+    assert "Ana Lima: ana@example.com.br bounced" in result.stderr
+    files = [out] if command[0] == "forum" else sorted(out.glob("*.ics"))
+    data = b"".join(p.read_bytes() for p in files)
+    assert b"sam@example.net" not in data and b"Okafor" not in data  # not invited, not named
+    assert b"ana@example.com.br" not in data  # never written to again
+    assert b"zoe@example.org" in data

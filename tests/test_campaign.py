@@ -170,6 +170,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_installed_binary_runs_the_campaign(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "outreach"
     env = {**os.environ, "OUTREACH_LEDGER": str(tmp_path / "ledger.sqlite")}
@@ -180,6 +181,8 @@ def test_installed_binary_runs_the_campaign(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium(campaign_run: tuple[Path, Path, str],
                                              tmp_path: Path) -> None:
     chromium = require_tool("chromium", "renders report.html like a user's browser")

@@ -131,6 +131,7 @@ def test_page_size_and_card_boxes(
     assert page_texts(pdf)[0].count("Dear Name") == per_page
 
 
+@pytest.mark.integration
 def test_four_a2_fill_letter_and_ink_stays_inside_the_safe_area(tmp_path: Path) -> None:
     require_tool("pdftoppm")
     people = [Person(f"Maximilian{n}", "Featherstonehaugh", company="Wide World Importers")
@@ -155,6 +156,7 @@ def test_four_a2_fill_letter_and_ink_stays_inside_the_safe_area(tmp_path: Path) 
     assert sum(is_ink(image.getpixel((x, y))) for x in range(width) for y in range(height)) > 500
 
 
+@pytest.mark.integration
 def test_crop_ticks_sit_in_the_margin_never_a_centre_cross(tmp_path: Path) -> None:
     require_tool("pdftoppm")
     pdf, _ = make(tmp_path, [Person("Ana", "Lima")], size="a2", sheet="letter")
@@ -178,6 +180,7 @@ def test_cards_with_a_margin_get_ticks_at_every_cut(tmp_path: Path) -> None:
     assert len(ticks) >= 2 * (len(lay.cuts_x) + len(lay.cuts_y))
 
 
+@pytest.mark.integration
 def test_half_fold_puts_the_message_on_the_inside_panel_turned(tmp_path: Path) -> None:
     pdftotext = require_tool("pdftotext")
     pdf, _ = make(tmp_path, [Person("Ana", "Lima")], size="a2", sheet="single", fold="half")
@@ -196,6 +199,7 @@ def test_half_fold_puts_the_message_on_the_inside_panel_turned(tmp_path: Path) -
 
 # ---------------------------------------------------------------- a printable file
 
+@pytest.mark.integration
 def test_pdf_passes_qpdf_fonts_embedded_and_every_page_renders(tmp_path: Path) -> None:
     qpdf, pdffonts, pdftoppm = (require_tool(t) for t in ("qpdf", "pdffonts", "pdftoppm"))
     _require_cjk_font()
@@ -309,6 +313,7 @@ def test_a_cff_font_is_refused_clearly(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- the command
 
+@pytest.mark.integration
 def test_cli_writes_cards_and_a_preview(tmp_path: Path) -> None:
     require_tool("pdftoppm")
     out, png = tmp_path / "cards.pdf", tmp_path / "preview.png"
@@ -370,6 +375,7 @@ NAME_TEXT = st.text(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=NAME_TEXT, company=NAME_TEXT)
@@ -413,6 +419,7 @@ def test_default_card_text_matches_the_golden_file() -> None:
     assert "coffee at" not in bare and "team at" not in bare and bare.startswith("Dear Sam,")
 
 
+@pytest.mark.integration
 def test_font_by_path_or_installed_family_name_and_a_clear_error(tmp_path: Path) -> None:
     dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     if not dejavu.is_file():
@@ -428,6 +435,7 @@ def test_font_by_path_or_installed_family_name_and_a_clear_error(tmp_path: Path)
         make(tmp_path, [Person("Ana", "Lima")], font="No Such Hand")
 
 
+@pytest.mark.slow
 def test_reruns_in_fresh_processes_write_identical_bytes(tmp_path: Path) -> None:
     import os
     import sys

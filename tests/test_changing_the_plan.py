@@ -325,3 +325,170 @@ def test_an_edited_message_that_the_plan_replaces_is_named(tmp_path: Path) -> No
     summary = campaign(tmp_path, EXPORT, "2027-01-19T08:00")
     assert f"{path}: your edits were replaced, because the plan for this message changed" \
         in summary
+
+
+def attendees(event: icalendar.Event) -> list[icalendar.vCalAddress]:
+    found = event.get("ATTENDEE", [])
+    return found if isinstance(found, list) else [found]
+
+
+def forum_messages(folder: Path) -> list[tuple[Path, email.message.EmailMessage]]:
+    return [(p, parsed(p)) for p in sorted(folder.glob("*.eml"))
+            if "forum" in parsed(p)["Subject"].lower()]
+
+
+FORUM_PEERS = Path(__file__).parent / "data" / "calendar" / "forum_peers.csv"
+SMALL = ("--rotation-size", "2", "--forum-size", "6")
+
+
+@pytest.fixture(scope="module")
+def forum_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Nine peers with addresses: two in the rotation, six in the forum; all sent."""
+    base = tmp_path_factory.mktemp("forum")
+    campaign(base, FORUM_PEERS, "2027-01-05T08:00", *SMALL)
+    send(base)
+    return base
+
+
+def test_each_forum_email_names_only_its_recipient_and_forum_ics_holds_everyone(
+        forum_plan: Path) -> None:
+    out = forum_plan / "out"
+    forum = icalendar.Calendar.from_ical((out / "calendar" / "forum.ics").read_bytes())
+    (everyone,) = forum.walk("VEVENT")
+    invited = {str(a).removeprefix("mailto:") for a in attendees(everyone)}
+    names = {a.params["CN"] for a in attendees(everyone)}
+    assert len(invited) >= 3 and all(n in str(everyone["DESCRIPTION"]) for n in names)
+    messages = forum_messages(out / "emails")
+    assert {m["To"].addresses[0].addr_spec for _, m in messages} == invited
+    for _, message in messages:
+        to = message["To"].addresses[0].addr_spec
+        method, event = calendar_of(message)
+        (attendee,) = attendees(event)
+        assert method == "REQUEST" and str(attendee) == f"mailto:{to}"
+        assert str(event["UID"]) == str(everyone["UID"])
+        others = names - {attendee.params["CN"]}
+        description = str(event["DESCRIPTION"])
+        assert not [n for n in others if n in description], description  # nobody else named
+        part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        data = part.get_payload(decode=True)
+        assert not [a for a in invited - {to} if a.encode() in data]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_removed_peer_is_cancelled_everywhere_in_one_shape_and_reruns_write_nothing(
+        sent_plan: Path, tmp_path: Path) -> None:
+    base = copy_of(sent_plan, tmp_path)
+    out = base / "out"
+    before = {p.name: p.read_bytes() for p in (out / "calendar").glob("*.ics")}
+    originals = {str(calendar_of(parsed(p))[1]["UID"]): calendar_of(parsed(p))[1]
+                 for p in (out / "emails").glob("*.eml")}
+    edited = without_a_rotation_peer(base)
+    campaign(base, edited)
+    (cancel,) = (out / "emails").glob("*-cancelled.eml")
+    method, sent = calendar_of(parsed(cancel))
+    uid = str(sent["UID"])
+    held = originals[uid]
+    part = next(p for p in parsed(cancel).walk() if p.get_content_type() == "text/calendar")
+    assert b"RSVP" not in part.get_payload(decode=True)  # a cancellation asks nothing back
+    assert (method, sent["STATUS"], sent["SEQUENCE"]) == (
+        "CANCEL", "CANCELLED", int(held.get("SEQUENCE", 0)) + 1)
+    assert sent["RRULE"] == held["RRULE"] and sent.decoded("DTSTART") == held.decoded("DTSTART")
+    mine = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(
+        (out / "calendar" / "rotation.ics").read_bytes()).walk("VEVENT")}
+    kept = mine[uid]  # your own calendar cancels the old series instead of losing it
+    assert (kept["STATUS"], kept["SEQUENCE"], kept["RRULE"]) == (
+        "CANCELLED", sent["SEQUENCE"], held["RRULE"])
+    changed = {p.name: p.read_bytes() for p in (out / "calendar").glob("*.ics")}
+    for _ in range(2):
+        assert "0 files written" in campaign(base, edited)
+    assert {p.name: p.read_bytes() for p in (out / "calendar").glob("*.ics")} == changed
+    moved = {"rotation.ics", "forum.ics", cancel.name.replace("-cancelled.eml", ".ics")}
+    for name in set(before) - moved:  # the peers nobody moved: the same bytes
+        assert changed[name] == before[name], name
+
+
+@pytest.mark.integration
+def test_a_forum_peer_who_leaves_moves_nobody_elses_sequence(
+        forum_plan: Path, tmp_path: Path) -> None:
+    base = copy_of(forum_plan, tmp_path)
+    out = base / "out"
+    messages = forum_messages(out / "emails")
+    gone = messages[0][1]["To"].addresses[0].addr_spec
+    forum_before = icalendar.Calendar.from_ical(
+        (out / "calendar" / "forum.ics").read_bytes()).walk("VEVENT")[0]
+    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = base / "peers-no-forum-peer.csv"
+    edited.write_text("".join(line for line in peers if gone not in line), encoding="utf-8")
+    others = {p.name: p.read_bytes() for p, m in messages[1:]}
+    summary = campaign(base, edited, "2027-01-05T08:00", *SMALL)
+    assert "(1 invitation, 1 cancellation)" in summary, summary  # the freed place is offered
+    (cancel,) = (out / "emails").glob("*-cancelled.eml")
+    method, event = calendar_of(parsed(cancel))
+    assert method == "CANCEL" and event["RRULE"] == forum_before["RRULE"]
+    assert str(event["ATTENDEE"]) == f"mailto:{gone}" and int(event["SEQUENCE"]) == 1
+    for name, data in others.items():  # what the others hold did not change: no update
+        assert (out / "emails" / name).read_bytes() == data, name
+    assert not list((out / "emails").glob("*forum*-updated.eml"))
+    forum_after = icalendar.Calendar.from_ical(
+        (out / "calendar" / "forum.ics").read_bytes()).walk("VEVENT")[0]
+    assert f"mailto:{gone}" not in [str(a) for a in attendees(forum_after)]
+    assert int(forum_after["SEQUENCE"]) == int(forum_before.get("SEQUENCE", 0)) + 1
+    assert "0 files written" in campaign(base, edited, "2027-01-05T08:00", *SMALL)
+
+
+def vevent_lines(data: bytes) -> list[str]:
+    """A calendar's VEVENT as lines, unfolded, without DTSTAMP (the moment it was written)."""
+    text = data.decode("utf-8").replace("\r\n ", "")
+    event = text[text.index("BEGIN:VEVENT"):text.index("END:VEVENT")]
+    return [line for line in event.splitlines() if not line.startswith("DTSTAMP")]
+
+
+@pytest.mark.integration
+def test_every_cancellation_has_one_shape_whichever_command_writes_it(
+        forum_plan: Path, tmp_path: Path) -> None:
+    base = copy_of(forum_plan, tmp_path)
+    out = base / "out"
+    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = base / "peers-no-sam.csv"
+    edited.write_text("".join(line for line in peers if "Okafor" not in line), encoding="utf-8")
+    campaign(base, edited, "2027-01-05T08:00", *SMALL)
+    message = parsed(out / "emails" / "sam-okafor-cancelled.eml")
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    by_campaign = vevent_lines(part.get_payload(decode=True))
+    folder, ledger = tmp_path / "rotation", str(tmp_path / "other.sqlite")
+    for extra in ([], ["--cancel"]):
+        result = CliRunner().invoke(cli, [
+            "rotation", str(FORUM_PEERS), "--start", "2027-01-05T08:00", "--tz",
+            "America/Toronto", "--location", "Café Olimpico", "--size", "2", "--pick",
+            "Zoë Ødegård,Sam Okafor", *FROM, "--ledger", ledger, "--out", str(folder), *extra])
+        assert result.exit_code == 0, result.output
+    by_rotation = vevent_lines((folder / "sam-okafor.ics").read_bytes())
+    assert by_campaign == by_rotation
+    assert any(line.startswith("RRULE:") for line in by_campaign)
+    assert "STATUS:CANCELLED" in by_campaign and "SEQUENCE:1" in by_campaign
+    assert not [line for line in by_campaign if "RSVP" in line]
+
+
+@pytest.mark.integration
+def test_a_forum_given_up_stays_in_your_forum_ics_as_cancelled(
+        forum_plan: Path, tmp_path: Path) -> None:
+    base = copy_of(forum_plan, tmp_path)
+    out = base / "out"
+    path = out / "calendar" / "forum.ics"
+    before = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
+    summary = campaign(base, FORUM_PEERS, "2027-01-05T08:00", *SMALL, "--forum-size", "0")
+    assert "6 cancellations" in summary, summary
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    (after,) = calendar.walk("VEVENT")
+    assert (str(after["UID"]), after["STATUS"], int(after["SEQUENCE"])) == (
+        str(before["UID"]), "CANCELLED", int(before.get("SEQUENCE", 0)) + 1)
+    assert after["RRULE"] == before["RRULE"] and calendar["METHOD"] == "PUBLISH"
+    for cancel in (out / "emails").glob("*-cancelled.eml"):
+        method, event = calendar_of(parsed(cancel))
+        assert (method, event["STATUS"], event["RRULE"]) == ("CANCEL", "CANCELLED",
+                                                             before["RRULE"])
+    data = path.read_bytes()
+    assert "0 files written" in campaign(base, FORUM_PEERS, "2027-01-05T08:00", *SMALL,
+                                         "--forum-size", "0")
+    assert path.read_bytes() == data

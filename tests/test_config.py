@@ -29,7 +29,7 @@ def peers_heading(cwd: Path, env: dict[str, str] | None = None) -> str:
 def test_starter_config_parses_and_maps() -> None:
     mapping = config.default_map(config.load(config.STARTER), today=date(2026, 11, 23))
     assert mapping["rotation"]["size"] == 5
-    assert mapping["rotation"]["start"] == "2026-11-24T08:00"  # next Tuesday
+    assert mapping["rotation"]["start"] == "2026-12-01T08:00"  # a Tuesday, a week's lead
     assert mapping["send"]["security"] == "starttls"
 
 
@@ -210,8 +210,8 @@ def test_every_key_of_the_starter_file_sets_some_option() -> None:
                for name, command in cli.commands.items()}
     for section, keys in config.known_keys().items():
         for key, kind in keys.items():
-            value = {"weekday": "friday", "time": "09:30", "tz": "Asia/Tokyo"}.get(key,
-                                                                                   samples[kind])
+            value = {"weekday": "friday", "time": "09:30", "tz": "Asia/Tokyo",
+                     "lead": "3d"}.get(key, samples[kind])
             if section == "meeting" and key in ("weekday", "time"):
                 table = {"weekday": "friday", "time": "09:30"}
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -304,14 +305,14 @@ def _variations(name: str, locale: str) -> list[dict[str, Any]]:
     """The English templates' test values (test_emails' peer and sender), each branch once."""
     person = Person("Zoë", "Ødegård", email="zoe@example.org", company="Nordlys AS",
                     position="VP Marketing")
-    sender = Sender(name="Pat Lee", email="pat@example.com", title="VP Marketing",
-                    company="Acme")
+    senders = [Sender(name="Pat Lee", email="pat@example.com", title="VP Marketing",
+                      company="Acme"), Sender(name="Pat Lee", email="pat@example.com")]
     met = templating.MetVars(on=DAY, note="your point about onboarding", place="Café Olimpico",
                              series="rotation")
     start = _meeting().start
     change = i18n.wording("change.moved", locale, start=i18n.format_start(start, locale))
     runs = []
-    for kind in ("coffee", "rotation", "forum"):
+    for kind, sender in itertools.product(("coffee", "rotation", "forum"), senders):
         for meeting in (_meeting(), None):
             for attached in (True, False):
                 values = templating.variables(person, sender, meeting, today=DAY, met=met)
@@ -374,6 +375,7 @@ def test_every_builtin_template_renders_strictly_in_its_language(lang: str, name
         if lang == "en":
             continue
         assert _glued(text) == [], (lang, name, text)
+        assert re.search(r"[.!?] [a-zß-ÿ]|, [A-ZÀ-Þ][a-zß-ÿ]+ [a-zß-ÿ]", text) is None, text
         lowered = text.lower()
         found = [w for w in ENGLISH_WORDS if w in lowered] + (["Hi "] if "Hi " in text else [])
         assert found == [], (lang, name, found, text)

@@ -19,11 +19,13 @@ from __future__ import annotations
 import calendar as monthcal
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach import fileio
+from outreach.campaign.declines import decline_notes, declined, newcomers
 from outreach.campaign.messages import (
     build_calendar,
     decide_and_render,
@@ -41,19 +43,22 @@ if TYPE_CHECKING:
     from outreach.ledger import Ledger, PlannedMessage
     from outreach.plan import Forum, Rotation
 
-__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "forum_start", "next_slot",
-           "run_campaign"]
+__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "first_start",
+           "forum_start", "run_campaign"]
 
 STAGES = ("peers", "schedule", "calendar", "emails", "cards", "report")
 
 
-def next_slot(today: date, tz: str, weekday: int = 1, hour: int = 8) -> datetime:
-    """The next ``weekday`` (Tuesday) at ``hour``:00 after ``today``, in ``tz``."""
-    from outreach.times import parse_zone
+def first_start(options: CampaignOptions) -> datetime:
+    """The first meeting: ``options.start`` (refused if in the past), else the first usual
+    slot at least ``options.slot.lead`` from now (``times.first_slot``)."""
+    from outreach.times import check_not_past, first_slot, now
 
-    ahead = (weekday - today.weekday() - 1) % 7 + 1
-    day = today + timedelta(days=ahead)
-    return datetime(day.year, day.month, day.day, hour, tzinfo=parse_zone(tz))
+    moment = options.now or now()
+    for name, when in (("start", options.start), ("forum_start", options.forum_start)):
+        if when is not None:
+            check_not_past(when, moment, field=name)
+    return options.start or first_slot(moment, options.tz, options.slot)
 
 
 def forum_start(start: datetime) -> datetime:
@@ -81,22 +86,29 @@ def run_campaign(
     stage("peers")
     selection = load_people(export, options.query)
     result.selection = selection
-    sender = _sender(selection, options.sender)
-    start = options.start or next_slot(options.today or date.today(), options.tz)
+    sender = result.sender = _sender(selection, options.sender)
+    start = first_start(options)
     with Ledger.open(options.ledger) as ledger:
         with ledger.write():  # one transaction until all is checked: a problem leaves the
             ledger.remember_people(selection.people)  # ledger as it was, as it does the files
             stage("schedule")
             prior = ledger.planned_messages()
-            people, screened = _reachable(selection.people, ledger)
+            result.declines.series = declined(prior, ledger.rsvps())
+            people, refused = _usable_addresses(_chosen(selection.people, options))
+            people, screened = _reachable(people, ledger)
+            people = [p for p in people if p.key not in result.declines.series]  # a freed place
             result.notes += screened
             rotation, forum = _plan(people, start, options, result,
                                     ledger.rotation_positions(), _forum_members(prior))
+            result.notes += decline_notes(result.declines,
+                                          {p.key: p for p in selection.people})
+            result.warnings += [refused[p.key] for p in result.planned if p.key in refused]
             stage("calendar")
             calendar = build_calendar(rotation, forum, sender, options, ledger)
             stage("emails")
             decisions, batch = decide_and_render(rotation, forum, sender, calendar, prior,
-                                                 ledger, options, result)
+                                                 ledger, options, result,
+                                                 bounced=_bounced(selection.people, ledger))
         preview = None
         try:
             # checked: from here on files are written (peers and cards too, not before)
@@ -123,6 +135,47 @@ def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list
     from outreach.mail.contact import screen_people
 
     return screen_people(people, ledger)
+
+
+def _chosen(people: list[Person], options: CampaignOptions) -> list[Person]:
+    """``options.pick`` (only those, in that order: ``plan.pick_people``, as ``rotation
+    --pick``), without ``options.skip``; names are found as ``outreach log`` finds them
+    (``track.resolve``)."""
+    from outreach.plan import pick_people
+    from outreach.track import resolve
+
+    chosen = pick_people(people, options.pick) if options.pick else list(people)
+    by_key = {p.key: p for p in people}
+    left_out = set()
+    for name in options.skip:
+        try:
+            key, _person = resolve(by_key, name, where="among the selected peers")
+        except OutreachError as exc:
+            raise OutreachError(exc.message, field="skip") from None
+        left_out.add(key)
+    return [p for p in chosen if p.key not in left_out]
+
+
+def _usable_addresses(people: list[Person]) -> tuple[list[Person], dict[str, str]]:
+    """Each person with only an address we may write to (``model.valid_address``): one that
+    is not an address is dropped, so that peer is told by LinkedIn note (their profile URL
+    is where it goes); the warning for each, by key, is said if the plan includes them."""
+    from outreach.mail.results import describe_unnumbered
+
+    kept, warnings = [], {}
+    for person in people:
+        if person.email.strip() and person.address is None and person.url.strip():
+            warnings[person.key] = (f"{describe_unnumbered(person)}: invalid e-mail address "
+                                    f"{person.email.strip()!r}; LinkedIn note instead")
+            person = replace(person, email="")
+        kept.append(person)  # without a profile URL either: skipped, with the reason
+    return kept, warnings
+
+
+def _bounced(people: list[Person], ledger: Ledger) -> set[str]:
+    """The keys of people whose address bounced: what was e-mailed to them never arrived."""
+    bad = ledger.bad_addresses()
+    return {p.key for p in people if p.email.strip().lower() in bad}
 
 
 def _sender(selection: Selection, override: Sender | None) -> Sender:
@@ -162,12 +215,14 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     if not people:
         raise OutreachError("campaign: no peers found; widen the search with --levels or "
                             "--functions, or check --title")
-    spread = spread_across_companies(people)  # one company per place while others remain
+    spread = (list(people) if options.pick  # picked: in the order given, as rotation does
+              else spread_across_companies(people))  # one company per place while others remain
     by_preference = ([p for p in spread if p.key not in forum_members]
                      + [p for p in spread if p.key in forum_members])
     rotation = plan_rotation(by_preference, start, options.rotation_size,
                              options.rotation_every, options.rotation_months, places=places)
     result.rotation_peers = rotation.peers
+    result.declines.offered["rotation"] = newcomers(rotation.peers, places)
     chosen = {p.key for p in rotation.peers}
     rest = [p for p in spread if p.key not in chosen]
     keep = {p.key for p in rest if p.key in forum_members}
@@ -180,6 +235,7 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
         forum = plan_forum(rest, first, options.forum_every, options.forum_months,
                            options.forum_size)
         result.forum_peers = list(forum.peers)
+        result.declines.offered["forum"] = newcomers(forum.peers, forum_members)
     else:
         result.notes.append("no forum: fewer than two peers beyond the rotation")
     result.meetings = len(rotation.schedule()) + (len(forum.starts) if forum else 0)

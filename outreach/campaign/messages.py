@@ -5,10 +5,10 @@ through the e-mail stage's writer and record the plan in the ledger."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from outreach import fileio
 from outreach.errors import OutreachError
@@ -29,41 +29,62 @@ if TYPE_CHECKING:
     from outreach.mail.threads import SeriesMail
     from outreach.plan import Forum, Rotation
     from outreach.report import MessageRow
+from outreach.campaign.declines import without_cancellations
 from outreach.campaign.options import CampaignOptions, CampaignResult
 
 
 @dataclass
 class Calendar:
     """The calendar stage's output before it is written (the message plan may still withdraw
-    or cancel): files by name, each person's invite by key, and their .ics file names."""
+    or cancel): files by name, each person's invite by key (a forum peer's is their own
+    copy), their .ics file names, the cancellation of each series whose peer left (by UID)
+    and the forum's shape (what a forum cancellation repeats)."""
 
     files: dict[str, bytes]
     invites: dict[str, Invite]
     names: dict[str, str]
+    cancels: dict[str, Invite] = field(default_factory=dict)
+    forum_shape: dict[str, Any] | None = None
 
 
 def build_calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
                    options: CampaignOptions, ledger: Ledger) -> Calendar:
-    """Build calendar/*.ics. Who left is cancelled from what they were sent (``_cancels``),
-    not from the ledger's meetings, so a rerun before sending writes the same cancellation."""
-    from outreach.ical.series import FORUM_FILE, forum_invite, rotation_output
+    """Build calendar/*.ics: the rotation (a series whose peer left stays in rotation.ics as
+    cancelled) and the forum (forum.ics with everyone; each peer's e-mail gets their own
+    copy). With no forum any more, forum.ics keeps the last one as cancelled."""
+    from outreach.ical.series import (
+        FORUM_FILE,
+        forum_cancelled,
+        forum_output,
+        rotation_output,
+        stored_forum_shape,
+    )
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
                             remind=options.remind, cancel_leavers=False)
-    invites = dict(built.invites)
+    calendar = Calendar(built.files, dict(built.invites), dict(built.names),
+                        dict(built.cancels))
     if forum is not None:
-        invite = forum_invite(forum, sender, duration=options.forum_duration,
-                              location=options.location, link=options.link, ledger=ledger,
-                              remind=options.remind)
-        built.files[FORUM_FILE] = invite.ics
-        invites.update({p.key: invite for p in forum.peers})
-    return Calendar(built.files, invites, dict(built.names))
+        made = forum_output(forum, sender, duration=options.forum_duration,
+                            location=options.location, link=options.link, ledger=ledger,
+                            remind=options.remind)
+        calendar.files[FORUM_FILE] = made.organiser.ics
+        calendar.invites.update(made.copies)
+        calendar.forum_shape = made.shape
+    else:
+        calendar.forum_shape = stored_forum_shape(sender, ledger)
+        gone = forum_cancelled(sender, ledger)
+        if gone is not None:
+            calendar.files[FORUM_FILE] = gone.ics
+    return calendar
 
 
 def _cancels(decisions: list[MessageDecision], people: Mapping[str, Person], sender: Sender,
              calendar: Calendar, ledger: Ledger) -> dict[str, Invite]:
-    """METHOD:CANCEL for each cancellation, as last sent; rotation ones also go in calendar/."""
+    """METHOD:CANCEL for each cancellation, in the shape of the series it cancels (its
+    RRULE and EXDATEs): a rotation one is the one ``rotation.ics`` holds as cancelled, and
+    also goes in calendar/."""
     from outreach.ical.series import series_cancel
     from outreach.times import parse_zone
 
@@ -72,11 +93,15 @@ def _cancels(decisions: list[MessageDecision], people: Mapping[str, Person], sen
         if decision.kind != "cancellation" or not decision.uid:
             continue
         facts, person = decision.sent_facts, people[decision.person_key]
-        start = datetime.fromisoformat(str(facts["start"]))
-        meeting = Meeting(start.astimezone(parse_zone(str(facts.get("tz") or "UTC"))),
-                          timedelta(minutes=int(facts["minutes"])), str(facts["location"]),
-                          str(facts["link"]))
-        invite = series_cancel(decision.uid, decision.series, person, sender, meeting, ledger)
+        invite = calendar.cancels.get(decision.uid) if decision.series == "rotation" else None
+        if invite is None:
+            start = datetime.fromisoformat(str(facts["start"]))
+            meeting = Meeting(start.astimezone(parse_zone(str(facts.get("tz") or "UTC"))),
+                              timedelta(minutes=int(facts["minutes"])),
+                              str(facts["location"]), str(facts["link"]))
+            shape = calendar.forum_shape if decision.series == "forum" else None
+            invite = series_cancel(decision.uid, decision.series, person, sender, meeting,
+                                   ledger, shape=shape)
         cancels[decision.person_key] = invite
         if decision.series == "rotation":
             name = str(facts.get("ics") or f"{person.slug}.ics")
@@ -112,6 +137,8 @@ def write_calendar(calendar: Calendar, forum: Forum | None, decisions: list[Mess
 
 def _forum_what(forum: Forum | None) -> str:
     """Only peers with a valid address can be attendees; the rest get a LinkedIn note."""
+    if forum is None:
+        return "the forum, cancelled (no forum in this plan), for your own calendar"
     invited = sum(1 for p in forum.peers if p.address) if forum else 0
     if not invited:
         return "the forum series, for your own calendar (no forum peer has an address)"
@@ -158,17 +185,20 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
 
 def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, calendar: Calendar,
             prior: list[PlannedMessage], ledger: Ledger, options: CampaignOptions,
-            result: CampaignResult) -> tuple[list[MessageDecision], Batch]:
+            result: CampaignResult, bounced: set[str] | frozenset[str] = frozenset(),
+            ) -> tuple[list[MessageDecision], Batch]:
     """Decide each person's message from what was already sent (``plan.plan_messages``),
-    render them (``mail.threads``) and check them; nothing is written here."""
+    render them (``mail.threads``) and check them; nothing is written here. What was
+    e-mailed to a ``bounced`` person never reached them: they are told again, by note."""
     from outreach.mail.render import RenderOptions
     from outreach.mail.threads import render_decisions
 
     intended, series_mail = _intended(rotation, forum, calendar, sender, options)
     prior = _received_elsewhere(intended, prior, ledger) + prior
-    sent = ledger.sent_message_ids([r.message_id for r in prior])
-    decisions = plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                              ("rotation", "forum"))
+    sent = ledger.sent_message_ids([r.message_id for r in prior if r.person_key not in bounced])
+    decisions = without_cancellations(  # who declined said no already: no "I have to cancel"
+        plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
+                      ("rotation", "forum")), result.declines.series)
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:
@@ -228,9 +258,11 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
     if batch.notes:
         result.add(notes, "LinkedIn notes for peers without an e-mail address",
                    summary.changed[notes])
-    result.linkedin_notes = len(batch.notes)
-    forum_keys = {p.key for p in result.forum_peers}
-    result.forum_notes = sum(n.person.key in forum_keys for n in batch.notes)
+    result.untold = {s.person.key: s.reason for s in batch.skipped}
+    result.untold.update({p.key: "no e-mail address and no profile URL"
+                          for p in result.planned if not p.address and not p.url.strip()})
+    result.linkedin_notes = len(result.told_by_note())
+    result.forum_notes = len(result.told_by_note(result.forum_peers))
     for decision in decisions:
         if decision.kind in ("unchanged", "withdrawn"):
             result.count(decision)
@@ -307,7 +339,9 @@ def _message_row(decision: MessageDecision, person: Person) -> MessageRow:
     from outreach.report import MessageRow
 
     kind, series = decision.kind, decision.series
-    what = {"invitation": "invitation" if person.address else "LinkedIn note",
+    told = ("invitation" if person.address else "LinkedIn note" if person.url.strip()
+            else "nothing: no e-mail address and no profile URL")
+    what = {"invitation": told,
             "update": "update", "cancellation": "cancellation",
             "unchanged": "nothing to send", "withdrawn": "nothing to send"}[kind]
     why = {

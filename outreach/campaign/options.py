@@ -9,12 +9,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from outreach.campaign.declines import Declines
 from outreach.config import local_zone
 from outreach.model import Person, Sender
 from outreach.peers import PeerQuery, Selection
 from outreach.plan import (
     MessageDecision,
 )
+from outreach.times import UsualSlot
 
 if TYPE_CHECKING:
     from outreach.report import MessageRow
@@ -26,8 +28,13 @@ class CampaignOptions:
 
     out: Path = Path("out")
     query: PeerQuery = field(default_factory=PeerQuery)
+    pick: tuple[str, ...] = ()  # only these peers, in this order (names as ``rotation --pick``)
+    skip: tuple[str, ...] = ()  # leave these peers out (a name, profile URL or address each)
     sender: Sender | None = None
-    start: datetime | None = None  # aware; None → next Tuesday 08:00 in ``tz``
+    start: datetime | None = None  # aware; None → ``times.first_slot(now, tz, slot)``: the
+    #                                first usual slot (Tuesday 08:00) at least a week ahead
+    slot: UsualSlot = field(default_factory=UsualSlot)  # [meeting] weekday, time, lead
+    now: datetime | None = None  # aware; None → ``times.now()``: a start before it is refused
     tz: str = field(default_factory=local_zone)  # outreach.toml's, else the computer's
     duration: timedelta = timedelta(minutes=45)
     location: str = ""
@@ -67,9 +74,9 @@ class CampaignResult:
     forum_peers: list[Person] = field(default_factory=list)
     meetings: int = 0
     emails: int = 0
-    linkedin_notes: int = 0
-    forum_emails: int = 0
-    forum_notes: int = 0
+    linkedin_notes: int = 0  # everyone in the plan told by LinkedIn note (linkedin.csv)
+    forum_emails: int = 0  # forum e-mails written this run
+    forum_notes: int = 0  # forum peers told by LinkedIn note
     cards: int = 0
     kinds: Counter[str] = field(default_factory=Counter)  # invitation, update, cancellation,
     outputs: list[Output] = field(default_factory=list)  # unchanged, withdrawn
@@ -77,9 +84,35 @@ class CampaignResult:
     warnings: list[str] = field(default_factory=list)
     decisions: list[MessageDecision] = field(default_factory=list)
     messages: list[MessageRow] = field(default_factory=list)  # for the report
+    sender: Sender | None = None  # who the messages speak as
+    declines: Declines = field(default_factory=Declines)  # who declined, who has their place
+    untold: dict[str, str] = field(default_factory=dict)  # person key → why no message can
+    #                                                       reach them (no address, no URL)
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))
+
+    @property
+    def without_title(self) -> bool:
+        """A peers list without the sender's title: the invitations cannot say "people who
+        hold the same job" (the templates word them without it)."""
+        return (self.selection is not None and self.selection.target is None
+                and not (self.sender and self.sender.title))
+
+    @property
+    def planned(self) -> list[Person]:
+        """Everyone the plan gives a meeting: the rotation's peers, then the forum's."""
+        return self.rotation_peers + self.forum_peers
+
+    def told_by_email(self, people: list[Person] | None = None) -> list[Person]:
+        """Who is told by e-mail (an address we may write to), of ``people`` (the plan)."""
+        return [p for p in (self.planned if people is None else people)
+                if p.address and p.key not in self.untold]
+
+    def told_by_note(self, people: list[Person] | None = None) -> list[Person]:
+        """Who is told by LinkedIn note: no usable address, and a note was written."""
+        return [p for p in (self.planned if people is None else people)
+                if not p.address and p.key not in self.untold]
 
     def count(self, decision: MessageDecision) -> None:
         """Count one decision (e-mails are the decisions that wrote a message)."""

@@ -27,7 +27,7 @@ from outreach.cli import (
     people,
     send,
 )
-from outreach.cli.common import click_error
+from outreach.cli.common import USUAL_SLOT, click_error
 from outreach.errors import OutreachError
 from outreach.terminal import visible
 
@@ -86,10 +86,12 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     """
     path = config_file.find(config_path)
     if path is not None:  # an error (OutreachError) exits 2 naming the file, as others do
-        defaults = config_file.default_map(config_file.load(path), source=path)
+        settings = config_file.load(path)
+        defaults = config_file.default_map(settings, source=path)
         for command_name, param_name in COMMAND_LINE_ONLY:
             defaults.get(command_name, {}).pop(param_name, None)
         ctx.default_map = defaults
+        ctx.meta[USUAL_SLOT] = config_file.usual_slot(settings)  # a date alone takes its time
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from outreach.cli.common import (
     select_people,
     sender_for,
     split_list,
+    yes_option,
 )
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural, sentence
@@ -57,17 +58,19 @@ def _busy(label: str, size: int) -> Iterator[None]:
 
 
 def _calendar_meeting(start: str | None, duration: str, tz: str, location: str,
-                      link: str) -> Any:
+                      link: str, yes: bool | None) -> Any:
+    """The first meeting; ``yes``: None for a cancellation (a series already planned, and
+    maybe begun, is not asked about again), else as ``start_with_note``."""
     if not start:
-        raise OutreachError("--start: required: when the first meeting is, e.g. "
-                            "--start 2027-01-05T08:00 --tz America/Toronto")
-    return meeting_or_none(start, duration, tz, location, link)
+        raise OutreachError("required: when the first meeting is, e.g. "
+                            "--start 2027-01-05T08:00 --tz America/Toronto", field="start")
+    return meeting_or_none(start, duration, tz, location, link, yes)
 
 
-def _span_or_none(text: str | None, option: str) -> Any:
+def _span_or_none(text: str | None, field: str) -> Any:
     from outreach.times import parse_span
 
-    return parse_span(text, option=option) if text else None
+    return parse_span(text, field=field) if text else None
 
 
 def _calendar_summary(summary: Any, what: str) -> None:
@@ -80,6 +83,18 @@ def _calendar_summary(summary: Any, what: str) -> None:
                  f"{noun(stale, 'is', 'are')} not from this run (e.g. {summary.stale[0]}); "
                  f"delete {noun(stale, 'it', 'them')} if {noun(stale, 'it is', 'they are')} "
                  "stale.")
+
+
+def _reachable(people: Any, ledger: Any) -> list[Any]:
+    """The people a calendar command may invite, screened as every stage screens them
+    (``mail.contact.screen_people``: do-not-contact people are left out, a bounced address
+    is not written to); says who was skipped and why."""
+    from outreach.mail.contact import screen_people
+
+    kept, notes = screen_people(people, ledger)
+    for note in notes:
+        echo_err(f"note: {note}")
+    return kept
 
 
 def _no_address_note(people: Any) -> None:
@@ -102,11 +117,13 @@ def _no_address_note(people: Any) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out/invites"), show_default=True, help="Folder for the .ics files.")
 @ledger_option
+@yes_option
 @peer_options
 def invite(
     input_path: Path, start: str | None, duration: str, tz: str, location: str, link: str,
     slots: str | None, remind: str | None, cancel: bool, template: str,
-    from_address: str | None, out_dir: Path, ledger_path: Path | None, **peer_kwargs: Any,
+    from_address: str | None, out_dir: Path, ledger_path: Path | None, yes: bool,
+    **peer_kwargs: Any,
 ) -> None:
     """Write one calendar invite (.ics, with Accept/Decline) per peer in INPUT.
 
@@ -123,17 +140,18 @@ def invite(
     from outreach.ical.events import invite_files, write_files
     from outreach.ledger import Ledger
 
-    meeting = _calendar_meeting(start, duration, tz, location, link)
-    reminder = _span_or_none(remind, "--remind")
+    meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
+    reminder = _span_or_none(remind, "remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
-    with Ledger.open(ledger_path) as ledger, _busy(f"Building {len(selection.people):,} "
-                                                    "invites", len(selection.people)):
-        files = invite_files(selection.people, sender, meeting, slots=slots, ledger=ledger,
-                             cancel=cancel, remind=reminder, template=template)
+    with Ledger.open(ledger_path) as ledger:
+        people = _reachable(selection.people, ledger)
+        with _busy(f"Building {len(people):,} invites", len(people)):
+            files = invite_files(people, sender, meeting, slots=slots, ledger=ledger,
+                                 cancel=cancel, remind=reminder, template=template)
     with progress_bar(len(files), "Writing invites") as advance:
         summary = write_files(files, out_dir, advance)
-    _no_address_note([p for p in selection.people if not p.address])
+    _no_address_note([p for p in people if not p.address])
     _calendar_summary(summary, "Cancellations" if cancel else "Invites")
 
 
@@ -155,12 +173,13 @@ def invite(
               default=Path("out/rotation"), show_default=True,
               help="Folder for the peers' .ics files and your rotation.ics.")
 @ledger_option
+@yes_option
 @peer_options
 def rotation(
     input_path: Path, start: str | None, duration: str, tz: str, location: str, link: str,
     size: int, every: str, months: int, skip: str | None, pick: str | None,
     remind: str | None, cancel: bool, template: str, from_address: str | None,
-    out_dir: Path, ledger_path: Path | None, **peer_kwargs: Any,
+    out_dir: Path, ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
 ) -> None:
     """Plan a rotation: SIZE peers take turns, one meeting every SPAN, for MONTHS.
 
@@ -179,19 +198,21 @@ def rotation(
     from outreach.ical.series import rotation_output
     from outreach.ledger import Ledger
     from outreach.peers import spread_across_companies
-    from outreach.plan import pick_people, plan_rotation
+    from outreach.plan import pick_people, plan_rotation, whole_days
     from outreach.times import parse_dates, parse_span
 
-    meeting = _calendar_meeting(start, duration, tz, location, link)
-    step = parse_span(every, option="--every")
-    skipped = parse_dates(skip or "", option="--skip")
-    reminder = _span_or_none(remind, "--remind")
+    meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
+    step = parse_span(every, field="every")
+    whole_days(step)  # checked before the ledger is opened
+    skipped = parse_dates(skip or "", field="skip")
+    reminder = _span_or_none(remind, "remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
     people = (pick_people(selection.people, split_list(pick) or []) if pick
               else spread_across_companies(selection.people))
-    plan = plan_rotation(people, meeting.start, size, step, months, skipped)
     with Ledger.open(ledger_path) as ledger:
+        plan = plan_rotation(_reachable(people, ledger), meeting.start, size, step, months,
+                             skipped)
         built = rotation_output(plan, sender, duration=meeting.duration,
                                 location=meeting.location, link=meeting.link, ledger=ledger,
                                 cancel=cancel, remind=reminder, template=template)
@@ -218,12 +239,13 @@ def rotation(
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("out/forum.ics"), show_default=True, help="The forum's .ics file.")
 @ledger_option
+@yes_option
 @peer_options
 def forum(
     input_path: Path, start: str | None, duration: str, tz: str,
     location: str, link: str, every: str, months: int, size: int, remind: str | None,
     cancel: bool, template: str, from_address: str | None, out_file: Path,
-    ledger_path: Path | None, **peer_kwargs: Any,
+    ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
 ) -> None:
     """Invite SIZE peers to a recurring peer forum: one group event, every peer an attendee.
 
@@ -241,15 +263,16 @@ def forum(
     from outreach.ical.series import forum_ics, forum_no_email
     from outreach.ledger import Ledger
     from outreach.peers import spread_across_companies
-    from outreach.plan import plan_forum
+    from outreach.plan import forum_period, plan_forum
 
-    meeting = _calendar_meeting(start, duration, tz, location, link)
-    reminder = _span_or_none(remind, "--remind")
+    meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
+    reminder = _span_or_none(remind, "remind")
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
-    plan = plan_forum(spread_across_companies(selection.people), meeting.start, every, months,
-                      size)
+    forum_period(every)  # checked before the ledger is opened
     with Ledger.open(ledger_path) as ledger:
+        people = _reachable(spread_across_companies(selection.people), ledger)
+        plan = plan_forum(people, meeting.start, every, months, size)
         data = forum_ics(plan, sender, duration=meeting.duration, location=meeting.location,
                          link=meeting.link, ledger=ledger, cancel=cancel, remind=reminder,
                          template=template)

@@ -19,6 +19,8 @@ from outreach.cli.common import (
     peer_options,
     split_list,
     start_with_note,
+    usual_slot,
+    yes_option,
 )
 from outreach.wording import plural, sentence
 
@@ -29,6 +31,16 @@ from outreach.wording import plural, sentence
 @meeting_options
 @click.option("--from", "from_address", metavar='"NAME <ADDR>"',
               help="Sender and organiser [default: your name and address from the export].")
+@click.option("--pick", metavar='"NAME,NAME"',
+              help="Plan only these peers, in this order (the first ones form the rotation), "
+              "named as for `outreach log`.")
+@click.option("--skip", metavar='"NAME,NAME"',
+              help="Leave these peers out (one already sent an invitation gets a "
+              "cancellation).")
+@click.option("--lead", default="7d", show_default=True, metavar="SPAN",
+              help="Without --start: the first meeting is your usual slot ([meeting] "
+              "weekday and time, else Tuesday 08:00) at least this far from now.")
+@yes_option
 @click.option("--remind", default="15m", show_default=True,
               help="Calendar reminder before each meeting ('' for none).")
 @click.option("--rotation-size", default=5, show_default=True,
@@ -94,12 +106,15 @@ def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: A
 
 
 def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
     from outreach.campaign import CampaignOptions
     from outreach.model import Sender
     from outreach.peers import PeerQuery
-    from outreach.times import parse_span, parse_zone
+    from outreach.times import now, parse_span, parse_zone
 
     parse_zone(options["tz"])
+    yes = options["yes"]
     sender = None
     if options["from_address"]:
         name, address = parse_from(options["from_address"])
@@ -108,18 +123,21 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
                       split_list(options["functions"]), options["include_own_company"],
                       options["vocabulary"])
     return CampaignOptions(
-        out=out_dir, query=query, sender=sender,
-        start=start_with_note(options["start"], options["tz"]) if options["start"] else None,
+        out=out_dir, query=query, sender=sender, pick=tuple(split_list(options["pick"]) or ()),
+        skip=tuple(split_list(options["skip"]) or ()),
+        start=(start_with_note(options["start"], options["tz"], yes=yes) if options["start"]
+               else None),
+        slot=replace(usual_slot(), lead=parse_span(options["lead"], field="lead")), now=now(),
         tz=options["tz"], duration=parse_span(options["duration"]),
         location=options["location"], link=options["link"],
-        remind=parse_span(options["remind"], option="--remind") if options["remind"] else None,
+        remind=parse_span(options["remind"], field="remind") if options["remind"] else None,
         rotation_size=options["rotation_size"],
-        rotation_every=parse_span(options["rotation_every"], option="--rotation-every"),
+        rotation_every=parse_span(options["rotation_every"], field="rotation_every"),
         rotation_months=options["rotation_months"], forum_size=options["forum_size"],
         forum_every=options["forum_every"], forum_months=options["forum_months"],
-        forum_duration=parse_span(options["forum_duration"], option="--forum-duration"),
-        forum_start=(start_with_note(options["forum_start"], options["tz"], "--forum-start")
-                     if options["forum_start"] else None),
+        forum_duration=parse_span(options["forum_duration"], field="forum_duration"),
+        forum_start=(start_with_note(options["forum_start"], options["tz"], "--forum-start",
+                                     yes=yes) if options["forum_start"] else None),
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
@@ -172,6 +190,11 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
         echo(f"note: {note}")
     for warning in result.warnings:
         echo_err(f"warning: {warning}")
+    if result.without_title:
+        echo_err(f"warning: {result.selection.source.name} is a peers list, which does not say "
+                 "your title: the invitations cannot say \"people who hold the same job\", so "
+                 "they are worded without it; pass --title and --company (or set [sender] title "
+                 "and company in outreach.toml)")
     changed = sum(o.changed for o in result.outputs)
     echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
                f"Open {out_dir / 'report.html'}; nothing was sent.")
@@ -201,11 +224,26 @@ def _summary_lines(result: Any) -> list[str]:
         f"rotation, {plural(result.meetings, 'meeting')} planned.",
         sentence(f"Messages: {messages}" + (f"; {'; '.join(quiet)}" if quiet else "")),
         f"{plural(forum, 'forum invitation')}: "
-        f"{plural(sum(1 for p in result.forum_peers if p.address), 'e-mail')} "
+        f"{plural(len(result.told_by_email(result.forum_peers)), 'e-mail')} "
         f"({result.forum_emails} to send now), "
         f"{plural(result.forum_notes, 'LinkedIn note')}; "
         f"{plural(result.linkedin_notes, 'LinkedIn note')} in all.",
+        _told_line(result),
     ]
     if result.cards:
         lines.append(f"{plural(result.cards, 'thank-you card')} to print.")
     return lines
+
+
+def _told_line(result: Any) -> str:
+    """How everyone in the plan is told; the parts add up to the plan."""
+    planned = result.planned
+    parts = [f"{len(result.told_by_email())} told by e-mail",
+             f"{len(result.told_by_note())} by LinkedIn note"]
+    untold = [p for p in planned if p.key in result.untold]
+    if untold:
+        names = ", ".join(f"{p.full_name or p.key} ({result.untold[p.key]})" for p in untold[:3])
+        more = f" and {plural(len(untold) - 3, 'other')}" if len(untold) > 3 else ""
+        parts.append(f"{len(untold)} cannot be told: {names}{more}")
+    return sentence(f"{plural(len(planned), 'person', 'people')} in the plan: "
+                    + ", ".join(parts))

@@ -253,26 +253,60 @@ def sender_for(selection: Any, from_address: str | None) -> Any:
 
 
 def meeting_or_none(start: str | None, duration: str, tz: str, location: str,
-                    link: str) -> Any:
+                    link: str, yes: bool | None = None) -> Any:
+    """The meeting --start and the rest describe; ``yes`` as for ``start_with_note``."""
     from outreach.model import Meeting
     from outreach.times import parse_span
 
     if not start:
         return None
-    return Meeting(start_with_note(start, tz), parse_span(duration), location, link)
+    return Meeting(start_with_note(start, tz, yes=yes), parse_span(duration), location, link)
 
 
-def start_with_note(text: str, tz: str, option: str = "--start") -> Any:
-    """``parse_start``, saying on stderr which time was taken when the clocks go back then."""
-    from outreach.times import parse_start, twice_note
+USUAL_SLOT = "outreach.usual_slot"
+"""``ctx.meta`` key of the usual slot (``times.UsualSlot``) the group read from outreach.toml."""
 
-    when = parse_start(text, tz)
+
+def usual_slot() -> Any:
+    """The usual meeting slot from outreach.toml (``[meeting]`` weekday, time, lead)."""
+    from outreach.times import UsualSlot
+
+    ctx = click.get_current_context(silent=True)
+    return (ctx.meta.get(USUAL_SLOT) if ctx is not None else None) or UsualSlot()
+
+
+def yes_option(func: F) -> F:
+    return click.option("--yes", is_flag=True,
+                        help="Plan a first meeting on a weekend or outside 07:00–20:00 "
+                        "without being asked.")(func)
+
+
+def start_with_note(text: str, tz: str, option: str = "--start", *,
+                    yes: bool | None = None) -> Any:
+    """``parse_start`` (a date alone takes the usual time), saying on stderr which time was
+    taken when the clocks go back then. With ``yes`` given (the commands that schedule), a
+    start in the past is refused and a weekend or an hour outside 07:00–20:00 needs
+    ``--yes``; a start from outreach.toml is the user's own slot and is not asked about."""
     from datetime import datetime
 
+    from click.core import ParameterSource
+
+    from outreach.times import check_not_past, now, parse_start, twice_note, unusual_start
+
+    field = option.lstrip("-").replace("-", "_")
+    when = parse_start(text, tz, usual_slot().at, field=field)
     given_offset = datetime.fromisoformat(text.strip()).tzinfo is not None  # read above
-    note = None if given_offset else twice_note(when, option)
+    note = None if given_offset else twice_note(when)
     if note:
-        echo_err(f"note: {note}")
+        echo_err(f"note: {option}: {note}")
+    if yes is None:
+        return when
+    check_not_past(when, now(), field=field)
+    ctx = click.get_current_context(silent=True)
+    configured = ctx is not None and ctx.get_parameter_source(field) is ParameterSource.DEFAULT_MAP
+    reason = unusual_start(when)
+    if reason and not (yes or configured):
+        raise OutreachError(f"{reason}; pass --yes to plan it anyway", field=field)
     return when
 
 

@@ -17,6 +17,7 @@ from outreach.cli.common import (
     progress_bar,
     select_people,
     sender_for,
+    yes_option,
 )
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural, sentence
@@ -60,6 +61,7 @@ from outreach.wording import noun, plural, sentence
 @click.option("--date", "date_text", metavar="ISO-DATETIME",
               help="Date header, e.g. 2027-01-04T09:00+00:00 [default: now].")
 @ledger_option
+@yes_option
 @peer_options
 @click.pass_context
 def emails(
@@ -67,7 +69,7 @@ def emails(
     mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
     location: str, link: str, slots: str | None, remind: str | None,
     linkedin_template: str | None, linkedin_limit: int, check: bool,
-    message_id_seed: str, date_text: str | None, ledger_path: Path | None,
+    message_id_seed: str, date_text: str | None, ledger_path: Path | None, yes: bool,
     **peer_kwargs: Any,
 ) -> None:
     """Write one invitation e-mail per peer in INPUT, to review before anything is sent.
@@ -97,8 +99,9 @@ def emails(
     selection = select_people(input_path, **peer_kwargs)
     _screen(selection, ledger_path)  # do not contact / bounced: skipped, and said so
     sender = sender_for(selection, from_address)
-    meeting = meeting_or_none(start, duration, tz, location, link)
-    with_invite = _start_given(ctx) and meeting is not None if invite is None else invite
+    with_invite = _start_given(ctx) and bool(start) if invite is None else invite
+    meeting = meeting_or_none(start, duration, tz, location, link,
+                              yes if with_invite else None)  # only an invitation is checked
     if with_invite and meeting is None:
         raise click.UsageError("--invite needs --start (when the meeting is)")
     if with_invite and Path(template).name.startswith("forum."):
@@ -110,7 +113,7 @@ def emails(
         raise click.UsageError("--slots needs --start (when the first meeting is)")
     if remind and not with_invite:
         raise click.UsageError("--remind needs an invitation: pass --start (or --invite)")
-    reminder = parse_span(remind, option="--remind") if remind else None
+    reminder = parse_span(remind, field="remind") if remind else None
     when = _emails_date(date_text)
     if not check:  # before the ledger or any file changes: nothing half-written
         mail.prepare_outputs(out_dir, mbox)

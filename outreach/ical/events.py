@@ -47,6 +47,7 @@ from outreach.ical.serialize import (
 )
 from outreach.ledger import Ledger, PlannedMeeting, StoredInvite, next_invite_version
 from outreach.model import Invite, Meeting, Person, Sender, fold, valid_address
+from outreach.times import localize
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
 PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than it saves
@@ -77,7 +78,8 @@ def check_link(link: str) -> str:
     """A meeting URL must be one URI without spaces or controls (it is not escaped)."""
     link = link.strip()
     if link and (any(c.isspace() for c in link) or _CONTROL.search(link) or ":" not in link):
-        raise OutreachError(f"--link: {link[:60]!r} is not a URL (e.g. https://meet.example/x)")
+        raise OutreachError(f"{link[:60]!r} is not a URL (e.g. https://meet.example/x)",
+                            field="link")
     return link
 
 
@@ -87,8 +89,8 @@ def organizer_of(sender: Sender) -> tuple[str, str]:
     if not address:
         shown = sender.email or "none"
         raise OutreachError(
-            f"--from: invites need the organiser's e-mail address (got {shown!r}); "
-            'pass --from "Your Name <you@example.com>"'
+            f"invites need the organiser's e-mail address (got {shown!r}); "
+            'pass --from "Your Name <you@example.com>"', field="from"
         )
     return common_name(sender.name), address
 
@@ -171,6 +173,14 @@ def event_spec(
     )
 
 
+def cancellation(spec: EventSpec) -> EventSpec:
+    """The one shape of every cancellation, whichever command writes it: the series as it
+    was (UID, times, RRULE, EXDATEs, place, organiser, attendees) without DESCRIPTION or
+    alarm; versioned with ``cancel=True`` (the next SEQUENCE, STATUS:CANCELLED) and written
+    as METHOD:CANCEL, its attendees asked for no RSVP (``serialize``)."""
+    return replace(spec, description="", remind=None)
+
+
 def invite_spec(
     person: Person,
     sender: Sender,
@@ -223,6 +233,8 @@ def invite(
     spec = invite_spec(person, sender, meeting, series=series, description=description,
                        summary=summary, remind=remind)
     cancel = method == "CANCEL"
+    if cancel:
+        spec = cancellation(spec)
     spec = replace(spec, sequence=sequence, stamp=stamp,
                    status="CANCELLED" if cancel else "CONFIRMED")
     chosen = "PUBLISH" if not spec.attendees or method == "PUBLISH" else method
@@ -261,26 +273,15 @@ def slot_starts(start: datetime, count: int, spacing: str | None = None) -> list
     if spacing is None:
         return [start] * count
     if spacing not in ("weekday", "week"):
-        raise OutreachError(f"--slots: {spacing!r} is not weekday or week")
+        raise OutreachError(f"{spacing!r} is not weekday or week", field="slots")
     zone = start.tzinfo
     local = start.replace(tzinfo=None)
     starts: list[datetime] = []
     while len(starts) < count:
         if spacing == "week" or local.weekday() < 5:
-            starts.append(localize(local, zone, "--slots"))
+            starts.append(localize(local, zone, "slots"))
         local += timedelta(days=7 if spacing == "week" else 1)
     return starts
-
-
-def localize(local: datetime, zone: Any, option: str) -> datetime:
-    """Wall-clock ``local`` in ``zone``; a time skipped by a DST change is an error."""
-    aware = local.replace(tzinfo=zone)
-    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
-        raise OutreachError(
-            f"{option}: {local:%Y-%m-%d %H:%M} does not exist in {getattr(zone, 'key', zone)} "
-            "(clocks change then); pick another time"
-        )
-    return aware
 
 
 def file_names(people: Iterable[Person], reserved: Iterable[str] = ()) -> list[str]:
@@ -326,7 +327,7 @@ def invite_files(
         raise OutreachError("invite: no peers selected; check INPUT and the peer options")
     starts = slot_starts(meeting.start, len(people), slots)
     build = functools.partial(_spec_at, sender=sender, meeting=meeting, remind=remind,
-                              template=template)
+                              template=template, cancel=cancel)
     pairs = list(zip(people, starts, strict=True))
     if ledger is None:  # one pass: each worker returns finished bytes
         one_pass = functools.partial(_invite_bytes_at, build=build, cancel=cancel, now=now)
@@ -402,11 +403,12 @@ def _invite_files_in_steps(
 
 def _spec_at(
     person_start: tuple[Person, datetime], *, sender: Sender, meeting: Meeting,
-    remind: timedelta | None, template: str | None,
+    remind: timedelta | None, template: str | None, cancel: bool = False,
 ) -> EventSpec:
     person, start = person_start
     at = meeting if start is meeting.start else replace(meeting, start=start)
-    return invite_spec(person, sender, at, remind=remind, template=template)
+    spec = invite_spec(person, sender, at, remind=remind, template=template)
+    return cancellation(spec) if cancel else spec
 
 
 def _invite_bytes(spec: EventSpec, *, cancel: bool) -> bytes:
@@ -447,6 +449,35 @@ def versioned_all(
                                       now=now)
     return [replace(s, sequence=sequence, stamp=stamp, status=status)
             for s, (sequence, stamp) in zip(specs, versions, strict=True)]
+
+
+def versioned_copies(
+    specs: Sequence[EventSpec], keys: Sequence[str], ledger: Ledger | None, cancel: bool,
+    now: datetime | None,
+) -> list[EventSpec]:
+    """Version each spec under its own ledger key: one person's copy of an event others
+    share (the forum, ``uid#person``), so its SEQUENCE rises only when what that person
+    holds changes. In a ledger from before copies had keys of their own (none of ``keys``
+    known), each continues from the shared UID's row: what they were sent then."""
+    if ledger is None:
+        return [versioned(s, None, cancel=cancel, now=now) for s in specs]
+    stamp = utc_second(now or datetime.now(UTC))
+    status = "CANCELLED" if cancel else "CONFIRMED"
+    with ledger.write():
+        known = ledger.stored_invites([*keys, *{s.uid for s in specs}])
+        legacy = not any(key in known for key in keys)
+        changes: dict[str, StoredInvite] = {}
+        out = []
+        for spec, key in zip(specs, keys, strict=True):
+            fingerprint = spec.fingerprint()
+            row = known.get(key) or (known.get(spec.uid) if legacy else None)
+            sequence, moment, changed = next_invite_version(row, fingerprint, cancel, stamp)
+            if changed or key not in known:
+                changes[key] = StoredInvite(sequence, moment.isoformat(), fingerprint,
+                                            int(cancel))
+            out.append(replace(spec, sequence=sequence, stamp=moment, status=status))
+        ledger.save_invites(changes)
+    return out
 
 
 @dataclass(frozen=True)

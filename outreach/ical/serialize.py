@@ -148,10 +148,11 @@ def _own_part(spec: EventSpec) -> bytes:
     lines = [_text_line(b"UID", spec.uid), _text_line(b"SUMMARY", one_line(spec.summary))]
     if spec.description:
         lines.append(_text_line(b"DESCRIPTION", clean_text(spec.description)))
+    params = _CANCELLED_PARAMS if spec.status == "CANCELLED" else _ATTENDEE_PARAMS
     for name, address in spec.attendees:
         cn = b"CN=" + _cn_value(name).encode() + b";" if name else b""
         value = vCalAddress(f"mailto:{address}").to_ical()
-        lines.append(fold_bytes(b"ATTENDEE;" + cn + _ATTENDEE_PARAMS + b":" + value))
+        lines.append(fold_bytes(b"ATTENDEE;" + cn + params + b":" + value))
     return b"".join(line + b"\r\n" for line in lines)
 
 
@@ -168,6 +169,9 @@ def _cn_value(name: str) -> str:
 
 _ATTENDEE_PARAMS = Parameters({"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT",
                                "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}).to_ical(sorted=False)
+# A cancellation asks nothing back: no RSVP, no PARTSTAT to answer (RFC 5546 3.2.5).
+_CANCELLED_PARAMS = Parameters({"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT"}
+                               ).to_ical(sorted=False)
 
 
 def _shared_key(spec: EventSpec, stamp: datetime) -> tuple[Any, ...]:

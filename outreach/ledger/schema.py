@@ -70,6 +70,10 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
 ``sent_uids`` (v6)
     Every calendar ``uid`` sent, at send time, whichever command wrote the message:
     ``message_id``, ``recipient``, ``person_key``, ``sequence``, ``recorded_at``.
+``series_shapes`` (v7)
+    The shape of each calendar series last written, by ``uid``: ``series`` (rotation, forum),
+    ``person_key`` ('' for the forum), ``shape`` (JSON: start, minutes, RRULE, EXDATEs, place,
+    ``outreach.ical.series.shape_of``), ``recorded_at``.
 """
 
 from __future__ import annotations
@@ -263,6 +267,18 @@ MIGRATIONS: list[Migration] = [
         recorded_at TEXT NOT NULL,
         PRIMARY KEY (uid, message_id, recipient)
     )
+    """,
+    # v7: the shape of each calendar series last written (outreach.ledger.series), so a
+    # series whose person left is cancelled with its RRULE and EXDATEs on every rerun.
+    """
+    CREATE TABLE series_shapes (
+        uid         TEXT PRIMARY KEY,
+        series      TEXT NOT NULL,
+        person_key  TEXT NOT NULL DEFAULT '',
+        shape       TEXT NOT NULL DEFAULT '{}',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX series_shapes_series ON series_shapes (series)
     """,
 ]
 

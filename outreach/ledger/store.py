@@ -27,6 +27,7 @@ from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_vers
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
 from outreach.ledger.plans import PLAN_KINDS, PLAN_STATES, PlannedMessage, PlansMixin
+from outreach.ledger.series import SeriesMixin, SeriesShape
 
 __all__ = [
     "DEFAULT_BUSY_SECONDS",
@@ -43,6 +44,7 @@ __all__ = [
     "PlannedMeeting",
     "PlannedMessage",
     "Rsvp",
+    "SeriesShape",
     "StoredInvite",
     "Unverified",
     "default_path",
@@ -53,5 +55,5 @@ __all__ = [
 
 
 class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin,
-             InboxMixin):
+             InboxMixin, SeriesMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""
