@@ -41,6 +41,7 @@ eval: install
 	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev.csv --min-both 0.95
 	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev_world.csv --min-both 0.90
 	$(BIN)/python bench/eval_titles.py tests/data/titles_holdout.csv tests/data/titles_holdout_world.csv --min-both 0.95
+	$(BIN)/python bench/eval_titles.py tests/data/titles_holdout_new.csv --min-both 0.90
 
 bench: install
 	$(BIN)/python bench/run.py

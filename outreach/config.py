@@ -261,7 +261,7 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
     result["forum"].pop("duration", None)  # a forum session is not a coffee: [forum] duration
     result["forum"].update(_drop_empty(dict(forum)))
     result["cards"].update(_drop_empty(dict(cards)))
-    result["cards"].setdefault("sign", sender.get("name") or None)
+    result["cards"].setdefault("sign", _first_name(sender.get("name", "")) or None)
     result["campaign"].pop("start", None)  # the campaign finds the usual slot itself,
     result["campaign"].update(_drop_empty({"lead": meeting.get("lead")}))  # with its --lead
     result["campaign"].update(_prefixed(_section(config, "rotation"), "rotation_"))
@@ -300,6 +300,13 @@ def _prefixed(section: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _first_name(name: str) -> str:
+    """How a card is signed when ``[cards] sign`` is not set: ``model.Sender.first_name``."""
+    from outreach.model import Sender
+
+    return Sender(name=name).first_name
 
 
 def _address(sender: dict[str, Any]) -> str | None:

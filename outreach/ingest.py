@@ -261,41 +261,51 @@ def frame_to_json(frame: pd.DataFrame) -> str:
 # ---------------------------------------------------------------- the user's own profile
 
 def read_profile(files: _ExportFiles) -> Profile:
-    """Own title/company: current Positions.csv row (latest start), else Profile.csv Headline."""
-    first = last = headline = ""
+    """Own title/company: current Positions.csv row (latest start), else Profile.csv Headline;
+    where they live, and the companies they worked at before."""
+    first = last = headline = geo = ""
     text, label = files.text("Profile.csv")
     if text:
         table = read_table(text, label, {"first_name": ["first name"], "last_name": ["last name"],
-                                         "headline": ["headline"]}, ["first_name", "last_name"])
+                                         "headline": ["headline"], "geo": ["geo location"]},
+                           ["first_name", "last_name"])
         if table.rows:
             cells = table.rows[0][1]
             first, last = _cell(cells, table.columns["first_name"]), _cell(
                 cells, table.columns["last_name"])
             headline = _cell(cells, table.columns.get("headline"))
-    title, company = _current_position(files)
+            geo = _cell(cells, table.columns.get("geo"))
+    title, company, where, past = _positions(files)
     if not title and headline:
         title, company = _split_headline(headline)
-    return Profile(first, last, headline, title, company, _primary_email(files))
+    return Profile(first, last, headline, title, company, _primary_email(files),
+                   location=geo or where, past_companies=past)
 
 
-def _current_position(files: _ExportFiles) -> tuple[str, str]:
+def _positions(files: _ExportFiles) -> tuple[str, str, str, tuple[str, ...]]:
+    """(title, company, location) of the current position (latest start), and the companies
+    of the positions that have ended."""
     text, label = files.text("Positions.csv")
     if not text:
-        return "", ""
+        return "", "", "", ()
     aliases = {"company": ["company name", "company"], "title": ["title", "position"],
-               "started": ["started on"], "finished": ["finished on"]}
+               "started": ["started on"], "finished": ["finished on"],
+               "location": ["location"]}
     table = read_table(text, label, aliases, ["company", "title"])
-    current = []
+    current, past = [], []
     for _line, cells in table.rows:
         if _cell(cells, table.columns.get("finished")):
+            past.append(_cell(cells, table.columns["company"]))
             continue
         started = parse_date(_cell(cells, table.columns.get("started"))) or date.min
         current.append((started, _cell(cells, table.columns["title"]),
-                        _cell(cells, table.columns["company"])))
+                        _cell(cells, table.columns["company"]),
+                        _cell(cells, table.columns.get("location"))))
+    ended = tuple(c for c in past if c)
     if not current:
-        return "", ""
-    _, title, company = max(current, key=lambda item: item[0])
-    return title, company
+        return "", "", "", ended
+    _, title, company, where = max(current, key=lambda item: item[0])
+    return title, company, where, ended
 
 
 def _split_headline(headline: str) -> tuple[str, str]:

@@ -22,9 +22,11 @@ any other input column        slugified: ``Team Name`` → ``team_name``
 ``today``                     today's date
 ``invite_attached``           e-mails only: true when the meeting goes along as an invitation
 ``met.*``                     cards only: ``on`` (the day you met, a ``date``, or empty),
-                              ``note`` (your ``log met --note``, or empty), ``place`` (where:
-                              the ledger's meeting, else ``--location``/config), ``series``
-                              (``rotation``, ``forum``, or empty)
+                              ``card`` (the line written for the card: ``log met --card``,
+                              or empty), ``note`` (your private ``log met --note``: the
+                              built-in card never prints it), ``place`` (where: the
+                              ledger's meeting, else ``--location``/config), ``series``
+                              (``rotation``, ``coffee``, ``forum``, or empty)
 ============================  ==========================================================
 
 Templates use ``StrictUndefined``: a misspelt variable is an error naming file:line, not an
@@ -305,6 +307,7 @@ class MetVars:
     note: str = ""
     place: str = ""
     series: str = ""
+    card: str = ""
 
 
 def variables(
@@ -331,7 +334,7 @@ def variables(
         level=person.level,
         score=person.score,
         reason=person.reason,
-        sender={**vars(sender), "first_name": sender.name.split(" ")[0] if sender.name else ""},
+        sender={**vars(sender), "first_name": sender.first_name},
         today=today or date.today(),
     )
     if meeting is not None:

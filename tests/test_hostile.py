@@ -176,7 +176,7 @@ def test_template_runtime_errors_in_invites_and_cards(tmp_path: Path, command: s
     template.write_text("Dear {{ first_name }},\n{{ 1/0 }}\n", encoding="utf-8")
     args = [command, str(export(tmp_path, ANA)), *PEER]
     if command == "cards":
-        args += ["--template", str(template), "-o", str(tmp_path / "cards.pdf")]
+        args += ["--template", str(template), "--sign", "Me", "-o", str(tmp_path / "cards.pdf")]
     else:
         args += ["--start", "2027-01-05T08:00", "--tz", "UTC", "-t", str(template),
                  "--out", str(tmp_path / "out"), "--from", "Me <me@example.org>"]

@@ -111,7 +111,7 @@ def test_the_backup_is_taken_before_each_writing_run(tmp_path: Path) -> None:
     with Ledger.open(ledger) as opened:
         opened.queue_message("<b@x>", ["b@example.org"], "Second", "b.eml")
     with Ledger.open(ledger.with_name("ledger.sqlite.bak")) as backup:
-        assert [r["message_id"] for r in backup.query("SELECT message_id FROM messages")] == [
+        assert [r["message_id"] for r in backup._query("SELECT message_id FROM messages")] == [
             "<a@x>"]  # what was there before the run that added <b@x>
 
 

@@ -87,7 +87,7 @@ def test_a_reply_quoting_the_password_is_masked_in_the_ledger_and_failed_csv(
         assert result.exit_code == 1, result.output  # one refused, one sent
         assert PASSWORD not in result.output
         with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
-            replies = [r["last_reply"] for r in ledger.query("SELECT * FROM messages")]
+            replies = [r["last_reply"] for r in ledger._query("SELECT * FROM messages")]
         assert any(MASK in (reply or "") for reply in replies), replies
         assert not any(PASSWORD in (reply or "") for reply in replies)
         failed = (tmp_path / "outbox" / "failed.csv").read_text(encoding="utf-8")

@@ -117,8 +117,8 @@ def test_send_delivers_each_message_once_and_a_rerun_sends_nothing(
     assert set(states(ledger_path).values()) == {"sent"}
     assert not (folder / "failed.csv").exists()
     with Ledger.open(ledger_path) as ledger:
-        replies = {r[0] for r in ledger.query("SELECT last_reply FROM messages")}
-        invited = ledger.query("SELECT kind, note FROM events ORDER BY id")
+        replies = {r[0] for r in ledger._query("SELECT last_reply FROM messages")}
+        invited = ledger._query("SELECT kind, note FROM events ORDER BY id")
     assert replies == {"250 2.0.0 OK queued as q1", "250 2.0.0 OK queued as q2",
                        "250 2.0.0 OK queued as q3"}
     assert tuple(invited[0]) == ("invited", "Coffee and compare notes, Peer 1?")
@@ -182,7 +182,7 @@ def test_451_on_first_try_is_retried_and_delivered_once(tmp_path: Path, ledger_p
     assert summary.sent == 3
     assert counts == {key(n): 1 for n in range(1, 4)}
     with Ledger.open(ledger_path) as ledger:
-        attempts = {r[0]: r[1] for r in ledger.query("SELECT recipient, attempts FROM messages")}
+        attempts = {r[0]: r[1] for r in ledger._query("SELECT recipient, attempts FROM messages")}
     assert attempts == {"peer1@example.org": 2, "peer2@example.org": 1, "peer3@example.org": 1}
 
 

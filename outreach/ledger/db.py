@@ -1,8 +1,9 @@
 """Opening the ledger file: WAL and busy-timeout set-up, migrations, transactions, the run lock.
 
 ``LedgerBase`` is what every part of ``Ledger`` (people, invites, meetings, deliveries) builds
-on: ``write()`` is one ``BEGIN IMMEDIATE`` transaction (nested calls join it), ``query()``
-reads, and SQLite's "locked"/"busy" answers become a one-line ``OutreachError``.
+on: ``write()`` is one ``BEGIN IMMEDIATE`` transaction (nested calls join it), ``_query()``
+reads (for the ledger's own methods only), and SQLite's "locked"/"busy" answers become a
+one-line ``OutreachError``.
 """
 
 from __future__ import annotations
@@ -301,8 +302,9 @@ class LedgerBase:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Read rows (for reports such as ``outreach status``)."""
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Read rows, for the ledger's own methods: the tables are private to
+        ``outreach.ledger``, whose methods return dataclasses."""
         try:
             return self._db.execute(sql, tuple(params)).fetchall()
         except sqlite3.Error as exc:
