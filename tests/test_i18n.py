@@ -301,16 +301,24 @@ def _series(kind: str, locale: str) -> dict[str, Any]:
             "until": i18n.format_day(starts[-1], locale, "long")}
 
 
+def _invitation(kind: str, locale: str) -> dict[str, str]:
+    """``invitation.*`` of a follow-up (``followups.invitation_values``), in the locale."""
+    series = _series(kind, locale)
+    return {"series": kind, "proposed": i18n.format_when(_meeting().start, locale),
+            "minutes": "45", "every": series["every"] if kind != "coffee" else "",
+            "count": str(series["count"]), "place": "Café Olimpico", "until": series["until"]}
+
+
 def _variations(name: str, locale: str) -> list[dict[str, Any]]:
     """The English templates' test values (test_emails' peer and sender), each branch once."""
     person = Person("Zoë", "Ødegård", email="zoe@example.org", company="Nordlys AS",
                     position="VP Marketing")
     senders = [Sender(name="Pat Lee", email="pat@example.com", title="VP Marketing",
                       company="Acme"), Sender(name="Pat Lee", email="pat@example.com")]
-    met = templating.MetVars(on=DAY, note="your point about onboarding", place="Café Olimpico",
+    met = templating.MetVars(on=DAY, note="private", card="Nordlys AS!", place="Café Olimpico",
                              series="rotation")
     start = _meeting().start
-    change = i18n.wording("change.moved", locale, start=i18n.format_start(start, locale))
+    change = i18n.wording("change.moved", locale, start=i18n.format_when(start, locale, zone=True))
     runs = []
     for kind, sender in itertools.product(("coffee", "rotation", "forum"), senders):
         for meeting in (_meeting(), None):
@@ -326,6 +334,8 @@ def _variations(name: str, locale: str) -> list[dict[str, Any]]:
                                   peers=["Zoë Ødegård", "Kim Park"] if kind == "forum" else [])
                 else:
                     values["series"] = _series(kind, locale)
+                if name.startswith("followup"):
+                    runs.append({**values, "invitation": _invitation(kind, locale)})
                 runs.append(values)
     return runs
 
@@ -379,7 +389,9 @@ def test_every_builtin_template_renders_strictly_in_its_language(lang: str, name
         lowered = text.lower()
         found = [w for w in ENGLISH_WORDS if w in lowered] + (["Hi "] if "Hi " in text else [])
         assert found == [], (lang, name, found, text)
-        if "meeting" in values and name in _DATED:
+        if "invitation" in values:
+            assert values["invitation"]["proposed"] in text, (name, text)
+        elif "meeting" in values and name in _DATED:
             assert f"**{i18n.format_day(_meeting().start, lang)}" in text, (name, text)
 
 

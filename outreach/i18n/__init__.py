@@ -11,8 +11,10 @@ Formatting (CLDR through babel; no strftime)
     ``format_day(d, locale, width="full")``, ``format_time(t, locale, width="short")``,
     ``format_duration(td_or_minutes, locale)``, ``format_weekday(n_or_date, locale)``,
     ``format_month(n_or_date, locale)``, ``format_start(dt, locale)`` (a meeting's start
-    in one phrase), ``part_of_day(dt, locale)``, ``localized_meeting(meeting_vars, locale)``
-    (``templating.MeetingVars`` with its strings in the locale).
+    in one phrase), ``format_when(dt, locale, zone=False)`` (a slot without the year:
+    follow-ups' ``invitation.proposed``, change notes), ``part_of_day(dt, locale)``,
+    ``localized_meeting(meeting_vars, locale)`` (``templating.MeetingVars`` with its
+    strings in the locale).
 Templates
     Jinja filters ``date``, ``time``, ``duration``, ``daypart`` (``filters.FILTERS``,
     registered by ``templating.environment()``), reading the ``locale`` template variable:
@@ -41,6 +43,7 @@ from outreach.i18n.formats import (
     format_start,
     format_time,
     format_weekday,
+    format_when,
     localized_meeting,
     part_of_day,
 )
@@ -76,6 +79,7 @@ __all__ = [
     "format_start",
     "format_time",
     "format_weekday",
+    "format_when",
     "forum_rule_text",
     "language_of",
     "localized_meeting",

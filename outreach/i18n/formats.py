@@ -104,6 +104,16 @@ def format_start(start: datetime, locale: str) -> str:
                    time=format_time(start, locale), zone=start.tzname() or "")
 
 
+def format_when(start: datetime, locale: str, zone: bool = False) -> str:
+    """A day without its year and a time, as follow-ups and change notes name a slot:
+    "Tuesday 12 January, 09:00" / "martes, 12 de enero, a las 9:00"; ``zone=True`` adds
+    the zone: "Tuesday 12 January, 09:00 EST" (``formats.when``, ``formats.when_zone``)."""
+    day, clock = format_day(start, locale, "weekday"), format_time(start, locale)
+    if zone and start.tzname():
+        return wording("formats.when_zone", locale, day=day, time=clock, zone=start.tzname())
+    return wording("formats.when", locale, day=day, time=clock)
+
+
 _DAYPARTS = ((10, "early"), (11.5, "morning"), (14, "lunch"), (17, "afternoon"),
              (19, "evening_start"))
 
