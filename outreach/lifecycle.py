@@ -10,7 +10,8 @@ The states, and the events that move a person (the latest wins, in this order of
 - ``opted_out``: ``log optout`` — nothing is ever written to them again;
 - ``expired``: met, but not since ``expire_after`` ago; ``thanked``: a card after the last
   ``met``; ``met``: ``log met`` (next: the thank-you card);
-- ``cancelled``: every series they were in ends in a cancellation (sent or written);
+- ``cancelled``: every series they were in ends in a cancellation (sent or written), or
+  they were told by LinkedIn note and the plan holds them no longer;
 - ``accepted``/``declined``/``tentative`` (an RSVP), ``countered`` (a proposed new time),
   ``replied`` (a reply, or ``log replied``): whichever came last, after they were told;
 - ``bounced``: their address bounced and no LinkedIn note was sent since;
