@@ -127,3 +127,11 @@ def test_the_campaign_does_not_say_a_noted_peer_left_before_anything_was_sent(
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "left the rotation before anything was sent" not in report
     assert "left the rotation after their LinkedIn note" in report
+
+
+@pytest.mark.slow
+def test_log_optout_names_every_stage_that_skips_them(tmp_path: Path) -> None:
+    campaign(tmp_path)
+    said = run("log", "optout", "Marcus Smith", "--ledger", str(tmp_path / "l.sqlite"))
+    assert ("do not contact; every stage skips them (campaign, rotation, forum, invite, "
+            "emails, followups, drafts, send)") in said
