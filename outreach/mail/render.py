@@ -16,7 +16,6 @@ SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,7 +25,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from outreach import fileio, templating
+from outreach import fileio, portable, templating
 from outreach.mail import mime
 from outreach.mail.results import (
     DEFAULT_TEMPLATE,
@@ -270,7 +269,7 @@ def _render_all(
     meeting: Meeting | None, options: RenderOptions, progress: Callable[[int], None] | None,
 ) -> list[_Chunk]:
     pieces = [numbered[i : i + _CHUNK] for i in range(0, len(numbered), _CHUNK)]
-    workers = options.workers or min(2, len(os.sched_getaffinity(0)))
+    workers = options.workers or min(2, portable.usable_cpus())
     chunks: list[_Chunk] = []
     if workers > 1 and len(numbered) >= _PARALLEL_FROM:
         with ProcessPoolExecutor(
