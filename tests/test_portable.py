@@ -189,3 +189,38 @@ def test_files_are_still_written_without_os_sync(monkeypatch: pytest.MonkeyPatch
     assert fileio.write_many([(tmp_path / "a.txt", b"a"), (tmp_path / "b.txt", b"b")]) == [
         True, True]
     assert (tmp_path / "a.txt").read_bytes() == b"a"
+
+
+def test_a_font_family_is_found_without_fc_match(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    """macOS and Windows have no fontconfig: ``--font "Family Name"`` is looked up in the
+    platform's font folders by the family names inside each font."""
+    from outreach.cards import fonts, installed
+
+    user_fonts = tmp_path / "share" / "fonts" / "handwriting"
+    user_fonts.mkdir(parents=True)
+    copy = user_fonts / "MyHand.ttf"  # the file name says nothing: the name table does
+    copy.write_bytes(fonts.BUNDLED["dejavu-oblique"].read_bytes())
+    (user_fonts / "broken.ttf").write_bytes(b"not a font")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.setenv("PATH", _path_without("fc-match", tmp_path))
+    installed.family_index.cache_clear()
+    assert fonts.resolve_font("dejavu sans condensed") == copy
+    from outreach.errors import OutreachError
+
+    with pytest.raises(OutreachError, match="no such file, nor a bundled"):
+        fonts.resolve_font("No Such Family")
+
+
+def test_the_font_folders_of_macos_and_windows(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    from outreach.cards import installed
+
+    monkeypatch.setattr(installed.sys, "platform", "darwin")
+    assert Path("/Library/Fonts") in installed.font_folders()
+    assert Path.home() / "Library" / "Fonts" in installed.font_folders()
+    monkeypatch.setattr(installed.sys, "platform", "win32")
+    monkeypatch.setenv("WINDIR", str(tmp_path / "Windows"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
+    assert installed.font_folders() == [tmp_path / "Local" / "Microsoft" / "Windows" / "Fonts",
+                                        tmp_path / "Windows" / "Fonts"]
