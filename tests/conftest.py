@@ -68,3 +68,14 @@ def dovecot():
                           "(apt-get install dovecot-imapd)")
     with dovecot_server(binary) as server:
         yield server
+
+
+_REAL_SERVERS = frozenset({"dovecot"})  # fixtures that start a real server or external tool
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a real-server fixture (dovecot) is an ``integration`` test, so
+    ``make test-fast`` leaves it out without every such test saying so."""
+    for item in items:
+        if _REAL_SERVERS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

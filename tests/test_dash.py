@@ -111,7 +111,7 @@ def test_emails_check_with_mbox_dash_writes_nothing(
 def test_cards_write_the_pdf_to_standard_output(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["cards", "-", "-o", "-"], input=PEERS.read_bytes())
+    result = CliRunner().invoke(cli, ["cards", "-", "-o", "-", "--sign", "Dana"], input=PEERS.read_bytes())
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes.startswith(b"%PDF-")
     assert result.stdout_bytes.rstrip().endswith(b"%%EOF")
@@ -129,3 +129,12 @@ def test_forum_writes_its_calendar_to_standard_output(
     assert result.stdout_bytes.startswith(b"BEGIN:VCALENDAR\r\n")
     assert "standard output: written." in result.stderr
     assert _folder_files(tmp_path) == ["l.sqlite"]
+
+
+def test_standard_input_is_read_within_the_export_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from outreach import ingest
+
+    monkeypatch.setattr(ingest, "MAX_READ", 100)
+    result = CliRunner().invoke(cli, ["peers", "-", *ME], input=CSV.read_bytes())
+    assert result.exit_code == 2
+    assert "<stdin>: more than the" in result.stderr

@@ -9,6 +9,7 @@ import hashlib
 import mailbox
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,9 +38,13 @@ outreach.mail.render._PARALLEL_FROM = 2
 '''
 
 
-def _run_main_job(base: Path, env: dict[str, str]) -> tuple[dict[str, str], str]:
+def _run_main_job(base: Path, env: dict[str, str], ledger: Path) -> tuple[dict[str, str], str]:
+    """``campaign``, ``emails`` and ``invite`` on the sample export, each with its own copy of
+    ``ledger`` (one random Message-ID secret for both runs compared)."""
     out = base / "out"
     base.mkdir(exist_ok=True)
+    for name in ("campaign", "emails", "invite"):
+        shutil.copyfile(ledger, base / f"{name}.sqlite")
     env = {**env, "OUTREACH_NOW": "2026-11-23T12:00:00+00:00", "HOME": str(base)}
     commands = [
         ["campaign", str(EXPORT), "--out", str(out / "campaign"), "--ledger",
@@ -102,8 +107,13 @@ def _path_without(tool: str, base: Path) -> str:
 
 @pytest.mark.slow
 def test_the_main_job_runs_as_on_macos_and_windows(tmp_path: Path) -> None:
+    from outreach.ledger import Ledger
+
+    ledger = tmp_path / "fresh.sqlite"
+    with Ledger.open(ledger):
+        pass
     plain = dict(os.environ)
-    expected, _ = _run_main_job(tmp_path / "linux", plain)
+    expected, _ = _run_main_job(tmp_path / "linux", plain, ledger)
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
@@ -111,7 +121,7 @@ def test_the_main_job_runs_as_on_macos_and_windows(tmp_path: Path) -> None:
     other = {**plain, "PYTHONPATH": os.pathsep.join(filter(None, [str(site),
                                                                   plain.get("PYTHONPATH")])),
              "PATH": _path_without("fc-match", tmp_path / "other")}
-    got, output = _run_main_job(tmp_path / "other", other)
+    got, output = _run_main_job(tmp_path / "other", other, ledger)
     assert "Traceback" not in output
     assert got == expected
     assert any(name.endswith(".eml") for name in got) and "all.mbox" in got

@@ -166,6 +166,12 @@ def came_back_tables(data: dict[str, Any]) -> list[Any]:
               p["rsvps"][-1]["on"] if p["rsvps"] else "") for p in people if p["rsvp"]]
     if rsvps:
         out.append(section("RSVPs", ("Who", "Answer", "On"), rsvps))
+    replies = [(p["name"], r["on"], r["subject"]) for p in people for r in p["replies"]]
+    if replies:
+        out.append(section("Replies", ("Who", "On", "Subject"), replies))
+    notes = [(p["name"], on) for p in people for on in p["notes_sent"]]
+    if notes:
+        out.append(section("LinkedIn notes sent", ("Who", "On"), notes))
     proposed = [(p["name"], p["proposed"]) for p in people if p["proposed"]]
     if proposed:
         out.append(section("Proposed new times", ("Who", "Proposed start"), proposed))
@@ -189,27 +195,32 @@ def _answer(partstat: str, comment: str) -> str:
 
 @click.command()
 @click.option("--after", default="7d", show_default=True, metavar="AGE",
-              help="Only people invited at least this long ago (d, w, m, y).")
+              help="Only people told at least this long ago (d, w, m, y).")
 @click.option("--max", "max_count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Follow up at most this many times.")
 @click.option("-t", "--template", default="followup.email.j2", show_default=True,
-              help="A built-in or your own template; original_subject is the invitation's.")
+              help="A built-in or your own template; original_subject is the invitation's, "
+              "invitation.* what it proposed [default: followup.email.j2 for the first nudge, "
+              "followup-last.email.j2 after].")
 @click.option("--from", "from_address", metavar='"NAME <ADDR>"', required=False,
               help="Sender [default: [sender] in outreach.toml].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out/followups"), show_default=True,
-              help="Folder for the follow-up .eml files.")
+              help="Folder for the follow-up .eml files and linkedin.csv.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
 def followups(after: str, max_count: int, template: str, from_address: str | None,
               out_dir: Path, today_text: str | None, ledger_path: Path | None) -> None:
-    """Write a follow-up e-mail only to people who have not answered.
+    """Write a follow-up only to people who have not answered.
 
-    For each person invited at least --after ago with no reply, no RSVP, no bounce, not
-    do-not-contact (log optout) and fewer than --max follow-ups sent: one .eml in OUT,
-    threaded to the invitation (In-Reply-To and References are its Message-ID; the subject
-    is "Re: " and its subject). Run `outreach inbox` first so answers are known; then send
-    them as usual.
+    Who is silent is the life cycle's answer (as `outreach status` shows it): told at least
+    --after ago (by e-mail, or by a LinkedIn note logged with `outreach log noted`), no reply,
+    RSVP, proposed time or bounce since, not cancelled, not do-not-contact (log optout), not
+    met, and fewer than --max follow-ups. Each follow-up says what the invitation proposed.
+    E-mails go to OUT as .eml, threaded to the invitation (In-Reply-To and References are
+    its Message-ID; the subject is "Re: " and its subject); people told by LinkedIn note get
+    a row in OUT/linkedin.csv instead. Run `outreach inbox` first so answers are known; then
+    send them as usual.
 
     \b
     Examples:
@@ -235,7 +246,8 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
         if not plan.due:
             click.echo("No follow-ups due.")
             return
-        batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template)
+        batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template,
+                                        secret=ledger.message_id_secret())
         if batch.problems:
             for problem in batch.problems:
                 echo_err(f"problem: {problem}")
@@ -248,8 +260,12 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
             for m in batch.messages)
     for message in batch.messages:
         echo(f"Follow-up for {describe(message.person)}: {out_dir / message.filename}")
+    for note in batch.notes:
+        echo(f"Follow-up note for {describe(note.person)}: {summary.linkedin_csv} "
+             "(send it on LinkedIn, then: outreach log noted)")
     unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
-    click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')} to {out_dir}"
+    notes = f" and {plural(len(batch.notes), 'LinkedIn note')}" if batch.notes else ""
+    click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')}{notes} to {out_dir}"
                         f"{unchanged}; review, then: outreach send {out_dir}"))
 
 

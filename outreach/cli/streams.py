@@ -36,8 +36,10 @@ class InputPath(click.Path):
                 ) -> Any:
         if isinstance(value, bytes):
             return value
-        if is_dash(value):
-            return sys.stdin.buffer.read()
+        if is_dash(value):  # read within the export budget: the library refuses more
+            from outreach.ingest import MAX_READ
+
+            return sys.stdin.buffer.read(MAX_READ + 1)
         return super().convert(value, param, ctx)
 
 

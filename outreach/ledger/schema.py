@@ -74,6 +74,15 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     The shape of each calendar series last written, by ``uid``: ``series`` (rotation, forum),
     ``person_key`` ('' for the forum), ``shape`` (JSON: start, minutes, RRULE, EXDATEs, place,
     ``outreach.ical.series.shape_of``), ``recorded_at``.
+``secrets`` (v8)
+    ``name`` → random ``value`` made once (``message-id``: the HMAC key of every Message-ID,
+    ``model.message_id``), ``created_at``. Never printed, never exported.
+``linkedin_notes`` (v8)
+    A LinkedIn note the user says they sent (``outreach log noted``): ``id``, ``person_key``,
+    ``on_date``, ``note``, ``recorded_at``.
+``card_lines`` (v9)
+    The line a thank-you card says, written for it (``outreach log met --card``): one per
+    (``person_key``, ``on_date``: the day met), ``line``, ``recorded_at``; the latest wins.
 """
 
 from __future__ import annotations
@@ -279,6 +288,35 @@ MIGRATIONS: list[Migration] = [
         recorded_at TEXT NOT NULL
     );
     CREATE INDEX series_shapes_series ON series_shapes (series)
+    """,
+    # v8: the Message-ID secret (outreach.ledger.lifecycle) and the LinkedIn notes sent. Written
+    # to stand alone (IF NOT EXISTS, OR IGNORE): other migrations may come before or after it.
+    """
+    CREATE TABLE IF NOT EXISTS secrets (
+        name        TEXT PRIMARY KEY,
+        value       BLOB NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO secrets (name, value, created_at)
+        VALUES ('message-id', randomblob(32), strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
+    CREATE TABLE IF NOT EXISTS linkedin_notes (
+        id          INTEGER PRIMARY KEY,
+        person_key  TEXT NOT NULL,
+        on_date     TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS linkedin_notes_person ON linkedin_notes (person_key)
+    """,
+    # v9: card_lines, what a card says apart from the private note (``log met --card``).
+    """
+    CREATE TABLE IF NOT EXISTS card_lines (
+        person_key  TEXT NOT NULL,
+        on_date     TEXT NOT NULL,
+        line        TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (person_key, on_date)
+    )
     """,
 ]
 
