@@ -111,7 +111,8 @@ def test_emails_check_with_mbox_dash_writes_nothing(
 def test_cards_write_the_pdf_to_standard_output(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["cards", "-", "-o", "-", "--sign", "Dana"], input=PEERS.read_bytes())
+    result = CliRunner().invoke(cli, ["cards", "-", "-o", "-", "--sign", "Dana"],
+                                input=PEERS.read_bytes())
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes.startswith(b"%PDF-")
     assert result.stdout_bytes.rstrip().endswith(b"%%EOF")

@@ -34,7 +34,7 @@ for name in ("sched_getaffinity", "sync"):
 multiprocessing.set_start_method("spawn", force=True)
 import outreach.ical.events, outreach.mail.render
 outreach.ical.events.SPAWN_FROM = outreach.ical.events.PARALLEL_FROM = 2
-outreach.mail.render._PARALLEL_FROM = 2
+outreach.mail.render._PARALLEL_FROM = outreach.mail.render._SPAWN_FROM = 2
 '''
 
 

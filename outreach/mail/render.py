@@ -16,6 +16,7 @@ SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -44,6 +45,7 @@ from outreach.mail.templates import MessageTemplate, Rendered
 from outreach.model import Invite, Meeting, Person, Sender, message_id, valid_address
 
 _PARALLEL_FROM = 400
+_SPAWN_FROM = 6000  # spawned workers import outreach first: 10,000 e-mails 5.8 s alone, 5.1 s on 2
 _NO_SENDER = (
     "no sender address: pass --from 'Name <you@example.com>' or set [sender] email in "
     "outreach.toml"
@@ -269,7 +271,8 @@ def _render_all(
     pieces = [numbered[i : i + _CHUNK] for i in range(0, len(numbered), _CHUNK)]
     workers = options.workers or min(2, portable.usable_cpus())
     chunks: list[_Chunk] = []
-    if workers > 1 and len(numbered) >= _PARALLEL_FROM:
+    smallest = _PARALLEL_FROM if multiprocessing.get_start_method() == "fork" else _SPAWN_FROM
+    if workers > 1 and len(numbered) >= smallest:
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=(sender, meeting, options)
         ) as pool:
