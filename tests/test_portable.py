@@ -27,6 +27,8 @@ MEETING = ["--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location
 # thresholds lowered so spawned workers really run on the small sample export (the
 # e-mails' pool in `emails`, ical's in `invite`; `campaign` renders one thread at a time).
 SITECUSTOMIZE = '''
+import sys
+sys.modules["fcntl"] = None  # Windows has no fcntl: `import fcntl` raises ImportError
 import multiprocessing, os
 for name in ("sched_getaffinity", "sync"):
     if hasattr(os, name):
@@ -130,13 +132,14 @@ def test_the_main_job_runs_as_on_macos_and_windows(tmp_path: Path) -> None:
 def test_the_sitecustomize_takes_the_linux_calls_away(tmp_path: Path) -> None:
     """The test above tests something: without those calls, under spawn."""
     (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-    probe = ("import os, multiprocessing, shutil; print(hasattr(os, 'sched_getaffinity'), "
-             "hasattr(os, 'sync'), multiprocessing.get_start_method(), shutil.which('fc-match'))")
+    probe = ("import os, multiprocessing, shutil, importlib.util as u; print(hasattr(os, "
+             "'sched_getaffinity'), hasattr(os, 'sync'), multiprocessing.get_start_method(), "
+             "shutil.which('fc-match'), u.find_spec('fcntl') is None)")
     env = {**os.environ, "PYTHONPATH": str(tmp_path),
            "PATH": _path_without("fc-match", tmp_path)}
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                           text=True, check=True)
-    assert done.stdout.split() == ["False", "False", "spawn", "None"]
+    assert done.stdout.split() == ["False", "False", "spawn", "None", "True"]
 
 
 def test_no_strftime_pattern_only_glibc_knows() -> None:
