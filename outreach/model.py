@@ -120,9 +120,10 @@ def canonical_url(url: str) -> str:
         text = text[: query.start()]
     rest = _SCHEME.sub("", text)
     rest = _LINKEDIN_HOST.sub("www.linkedin.com", rest)
-    return "https://" + rest.rstrip("/")
+    return "https://" + _TRAILING.sub("", rest)  # "/in/x/ " and "/in/x\r#y" end at "x"
 
 
+_TRAILING = re.compile(r"[/\s]+$")
 _CANONICAL_START = "https://www.linkedin.com/in/"
 _NEEDS_WORK = re.compile(r"[%?#]|/$")
 

@@ -86,6 +86,13 @@ def test_canonical_url_is_idempotent(url: str) -> None:
     assert canonical_url(once) == once
 
 
+@pytest.mark.parametrize("url", ["0\r#", "0 /#x", "https://www.linkedin.com/in/ana/ \t"])
+def test_canonical_url_is_idempotent_when_a_fragment_hid_trailing_space(url: str) -> None:
+    """Found by hypothesis: the space before a cut ``#`` stayed, and went on the second pass."""
+    once = canonical_url(url)
+    assert canonical_url(once) == once and not once.endswith((" ", "\r", "/"))
+
+
 @given(st.text(max_size=80))
 def test_valid_address_never_lets_a_header_through(text: str) -> None:
     address = valid_address(text)
