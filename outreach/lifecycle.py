@@ -8,6 +8,8 @@ decided by ``next_step`` and nowhere else. ``followups``, ``status``, ``report.h
 The states, and the events that move a person (the latest wins, in this order of strength):
 
 - ``opted_out``: ``log optout`` — nothing is ever written to them again;
+- ``let_go``: ``log letgo`` — the plan with them ended gently: nothing is due, but nothing
+  blocks inviting them again (a later ``met`` or message that reached them wins);
 - ``expired``: met, but not since ``expire_after`` ago; ``thanked``: a card after the last
   ``met``; ``met``: ``log met`` (next: the thank-you card);
 - ``cancelled``: every series they were in ends in a cancellation (sent or written);
@@ -103,6 +105,11 @@ class Life:
     plan: tuple[PlanEntry, ...] = ()  # the plan's messages for them, sent or current
     pending: tuple[PlanEntry, ...] = ()  # of those, the ones that have not reached them
     meetings: tuple[datetime, ...] = ()
+    met_days: tuple[date, ...] = ()  # every ``log met``, oldest first
+    gave: int = 0  # ``log gave``: you helped them
+    got: int = 0  # ``log got``: they helped you
+    let_go: date | None = None  # the last ``log letgo``
+    asked_to_stop: date | None = None  # a reply that asks not to be written to again
     next: NextStep = NextStep(None, None, "")
 
     @property
@@ -122,6 +129,16 @@ class Life:
     @property
     def replied_on(self) -> date | None:
         return max((a.on for a in self.answers if a.state is PersonState.REPLIED), default=None)
+
+
+ASKED_TO_STOP = "asked-to-stop"
+"""The ``detail`` of a reply (``mail.inbox``) whose words ask not to be written to again."""
+
+
+def quoted_name(person: Person) -> str:
+    """The person's name as a shell argument for a command to copy (``"Jane Doe"``)."""
+    name = person.full_name or person.url or person.email or person.key
+    return '"' + name.replace('"', "") + '"'
 
 
 _ANSWERED = {PersonState.ACCEPTED, PersonState.DECLINED, PersonState.TENTATIVE,
@@ -164,7 +181,10 @@ class _Parts:
     bounced: str = ""
     bounced_on: date | None = None
     meetings: list[datetime] = field(default_factory=list)
-    other: bool = False  # gave/got only
+    met_days: list[date] = field(default_factory=list)
+    gave: int = 0
+    got: int = 0
+    asked_to_stop: date | None = None
 
 
 def _gather(facts: LifeFacts) -> dict[str, _Parts]:
@@ -210,10 +230,13 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
             p.answers.append(Answer(PersonState.REPLIED, event.on, event.note))
         elif event.kind == "met":
             p.met = max(p.met or event.on, event.on)
+            p.met_days.append(event.on)
         elif event.kind == "thanked":
             p.thanked = max(p.thanked or event.on, event.on)
-        elif event.kind in ("gave", "got"):
-            p.other = True
+        elif event.kind == "gave":
+            p.gave += 1
+        elif event.kind == "got":
+            p.got += 1
     for rsvp in facts.rsvps:
         p = of(rsvp.person_key)
         p.rsvps.append(rsvp)
@@ -233,6 +256,8 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
             p.auto = True
         elif rec.kind == "bounce":
             p.bounced, p.bounced_on = rec.detail or p.bounced, rec.on
+        elif rec.kind == "reply" and rec.detail == ASKED_TO_STOP and not rec.doubt:
+            p.asked_to_stop = max(p.asked_to_stop or rec.on, rec.on)
     for entry in facts.plan:
         if entry.state == "current" or entry.message_id in sent_ids:
             of(entry.person_key).plan.append(entry)
@@ -242,7 +267,7 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
         address = person.email.strip().lower()
         if address and address in facts.bad_addresses:
             of(key).bounced = address
-    for key in facts.do_not_contact:
+    for key in (*facts.do_not_contact, *facts.let_go):
         of(key)
     return parts
 
@@ -259,7 +284,9 @@ def _life(key: str, person: Person, parts: _Parts, facts: LifeFacts) -> Life:
         followups_written=facts.followups_written.get(key, 0), plan=tuple(parts.plan),
         pending=tuple(e for e in parts.plan if e.message_id not in sent_ids
                       and e.state == "current"),
-        meetings=tuple(sorted(parts.meetings)),
+        meetings=tuple(sorted(parts.meetings)), met_days=tuple(sorted(parts.met_days)),
+        gave=parts.gave, got=parts.got, let_go=facts.let_go.get(key),
+        asked_to_stop=parts.asked_to_stop,
     )
 
 
@@ -271,6 +298,8 @@ def person_state(life: Life, policy: Policy) -> PersonState:
     """The one state a person is in (see the module docs for the order)."""
     if life.opted_out is not None:
         return PersonState.OPTED_OUT
+    if life.let_go is not None and _still_let_go(life):
+        return PersonState.LET_GO
     if life.met_on is not None:
         if policy.expire_before is not None and life.met_on < policy.expire_before:
             return PersonState.EXPIRED
@@ -293,6 +322,13 @@ def person_state(life: Life, policy: Policy) -> PersonState:
     return PersonState.PLANNED
 
 
+def _still_let_go(life: Life) -> bool:
+    """Let go, and nothing since: no meeting, and no message that reached them after."""
+    assert life.let_go is not None
+    return not any(day > life.let_go for day in life.met_days) and not any(
+        t.on > life.let_go for t in life.told)
+
+
 def _cancelled(life: Life) -> bool:
     """Every series the plan holds them in ends in a cancellation (sent or written)."""
     last: dict[str, PlanEntry] = {}
@@ -310,6 +346,8 @@ def next_step(life: Life, today: date, policy: Policy) -> NextStep:
     person = life.person
     if state is PersonState.OPTED_OUT:
         return NextStep(None, None, "none: do not contact")
+    if state is PersonState.LET_GO:
+        return NextStep(None, None, "none: let go (you may invite them again)")
     if state is PersonState.EXPIRED:
         return NextStep(None, None, "let go, or invite again")
     if state is PersonState.THANKED:
@@ -348,6 +386,9 @@ def _after_answer(life: Life, today: date) -> NextStep:
     if state is PersonState.COUNTERED:
         return NextStep(None, today, "answer their proposed time")
     if state is PersonState.REPLIED:
+        if life.asked_to_stop is not None:
+            return NextStep(None, life.asked_to_stop, "they asked to stop: outreach log "
+                            f"optout {quoted_name(life.person)} confirms it")
         return NextStep(None, life.replied_on, "answer their reply")
     if state is PersonState.DECLINED:
         return NextStep(None, None, "none: declined")
@@ -401,6 +442,7 @@ _WHY_NOT = {
     PersonState.DECLINED: "answered the invitation (RSVP): declined",
     PersonState.TENTATIVE: "answered the invitation (RSVP): tentative",
     PersonState.COUNTERED: "proposed another time", PersonState.REPLIED: "replied",
+    PersonState.LET_GO: "let go (outreach log letgo)",
 }
 
 
@@ -426,6 +468,8 @@ def may_still_send(life: Life | None, kind: MessageKind) -> str:
         return ""
     if life.state is PersonState.OPTED_OUT:
         return life.next.reason
+    if kind is MessageKind.FOLLOWUP and life.asked_to_stop is not None:
+        return "follow-up no longer due: they asked to stop"
     if kind is MessageKind.FOLLOWUP and not silent(life):
         return f"follow-up no longer due: {_WHY_NOT.get(life.state, life.state.value)}"
     return ""

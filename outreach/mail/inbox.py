@@ -42,6 +42,7 @@ from typing import Any
 from outreach.errors import OutreachError
 from outreach.ledger import InboxRecord, Ledger, MailboxFacts
 from outreach.mail import autoreply, bounces, itip, trust
+from outreach.times import today as times_today
 
 _ID = re.compile(r"<[^<>\s]+>")
 _PARTSTATS = ("accepted", "declined", "tentative")
@@ -308,7 +309,7 @@ def read_messages(ledger: Ledger, source: str, messages: Iterable[bytes],
     """Parse and record ``messages`` from ``source``; each Message-ID once."""
     report = InboxReport(source)
     people = _People(ledger)
-    today = today or date.today()
+    today = today or times_today()
     records: list[InboxRecord] = []
     fresh: set[str] = set()
     for raw in messages:
