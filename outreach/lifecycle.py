@@ -408,7 +408,9 @@ def _followup(life: Life, today: date, policy: Policy) -> NextStep:
     if sent >= policy.max_followups:
         return NextStep(None, None, f"none: already followed up {sent}×")
     since = last.on if sent else invitation.on
-    due = since + policy.followup_after
+    # at most one follow-up per person per interval, whatever max says: never two on a day
+    wait = max(policy.followup_after, timedelta(days=1)) if sent else policy.followup_after
+    due = since + wait
     if due > today:
         return NextStep(MessageKind.FOLLOWUP, due, "follow-up if still silent", channel)
     how = "LinkedIn note" if channel is Channel.LINKEDIN else "e-mail"
