@@ -122,7 +122,8 @@ def review_from(facts: LifeFacts, everyone: Mapping[str, Life], today: date,
     freed = review.places_to_free
     taken = set(rotation) | set(forum) | _forum_invited(everyone)
     return TrialReview(review.today, review.first, review.last, peers,
-                       _replacements(everyone, peers, taken, scores, freed * PER_PLACE),
+                       _replacements(facts.people, everyone, peers, taken, scores,
+                                     freed * PER_PLACE),
                        review.forum)
 
 
@@ -165,16 +166,20 @@ def _verdict(life: Life, held: int, missed: int, gone: int) -> tuple[str, str]:
         return LET_GO, "declined the rotation"
     give = _give_take(life)
     if held and missed <= held:
-        return CONTINUE, f"met {plural(held, 'time')}" + (
+        return CONTINUE, f"met {_times(held)}" + (
             f", missed {missed}" if missed else "") + give
     if held:
-        return ASK_AGAIN, f"met {plural(held, 'time')} but missed {missed} of {gone} dates: " \
+        return ASK_AGAIN, f"met {_times(held)} but missed {missed} of {gone} dates: " \
             "ask whether the rhythm suits them" + give
     if missed >= 2:
         return LET_GO, f"never met: missed all {plural(missed, 'date')}"
     if missed:
         return ASK_AGAIN, "missed the first date: ask for another"
     return CONTINUE, "no date has come yet"
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _give_take(life: Life) -> str:
@@ -210,7 +215,8 @@ def _forum(facts: LifeFacts, everyone: Mapping[str, Life],
 _UNAVAILABLE = {PersonState.OPTED_OUT, PersonState.LET_GO, PersonState.DECLINED}
 
 
-def _replacements(everyone: Mapping[str, Life], peers: list[PeerReview], taken: set[str],
+def _replacements(people: Mapping[str, Person], everyone: Mapping[str, Life],
+                  peers: list[PeerReview], taken: set[str],
                   scores: Mapping[str, float], wanted: int) -> list[Replacement]:
     if wanted <= 0:
         return []
@@ -219,27 +225,29 @@ def _replacements(everyone: Mapping[str, Life], peers: list[PeerReview], taken: 
     function = functions.most_common(1)[0][0] if functions else ""
     level = levels.most_common(1)[0][0] if levels else ""
     found = []
-    for key, life in everyone.items():
-        if key in taken or life.state in _UNAVAILABLE or life.asked_to_stop is not None:
+    for key, person in people.items():
+        life = everyone.get(key)
+        if key in taken or (life is not None and (
+                life.state in _UNAVAILABLE or life.asked_to_stop is not None)):
             continue
-        found.append(_candidate(life, function, level, scores.get(key)))
+        found.append(_candidate(key, person, life.met_on if life else None, function, level,
+                                scores.get(key)))
     found = [c for c in found if c.score > 0]
     found.sort(key=lambda c: (-c.score, c.person.full_name.lower()))
     return found[:wanted]
 
 
-def _candidate(life: Life, function: str, level: str, score: float | None) -> Replacement:
-    person = life.person
+def _candidate(key: str, person: Person, met_on: date | None, function: str, level: str,
+               score: float | None) -> Replacement:
     same = [f"same function ({function})" if function and person.function == function else "",
             f"same level ({level})" if level and person.level == level else ""]
     closeness = sum(1 for s in same if s) / 2
-    value = round(score if score is not None else closeness + (0.25 if life.met_on else 0), 2)
+    value = round(score if score is not None else closeness + (0.25 if met_on else 0), 2)
     reasons = [s for s in same if s]
     if score is not None:
         reasons.append(f"peer score {score:g}")
-    reasons.append(f"met before ({life.met_on.isoformat()})" if life.met_on
-                   else "not in the plan yet")
-    return Replacement(life.key, person, value if closeness or score else 0.0,
+    reasons.append(f"met before ({met_on.isoformat()})" if met_on else "not in the plan yet")
+    return Replacement(key, person, value if closeness or score else 0.0,
                        "; ".join(reasons))
 
 
