@@ -106,6 +106,7 @@ class Life:
     pending: tuple[PlanEntry, ...] = ()  # of those, the ones that have not reached them
     meetings: tuple[datetime, ...] = ()
     met_days: tuple[date, ...] = ()  # every ``log met``, oldest first
+    meeting_series: tuple[str, ...] = ()  # the series of their planned meetings
     gave: int = 0  # ``log gave``: you helped them
     got: int = 0  # ``log got``: they helped you
     let_go: date | None = None  # the last ``log letgo``
@@ -182,6 +183,7 @@ class _Parts:
     bounced_on: date | None = None
     meetings: list[datetime] = field(default_factory=list)
     met_days: list[date] = field(default_factory=list)
+    meeting_series: set[str] = field(default_factory=set)
     gave: int = 0
     got: int = 0
     asked_to_stop: date | None = None
@@ -263,6 +265,7 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
             of(entry.person_key).plan.append(entry)
     for meeting in facts.meetings:
         of(meeting.person_key).meetings.append(meeting.start)
+        of(meeting.person_key).meeting_series.add(meeting.series)
     for key, person in facts.people.items():
         address = person.email.strip().lower()
         if address and address in facts.bad_addresses:
@@ -285,6 +288,7 @@ def _life(key: str, person: Person, parts: _Parts, facts: LifeFacts) -> Life:
         pending=tuple(e for e in parts.plan if e.message_id not in sent_ids
                       and e.state == "current"),
         meetings=tuple(sorted(parts.meetings)), met_days=tuple(sorted(parts.met_days)),
+        meeting_series=tuple(sorted(parts.meeting_series)),
         gave=parts.gave, got=parts.got, let_go=facts.let_go.get(key),
         asked_to_stop=parts.asked_to_stop,
     )

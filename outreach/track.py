@@ -386,6 +386,7 @@ def series_of(life: Life) -> list[str]:
     (``rotation``, ``forum``, ``coffee``), in that order."""
     named = {e.series for e in life.plan} | {t.series for t in life.told
                                              if t.kind is not MessageKind.FOLLOWUP}
+    named |= set(life.meeting_series)
     order = [str(s) for s in Series]
     return sorted(named, key=lambda s: order.index(s) if s in order else len(order))
 

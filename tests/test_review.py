@@ -152,6 +152,7 @@ def test_letting_go_ends_the_plan_without_blocking_contact(trial: str) -> None:
 
 
 def test_status_shows_give_and_take_and_flags_imbalance(trial: str) -> None:
+    log(trial, "met", "Ana", dates_of(0)[0], today="2027-02-10")
     for kind, day in (("gave", 1), ("gave", 2), ("gave", 3), ("got", 4)):
         log(trial, kind, "James", date(2027, 2, day), today="2027-02-10")
     log(trial, "met", "James", date(2027, 2, 5), today="2027-02-10")
@@ -163,6 +164,8 @@ def test_status_shows_give_and_take_and_flags_imbalance(trial: str) -> None:
     assert (james["gave"], james["got"], james["met"], james["last_met"]) == (
         3, 1, 1, "2027-02-05")
     assert james["balance"] == "you give more" and james["series"] == []
+    ana = next(p for p in data["people"] if p["name"] == "Ana Silva")
+    assert ana["series"] == ["rotation"] and ana["met"] == 1
     assert data["one_way"] == [{"name": "James Okafor", "url": JAMES.url, "email": "",
                                 "gave": 3, "got": 1, "sign": "you give more"}]
     for day in (6, 7, 8, 9):
