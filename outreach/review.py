@@ -24,7 +24,7 @@ nothing here reads a table.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -97,19 +97,23 @@ class TrialReview:
         return sum(1 for p in self.peers if p.verdict == LET_GO)
 
 
-def trial_review(ledger: Ledger, today: date, scores: Mapping[str, float] | None = None
-                 ) -> TrialReview:
-    """The review as of ``today``; ``scores`` (person key → score, from a peers table) rank
-    the replacements when given."""
+def trial_review(ledger: Ledger, today: date, peers: Sequence[Person] = ()) -> TrialReview:
+    """The review as of ``today``. ``peers`` (an export's or a peers CSV's, with their
+    scores) rank the replacements by score and may offer people the ledger does not know
+    yet; without them the ledger's people are ranked by function and level."""
     from outreach.track import policy_for
 
     facts = ledger.life_facts()
     everyone = lives_from(facts, today, policy_for(today))
-    return review_from(facts, everyone, today, scores or {})
+    keys = ledger.identify(peers) if peers else []
+    scores = {key: p.score for key, p in zip(keys, peers, strict=True)}
+    extra = {key: p for key, p in zip(keys, peers, strict=True) if key not in facts.people}
+    return review_from(facts, everyone, today, scores, extra)
 
 
 def review_from(facts: LifeFacts, everyone: Mapping[str, Life], today: date,
-                scores: Mapping[str, float]) -> TrialReview:
+                scores: Mapping[str, float],
+                extra: Mapping[str, Person] | None = None) -> TrialReview:
     dates = _dates(facts)
     rotation = dates.get(Series.ROTATION, {})
     forum = dates.get(Series.FORUM, {})
@@ -122,7 +126,8 @@ def review_from(facts: LifeFacts, everyone: Mapping[str, Life], today: date,
     freed = review.places_to_free
     taken = set(rotation) | set(forum) | _forum_invited(everyone)
     return TrialReview(review.today, review.first, review.last, peers,
-                       _replacements(facts.people, everyone, peers, taken, scores,
+                       _replacements({**(extra or {}), **facts.people}, everyone, peers,
+                                     taken, scores,
                                      freed * PER_PLACE),
                        review.forum)
 

@@ -256,3 +256,18 @@ def test_a_reply_asking_to_stop_is_shown_for_the_user_to_confirm(tmp_path: Path)
     run("log", "optout", "Jane Doe", "--ledger", ledger_path, today="2027-01-20")
     table = run("status", "--ledger", ledger_path, today="2027-01-20")
     assert "asked to stop" not in table
+
+
+def test_an_export_ranks_the_replacements_by_peer_score(trial: str) -> None:
+    export = Path(__file__).resolve().parent.parent / "sample_data" / \
+        "Basic_LinkedInDataExport_11-20-2026.zip"
+    live_the_trial(trial)
+    data = json.loads(run("review", str(export), "--format", "json", "--ledger", trial,
+                          today="2027-06-30"))
+    replacements = data["rotation"]["replacements"]
+    assert len(replacements) == 6  # three for each of the two places freed
+    scored = [r for r in replacements if "peer score" in r["reason"]]
+    assert scored and all(r["url"].startswith("https://www.linkedin.com/in/") for r in scored)
+    assert [r["score"] for r in replacements] == sorted(
+        (r["score"] for r in replacements), reverse=True)
+    assert not {r["name"] for r in replacements} & {p.full_name for p in ROTATION}

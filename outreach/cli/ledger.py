@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import echo, emit, ledger_option, tz_option
+from outreach.cli.common import echo, emit, ledger_option, select_people, tz_option
 from outreach.errors import OutreachError
 from outreach.wording import sentence
 
@@ -155,21 +155,30 @@ def attention_lines(report: Any) -> list[str]:
 
 
 @click.command()
+@click.argument("input_path", metavar="[INPUT]", required=False,
+                type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="json: rotation.peers, rotation.replacements and forum, "
               "for other tools.")
 @today_option
 @ledger_option
-def review(fmt: str, today_text: str | None, ledger_path: Path | None) -> None:
+def review(input_path: Path | None, fmt: str, today_text: str | None,
+           ledger_path: Path | None) -> None:
     """How the trial went, so far or at its end: for each rotation peer the dates planned,
     held (log met), missed (a date more than 3 days gone without a met near it), declined,
     what you gave and got, replies, and a verdict with its reason (continue, ask again, let
     go); for every place to free, the best replacements among the people you know who are
     not in the plan; the forum's invited, accepted and attended (a met near a forum date).
 
+    INPUT (optional: your export, or a peers CSV from outreach peers) ranks the
+    replacements by their peer score and offers peers the ledger does not know yet;
+    without it the people in the ledger are ranked by how close their function and level
+    are to the rotation's.
+
     \b
     Examples:
       outreach review
+      outreach review export.zip
       OUTREACH_TODAY=2027-06-08 outreach review --format json
       outreach log letgo "Marcus Smith"    # then: outreach campaign --renew
     """
@@ -179,8 +188,9 @@ def review(fmt: str, today_text: str | None, ledger_path: Path | None) -> None:
     from outreach.review import review_data, trial_review
 
     today = _parse_day(today_text, "--today")
+    peers = select_people(input_path).people if input_path else []  # read before the ledger
     with Ledger.open(ledger_path, read_only=True) as ledger:
-        result = trial_review(ledger, today)
+        result = trial_review(ledger, today, peers)
     if fmt == "json":
         emit(json.dumps(review_data(result), ensure_ascii=False, indent=2) + "\n", None)
         return
