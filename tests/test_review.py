@@ -270,4 +270,4 @@ def test_an_export_ranks_the_replacements_by_peer_score(trial: str) -> None:
     assert scored and all(r["url"].startswith("https://www.linkedin.com/in/") for r in scored)
     assert [r["score"] for r in replacements] == sorted(
         (r["score"] for r in replacements), reverse=True)
-    assert not {r["name"] for r in replacements} & {p.full_name for p in ROTATION}
+    assert not {r["url"] for r in replacements} & {p.url for p in ROTATION}
