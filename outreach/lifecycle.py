@@ -137,9 +137,16 @@ ASKED_TO_STOP = "asked-to-stop"
 
 
 def quoted_name(person: Person) -> str:
-    """The person's name as a shell argument for a command to copy (``"Jane Doe"``)."""
+    """The person's name as one shell argument for a command to copy: ``"Jane Doe"``, or
+    single-quoted (``shlex.quote``) when the name holds anything a shell would expand
+    inside double quotes (``$``, backquotes, ``\\``, ``!``, ``"``): a stranger's name never
+    runs as a command."""
+    import shlex
+
     name = person.full_name or person.url or person.email or person.key
-    return '"' + name.replace('"', "") + '"'
+    if any(c in name for c in '$`\\!"'):
+        return shlex.quote(name)
+    return f'"{name}"'
 
 
 _ANSWERED = {PersonState.ACCEPTED, PersonState.DECLINED, PersonState.TENTATIVE,

@@ -271,3 +271,15 @@ def test_an_export_ranks_the_replacements_by_peer_score(trial: str) -> None:
     assert [r["score"] for r in replacements] == sorted(
         (r["score"] for r in replacements), reverse=True)
     assert not {r["url"] for r in replacements} & {p.url for p in ROTATION}
+
+
+@pytest.mark.parametrize("first", ["Jane", "$(touch pwned)", "`id`", "O'Brien", 'Say "hi"',
+                                   "back\\slash", "Wow!"])
+def test_the_optout_command_status_suggests_is_one_safe_shell_word(first: str) -> None:
+    import shlex
+
+    from outreach.lifecycle import quoted_name
+
+    quoted = quoted_name(Person(first, "Doe"))
+    assert shlex.split(quoted) == [f"{first} Doe"]
+    assert "$" not in quoted or quoted.startswith("'")
