@@ -310,7 +310,9 @@ class MessageDecision:
     person left the plan), ``unchanged`` (sent and still true: nothing to send) or
     ``withdrawn`` (left before anything was sent: nothing to send). ``references`` is the
     thread an update or cancellation replies to; ``retired`` are planned messages, never sent,
-    that this decision replaces (their files go, ``send`` refuses them).
+    that this decision replaces (their files go, ``send`` refuses them). ``template``: a
+    cancellation written as a closing note (``closing.email.j2``: the person was met, let go,
+    or their trial ended) says so here.
     """
 
     person_key: str
@@ -324,6 +326,7 @@ class MessageDecision:
     intended: Intended | None = None
     uid: str = ""  # a cancellation's: the series it cancels, as last sent (``sent_facts``)
     sent_facts: Mapping[str, Any] = field(default_factory=dict)
+    template: str = ""  # "" → the kind's (``model.KINDS``); a closing note's own otherwise
 
 
 def series_facts(start: datetime, every: str, count: int, until: datetime,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.campaign.declines import Declines
+from outreach.campaign.renew import Closing, Verdict
 from outreach.config import local_zone
 from outreach.model import Person, Sender
 from outreach.peers import PeerQuery, Selection
@@ -56,6 +57,7 @@ class CampaignOptions:
     preview: bool = True
     ledger: Path | None = None
     today: date | None = None
+    renew: bool = False  # after the trial's last date: plan the next one (``campaign.renew``)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class CampaignResult:
     declines: Declines = field(default_factory=Declines)  # who declined, who has their place
     untold: dict[str, str] = field(default_factory=dict)  # person key → why no message can
     #                                                       reach them (no address, no URL)
+    trial_ended: date | None = None  # the rotation's last date, when it passed: nothing done
+    verdicts: dict[str, Verdict] = field(default_factory=dict)  # --renew: who goes on, why
+    closing: dict[str, Closing] = field(default_factory=dict)  # who gets a closing note
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))
@@ -116,7 +121,7 @@ class CampaignResult:
 
     def count(self, decision: MessageDecision) -> None:
         """Count one decision (e-mails are the decisions that wrote a message)."""
-        self.kinds[decision.kind] += 1
+        self.kinds["closing note" if decision.template else decision.kind] += 1
         if decision.kind in ("invitation", "update", "cancellation"):
             self.emails += 1
             self.forum_emails += int(decision.series == "forum")

@@ -40,6 +40,10 @@ from outreach.wording import plural, sentence
 @click.option("--lead", default="7d", show_default=True, metavar="SPAN",
               help="Without --start: the first meeting is your usual slot ([meeting] "
               "weekday and time, else Tuesday 08:00) at least this far from now.")
+@click.option("--renew", is_flag=True,
+              help="After the rotation's last date: plan the next trial, keeping the peers "
+              "who continue (met at least twice), filling the other places and sending "
+              "those who leave a closing note.")
 @yes_option
 @click.option("--remind", default="15m", show_default=True,
               help="Calendar reminder before each meeting ('' for none).")
@@ -102,7 +106,18 @@ def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: A
     settings = _campaign_options(out_dir, ledger_path, options)
     with _stage_progress(len(STAGES)) as on_stage:
         result = run_campaign(export, settings, on_stage)
+    if result.trial_ended is not None:
+        _trial_ended(result.trial_ended)
+        return
     _campaign_summary(result, out_dir)
+
+
+def _trial_ended(end: Any) -> None:
+    echo(f"The rotation's trial ended on {end:%A %-d %B %Y}: nothing was planned or written "
+         "(the forum keeps its dates).")
+    echo("To continue: see how it went with `outreach review`, let go of whom you choose "
+         "(`outreach log letgo NAME`), then run `outreach campaign --renew` with the same "
+         "export.")
 
 
 def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str, Any]) -> Any:
@@ -141,6 +156,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
+        renew=options["renew"],
     )
 
 
@@ -207,8 +223,8 @@ def _summary_lines(result: Any) -> list[str]:
     found = (f"for {selection.title!r}" if selection.title
              else f"from {selection.source.name}")
     kinds = result.kinds
-    written = [plural(kinds[kind], kind) for kind in ("invitation", "update", "cancellation")
-               if kinds[kind]]
+    written = [plural(kinds[kind], kind) for kind in ("invitation", "update", "cancellation",
+                                                      "closing note") if kinds[kind]]
     messages = f"{plural(result.emails, 'e-mail')} to send"
     if written:
         messages += f" ({', '.join(written)})"

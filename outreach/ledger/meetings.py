@@ -110,6 +110,12 @@ class MeetingsMixin(LedgerBase):
                 (person_key, kind, on.isoformat(), note, iso(utc_now())),
             )
 
+    def let_go(self) -> set[str]:
+        """The keys of people the user let go (a ``letgo`` event, ``outreach log letgo``: the
+        plan ends with them; unlike ``optout`` they may be contacted again)."""
+        rows = self._query("SELECT DISTINCT person_key FROM events WHERE kind = 'letgo'")
+        return {str(r["person_key"]) for r in rows}
+
     def pending_thanks(self) -> list[Person]:
         """People met (last ``met``) and not thanked on or after that day; oldest meeting first."""
         return [due.person for due in self.thanks_due()]
