@@ -162,3 +162,48 @@ def test_a_peer_met_who_left_the_role_gets_a_friendly_closing_note(tmp_path: Pat
     # their series still had dates to come: the CANCEL takes those out of their calendar
     assert any(p.get_content_type() == "text/calendar" for p in note.walk())
     assert "The attached update takes the dates still planned out of your calendar" in text
+
+
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--forum-size", "3"], "--forum-size: a forum of 3 is outside 10–15 peers"),
+    (["--forum-size", "40"], "--forum-size: a forum of 40 is outside 10–15 peers"),
+    (["--rotation-size", "8"], "--rotation-size: a rotation of 8 is outside 4–5 peers"),
+])
+def test_a_forum_or_rotation_of_an_unusual_size_asks_for_yes(
+        tmp_path: Path, flags: list[str], said: str) -> None:
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    path, out = export(tmp_path / "export", PEERS), tmp_path / "out"
+    base = ["campaign", path, "--out", out, "--title", "VP Marketing", "--no-preview",
+            *START, *FROM, *flags]
+    refused = CliRunner().invoke(cli, [str(a) for a in base])
+    assert refused.exit_code == 2 and said in refused.output
+    assert "pass --yes to plan it anyway" in refused.output
+    assert not out.exists()  # nothing written
+    run(*base, "--yes")
+
+
+def test_forum_size_asks_for_yes_too(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    path = export(tmp_path / "export", PEERS)
+    refused = CliRunner().invoke(cli, ["forum", str(path), "--size", "8", "--title",
+                                       "VP Marketing", "--out", str(tmp_path / "f.ics"),
+                                       *START, *FROM])
+    assert refused.exit_code == 2
+    assert "--size: a forum of 8 is outside 10–15 peers" in refused.output
+
+
+@pytest.mark.slow
+def test_the_forum_e_mail_says_the_size_it_has(tmp_path: Path) -> None:
+    path, out, _ledger, _rotation = planned(tmp_path)
+    forum = [m for m in messages(out).values() if "forum" in str(m["Subject"])]
+    assert len(forum) == 2
+    for message in forum:
+        text = body(message)
+        assert "ten to fifteen" not in text
+        assert "a handful of peers, no vendors" in text

@@ -17,6 +17,7 @@ from outreach.plan import (
     Intended,
     MessageDecision,
     every_text,
+    group_values,
     plan_messages,
     series_facts,
     series_values,
@@ -179,7 +180,8 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
                                      invite.sequence if invite else 0, facts))
             forum_meetings[peer.key] = meeting
             forum_values[peer.key] = {"series": series_values("forum", forum.rule_text,
-                                                              forum.starts)}
+                                                              forum.starts),
+                                      "group": group_values(len(forum.peers))}
     forum_mail = SeriesMail("forum.email.j2", "forum.linkedin.j2", forum_meetings,
                             calendar.invites, forum_values)
     return intended, {"rotation": rotation_mail, "forum": forum_mail}

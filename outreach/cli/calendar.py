@@ -265,6 +265,10 @@ def forum(
     from outreach.peers import spread_across_companies
     from outreach.plan import forum_period, plan_forum
 
+    from outreach.cli.campaign import check_shape
+
+    if not cancel:
+        check_shape(yes, {"forum_size": "size"}, forum_size=size)
     meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
     reminder = _span_or_none(remind, "remind")
     selection = select_people(input_path, **peer_kwargs)

@@ -120,6 +120,23 @@ def _trial_ended(end: Any) -> None:
          "export.")
 
 
+def check_shape(yes: bool, names: dict[str, str] | None = None, **sizes: int | None) -> None:
+    """A rotation outside 4–5 or a forum outside 10–15 peers (``plan.unusual_shape``) is
+    planned only with --yes; a size from outreach.toml or the environment is the user's own and not asked."""
+    from click.core import ParameterSource
+
+    from outreach.errors import OutreachError
+    from outreach.plan import unusual_shape
+
+    ctx = click.get_current_context(silent=True)
+    for field, why in unusual_shape(**sizes):
+        field = (names or {}).get(field, field)  # the command's own name for it (--size)
+        configured = ctx is not None and ctx.get_parameter_source(field) in (
+            ParameterSource.DEFAULT_MAP, ParameterSource.ENVIRONMENT)
+        if not (yes or configured):
+            raise OutreachError(f"{why}; pass --yes to plan it anyway", field=field)
+
+
 def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str, Any]) -> Any:
     from dataclasses import replace
 
@@ -130,6 +147,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
 
     parse_zone(options["tz"])
     yes = options["yes"]
+    check_shape(yes, rotation_size=options["rotation_size"], forum_size=options["forum_size"])
     sender = None
     if options["from_address"]:
         name, address = parse_from(options["from_address"])
