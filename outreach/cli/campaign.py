@@ -122,7 +122,8 @@ def _trial_ended(end: Any) -> None:
 
 def check_shape(yes: bool, names: dict[str, str] | None = None, **sizes: int | None) -> None:
     """A rotation outside 4–5 or a forum outside 10–15 peers (``plan.unusual_shape``) is
-    planned only with --yes; a size from outreach.toml or the environment is the user's own and not asked."""
+    planned only with --yes; a size from outreach.toml or the environment is the user's own
+    and not asked."""
     from click.core import ParameterSource
 
     from outreach.errors import OutreachError
