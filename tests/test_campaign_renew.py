@@ -200,7 +200,7 @@ def test_forum_size_asks_for_yes_too(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_forum_e_mail_says_the_size_it_has(tmp_path: Path) -> None:
-    path, out, _ledger, _rotation = planned(tmp_path)
+    _path, out, _ledger, _rotation = planned(tmp_path)
     forum = [m for m in messages(out).values() if "forum" in str(m["Subject"])]
     assert len(forum) == 2
     for message in forum:

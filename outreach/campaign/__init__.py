@@ -354,10 +354,24 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import start_preview
-    from outreach.cards.thanks import REMINDER, met_by_person, signature, thanked_note
+    from outreach.cards.thanks import (
+        REMINDER,
+        due_now,
+        exchanges,
+        met_by_person,
+        signature,
+        thanked_note,
+    )
 
     pdf = options.out / "cards.pdf"
-    due = ledger.thanks_due()
+    today = campaign_today(options)
+    due, later = due_now(ledger.thanks_due(), today, options.card_every)
+    if later:
+        result.notes.append(f"{plural(len(later), 'card')} not due yet (one per person every "
+                            f"{options.card_every.days} days): "
+                            + ", ".join(d.person.full_name or d.key for d in later[:3])
+                            + (f" and {plural(len(later) - 3, 'other')}" if len(later) > 3
+                               else ""))
     if not due:
         earlier = f"; {pdf} is from an earlier run" if pdf.exists() else ""
         result.notes.append("no new thank-you cards: nobody you met is waiting for one "
@@ -373,14 +387,15 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
         return None
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
-                               seed=options.card_seed, today=options.today,
-                               met=met_by_person(due, options.location, coffee_only=True))
+                               seed=options.card_seed, today=today,
+                               met=met_by_person(due, options.location, coffee_only=True,
+                                                 today=today, notes=exchanges(ledger)))
     folder = fileio.ensure_folder(options.out)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
         staged = Path(tmp) / "cards.pdf"
         cards = write_cards([d.person for d in due], sender, staged, card_options)
         changed = fileio.write_if_changed(pdf, staged.read_bytes())
-    ledger.mark_thanked([d.key for d in due], options.today or date.today(), thanked_note([pdf]))
+    ledger.mark_thanked([d.key for d in due], today, thanked_note([pdf]))
     result.cards = cards.cards
     result.warnings += cards.warnings
     names = ", ".join(d.person.full_name or d.key for d in due[:3])

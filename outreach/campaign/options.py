@@ -54,6 +54,7 @@ class CampaignOptions:
     card_ink: str = "blue"
     card_font: str | None = None
     card_seed: int = 0
+    card_every: timedelta = timedelta(days=90)  # one card per person per this period
     preview: bool = True
     ledger: Path | None = None
     today: date | None = None

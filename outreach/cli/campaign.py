@@ -70,6 +70,8 @@ from outreach.wording import plural, sentence
 @click.option("--card-ink", default="blue", show_default=True, help="blue, black or #hex.")
 @click.option("--card-font", default=None, help="Handwriting font name or file.")
 @click.option("--card-seed", default=0, show_default=True, help="Varies the handwriting.")
+@click.option("--card-every", default="90d", show_default=True, metavar="SPAN",
+              help="One thank-you card per person per this span, however often you meet.")
 @click.option("--preview/--no-preview", default=True, show_default=True,
               help="Also render cards.png (needs pdftoppm).")
 @click.option("--ledger", "ledger_path", envvar="OUTREACH_LEDGER",
@@ -175,6 +177,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
+        card_every=parse_span(options["card_every"], field="card_every"),
         renew=options["renew"],
     )
 
