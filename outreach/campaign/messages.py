@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from outreach.report import MessageRow
 from outreach.campaign.declines import without_cancellations
 from outreach.campaign.options import CampaignOptions, CampaignResult
+from outreach.campaign.renew import CLOSING_TEMPLATE, is_closing
 
 
 @dataclass
@@ -205,6 +206,8 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
                       ("rotation", "forum"), secret=ledger.message_id_secret()),
         result.declines.series)
     decisions, closing_values = _as_closings(decisions, result, options)
+    decisions = [_in_colleague_words(d, {i.person.key: i.person for i in intended})
+                 for d in decisions]
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:
@@ -225,7 +228,17 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     return decisions, batch
 
 
-CLOSING_TEMPLATE = "closing.email.j2"
+COLLEAGUE_TEMPLATE = "colleague.email.j2"
+
+
+def _in_colleague_words(decision: MessageDecision, people: Mapping[str, Person],
+                        ) -> MessageDecision:
+    """An invitation to a colleague (``--include-own-company``: peers.csv's ``colleague``
+    column) is written in a colleague's words: no "at other companies"."""
+    person = people.get(decision.person_key)
+    if decision.kind != "invitation" or person is None or not person.extra.get("colleague"):
+        return decision
+    return replace(decision, template=COLLEAGUE_TEMPLATE)
 
 
 def _as_closings(decisions: list[MessageDecision], result: CampaignResult,
@@ -378,7 +391,7 @@ def _message_row(decision: MessageDecision, person: Person) -> MessageRow:
     kind, series = decision.kind, decision.series
     told = ("invitation" if person.address else "LinkedIn note" if person.url.strip()
             else "nothing: no e-mail address and no profile URL")
-    if decision.template:
+    if is_closing(decision):
         return MessageRow(person.full_name or "(no name)", series, "closing note",
                           f"leaves the {series}: a thank-you, not a cancellation")
     what = {"invitation": told,
@@ -398,7 +411,7 @@ def _message_what(decision: MessageDecision, person: Person) -> str:
     name = person.full_name
     if decision.kind == "update":
         return f"update for {name}: {decision.change}"
-    if decision.template:
+    if is_closing(decision):
         return f"closing note for {name} (leaves the {decision.series}, kindly)"
     if decision.kind == "cancellation":
         return f"cancellation for {name} (left the {decision.series})"

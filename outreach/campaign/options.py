@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.campaign.declines import Declines
-from outreach.campaign.renew import Closing, Verdict
+from outreach.campaign.renew import Closing, Verdict, is_closing
 from outreach.config import local_zone
 from outreach.model import Person, Sender
 from outreach.peers import PeerQuery, Selection
@@ -122,7 +122,7 @@ class CampaignResult:
 
     def count(self, decision: MessageDecision) -> None:
         """Count one decision (e-mails are the decisions that wrote a message)."""
-        self.kinds["closing note" if decision.template else decision.kind] += 1
+        self.kinds["closing note" if is_closing(decision) else decision.kind] += 1
         if decision.kind in ("invitation", "update", "cancellation"):
             self.emails += 1
             self.forum_emails += int(decision.series == "forum")

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from outreach.ledger import Ledger, PlannedMessage
+    from outreach.plan import MessageDecision
 
 CONTINUE, LET_GO = "continue", "let go"
+CLOSING_TEMPLATE = "closing.email.j2"  # a leaver's thank-you, in place of "Cancelled:"
 MIN_MET = 2  # met at least this often during the trial to go on without asking
 
 
@@ -44,6 +46,11 @@ class Closing:
 
     reason: str
     met: int = 0
+
+
+def is_closing(decision: MessageDecision) -> bool:
+    """Whether this decision is a closing note (a cancellation written as a thank-you)."""
+    return decision.template == CLOSING_TEMPLATE
 
 
 def latest_series(prior: Iterable[PlannedMessage], series: str) -> dict[str, PlannedMessage]:
