@@ -252,8 +252,9 @@ def _summary_lines(result: Any) -> list[str]:
         messages += f" ({', '.join(written)})"
     quiet = []
     if kinds["unchanged"]:
-        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already hold what the "
-                     "plan says")
+        verb = "holds" if kinds["unchanged"] == 1 else "hold"
+        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already {verb} what "
+                     "the plan says")
     if kinds["withdrawn"]:
         quiet.append(f"{plural(kinds['withdrawn'], 'invitation')} withdrawn before it was sent")
     forum = len(result.forum_peers)
