@@ -82,7 +82,7 @@ def forum_start(start: datetime) -> datetime:
 
 
 def run_campaign(
-    export: Path,
+    export: Path | bytes,  # a path, or a ZIP/CSV's bytes (standard input)
     options: CampaignOptions | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> CampaignResult:
@@ -164,7 +164,7 @@ def _trial_over(prior: list[PlannedMessage], options: CampaignOptions,
     over = end is not None and end < campaign_today(options)
     if options.renew and not over:
         raise OutreachError(
-            f"the rotation's trial runs until {end:%-d %B %Y}; renew it after that day"
+            f"the rotation's trial runs until {end.day} {end:%B %Y}; renew it after that day"
             if end else "there is no rotation to renew yet; plan one first", field="renew")
     if over and not options.renew:
         result.trial_ended = end

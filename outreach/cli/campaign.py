@@ -79,7 +79,7 @@ from outreach.wording import plural, sentence
               help="Ledger database [default: in your user data folder].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Where everything is written.")
-def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
+def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
     """The main job: from your LinkedIn export to invitations, calendar and cards.
 
     \b
@@ -115,7 +115,7 @@ def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: A
 
 
 def _trial_ended(end: Any) -> None:
-    echo(f"The rotation's trial ended on {end:%A %-d %B %Y}: nothing was planned or written "
+    echo(f"The rotation's trial ended on {end:%A} {end.day} {end:%B %Y}: nothing was planned or written "
          "(the forum keeps its dates).")
     echo("To continue: see how it went with `outreach review`, let go of whom you choose "
          "(`outreach log letgo NAME`), then run `outreach campaign --renew` with the same "
