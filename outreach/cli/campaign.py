@@ -115,8 +115,8 @@ def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **op
 
 
 def _trial_ended(end: Any) -> None:
-    echo(f"The rotation's trial ended on {end:%A} {end.day} {end:%B %Y}: nothing was planned or written "
-         "(the forum keeps its dates).")
+    echo(f"The rotation's trial ended on {end:%A} {end.day} {end:%B %Y}: nothing was planned "
+         "or written (the forum keeps its dates).")
     echo("To continue: see how it went with `outreach review`, let go of whom you choose "
          "(`outreach log letgo NAME`), then run `outreach campaign --renew` with the same "
          "export.")
