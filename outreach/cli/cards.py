@@ -120,8 +120,10 @@ def cards(
             due, later = due_now(ledger.thanks_due(), today, period)
             notes = exchanges(ledger)
         for one in later:
+            sent = one.thanked
+            assert sent is not None  # everyone waiting had a card (``due_now``)
             echo(f"Not yet for {one.person.full_name or one.key}: a card went on "
-                 f"{one.thanked.day} {one.thanked:%B %Y} (one every {period.days} days, --every).")
+                 f"{sent.day} {sent:%B %Y} (one every {period.days} days, --every).")
         if not due:
             echo("Nobody to thank: everyone you met has a card already "
                        "(log a meeting with `outreach log met NAME`).")
