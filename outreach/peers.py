@@ -161,7 +161,8 @@ def find_peers(
             field="title")
     mask = connections["level"].isin(wanted_levels) & connections["function"].isin(
         wanted_functions)
-    matched = connections[mask].copy()
+    workplace = _workplace_peers(connections, company, wanted_levels, include_own_company)
+    matched = connections[mask | workplace].copy()
     why = _exclusions(matched, classify_many(list(matched["position"]), vocabulary),
                       company, include_own_company)
     peers = matched[[not w for w in why]].copy()
@@ -176,12 +177,36 @@ def find_peers(
     peers["reason"] = [f"{title} ~ {position}: function={f}, level={lv}; {_explain(p)}"
                        for position, f, lv, p in zip(peers["position"], peers["function"],
                                                      peers["level"], parts, strict=True)]
+    _mark_colleagues(peers, company, include_own_company)
     _mark_remote(peers, home_country)
     peers = peers.sort_values(["score", "last_name", "first_name"], ascending=[False, True, True],
                               kind="stable")
     if with_excluded:
         peers = _with_excluded(peers, matched, why, title)
     return peers.reset_index(drop=True), target
+
+
+def _workplace_peers(connections: pd.DataFrame, company: str, levels: list[str],
+                     include_own_company: bool) -> pd.Series:
+    """With ``include_own_company``: the rows at the user's own company at their level, in
+    any function (a VP Product beside a VP Marketing); else none."""
+    own = company_key(company) if company and include_own_company else None
+    firms = connections["company"].fillna("").map(lambda firm: company_key(str(firm)))
+    return connections["level"].isin(levels) & (firms == own) if own else firms != firms
+
+
+def _mark_colleagues(peers: pd.DataFrame, company: str, include_own_company: bool) -> None:
+    """A ``colleague`` column ("yes" for a peer at the user's own company), when any: they
+    are written to as colleagues (``colleague.email.j2``), not as peers elsewhere."""
+    if not (company and include_own_company) or peers.empty:
+        return
+    own = company_key(company)
+    marks = ["yes" if company_key(str(firm or "")) == own else "" for firm in peers["company"]]
+    if any(marks):
+        peers["colleague"] = marks
+        peers["reason"] = [f"{reason}; a colleague at your level (workplace peer)" if mark
+                           else reason for reason, mark in zip(peers["reason"], marks,
+                                                               strict=True)]
 
 
 def _new_companies(peers: pd.DataFrame, planned: Collection[str] | Mapping[str, str],

@@ -277,6 +277,38 @@ def plan_forum(
     return Forum(tuple(people[:size]), tuple(starts), period, byday)
 
 
+ROTATION_SIZES = (4, 5)  # a trial of 4–5 peers: each met every month or so
+FORUM_SIZES = (10, 15)  # small enough for everyone to speak, large enough when some are away
+
+
+def unusual_shape(rotation_size: int | None = None, forum_size: int | None = None,
+                  ) -> list[tuple[str, str]]:
+    """(field, why) for each size outside what the peer-network ideas hold: a rotation of
+    4–5, a forum of 10–15 (the CLI asks for a confirmation before planning it)."""
+    doubts = []
+    low, high = ROTATION_SIZES
+    if rotation_size is not None and not low <= rotation_size <= high:
+        doubts.append(("rotation_size", f"a rotation of {rotation_size} is outside {low}–{high} "
+                       "peers (each met about once a month over the trial)"))
+    low, high = FORUM_SIZES
+    if forum_size and not low <= forum_size <= high:  # 0: no forum, a plain choice
+        doubts.append(("forum_size", f"a forum of {forum_size} is outside {low}–{high} peers "
+                       "(small enough for everyone to speak, large enough to meet when some "
+                       "are away)"))
+    return doubts
+
+
+def group_values(invited: int) -> dict[str, Any]:
+    """``group.*`` for a forum invitation: how many are invited, in words the e-mail says
+    ("ten to fifteen peers" only when that is what the forum is)."""
+    from outreach.wording import number_word
+
+    low, high = FORUM_SIZES
+    words = ("ten to fifteen" if low <= invited <= high else
+             "a handful of" if invited < 4 else number_word(invited))
+    return {"size": invited, "size_words": words}
+
+
 def span_text(span: timedelta) -> str:
     days = span.days
     if days % 7 == 0:
@@ -310,7 +342,9 @@ class MessageDecision:
     person left the plan), ``unchanged`` (sent and still true: nothing to send) or
     ``withdrawn`` (left before anything was sent: nothing to send). ``references`` is the
     thread an update or cancellation replies to; ``retired`` are planned messages, never sent,
-    that this decision replaces (their files go, ``send`` refuses them).
+    that this decision replaces (their files go, ``send`` refuses them). ``template``: a
+    cancellation written as a closing note (``closing.email.j2``: the person was met, let go,
+    or their trial ended) says so here.
     """
 
     person_key: str
@@ -324,6 +358,7 @@ class MessageDecision:
     intended: Intended | None = None
     uid: str = ""  # a cancellation's: the series it cancels, as last sent (``sent_facts``)
     sent_facts: Mapping[str, Any] = field(default_factory=dict)
+    template: str = ""  # "" → the kind's (``model.KINDS``); a closing note's own otherwise
 
 
 def series_facts(start: datetime, every: str, count: int, until: datetime,

@@ -309,6 +309,10 @@ class MetVars:
     place: str = ""
     series: str = ""
     card: str = ""
+    days_ago: int = 0  # from the meeting to the day the card is printed
+    late: bool = False  # printed more than ``cards.thanks.LATE_AFTER`` after the meeting
+    got: str = ""  # the latest ``log got --note`` since the last card: help to thank for
+    gave: str = ""  # the latest ``log gave --note`` since the last card
 
 
 def variables(

@@ -220,9 +220,9 @@ def test_a_smaller_rotation_withdraws_an_unsent_invitation_and_moves_nobody_else
         tmp_path: Path) -> None:
     """Never sent: the peer's files go and nothing is sent; the others keep their places."""
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
-    run(out, ledger, "--rotation-size", "2")  # the second place is a peer with an address
+    run(out, ledger, "--rotation-size", "2", "--yes")  # the second place is a peer with an address
     before = {p.name for p in (out / "emails").glob("*.eml")}
-    output = run(out, ledger, "--rotation-size", "1")
+    output = run(out, ledger, "--rotation-size", "1", "--yes")
     after = {p.name for p in (out / "emails").glob("*.eml")}
     assert not [p for p in (out / "calendar").glob("*.ics") if b"METHOD:CANCEL" in p.read_bytes()]
     assert "1 invitation withdrawn before it was sent" in " ".join(output.split())

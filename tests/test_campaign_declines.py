@@ -43,7 +43,7 @@ def test_a_decline_frees_the_place_for_the_next_peer(tmp_path: Path) -> None:
     path = export(tmp_path / "export", PEERS)
     out, ledger = tmp_path / "out", tmp_path / "l.sqlite"
     args = ["--out", out, "--ledger", ledger, "--title", "VP Marketing", "--no-preview",
-            "--rotation-size", "5", "--forum-size", "2", *START, *FROM]
+            "--rotation-size", "5", "--forum-size", "2", "--yes", *START, *FROM]
     first = run("campaign", path, *args)
     assert "7 people in the plan: 7 told by e-mail, 0 by LinkedIn note." in first
     sent = invitations(out)

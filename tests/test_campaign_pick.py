@@ -35,7 +35,7 @@ def bodies(out: Path) -> dict[str, str]:
 
 
 def test_pick_plans_only_the_named_peers_in_that_order(tmp_path: Path) -> None:
-    code, output = campaign(tmp_path, "--pick", "eva,Dev Patel", "--rotation-size", "2")
+    code, output = campaign(tmp_path, "--pick", "eva,Dev Patel", "--rotation-size", "2", "--yes")
     assert code == 0, output
     assert "2 people in the plan: 2 told by e-mail, 0 by LinkedIn note." in output
     assert sorted(bodies(tmp_path / "out")) == ["dev-patel", "eva-lind"]
@@ -75,7 +75,7 @@ def test_a_peers_list_without_a_title_says_it_cannot_claim_the_same_job(tmp_path
     source = peers_list(tmp_path)
     result = CliRunner().invoke(cli, [
         "campaign", str(source), "--out", str(tmp_path / "out"), "--ledger",
-        str(tmp_path / "l.sqlite"), "--no-preview", "--rotation-size", "2", *START, *FROM])
+        str(tmp_path / "l.sqlite"), "--no-preview", "--rotation-size", "2", "--yes", *START, *FROM])
     assert result.exit_code == 0, result.output
     assert ("warning: peers.csv is a peers list, which does not say your title: the invitations "
             "cannot say \"people who hold the same job\", so they are worded without it; pass "
@@ -90,7 +90,7 @@ def test_a_peers_list_without_a_title_says_it_cannot_claim_the_same_job(tmp_path
 def test_a_peers_list_keeps_the_title_and_company_it_is_given(tmp_path: Path) -> None:
     source = peers_list(tmp_path)
     code, output = invoke("campaign", source, "--out", tmp_path / "out", "--ledger",
-                          tmp_path / "l.sqlite", "--no-preview", "--rotation-size", "2",
+                          tmp_path / "l.sqlite", "--no-preview", "--rotation-size", "2", "--yes",
                           "--title", "VP Marketing", "--company", "Acme", *START, *FROM)
     assert code == 0, output
     assert "does not say your title" not in output
@@ -100,7 +100,7 @@ def test_a_peers_list_keeps_the_title_and_company_it_is_given(tmp_path: Path) ->
     config.write_text('[sender]\ntitle = "VP Marketing"\ncompany = "Acme"\n', encoding="utf-8")
     code, output = invoke("--config", config, "campaign", source, "--out", tmp_path / "again",
                           "--ledger", tmp_path / "l2.sqlite", "--no-preview", "--rotation-size",
-                          "2", *START, *FROM)
+                          "2", "--yes", *START, *FROM)
     assert code == 0, output
     assert "does not say your title" not in output
     assert all("I'm VP Marketing at Acme" in text for text in bodies(tmp_path / "again").values())

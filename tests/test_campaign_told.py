@@ -66,7 +66,7 @@ def notes(out: Path) -> dict[str, str]:
 
 
 def test_a_rotation_peer_with_an_invalid_address_gets_a_linkedin_note(tmp_path: Path) -> None:
-    output = campaign(tmp_path, "--rotation-size", "7")
+    output = campaign(tmp_path, "--rotation-size", "7", "--yes")
     out = tmp_path / "out"
     assert set(notes(out)) == {"Jane", "Max"}
     assert ("warning: Jane Doe (https://www.linkedin.com/in/jane-doe): invalid e-mail address "

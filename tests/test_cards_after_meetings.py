@@ -85,7 +85,7 @@ def test_after_log_met_a_rerun_prints_exactly_that_card_with_the_note(tmp_path: 
     assert "1 thank-you card to print." in result.stdout and "Ben" not in " ".join(texts)
     assert "1 thank-you card for Ana Souza" in words(result.stdout)
     [(key, on, note)] = thanked()
-    assert key == ANA.key and on == date.today().isoformat() and str(pdf.resolve()) in note
+    assert key == ANA.key and on == today() and str(pdf.resolve()) in note
 
     again = campaign(tmp_path)  # thanked now: no second card, and the printed file stays
     assert "to print" not in again.stdout and pdf.is_file()
@@ -132,9 +132,9 @@ def test_pending_writes_a_dated_file_never_the_campaigns(
     _met(card="Your point about onboarding stays with me.")
     first = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana"])
     assert first.exit_code == 0, first.output
-    today = date.today().isoformat()
-    written = tmp_path / f"cards-{today}.pdf"
-    assert f"cards-{today}.pdf" in first.output and written.is_file()
+    day = today()
+    written = tmp_path / f"cards-{day}.pdf"
+    assert f"cards-{day}.pdf" in first.output and written.is_file()
     assert campaign_pdf.read_bytes() == b"%PDF- the campaign's cards"
     assert "Your point about onboarding stays with me." in words(page_texts(written)[0])
 
@@ -142,7 +142,7 @@ def test_pending_writes_a_dated_file_never_the_campaigns(
     _met(person=ben)
     second = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana"])
     assert second.exit_code == 0, second.output
-    later = tmp_path / f"cards-{today}-2.pdf"
+    later = tmp_path / f"cards-{day}-2.pdf"
     assert later.is_file(), second.output  # the first batch is not overwritten
     assert "Dear Ben," in page_texts(later)[0] and "Dear Ana," in page_texts(written)[0]
 
@@ -150,7 +150,7 @@ def test_pending_writes_a_dated_file_never_the_campaigns(
     chosen = tmp_path / "mine.pdf"
     third = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana", "-o", str(chosen)])
     assert third.exit_code == 0 and chosen.is_file()  # -o still wins
-    assert not (tmp_path / f"cards-{today}-3.pdf").exists()
+    assert not (tmp_path / f"cards-{day}-3.pdf").exists()
     assert [note.startswith("card in ") for _k, _on, note in thanked()] == [True] * 3
 
 
@@ -285,3 +285,10 @@ def test_the_ledger_tells_the_met_day_note_and_meeting() -> None:
         ledger.mark_thanked([due.key], date(2026, 11, 21), "card in x.pdf")
         assert ledger.thanks_due() == []
     assert thanked() == [(ANA.key, "2026-11-21", "card in x.pdf")]
+
+
+def today() -> str:
+    """The day the cards are printed on: the one clock (``$OUTREACH_NOW`` in tests)."""
+    from outreach.times import now
+
+    return now().astimezone().date().isoformat()

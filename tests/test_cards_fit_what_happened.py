@@ -20,7 +20,7 @@ PEERS = [("Ana", "Souza", "Globex"), ("Ben", "Okafor", "Initech"), ("Wei", "Chen
 ARGS = ["--title", "VP Marketing", "--company", "Acme",
         "--from", "Dana Whitfield <dana@acme.example>",
         "--start", "2027-01-12T08:30", "--tz", "Europe/Berlin", "--location", "Café Einstein",
-        "--rotation-size", "2", "--card-sheet", "single", "--no-preview"]
+        "--rotation-size", "2", "--yes", "--card-sheet", "single", "--no-preview"]
 
 
 def connections(folder: Path) -> Path:

@@ -340,7 +340,7 @@ def forum_messages(folder: Path) -> list[tuple[Path, email.message.EmailMessage]
 
 
 FORUM_PEERS = Path(__file__).parent / "data" / "calendar" / "forum_peers.csv"
-SMALL = ("--rotation-size", "2", "--forum-size", "6")
+SMALL = ("--rotation-size", "2", "--yes", "--forum-size", "6", "--yes")
 
 
 @pytest.fixture(scope="module")

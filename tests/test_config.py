@@ -278,7 +278,8 @@ ROTATION = ["rotation", str(EXPORT.resolve()), "--start", "2027-01-05T08:00"]
     ("[rotation]\nsize = 1\n", "OUTREACH_ROTATION_SIZE", [*ROTATION, "--size"], ("2", "3"),
      ["Rotation: 1 peer", "Rotation: 2 peer", "Rotation: 3 peer"]),
     ("[rotation]\nsize = 1\n", "OUTREACH_CAMPAIGN_ROTATION_SIZE",
-     ["campaign", str(EXPORT.resolve()), "--start", "2027-01-05T08:00", "--rotation-size"],
+     ["campaign", str(EXPORT.resolve()), "--start", "2027-01-05T08:00", "--yes",
+      "--rotation-size"],  # 3 on the command line asks for --yes; outreach.toml and env not
      ("2", "3"), ["1 in the rotation", "2 in the rotation", "3 in the rotation"]),
     ('[meeting]\ntz = "Asia/Tokyo"\n', "OUTREACH_ROTATION_TZ", [*ROTATION, "--tz"],
      ("Europe/Paris", "America/Toronto"), ["08:00 JST", "08:00 CET", "08:00 EST"]),

@@ -323,7 +323,7 @@ LONG_COMPANY = "International Consolidated Holdings of Greater Metropolitan Regi
 def campaign(tmp_path: Path, path: Path, *extra: str) -> tuple[int, str, str]:
     return invoke("campaign", str(path), *PEER, "--from", "Me <me@example.org>", "--tz", "UTC",
                   "--start", "2027-01-05T08:00", "--out", str(tmp_path / "out"),
-                  "--rotation-size", "1", "--no-preview", *extra)
+                  "--rotation-size", "1", "--yes", "--no-preview", *extra)
 
 
 def test_a_long_company_shortens_the_linkedin_note_and_the_run_completes(tmp_path: Path) -> None:
@@ -348,7 +348,7 @@ def test_one_strangers_empty_first_name_skips_only_them(tmp_path: Path) -> None:
     path = export(tmp_path, ANA, row("", "Okafor", "Hooli", email="ben@hooli.example",
                                      slug="ben"),
                   row("Dev", "Patel", "Initech", email="dev@initech.example"))
-    code, out, err = campaign(tmp_path, path, "--rotation-size", "3")
+    code, out, err = campaign(tmp_path, path, "--rotation-size", "3", "--yes")
     assert code == 0, err
     template = Path(__file__).resolve().parent.parent / "outreach" / "templates"
     assert (f"warning: Okafor (https://www.linkedin.com/in/ben): {template}/invite.email.j2:1: "
@@ -364,7 +364,7 @@ def test_campaign_checks_before_writing_anything(tmp_path: Path) -> None:
     path = export(tmp_path, ANA, row("Dev", "Patel", "Initech", email="dev@initech.example"))
     code, out, err = invoke("campaign", str(path), *PEER, "--tz", "UTC", "--start",
                             "2027-01-05T08:00", "--out", str(tmp_path / "out"),
-                            "--rotation-size", "1", "--no-preview")
+                            "--rotation-size", "1", "--yes", "--no-preview")
     assert (code, out) == (2, "")
     assert err == ("Error: --from: invites need the organiser's e-mail address (got 'none'); "
                    'pass --from "Your Name <you@example.com>"\n')
@@ -471,7 +471,7 @@ def test_log_with_a_wildcard_matches_nobody(pattern: str) -> None:
 def test_skipped_recipients_are_not_all_number_one(tmp_path: Path) -> None:
     path = export(tmp_path, ANA, row("Ben", "Okafor", "Hooli", email="ben(at)hooli"),
                   row("Dev", "Patel", "Initech", email="dev@@initech"))
-    code, _, err = campaign(tmp_path, path, "--rotation-size", "3")
+    code, _, err = campaign(tmp_path, path, "--rotation-size", "3", "--yes")
     assert code == 0, err
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert warnings == [
@@ -618,7 +618,7 @@ def test_two_peers_with_one_address_get_one_message(tmp_path: Path) -> None:
     path = export(tmp_path, ANA, row("Ana", "Souza-Lima", "Initech", email="ANA@globex.example",
                                      slug="ana2"),
                   row("Dev", "Patel", "Hooli", email="dev@hooli.example"))
-    code, _, err = campaign(tmp_path, path, "--rotation-size", "3")
+    code, _, err = campaign(tmp_path, path, "--rotation-size", "3", "--yes")
     assert code == 0, err
     sent_to = sorted(p.read_text(encoding="utf-8").split("\nTo: ")[1].split("\n")[0]
                      for p in (tmp_path / "out" / "emails").glob("*.eml"))

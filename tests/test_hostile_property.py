@@ -78,7 +78,7 @@ def test_campaign_on_hostile_exports(case: tuple[str, list[dict[str, str]]]) -> 
             "campaign", str(base / "Connections.csv"), "--title", "VP Marketing",
             "--company", "Me Inc", "--from", "Me <me@example.org>", "--tz", "UTC",
             "--start", "2027-01-05T08:00", "--out", str(out), "--ledger",
-            str(base / "ledger.sqlite"), "--rotation-size", "2", "--no-preview"])
+            str(base / "ledger.sqlite"), "--rotation-size", "2", "--yes", "--no-preview"])
         assert result.exception is None, result.exc_info
         assert result.exit_code == 0, result.output
         _accounted_for(out, rows, result.stderr)

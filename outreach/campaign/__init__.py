@@ -20,7 +20,7 @@ import calendar as monthcal
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,14 @@ from outreach.campaign.messages import (
     write_emails,
 )
 from outreach.campaign.options import CampaignOptions, CampaignResult, Output
+from outreach.campaign.renew import (
+    closings,
+    ended,
+    latest_series,
+    met_counts,
+    trial_end,
+    verdicts,
+)
 from outreach.errors import OutreachError
 from outreach.model import Person, Sender, merged_sender
 from outreach.peers import Selection
@@ -45,7 +53,8 @@ if TYPE_CHECKING:
     from outreach.peers import PeerQuery
     from outreach.plan import Forum, Rotation
 
-__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "first_start",
+__all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "campaign_today",
+           "first_start",
            "forum_start", "run_campaign"]
 
 STAGES = ("peers", "schedule", "calendar", "emails", "cards", "report")
@@ -95,17 +104,21 @@ def run_campaign(
     sender = result.sender = _sender(selection, options.sender)
     start = first_start(options)
     with Ledger.open(options.ledger) as ledger:
+        prior = ledger.planned_messages()
+        if _trial_over(prior, options, result):
+            return result  # a decision for the user (review, then --renew): nothing written
         with ledger.write():  # one transaction until all is checked: a problem leaves the
             ledger.remember_people(selection.people)  # ledger as it was, as it does the files
             stage("schedule")
-            prior = ledger.planned_messages()
             result.declines.series = declined(prior, ledger.rsvps())
             people, refused = _usable_addresses(_chosen(selection.people, options))
             people, screened = _reachable(people, ledger)
             people = [p for p in people if p.key not in result.declines.series]  # a freed place
             result.notes += screened
-            rotation, forum = _plan(people, start, options, result,
-                                    ledger.rotation_positions(), _forum_members(prior))
+            people, places, forum_first = _renewal(people, prior, selection, options, result,
+                                                   ledger)
+            rotation, forum = _plan(people, start, options, result, places,
+                                    _forum_members(prior), forum_first)
             result.notes += decline_notes(result.declines,
                                           {p.key: p for p in selection.people})
             result.warnings += [refused[p.key] for p in result.planned if p.key in refused]
@@ -133,6 +146,71 @@ def run_campaign(
     if preview is not None:
         preview.finish()  # pdftoppm ran on the other core while the stages above did
     return result
+
+
+def campaign_today(options: CampaignOptions) -> date:
+    """The user's today: ``options.today``, else "now" (``times.now``) in their zone."""
+    from outreach.times import now, parse_zone
+
+    if options.today is not None:
+        return options.today
+    return (options.now or now()).astimezone(parse_zone(options.tz)).date()
+
+
+def _trial_over(prior: list[PlannedMessage], options: CampaignOptions,
+                result: CampaignResult) -> bool:
+    """Whether the rotation's last date has passed and the user has not said ``renew``
+    (then ``result.trial_ended`` says when); ``renew`` before that is refused."""
+    end = trial_end(prior)
+    over = end is not None and end < campaign_today(options)
+    if options.renew and not over:
+        raise OutreachError(
+            f"the rotation's trial runs until {end.day} {end:%B %Y}; renew it after that day"
+            if end else "there is no rotation to renew yet; plan one first", field="renew")
+    if over and not options.renew:
+        result.trial_ended = end
+    return result.trial_ended is not None
+
+
+def _renewal(people: list[Person], prior: list[PlannedMessage], selection: Selection,
+             options: CampaignOptions, result: CampaignResult, ledger: Ledger,
+             ) -> tuple[list[Person], Mapping[str, int], datetime | None]:
+    """Who may be planned, the rotation places kept, and the forum's first session to keep.
+
+    Whoever the user let go is out of the plan. With ``renew``: the rotation peers who go on
+    (``renew.verdicts``) keep their places, the others leave it (and are not offered a forum
+    seat in their place); the forum keeps its dates. Everyone leaving who was met, let go or
+    at the end of their trial gets a closing note (``result.closing``)."""
+    let_go = set(ledger.let_go_people())
+    met = met_counts(ledger)
+    places = dict(ledger.rotation_positions())
+    renewed: set[str] = set()
+    forum_first = None
+    if options.renew:
+        old = latest_series(prior, "rotation")
+        opted = set(ledger.life_facts().do_not_contact)
+        result.verdicts = verdicts(old, met, let_go, result.declines.series, opted)
+        renewed = {k for k, v in result.verdicts.items() if not v.stays}
+        places = {k: i for k, i in places.items() if k not in renewed}
+        forum_first = _forum_kept(prior, campaign_today(options))
+    gone = let_go | renewed
+    known = {r.person_key for r in prior}
+    result.closing = closings(known, met, let_go, renewed, {p.key for p in selection.people})
+    return [p for p in people if p.key not in gone], places, forum_first
+
+
+def _forum_kept(prior: list[PlannedMessage], today: date) -> datetime | None:
+    """The first session of a forum that still has sessions to come (renewing the rotation
+    leaves it as it is), else None."""
+    from outreach.times import parse_zone
+
+    rows = [r for r in latest_series(prior, "forum").values()
+            if r.facts.get("start") and not ended(r, today)]
+    if not rows:
+        return None
+    facts = rows[0].facts
+    return datetime.fromisoformat(str(facts["start"])).astimezone(
+        parse_zone(str(facts.get("tz") or "UTC")))
 
 
 def _peer_query(options: CampaignOptions) -> PeerQuery:
@@ -231,7 +309,7 @@ def _forum_members(prior: list[PlannedMessage]) -> set[str]:
 
 def _plan(people: list[Person], start: datetime, options: CampaignOptions,
           result: CampaignResult, places: Mapping[str, int], forum_members: set[str],
-          ) -> tuple[Rotation, Forum | None]:
+          forum_first: datetime | None = None) -> tuple[Rotation, Forum | None]:
     """The rotation, then the forum from the rest. Both stay stable across reruns: rotation
     peers keep their places, a freed place goes to the best peer not already invited to the
     forum, and forum members stay members (so one change sends one message, not three)."""
@@ -257,7 +335,7 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     rest = [p for p in rest if p.key in keep]  # members and the best others, in rank order
     forum = None
     if len(rest) >= 2 and options.forum_size >= 2:
-        first = options.forum_start or forum_start(start)
+        first = options.forum_start or forum_first or forum_start(start)
         forum = plan_forum(rest, first, options.forum_every, options.forum_months,
                            options.forum_size)
         result.forum_peers = list(forum.peers)
@@ -277,10 +355,24 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import start_preview
-    from outreach.cards.thanks import REMINDER, met_by_person, signature, thanked_note
+    from outreach.cards.thanks import (
+        REMINDER,
+        due_now,
+        exchanges,
+        met_by_person,
+        signature,
+        thanked_note,
+    )
 
     pdf = options.out / "cards.pdf"
-    due = ledger.thanks_due()
+    today = campaign_today(options)
+    due, later = due_now(ledger.thanks_due(), today, options.card_every)
+    if later:
+        result.notes.append(f"{plural(len(later), 'card')} not due yet (one per person every "
+                            f"{options.card_every.days} days): "
+                            + ", ".join(d.person.full_name or d.key for d in later[:3])
+                            + (f" and {plural(len(later) - 3, 'other')}" if len(later) > 3
+                               else ""))
     if not due:
         earlier = f"; {pdf} is from an earlier run" if pdf.exists() else ""
         result.notes.append("no new thank-you cards: nobody you met is waiting for one "
@@ -296,14 +388,15 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
         return None
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
-                               seed=options.card_seed, today=options.today,
-                               met=met_by_person(due, options.location, coffee_only=True))
+                               seed=options.card_seed, today=today,
+                               met=met_by_person(due, options.location, coffee_only=True,
+                                                 today=today, notes=exchanges(ledger)))
     folder = fileio.ensure_folder(options.out)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
         staged = Path(tmp) / "cards.pdf"
         cards = write_cards([d.person for d in due], sender, staged, card_options)
         changed = fileio.write_if_changed(pdf, staged.read_bytes())
-    ledger.mark_thanked([d.key for d in due], options.today or times_today(), thanked_note([pdf]))
+    ledger.mark_thanked([d.key for d in due], today, thanked_note([pdf]))
     result.cards = cards.cards
     result.warnings += cards.warnings
     names = ", ".join(d.person.full_name or d.key for d in due[:3])

@@ -17,6 +17,7 @@ from outreach.plan import (
     Intended,
     MessageDecision,
     every_text,
+    group_values,
     plan_messages,
     series_facts,
     series_values,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from outreach.report import MessageRow
 from outreach.campaign.declines import without_cancellations
 from outreach.campaign.options import CampaignOptions, CampaignResult
+from outreach.campaign.renew import CLOSING_TEMPLATE, is_closing
 
 
 @dataclass
@@ -62,7 +64,7 @@ def build_calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
-                            remind=options.remind, cancel_leavers=False)
+                            remind=options.remind, cancel_leavers=False, now=options.now)
     calendar = Calendar(built.files, dict(built.invites), dict(built.names),
                         dict(built.cancels))
     if forum is not None:
@@ -164,7 +166,8 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
         intended.append(Intended(series.peer, "rotation", uid_for(sender, series.peer, "rotation"),
                                  invite.sequence if invite else 0, facts))
         meetings[key] = Meeting(series.first, options.duration, *place)
-        values[key] = {"series": series_values("rotation", every, held)}
+        values[key] = {"series": series_values("rotation", every, held),
+                       "renewal": options.renew}  # the next round, not a moved date
     rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
                                calendar.invites, values)
     forum_meetings, forum_values = {}, {}
@@ -178,7 +181,8 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
                                      invite.sequence if invite else 0, facts))
             forum_meetings[peer.key] = meeting
             forum_values[peer.key] = {"series": series_values("forum", forum.rule_text,
-                                                              forum.starts)}
+                                                              forum.starts),
+                                      "group": group_values(len(forum.peers))}
     forum_mail = SeriesMail("forum.email.j2", "forum.linkedin.j2", forum_meetings,
                             calendar.invites, forum_values)
     return intended, {"rotation": rotation_mail, "forum": forum_mail}
@@ -201,12 +205,16 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
         plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
                       ("rotation", "forum"), secret=ledger.message_id_secret()),
         result.declines.series)
+    decisions, closing_values = _as_closings(decisions, result, options)
+    decisions = [_in_colleague_words(d, {i.person.key: i.person for i in intended})
+                 for d in decisions]
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:
             people[decision.person_key] = ledger.person(decision.person_key) or Person("", "")
     cancels = _cancels(decisions, people, sender, calendar, ledger)
-    series_mail = {name: replace(mail, invites={**mail.invites, **cancels})
+    series_mail = {name: replace(mail, invites={**mail.invites, **cancels},
+                                 values={**mail.values, **closing_values.get(name, {})})
                    for name, mail in series_mail.items()}
     stamps = [i.stamp for i in calendar.invites.values() if i.stamp is not None]
     base = RenderOptions(invite=True, sent_date=max(stamps, default=None), today=options.today,
@@ -220,6 +228,46 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     result.messages = [_message_row(d, people[d.person_key], d.person_key in result.noted)
                        for d in decisions]
     return decisions, batch
+
+
+COLLEAGUE_TEMPLATE = "colleague.email.j2"
+
+
+def _in_colleague_words(decision: MessageDecision, people: Mapping[str, Person],
+                        ) -> MessageDecision:
+    """An invitation to a colleague (``--include-own-company``: peers.csv's ``colleague``
+    column) is written in a colleague's words: no "at other companies"."""
+    person = people.get(decision.person_key)
+    if decision.kind != "invitation" or person is None or not person.extra.get("colleague"):
+        return decision
+    return replace(decision, template=COLLEAGUE_TEMPLATE)
+
+
+def _as_closings(decisions: list[MessageDecision], result: CampaignResult,
+                 options: CampaignOptions,
+                 ) -> tuple[list[MessageDecision], dict[str, dict[str, Any]]]:
+    """The cancellations of people who get a closing note (``result.closing``) written with
+    ``closing.email.j2``; a series whose last date has passed needs no calendar CANCEL (it
+    would only wipe the meetings held from their calendar): its ``uid`` goes. Also the
+    ``closing`` template values, per series and person key."""
+    from outreach.campaign import campaign_today
+    from outreach.wording import number_word
+
+    today = campaign_today(options)
+    out: list[MessageDecision] = []
+    values: dict[str, dict[str, Any]] = {}
+    for decision in decisions:
+        why = result.closing.get(decision.person_key)
+        if decision.kind != "cancellation" or why is None:
+            out.append(decision)
+            continue
+        until = str(decision.sent_facts.get("until") or "")
+        over = bool(until) and datetime.fromisoformat(until).date() < today
+        out.append(replace(decision, template=CLOSING_TEMPLATE, uid="" if over else decision.uid))
+        values.setdefault(decision.series, {})[decision.person_key] = {"closing": {
+            "reason": why.reason, "met": why.met, "met_words": number_word(why.met),
+            "ended": over}}
+    return out, values
 
 
 def _received_elsewhere(intended: list[Intended], prior: list[PlannedMessage],
@@ -361,6 +409,9 @@ def _message_row(decision: MessageDecision, person: Person, noted: bool = False)
                           "if you like")
     told = ("invitation" if person.address else "LinkedIn note" if person.url.strip()
             else "nothing: no e-mail address and no profile URL")
+    if is_closing(decision):
+        return MessageRow(person.full_name or "(no name)", series, "closing note",
+                          f"leaves the {series}: a thank-you, not a cancellation")
     what = {"invitation": told,
             "update": "update", "cancellation": "cancellation",
             "unchanged": "nothing to send", "withdrawn": "nothing to send"}[kind]
@@ -378,6 +429,8 @@ def _message_what(decision: MessageDecision, person: Person) -> str:
     name = person.full_name
     if decision.kind == "update":
         return f"update for {name}: {decision.change}"
+    if is_closing(decision):
+        return f"closing note for {name} (leaves the {decision.series}, kindly)"
     if decision.kind == "cancellation":
         return f"cancellation for {name} (left the {decision.series})"
     return f"{decision.series} invitation to {name}"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.campaign.declines import Declines
+from outreach.campaign.renew import Closing, Verdict, is_closing
 from outreach.config import local_zone
 from outreach.model import Person, Sender
 from outreach.peers import PeerQuery, Selection
@@ -53,9 +54,11 @@ class CampaignOptions:
     card_ink: str = "blue"
     card_font: str | None = None
     card_seed: int = 0
+    card_every: timedelta = timedelta(days=90)  # one card per person per this period
     preview: bool = True
     ledger: Path | None = None
     today: date | None = None
+    renew: bool = False  # after the trial's last date: plan the next one (``campaign.renew``)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ class CampaignResult:
     untold: dict[str, str] = field(default_factory=dict)  # person key → why no message can
     #                                                       reach them (no address, no URL)
     noted: set[str] = field(default_factory=set)  # keys of people told by LinkedIn note
+    trial_ended: date | None = None  # the rotation's last date, when it passed: nothing done
+    verdicts: dict[str, Verdict] = field(default_factory=dict)  # --renew: who goes on, why
+    closing: dict[str, Closing] = field(default_factory=dict)  # who gets a closing note
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))
@@ -117,7 +123,7 @@ class CampaignResult:
 
     def count(self, decision: MessageDecision) -> None:
         """Count one decision (e-mails are the decisions that wrote a message)."""
-        self.kinds[decision.kind] += 1
+        self.kinds["closing note" if is_closing(decision) else decision.kind] += 1
         if decision.kind in ("invitation", "update", "cancellation"):
             self.emails += 1
             self.forum_emails += int(decision.series == "forum")

@@ -118,7 +118,9 @@ class CardWriter:
         note = " ".join(found.note.split()).rstrip(",;:- ")
         place = " ".join(found.place.split()) or (
             self.options.meeting.location if self.options.meeting is not None else "")
-        return replace(found, note=note, place=place, card=" ".join(found.card.split()))
+        return replace(found, note=note, place=place, card=" ".join(found.card.split()),
+                       got=" ".join(found.got.split()).rstrip(",;:-. "),
+                       gave=" ".join(found.gave.split()).rstrip(",;:-. "))
 
     def text(self, person: Person, met: templating.MetVars | None = None) -> str:
         """The card's message for ``person``, as the template renders it (NFC, tidy blanks)."""
@@ -164,11 +166,12 @@ class CardWriter:
         try:
             block = self._block(person, met, found)
         except CardOverflow:
-            if not (met.card or met.note):
+            if not (met.card or met.note or met.got):
                 raise
             found = []
-            block = self._block(person, replace(met, note="", card=""), found)
-            what, text = ("line", met.card) if met.card else ("note", met.note)
+            block = self._block(person, replace(met, note="", card="", got="", gave=""), found)
+            what, text = (("line", met.card) if met.card else ("note", met.note) if met.note
+                          else ("got note", met.got))
             found.append(f"card for {_who(person)}: with the card {what} ({len(text)} "
                          f"characters) the message does not fit the {self.layout.size.label} "
                          f"card even at {SMALLEST_SIZE:g} pt; written without the {what} "

@@ -9,13 +9,18 @@ is never marked without a card, nor carded twice for one meeting.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from outreach.errors import OutreachError
 from outreach.ledger.meetings import ThanksDue
 from outreach.model import Sender
 from outreach.templating import MetVars
+
+if TYPE_CHECKING:
+    from outreach.ledger import Ledger
 
 REMINDER = "cards are printed after you log a meeting: outreach log met NAME"
 NO_SIGNATURE = ("a card needs a signature; give the name to sign with, or set name under "
@@ -34,9 +39,43 @@ def signature(sign: str | None, sender: Sender) -> str:
 
 
 COFFEE_SERIES = ("rotation", "coffee")  # the meetings a card thanks "over coffee" for
+CARD_EVERY = timedelta(days=90)  # one card per person per this period, not one per meeting
+LATE_AFTER = timedelta(days=21)  # a card printed later than this after the meeting says so
 
 
-def met_vars(due: ThanksDue, location: str = "", *, coffee_only: bool = False) -> MetVars:
+def due_now(due: Sequence[ThanksDue], today: date,
+            every: timedelta = CARD_EVERY) -> tuple[list[ThanksDue], list[ThanksDue]]:
+    """Who gets a card ``today`` (no card in the last ``every``), and who waits: someone
+    met every five weeks in a rotation is thanked once a period, not after every coffee."""
+    now: list[ThanksDue] = []
+    later: list[ThanksDue] = []
+    for one in due:
+        recent = one.thanked is not None and today - one.thanked < every
+        (later if recent else now).append(one)
+    return now, later
+
+
+@dataclass(frozen=True)
+class Exchanges:
+    """The latest ``gave`` and ``got`` notes per person key, with their days."""
+
+    gave: dict[str, tuple[date, str]]
+    got: dict[str, tuple[date, str]]
+
+
+def exchanges(ledger: Ledger) -> Exchanges:
+    """What the user logged giving and getting (``log gave/got --note``), latest first."""
+    found: dict[str, dict[str, tuple[date, str]]] = {"gave": {}, "got": {}}
+    for event in ledger.life_facts().events:
+        if event.kind in found and event.note.strip():
+            held = found[event.kind].get(event.person_key)
+            if held is None or event.on >= held[0]:
+                found[event.kind][event.person_key] = (event.on, event.note.strip())
+    return Exchanges(found["gave"], found["got"])
+
+
+def met_vars(due: ThanksDue, location: str = "", *, coffee_only: bool = False,
+             today: date | None = None, notes: Exchanges | None = None) -> MetVars:
     """``met.*`` for one person: the day and note of the last ``met``; the series and place
     of the ledger's meeting it thanks for (``ThanksDue.meeting``). A meeting whose plan named
     no place takes ``location`` (option/config); with ``coffee_only`` (the campaign, whose
@@ -47,13 +86,35 @@ def met_vars(due: ThanksDue, location: str = "", *, coffee_only: bool = False) -
     place = meeting.place if meeting is not None else ""
     if not place and (series in COFFEE_SERIES or not coffee_only):
         place = location
-    return MetVars(on=due.on, note=due.note, place=place, series=series, card=due.card)
+    days = (today - due.on).days if today is not None else 0
+    return MetVars(on=due.on, note=due.note, place=place, series=series, card=due.card,
+                   days_ago=days, late=days > LATE_AFTER.days,
+                   got=_since(notes.got if notes else {}, due), gave=_since(
+                       notes.gave if notes else {}, due))
+
+
+_THEIRS = ("her ", "his ", "their ")  # a note written about them, said to them on the card
+
+
+def _since(notes: dict[str, tuple[date, str]], due: ThanksDue) -> str:
+    """The note logged for ``due``'s person since their last card, else "", spoken to them
+    ("her agency shortlist" → "your agency shortlist")."""
+    held = notes.get(due.key)
+    if held is None or (due.thanked is not None and held[0] < due.thanked):
+        return ""
+    note = held[1]
+    for word in _THEIRS:
+        if note.lower().startswith(word):
+            return "your " + note[len(word):]
+    return note
 
 
 def met_by_person(due: Sequence[ThanksDue], location: str = "", *,
-                  coffee_only: bool = False) -> dict[str, MetVars]:
+                  coffee_only: bool = False, today: date | None = None,
+                  notes: Exchanges | None = None) -> dict[str, MetVars]:
     """``CardOptions.met``: each person's ``met.*`` by ``Person.key``."""
-    return {d.person.key: met_vars(d, location, coffee_only=coffee_only) for d in due}
+    return {d.person.key: met_vars(d, location, coffee_only=coffee_only, today=today,
+                                   notes=notes) for d in due}
 
 
 def dated_output(folder: Path, today: date) -> Path:

@@ -260,12 +260,15 @@ def forum(
           --location "Board room, 5th floor"
       outreach forum peers.csv --start 2027-01-05T07:30 --every quarter --size 12
     """
+    from outreach.cli.campaign import check_shape
     from outreach.ical.events import write_files
     from outreach.ical.series import forum_ics, forum_no_email
     from outreach.ledger import Ledger
     from outreach.peers import spread_across_companies
     from outreach.plan import forum_period, plan_forum
 
+    if not cancel:
+        check_shape(yes, {"forum_size": "size"}, forum_size=size)
     meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
     reminder = _span_or_none(remind, "remind")
     shown = out_file

@@ -40,6 +40,10 @@ from outreach.wording import plural, sentence
 @click.option("--lead", default="7d", show_default=True, metavar="SPAN",
               help="Without --start: the first meeting is your usual slot ([meeting] "
               "weekday and time, else Tuesday 08:00) at least this far from now.")
+@click.option("--renew", is_flag=True,
+              help="After the rotation's last date: plan the next trial, keeping the peers "
+              "who continue (met at least twice), filling the other places and sending "
+              "those who leave a closing note.")
 @yes_option
 @click.option("--remind", default="15m", show_default=True,
               help="Calendar reminder before each meeting ('' for none).")
@@ -66,6 +70,8 @@ from outreach.wording import plural, sentence
 @click.option("--card-ink", default="blue", show_default=True, help="blue, black or #hex.")
 @click.option("--card-font", default=None, help="Handwriting font name or file.")
 @click.option("--card-seed", default=0, show_default=True, help="Varies the handwriting.")
+@click.option("--card-every", default="90d", show_default=True, metavar="SPAN",
+              help="One thank-you card per person per this span, however often you meet.")
 @click.option("--preview/--no-preview", default=True, show_default=True,
               help="Also render cards.png (needs pdftoppm).")
 @click.option("--ledger", "ledger_path", envvar="OUTREACH_LEDGER",
@@ -102,7 +108,36 @@ def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **op
     settings = _campaign_options(out_dir, ledger_path, options)
     with _stage_progress(len(STAGES)) as on_stage:
         result = run_campaign(export, settings, on_stage)
+    if result.trial_ended is not None:
+        _trial_ended(result.trial_ended)
+        return
     _campaign_summary(result, out_dir)
+
+
+def _trial_ended(end: Any) -> None:
+    echo(f"The rotation's trial ended on {end:%A} {end.day} {end:%B %Y}: nothing was planned "
+         "or written (the forum keeps its dates).")
+    echo("To continue: see how it went with `outreach review`, let go of whom you choose "
+         "(`outreach log letgo NAME`), then run `outreach campaign --renew` with the same "
+         "export.")
+
+
+def check_shape(yes: bool, names: dict[str, str] | None = None, **sizes: int | None) -> None:
+    """A rotation outside 4–5 or a forum outside 10–15 peers (``plan.unusual_shape``) is
+    planned only with --yes; a size from outreach.toml or the environment is the user's own
+    and not asked."""
+    from click.core import ParameterSource
+
+    from outreach.errors import OutreachError
+    from outreach.plan import unusual_shape
+
+    ctx = click.get_current_context(silent=True)
+    for field, why in unusual_shape(**sizes):
+        field = (names or {}).get(field, field)  # the command's own name for it (--size)
+        configured = ctx is not None and ctx.get_parameter_source(field) in (
+            ParameterSource.DEFAULT_MAP, ParameterSource.ENVIRONMENT)
+        if not (yes or configured):
+            raise OutreachError(f"{why}; pass --yes to plan it anyway", field=field)
 
 
 def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str, Any]) -> Any:
@@ -115,6 +150,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
 
     parse_zone(options["tz"])
     yes = options["yes"]
+    check_shape(yes, rotation_size=options["rotation_size"], forum_size=options["forum_size"])
     sender = None
     if options["from_address"]:
         name, address = parse_from(options["from_address"])
@@ -141,6 +177,8 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
+        card_every=parse_span(options["card_every"], field="card_every"),
+        renew=options["renew"],
     )
 
 
@@ -207,8 +245,8 @@ def _summary_lines(result: Any) -> list[str]:
     found = (f"for {selection.title!r}" if selection.title
              else f"from {selection.source.name}")
     kinds = result.kinds
-    written = [plural(kinds[kind], kind) for kind in ("invitation", "update", "cancellation")
-               if kinds[kind]]
+    written = [plural(kinds[kind], kind) for kind in ("invitation", "update", "cancellation",
+                                                      "closing note") if kinds[kind]]
     messages = f"{plural(result.emails, 'e-mail')} to send"
     if written:
         messages += f" ({', '.join(written)})"

@@ -62,13 +62,16 @@ from outreach.wording import plural
               "--pending ./cards-YYYY-MM-DD.pdf].")
 @click.option("--per-file", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Cards per PDF; larger batches are split into NAME-1.pdf, NAME-2.pdf...")
+@click.option("--every", default="90d", show_default=True, metavar="SPAN",
+              help="With --pending: one card per person per this span (a rotation peer "
+              "met every five weeks is thanked once a quarter, not after every coffee).")
 @click.option("--dry-run", is_flag=True, help="Check every card (signature, template, fit) "
               "and show what each would say; write nothing and mark nobody thanked.")
 def cards(
     input_path: Path | bytes | None, start: str | None, duration: str, tz: str, location: str,
     link: str, pending: bool, ledger_path: Path | None, template: str, size: str,
     sheet: str, fold: str, font: str | None, ink: str, seed: int, sign: str | None,
-    preview: Path | None, output: Path | None, per_file: int, dry_run: bool,
+    preview: Path | None, output: Path | None, per_file: int, every: str, dry_run: bool,
     **peer_kwargs: Any,
 ) -> None:
     """Print thank-you cards in a handwritten style: one per peer, ready to cut or fold.
@@ -93,21 +96,36 @@ def cards(
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import write_preview
-    from outreach.cards.thanks import dated_output, met_by_person, thanked_note
+    from outreach.cards.thanks import (
+        dated_output,
+        due_now,
+        exchanges,
+        met_by_person,
+        thanked_note,
+    )
     from outreach.model import Sender
+    from outreach.times import now, parse_span
 
     if input_path is None and not pending:
         raise click.UsageError("give INPUT (an export or a peers CSV), or --pending")
     selection = select_people(input_path, **peer_kwargs) if input_path else None
     sender = selection.sender if selection is not None else Sender()
     people = selection.people if selection is not None and not pending else []
-    today = times_today()
+    period = parse_span(every, field="every")
+    today = now().astimezone().date()  # $OUTREACH_TODAY, else $OUTREACH_NOW, else the clock
     due: list[Any] = []
+    notes = None
     if pending:
         from outreach.ledger import Ledger
 
         with Ledger.open(ledger_path) as ledger:
-            due = ledger.thanks_due()
+            due, later = due_now(ledger.thanks_due(), today, period)
+            notes = exchanges(ledger)
+        for one in later:
+            sent = one.thanked
+            assert sent is not None  # everyone waiting had a card (``due_now``)
+            echo(f"Not yet for {one.person.full_name or one.key}: a card went on "
+                 f"{sent.day} {sent:%B %Y} (one every {period.days} days, --every).")
         if not due:
             echo("Nobody to thank: everyone you met has a card already "
                        "(log a meeting with `outreach log met NAME`).")
@@ -120,7 +138,8 @@ def cards(
     options = CardOptions(
         template=template, size=size, sheet=sheet, fold=fold, font=font, ink=ink, seed=seed,
         sign=sign, meeting=_cards_meeting(start, duration, tz, location, link),
-        per_file=per_file, met=met_by_person(due, location),
+        per_file=per_file, met=met_by_person(due, location, today=today, notes=notes),
+        today=today,
     )
     if dry_run:
         _dry_run(people, sender, options)

@@ -60,7 +60,9 @@ def peer_options(func: F) -> F:
                      "your own (owner,cxo,vp,director,manager,senior,ic,entry)."),
         click.option("--functions", metavar="F1,F2", help="Accept these functions instead "
                      "of your own (marketing,it,project_management,...)."),
-        click.option("--include-own-company", is_flag=True, help="Also list colleagues."),
+        click.option("--include-own-company", is_flag=True,
+                     help="Also your colleagues at your level, in any function (workplace "
+                     "peers), written to as colleagues."),
         click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Extra title vocabulary (TOML) merged over the built-in one."),
     ]

@@ -49,6 +49,7 @@ class ThanksDue:
     note: str = ""
     meeting: MetMeeting | None = None
     card: str = ""  # the line written for the card (``log met --card``), else ""
+    thanked: date | None = None  # the last card (or ``log thanked``) before that, if any
 
 
 class MeetingsMixin(LedgerBase):
@@ -138,7 +139,9 @@ class MeetingsMixin(LedgerBase):
             due.append(ThanksDue(key, person_from_row(row), on,
                                  str(notes[0]["note"]) if notes else "",
                                  self._meeting_before(key, on),
-                                 self._card_line(key, on, row["thanked_on"] or "")))
+                                 self._card_line(key, on, row["thanked_on"] or ""),
+                                 date.fromisoformat(row["thanked_on"]) if row["thanked_on"]
+                                 else None))
         return due
 
     def set_card_line(self, person_key: str, on: date, line: str) -> None:

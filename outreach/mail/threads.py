@@ -68,6 +68,6 @@ def _render(decision: MessageDecision, person: Person, sender: Sender, mail: Ser
         message_ids={key: decision.message_id}, replying_to={key: decision.references},
         values={key: values}, invites={key: mail.invites[key]} if key in mail.invites else {},
         invite=key in mail.invites, file_suffix=KINDS[MessageKind(decision.kind)].file_suffix)
-    template = mail.template if decision.kind == MessageKind.INVITATION else KINDS[
-        MessageKind(decision.kind)].template
+    template = decision.template or (mail.template if decision.kind == MessageKind.INVITATION
+                                     else KINDS[MessageKind(decision.kind)].template)
     return render_messages([person], sender, template, mail.meetings.get(key), options)
