@@ -62,7 +62,8 @@ def main() -> None:
     floor = figures["python"]
     print(f"startup_python: {floor:.3f} s (floor: the bare interpreter, best of {runs})")
     for name in COMMANDS:
-        line = f"startup_{name}: {figures[name]:.3f} s ({figures[name] / floor:.1f}× the interpreter"
+        seconds = figures[name]
+        line = f"startup_{name}: {seconds:.3f} s ({seconds / floor:.1f}× the interpreter"
         if name in GOALS:
             factor, extra = GOALS[name]
             goal = factor * floor + extra

@@ -120,8 +120,8 @@ def test_a_value_reaches_the_text_part_as_it_is(company: str) -> None:
 # ---------------------------------------------------------------- plain-text templates
 
 
-PLAIN_BODY = ("Hi {{ first_name }},\n\n{% if company %}\nYou work at {{ company }}.\n{% endif %}\n\n"
-              "Thanks,\n{{ sender.name }}\n")
+PLAIN_BODY = ("Hi {{ first_name }},\n\n{% if company %}\nYou work at {{ company }}.\n"
+              "{% endif %}\n\nThanks,\n{{ sender.name }}\n")
 
 
 @pytest.mark.parametrize(("body", "kind"), [

@@ -12,18 +12,19 @@ heading, quote, code, escape, entity or hard break), and it has no HTML tag. A p
 template writes a plain-text message, as mailmerge does: one ``text/plain`` part (beside the
 calendar part when an invitation is attached), the body as written, values as they are, blank
 lines left by ``{% if %}`` lines folded into one; it renders once per recipient, with no
-Markdown conversion. Otherwise the message carries an HTML part too, as follows. Each recipient's message is rendered twice from the same
-file: once with raw values for the headers (and the checks below), once for the body, where
-every value is kept out of Markdown's reach (a placeholder, filled after markdown-it has
-parsed the body with raw HTML off; or, where that cannot work, the value backslash-escaped for
-Markdown). The parsed body becomes both parts: HTML (values HTML-escaped) and text/plain
-(``plain_text``: the same words without the template's markup, ``**bold**`` → bold,
-``[text](url)`` → ``text (url)``, list items as lines; values as they are). So a value is
-inert in both parts: ``<script>`` prints literally in text and escaped in HTML,
-``[x](http://evil)`` in a company name stays text, and Jinja syntax inside a value is never
-evaluated (values are data, not template source). Every value is made one line (control
-characters become spaces), so none can add a header. Converting Markdown once per layout
-rather than once per recipient is also what makes 10,000 messages fast.
+Markdown conversion. Otherwise the message carries an HTML part too, as follows.
+
+Each recipient's message is rendered twice from the same file: once with raw values for the
+headers (and the checks below), once for the body, where every value is kept out of Markdown's
+reach (a placeholder, filled after markdown-it has parsed the body with raw HTML off; or, where
+that cannot work, the value backslash-escaped for Markdown). The parsed body becomes both
+parts: HTML (values HTML-escaped) and text/plain (``plain_text``: the same words without the
+template's markup, ``**bold**`` → bold, ``[text](url)`` → ``text (url)``, list items as lines;
+values as they are). So a value is inert in both parts: ``<script>`` prints literally in text
+and escaped in HTML, ``[x](http://evil)`` in a company name stays text, and Jinja syntax inside
+a value is never evaluated (values are data, not template source). Every value is made one line
+(control characters become spaces), so none can add a header. Converting Markdown once per
+layout rather than once per recipient is also what makes 10,000 messages fast.
 
 While rendering, each ``{{ value }}`` that prints empty leaves a marker naming its template
 line; an empty value in the subject or in the greeting (the first body line, up to its first
