@@ -39,7 +39,7 @@ import string
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +160,10 @@ class MessageTemplate:
 
     @property
     def name(self) -> str:
+        return self._name
+
+    @cached_property
+    def _name(self) -> str:  # asked once per message (for its Message-ID)
         return Path(self.filename).name
 
     def render(self, values: dict[str, Any]) -> Rendered | list[str]:
