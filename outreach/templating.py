@@ -150,7 +150,7 @@ def environment(
     ``undefined`` is only ever changed for a check pass (``RecordingUndefined``).
     """
     search = [str(d) for d in (extra_dirs or [])] + [str(BUILTIN_DIR)]
-    return _Sandbox(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(search),
         undefined=undefined,
         autoescape=False,
@@ -159,6 +159,11 @@ def environment(
         lstrip_blocks=True,
         finalize=finalize,
     )
+    from outreach.i18n.filters import FILTERS  # date, time, duration, daypart in ``locale``
+    from outreach.sandbox import _bounded  # counted like the built-in filters
+
+    env.filters.update({name: _bounded(f) for name, f in FILTERS.items()})
+    return env
 
 
 def load(

@@ -157,7 +157,7 @@ def test_a_full_disk_names_the_cause_and_loses_nothing(
 @pytest.mark.slow
 @pytest.mark.integration
 def test_a_full_tmpfs_at_commit_names_the_cause(tmp_path: Path) -> None:
-    """The ledger on a real 480 kB tmpfs (a private mount namespace: ``unshare``): the WAL
+    """The ledger on a real 512 kB tmpfs (a private mount namespace: ``unshare``): the WAL
     fills at a COMMIT; the error is SQLite's cause, not "cannot rollback", and a rerun with
     room sends the rest, the one in flight at most twice."""
     (tmp_path / "probe").mkdir()
@@ -175,7 +175,7 @@ def test_a_full_tmpfs_at_commit_names_the_cause(tmp_path: Path) -> None:
     ledger = disk / "ledger.sqlite"
     with smtp_server() as server:
         send = " ".join(cli_args(outbox, server, ledger, "--send"))
-        script = (f"mount -t tmpfs -o size=480k tmpfs {disk} && cp {ready} {ledger} && "
+        script = (f"mount -t tmpfs -o size=512k tmpfs {disk} && cp {ready} {ledger} && "
                   f"{{ {OUTREACH} {send}; status=$?; cp {ledger} {after}; exit $status; }}")
         done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
                                script], capture_output=True, text=True, timeout=120,

@@ -45,6 +45,28 @@ class InboxRecord:
 
 
 @dataclass(frozen=True)
+class SourceState:
+    """How far a mailbox was read: ``validity`` (an IMAP folder's UIDVALIDITY), ``position``
+    (its highest UID read; an mbox's byte offset), ``fingerprint`` (a digest of the mbox's
+    bytes before that offset). Decimal text: any unsigned 64-bit value fits."""
+
+    validity: str = ""
+    position: str = ""
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Lower-cased: the people's ``addresses``, the Message-IDs and calendar UIDs we wrote
+    (``ids``, without angle brackets) and the ``recipients`` we sent to."""
+
+    addresses: frozenset[str]
+    ids: frozenset[str]
+    recipients: frozenset[str]
+    tokens: frozenset[str] = frozenset()  # ids and recipients: a body naming one is about us
+
+
+@dataclass(frozen=True)
 class Rsvp:
     person_key: str
     uid: str
@@ -89,8 +111,8 @@ class MailboxFacts:
 
 
 class InboxMixin(LedgerBase):
-    """The ``inbox_messages``, ``inbox_unverified``, ``sent_uids``, ``inbox_folders``,
-    ``rsvps``, ``bad_addresses``,
+    """The ``inbox_messages``, ``inbox_unverified``, ``sent_uids``, ``inbox_sources``,
+    ``inbox_files``, ``rsvps``, ``bad_addresses``,
     ``do_not_contact``, ``followups`` and ``drafts`` tables."""
 
     # ------------------------------------------------------------ reading the mailbox
@@ -148,6 +170,10 @@ class InboxMixin(LedgerBase):
                 f"SELECT message_id FROM inbox_messages WHERE message_id IN ({marks})", chunk))
         return seen
 
+    def inbox_seen_all(self) -> set[str]:
+        """Every Message-ID an earlier ``inbox`` run read (one query: a big read asks once)."""
+        return {str(r[0]) for r in self._query("SELECT message_id FROM inbox_messages")}
+
     def record_inbox(self, records: Iterable[InboxRecord]) -> list[InboxRecord]:
         """Record each message once (a Message-ID already read is ignored) with what it
         means: an RSVP (per person, UID and occurrence the answer with the highest
@@ -199,20 +225,58 @@ class InboxMixin(LedgerBase):
                         (rec.person_key, rec.on.isoformat(), rec.subject[:200], now))
         return new
 
-    def folder_state(self, source: str) -> tuple[int, int] | None:
-        """(UIDVALIDITY, highest UID read) of an IMAP folder, None before the first run."""
-        rows = self._query("SELECT uidvalidity, last_uid FROM inbox_folders WHERE source = ?",
-                          (source,))
-        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+    def source_state(self, source: str) -> SourceState | None:
+        """How far ``source`` (an IMAP folder, an mbox) was read, None before the first run."""
+        rows = self._query("SELECT validity, position, fingerprint FROM inbox_sources "
+                          "WHERE source = ?", (source,))
+        return SourceState(str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
-    def save_folder_state(self, source: str, uidvalidity: int, last_uid: int) -> None:
+    def save_source_state(self, source: str, state: SourceState) -> None:
         with self.write() as db:
             db.execute(
-                "INSERT INTO inbox_folders (source, uidvalidity, last_uid, updated_at) VALUES "
-                "(?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET uidvalidity = "
-                "excluded.uidvalidity, last_uid = excluded.last_uid, "
-                "updated_at = excluded.updated_at",
-                (source, uidvalidity, last_uid, iso(utc_now())))
+                "INSERT INTO inbox_sources (source, validity, position, fingerprint, "
+                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET "
+                "validity = excluded.validity, position = excluded.position, "
+                "fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+                (source, state.validity, state.position, state.fingerprint, iso(utc_now())))
+
+    def folder_state(self, source: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, highest UID read) of an IMAP folder, None before the first run."""
+        state = self.source_state(source)
+        if state is None or not state.validity.isdigit() or not state.position.isdigit():
+            return None
+        return int(state.validity), int(state.position)
+
+    def save_folder_state(self, source: str, uidvalidity: int, last_uid: int) -> None:
+        self.save_source_state(source, SourceState(str(uidvalidity), str(last_uid)))
+
+    def files_read(self, source: str) -> set[str]:
+        """The Maildir file names (before ``:2,``) of ``source`` read before."""
+        return {str(r[0]) for r in self._query("SELECT name FROM inbox_files WHERE source = ?",
+                                               (source,))}
+
+    def record_files_read(self, source: str, names: Iterable[str]) -> None:
+        with self.write() as db:
+            db.executemany("INSERT OR IGNORE INTO inbox_files (source, name) VALUES (?, ?)",
+                           [(source, name) for name in names])
+
+    def relevance(self) -> Relevance:
+        """What makes an incoming message worth reading in full (``mail.sources``): the
+        people's addresses, what we sent (Message-IDs, recipients) and the calendar UIDs."""
+        addresses = {str(r[0]).lower() for r in self._query(
+            "SELECT email FROM people WHERE email != ''")}
+        ids: set[str] = set()
+        recipients: set[str] = set()
+        for row in self._query("SELECT message_id, recipient FROM messages"):
+            ids.add(str(row[0]).strip("<>").lower())
+            recipients.add(str(row[1]).lower())
+        for sql in ("SELECT message_id FROM plan_messages", "SELECT uid FROM plan_messages",
+                    "SELECT message_id FROM followups", "SELECT uid FROM invites",
+                    "SELECT uid FROM sent_uids",
+                    "SELECT uid FROM meetings"):
+            ids.update(str(r[0]).strip("<>").lower() for r in self._query(sql) if r[0])
+        return Relevance(frozenset(addresses), frozenset(ids), frozenset(recipients),
+                         frozenset(ids | recipients))
 
     def inbox_records(self, kinds: Sequence[str] = INBOX_KINDS) -> list[InboxRecord]:
         marks = ", ".join("?" * len(kinds))

@@ -44,8 +44,15 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     when it has none): ``source``, ``kind`` (rsvp, counter, reply, bounce, auto-reply,
     ignored), ``person_key``, ``detail`` (PARTSTAT, the failed address, the proposed time),
     ``uid``, ``recurrence_id``, ``on_date``, ``recorded_at``.
-``inbox_folders`` (v5)
+``inbox_folders`` (v5; v10 moved it to ``inbox_sources``)
     Per IMAP folder (``source``): ``uidvalidity`` and the highest ``last_uid`` read.
+``inbox_sources`` (v10)
+    Per mailbox read (``source``): ``validity`` (an IMAP folder's UIDVALIDITY), ``position``
+    (the highest UID read, or an mbox's byte offset read up to), ``fingerprint`` (a digest of
+    the mbox's bytes just before it), ``updated_at``; numbers as decimal TEXT, so every
+    unsigned 64-bit value fits.
+``inbox_files`` (v10)
+    (``source``, ``name``): each Maildir file read, by its unique name (before ``:2,``).
 ``rsvps`` (v5)
     The latest PARTSTAT per (``person_key``, ``uid``, ``recurrence_id``: '' for the series),
     ``on_date``, ``message_id``.
@@ -317,6 +324,27 @@ MIGRATIONS: list[Migration] = [
         recorded_at TEXT NOT NULL,
         PRIMARY KEY (person_key, on_date)
     )
+    """,
+    # v10: mail.sources' reading state: UIDVALIDITY and UIDs are unsigned 64-bit (past SQLite's
+    # INTEGER), so they move to TEXT in inbox_sources, which also keeps an mbox's offset;
+    # inbox_files: the Maildir file names read. Needs only v5's inbox_folders.
+    """
+    CREATE TABLE IF NOT EXISTS inbox_sources (
+        source      TEXT PRIMARY KEY,
+        validity    TEXT NOT NULL DEFAULT '',
+        position    TEXT NOT NULL DEFAULT '',
+        fingerprint TEXT NOT NULL DEFAULT '',
+        updated_at  TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO inbox_sources (source, validity, position, updated_at)
+        SELECT source, CAST(uidvalidity AS TEXT), CAST(last_uid AS TEXT), updated_at
+        FROM inbox_folders;
+    DROP TABLE IF EXISTS inbox_folders;
+    CREATE TABLE IF NOT EXISTS inbox_files (
+        source TEXT NOT NULL,
+        name   TEXT NOT NULL,
+        PRIMARY KEY (source, name)
+    ) WITHOUT ROWID
     """,
 ]
 

@@ -21,7 +21,9 @@ from outreach.ledger.inbox import (
     InboxMixin,
     InboxRecord,
     MailboxFacts,
+    Relevance,
     Rsvp,
+    SourceState,
     Unverified,
 )
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
@@ -54,9 +56,11 @@ __all__ = [
     "PlanEntry",
     "PlannedMeeting",
     "PlannedMessage",
+    "Relevance",
     "Rsvp",
     "SentMessage",
     "SeriesShape",
+    "SourceState",
     "StoredInvite",
     "Unverified",
     "default_path",
