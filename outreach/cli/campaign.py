@@ -73,7 +73,7 @@ from outreach.wording import plural, sentence
               help="Ledger database [default: in your user data folder].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Where everything is written.")
-def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
+def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
     """The main job: from your LinkedIn export to invitations, calendar and cards.
 
     \b
