@@ -25,16 +25,27 @@ def test_help_lists_the_workflow() -> None:
     assert "outreach peers" in result.output
 
 
-def test_help_does_not_import_heavy_libraries() -> None:
+HEAVY = ("icalendar", "jinja2", "pandas", "reportlab", "multiprocessing", "numpy")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["status"], ["status", "--format", "json"], ["log", "--help"],
+    ["completion", "bash"], ["completion", "--help"],
+], ids=" ".join)
+def test_quick_commands_do_not_import_heavy_libraries(argv: list[str], tmp_path: Path) -> None:
+    """``--help``, ``status``, ``log`` and ``completion`` start fast: a fresh interpreter runs
+    each (``status`` on an empty ledger) and none of the heavy libraries is loaded."""
     code = (
         "import sys\n"
         "from outreach.cli import cli\n"
-        "try:\n    cli(['--help'], prog_name='outreach')\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pandas', 'reportlab', 'icalendar', 'numpy') if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
+        f"try:\n    cli({argv!r}, prog_name='outreach')\nexcept SystemExit:\n    pass\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY []" in out.stdout
+    env = {**os.environ, "OUTREACH_LEDGER": str(tmp_path / "ledger.sqlite")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env, cwd=tmp_path)
+    assert "HEAVY []" in out.stderr, out.stderr
 
 
 @pytest.mark.parametrize(("text", "parsed"), [

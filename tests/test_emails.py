@@ -310,7 +310,8 @@ def test_mbox_is_readable_by_the_stdlib(tmp_path: Path) -> None:
     box = mailbox.mbox(tmp_path / "all.mbox")
     messages = list(box)
     assert [m["Message-ID"] for m in messages] == [m.message_id for m in batch.messages]
-    body = messages[0].get_payload()[0].get_payload(decode=True).decode()
+    assert messages[0].get_content_type() == "text/plain"  # a plain template: one part
+    body = messages[0].get_payload(decode=True).decode()
     assert "From the desk of Pat Lee." in body
     assert not list(tmp_path.glob(".all.mbox.*"))
 
@@ -338,7 +339,12 @@ def test_default_templates_render_for_a_typical_peer() -> None:
         for with_meeting in (None, meeting()):
             batch = render([person()], name, meeting=with_meeting)
             assert batch.problems == [], name
-            text, html = parts(parsed(batch.messages[0].data))
+            message = parsed(batch.messages[0].data)
+            if name == "thanks.email.j2":  # plain text, no Markdown: one text/plain part
+                assert message.get_content_type() == "text/plain", name
+                text, html = message.get_content(), ""
+            else:
+                text, html = parts(message)
             assert text.startswith("Hi Zoë,") and "Pat Lee" in text, name
             assert "{{" not in text and "{%" not in text, name
             if with_meeting is not None and name != "thanks.email.j2":

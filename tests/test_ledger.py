@@ -260,3 +260,25 @@ def test_the_message_id_secret_is_random_and_kept(tmp_path: Path) -> None:
     assert len(first) == 32
     with Ledger.open(tmp_path / "a.sqlite", read_only=True) as ledger:
         assert ledger.message_id_secret() == first
+
+
+def test_grouped_sync_fsyncs_the_wal_once_per_group_not_per_commit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``outreach send``'s commits: durable against a kill at once (in the WAL), fsynced
+    together (here: once, when the group ends), and every commit fsynced again after it."""
+    import os
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        with ledger.grouped_sync(seconds=3600):
+            for number in range(20):
+                ledger.queue_message(f"<m{number}@x>", ["a@example.org"], "s", "f")
+            assert synced == []  # 20 commits, none fsynced by us
+            assert ledger._query("PRAGMA synchronous")[0][0] == 1  # NORMAL
+        assert len(synced) == 1
+        assert ledger._query("PRAGMA synchronous")[0][0] == 2  # FULL again
+    with Ledger.open(tmp_path / "ledger.sqlite") as again:
+        found = again.deliveries_of([f"<m{n}@x>" for n in range(20)] + ["<none@x>"])
+        assert [sorted(r) for r in found.values()] == [["a@example.org"]] * 20 + [[]]

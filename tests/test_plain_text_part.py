@@ -10,11 +10,13 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from outreach.cli import cli
+from outreach.mail import templates as emailtemplates
 
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On,score,reason\n"
 TEMPLATE = """Subject: Coffee, {{ first_name }}?
@@ -113,3 +115,78 @@ def test_a_value_reaches_the_text_part_as_it_is(company: str) -> None:
     shown = mime.header_text(company)
     assert f"much the same job at {shown}. I suspect" in rendered.text
     assert "<a " not in rendered.html
+
+
+# ---------------------------------------------------------------- plain-text templates
+
+
+PLAIN_BODY = ("Hi {{ first_name }},\n\n{% if company %}\nYou work at {{ company }}.\n"
+              "{% endif %}\n\nThanks,\n{{ sender.name }}\n")
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    (PLAIN_BODY, "text/plain"),
+    ("Hi {{ first_name }}, 5 * 3 = 15; a_b_c; (x) [y]\nhttps://cal.example/dana\n", "text/plain"),
+    ("Hi,\n\nWould **Tuesday** work?\n", "text/markdown"),
+    ("Hi,\n\n- one\n- two\n", "text/markdown"),
+    ("Hi,\n\nSee [my page](https://cal.example).\n", "text/markdown"),
+    ("Hi,\n\n<b>bold</b>\n", "text/markdown"),
+    ("Hi,\n\nTom &amp; Jerry\n", "text/markdown"),
+    ("Hi,\n\n# Agenda\n", "text/markdown"),
+    ("Hi \\*you\\*,\n", "text/markdown"),
+])
+def test_the_body_decides_plain_or_markdown(body: str, kind: str) -> None:
+    assert emailtemplates.body_type(f"Subject: Hi\n\n{body}") == kind
+
+
+@pytest.mark.parametrize(("declared", "kind"), [
+    ("text/plain", "text/plain"), ("text/markdown", "text/markdown"),
+    ("Text/HTML; charset=utf-8", "text/markdown"),
+])
+def test_a_content_type_line_declares_the_type(declared: str, kind: str) -> None:
+    body = "Hi,\n\nWould **Tuesday** work?\n"
+    assert emailtemplates.body_type(f"Subject: Hi\nContent-Type: {declared}\n\n{body}") == kind
+
+
+def _plain(tmp_path: Path, text: str, *args: str) -> EmailMessage:
+    template = tmp_path / "plain.email.j2"
+    template.write_text(text, encoding="utf-8")
+    [message] = _emails(tmp_path, "--template", str(template), *args).values()
+    return message
+
+
+def test_a_plain_template_writes_one_text_plain_part(tmp_path: Path) -> None:
+    message = _plain(tmp_path, "Subject: Hi {{ first_name }}\n\n" + PLAIN_BODY, "--no-invite")
+    assert message.get_content_type() == "text/plain" and not message.is_multipart()
+    assert message.get_all("Content-Type") == ['text/plain; charset="us-ascii"']
+    assert message.get_content().replace("\r\n", "\n") == (
+        "Hi Ana,\n\nYou work at **Globex** [x](http://evil.example).\n\n"
+        "Thanks,\nDana Whitfield\n")
+
+
+def test_a_declared_plain_template_keeps_its_markup_as_text(tmp_path: Path) -> None:
+    message = _plain(tmp_path, "Subject: Hi\nContent-Type: text/plain\n\nSee **this**.\n",
+                     "--no-invite")
+    assert message.get_all("Content-Type") == ['text/plain; charset="us-ascii"']
+    assert message.get_content().replace("\r\n", "\n") == "See **this**.\n"
+
+
+def test_a_plain_template_with_an_invitation_has_text_and_calendar_parts(tmp_path: Path) -> None:
+    message = _plain(tmp_path, "Subject: Coffee?\n\nHi {{ first_name }}, coffee "
+                     "{{ meeting.start }}?\n", "--invite")
+    types = [part.get_content_type() for part in message.walk()]
+    assert types == ["multipart/mixed", "multipart/alternative", "text/plain", "text/calendar",
+                     "application/ics"]
+
+
+def test_an_unknown_content_type_is_refused(tmp_path: Path) -> None:
+    template = tmp_path / "bad.email.j2"
+    template.write_text("Subject: Hi\nContent-Type: text/rtf\n\nHi\n", encoding="utf-8")
+    peers = tmp_path / "peers.csv"
+    peers.write_text(HEADER + "Ana,Souza,https://www.linkedin.com/in/ana,ana@globex.example,"
+                     "Globex,VP Marketing,01 Jan 2025,0.9,same job\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["emails", str(peers), "--template",
+                                      str(template), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "bad.email.j2:2: Content-Type 'text/rtf'" in result.output
+    assert not list(tmp_path.glob("out/*.eml"))

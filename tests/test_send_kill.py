@@ -112,3 +112,59 @@ def test_kill_9_at_random_points_loses_nothing_and_repeats_only_the_one_in_fligh
     assert set(counts) == set(ids)  # nothing lost
     assert sum(counts.values()) - len(ids) <= kills  # at most the one in flight per kill
     assert set(states(ledger).values()) == {"sent"}
+
+
+@dataclass
+class LockAfter250(FaultyHandler):
+    """After the 250 for message ``number``, takes the ledger's write lock (another process
+    would, for a moment): the sender, holding that 250, waits in its next commit."""
+
+    number: int = 3
+    ledger: Path = Path()
+    locked: threading.Event = field(default_factory=threading.Event)
+    lock: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.data_count == self.number:
+            import sqlite3
+
+            self.lock = sqlite3.connect(self.ledger, isolation_level=None,
+                                        check_same_thread=False)
+            self.lock.execute("BEGIN IMMEDIATE")
+            self.locked.set()
+        return reply
+
+
+@pytest.mark.slow
+def test_a_kill_between_the_250_and_its_folded_commit_resends_only_that_message(
+        tmp_path: Path) -> None:
+    """The result of a message is committed with the next message's in-flight mark (one
+    commit per message). A kill -9 after the server's 250 and before that commit leaves the
+    message ``sending``, and the next one not begun: the rerun sends that one message again
+    (same Message-ID) and nothing else twice (docs/security.md, "Sending exactly once")."""
+    folder, ledger = tmp_path / "emails", tmp_path / "ledger.sqlite"
+    ids = write_outbox(folder, 6)
+    handler = LockAfter250(number=3, ledger=ledger)
+    with smtp_server(handler) as server:
+        sender = subprocess.Popen([str(OUTREACH), *cli_args(folder, server, ledger, "--send")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            assert handler.locked.wait(60), sender.communicate(timeout=60)[1]
+            time.sleep(0.5)  # the sender has its 250 and waits for the lock to commit it
+            sender.kill()
+            sender.wait(timeout=30)
+        finally:
+            if handler.lock is not None:
+                handler.lock.rollback()
+                handler.lock.close()
+        assert handler.data_count == 3
+        left = states(ledger)
+        assert left[f"{ids[2]} peer3@example.org"] == "sending"  # the 250 was not recorded
+        assert [left[f"{ids[n]} peer{n + 1}@example.org"] for n in (0, 1)] == ["sent", "sent"]
+        assert f"{ids[3]} peer4@example.org" not in left  # the next one never began
+        rerun = CliRunner().invoke(cli, cli_args(folder, server, ledger, "--send"))
+        assert rerun.exit_code == 0, rerun.output
+        counts = handler.message_ids()
+    assert counts == {**dict.fromkeys(ids, 1), ids[2]: 2}  # that one message, twice; no other
+    assert set(states(ledger).values()) == {"sent"}

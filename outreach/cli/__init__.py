@@ -2,12 +2,15 @@
 
 The commands live in ``outreach.commands``, one module per stage; this module is the group
 they hang from and the console-script entry point. Heavy libraries (pandas, reportlab) are
-imported inside the commands that need them so that ``outreach --help`` stays fast.
+imported inside the commands that need them, and each command's module is imported only when
+that command runs (``OutreachGroup.get_command``), so ``outreach status`` loads what ``status``
+uses and nothing of ``campaign`` or ``cards``.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +18,7 @@ import click
 
 from outreach import __version__
 from outreach import config as config_file
-from outreach.cli import (
-    calendar,
-    campaign,
-    cards,
-    completion,
-    emails,
-    init,
-    ledger,
-    mailbox,
-    people,
-    send,
-)
+from outreach.cli import completion
 from outreach.cli.common import USUAL_SLOT, click_error
 from outreach.errors import OutreachError
 from outreach.terminal import visible
@@ -50,8 +42,44 @@ class OutreachGroup(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(visible(f"{where}{exc.strerror or exc}")) from None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._lazy: dict[str, str] = {}  # name → "module:attribute", not imported yet
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command, imported (for tools and tests that walk them all)."""
+        for name in list(self._lazy):
+            self._load(name)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = dict(value)
+
+    def add_lazy(self, name: str, where: str) -> None:
+        """Register ``name`` as ``module:attribute``, imported on first use."""
+        self._lazy[name] = where
+        self._commands.pop(name, None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy:
+            self._load(cmd_name)
+        return self._commands.get(cmd_name)
+
+    def _load(self, name: str) -> None:
+        module, _, attribute = self._lazy.pop(name).partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        self._commands[name] = command
+        _name_envvars(command, name)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)  # in the order of the workflow, not alphabetical
+        return list(self._order)  # in the order of the workflow, not alphabetical
+
+    @property
+    def _order(self) -> list[str]:
+        return [n for n, _ in WORKFLOW if n in self._lazy or n in self._commands] + [
+            n for n in self._commands if n not in dict(WORKFLOW)]
 
 
 # Every option can come from OUTREACH_<COMMAND>_<OPTION> (named by _name_envvars below; the
@@ -139,13 +167,29 @@ def _error_hint(option: click.Option, ctx: click.Context | None) -> str:
     return hint
 
 
-for command in (
-    init.init, people.connections, people.peers, people.titles_command, campaign.campaign,
-    emails.emails, send.send, mailbox.drafts, mailbox.inbox, mailbox.followups, calendar.invite,
-    calendar.rotation, calendar.forum, cards.cards, ledger.log_command, ledger.status,
-    ledger.review,
-    mailbox.login, completion.completion,
-):
-    cli.add_command(command)
-    _name_envvars(command, command.name or "")
+# Each command: its name and where it lives, in the order of the workflow (``--help`` lists
+# them so). A command's module is imported when the command is run, listed or completed.
+WORKFLOW = (
+    ("init", "outreach.cli.init:init"),
+    ("connections", "outreach.cli.people:connections"),
+    ("peers", "outreach.cli.people:peers"),
+    ("titles", "outreach.cli.people:titles_command"),
+    ("campaign", "outreach.cli.campaign:campaign"),
+    ("emails", "outreach.cli.emails:emails"),
+    ("send", "outreach.cli.send:send"),
+    ("drafts", "outreach.cli.mailbox:drafts"),
+    ("inbox", "outreach.cli.mailbox:inbox"),
+    ("followups", "outreach.cli.mailbox:followups"),
+    ("invite", "outreach.cli.calendar:invite"),
+    ("rotation", "outreach.cli.calendar:rotation"),
+    ("forum", "outreach.cli.calendar:forum"),
+    ("cards", "outreach.cli.cards:cards"),
+    ("log", "outreach.cli.ledger:log_command"),
+    ("status", "outreach.cli.ledger:status"),
+    ("review", "outreach.cli.ledger:review"),
+    ("login", "outreach.cli.mailbox:login"),
+    ("completion", "outreach.cli.completion:completion"),
+)
+for _name, _where in WORKFLOW:
+    cli.add_lazy(_name, _where)
 _name_envvars(cli, "")

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from outreach.ingest import frame_to_csv, frame_to_json
-from outreach.plan import span_text
 from outreach.terminal import visible
 from outreach.track import balance, describe
 from outreach.wording import plural
@@ -32,6 +30,8 @@ def text(value: object, style: str = "") -> Text:
 
 def render(frame: pd.DataFrame, fmt: str, title: str = "") -> Any:
     """The text (csv/json) or a rich renderable (table) for ``frame``."""
+    from outreach.ingest import frame_to_csv, frame_to_json  # only tables of people need it
+
     if fmt == "csv":
         return frame_to_csv(frame)
     if fmt == "json":
@@ -120,6 +120,8 @@ def plan_table(plan: list[PlannedMessage]) -> Any:
 def schedule_table(rotation: Rotation) -> Any:
     """The rotation as a rich table: #, date, weekday, time, peer, company (skips marked)."""
     from rich.table import Table
+
+    from outreach.plan import span_text
 
     table = Table(title=f"Rotation: {plural(len(rotation.series), 'peer')}, every "
                   f"{span_text(rotation.every)}, {rotation.start:%d %b %Y} to "

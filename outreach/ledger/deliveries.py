@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from outreach.ledger.db import LedgerBase, iso, utc_now
+from outreach.ledger.db import LedgerBase, chunks, iso, utc_now
 
 STATES = ("queued", "sending", "sent", "failed-temporary", "failed-permanent")
 
@@ -33,6 +33,17 @@ class DeliveriesMixin(LedgerBase):
         """Recipient (lower-cased) → its delivery record for one Message-ID."""
         rows = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
         return {str(r["recipient"]): _delivery(r) for r in rows}
+
+    def deliveries_of(self, message_ids: Iterable[str]) -> dict[str, dict[str, Delivery]]:
+        """``deliveries`` for many Message-IDs in a few queries (a batch's plan): Message-ID →
+        recipient (lower-cased) → record; a Message-ID the ledger has never seen maps to {}."""
+        wanted = list(dict.fromkeys(message_ids))
+        found: dict[str, dict[str, Delivery]] = {m: {} for m in wanted}
+        for chunk, marks in chunks(wanted):
+            for row in self._query(
+                    f"SELECT * FROM messages WHERE message_id IN ({marks})", chunk):
+                found[str(row["message_id"])][str(row["recipient"])] = _delivery(row)
+        return found
 
     def queue_message(
         self, message_id: str, recipients: Iterable[str], subject: str, source: str

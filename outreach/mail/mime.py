@@ -38,7 +38,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 @dataclass(frozen=True)
 class Content:
-    """What a message says, already rendered: headers from the template, two bodies."""
+    """What a message says, already rendered: headers from the template, the text body and
+    the HTML body ("" for a plain-text template: the message is then text/plain only)."""
 
     subject: str
     text: str
@@ -71,9 +72,12 @@ def build(content: Content, envelope: Envelope, invite: Invite | None = None) ->
     """The message as RFC 5322 bytes with CRLF line endings."""
     boundary = "=_" + envelope.message_id.strip("<>").partition("@")[0][-24:]
     headers = _headers(content, envelope)
-    alternative = [_text_part(content.text, "plain"), _text_part(content.html, "html")]
+    alternative = [_text_part(content.text, "plain")]
+    if content.html:
+        alternative.append(_text_part(content.html, "html"))
     if invite is None:
-        body = _multipart("alternative", boundary + "_a", alternative)
+        body = alternative[0] if len(alternative) == 1 else _multipart(
+            "alternative", boundary + "_a", alternative)
     else:
         alternative.append(_calendar_part(invite))
         inner = _multipart("alternative", boundary + "_a", alternative)

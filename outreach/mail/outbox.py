@@ -210,9 +210,10 @@ def plan_batch(
     """
     items = list(messages)
     check_unique(items)
+    records = ledger.deliveries_of(item.message_id for item in items)  # one read per batch
     plan = []
     for item in items:
-        known = ledger.deliveries(item.message_id)
+        known = records[item.message_id]
         pending = tuple(r for r in item.recipients if _due(known.get(r.lower()), retry_failed))
         skipped = [known[r.lower()].state for r in item.recipients if r not in pending]
         stale = _STALE.get(ledger.plan_state(item.message_id) or "") if pending else None
@@ -300,8 +301,10 @@ def write_failed_csv(
     always describes the ledger's current state. Cells are neutralised against formulas.
     """
     rows = []
-    for item in messages:
-        for recipient, delivery in sorted(ledger.deliveries(item.message_id).items()):
+    items = list(messages)
+    records = ledger.deliveries_of(item.message_id for item in items)
+    for item in items:
+        for recipient, delivery in sorted(records[item.message_id].items()):
             if delivery.state.startswith("failed-") and recipient in item.names:
                 rows.append([
                     recipient, delivery.subject, delivery.state, delivery.attempts,

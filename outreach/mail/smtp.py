@@ -16,6 +16,17 @@ recipient), the ledger records ``sending`` *before* the SMTP transaction and ``s
 A first Ctrl-C (``should_stop``) lets the current transaction finish, so an interrupted run does
 not even create the ambiguous case; only a kill or a network failure mid-DATA can.
 
+One commit per message (``sendlog.Recorder``): a message's result (``sent``/``failed-*``) is
+written in the transaction that marks the next message ``sending``, committed before its MAIL
+FROM (or alone at the end of the batch, on Ctrl-C, and before any rate-limit or retry wait). A
+kill between a ``250`` and that commit leaves that one message ``sending`` (resent once, same
+Message-ID); never more, since the next message is marked only in the commit that records it.
+During the batch the ledger fsyncs its WAL at least every 0.25 s rather than at each commit
+(``Ledger.grouped_sync``): a killed process loses nothing committed; a power cut may forget the
+last 0.25 s, whose messages are then resent with their Message-IDs. The ledger is read once for
+the batch (``sendlog.Fresh``); per message only ``PRAGMA data_version`` (did another process
+write?) and the file's identity are checked, and the ledger is read again only when they say so.
+
 What "sent" means: the transaction is driven step by step (MAIL, one RCPT per recipient, DATA),
 not with ``smtplib.sendmail``, and a recipient is ``sent`` only when its RCPT was accepted *and*
 DATA ended with ``250``. A ``421`` or a hang-up during RCPT leaves every recipient of that message
@@ -39,7 +50,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
@@ -48,11 +59,10 @@ from outreach.ledger import Ledger
 from outreach.mail import smtpauth
 from outreach.mail.credentials import mask_secrets, secret_forms
 from outreach.mail.imap import is_loopback
-from outreach.mail.itip import sent_uids
 from outreach.mail.outbox import OutboxMessage, PlannedMessage, check_sendable, with_date
-from outreach.mail.transaction import Result, transaction
+from outreach.mail.sendlog import Fresh, Recorder
+from outreach.mail.transaction import transaction
 from outreach.times import clock as times_clock
-from outreach.times import today as times_today
 
 SECURITY_CHOICES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -271,7 +281,9 @@ def send_batch(
         todo = todo[: options.limit]
     connection = Connection(settings)
     throttle = _Throttle(options.rate, options.clock, options.sleep)
-    with ledger.exclusive():
+    with ledger.exclusive(), ledger.grouped_sync():
+        recorder = Recorder(ledger, options.today)
+        fresh = Fresh(ledger, todo)  # the ledger read once for the batch, under the lock
         try:
             for index, planned in enumerate(todo):
                 if should_stop():
@@ -280,12 +292,14 @@ def send_batch(
                     break
                 try:
                     ledger.check_same_file()
-                    planned = _still_pending(planned, ledger)
+                    planned = fresh.still_pending(planned)
                     if not planned.pending:  # another run sent it since the plan was made
                         summary.skipped_sent += 1
                         continue
+                    if throttle.would_wait():
+                        recorder.flush()  # nothing waits unrecorded
                     throttle.wait()
-                    outcome = _deliver(planned, ledger, connection, options)
+                    outcome = _deliver(planned, recorder, connection, options)
                 except OutreachError as exc:  # TLS, login, server or ledger gone: stop
                     summary.error = exc
                     summary.not_attempted += len(todo) - index
@@ -295,6 +309,10 @@ def send_batch(
                 if on_outcome is not None:
                     on_outcome(outcome)
         finally:
+            try:
+                recorder.flush()  # the last message's result (also on Ctrl-C, on an error)
+            except OutreachError as exc:
+                summary.error = summary.error or exc
             connection.close()
         if summary.error is None:
             try:
@@ -302,15 +320,6 @@ def send_batch(
             except OutreachError as exc:
                 summary.error = exc
     return summary
-
-
-def _still_pending(planned: PlannedMessage, ledger: Ledger) -> PlannedMessage:
-    """``planned`` without the recipients the ledger now records ``sent`` (a plan made
-    before the run lock was taken must not repeat what another run did meanwhile)."""
-    known = ledger.deliveries(planned.item.message_id)
-    pending = tuple(r for r in planned.pending
-                    if (d := known.get(r.lower())) is None or d.state != "sent")
-    return planned if pending == planned.pending else replace(planned, pending=pending)
 
 
 def _skipped(plan: list[PlannedMessage]) -> BatchSummary:
@@ -329,6 +338,9 @@ class _Throttle:
         self.next_start = 0.0
         self.clock, self.sleep = clock, sleep
 
+    def would_wait(self) -> bool:
+        return bool(self.interval) and self.clock() < self.next_start
+
     def wait(self) -> None:
         now = self.clock()
         if now < self.next_start:
@@ -337,14 +349,20 @@ class _Throttle:
 
 
 def _deliver(
-    planned: PlannedMessage, ledger: Ledger, connection: Connection, options: SendOptions
+    planned: PlannedMessage, recorder: Recorder, connection: Connection, options: SendOptions
 ) -> Outcome:
-    """Send one message to its pending recipients, retrying 4xx and drops with backoff."""
+    """Send one message to its pending recipients, retrying 4xx and drops with backoff.
+
+    One durable write per attempt, committed before MAIL FROM: the previous message's result
+    and this one's ``queued``/``sending``. This message's result is left to the recorder,
+    written with the next message's write (or flushed when the batch ends, stops or waits).
+    """
     item = planned.item
     outcome = Outcome(item)
     pending = list(planned.pending)
     for attempt in range(options.max_attempts):
         if attempt:
+            recorder.flush()  # the failed attempt is on record before the backoff
             options.sleep(options.backoff * 2 ** (attempt - 1))
         try:
             smtp = connection.session()
@@ -352,14 +370,13 @@ def _deliver(
             if attempt + 1 == options.max_attempts:
                 raise OutreachError(f"{exc}; rerun to send the rest", exit_code=1) from None
             continue
-        with ledger.write():  # one durable write before the wire: queued and sending
-            ledger.queue_message(item.message_id, pending, item.subject, item.source)
-            ledger.mark_sending(item.message_id, pending)
+        recorder.sending(item, pending)
         wire = with_date(item.wire, options.send_time())
         result = transaction(smtp, connection.drop, item, pending, wire).masked(
             connection.settings.masked)
-        _record(ledger, item, result, options.today or times_today())
+        recorder.later(item, result)
         if result.stop:
+            recorder.flush()
             reply = next(iter(result.temporary.values()))
             if "starttls" in str(reply).lower():
                 raise OutreachError(
@@ -376,24 +393,6 @@ def _deliver(
             return outcome
     outcome.failed.update(result.temporary)
     return outcome
-
-
-def _record(ledger: Ledger, item: OutboxMessage, result: Result, today: date) -> None:
-    """One ledger transaction: deliveries' new states, an ``invited`` event per recipient and
-    the calendar UIDs the message carries (so an answer from any address matches by UID,
-    whichever command wrote the message)."""
-    uids = sent_uids(item.wire) if result.accepted else []
-    with ledger.write():
-        for recipient, reply in result.accepted.items():
-            ledger.mark_sent(item.message_id, [recipient], reply)
-            key = ledger.person_for_address(recipient, item.names.get(recipient.lower(), ""))
-            ledger.add_event(key, "invited", today, note=item.subject)
-            ledger.record_sent_uids(
-                (uid, item.message_id, recipient, key, sequence) for uid, sequence in uids)
-        for recipient, reply in result.permanent.items():
-            ledger.mark_failed(item.message_id, [recipient], reply, permanent=True)
-        for recipient, reply in result.temporary.items():
-            ledger.mark_failed(item.message_id, [recipient], reply, permanent=False)
 
 
 def parse_rate(text: str | float | int | None) -> float | None:

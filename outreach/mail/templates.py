@@ -1,18 +1,30 @@
 """E-mail and LinkedIn-note templates: rendered twice so recipients' values stay inert.
 
-An e-mail template is ``Subject: ...`` (plus optional ``Reply-To``/``Cc``/``X-...``) lines, a
-blank line, then a Markdown body. Each recipient's message is rendered twice from the same
-file: once with raw values for the headers (and the checks below), once for the body, where
-every value is kept out of Markdown's reach (a placeholder, filled after markdown-it has
-parsed the body with raw HTML off; or, where that cannot work, the value backslash-escaped for
-Markdown). The parsed body becomes both parts: HTML (values HTML-escaped) and text/plain
-(``plain_text``: the same words without the template's markup, ``**bold**`` → bold,
-``[text](url)`` → ``text (url)``, list items as lines; values as they are). So a value is
-inert in both parts: ``<script>`` prints literally in text and escaped in HTML,
-``[x](http://evil)`` in a company name stays text, and Jinja syntax inside a value is never
-evaluated (values are data, not template source). Every value is made one line (control
-characters become spaces), so none can add a header. Converting Markdown once per layout
-rather than once per recipient is also what makes 10,000 messages fast.
+An e-mail template is ``Subject: ...`` (plus optional ``Reply-To``/``Cc``/``X-...`` and
+``Content-Type``) lines, a blank line, then the body: plain text, or Markdown.
+
+Plain or Markdown (``body_type``): a ``Content-Type: text/plain`` line in the template's header
+block makes it plain text, ``text/markdown`` (or ``text/html``) Markdown; without one, the body
+decides: it is plain text when, with its Jinja tags taken out (each ``{{ value }}`` counted as a
+word, so no recipient's value can change the answer), it holds no Markdown and no HTML, i.e.
+CommonMark reads it as nothing but paragraphs of text, unchanged (no emphasis, link, list,
+heading, quote, code, escape, entity or hard break), and it has no HTML tag. A plain-text
+template writes a plain-text message, as mailmerge does: one ``text/plain`` part (beside the
+calendar part when an invitation is attached), the body as written, values as they are, blank
+lines left by ``{% if %}`` lines folded into one; it renders once per recipient, with no
+Markdown conversion. Otherwise the message carries an HTML part too, as follows.
+
+Each recipient's message is rendered twice from the same file: once with raw values for the
+headers (and the checks below), once for the body, where every value is kept out of Markdown's
+reach (a placeholder, filled after markdown-it has parsed the body with raw HTML off; or, where
+that cannot work, the value backslash-escaped for Markdown). The parsed body becomes both
+parts: HTML (values HTML-escaped) and text/plain (``plain_text``: the same words without the
+template's markup, ``**bold**`` → bold, ``[text](url)`` → ``text (url)``, list items as lines;
+values as they are). So a value is inert in both parts: ``<script>`` prints literally in text
+and escaped in HTML, ``[x](http://evil)`` in a company name stays text, and Jinja syntax inside
+a value is never evaluated (values are data, not template source). Every value is made one line
+(control characters become spaces), so none can add a header. Converting Markdown once per
+layout rather than once per recipient is also what makes 10,000 messages fast.
 
 While rendering, each ``{{ value }}`` that prints empty leaves a marker naming its template
 line; an empty value in the subject or in the greeting (the first body line, up to its first
@@ -27,7 +39,7 @@ import string
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +51,14 @@ from outreach import templating
 from outreach.errors import OutreachError
 from outreach.mail import mime
 
-ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc")
+ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc", "Content-Type")
+PLAIN, MARKDOWN = "text/plain", "text/markdown"
+BODY_TYPES = {"text/plain": PLAIN, "text/markdown": MARKDOWN, "text/html": MARKDOWN}
+_JINJA_VALUE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_JINJA_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
+_PLAIN_TOKENS = frozenset({"paragraph_open", "paragraph_close", "inline"})
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 _MARKER = re.compile("\x00([0-9]+)\x00")
 _SLOT = re.compile("\ue000([0-9]+)\ue001")
 _GREETING = re.compile(r"[^,.!?;:]*[,.!?;:]?")
@@ -125,11 +144,15 @@ class MessageTemplate:
             raise OutreachError(f"{name_or_path}: not UTF-8 text ({exc.reason})") from None
         self.filename = self._plain.filename or str(name_or_path)
         self.email = email
+        self.body_type = PLAIN
         if email:
-            _check_header_lines(self.filename, Path(self.filename).read_text(encoding="utf-8"))
+            source = Path(self.filename).read_text(encoding="utf-8")
+            _check_header_lines(self.filename, source)
+            self.body_type = body_type(source)
         self._source = name_or_path
         self._slots = _Slots()
-        self._html = templating.load(name_or_path, finalize=self._slots) if email else None
+        markdown = email and self.body_type == MARKDOWN
+        self._html = templating.load(name_or_path, finalize=self._slots) if markdown else None
         self._escaped: jinja2.Template | None = None
         self._recording: jinja2.Template | None = None
         self._undefined = templating.recording_undefined()
@@ -137,6 +160,10 @@ class MessageTemplate:
 
     @property
     def name(self) -> str:
+        return self._name
+
+    @cached_property
+    def _name(self) -> str:  # asked once per message (for its Message-ID)
         return Path(self.filename).name
 
     def render(self, values: dict[str, Any]) -> Rendered | list[str]:
@@ -156,9 +183,12 @@ class MessageTemplate:
         if problems:
             return problems
         text = _MARKER.sub("", text)
-        if self._html is None:
+        if not self.email:
             return Rendered({}, text)
-        headers = templating.split_headers(text)[0]
+        headers, body = templating.split_headers(text)
+        headers = {n: v for n, v in headers.items() if n.lower() != "content-type"}
+        if self._html is None:  # a plain-text template: the body as written, one part
+            return Rendered(headers, plain_body(body))
         plain, converted = self._bodies_for(values)
         return Rendered(headers, plain, html_document(converted, headers.get("Subject", "")))
 
@@ -243,6 +273,53 @@ def _hinted(problem: str) -> str:
     return problem
 
 
+def body_type(source: str) -> str:
+    """``PLAIN`` or ``MARKDOWN`` for an e-mail template's text (see the module doc): its
+    ``Content-Type`` line if it has one, else whether its body holds Markdown or HTML."""
+    head, _, body = source.replace("\r\n", "\n").partition("\n\n")
+    for line in head.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-type":
+            return BODY_TYPES[value.split(";")[0].strip().lower()]
+    return PLAIN if is_plain_text(body) else MARKDOWN
+
+
+def is_plain_text(body: str) -> bool:
+    """True when a template body, Jinja tags out (a value counts as a word), holds no
+    Markdown (CommonMark reads it as paragraphs of unchanged text) and no HTML tag."""
+    text = _JINJA_TAG.sub("", _JINJA_VALUE.sub("value", body))
+    if _HTML_TAG.search(text):
+        return False
+    for token in _markdown().parse(text):
+        if token.type not in _PLAIN_TOKENS:
+            return False
+        if token.type == "inline" and not _unchanged(token):
+            return False
+    return True
+
+
+def _unchanged(token: Token) -> bool:
+    """An inline run read as its own text: only text and soft line breaks, nothing taken
+    out or decoded (an escape, an entity or a mark would change it)."""
+    parts = []
+    for child in token.children or []:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append("\n")
+        else:
+            return False
+    return "".join(parts) == re.sub(r"[ \t]+\n", "\n", token.content)
+
+
+def plain_body(body: str) -> str:
+    """A plain-text template's rendered body as the message's text: as written, trailing
+    spaces off, runs of blank lines (left by ``{% if %}`` lines) folded into one."""
+    lines = "\n".join(line.rstrip() for line in body.split("\n"))
+    text = _BLANK_LINES.sub("\n\n", lines).strip("\n")
+    return text + "\n" if text else ""
+
+
 def _check_header_lines(filename: str, text: str) -> None:
     """An e-mail template starts with a Subject line; only safe headers may be set."""
     lines = text.splitlines()
@@ -261,6 +338,11 @@ def _check_header_lines(filename: str, text: str) -> None:
                 f"{filename}:{number}: header {name!r} cannot be set by a template "
                 f"(allowed: {', '.join(ALLOWED_HEADERS)}, X-...)"
             )
+        kind = line.partition(":")[2].split(";")[0].strip().lower()
+        if name.lower() == "content-type" and kind not in BODY_TYPES:
+            raise OutreachError(
+                f"{filename}:{number}: Content-Type {kind!r}: use one of "
+                f"{', '.join(BODY_TYPES)} (the body as plain text, or Markdown)")
 
 
 def plain_text(tokens: Sequence[Token]) -> str:
