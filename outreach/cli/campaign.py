@@ -11,6 +11,7 @@ import click
 
 from outreach.cli.common import (
     EXPORT_ARG,
+    csv_dialect_option,
     echo,
     echo_err,
     emit,
@@ -73,6 +74,7 @@ from outreach.wording import plural, sentence
               help="Ledger database [default: in your user data folder].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Where everything is written.")
+@csv_dialect_option
 def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
     """The main job: from your LinkedIn export to invitations, calendar and cards.
 

@@ -190,6 +190,7 @@ def emit(renderable: Any, output: Path | None) -> None:
         fileio.write_text(output, renderable)
         echo_err(f"Wrote {output}")
     elif isinstance(renderable, str):  # csv/json: kept intact for a pipe, safe on a terminal
+        renderable = renderable.removeprefix("\ufeff")  # a BOM marks a file, not a stream
         click.echo(visible(renderable, lines=True) if sys.stdout.isatty() else renderable,
                    nl=False)
     else:
@@ -324,3 +325,29 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+def _use_csv_dialect(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Every CSV this command writes is in ``value``, else in the one the locale's
+    spreadsheet expects (``tables.dialect_for_locale``), until the command ends."""
+    import os
+
+    from outreach import tables
+    from outreach.i18n.locales import resolve_locale
+
+    try:
+        locale = resolve_locale(None, os.environ, None)
+    except OutreachError:  # an unknown OUTREACH_LOCALE is the locale option's to refuse
+        locale = "en"
+    ctx.with_resource(tables.csv_dialect(value, locale))
+
+
+def csv_dialect_option(func: F) -> F:
+    """``--csv-dialect`` for the commands that write CSV (peers.csv, linkedin.csv, failed.csv,
+    ``--format csv``)."""
+    return click.option(
+        "--csv-dialect", type=click.Choice(["excel", "excel-semicolon", "plain"]),
+        expose_value=False, callback=_use_csv_dialect,
+        help="CSV for your spreadsheet: excel (UTF-8 BOM, commas), excel-semicolon (BOM, "
+        "semicolons) or plain (commas, no BOM) [default: excel-semicolon where your locale "
+        "writes decimals with a comma (de, es, fr, pt, it, nl), else excel].")(func)

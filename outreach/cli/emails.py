@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from outreach.cli.common import (
+    csv_dialect_option,
     echo,
     echo_err,
     ledger_option,
@@ -64,6 +65,7 @@ from outreach.wording import noun, plural, sentence
 @yes_option
 @peer_options
 @click.pass_context
+@csv_dialect_option
 def emails(
     ctx: click.Context, input_path: Path, template: str, from_address: str | None, out_dir: Path,
     mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from outreach.cli.common import echo, echo_err, emit, ledger_option
+from outreach.cli.common import csv_dialect_option, echo, echo_err, emit, ledger_option
 from outreach.errors import OutreachError
 from outreach.wording import plural, sentence
 
@@ -243,6 +243,7 @@ def _answer(partstat: str, comment: str) -> str:
               help="Folder for the follow-up .eml files and linkedin.csv.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
+@csv_dialect_option
 def followups(after: str, max_count: int, template: str, from_address: str | None,
               out_dir: Path, today_text: str | None, ledger_path: Path | None) -> None:
     """Write a follow-up only to people who have not answered.

@@ -9,6 +9,7 @@ import click
 
 from outreach.cli.common import (
     EXPORT_ARG,
+    csv_dialect_option,
     echo_err,
     emit,
     format_options,
@@ -23,6 +24,7 @@ from outreach.wording import plural
 @format_options
 @click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra title vocabulary (TOML) merged over the built-in one.")
+@csv_dialect_option
 def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | None) -> None:
     """List every connection in EXPORT, with the function and level of each title.
 
@@ -54,6 +56,7 @@ def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | 
               "rows left out (former roles, colleagues), each saying why in 'excluded'.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (atomically) instead of the terminal.")
+@csv_dialect_option
 def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
     """Find your peers in EXPORT: same function and level as you, at other companies.
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import echo, echo_err, emit, ledger_option, tz_option
+from outreach.cli.common import csv_dialect_option, echo, echo_err, emit, ledger_option, tz_option
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural
 
@@ -48,6 +48,7 @@ from outreach.wording import noun, plural
               help="Send for real. Without it: a dry run listing what would be sent.")
 @tz_option("Zone of the Date: header, set when each message goes out.")
 @ledger_option
+@csv_dialect_option
 def send(
     source: Path, smtp_host: str, port: int | None, security: str, user: str | None,
     auth: str, password_command: str | None, token_command: str | None, ca_file: Path | None,
