@@ -327,19 +327,25 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
         yield lambda n: progress.advance(task, n)
 
 
-def _use_csv_dialect(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    """Every CSV this command writes is in ``value``, else in the one the locale's
-    spreadsheet expects (``tables.dialect_for_locale``), until the command ends."""
+def run_locale() -> str:
+    """The locale this run speaks (``OUTREACH_LOCALE``, then the computer's), for defaults
+    that follow it: the CSV dialect, the holidays' country."""
     import os
 
-    from outreach import tables
     from outreach.i18n.locales import resolve_locale
 
     try:
-        locale = resolve_locale(None, os.environ, None)
+        return resolve_locale(None, os.environ, None)
     except OutreachError:  # an unknown OUTREACH_LOCALE is the locale option's to refuse
-        locale = "en"
-    ctx.with_resource(tables.csv_dialect(value, locale))
+        return "en"
+
+
+def _use_csv_dialect(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Every CSV this command writes is in ``value``, else in the one the locale's
+    spreadsheet expects (``tables.dialect_for_locale``), until the command ends."""
+    from outreach import tables
+
+    ctx.with_resource(tables.csv_dialect(value, run_locale()))
 
 
 def csv_dialect_option(func: F) -> F:
@@ -351,3 +357,39 @@ def csv_dialect_option(func: F) -> F:
         help="CSV for your spreadsheet: excel (UTF-8 BOM, commas), excel-semicolon (BOM, "
         "semicolons) or plain (commas, no BOM) [default: excel-semicolon where your locale "
         "writes decimals with a comma (de, es, fr, pt, it, nl), else excel].")(func)
+
+
+_DAYS_OFF = "outreach.days_off."
+
+
+def _keep_days_off(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_DAYS_OFF + (param.name or "")] = value
+
+
+def days_off_options(func: F) -> F:
+    """``--country`` and ``--skip-months`` (``[holidays]`` in outreach.toml): the days the
+    rotation and the forum keep free; read them with ``days_off``."""
+    options = [
+        click.option("--country", metavar="CODE", expose_value=False, callback=_keep_days_off,
+                     help="Skip this country's public holidays (ISO code: ES, DE, US; none: "
+                     "no holidays) [default: your locale's country, e.g. es_ES: ES]."),
+        click.option("--skip-months", metavar="MONTHS", expose_value=False,
+                     callback=_keep_days_off,
+                     help="No meetings in these months, e.g. 8 or august (a summer break)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def days_off(dates: Any = ()) -> Any:
+    """The running command's ``daysoff.DaysOff``: its ``--country`` (else the locale's),
+    ``--skip-months`` and the ``dates`` it skips."""
+    from outreach.daysoff import days_off as build
+    from outreach.i18n import parse_month
+
+    meta = click.get_current_context().meta
+    locale = run_locale()
+    months = [int(m) if m.isdigit() else parse_month(m, locale, field="skip_months")
+              for m in split_list(meta.get(_DAYS_OFF + "skip_months")) or ()]
+    return build(meta.get(_DAYS_OFF + "country"), locale, months, dates)

@@ -153,6 +153,7 @@ def event_spec(
     rrule: Mapping[str, Any] | None = None,
     exdates: Iterable[datetime] = (),
     remind: timedelta | None = None,
+    rdates: Iterable[datetime] = (),
 ) -> EventSpec:
     """Every VEVENT outreach writes — a coffee, a rotation series, the forum, a cancellation —
     is built here (SEQUENCE/DTSTAMP still unset: see ``versioned``)."""
@@ -170,6 +171,7 @@ def event_spec(
         rrule=rrule,
         exdates=tuple(exdates),
         remind=remind,
+        rdates=tuple(rdates),
     )
 
 
