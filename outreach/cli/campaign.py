@@ -19,8 +19,10 @@ from outreach.cli.common import (
     echo_err,
     emit,
     meeting_options,
+    output_mode_options,
     parse_from,
     peer_options,
+    report_json,
     split_list,
     start_with_note,
     usual_slot,
@@ -77,13 +79,10 @@ from outreach.wording import plural, sentence
               help="Ledger database [default: in your user data folder].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Where everything is written.")
-<<<<<<< HEAD
 @csv_dialect_option
 @days_off_options
-def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
-=======
+@output_mode_options
 def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
->>>>>>> main
     """The main job: from your LinkedIn export to invitations, calendar and cards.
 
     \b
@@ -215,6 +214,14 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
     changed = sum(o.changed for o in result.outputs)
     echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
                f"Open {out_dir / 'report.html'}; nothing was sent.")
+    report_json("campaign", {
+        "out": str(out_dir), "report": str(out_dir / "report.html"),
+        "outputs": [{"path": str(o.path), "what": o.what, "changed": o.changed}
+                    for o in result.outputs],
+        "rotation_peers": [p.full_name for p in result.rotation_peers],
+        "forum_peers": [p.full_name for p in result.forum_peers],
+        "meetings": result.meetings, "emails": result.emails,
+        "notes": list(result.notes), "warnings": list(result.warnings)})
 
 
 def _summary_lines(result: Any) -> list[str]:

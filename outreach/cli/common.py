@@ -146,7 +146,10 @@ def split_list(value: str | None) -> list[str] | None:
 
 def echo(message: str, err: bool = False) -> None:
     """Print a message that may hold data (names, subjects): control characters spelled
-    out (``outreach.terminal``), line feeds kept."""
+    out (``outreach.terminal``), line feeds kept. With ``--quiet`` or ``--format json``,
+    only standard error's messages (errors, warnings) are printed."""
+    if not err and quiet():
+        return
     click.echo(visible(message, lines=True), err=err)
 
 
@@ -183,9 +186,12 @@ def select_people(
 
 
 def emit(renderable: Any, output: Path | None) -> None:
-    """Print text or a rich renderable, or write text atomically to ``output``."""
+    """Print text or a rich renderable, or write text atomically to ``output``; nothing is
+    printed with ``--quiet`` or ``--format json`` (``report_json`` prints the result)."""
     from outreach import fileio
 
+    if output is None and quiet():
+        return
     if is_dash(output):
         output = None  # -o -: standard output, as without -o
     if output is not None:
@@ -396,3 +402,49 @@ def days_off(dates: Any = ()) -> Any:
     months = [int(m) if m.isdigit() else parse_month(m, locale, field="skip_months")
               for m in split_list(meta.get(_DAYS_OFF + "skip_months")) or ()]
     return build(meta.get(_DAYS_OFF + "country"), locale, months, dates)
+
+
+_MODE = "outreach.output_mode"
+
+
+def _keep_mode(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if param.name == "output_format" and value == "json":
+        ctx.meta[_MODE] = "json"
+    elif param.name == "quiet" and value and ctx.meta.get(_MODE) != "json":
+        ctx.meta[_MODE] = "quiet"
+
+
+def output_mode_options(func: F) -> F:
+    """``--format text|json`` and ``-q/--quiet`` (campaign, send, inbox, followups, drafts,
+    log): json prints one object (docs/json.md) and nothing else on standard output; quiet
+    prints only errors and warnings (standard error)."""
+    options = [
+        click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+                     default="text", show_default=True, expose_value=False,
+                     callback=_keep_mode, is_eager=True,
+                     help="json: one JSON object with the result, for other tools "
+                     "(docs/json.md); warnings still go to standard error."),
+        click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_keep_mode,
+                     help="Print only errors and warnings."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def quiet() -> bool:
+    """True under ``--quiet`` or ``--format json``: standard output stays for the result."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.meta.get(_MODE) in ("json", "quiet")
+
+
+def report_json(command: str, data: dict[str, Any]) -> None:
+    """Under ``--format json``: ``{"command": command, **data}`` on standard output, one
+    object (dates and paths as strings)."""
+    import json
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.meta.get(_MODE) != "json":
+        return
+    click.echo(json.dumps({"command": command, **data}, ensure_ascii=False, indent=2,
+                          default=str))

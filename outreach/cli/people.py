@@ -26,14 +26,10 @@ from outreach.wording import plural
 @format_options
 @click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra title vocabulary (TOML) merged over the built-in one.")
-<<<<<<< HEAD
 @csv_dialect_option
-def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | None) -> None:
-=======
 def connections(
     export: Path | bytes, fmt: str, output: Path | None, vocabulary: Path | None,
 ) -> None:
->>>>>>> main
     """List every connection in EXPORT, with the function and level of each title.
 
     EXPORT is Connections.csv, the ZIP LinkedIn mails you
@@ -62,17 +58,11 @@ def connections(
               default="table", show_default=True,
               help="table for reading; csv/json for tools; csv-all/json-all also list the "
               "rows left out (former roles, colleagues), each saying why in 'excluded'.")
-<<<<<<< HEAD
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE (atomically) instead of the terminal.")
-@csv_dialect_option
-def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
-=======
 @click.option("-o", "--output", type=output_path(),
               help="Write to FILE (atomically) instead of the terminal; - for standard "
               "output.")
+@csv_dialect_option
 def peers(export: Path | bytes, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
->>>>>>> main
     """Find your peers in EXPORT: same function and level as you, at other companies.
 
     Your title and company default to your current position in the export
