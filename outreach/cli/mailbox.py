@@ -23,6 +23,7 @@ from outreach.cli.common import (
     report_json,
 )
 from outreach.errors import OutreachError
+from outreach.times import today as times_today
 from outreach.wording import plural, sentence
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -290,7 +291,7 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
         raise click.UsageError("followups needs a sender: --from 'Name <you@example.com>' "
                                "or [sender] name and email in outreach.toml")
     name, address = parse_from(from_address)
-    today = _day(today_text, "--today") or date.today()
+    today = _day(today_text, "--today") or times_today()
     with Ledger.open(ledger_path) as ledger:
         plan = plan_followups(ledger, today, after=after, max_count=max_count)
         for person, why in plan.skipped:
