@@ -264,6 +264,8 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
     result["forum"].pop("duration", None)  # a forum session is not a coffee: [forum] duration
     result["forum"].update(_drop_empty(dict(forum)))
     result["cards"].update(_drop_empty(dict(cards)))
+    for name in ("rotation", "forum", "campaign"):
+        result[name].update(_days_off(_section(config, "holidays")))
     result["cards"].setdefault("sign", _first_name(sender.get("name", "")) or None)
     result["campaign"].pop("start", None)  # the campaign finds the usual slot itself,
     result["campaign"].update(_drop_empty({"lead": meeting.get("lead")}))  # with its --lead
@@ -290,6 +292,12 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
     result["inbox"], result["drafts"] = dict(login), dict(login)
     result["followups"] = _drop_empty({"from_address": _address(sender)})
     return {name: _drop_empty(values) for name, values in result.items()}
+
+
+def _days_off(holidays: dict[str, Any]) -> dict[str, Any]:
+    """``[holidays]`` as the ``--country`` and ``--skip-months`` options spell them."""
+    months = ",".join(str(m) for m in holidays.get("skip_months", []))
+    return _drop_empty({"country": holidays.get("country"), "skip_months": months})
 
 
 def _section(config: dict[str, Any], name: str) -> dict[str, Any]:

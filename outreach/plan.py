@@ -12,6 +12,12 @@ Forum: one recurring group event, every chosen peer an ATTENDEE, monthly or quar
 same weekday-of-month as the start date: a start on the first Tuesday gives ``BYDAY=1TU``;
 a start in the last seven days of the month that is the fifth such weekday gives
 ``BYDAY=-1TU`` (the last Tuesday), because not every month has a fifth one.
+
+Days off (``daysoff.DaysOff``: the country's public holidays, ``skip_months``, ``--skip``
+dates): a rotation coffee on one is left out (an EXDATE, as ``--skip``: that peer is seen at
+their next turn); a forum session on a public holiday moves to the same weekday a week later
+(EXDATE for the rule's day, RDATE for the new one), one in a skipped month or on a skipped
+date is left out.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from outreach.daysoff import DaysOff
 from outreach.errors import OutreachError
 from outreach.model import Person, message_id
 from outreach.times import localize
@@ -129,6 +136,7 @@ def plan_rotation(
     months: int = 6,
     skip: Iterable[date] = (),
     places: Mapping[str, int] | None = None,
+    days_off: DaysOff | None = None,
 ) -> Rotation:
     """Meet ``size`` of ``people`` in turn, one per ``every``, for ``months``.
 
@@ -154,6 +162,8 @@ def plan_rotation(
         starts.append(localize(local, start.tzinfo, "start"))
         local += timedelta(days=step)
     skipped = _skipped(starts, skip, step)
+    if days_off is not None:
+        skipped |= {s for s in starts if days_off.reason(s.date())}
     slots = tuple(Slot(s, by_place[i % cycle], s in skipped) for i, s in enumerate(starts)
                   if i % cycle in by_place)
     series = []
@@ -212,10 +222,26 @@ class Forum:
     starts: tuple[datetime, ...]
     months_between: int
     byday: str
+    moved: tuple[tuple[datetime, datetime], ...] = ()  # (the rule's day, the session's)
+    left_out: tuple[datetime, ...] = ()  # the rule's days with no session (skipped month)
+    rule_days: tuple[datetime, ...] = ()  # every day the rule gives; empty: ``starts``
 
     @property
     def first(self) -> datetime:
         return self.starts[0]
+
+    @property
+    def dtstart(self) -> datetime:
+        """The rule's first day (DTSTART), which a moved first session is not."""
+        return (self.rule_days or self.starts)[0]
+
+    @property
+    def exdates(self) -> tuple[datetime, ...]:
+        return tuple(sorted([rule for rule, _ in self.moved] + list(self.left_out)))
+
+    @property
+    def rdates(self) -> tuple[datetime, ...]:
+        return tuple(moved for _, moved in self.moved)
 
     @property
     def rule_text(self) -> str:
@@ -227,7 +253,7 @@ class Forum:
 
     def rrule(self) -> dict[str, Any]:
         return {"freq": "monthly", "interval": self.months_between, "byday": self.byday,
-                "until": self.starts[-1].astimezone(UTC)}
+                "until": (self.rule_days or self.starts)[-1].astimezone(UTC)}
 
 
 def forum_period(every: str) -> int:
@@ -258,8 +284,10 @@ def plan_forum(
     every: str = "month",
     months: int = 12,
     size: int = 15,
+    days_off: DaysOff | None = None,
 ) -> Forum:
-    """The forum's first ``size`` peers and its sessions: one per period in ``months``."""
+    """The forum's first ``size`` peers and its sessions: one per period in ``months``,
+    off ``days_off`` (see the module doc)."""
     if size < 1:
         raise OutreachError("must be at least 1", field="size")
     if months < 1:
@@ -274,7 +302,31 @@ def plan_forum(
         occurrence = month.replace(day=_nth_weekday(month.year, month.month, byday))
         starts.append(localize(occurrence, start.tzinfo, "start"))
         month += relativedelta(months=period)
-    return Forum(tuple(people[:size]), tuple(starts), period, byday)
+    if days_off is None:
+        return Forum(tuple(people[:size]), tuple(starts), period, byday)
+    held, moved, left_out = _off_days(starts, days_off)
+    if not held:
+        raise OutreachError("forum: every session falls on a day off (skip_months, holidays)")
+    return Forum(tuple(people[:size]), held, period, byday, moved, left_out, tuple(starts))
+
+
+def _off_days(starts: Sequence[datetime], days_off: DaysOff) -> tuple[
+        tuple[datetime, ...], tuple[tuple[datetime, datetime], ...], tuple[datetime, ...]]:
+    """(sessions held, (rule's day, moved day) pairs, rule's days left out)."""
+    held, moved, left_out = [], [], []
+    for start in starts:
+        day = start
+        for _ in range(4):  # a holiday: the same weekday a week later, until one is open
+            if not days_off.is_holiday(day.date()):
+                break
+            day = localize(day.replace(tzinfo=None) + timedelta(days=7), start.tzinfo, "start")
+        if days_off.reason(day.date()):  # still a holiday, or a skipped month or date
+            left_out.append(start)
+            continue
+        held.append(day)
+        if day != start:
+            moved.append((start, day))
+    return tuple(held), tuple(moved), tuple(left_out)
 
 
 ROTATION_SIZES = (4, 5)  # a trial of 4–5 peers: each met every month or so

@@ -6,17 +6,72 @@ Look-alikes count too: the fullwidth and small forms (``＝ ＋ － ＠``, ``﹦
 ``−``, and any of them behind invisible characters (zero-width space, BOM, bidi marks) or
 spaces, which some spreadsheets and importers drop before reading the cell.
 ``restore`` undoes that when our own CSV is read back as input.
+
+Every CSV the tool writes goes through ``to_csv`` in one of three ``CsvDialect``s, so it opens
+right in the user's spreadsheet: ``excel`` (a UTF-8 BOM, commas), ``excel-semicolon`` (a BOM,
+semicolons: what Excel expects where the decimal separator is a comma, as in de, es, fr, pt,
+it, nl) and ``plain`` (commas, no BOM, for tools). Without a dialect given, the one set by
+``csv_dialect`` (the command line's ``--csv-dialect``) is used, else the one the locale's
+spreadsheet reads (``dialect_for_locale``). ``csvread`` reads all three back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import enum
 import io
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
+
+BOM = "\ufeff"
+
+
+class CsvDialect(enum.StrEnum):
+    EXCEL = "excel"
+    EXCEL_SEMICOLON = "excel-semicolon"
+    PLAIN = "plain"
+
+    @property
+    def delimiter(self) -> str:
+        return ";" if self is CsvDialect.EXCEL_SEMICOLON else ","
+
+    @property
+    def bom(self) -> str:
+        return "" if self is CsvDialect.PLAIN else BOM
+
+
+# (dialect chosen or None, locale): set by the command that runs (``csv_dialect``).
+_CHOSEN: ContextVar[tuple[CsvDialect | None, str]] = ContextVar("csv_dialect",
+                                                                default=(None, "en"))
+
+
+@contextlib.contextmanager
+def csv_dialect(dialect: CsvDialect | str | None, locale: str = "en") -> Iterator[None]:
+    """Within the block, ``to_csv`` writes ``dialect`` (None: the one ``locale`` expects)."""
+    token = _CHOSEN.set((CsvDialect(dialect) if dialect else None, locale))
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
+
+
+def dialect_for_locale(locale: str) -> CsvDialect:
+    """``excel-semicolon`` where the locale writes decimals with a comma (CLDR, via babel):
+    Excel there splits columns at ``;``; else ``excel``."""
+    from outreach.i18n.locales import babel_locale
+
+    decimal = babel_locale(locale).number_symbols.get("latn", {}).get("decimal", ".")
+    return CsvDialect.EXCEL_SEMICOLON if decimal == "," else CsvDialect.EXCEL
+
+
+def current_dialect() -> CsvDialect:
+    chosen, locale = _CHOSEN.get()
+    return chosen or dialect_for_locale(locale)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _OPERATORS = frozenset("=+-@")
@@ -55,9 +110,14 @@ def restore(text: str) -> str:
     return text[1:] if text.startswith("'") and is_formula(text[1:]) else text
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]],
+           dialect: CsvDialect | None = None) -> str:
+    """The one CSV writer: ``header`` and ``rows`` in ``dialect`` (see the module doc), every
+    cell neutralised against formulas. The text starts with the BOM the dialect has."""
+    dialect = dialect or current_dialect()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    buffer.write(dialect.bom)
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(_plain(cell)) for cell in row])

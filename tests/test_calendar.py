@@ -232,7 +232,8 @@ def test_fingerprints_stay_what_ledgers_already_store() -> None:
                      status="CANCELLED", rrule={"freq": "weekly", "interval": 3},
                      exdates=(MEETING.start,), remind=timedelta(minutes=15))
     reset = dataclasses.replace(spec, sequence=0, stamp=None, status="")
-    assert spec.fingerprint() == hashlib.sha256(repr(reset).encode()).hexdigest()[:32]
+    old_repr = repr(reset).replace(", rdates=()", "")  # a newer field, left out while empty
+    assert spec.fingerprint() == hashlib.sha256(old_repr.encode()).hexdigest()[:32]
     assert spec.fingerprint() == dataclasses.replace(spec, sequence=9, stamp=None).fingerprint()
     assert spec.fingerprint() == "397b39a5e6399e7bec644760908027d1"
 

@@ -55,7 +55,7 @@ def campaign_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
 
 def test_every_output_exists_and_parses(campaign_run: tuple[Path, Path, str]) -> None:
     out, _, output = campaign_run
-    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines()
+    peers = (out / "peers.csv").read_text(encoding="utf-8-sig").splitlines()
     assert peers[0].startswith("First Name,Last Name,URL,Email Address,Company,Position")
     assert len(peers) > 20
 
@@ -75,11 +75,11 @@ def test_every_output_exists_and_parses(campaign_run: tuple[Path, Path, str]) ->
     box = mailbox.mbox(out / "outbox.mbox")
     assert len(box) == len(emls)
 
-    with (out / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         notes = {row["URL"]: row["Message"] for row in csv.DictReader(handle)}
     from outreach.model import slugify
 
-    with (out / "peers.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "peers.csv").open(encoding="utf-8-sig", newline="") as handle:
         slugs = {row["URL"]: slugify(f"{row['First Name']} {row['Last Name']}")
                  for row in csv.DictReader(handle)}
     series = {p.stem for p in (out / "calendar").glob("*.ics")} - {"rotation", "forum"}

@@ -61,7 +61,7 @@ def campaign(base: Path, *extra: str) -> str:
 
 
 def notes(out: Path) -> dict[str, str]:
-    with (out / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         return {row["First Name"]: row["Message"] for row in csv.DictReader(handle)}
 
 
@@ -76,7 +76,7 @@ def test_a_rotation_peer_with_an_invalid_address_gets_a_linkedin_note(tmp_path: 
     assert "2 LinkedIn notes in all." in output
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "<td>Jane Doe</td><td>rotation</td><td>LinkedIn note</td>" in report
-    with (out / "peers.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "peers.csv").open(encoding="utf-8-sig", newline="") as handle:
         reasons = {row["First Name"]: row["reason"] for row in csv.DictReader(handle)}
     assert "+ e-mail" not in reasons["Jane"] and "+ e-mail" not in reasons["Max"]
     assert "+ e-mail 0.10" in reasons["Ana"]

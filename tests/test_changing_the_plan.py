@@ -77,7 +77,7 @@ def without_a_rotation_peer(base: Path) -> Path:
                       if "-" not in p.stem.rsplit("-", 1)[-1] and "forum" not in
                       parsed(p)["Subject"].lower())
     address = parsed(invitation)["To"].addresses[0].addr_spec
-    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    peers = (out / "peers.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
     edited = base / "peers-edited.csv"
     edited.write_text("".join(line for line in peers if address not in line), encoding="utf-8")
     return edited
@@ -310,7 +310,7 @@ def test_forum_members_with_only_a_linkedin_note_stay_in_the_forum(
     base = copy_of(sent_plan, tmp_path)
 
     def noted() -> set[str]:
-        with (base / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        with (base / "out" / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
             return {row["URL"] for row in csv.DictReader(handle) if "forum" in row["Message"]}
 
     before = noted()
@@ -419,7 +419,7 @@ def test_a_forum_peer_who_leaves_moves_nobody_elses_sequence(
     gone = messages[0][1]["To"].addresses[0].addr_spec
     forum_before = icalendar.Calendar.from_ical(
         (out / "calendar" / "forum.ics").read_bytes()).walk("VEVENT")[0]
-    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    peers = (out / "peers.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
     edited = base / "peers-no-forum-peer.csv"
     edited.write_text("".join(line for line in peers if gone not in line), encoding="utf-8")
     others = {p.name: p.read_bytes() for p, m in messages[1:]}
@@ -451,7 +451,7 @@ def test_every_cancellation_has_one_shape_whichever_command_writes_it(
         forum_plan: Path, tmp_path: Path) -> None:
     base = copy_of(forum_plan, tmp_path)
     out = base / "out"
-    peers = (out / "peers.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    peers = (out / "peers.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
     edited = base / "peers-no-sam.csv"
     edited.write_text("".join(line for line in peers if "Okafor" not in line), encoding="utf-8")
     campaign(base, edited, "2027-01-05T08:00", *SMALL)

@@ -205,7 +205,7 @@ def test_default_map_reads_only_keys_the_starter_file_has() -> None:
 
 def test_every_key_of_the_starter_file_sets_some_option() -> None:
     """No key in outreach.toml is dead: each one, set alone, reaches a real option."""
-    samples = {str: "x", int: 3}
+    samples: dict[type, Any] = {str: "x", int: 3, list: [8]}
     options = {name: {p.name for p in command.params}
                for name, command in cli.commands.items()}
     for section, keys in config.known_keys().items():

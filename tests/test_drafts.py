@@ -55,3 +55,22 @@ def test_do_not_contact_is_skipped_and_said(dovecot: Imap, tmp_path: Path) -> No
     assert "Skipped" in said and "do not contact" in said
     assert "Appended 1 draft to Drafts" in said
     assert len(dovecot.folder("Drafts")) == 1
+
+
+def test_json_names_what_was_appended_and_quiet_prints_nothing(dovecot: Imap,
+                                                                tmp_path: Path) -> None:
+    import json
+
+    dovecot.reset()
+    folder = tmp_path / "out"
+    ids = write_outbox(folder, 2)
+    args = ["drafts", str(folder), "--imap", dovecot.url("Drafts"),
+            "--ledger", str(tmp_path / "l.sqlite")]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"], env=ENV)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"command", "folder", "appended", "already_there", "skipped"}
+    assert (data["command"], data["folder"]) == ("drafts", "Drafts")
+    assert sorted(data["appended"]) == sorted(ids) and data["already_there"] == []
+    again = CliRunner().invoke(cli, [*args, "--quiet"], env=ENV)
+    assert (again.exit_code, again.stdout) == (0, "")

@@ -260,7 +260,7 @@ def test_recipients_without_an_address_get_a_linkedin_note(tmp_path: Path) -> No
               email="", url="")]
     batch = render(people)
     summary = write_batch(batch, tmp_path)
-    lines = (tmp_path / "linkedin.csv").read_text(encoding="utf-8").splitlines()
+    lines = (tmp_path / "linkedin.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "First Name,Last Name,URL,Message"
     assert lines[1].startswith("'=cmd|'/c calc'!A1,Formula,https://www.linkedin.com/in/")
     assert "Would you be up for a coffee" in lines[1]

@@ -335,7 +335,7 @@ def test_a_long_company_shortens_the_linkedin_note_and_the_run_completes(tmp_pat
                   row("Dev", "Patel", "Initech", email="dev@initech.example"))
     code, out, err = campaign(tmp_path, path)
     assert code == 0, err
-    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         notes = {r["First Name"]: r for r in csv.DictReader(handle)}
     note = next(v for k, v in notes["Wilhelmina-Alexandra"].items() if "forum" in (v or ""))
     assert len(note) <= 300
@@ -490,7 +490,7 @@ def test_nul_bytes_reach_neither_peers_csv_nor_report(tmp_path: Path) -> None:
         data = (tmp_path / "out" / name).read_bytes()
         assert b"\0" not in data
     assert "Ana,Sou za,https://www.linkedin.com/in/ana,ana@globex.example,Glo bex" in (
-        tmp_path / "out" / "peers.csv").read_text(encoding="utf-8")
+        tmp_path / "out" / "peers.csv").read_text(encoding="utf-8-sig")
 
 
 def test_status_opens_the_ledger_read_only(monkeypatch: pytest.MonkeyPatch) -> None:

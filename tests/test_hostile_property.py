@@ -100,12 +100,12 @@ def _accounted_for(out: Path, rows: list[dict[str, str]], stderr: str) -> None:
     """Every row is a peer in peers.csv; every planned one (the rotation's two, and with
     two or more left the forum) has its e-mail, its LinkedIn note, or a warning saying why
     it got neither."""
-    with (out / "peers.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "peers.csv").open(encoding="utf-8-sig", newline="") as handle:
         listed = {r["URL"] for r in csv.DictReader(handle)}
     assert listed == {r["url"] for r in rows}  # none lost, none merged
     notes: set[str] = set()
     if (out / "linkedin.csv").exists():
-        with (out / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+        with (out / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
             notes = {r["URL"] for r in csv.DictReader(handle)}
     mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
              for p in (out / "emails").glob("*.eml")]

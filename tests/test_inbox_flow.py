@@ -183,7 +183,7 @@ def test_a_bounced_address_is_never_used_again_and_the_peer_gets_the_linkedin_no
                  *FROM)
     assert "dev.patel@hooli.example bounced; LinkedIn note instead" in emails
     assert not (tmp_path / "again" / "dev-patel.eml").exists()
-    notes = (tmp_path / "again" / "linkedin.csv").read_text(encoding="utf-8")
+    notes = (tmp_path / "again" / "linkedin.csv").read_text(encoding="utf-8-sig")
     assert "Dev" in notes
     outbox = tmp_path / "outbox"  # a new message to the address is not sent either
     outbox.mkdir()

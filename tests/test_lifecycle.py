@@ -137,7 +137,7 @@ def test_a_linkedin_note_logged_as_sent_gets_a_follow_up_note(tmp_path: Path) ->
     from test_changing_the_plan import campaign
 
     campaign(tmp_path, EXPORT, "2027-01-19T08:30")
-    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         note = next(csv.DictReader(handle))
     name = f"{note['First Name']} {note['Last Name']}"
     ledger = str(tmp_path / "l.sqlite")
@@ -160,7 +160,7 @@ def test_a_linkedin_note_logged_as_sent_gets_a_follow_up_note(tmp_path: Path) ->
     written = followups(tmp_path, "--today", (today + timedelta(days=8)).isoformat())
     assert f"Follow-up note for {name}" in written
     assert not list((tmp_path / "followups").glob(f"{note['First Name'].lower()}-*.eml"))
-    with (tmp_path / "followups" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "followups" / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         (row,) = [r for r in csv.DictReader(handle) if r["URL"] == note["URL"]]
     assert "a quick nudge on my note" in row["Message"] and "suit you" in row["Message"]
     run("log", "noted", name, "--ledger", ledger)  # the nudge was sent

@@ -39,7 +39,7 @@ def followups(base: Path) -> str:
 
 
 def first_note(base: Path) -> dict[str, str]:
-    with (base / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (base / "out" / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         return next(csv.DictReader(handle))
 
 
@@ -73,7 +73,7 @@ def test_only_linkedin_follow_ups_do_not_send_you_to_outreach_send(tmp_path: Pat
     assert "Wrote 0 follow-ups and 1 LinkedIn note" in written
     assert "outreach send" not in written
     assert "send them on LinkedIn and log each with outreach log noted NAME" in written
-    with (tmp_path / "fu" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "fu" / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     # the note they got named no time, so the nudge does not say "still"
     assert "would Tuesday 19 January, 08:00 suit you for a coffee?" in row["Message"]

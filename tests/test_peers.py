@@ -178,7 +178,7 @@ def test_cli_connections_json_and_formula_neutralised_csv(tmp_path: Path) -> Non
     out = tmp_path / "c.csv"
     result = runner.invoke(cli, ["connections", str(path), "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    row = list(csv.reader(out.open(encoding="utf-8")))[1]
+    row = list(csv.reader(out.open(encoding="utf-8-sig")))[1]
     assert row[0].startswith("'=") and row[1] == "'@Bob" and row[4] == "'+Co"
     result = runner.invoke(cli, ["connections", str(path), "--format", "json"])
     assert json.loads(result.stdout)[0]["first_name"] == '=HYPERLINK("x")'

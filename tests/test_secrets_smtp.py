@@ -90,7 +90,7 @@ def test_a_reply_quoting_the_password_is_masked_in_the_ledger_and_failed_csv(
             replies = [r["last_reply"] for r in ledger._query("SELECT * FROM messages")]
         assert any(MASK in (reply or "") for reply in replies), replies
         assert not any(PASSWORD in (reply or "") for reply in replies)
-        failed = (tmp_path / "outbox" / "failed.csv").read_text(encoding="utf-8")
+        failed = (tmp_path / "outbox" / "failed.csv").read_text(encoding="utf-8-sig")
         assert MASK in failed and PASSWORD not in failed
         assert len(server.handler.received) == 1
 

@@ -54,7 +54,7 @@ def key(number: int) -> str:
 
 
 def read_failed(folder: Path) -> list[dict[str, str]]:
-    with (folder / "failed.csv").open(newline="", encoding="utf-8") as handle:
+    with (folder / "failed.csv").open(newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -98,7 +98,7 @@ def test_peers_csv_guards_look_alikes(tmp_path: Path) -> None:
     output = tmp_path / "peers.csv"
     code, _, err = invoke("peers", str(path), *PEER, "--format", "csv", "-o", str(output))
     assert code == 0, err
-    with output.open(encoding="utf-8", newline="") as handle:
+    with output.open(encoding="utf-8-sig", newline="") as handle:
         firsts = [r["First Name"] for r in csv.DictReader(handle)]
     assert sorted(firsts) == sorted("'" + t for t in LOOK_ALIKES[:6])
 
@@ -109,6 +109,6 @@ def test_linkedin_csv_guards_look_alikes(tmp_path: Path) -> None:
     code, _, err = invoke("emails", str(path), *PEER, "--from", "Me <me@example.org>",
                           "--out", str(tmp_path / "out"))
     assert code == 0, err
-    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "out" / "linkedin.csv").open(encoding="utf-8-sig", newline="") as handle:
         firsts = sorted(r["First Name"] for r in csv.DictReader(handle))
     assert firsts == sorted(["'＝cmd", "'\u200b@SUM"])

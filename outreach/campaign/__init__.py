@@ -300,6 +300,19 @@ def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> Non
     result.notes += selection.notes
 
 
+def _check_skipped_dates(options: CampaignOptions, rotation: Rotation,
+                         forum: Forum | None) -> None:
+    """A ``--skip`` date must be a coffee's or a forum session's: a typo would otherwise keep
+    the meeting it meant to skip."""
+    asked = options.days_off.dates if options.days_off else frozenset()
+    planned = {s.start.date() for s in rotation.slots}
+    planned |= {s.date() for s in (forum.rule_days or forum.starts)} if forum else set()
+    wrong = sorted(d for d in asked if d not in planned)
+    if wrong:
+        raise OutreachError(f"{', '.join(d.isoformat() for d in wrong)} is not the date of a "
+                            "rotation coffee or a forum session", field="skip")
+
+
 def _forum_members(prior: list[PlannedMessage]) -> set[str]:
     """Who holds a forum invitation from an earlier run (and has not been cancelled)."""
     latest = {r.person_key: r for r in prior if r.series == "forum"}
@@ -324,7 +337,8 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     by_preference = ([p for p in spread if p.key not in forum_members]
                      + [p for p in spread if p.key in forum_members])
     rotation = plan_rotation(by_preference, start, options.rotation_size,
-                             options.rotation_every, options.rotation_months, places=places)
+                             options.rotation_every, options.rotation_months, places=places,
+                             days_off=options.days_off)
     result.rotation_peers = rotation.peers
     result.declines.offered["rotation"] = newcomers(rotation.peers, places)
     chosen = {p.key for p in rotation.peers}
@@ -337,11 +351,12 @@ def _plan(people: list[Person], start: datetime, options: CampaignOptions,
     if len(rest) >= 2 and options.forum_size >= 2:
         first = options.forum_start or forum_first or forum_start(start)
         forum = plan_forum(rest, first, options.forum_every, options.forum_months,
-                           options.forum_size)
+                           options.forum_size, days_off=options.days_off)
         result.forum_peers = list(forum.peers)
         result.declines.offered["forum"] = newcomers(forum.peers, forum_members)
     else:
         result.notes.append("no forum: fewer than two peers beyond the rotation")
+    _check_skipped_dates(options, rotation, forum)
     result.meetings = len(rotation.schedule()) + (len(forum.starts) if forum else 0)
     return rotation, forum
 

@@ -20,6 +20,7 @@ from outreach.plan import (
 from outreach.times import UsualSlot
 
 if TYPE_CHECKING:
+    from outreach.daysoff import DaysOff
     from outreach.report import MessageRow
 
 
@@ -41,6 +42,7 @@ class CampaignOptions:
     location: str = ""
     link: str = ""
     remind: timedelta | None = timedelta(minutes=15)
+    days_off: DaysOff | None = None  # holidays, skip_months and --skip dates: kept free
     rotation_size: int = 5
     rotation_every: timedelta = timedelta(weeks=1)
     rotation_months: int = 6

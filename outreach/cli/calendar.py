@@ -13,6 +13,8 @@ import click
 from outreach.cli.common import (
     INPUT_ARG,
     F,
+    days_off,
+    days_off_options,
     echo,
     echo_err,
     emit,
@@ -176,6 +178,7 @@ def invite(
 @ledger_option
 @yes_option
 @peer_options
+@days_off_options
 def rotation(
     input_path: Path | bytes, start: str | None, duration: str, tz: str, location: str, link: str,
     size: int, every: str, months: int, skip: str | None, pick: str | None,
@@ -213,7 +216,7 @@ def rotation(
               else spread_across_companies(selection.people))
     with Ledger.open(ledger_path) as ledger:
         plan = plan_rotation(_reachable(people, ledger), meeting.start, size, step, months,
-                             skipped)
+                             skipped, days_off=days_off())
         built = rotation_output(plan, sender, duration=meeting.duration,
                                 location=meeting.location, link=meeting.link, ledger=ledger,
                                 cancel=cancel, remind=reminder, template=template)
@@ -242,6 +245,7 @@ def rotation(
 @ledger_option
 @yes_option
 @peer_options
+@days_off_options
 def forum(
     input_path: Path | bytes, start: str | None, duration: str, tz: str,
     location: str, link: str, every: str, months: int, size: int, remind: str | None,
@@ -278,7 +282,7 @@ def forum(
     forum_period(every)  # checked before the ledger is opened
     with Ledger.open(ledger_path) as ledger:
         people = _reachable(spread_across_companies(selection.people), ledger)
-        plan = plan_forum(people, meeting.start, every, months, size)
+        plan = plan_forum(people, meeting.start, every, months, size, days_off=days_off())
         data = forum_ics(plan, sender, duration=meeting.duration, location=meeting.location,
                          link=meeting.link, ledger=ledger, cancel=cancel, remind=reminder,
                          template=template)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +12,17 @@ import click
 
 from outreach.cli.common import (
     EXPORT_ARG,
+    csv_dialect_option,
+    days_off,
+    days_off_options,
     echo,
     echo_err,
     emit,
     meeting_options,
+    output_mode_options,
     parse_from,
     peer_options,
+    report_json,
     split_list,
     start_with_note,
     usual_slot,
@@ -34,9 +40,9 @@ from outreach.wording import plural, sentence
 @click.option("--pick", metavar='"NAME,NAME"',
               help="Plan only these peers, in this order (the first ones form the rotation), "
               "named as for `outreach log`.")
-@click.option("--skip", metavar='"NAME,NAME"',
+@click.option("--skip", metavar='"NAME,DATE"',
               help="Leave these peers out (one already sent an invitation gets a "
-              "cancellation).")
+              "cancellation), and these dates (2027-01-06): no coffee or forum session then.")
 @click.option("--lead", default="7d", show_default=True, metavar="SPAN",
               help="Without --start: the first meeting is your usual slot ([meeting] "
               "weekday and time, else Tuesday 08:00) at least this far from now.")
@@ -79,6 +85,9 @@ from outreach.wording import plural, sentence
               help="Ledger database [default: in your user data folder].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Where everything is written.")
+@csv_dialect_option
+@days_off_options
+@output_mode_options
 def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
     """The main job: from your LinkedIn export to invitations, calendar and cards.
 
@@ -146,7 +155,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
     from outreach.campaign import CampaignOptions
     from outreach.model import Sender
     from outreach.peers import PeerQuery
-    from outreach.times import now, parse_span, parse_zone
+    from outreach.times import now, parse_dates, parse_span, parse_zone
 
     parse_zone(options["tz"])
     yes = options["yes"]
@@ -160,7 +169,9 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
                       options["vocabulary"])
     return CampaignOptions(
         out=out_dir, query=query, sender=sender, pick=tuple(split_list(options["pick"]) or ()),
-        skip=tuple(split_list(options["skip"]) or ()),
+        skip=tuple(n for n in split_list(options["skip"]) or () if not _is_date(n)),
+        days_off=days_off(parse_dates(",".join(
+            d for d in split_list(options["skip"]) or () if _is_date(d)), field="skip")),
         start=(start_with_note(options["start"], options["tz"], yes=yes) if options["start"]
                else None),
         slot=replace(usual_slot(), lead=parse_span(options["lead"], field="lead")), now=now(),
@@ -180,6 +191,11 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_every=parse_span(options["card_every"], field="card_every"),
         renew=options["renew"],
     )
+
+
+def _is_date(text: str) -> bool:
+    """A --skip item that is a date (2027-01-06) skips that meeting; any other is a peer."""
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
 
 
 class _StageProgress:
@@ -236,6 +252,14 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
     changed = sum(o.changed for o in result.outputs)
     echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
                f"Open {out_dir / 'report.html'}; nothing was sent.")
+    report_json("campaign", {
+        "out": str(out_dir), "report": str(out_dir / "report.html"),
+        "outputs": [{"path": str(o.path), "what": o.what, "changed": o.changed}
+                    for o in result.outputs],
+        "rotation_peers": [p.full_name for p in result.rotation_peers],
+        "forum_peers": [p.full_name for p in result.forum_peers],
+        "meetings": result.meetings, "emails": result.emails,
+        "notes": list(result.notes), "warnings": list(result.warnings)})
 
 
 def _summary_lines(result: Any) -> list[str]:

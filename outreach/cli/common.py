@@ -148,7 +148,10 @@ def split_list(value: str | None) -> list[str] | None:
 
 def echo(message: str, err: bool = False) -> None:
     """Print a message that may hold data (names, subjects): control characters spelled
-    out (``outreach.terminal``), line feeds kept."""
+    out (``outreach.terminal``), line feeds kept. With ``--quiet`` or ``--format json``,
+    only standard error's messages (errors, warnings) are printed."""
+    if not err and quiet():
+        return
     click.echo(visible(message, lines=True), err=err)
 
 
@@ -185,9 +188,12 @@ def select_people(
 
 
 def emit(renderable: Any, output: Path | None) -> None:
-    """Print text or a rich renderable, or write text atomically to ``output``."""
+    """Print text or a rich renderable, or write text atomically to ``output``; nothing is
+    printed with ``--quiet`` or ``--format json`` (``report_json`` prints the result)."""
     from outreach import fileio
 
+    if output is None and quiet():
+        return
     if is_dash(output):
         output = None  # -o -: standard output, as without -o
     if output is not None:
@@ -196,6 +202,7 @@ def emit(renderable: Any, output: Path | None) -> None:
         fileio.write_text(output, renderable)
         echo_err(f"Wrote {output}")
     elif isinstance(renderable, str):  # csv/json: kept intact for a pipe, safe on a terminal
+        renderable = renderable.removeprefix("\ufeff")  # a BOM marks a file, not a stream
         click.echo(visible(renderable, lines=True) if sys.stdout.isatty() else renderable,
                    nl=False)
     else:
@@ -329,3 +336,117 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+def run_locale() -> str:
+    """The locale this run speaks (``OUTREACH_LOCALE``, then the computer's), for defaults
+    that follow it: the CSV dialect, the holidays' country."""
+    import os
+
+    from outreach.i18n.locales import resolve_locale
+
+    try:
+        return resolve_locale(None, os.environ, None)
+    except OutreachError:  # an unknown OUTREACH_LOCALE is the locale option's to refuse
+        return "en"
+
+
+def _use_csv_dialect(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Every CSV this command writes is in ``value``, else in the one the locale's
+    spreadsheet expects (``tables.dialect_for_locale``), until the command ends."""
+    from outreach import tables
+
+    ctx.with_resource(tables.csv_dialect(value, run_locale()))
+
+
+def csv_dialect_option(func: F) -> F:
+    """``--csv-dialect`` for the commands that write CSV (peers.csv, linkedin.csv, failed.csv,
+    ``--format csv``)."""
+    return click.option(
+        "--csv-dialect", type=click.Choice(["excel", "excel-semicolon", "plain"]),
+        expose_value=False, callback=_use_csv_dialect,
+        help="CSV for your spreadsheet: excel (UTF-8 BOM, commas), excel-semicolon (BOM, "
+        "semicolons) or plain (commas, no BOM) [default: excel-semicolon where your locale "
+        "writes decimals with a comma (de, es, fr, pt, it, nl), else excel].")(func)
+
+
+_DAYS_OFF = "outreach.days_off."
+
+
+def _keep_days_off(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_DAYS_OFF + (param.name or "")] = value
+
+
+def days_off_options(func: F) -> F:
+    """``--country`` and ``--skip-months`` (``[holidays]`` in outreach.toml): the days the
+    rotation and the forum keep free; read them with ``days_off``."""
+    options = [
+        click.option("--country", metavar="CODE", expose_value=False, callback=_keep_days_off,
+                     help="Skip this country's public holidays (ISO code: ES, DE, US; none: "
+                     "no holidays) [default: your locale's country, e.g. es_ES: ES]."),
+        click.option("--skip-months", metavar="MONTHS", expose_value=False,
+                     callback=_keep_days_off,
+                     help="No meetings in these months, e.g. 8 or august (a summer break)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def days_off(dates: Any = ()) -> Any:
+    """The running command's ``daysoff.DaysOff``: its ``--country`` (else the locale's),
+    ``--skip-months`` and the ``dates`` it skips."""
+    from outreach.daysoff import days_off as build
+    from outreach.i18n import parse_month
+
+    meta = click.get_current_context().meta
+    locale = run_locale()
+    months = [int(m) if m.isdigit() else parse_month(m, locale, field="skip_months")
+              for m in split_list(meta.get(_DAYS_OFF + "skip_months")) or ()]
+    return build(meta.get(_DAYS_OFF + "country"), locale, months, dates)
+
+
+_MODE = "outreach.output_mode"
+
+
+def _keep_mode(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if param.name == "output_format" and value == "json":
+        ctx.meta[_MODE] = "json"
+    elif param.name == "quiet" and value and ctx.meta.get(_MODE) != "json":
+        ctx.meta[_MODE] = "quiet"
+
+
+def output_mode_options(func: F) -> F:
+    """``--format text|json`` and ``-q/--quiet`` (campaign, send, inbox, followups, drafts,
+    log): json prints one object (docs/json.md) and nothing else on standard output; quiet
+    prints only errors and warnings (standard error)."""
+    options = [
+        click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+                     default="text", show_default=True, expose_value=False,
+                     callback=_keep_mode, is_eager=True,
+                     help="json: one JSON object with the result, for other tools "
+                     "(docs/json.md); warnings still go to standard error."),
+        click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_keep_mode,
+                     help="Print only errors and warnings."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def quiet() -> bool:
+    """True under ``--quiet`` or ``--format json``: standard output stays for the result."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.meta.get(_MODE) in ("json", "quiet")
+
+
+def report_json(command: str, data: dict[str, Any]) -> None:
+    """Under ``--format json``: ``{"command": command, **data}`` on standard output, one
+    object (dates and paths as strings)."""
+    import json
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.meta.get(_MODE) != "json":
+        return
+    click.echo(json.dumps({"command": command, **data}, ensure_ascii=False, indent=2,
+                          default=str))

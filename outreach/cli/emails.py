@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from outreach.cli.common import (
+    csv_dialect_option,
     echo,
     echo_err,
     ledger_option,
@@ -65,6 +66,7 @@ from outreach.wording import noun, plural, sentence
 @yes_option
 @peer_options
 @click.pass_context
+@csv_dialect_option
 def emails(
     ctx: click.Context, input_path: Path | bytes, template: str, from_address: str | None,
     out_dir: Path,
@@ -114,9 +116,9 @@ def emails(
             "to send the text alone")
     if slots and meeting is None:
         raise click.UsageError("--slots needs --start (when the first meeting is)")
-    if remind and not with_invite:
+    if remind and not with_invite and _typed(ctx, "remind"):
         raise click.UsageError("--remind needs an invitation: pass --start (or --invite)")
-    reminder = parse_span(remind, field="remind") if remind else None
+    reminder = parse_span(remind, field="remind") if remind and with_invite else None
     when = _emails_date(date_text)
     if not check:  # before the ledger or any file changes: nothing half-written
         mail.prepare_outputs(out_dir, mbox)
@@ -164,6 +166,15 @@ def _screen(selection: Any, ledger_path: Path | None) -> bytes:
     for note in notes:
         echo_err(f"note: {note}")
     return secret
+
+
+def _typed(ctx: click.Context, name: str) -> bool:
+    """True when option ``name`` was typed on the command line. Only such an option may be
+    refused for what it needs: a default from outreach.toml (``init`` writes ``remind``) is
+    used when it applies and ignored when not, so the starter config fails no command."""
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
 
 
 def _start_given(ctx: click.Context) -> bool:

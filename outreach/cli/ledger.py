@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import echo, emit, ledger_option, select_people, tz_option
+from outreach.cli.common import (
+    echo,
+    emit,
+    ledger_option,
+    output_mode_options,
+    report_json,
+    select_people,
+    tz_option,
+)
 from outreach.errors import OutreachError
 from outreach.wording import sentence
 
@@ -41,6 +49,7 @@ def _parse_day(text: str | None, option: str) -> Any:
               "says, printed as written, e.g. \"Your point about brand budgets stays with "
               "me.\" Without it the card says a general thank-you.")
 @ledger_option
+@output_mode_options
 def log_command(kind: str, who: str, on_text: str | None, note: str, card: str | None,
                 ledger_path: Path | None) -> None:
     """Record what happened with a peer: met, gave (you helped), got (they helped), replied;
@@ -76,6 +85,8 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
                                 + ("" if new else " (already so)")
                                 + "; every stage skips them (campaign, rotation, forum, invite, "
                          "emails, followups, drafts, send)"))
+            report_json("log", {"kind": kind, "person": describe(person), "on": on.isoformat(),
+                                "note": note, "new": new})
             return
         if kind == "letgo":
             _key, person, new = let_go(ledger, who, on, note)
@@ -83,6 +94,8 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
                           + ("" if new else " (already so)") + "; nothing more is due with "
                           "them, the next campaign frees their place with a closing note, and "
                           "you may invite them again later"))
+            report_json("log", {"kind": kind, "person": describe(person), "on": on.isoformat(),
+                                "note": note, "new": new})
             return
         person = log_event(ledger, kind, who, on, note, card=card)
     what = f"LinkedIn note sent to {describe(person)}" if kind == "noted" else \
@@ -90,6 +103,8 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
     echo(sentence(f"Logged {what} on {on.isoformat()}" + (f": {note}" if note else "")))
     if line is not None:
         echo(f"Their card will say: {line}")
+    report_json("log", {"kind": kind, "person": describe(person), "on": on.isoformat(),
+                        "note": note, "card": line})
 
 
 @click.command()

@@ -13,7 +13,15 @@ from typing import Any, TypeVar
 
 import click
 
-from outreach.cli.common import echo, echo_err, emit, ledger_option
+from outreach.cli.common import (
+    csv_dialect_option,
+    echo,
+    echo_err,
+    emit,
+    ledger_option,
+    output_mode_options,
+    report_json,
+)
 from outreach.errors import OutreachError
 from outreach.times import today as times_today
 from outreach.wording import plural, sentence
@@ -98,6 +106,7 @@ def _day(text: str | None, option: str) -> date | None:
 @imap_login_options
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
+@output_mode_options
 def inbox(source: str, since_text: str | None, auth: str, password_command: str | None,
           token_command: str | None, ca_file: Path | None, today_text: str | None,
           ledger_path: Path | None) -> None:
@@ -160,7 +169,7 @@ def _inbox_table(report: Any, people: dict[str, Any]) -> None:
                           text(rec.on.isoformat()), text(detail))
         emit(table, None)
     else:
-        click.echo("Nothing new learned.")
+        echo("Nothing new learned.")
     if report.unverified:
         doubted = Table(title=text(f"Not believed ({len(report.unverified)}): kept, see "
                                    "outreach status"), title_justify="left")
@@ -176,8 +185,15 @@ def _inbox_table(report: Any, people: dict[str, Any]) -> None:
         echo(f"Skipped {where}: {why}")
     seen = f", {report.already_seen} already read" if report.already_seen else ""
     kept = f", {len(report.unverified)} not believed" if report.unverified else ""
-    click.echo(sentence(f"Read {plural(report.read, 'message')}: {len(report.learned)} "
-                        f"learned, {report.ignored} ignored{kept}{seen}"))
+    echo(sentence(f"Read {plural(report.read, 'message')}: {len(report.learned)} "
+                  f"learned, {report.ignored} ignored{kept}{seen}"))
+    report_json("inbox", {
+        "source": str(report.source), "read": report.read, "ignored": report.ignored,
+        "already_read": report.already_seen, "not_believed": len(report.unverified),
+        "learned": [{"person": (describe(people[r.person_key]) if r.person_key in people
+                                else r.person_key), "kind": r.kind, "on": r.on.isoformat(),
+                     "detail": r.detail} for r in report.learned],
+        "skipped": [{"what": str(where), "why": why} for where, why in report.skipped]})
 
 
 def came_back_tables(data: dict[str, Any]) -> list[Any]:
@@ -244,6 +260,8 @@ def _answer(partstat: str, comment: str) -> str:
               help="Folder for the follow-up .eml files and linkedin.csv.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
+@csv_dialect_option
+@output_mode_options
 def followups(after: str, max_count: int, template: str, from_address: str | None,
               out_dir: Path, today_text: str | None, ledger_path: Path | None) -> None:
     """Write a follow-up only to people who have not answered.
@@ -279,7 +297,10 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
         for person, why in plan.skipped:
             echo(f"Skipped {describe(person)}: {why}")
         if not plan.due:
-            click.echo("No follow-ups due.")
+            echo("No follow-ups due.")
+            report_json("followups", {"written": 0, "unchanged": 0, "out": str(out_dir),
+                                      "emails": [], "linkedin_notes": [],
+                                      "skipped": _skipped_json(plan.skipped)})
             return
         batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template,
                                         secret=ledger.message_id_secret())
@@ -302,8 +323,20 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
     notes = f" and {plural(len(batch.notes), 'LinkedIn note')}" if batch.notes else ""
     then = (f"outreach send {out_dir}" if batch.messages
             else "send them on LinkedIn and log each with outreach log noted NAME")
-    click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')}{notes} to {out_dir}"
-                        f"{unchanged}; review, then: {then}"))
+    echo(sentence(f"Wrote {plural(summary.written, 'follow-up')}{notes} to {out_dir}"
+                  f"{unchanged}; review, then: {then}"))
+    report_json("followups", {
+        "written": summary.written, "unchanged": summary.unchanged, "out": str(out_dir),
+        "emails": [{"person": describe(m.person), "file": str(out_dir / m.filename)}
+                   for m in batch.messages],
+        "linkedin_notes": [describe(n.person) for n in batch.notes],
+        "skipped": _skipped_json(plan.skipped)})
+
+
+def _skipped_json(skipped: Any) -> list[dict[str, str]]:
+    from outreach.track import describe
+
+    return [{"person": describe(person), "why": why} for person, why in skipped]
 
 
 @click.command()
@@ -312,6 +345,7 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
               help="The Drafts folder: imaps://user@host/Drafts (imap:// for STARTTLS).")
 @imap_login_options
 @ledger_option
+@output_mode_options
 def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
            token_command: str | None, ca_file: Path | None, ledger_path: Path | None) -> None:
     """Put the messages in DIR_OR_MBOX into your Drafts folder instead of sending them.
@@ -338,8 +372,13 @@ def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
         report = append_drafts(messages, session, ledger)
     for item, why in report.skipped:
         echo(f"Skipped {item.source}: {why}")
-    click.echo(sentence(f"Appended {plural(len(report.appended), 'draft')} to "
-                        f"{session.url.folder}; {len(report.present)} already there"))
+    echo(sentence(f"Appended {plural(len(report.appended), 'draft')} to "
+                  f"{session.url.folder}; {len(report.present)} already there"))
+    report_json("drafts", {
+        "folder": session.url.folder, "appended": [m.message_id for m in report.appended],
+        "already_there": [m.message_id for m in report.present],
+        "skipped": [{"what": str(item.source), "why": why} for item, why in report.skipped]}
+    )
 
 
 @click.command()

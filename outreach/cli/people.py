@@ -10,6 +10,7 @@ import click
 
 from outreach.cli.common import (
     EXPORT_ARG,
+    csv_dialect_option,
     echo_err,
     emit,
     format_options,
@@ -25,6 +26,7 @@ from outreach.wording import plural
 @format_options
 @click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra title vocabulary (TOML) merged over the built-in one.")
+@csv_dialect_option
 def connections(
     export: Path | bytes, fmt: str, output: Path | None, vocabulary: Path | None,
 ) -> None:
@@ -59,6 +61,7 @@ def connections(
 @click.option("-o", "--output", type=output_path(),
               help="Write to FILE (atomically) instead of the terminal; - for standard "
               "output.")
+@csv_dialect_option
 def peers(export: Path | bytes, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
     """Find your peers in EXPORT: same function and level as you, at other companies.
 

@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import echo, echo_err, emit, ledger_option, tz_option
+from outreach.cli.common import (
+    csv_dialect_option,
+    echo,
+    echo_err,
+    emit,
+    ledger_option,
+    output_mode_options,
+    report_json,
+    tz_option,
+)
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural
 
@@ -48,6 +57,8 @@ from outreach.wording import noun, plural
               help="Send for real. Without it: a dry run listing what would be sent.")
 @tz_option("Zone of the Date: header, set when each message goes out.")
 @ledger_option
+@csv_dialect_option
+@output_mode_options
 def send(
     source: Path, smtp_host: str, port: int | None, security: str, user: str | None,
     auth: str, password_command: str | None, token_command: str | None, ca_file: Path | None,
@@ -121,13 +132,15 @@ def _dry_run(plan: list[Any], limit: int | None) -> None:
     due = sum(1 for p in plan if p.pending)
     would = min(due, limit) if limit else due
     rest = len(plan) - due - len(refused)
+    report_json("send", {"dry_run": True, "messages": len(plan), "would_send": would,
+                         "refused": refused, "nothing_needed": rest})
     if refused:
-        click.echo(f"Dry run: {plural(len(refused), 'message')} refused; --send sends nothing "
+        echo(f"Dry run: {plural(len(refused), 'message')} refused; --send sends nothing "
                    f"until {noun(len(refused), 'it is', 'they are')} deleted. Then "
                    f"{would} of {plural(len(plan) - len(refused), 'message')} would be sent; "
                    f"{rest} {noun(rest, 'needs', 'need')} nothing.")
         return
-    click.echo(f"Dry run: {would} of {plural(len(plan), 'message')} would be sent"
+    echo(f"Dry run: {would} of {plural(len(plan), 'message')} would be sent"
                f"{f' (--limit {limit})' if limit and limit < due else ''}; "
                f"{rest} {noun(rest, 'needs', 'need')} nothing. "
                f"Add --send to send {noun(would, 'it', 'them')}.")
@@ -211,9 +224,14 @@ def _send_summary(summary: Any) -> None:
         parts.append(f"failed {summary.failed}")
     if summary.not_attempted:
         parts.append(f"{summary.not_attempted} left for the next run")
-    click.echo("Summary: " + ", ".join(parts) + ".")
+    echo("Summary: " + ", ".join(parts) + ".")
+    report_json("send", {
+        "dry_run": False, "sent": summary.sent, "skipped_sent": summary.skipped_sent,
+        "skipped_failed": summary.skipped_failed, "failed": summary.failed,
+        "not_attempted": summary.not_attempted, "interrupted": summary.interrupted,
+        "failed_csv": str(summary.failed_csv) if summary.failed_csv else None})
     if summary.failed_csv is not None:
-        click.echo(f"Failures with the server's replies: {summary.failed_csv}")
+        echo(f"Failures with the server's replies: {summary.failed_csv}")
     if summary.error is not None:
         raise summary.error
     if summary.interrupted:

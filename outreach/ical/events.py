@@ -155,6 +155,7 @@ def event_spec(
     rrule: Mapping[str, Any] | None = None,
     exdates: Iterable[datetime] = (),
     remind: timedelta | None = None,
+    rdates: Iterable[datetime] = (),
 ) -> EventSpec:
     """Every VEVENT outreach writes — a coffee, a rotation series, the forum, a cancellation —
     is built here (SEQUENCE/DTSTAMP still unset: see ``versioned``)."""
@@ -172,6 +173,7 @@ def event_spec(
         rrule=rrule,
         exdates=tuple(exdates),
         remind=remind,
+        rdates=tuple(rdates),
     )
 
 

@@ -56,6 +56,7 @@ class EventSpec:
     rrule: Mapping[str, Any] | None = None
     exdates: tuple[datetime, ...] = ()
     remind: timedelta | None = None
+    rdates: tuple[datetime, ...] = ()  # sessions moved off a holiday (their day: EXDATE)
 
     def fingerprint(self) -> str:
         """A digest of what the invite says, ignoring SEQUENCE, DTSTAMP and STATUS.
@@ -65,12 +66,14 @@ class EventSpec:
         """
         content = ", ".join(
             f"{name}={_UNVERSIONED[name]!r}" if name in _UNVERSIONED
-            else f"{name}={getattr(self, name)!r}" for name in _FIELD_NAMES)
+            else f"{name}={getattr(self, name)!r}" for name in _FIELD_NAMES
+            if name not in _ADDED or getattr(self, name))
         return hashlib.sha256(f"EventSpec({content})".encode()).hexdigest()[:32]
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(EventSpec))
 _UNVERSIONED: dict[str, Any] = {"sequence": 0, "stamp": None, "status": ""}
+_ADDED = frozenset({"rdates"})  # newer fields: left out while empty, so digests stay the same
 
 
 def clean_text(text: str) -> str:
@@ -178,7 +181,7 @@ _CANCELLED_PARAMS = Parameters({"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT
 def _shared_key(spec: EventSpec, stamp: datetime) -> tuple[Any, ...]:
     rrule = tuple(sorted(spec.rrule.items())) if spec.rrule else ()
     return (spec.start, spec.end, rrule, spec.exdates, spec.location, spec.url, spec.organizer,
-            spec.sequence, stamp, spec.status, spec.remind)
+            spec.sequence, stamp, spec.status, spec.remind, spec.rdates)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -186,6 +189,7 @@ def _shared_part(
     start: datetime, end: datetime, rrule: tuple[tuple[str, Any], ...],
     exdates: tuple[datetime, ...], location: str, url: str, organizer: tuple[str, str],
     sequence: int, stamp: datetime, status: str, remind: timedelta | None,
+    rdates: tuple[datetime, ...] = (),
 ) -> bytes:
     """Times, place, organiser, version, status and alarm: shared by a batch's invites."""
     event = Event()
@@ -196,6 +200,8 @@ def _shared_part(
         event.add("rrule", dict(rrule))
     if exdates:
         event.add("exdate", [_zoned(d) for d in exdates])
+    if rdates:
+        event.add("rdate", [_zoned(d) for d in rdates])
     if location:
         event.add("location", one_line(location))
     if url:

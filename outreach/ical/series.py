@@ -290,7 +290,7 @@ def forum_spec(
     """The forum's one recurring VEVENT: the organiser's, with every peer who has an address
     as an ATTENDEE and named in DESCRIPTION; with ``peer``, that peer's own copy, which lists
     and names only them (a forum e-mail goes to one person)."""
-    meeting = Meeting(forum.first, duration, location, link)
+    meeting = Meeting(forum.dtstart, duration, location, link)
     host = Person(first_name="", last_name="")
     named = [] if peer is not None else [p.full_name for p in forum.peers]
     return event_spec(
@@ -301,7 +301,7 @@ def forum_spec(
                               "every": forum.rule_text.removeprefix("every "),
                               "until": f"{forum.starts[-1].day} {forum.starts[-1]:%B %Y}"}),
         attendees=(peer,) if peer is not None else forum.peers, rrule=forum.rrule(),
-        remind=remind,
+        remind=remind, exdates=forum.exdates, rdates=forum.rdates,
     )
 
 
