@@ -42,7 +42,7 @@ def campaign(tmp_path: Path, *extra: str) -> str:
 
 def test_without_the_flag_no_colleague_is_a_peer(tmp_path: Path) -> None:
     campaign(tmp_path)
-    with (tmp_path / "out" / "peers.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "out" / "peers.csv").open(encoding="utf-8-sig", newline="") as handle:
         names = {row["First Name"] for row in csv.DictReader(handle)}
     assert names == {"Ana", "Ben", "Chloe", "Dev"}
 
@@ -50,7 +50,7 @@ def test_without_the_flag_no_colleague_is_a_peer(tmp_path: Path) -> None:
 def test_a_vp_product_at_your_company_is_a_workplace_peer_written_to_as_a_colleague(
         tmp_path: Path) -> None:
     campaign(tmp_path, "--include-own-company")
-    with (tmp_path / "out" / "peers.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "out" / "peers.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = {row["First Name"]: row for row in csv.DictReader(handle)}
     assert set(rows) == {"Ana", "Ben", "Chloe", "Dev", "Pia"}  # not Sam: not at your level
     assert rows["Pia"]["colleague"] == "yes"
