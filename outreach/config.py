@@ -34,6 +34,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 _PEER_COMMANDS = ("peers", "emails", "invite", "rotation", "forum", "cards", "campaign")
 _MEETING_COMMANDS = ("emails", "invite", "rotation", "forum", "cards", "campaign")
+LANGUAGE_COMMANDS = ("emails", "invite", "rotation", "forum", "cards", "campaign", "followups")
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
 _PASSWORD = ("[smtp] password is not read from files; "
              "set OUTREACH_SMTP_PASSWORD or type it at the prompt")
@@ -289,6 +290,10 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
                                                         "token_command")})
     result["inbox"], result["drafts"] = dict(login), dict(login)
     result["followups"] = _drop_empty({"from_address": _address(sender)})
+    said = _drop_empty({"locale": _section(config, "language").get("locale"),
+                        "templates_dir": _section(config, "templates").get("dir")})
+    for name in LANGUAGE_COMMANDS:
+        result.setdefault(name, {}).update(said)
     return {name: _drop_empty(values) for name, values in result.items()}
 
 

@@ -211,7 +211,8 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     stamps = [i.stamp for i in calendar.invites.values() if i.stamp is not None]
     base = RenderOptions(invite=True, sent_date=max(stamps, default=None), today=options.today,
                          shorten_notes=True,  # one stranger's long company never stops the run
-                         skip_problem_rows=True)  # nor their empty first name: skipped, named
+                         skip_problem_rows=True,  # nor their empty first name: skipped, named
+                         locale=options.locale, templates=options.templates)
     batch = render_decisions(decisions, people, sender, series_mail, base)
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))

@@ -56,6 +56,8 @@ class CampaignOptions:
     preview: bool = True
     ledger: Path | None = None
     today: date | None = None
+    locale: str = "en"  # the language everything is written in (``i18n.resolve_locale``)
+    templates: Path | None = None  # the user's templates folder (``templating.resolve``)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from outreach.cli.common import (
     echo,
     echo_err,
     emit,
+    language,
+    language_options,
     meeting_options,
     parse_from,
     peer_options,
@@ -41,6 +43,7 @@ from outreach.wording import plural, sentence
               help="Without --start: the first meeting is your usual slot ([meeting] "
               "weekday and time, else Tuesday 08:00) at least this far from now.")
 @yes_option
+@language_options
 @click.option("--remind", default="15m", show_default=True,
               help="Calendar reminder before each meeting ('' for none).")
 @click.option("--rotation-size", default=5, show_default=True,
@@ -114,6 +117,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
     from outreach.times import now, parse_span, parse_zone
 
     parse_zone(options["tz"])
+    locale, templates = language(options["locale"], options["templates_dir"])
     yes = options["yes"]
     sender = None
     if options["from_address"]:
@@ -141,6 +145,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_size=options["card_size"], card_sheet=options["card_sheet"],
         card_ink=options["card_ink"], card_font=options["card_font"],
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
+        locale=locale, templates=templates,
     )
 
 

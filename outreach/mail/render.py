@@ -77,7 +77,8 @@ class _Renderer:
         self.sender = sender
         self.meeting = meeting
         self.options = options
-        self.template = compiled_template(options.template, email=True)
+        self.template = compiled_template(
+            templating.resolve(options.template, options.locale, options.templates), email=True)
         self._linkedin: MessageTemplate | None = None
         self.sender_address = valid_address(sender.email) or ""
         self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
@@ -88,7 +89,9 @@ class _Renderer:
     @property
     def linkedin(self) -> MessageTemplate:
         if self._linkedin is None:
-            self._linkedin = compiled_template(self.options.linkedin_template, email=False)
+            self._linkedin = compiled_template(templating.resolve(
+                self.options.linkedin_template, self.options.locale, self.options.templates),
+                email=False)
         return self._linkedin
 
     def render(self, people: Sequence[tuple[int, Person]]) -> _Chunk:
@@ -106,7 +109,8 @@ class _Renderer:
     def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
         who = describe(index, person)
         meeting = self.meeting_for(index)
-        values = templating.variables(person, self.sender, meeting, self.options.today)
+        values = templating.variables(person, self.sender, meeting, self.options.today,
+                                      locale=self.options.locale)
         values["invite_attached"] = self.attaches(person, meeting)
         values.update(self.options.values.get(person.key, {}))
         if person.email.strip():
