@@ -225,6 +225,14 @@ class Forum:
         period = "month" if self.months_between == 1 else f"{self.months_between} months"
         return f"every {period} on the {ordinal} {weekday}"
 
+    def rule_in(self, locale: str) -> str:
+        """``rule_text`` in ``locale`` (``i18n.forum_rule_text``); English as ``rule_text``."""
+        if locale.startswith("en"):
+            return self.rule_text
+        from outreach.i18n import forum_rule_text
+
+        return forum_rule_text(self.months_between, self.byday, locale)
+
     def rrule(self) -> dict[str, Any]:
         return {"freq": "monthly", "interval": self.months_between, "byday": self.byday,
                 "until": self.starts[-1].astimezone(UTC)}
@@ -344,12 +352,20 @@ def every_text(days: int) -> str:
     return "every day" if days == 1 else f"every {number_word(days)} days"
 
 
-def series_values(kind: str, every: str, starts: Sequence[datetime]) -> dict[str, Any]:
+def series_values(kind: str, every: str, starts: Sequence[datetime],
+                  locale: str = "en") -> dict[str, Any]:
     """``series.*`` for an invitation: what its calendar part holds, in words (the e-mail
-    must describe exactly that: rhythm, first date, how many, until when)."""
+    must describe exactly that: rhythm, first date, how many, until when), in ``locale``
+    (``every`` already in it: ``i18n.every_text``, ``Forum.rule_in``)."""
     from outreach.wording import number_word
 
     first = starts[0]
+    if not locale.startswith("en"):
+        from outreach import i18n
+
+        return {"kind": kind, "every": every, "first": i18n.format_day(first, locale, "weekday"),
+                "count": len(starts), "count_words": i18n.number_word(len(starts), locale),
+                "until": i18n.format_day(starts[-1], locale, "long")}
     return {"kind": kind, "every": every, "first": f"{first:%A} {first.day} {first:%B}",
             "count": len(starts), "count_words": number_word(len(starts)),
             "until": f"{starts[-1].day} {starts[-1]:%B %Y}"}

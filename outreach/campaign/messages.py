@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outreach import fileio
+from outreach import fileio, i18n
 from outreach.errors import OutreachError
 from outreach.model import Invite, Meeting, Person, Sender
 from outreach.plan import (
@@ -62,13 +62,15 @@ def build_calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
-                            remind=options.remind, cancel_leavers=False)
+                            remind=options.remind, cancel_leavers=False,
+                            locale=options.locale, templates=options.templates)
     calendar = Calendar(built.files, dict(built.invites), dict(built.names),
                         dict(built.cancels))
     if forum is not None:
         made = forum_output(forum, sender, duration=options.forum_duration,
                             location=options.location, link=options.link, ledger=ledger,
-                            remind=options.remind)
+                            remind=options.remind, locale=options.locale,
+                            templates=options.templates)
         calendar.files[FORUM_FILE] = made.organiser.ics
         calendar.invites.update(made.copies)
         calendar.forum_shape = made.shape
@@ -164,7 +166,9 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
         intended.append(Intended(series.peer, "rotation", uid_for(sender, series.peer, "rotation"),
                                  invite.sequence if invite else 0, facts))
         meetings[key] = Meeting(series.first, options.duration, *place)
-        values[key] = {"series": series_values("rotation", every, held)}
+        said = i18n.every_text(series.interval_days, options.locale) if not \
+            options.locale.startswith("en") else every
+        values[key] = {"series": series_values("rotation", said, held, options.locale)}
     rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
                                calendar.invites, values)
     forum_meetings, forum_values = {}, {}
@@ -177,8 +181,8 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
             intended.append(Intended(peer, "forum", forum_uid(sender),
                                      invite.sequence if invite else 0, facts))
             forum_meetings[peer.key] = meeting
-            forum_values[peer.key] = {"series": series_values("forum", forum.rule_text,
-                                                              forum.starts)}
+            forum_values[peer.key] = {"series": series_values(
+                "forum", forum.rule_in(options.locale), forum.starts, options.locale)}
     forum_mail = SeriesMail("forum.email.j2", "forum.linkedin.j2", forum_meetings,
                             calendar.invites, forum_values)
     return intended, {"rotation": rotation_mail, "forum": forum_mail}

@@ -53,7 +53,6 @@ PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than 
 SPAWN_FROM = 10000  # under spawn workers import outreach first: 20,000 invites took 3.3 s
 #                    in this process, 2.8 s on 2 spawned workers (2,000: 0.4 s, 1.0 s)
 T = TypeVar("T")
-SERIES_TITLES = {"coffee": "Peer coffee", "rotation": "Peer rotation", "forum": "Peer forum"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CN_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\"^]")
@@ -100,14 +99,19 @@ def organizer_of(sender: Sender) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=16)
-def _template(name: str) -> jinja2.Template:
-    return templating.load(name)
+def _template(name: str, locale: str = "en", user_dir: Path | None = None) -> jinja2.Template:
+    return templating.load(templating.resolve(name, locale, user_dir))
 
 
 @functools.lru_cache(maxsize=64)
-def _meeting_vars(meeting: Meeting) -> templating.MeetingVars:
+def _meeting_vars(meeting: Meeting, locale: str = "en") -> templating.MeetingVars:
     """``meeting.*`` for templates: the same for every peer of a batch, so formatted once."""
-    return templating.meeting_vars(meeting)
+    values = templating.meeting_vars(meeting)
+    if locale.startswith("en"):
+        return values
+    from outreach.i18n import localized_meeting
+
+    return localized_meeting(values, locale)  # type: ignore[no-any-return]
 
 
 def describe(
@@ -116,22 +120,29 @@ def describe(
     meeting: Meeting,
     template: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    *,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> str:
-    """The DESCRIPTION from ``template`` (a built-in name or a file; default ``invite.ics.j2``)."""
-    values = templating.variables(person, sender)
-    values.update(meeting=_meeting_vars(meeting), series="coffee", peers=[], every="", until="")
+    """The DESCRIPTION from ``template`` (a built-in name or a file; default ``invite.ics.j2``)
+    in ``locale``, the user's ``templates`` folder first (``templating.resolve``)."""
+    values = templating.variables(person, sender, locale=locale)
+    values.update(meeting=_meeting_vars(meeting, locale), series="coffee", peers=[], every="",
+                  until="")
     values.update(extra or {})
     name = " ".join(person.written.full_name.split())
     who = (f"{name} ({person.company})" if person.company else name) if name else ""
-    return templating.render(_template(template or DESCRIPTION_TEMPLATE), values,
-                             who=who).strip()
+    return templating.render(_template(template or DESCRIPTION_TEMPLATE, locale, templates),
+                             values, who=who).strip()
 
 
-def title_for(series: str, person: Person | None, sender: Sender) -> str:
-    """``Peer coffee: Jane Doe & Sam Sender``; the forum names only its host."""
-    title = SERIES_TITLES.get(series, series.replace("-", " ").capitalize())
+def title_for(series: str, person: Person | None, sender: Sender, locale: str = "en") -> str:
+    """``Peer coffee: Jane Doe & Sam Sender``; the forum names only its host. The words are
+    ``i18n.calendar_title``'s (``title.*`` in the wording files)."""
+    from outreach.i18n import calendar_title
+
     names = [n for n in ((person.written.full_name if person else ""), sender.name) if n]
-    return f"{title}: {' & '.join(names)}" if names else title
+    return calendar_title(series, names, locale)
 
 
 # ---------------------------------------------------------------- one invite
