@@ -112,3 +112,15 @@ def test_an_unknown_locale_is_one_line_naming_the_option(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "--locale" in result.output and "klingon" in result.output
     assert "Traceback" not in result.output
+
+
+def test_followups_say_what_the_invitation_proposed_in_the_locale() -> None:
+    from outreach.followups import invitation_values
+
+    facts = {"start": "2027-02-04T08:00:00+01:00", "tz": "Europe/Madrid", "minutes": 90,
+             "every": "every month on the first Thursday", "until": "2028-01-06T08:00:00+01:00"}
+    said = invitation_values("forum", facts, "es")
+    assert said["proposed"] == "jueves, 4 de febrero, a las 8:00"
+    assert said["every"] == "cada mes, el primer jueves"
+    assert said["until"] == "6 de enero de 2028"
+    assert invitation_values("forum", facts)["every"] == "every month on the first Thursday"

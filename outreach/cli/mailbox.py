@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 
 import click
 
-from outreach.cli.common import echo, echo_err, emit, ledger_option
+from outreach.cli.common import (
+    echo,
+    echo_err,
+    emit,
+    language,
+    language_options,
+    ledger_option,
+)
 from outreach.errors import OutreachError
 from outreach.wording import plural, sentence
 
@@ -242,9 +249,11 @@ def _answer(partstat: str, comment: str) -> str:
               default=Path("out/followups"), show_default=True,
               help="Folder for the follow-up .eml files and linkedin.csv.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@language_options
 @ledger_option
 def followups(after: str, max_count: int, template: str, from_address: str | None,
-              out_dir: Path, today_text: str | None, ledger_path: Path | None) -> None:
+              out_dir: Path, today_text: str | None, ledger_path: Path | None,
+              locale: str | None, templates_dir: Path | None) -> None:
     """Write a follow-up only to people who have not answered.
 
     Who is silent is the life cycle's answer (as `outreach status` shows it): told at least
@@ -272,6 +281,7 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
         raise click.UsageError("followups needs a sender: --from 'Name <you@example.com>' "
                                "or [sender] name and email in outreach.toml")
     name, address = parse_from(from_address)
+    language_said = language(locale, templates_dir)
     today = _day(today_text, "--today") or date.today()
     with Ledger.open(ledger_path) as ledger:
         plan = plan_followups(ledger, today, after=after, max_count=max_count)
@@ -281,7 +291,8 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
             click.echo("No follow-ups due.")
             return
         batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template,
-                                        secret=ledger.message_id_secret())
+                                        secret=ledger.message_id_secret(),
+                                        locale=language_said[0], templates=language_said[1])
         if batch.problems:
             for problem in batch.problems:
                 echo_err(f"problem: {problem}")
