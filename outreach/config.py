@@ -290,8 +290,7 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
                                                         "token_command")})
     result["inbox"], result["drafts"] = dict(login), dict(login)
     result["followups"] = _drop_empty({"from_address": _address(sender)})
-    said = _drop_empty({"locale": _section(config, "language").get("locale"),
-                        "templates_dir": _section(config, "templates").get("dir")})
+    said = _drop_empty({"templates_dir": _section(config, "templates").get("dir")})
     for name in LANGUAGE_COMMANDS:
         result.setdefault(name, {}).update(said)
     return {name: _drop_empty(values) for name, values in result.items()}
@@ -325,6 +324,12 @@ def _address(sender: dict[str, Any]) -> str | None:
         return str(email)
     quoted = str(name).replace("\\", "").replace('"', "")
     return f'"{quoted}" <{email}>'
+
+
+def locale_of(config: dict[str, Any]) -> str | None:
+    """``[language] locale``, or None: ``i18n.resolve_locale`` weighs it after
+    ``--locale`` and ``$OUTREACH_LOCALE``."""
+    return str(_section(config, "language").get("locale") or "") or None
 
 
 def usual_slot(config: dict[str, Any]) -> UsualSlot:

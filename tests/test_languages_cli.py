@@ -124,3 +124,15 @@ def test_followups_say_what_the_invitation_proposed_in_the_locale() -> None:
     assert said["every"] == "cada mes, el primer jueves"
     assert said["until"] == "6 de enero de 2028"
     assert invitation_values("forum", facts)["every"] == "every month on the first Thursday"
+
+
+def test_outreach_locale_beats_the_config_and_locale_option_beats_both(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "outreach.toml").write_text('[language]\nlocale = "fr"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    subjects = {s for s, _t, _i in delivered(campaign(tmp_path / "a", env={
+        "OUTREACH_LOCALE": "es"}))}
+    assert "¿Un café para compartir experiencias, Ana?" in subjects
+    subjects = {s for s, _t, _i in delivered(campaign(tmp_path / "b", "--locale", "en", env={
+        "OUTREACH_LOCALE": "es"}))}
+    assert "Coffee and compare notes, Ana?" in subjects

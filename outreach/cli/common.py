@@ -153,15 +153,15 @@ def language_options(func: F) -> F:
 
 
 def language(locale: str | None, templates_dir: Path | None) -> tuple[str, Path | None]:
-    """The resolved locale (``i18n.resolve_locale``: ``--locale``, ``$OUTREACH_LOCALE`` and
-    config ``[language] locale`` arrive as the option; then the computer's) and the templates
-    folder (``--templates`` or config ``[templates] dir``, else ``./templates`` if a folder)."""
+    """The resolved locale (``i18n.resolve_locale``: ``--locale`` or ``$OUTREACH_LOCALE``,
+    then config ``[language] locale``, then the computer's) and the templates folder
+    (``--templates`` or config ``[templates] dir``, else ``./templates`` if a folder)."""
     import os
 
     from outreach.i18n import resolve_locale
 
-    resolved = resolve_locale(locale, {k: v for k, v in os.environ.items()
-                                       if k != "OUTREACH_LOCALE"}, None)
+    configured = click.get_current_context().meta.get(CONFIG_LOCALE)
+    resolved = resolve_locale(locale, os.environ, configured)
     if templates_dir is None and Path("templates").is_dir():
         templates_dir = Path("templates")
     return resolved, templates_dir
@@ -296,6 +296,7 @@ def meeting_or_none(start: str | None, duration: str, tz: str, location: str,
 
 
 USUAL_SLOT = "outreach.usual_slot"
+CONFIG_LOCALE = "outreach.config_locale"  # outreach.toml's [language] locale
 """``ctx.meta`` key of the usual slot (``times.UsualSlot``) the group read from outreach.toml."""
 
 
