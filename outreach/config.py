@@ -184,9 +184,8 @@ def check(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> None:
                                     f"got {_toml_value(value)}")
     meeting = config.get("meeting", {})
     weekday, clock = meeting.get("weekday"), meeting.get("time")
-    if weekday and str(weekday).lower() not in WEEKDAYS:
-        raise OutreachError(f"{source}: [meeting] weekday {weekday!r} is not a weekday name; "
-                            f"{_closest(str(weekday).lower(), WEEKDAYS, 'weekday')}")
+    if weekday:
+        weekday_number(config, source)
     if clock:
         try:
             datetime.strptime(str(clock), "%H:%M")
@@ -252,7 +251,7 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
             "location": meeting.get("location"),
             "link": meeting.get("link"),
             "remind": meeting.get("remind"),
-            "start": _next_start(meeting, today),
+            "start": _next_start(config, today),
         }
     )
     result: dict[str, dict[str, Any]] = {name: dict(peers) for name in _PEER_COMMANDS}
@@ -326,6 +325,29 @@ def _address(sender: dict[str, Any]) -> str | None:
     return f'"{quoted}" <{email}>'
 
 
+def weekday_number(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> int:
+    """``[meeting] weekday`` as ``date.weekday()`` (Monday 0): English, or the language of
+    the run (``i18n.parse_weekday``: ``martes``, ``Dienstag``, ``mardi``), any case."""
+    text = str(_section(config, "meeting").get("weekday", ""))
+    if text.lower() in WEEKDAYS:  # English: no babel on the way to ``outreach status``
+        return WEEKDAYS.index(text.lower())
+    import os
+
+    from outreach.i18n import parse_weekday, resolve_locale
+
+    try:
+        locale = resolve_locale(None, os.environ, locale_of(config))
+    except OutreachError as exc:
+        raise OutreachError(f"{source}: [language] locale: {exc.message}") from None
+    try:
+        return parse_weekday(text, locale)
+    except OutreachError as exc:
+        close = difflib.get_close_matches(text.lower(), WEEKDAYS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else exc.message
+        raise OutreachError(f"{source}: [meeting] weekday {text!r} is not a weekday name; "
+                            f"{hint}") from None
+
+
 def locale_of(config: dict[str, Any]) -> str | None:
     """``[language] locale``, or None: ``i18n.resolve_locale`` weighs it after
     ``--locale`` and ``$OUTREACH_LOCALE``."""
@@ -339,22 +361,23 @@ def usual_slot(config: dict[str, Any]) -> UsualSlot:
     meeting, slot = _section(config, "meeting"), UsualSlot()
     weekday, clock, lead = meeting.get("weekday"), meeting.get("time"), meeting.get("lead")
     return UsualSlot(
-        WEEKDAYS.index(str(weekday).lower()) if weekday else slot.weekday,
+        weekday_number(config) if weekday else slot.weekday,
         datetime.strptime(str(clock), "%H:%M").time() if clock else slot.at,
         parse_span(str(lead), field="lead") if lead else slot.lead)
 
 
-def _next_start(meeting: dict[str, Any], today: date | datetime | None) -> str | None:
+def _next_start(config: dict[str, Any], today: date | datetime | None) -> str | None:
     """``weekday = "tuesday"``, ``time = "08:00"`` → the first such slot at least ``lead``
     (a week) after now, in the configured zone (all checked by ``check``)."""
     from outreach import times
 
+    meeting = _section(config, "meeting")
     if not meeting.get("weekday") or not meeting.get("time"):
         return None
     tz = str(meeting.get("tz") or local_zone())
     moment = (today if isinstance(today, datetime) else times.now() if today is None
               else datetime.combine(today, time(0), times.parse_zone(tz)))
-    start = times.first_slot(moment, tz, usual_slot({"meeting": meeting}))
+    start = times.first_slot(moment, tz, usual_slot(config))
     return start.strftime("%Y-%m-%dT%H:%M")
 
 

@@ -136,3 +136,35 @@ def test_outreach_locale_beats_the_config_and_locale_option_beats_both(
     subjects = {s for s, _t, _i in delivered(campaign(tmp_path / "b", "--locale", "en", env={
         "OUTREACH_LOCALE": "es"}))}
     assert "Coffee and compare notes, Ana?" in subjects
+
+
+@pytest.mark.parametrize(("locale", "weekday"), [("es", "martes"), ("es", "MIÉRCOLES"),
+                                                 ("de", "Donnerstag"), ("en", "friday")])
+def test_the_usual_weekday_is_accepted_in_the_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, locale: str, weekday: str) -> None:
+    (tmp_path / "outreach.toml").write_text(
+        f'[language]\nlocale = "{locale}"\n\n[meeting]\nweekday = "{weekday}"\n'
+        'time = "08:00"\ntz = "Europe/Madrid"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["campaign", str(EXPORT), "--out", "out", "--ledger",
+                                      "l.db", "--no-preview", "--yes"])
+    assert result.exit_code == 0, result.output
+    first = sorted((tmp_path / "out" / "emails").glob("*.eml"))[0].read_bytes()
+    day = {"martes": 1, "MIÉRCOLES": 2, "Donnerstag": 3, "friday": 4}[weekday]
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical((tmp_path / "out" / "calendar" / "rotation.ics")
+                                            .read_bytes())
+    starts = [e.decoded("DTSTART") for e in calendar.walk("VEVENT")]
+    assert starts and {s.weekday() for s in starts} == {day}, first[:0]
+
+
+def test_a_weekday_in_no_known_language_is_refused_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "outreach.toml").write_text('[language]\nlocale = "es"\n\n[meeting]\n'
+                                            'weekday = "lundi"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["campaign", str(EXPORT), "--out", "out"])
+    assert result.exit_code == 2
+    assert "outreach.toml: [meeting] weekday 'lundi' is not a weekday name" in result.output
+    assert "martes" in result.output and "Traceback" not in result.output
