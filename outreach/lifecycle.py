@@ -8,9 +8,12 @@ decided by ``next_step`` and nowhere else. ``followups``, ``status``, ``report.h
 The states, and the events that move a person (the latest wins, in this order of strength):
 
 - ``opted_out``: ``log optout`` — nothing is ever written to them again;
+- ``let_go``: ``log letgo`` — the plan with them ended gently: nothing is due, but nothing
+  blocks inviting them again (a later ``met`` or message that reached them wins);
 - ``expired``: met, but not since ``expire_after`` ago; ``thanked``: a card after the last
   ``met``; ``met``: ``log met`` (next: the thank-you card);
-- ``cancelled``: every series they were in ends in a cancellation (sent or written);
+- ``cancelled``: every series they were in ends in a cancellation (sent or written), or
+  they were told by LinkedIn note and the plan holds them no longer;
 - ``accepted``/``declined``/``tentative`` (an RSVP), ``countered`` (a proposed new time),
   ``replied`` (a reply, or ``log replied``): whichever came last, after they were told;
 - ``bounced``: their address bounced and no LinkedIn note was sent since;
@@ -101,8 +104,15 @@ class Life:
     followups: int = 0  # follow-ups that reached them
     followups_written: int = 0
     plan: tuple[PlanEntry, ...] = ()  # the plan's messages for them, sent or current
+    left_plan: bool = False  # the plan held them once and holds them no longer
     pending: tuple[PlanEntry, ...] = ()  # of those, the ones that have not reached them
     meetings: tuple[datetime, ...] = ()
+    met_days: tuple[date, ...] = ()  # every ``log met``, oldest first
+    meeting_series: tuple[str, ...] = ()  # the series of their planned meetings
+    gave: int = 0  # ``log gave``: you helped them
+    got: int = 0  # ``log got``: they helped you
+    let_go: date | None = None  # the last ``log letgo``
+    asked_to_stop: date | None = None  # a reply that asks not to be written to again
     next: NextStep = NextStep(None, None, "")
 
     @property
@@ -122,6 +132,23 @@ class Life:
     @property
     def replied_on(self) -> date | None:
         return max((a.on for a in self.answers if a.state is PersonState.REPLIED), default=None)
+
+
+ASKED_TO_STOP = "asked-to-stop"
+"""The ``detail`` of a reply (``mail.inbox``) whose words ask not to be written to again."""
+
+
+def quoted_name(person: Person) -> str:
+    """The person's name as one shell argument for a command to copy: ``"Jane Doe"``, or
+    single-quoted (``shlex.quote``) when the name holds anything a shell would expand
+    inside double quotes (``$``, backquotes, ``\\``, ``!``, ``"``): a stranger's name never
+    runs as a command."""
+    import shlex
+
+    name = person.full_name or person.url or person.email or person.key
+    if any(c in name for c in '$`\\!"'):
+        return shlex.quote(name)
+    return f'"{name}"'
 
 
 _ANSWERED = {PersonState.ACCEPTED, PersonState.DECLINED, PersonState.TENTATIVE,
@@ -163,8 +190,13 @@ class _Parts:
     auto: bool = False
     bounced: str = ""
     bounced_on: date | None = None
+    withdrawn: bool = False  # the plan held them once and holds them no longer
     meetings: list[datetime] = field(default_factory=list)
-    other: bool = False  # gave/got only
+    met_days: list[date] = field(default_factory=list)
+    meeting_series: set[str] = field(default_factory=set)
+    gave: int = 0
+    got: int = 0
+    asked_to_stop: date | None = None
 
 
 def _gather(facts: LifeFacts) -> dict[str, _Parts]:
@@ -210,10 +242,13 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
             p.answers.append(Answer(PersonState.REPLIED, event.on, event.note))
         elif event.kind == "met":
             p.met = max(p.met or event.on, event.on)
+            p.met_days.append(event.on)
         elif event.kind == "thanked":
             p.thanked = max(p.thanked or event.on, event.on)
-        elif event.kind in ("gave", "got"):
-            p.other = True
+        elif event.kind == "gave":
+            p.gave += 1
+        elif event.kind == "got":
+            p.got += 1
     for rsvp in facts.rsvps:
         p = of(rsvp.person_key)
         p.rsvps.append(rsvp)
@@ -233,16 +268,23 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
             p.auto = True
         elif rec.kind == "bounce":
             p.bounced, p.bounced_on = rec.detail or p.bounced, rec.on
+        elif rec.kind == "reply" and rec.detail == ASKED_TO_STOP and not rec.doubt:
+            p.asked_to_stop = max(p.asked_to_stop or rec.on, rec.on)
     for entry in facts.plan:
         if entry.state == "current" or entry.message_id in sent_ids:
             of(entry.person_key).plan.append(entry)
+    current = {e.person_key for e in facts.plan if e.state == "current"}
+    for entry in facts.plan:
+        if entry.state == "withdrawn" and entry.person_key not in current:
+            of(entry.person_key).withdrawn = True
     for meeting in facts.meetings:
         of(meeting.person_key).meetings.append(meeting.start)
+        of(meeting.person_key).meeting_series.add(meeting.series)
     for key, person in facts.people.items():
         address = person.email.strip().lower()
         if address and address in facts.bad_addresses:
             of(key).bounced = address
-    for key in facts.do_not_contact:
+    for key in (*facts.do_not_contact, *facts.let_go):
         of(key)
     return parts
 
@@ -257,9 +299,13 @@ def _life(key: str, person: Person, parts: _Parts, facts: LifeFacts) -> Life:
         bounced=parts.bounced, opted_out=facts.do_not_contact.get(key),
         met_on=parts.met, thanked_on=parts.thanked, followups=parts.followups,
         followups_written=facts.followups_written.get(key, 0), plan=tuple(parts.plan),
+        left_plan=parts.withdrawn,
         pending=tuple(e for e in parts.plan if e.message_id not in sent_ids
                       and e.state == "current"),
-        meetings=tuple(sorted(parts.meetings)),
+        meetings=tuple(sorted(parts.meetings)), met_days=tuple(sorted(parts.met_days)),
+        meeting_series=tuple(sorted(parts.meeting_series)),
+        gave=parts.gave, got=parts.got, let_go=facts.let_go.get(key),
+        asked_to_stop=parts.asked_to_stop,
     )
 
 
@@ -271,6 +317,8 @@ def person_state(life: Life, policy: Policy) -> PersonState:
     """The one state a person is in (see the module docs for the order)."""
     if life.opted_out is not None:
         return PersonState.OPTED_OUT
+    if life.let_go is not None and _still_let_go(life):
+        return PersonState.LET_GO
     if life.met_on is not None:
         if policy.expire_before is not None and life.met_on < policy.expire_before:
             return PersonState.EXPIRED
@@ -293,8 +341,19 @@ def person_state(life: Life, policy: Policy) -> PersonState:
     return PersonState.PLANNED
 
 
+def _still_let_go(life: Life) -> bool:
+    """Let go, and nothing since: no meeting, and no message that reached them after."""
+    assert life.let_go is not None
+    return not any(day > life.let_go for day in life.met_days) and not any(
+        t.on > life.let_go for t in life.told)
+
+
 def _cancelled(life: Life) -> bool:
-    """Every series the plan holds them in ends in a cancellation (sent or written)."""
+    """Every series the plan holds them in ends in a cancellation (sent or written), or
+    they were told by LinkedIn note and the plan no longer holds them (``--skip``): no
+    e-mail cancellation exists for a note, but nothing more may be proposed to them."""
+    if life.left_plan and any(t.channel is Channel.LINKEDIN for t in life.told):
+        return not any(e.state == "current" for e in life.plan)
     last: dict[str, PlanEntry] = {}
     for entry in life.plan:  # the ledger's order: a thread's later messages come later
         last[entry.series] = entry
@@ -310,6 +369,8 @@ def next_step(life: Life, today: date, policy: Policy) -> NextStep:
     person = life.person
     if state is PersonState.OPTED_OUT:
         return NextStep(None, None, "none: do not contact")
+    if state is PersonState.LET_GO:
+        return NextStep(None, None, "none: let go (you may invite them again)")
     if state is PersonState.EXPIRED:
         return NextStep(None, None, "let go, or invite again")
     if state is PersonState.THANKED:
@@ -322,6 +383,9 @@ def next_step(life: Life, today: date, policy: Policy) -> NextStep:
         if cancel is not None:
             return NextStep(MessageKind.CANCELLATION, today, "send the cancellation "
                             "(outreach send)", Channel.EMAIL)
+        if life.left_plan and not life.plan:
+            return NextStep(None, None, "none: left the plan after their LinkedIn note "
+                            "(tell them there, if you like)")
         return NextStep(None, None, "none: cancelled")
     if state in _ANSWERED:
         return _after_answer(life, today)
@@ -348,6 +412,9 @@ def _after_answer(life: Life, today: date) -> NextStep:
     if state is PersonState.COUNTERED:
         return NextStep(None, today, "answer their proposed time")
     if state is PersonState.REPLIED:
+        if life.asked_to_stop is not None:
+            return NextStep(None, life.asked_to_stop, "they asked to stop: outreach log "
+                            f"optout {quoted_name(life.person)} confirms it")
         return NextStep(None, life.replied_on, "answer their reply")
     if state is PersonState.DECLINED:
         return NextStep(None, None, "none: declined")
@@ -367,7 +434,9 @@ def _followup(life: Life, today: date, policy: Policy) -> NextStep:
     if sent >= policy.max_followups:
         return NextStep(None, None, f"none: already followed up {sent}×")
     since = last.on if sent else invitation.on
-    due = since + policy.followup_after
+    # at most one follow-up per person per interval, whatever max says: never two on a day
+    wait = max(policy.followup_after, timedelta(days=1)) if sent else policy.followup_after
+    due = since + wait
     if due > today:
         return NextStep(MessageKind.FOLLOWUP, due, "follow-up if still silent", channel)
     how = "LinkedIn note" if channel is Channel.LINKEDIN else "e-mail"
@@ -401,6 +470,7 @@ _WHY_NOT = {
     PersonState.DECLINED: "answered the invitation (RSVP): declined",
     PersonState.TENTATIVE: "answered the invitation (RSVP): tentative",
     PersonState.COUNTERED: "proposed another time", PersonState.REPLIED: "replied",
+    PersonState.LET_GO: "let go (outreach log letgo)",
 }
 
 
@@ -426,6 +496,8 @@ def may_still_send(life: Life | None, kind: MessageKind) -> str:
         return ""
     if life.state is PersonState.OPTED_OUT:
         return life.next.reason
+    if kind is MessageKind.FOLLOWUP and life.asked_to_stop is not None:
+        return "follow-up no longer due: they asked to stop"
     if kind is MessageKind.FOLLOWUP and not silent(life):
         return f"follow-up no longer due: {_WHY_NOT.get(life.state, life.state.value)}"
     return ""

@@ -199,6 +199,7 @@ class PersonState(StrEnum):
     BOUNCED = "bounced"
     CANCELLED = "cancelled"
     OPTED_OUT = "opted_out"
+    LET_GO = "let_go"
     MET = "met"
     THANKED = "thanked"
     EXPIRED = "expired"

@@ -71,6 +71,7 @@ class LifeLine:
     came_back: str
     next_step: str
     when: str
+    give_take: str = ""
 
 
 def life_lines(ledger: Ledger, today: date) -> list[LifeLine]:

@@ -51,6 +51,7 @@ from outreach.errors import OutreachError
 from outreach.model import Meeting, Person, Sender
 from outreach.sandbox import MAX_OUTPUT, TemplateLimit, _Sandbox, start_budget
 from outreach.sandbox import MAX_WORK as MAX_WORK  # the limits, re-exported
+from outreach.times import today as times_today
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -349,7 +350,7 @@ def variables(
         score=person.score,
         reason=person.reason,
         sender={**vars(sender), "first_name": sender.first_name},
-        today=today or date.today(),
+        today=today or times_today(),
     )
     values["locale"] = locale
     if meeting is not None:

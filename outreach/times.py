@@ -22,6 +22,12 @@ YEARS = (1970, 2199)
 _UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
 NOW_VAR = "OUTREACH_NOW"
 """An ISO 8601 time with its offset that stands in for the clock (tests, reproducible runs)."""
+TODAY_VAR = "OUTREACH_TODAY"
+"""The user's spelling: ``YYYY-MM-DD`` makes every command behave as if today were that day
+(at noon UTC); it wins over ``$OUTREACH_NOW``."""
+TODAY_TIME = time(12, 0)
+"""The time of day ``$OUTREACH_TODAY`` stands for: noon UTC, the same day in every zone from
+UTC-11 to UTC+11."""
 WORKING_HOURS = (time(7, 0), time(20, 0))
 """A meeting that starts outside these hours (or on a weekend) is asked about first."""
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -38,9 +44,46 @@ class UsualSlot:
     lead: timedelta = timedelta(days=7)
 
 
+def given_today() -> date | None:
+    """The day ``$OUTREACH_TODAY`` names (None when unset); a one-line error naming the
+    variable when it is not a date."""
+    given = os.environ.get(TODAY_VAR, "").strip()
+    if not given:
+        return None
+    try:
+        day = date.fromisoformat(given)
+    except ValueError:
+        raise OutreachError(f"${TODAY_VAR}: cannot read {given!r}; use YYYY-MM-DD, "
+                            "e.g. 2027-06-08") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise OutreachError(f"${TODAY_VAR}: {given} is out of range; give a date from "
+                            f"{YEARS[0]} to {YEARS[1]}")
+    return day
+
+
+def today() -> date:
+    """Today: ``$OUTREACH_TODAY`` when set, else the computer's local date (what every
+    command means by "today": ``log --on``, ``status``, ``followups``, ``review``...)."""
+    return given_today() or date.today()
+
+
+def clock() -> datetime:
+    """Now in UTC to the second, for what the ledger records (sent, planned, noted):
+    ``$OUTREACH_TODAY``'s noon when set, so a trial lived ahead of time is recorded on its
+    days; else the real clock."""
+    day = given_today()
+    if day is not None:
+        return datetime.combine(day, TODAY_TIME, tzinfo=UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def now() -> datetime:
-    """The current time, aware: the clock, or ``$OUTREACH_NOW`` when set (one clock for
-    every check of a start, so a test can say when "now" is)."""
+    """The current time, aware: the clock; ``$OUTREACH_TODAY``'s day at noon UTC when set;
+    else ``$OUTREACH_NOW`` when set (one clock for every check of a start, so a test can say
+    when "now" is)."""
+    day = given_today()
+    if day is not None:
+        return datetime.combine(day, TODAY_TIME, tzinfo=UTC)
     given = os.environ.get(NOW_VAR, "").strip()
     if given:
         try:

@@ -22,7 +22,8 @@ from typing import Any
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger, LifeFacts
 from outreach.lifecycle import Life, Policy, lives_from, silent
-from outreach.model import Person, PersonState, canonical_url, slugify
+from outreach.model import MessageKind, Person, PersonState, Series, canonical_url, slugify
+from outreach.times import today as times_today
 from outreach.wording import plural
 
 LOG_KINDS = ("met", "gave", "got", "replied", "thanked", "noted")
@@ -118,7 +119,7 @@ def log_event(ledger: Ledger, kind: str, who: str, on: date, note: str = "",
     if kind not in LOG_KINDS:
         raise OutreachError(f"log: unknown kind {kind!r}; use one of {', '.join(LOG_KINDS)}")
     line = card_line(card, kind) if card is not None else ""
-    today = today or date.today()
+    today = today or times_today()
     if on > today:
         raise OutreachError(f"{on.isoformat()} is in the future (today is "
                             f"{today.isoformat()}); log what has happened", field="on")
@@ -190,6 +191,8 @@ class StatusReport:
     no_reply_after: str
     expire_after: str
     lives: dict[str, Life] = field(default_factory=dict)
+    review: str = ""  # why to run ``outreach review`` now ("" when nothing asks for it)
+    asked_to_stop: list[Person] = field(default_factory=list)
 
 
 def status_report(
@@ -210,6 +213,8 @@ def status_report(
     policy = policy_for(today, followup_after, expire_after=expire_after)
     facts = ledger.life_facts()
     everyone = lives_from(facts, today, policy)
+    from outreach.review import review_hint
+
     return StatusReport(
         today=today,
         due=_due_this_week(facts, today, everyone, zone),
@@ -219,13 +224,16 @@ def status_report(
         unanswered=sorted(((life.person, last.on, last.subject) for life in everyone.values()
                            if silent(life) and (last := life.last_told) is not None
                            and last.on <= reply_cutoff), key=lambda row: row[1]),
-        one_way=_one_way(facts),
+        one_way=_one_way(everyone),
         expired=sorted(((life.person, life.met_on) for life in everyone.values()
                         if life.state is PersonState.EXPIRED and life.met_on is not None),
                        key=lambda row: row[1]),
         no_reply_after=no_reply_after,
         expire_after=expire_after,
         lives=everyone,
+        review=review_hint(facts, everyone, today),
+        asked_to_stop=[life.person for life in everyone.values()
+                       if life.asked_to_stop is not None and life.opted_out is None],
     )
 
 
@@ -254,14 +262,29 @@ def _due_this_week(facts: LifeFacts, today: date, everyone: dict[str, Life],
     return sorted(due, key=lambda item: item[0])
 
 
-def _one_way(facts: LifeFacts) -> list[tuple[Person, int, int]]:
-    counts: dict[str, list[int]] = {}
-    for event in facts.events:
-        if event.kind in ("gave", "got"):
-            counts.setdefault(event.person_key, [0, 0])[event.kind == "got"] += 1
-    rows = [(facts.people[k], gave, got) for k, (gave, got) in counts.items()
-            if (gave == 0 or got == 0) and k in facts.people]
-    return sorted(rows, key=lambda row: -max(row[1], row[2]))
+GIVE_MORE_BY = 2
+"""Gave at least this many more than got ("you give more"), or got this many more ("you owe")."""
+
+
+def balance(gave: int, got: int) -> str:
+    """The sign a give-and-take shows, in words ("" when it goes both ways): ``you give
+    more`` (gave ≥ got + 2), ``you owe`` (got ≥ gave + 2), ``only you give``/``only you
+    take`` (one side at zero)."""
+    if gave >= got + GIVE_MORE_BY:
+        return "you give more"
+    if got >= gave + GIVE_MORE_BY:
+        return "you owe"
+    if gave and not got:
+        return "only you give"
+    if got and not gave:
+        return "only you take"
+    return ""
+
+
+def _one_way(everyone: Mapping[str, Life]) -> list[tuple[Person, int, int]]:
+    rows = [(life.person, life.gave, life.got) for life in everyone.values()
+            if balance(life.gave, life.got)]
+    return sorted(rows, key=lambda row: (-abs(row[1] - row[2]), row[0].full_name))
 
 
 # ---------------------------------------------------------------- do not contact
@@ -271,6 +294,14 @@ def opt_out(ledger: Ledger, who: str, on: date, note: str = "") -> tuple[Person,
     """Mark the person ``who`` names do-not-contact (False: they already were)."""
     key, person = find_person(ledger, who)
     return person, ledger.opt_out(key, on, note)
+
+
+def let_go(ledger: Ledger, who: str, on: date, note: str = "") -> tuple[str, Person, bool]:
+    """End the plan with the person ``who`` names, gently (``log letgo``): their key, who
+    they are, and False when they already were let go. Unlike ``opt_out`` nothing blocks
+    inviting them again; the campaign frees their place and sends a closing note."""
+    key, person = find_person(ledger, who)
+    return key, person, ledger.let_go(key, on, note)
 
 
 # ---------------------------------------------------------------- status as data
@@ -287,13 +318,15 @@ def status_data(ledger: Ledger, report: StatusReport) -> dict[str, object]:
 
     return {
         "today": report.today.isoformat(),
+        "review": report.review or None,
         "people": rows,
         "due": [{**who(p), "start": start.isoformat(), "series": series, "met": met}
                 for start, p, series, met in report.due],
         "unthanked": [{**who(p), "met_on": on.isoformat()} for p, on in report.unthanked],
         "unanswered": [{**who(p), "invited_on": on.isoformat(), "subject": note}
                        for p, on, note in report.unanswered],
-        "one_way": [{**who(p), "gave": gave, "got": got} for p, gave, got in report.one_way],
+        "one_way": [{**who(p), "gave": gave, "got": got, "sign": balance(gave, got)}
+                    for p, gave, got in report.one_way],
         "expired": [{**who(p), "last_met": on.isoformat()} for p, on in report.expired],
         "proposed": [{**who(life.person), "start": life.proposed}
                      for life in report.lives.values() if life.proposed],
@@ -337,10 +370,25 @@ def life_row(life: Life) -> dict[str, Any]:
         "notes_sent": [on.isoformat() for on in life.notes_sent],
         "bounced_address": life.bounced or None,
         "followups_sent": life.followups,
+        "gave": life.gave, "got": life.got, "met": len(life.met_days),
+        "last_met": day(life.met_on), "series": series_of(life),
+        "balance": balance(life.gave, life.got) or None,
+        "let_go_on": day(life.let_go),
+        "asked_to_stop": life.asked_to_stop is not None,
         "next_step": {"kind": step.kind.value if step.kind else None, "due": day(step.due),
                       "channel": step.channel.value if step.channel else None,
                       "reason": step.reason},
     }
+
+
+def series_of(life: Life) -> list[str]:
+    """The series the person is, or was, in: their plan's messages and planned meetings
+    (``rotation``, ``forum``, ``coffee``), in that order."""
+    named = {e.series for e in life.plan} | {t.series for t in life.told
+                                             if t.kind is not MessageKind.FOLLOWUP}
+    named |= set(life.meeting_series)
+    order = [str(s) for s in Series]
+    return sorted(named, key=lambda s: order.index(s) if s in order else len(order))
 
 
 # ---------------------------------------------------------------- the life cycle in words
@@ -350,7 +398,7 @@ STATE_WORDS = {
     "told_note": "told by LinkedIn note", "accepted": "accepted", "declined": "declined",
     "tentative": "tentative", "countered": "proposed another time", "replied": "replied",
     "bounced": "address bounced", "cancelled": "cancelled", "opted_out": "do not contact",
-    "met": "met", "thanked": "thanked", "expired": "gone quiet",
+    "met": "met", "thanked": "thanked", "expired": "gone quiet", "let_go": "let go",
 }
 
 
@@ -361,7 +409,21 @@ def life_words(life: Life) -> dict[str, str]:
     step = row["next_step"]
     return {"who": describe(life.person), "state": STATE_WORDS.get(row["state"], row["state"]),
             "told": _told_words(row), "came_back": _came_back_words(row),
-            "next_step": step["reason"], "when": step["due"] or ""}
+            "give_take": give_take_words(row), "next_step": step["reason"],
+            "when": step["due"] or ""}
+
+
+def give_take_words(row: dict[str, Any]) -> str:
+    """``gave 3, got 1: you give more; met 2 (last 2027-01-05); rotation``."""
+    parts = []
+    if row["gave"] or row["got"]:
+        sign = f": {row['balance']}" if row["balance"] else ""
+        parts.append(f"gave {row['gave']}, got {row['got']}{sign}")
+    if row["met"]:
+        parts.append(f"met {row['met']} (last {row['last_met']})")
+    if row["series"]:
+        parts.append(", ".join(row["series"]))
+    return "; ".join(parts)
 
 
 def _told_words(row: dict[str, Any]) -> str:

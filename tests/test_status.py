@@ -185,7 +185,7 @@ def test_status_command_shows_every_section(ledger_path: Path) -> None:
     assert "Met, not yet thanked (1)" in output and "2027-03-01" in output
     assert "No reply after 14d (1)" in output and "Coffee, Jane?" in output
     assert "Coffee too?" not in output and "Recent invite" not in output
-    assert "only you give" in output and "only you take" in output
+    assert "you give more" in output and "only you take" in output
     assert "Not met for over 6m: let go? (1)" in output and "2026-06-01" in output
     code, output = run("status", "--today", "2027-03-10", "--expire-after", "1y",
                        "--no-reply-after", "60d", "--ledger", str(ledger_path))

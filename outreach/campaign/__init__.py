@@ -20,7 +20,7 @@ import calendar as monthcal
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,7 @@ from outreach.campaign.options import CampaignOptions, CampaignResult, Output
 from outreach.errors import OutreachError
 from outreach.model import Person, Sender, merged_sender
 from outreach.peers import Selection
+from outreach.times import today as times_today
 from outreach.wording import plural
 
 if TYPE_CHECKING:
@@ -302,7 +303,7 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
         staged = Path(tmp) / "cards.pdf"
         cards = write_cards([d.person for d in due], sender, staged, card_options)
         changed = fileio.write_if_changed(pdf, staged.read_bytes())
-    ledger.mark_thanked([d.key for d in due], options.today or date.today(), thanked_note([pdf]))
+    ledger.mark_thanked([d.key for d in due], options.today or times_today(), thanked_note([pdf]))
     result.cards = cards.cards
     result.warnings += cards.warnings
     names = ", ".join(d.person.full_name or d.key for d in due[:3])
@@ -335,7 +336,7 @@ def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: For
         peers=selection.people, slots=slots, files=files, notes=result.notes,
         rotation_peers=[p.full_name for p in result.rotation_peers],
         forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
-        lives=life_lines(ledger, options.today or date.today()),
+        lives=life_lines(ledger, options.today or times_today()),
     )
     changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
     result.add(path, "this plan as one page: open it in a browser", changed)

@@ -144,6 +144,7 @@ for command in (
     init.init, people.connections, people.peers, people.titles_command, campaign.campaign,
     emails.emails, send.send, mailbox.drafts, mailbox.inbox, mailbox.followups, calendar.invite,
     calendar.rotation, calendar.forum, cards.cards, ledger.log_command, ledger.status,
+    ledger.review,
     mailbox.login, completion.completion,
 ):
     cli.add_command(command)

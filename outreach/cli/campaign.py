@@ -219,10 +219,12 @@ def _summary_lines(result: Any) -> list[str]:
         messages += f" ({', '.join(written)})"
     quiet = []
     if kinds["unchanged"]:
-        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already hold what the "
+        holds = "holds" if kinds["unchanged"] == 1 else "hold"
+        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already {holds} what the "
                      "plan says")
     if kinds["withdrawn"]:
-        quiet.append(f"{plural(kinds['withdrawn'], 'invitation')} withdrawn before it was sent")
+        it = "it was" if kinds["withdrawn"] == 1 else "they were"
+        quiet.append(f"{plural(kinds['withdrawn'], 'invitation')} withdrawn before {it} sent")
     forum = len(result.forum_peers)
     lines = [
         f"{plural(len(selection.people), 'peer')} {found}: {len(result.rotation_peers)} in the "

@@ -18,6 +18,7 @@ from outreach.cli.common import (
     select_people,
 )
 from outreach.cli.streams import InputPath, dash_output, is_dash, output_path
+from outreach.times import today as times_today
 from outreach.wording import plural
 
 
@@ -89,7 +90,6 @@ def cards(
     the coffee, and says the line you wrote with `log met --card`, as written (else a
     general thank-you); your private `log met --note` is never printed.
     """
-    from datetime import date
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import write_preview
@@ -101,7 +101,7 @@ def cards(
     selection = select_people(input_path, **peer_kwargs) if input_path else None
     sender = selection.sender if selection is not None else Sender()
     people = selection.people if selection is not None and not pending else []
-    today = date.today()
+    today = times_today()
     due: list[Any] = []
     if pending:
         from outreach.ledger import Ledger
@@ -169,7 +169,7 @@ def _cards_meeting(start: str | None, duration: str, tz: str, location: str, lin
     if not (start or location or link):
         return None
     when = (parse_start(start, tz) if start
-            else datetime.combine(datetime.now(parse_zone(tz)).date(), time(12),
+            else datetime.combine(times_today(), time(12),
                                   parse_zone(tz)))
     return Meeting(when, parse_span(duration), location, link)
 

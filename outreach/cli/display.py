@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from outreach.ingest import frame_to_csv, frame_to_json
 from outreach.plan import span_text
 from outreach.terminal import visible
-from outreach.track import describe
+from outreach.track import balance, describe
 from outreach.wording import plural
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def report_tables(report: StatusReport) -> list[Any]:
             for p, on, note in report.unanswered
         ], "no invitation is waiting for a reply."),
         section("One-way relationships", ("Who", "You gave", "You got", "Sign"), [
-            (describe(p), str(gave), str(got), "only you give" if gave else "only you take")
+            (describe(p), str(gave), str(got), balance(gave, got))
             for p, gave, got in report.one_way
         ], "every exchange goes both ways (or none is logged yet)."),
         section(f"Not met for over {report.expire_after}: let go?", ("Who", "Last met"), [
@@ -186,12 +186,12 @@ def life_cycle_table(report: StatusReport) -> Any:
     from outreach.track import life_words
 
     table = Table(title=text(f"Life cycle ({len(report.lives)})"), title_justify="left")
-    for column in ("Who", "State", "Told", "Came back", "Next step", "When"):
+    for column in ("Who", "State", "Told", "Came back", "Give and take", "Next step", "When"):
         table.add_column(column, overflow="fold")
     for life in report.lives.values():
         words = life_words(life)
         table.add_row(*(text(words[k]) for k in ("who", "state", "told", "came_back",
-                                                   "next_step", "when")))
+                                                   "give_take", "next_step", "when")))
     return table
 
 

@@ -7,16 +7,23 @@ from typing import Any
 
 import click
 
-from outreach.cli.common import echo, emit, ledger_option, tz_option
+from outreach.cli.common import echo, emit, ledger_option, select_people, tz_option
 from outreach.errors import OutreachError
 from outreach.wording import sentence
+
+today_option = click.option(
+    "--today", "today_text", metavar="YYYY-MM-DD",
+    help="Behave as if today were this day (as $OUTREACH_TODAY does for every command) "
+    "[default: today].")
 
 
 def _parse_day(text: str | None, option: str) -> Any:
     from datetime import date
 
+    from outreach.times import today
+
     if not text:
-        return date.today()
+        return today()
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -25,7 +32,7 @@ def _parse_day(text: str | None, option: str) -> Any:
 
 @click.command("log")
 @click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked",
-                                           "noted", "optout"]))
+                                           "noted", "optout", "letgo"]))
 @click.argument("who")
 @click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
 @click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\": "
@@ -38,8 +45,10 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
                 ledger_path: Path | None) -> None:
     """Record what happened with a peer: met, gave (you helped), got (they helped), replied;
     noted: you sent their LinkedIn note (from linkedin.csv), so they count as told and get a
-    follow-up note like an e-mail would; optout: do not contact them again (every stage
-    skips them from then on, and says so).
+    follow-up note like an e-mail would; letgo: end the plan with them gently (no more
+    meetings, updates or follow-ups; the next campaign frees their place and sends a kind
+    closing note; you may invite them again later); optout: do not contact them again
+    (every stage skips them from then on, and says so).
 
     WHO is a name (any case, accents optional; part of a name if it is unique), a
     LinkedIn profile URL or an e-mail address of someone in the ledger. An ambiguous name
@@ -52,10 +61,11 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
       outreach log gave "jane" --note "intro to our CFO"
       outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
       outreach log noted "Marcus Smith"
+      outreach log letgo "Marcus Smith" --note "never found a date"
       outreach log optout "Jane Doe" --note "asked not to be contacted"
     """
     from outreach.ledger import Ledger
-    from outreach.track import card_line, describe, log_event, opt_out
+    from outreach.track import card_line, describe, let_go, log_event, opt_out
 
     on = _parse_day(on_text, "--on")
     line = card_line(card, kind) if card is not None else None  # checked before any write
@@ -64,7 +74,15 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
             person, new = opt_out(ledger, who, on, note)
             echo(sentence(f"{describe(person)}: do not contact"
                                 + ("" if new else " (already so)")
-                                + "; campaign, emails, followups, drafts and send skip them"))
+                                + "; every stage skips them (campaign, rotation, forum, invite, "
+                         "emails, followups, drafts, send)"))
+            return
+        if kind == "letgo":
+            _key, person, new = let_go(ledger, who, on, note)
+            echo(sentence(f"{describe(person)}: let go on {on.isoformat()}"
+                          + ("" if new else " (already so)") + "; nothing more is due with "
+                          "them, the next campaign frees their place with a closing note, and "
+                          "you may invite them again later"))
             return
         person = log_event(ledger, kind, who, on, note, card=card)
     what = f"LinkedIn note sent to {describe(person)}" if kind == "noted" else \
@@ -83,7 +101,7 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="json: every person with what came back, and each "
               "section, for other tools.")
-@click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@today_option
 @ledger_option
 def status(expire_after: str, no_reply_after: str, tz: str | None, fmt: str,
            today_text: str | None, ledger_path: Path | None) -> None:
@@ -123,3 +141,100 @@ def status(expire_after: str, no_reply_after: str, tz: str | None, fmt: str,
 
     for renderable in came_back_tables(data):
         emit(renderable, None)
+    for line in attention_lines(report):
+        echo(line)
+
+
+def attention_lines(report: Any) -> list[str]:
+    """What status asks of the user in one line each: the review, opt-outs to confirm."""
+    from outreach.lifecycle import quoted_name
+
+    lines = [f"Review: {report.review}." if report.review else ""]
+    lines += [f"{p.full_name} asked to stop: outreach log optout {quoted_name(p)} confirms it."
+              for p in report.asked_to_stop]
+    return [line for line in lines if line]
+
+
+@click.command()
+@click.argument("input_path", metavar="[INPUT]", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="json: rotation.peers, rotation.replacements and forum, "
+              "for other tools.")
+@today_option
+@ledger_option
+def review(input_path: Path | None, fmt: str, today_text: str | None,
+           ledger_path: Path | None) -> None:
+    """How the trial went, so far or at its end: for each rotation peer the dates planned,
+    held (log met), missed (a date more than 3 days gone without a met near it), declined,
+    what you gave and got, replies, and a verdict with its reason (continue, ask again, let
+    go); for every place to free, the best replacements among the people you know who are
+    not in the plan; the forum's invited, accepted and attended (a met near a forum date).
+
+    INPUT (optional: your export, or a peers CSV from outreach peers) ranks the
+    replacements by their peer score and offers peers the ledger does not know yet;
+    without it the people in the ledger are ranked by how close their function and level
+    are to the rotation's.
+
+    \b
+    Examples:
+      outreach review
+      outreach review export.zip
+      OUTREACH_TODAY=2027-06-08 outreach review --format json
+      outreach log letgo "Marcus Smith"    # then: outreach campaign --renew
+    """
+    import json
+
+    from outreach.ledger import Ledger
+    from outreach.review import review_data, trial_review
+
+    today = _parse_day(today_text, "--today")
+    peers = select_people(input_path).people if input_path else []  # read before the ledger
+    with Ledger.open(ledger_path, read_only=True) as ledger:
+        result = trial_review(ledger, today, peers)
+    if fmt == "json":
+        emit(json.dumps(review_data(result), ensure_ascii=False, indent=2) + "\n", None)
+        return
+    for renderable in review_tables(result):
+        emit(renderable, None)
+
+
+def review_tables(result: Any) -> list[Any]:
+    """``outreach review`` as rich renderables: the rotation's peers, the replacements, the
+    forum's numbers."""
+    from rich.table import Table
+
+    from outreach.cli.display import text
+    from outreach.track import describe
+
+    span = (f"{result.first.isoformat()} to {result.last.isoformat()}"
+            if result.first and result.last else "no rotation dates planned")
+    ended = "ended" if result.ended else "so far"
+    peers = Table(title=text(f"Rotation, {span} ({ended}, as of {result.today.isoformat()})"),
+                  title_justify="left")
+    for column in ("Who", "Planned", "Held", "Missed", "Declined", "Gave", "Got", "Replies",
+                   "Verdict", "Why"):
+        peers.add_column(column, overflow="fold")
+    for p in result.peers:
+        peers.add_row(*(text(c) for c in (describe(p.person), p.planned, p.held, p.missed,
+                                          p.declined, p.gave, p.got, p.replies, p.verdict,
+                                          p.reason)))
+    out: list[Any] = [peers if result.peers else text("Rotation: no rotation peers planned.")]
+    if result.replacements:
+        table = Table(title=text(f"To take the {result.places_to_free} freed "
+                                 f"place{'s' if result.places_to_free != 1 else ''}"),
+                      title_justify="left")
+        for column in ("Who", "Score", "Why"):
+            table.add_column(column, overflow="fold")
+        for r in result.replacements:
+            table.add_row(text(describe(r.person)), text(f"{r.score:g}"), text(r.reason))
+        out.append(table)
+    elif result.places_to_free:
+        out.append(text("Replacements: nobody in the ledger is free to take the places."))
+    forum = result.forum
+    out.append(text(f"Forum: {forum.invited} invited, {forum.accepted} accepted, "
+                    f"{forum.attended} attended."))
+    if result.places_to_free:
+        out.append(text("Next: outreach log letgo NAME for each peer to let go, then "
+                        "outreach campaign --renew."))
+    return out

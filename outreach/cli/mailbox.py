@@ -22,6 +22,7 @@ from outreach.cli.common import (
     ledger_option,
 )
 from outreach.errors import OutreachError
+from outreach.times import today as times_today
 from outreach.wording import plural, sentence
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -282,7 +283,7 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
                                "or [sender] name and email in outreach.toml")
     name, address = parse_from(from_address)
     language_said = language(locale, templates_dir)
-    today = _day(today_text, "--today") or date.today()
+    today = _day(today_text, "--today") or times_today()
     with Ledger.open(ledger_path) as ledger:
         plan = plan_followups(ledger, today, after=after, max_count=max_count)
         for person, why in plan.skipped:
@@ -310,8 +311,10 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
              "(send it on LinkedIn, then: outreach log noted)")
     unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
     notes = f" and {plural(len(batch.notes), 'LinkedIn note')}" if batch.notes else ""
+    then = (f"outreach send {out_dir}" if batch.messages
+            else "send them on LinkedIn and log each with outreach log noted NAME")
     click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')}{notes} to {out_dir}"
-                        f"{unchanged}; review, then: outreach send {out_dir}"))
+                        f"{unchanged}; review, then: {then}"))
 
 
 @click.command()

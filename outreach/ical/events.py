@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -46,6 +46,7 @@ from outreach.ical.serialize import (
 )
 from outreach.ledger import Ledger, PlannedMeeting, StoredInvite, next_invite_version
 from outreach.model import Invite, Meeting, Person, Sender, fold, valid_address
+from outreach.times import clock as times_clock
 from outreach.times import localize
 
 DESCRIPTION_TEMPLATE = "invite.ics.j2"
@@ -348,7 +349,7 @@ def invite_files(
     if len(set(uids)) < len(uids):  # one person twice: versions must be decided in order
         return _invite_files_in_steps(people, pairs, build, ledger, cancel, now)
     one = functools.partial(_ledger_invite_at, build=build, cancel=cancel,
-                            stamp=utc_second(now or datetime.now(UTC)))
+                            stamp=utc_second(now or times_clock()))
     snapshot = ledger.stored_invites(uids)
     built = parallel_map(one, [(*pair, snapshot.get(uid)) for pair, uid in zip(
         pairs, uids, strict=True)])
@@ -478,7 +479,7 @@ def versioned_copies(
     known), each continues from the shared UID's row: what they were sent then."""
     if ledger is None:
         return [versioned(s, None, cancel=cancel, now=now) for s in specs]
-    stamp = utc_second(now or datetime.now(UTC))
+    stamp = utc_second(now or times_clock())
     status = "CANCELLED" if cancel else "CONFIRMED"
     with ledger.write():
         known = ledger.stored_invites([*keys, *{s.uid for s in specs}])

@@ -28,6 +28,7 @@ from icalendar.parser import Parameters, param_value
 from outreach import __version__
 from outreach.errors import OutreachError
 from outreach.ical.vtimezone import is_utc, vtimezone
+from outreach.times import clock as times_clock
 
 PRODID = f"-//outreach//outreach {__version__}//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
@@ -258,7 +259,7 @@ def calendar_bytes(
     """
     if method not in METHODS:
         raise OutreachError(f"internal: unknown iTIP method {method!r}")
-    now = utc_second(stamp or datetime.now(UTC))
+    now = utc_second(stamp or times_clock())
     head, tail, begin, end = _envelope(method)
     parts = [head, _zone_bytes(events)]
     for spec in events:

@@ -42,6 +42,7 @@ from outreach.ical.events import (
 )
 from outreach.model import Invite, Meeting, Person, Sender
 from outreach.plan import Forum, Rotation, span_text
+from outreach.times import clock as times_clock
 
 if TYPE_CHECKING:
     from outreach.ledger import Ledger, PlannedMeeting
@@ -225,7 +226,7 @@ def rotation_output(
     gone: list[_Gone] = []
     with ledger.write() if ledger is not None else nullcontext():
         if ledger is not None and not cancel:
-            stamp = now or datetime.now(UTC)
+            stamp = now or times_clock()
             ledger.remember_people(rotation.peers)  # their addresses, should they leave
             dropped = ledger.replace_future_meetings(
                 "rotation", rotation_meetings(rotation, sender), stamp)

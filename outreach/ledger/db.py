@@ -50,8 +50,11 @@ def chunks(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
 
 
 def utc_now() -> datetime:
-    """Now, in UTC, to the second (what iCalendar and the ledger store)."""
-    return datetime.now(UTC).replace(microsecond=0)
+    """Now, in UTC, to the second (what iCalendar and the ledger store): ``times.clock``,
+    so ``$OUTREACH_TODAY`` records a trial lived ahead of time on its days."""
+    from outreach.times import clock
+
+    return clock()
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -86,6 +86,7 @@ class LifeFacts:
     do_not_contact: dict[str, date]
     meetings: list[PlannedMeeting]
     followups_written: dict[str, int]  # person key → follow-ups written (sent or not)
+    let_go: dict[str, date] = field(default_factory=dict)  # person key → last ``log letgo``
 
 
 _SENT = """
@@ -120,6 +121,22 @@ class LifecycleMixin(InboxMixin):
             db.execute("INSERT INTO linkedin_notes (person_key, on_date, note, recorded_at) "
                        "VALUES (?, ?, ?, ?)", (person_key, on.isoformat(), note, iso(utc_now())))
 
+    def let_go(self, person_key: str, on: date, note: str = "") -> bool:
+        """The user ends the plan with this person gently (``outreach log letgo``): no more
+        meetings, follow-ups or updates, but nothing blocks inviting them again (unlike
+        ``opt_out``). False when they were already let go on or after ``on``."""
+        if any(day >= on for key, day in self.let_go_people().items() if key == person_key):
+            return False
+        with self.write() as db:
+            db.execute("INSERT INTO let_go (person_key, on_date, note, recorded_at) "
+                       "VALUES (?, ?, ?, ?)", (person_key, on.isoformat(), note, iso(utc_now())))
+        return True
+
+    def let_go_people(self) -> dict[str, date]:
+        """Person key → the last day they were let go (``log letgo``)."""
+        return {str(r[0]): date.fromisoformat(r[1]) for r in self._query(
+            "SELECT person_key, MAX(on_date) FROM let_go GROUP BY person_key")}
+
     def life_facts(self) -> LifeFacts:
         """Every fact the life cycle needs, in a handful of queries."""
         people = {str(r["key"]): person_from_row(r)
@@ -137,7 +154,7 @@ class LifecycleMixin(InboxMixin):
             meetings=[PlannedMeeting(r["uid"], r["person_key"], r["person_name"], r["series"],
                                      datetime.fromisoformat(r["start"]))
                       for r in self._query("SELECT * FROM meetings ORDER BY start, uid")],
-            followups_written=written)
+            followups_written=written, let_go=self.let_go_people())
 
     def _person_events(self) -> list[PersonEvent]:
         rows = self._query("SELECT person_key, kind, on_date, note FROM events ORDER BY "

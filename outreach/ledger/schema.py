@@ -346,6 +346,18 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (source, name)
     ) WITHOUT ROWID
     """,
+    # v11: let_go, the people the user ended the plan with gently (``log letgo``): unlike
+    # do_not_contact, nothing blocks inviting them again later.
+    """
+    CREATE TABLE IF NOT EXISTS let_go (
+        id          INTEGER PRIMARY KEY,
+        person_key  TEXT NOT NULL,
+        on_date     TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS let_go_person ON let_go (person_key)
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

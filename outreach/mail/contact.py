@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
+from outreach.times import today as times_today
+
 if TYPE_CHECKING:
     from outreach.ledger import Ledger
     from outreach.lifecycle import Life
@@ -24,7 +26,7 @@ class _Lives:
     """The life cycle, read once and only when a message needs it."""
 
     def __init__(self, ledger: Ledger, today: date | None) -> None:
-        self.ledger, self.today = ledger, today or date.today()
+        self.ledger, self.today = ledger, today or times_today()
         self._lives: dict[str, Life] | None = None
 
     def get(self, key: str) -> Life | None:

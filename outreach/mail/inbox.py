@@ -29,16 +29,21 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import hashlib
 import re
+import tomllib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from importlib import resources
 from typing import Any
 
 from outreach.ledger import InboxRecord, Ledger, MailboxFacts
+from outreach.lifecycle import ASKED_TO_STOP
 from outreach.mail import autoreply, bounces, itip, trust
 
 _ID = re.compile(r"<[^<>\s]+>")
@@ -68,6 +73,7 @@ class Parsed:
     quoted_ids: tuple[str, ...] = ()
     from_mail_system: bool = False
     forged: str = ""  # the receiving server's verdict against it ("" when none)
+    stop: bool = False  # its own words ask not to be written to again (``asks_to_stop``)
 
     @property
     def original_id(self) -> str:
@@ -102,7 +108,26 @@ def parse(raw: bytes) -> Parsed:
         return Parsed(**base, **answer)
     if autoreply.is_auto_reply(message, base["subject"], _body(message), _header):
         return Parsed(**base, kind="auto-reply")
-    return Parsed(**base)
+    return Parsed(**base, stop=asks_to_stop(base["subject"], _body(message)))
+
+
+@functools.cache
+def _stop_phrases() -> tuple[str, ...]:
+    text = resources.files("outreach").joinpath("data/stop_phrases.toml").read_text("utf-8")
+    return tuple(sorted({_fold(p) for table in tomllib.loads(text).values()
+                         for p in table.get("phrases", [])}))
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).lower().replace("’", "'").split())
+
+
+def asks_to_stop(subject: str, body: str) -> bool:
+    """The reply's own words (the subject, and body lines not quoted with ``>``) ask not to
+    be written to again, in a language of ``outreach/data/stop_phrases.toml``."""
+    own = [line for line in body.splitlines() if not line.lstrip().startswith(">")]
+    folded = _fold(subject + "\n" + "\n".join(own))
+    return any(phrase in folded for phrase in _stop_phrases())
 
 
 def _header(message: Message, name: str) -> str:
@@ -251,7 +276,8 @@ def _reply(parsed: Parsed, people: _People, base: dict[str, Any]) -> InboxRecord
     if not key:
         return InboxRecord(**base, kind="ignored")
     kind = "auto-reply" if parsed.kind == "auto-reply" else "reply"
-    record = InboxRecord(**base, kind=kind, person_key=key, names=ours)
+    stop = ASKED_TO_STOP if parsed.stop and kind == "reply" else ""
+    record = InboxRecord(**base, kind=kind, person_key=key, names=ours, detail=stop)
     if parsed.sender not in people.known.get(key, set()):
         return InboxRecord(**{**record.__dict__, "doubt": (
             f"from {parsed.sender or 'no address'}, not an address we know for them; "

@@ -51,6 +51,8 @@ from outreach.mail.imap import is_loopback
 from outreach.mail.itip import sent_uids
 from outreach.mail.outbox import OutboxMessage, PlannedMessage, check_sendable, with_date
 from outreach.mail.transaction import Result, transaction
+from outreach.times import clock as times_clock
+from outreach.times import today as times_today
 
 SECURITY_CHOICES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -218,7 +220,7 @@ class SendOptions:
     sleep: Callable[[float], None] = time.sleep
 
     def send_time(self) -> datetime:
-        moment = self.now() if self.now is not None else datetime.now(self.zone)
+        moment = self.now() if self.now is not None else times_clock()
         moment = moment.astimezone(self.zone) if self.zone else moment.astimezone()
         return moment.replace(microsecond=0)
 
@@ -356,7 +358,7 @@ def _deliver(
         wire = with_date(item.wire, options.send_time())
         result = transaction(smtp, connection.drop, item, pending, wire).masked(
             connection.settings.masked)
-        _record(ledger, item, result, options.today or date.today())
+        _record(ledger, item, result, options.today or times_today())
         if result.stop:
             reply = next(iter(result.temporary.values()))
             if "starttls" in str(reply).lower():

@@ -33,6 +33,7 @@ from outreach.errors import OutreachError
 from outreach.ledger import InboxRecord, Ledger, Relevance
 from outreach.mail.inbox import _People, learn, parse
 from outreach.mail.mailfiles import MAX_MESSAGE, Item, MailSource, open_source
+from outreach.times import today as times_today
 
 __all__ = ["MAX_MESSAGE", "InboxReport", "candidate", "headers_of", "is_imap", "read_inbox",
            "read_messages"]
@@ -293,7 +294,7 @@ class _Run:
 def read_messages(ledger: Ledger, source: str, messages: Iterable[bytes],
                   since: date | None = None, today: date | None = None) -> InboxReport:
     """Read and record ``messages`` (bytes) from ``source``; each Message-ID once."""
-    run = _Run(ledger, source, since, today or date.today())
+    run = _Run(ledger, source, since, today or times_today())
     for number, raw in enumerate(messages, 1):
         run.take(raw, f"message {number}")
     return run.finish()
@@ -302,7 +303,7 @@ def read_messages(ledger: Ledger, source: str, messages: Iterable[bytes],
 def read_source(ledger: Ledger, box: MailSource, *, since: date | None = None,
                 today: date | None = None, progress: Progress | None = None) -> InboxReport:
     """Read what is new in ``box`` and record it; then remember how far it was read."""
-    run = _Run(ledger, box.name, since, today or date.today())
+    run = _Run(ledger, box.name, since, today or times_today())
     for done, item in enumerate(box.items(), 1):
         if item.problem:
             run.report.skipped.append((item.where, item.problem))
