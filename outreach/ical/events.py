@@ -112,7 +112,7 @@ def _meeting_vars(meeting: Meeting, locale: str = "en") -> templating.MeetingVar
         return values
     from outreach.i18n import localized_meeting
 
-    return localized_meeting(values, locale)  # type: ignore[no-any-return]
+    return localized_meeting(values, locale)
 
 
 def describe(
