@@ -175,8 +175,10 @@ def resolve(name_or_path: str | Path, locale: str = "en", user_dir: Path | None 
     if path.is_file() or path.name != str(name_or_path):
         return str(name_or_path)
     from outreach.i18n import template_path
+    from outreach.i18n.templates import BUILTIN_DIR as BUILTIN_FILES
 
-    return str(template_path(str(name_or_path), locale, user_dir))
+    found = template_path(str(name_or_path), locale, user_dir)
+    return str(name_or_path) if found == BUILTIN_FILES / path.name else str(found)
 
 
 def load(

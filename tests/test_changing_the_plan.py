@@ -132,6 +132,8 @@ def test_a_peer_removed_gets_one_cancellation_and_nobody_else_moves(
     original = parsed(out / "emails" / cancel.name.replace("-cancelled", ""))
     assert message["Subject"] == f"Cancelled: {original['Subject']}"
     assert message["In-Reply-To"] == original["Message-ID"]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "out of your calendar.\n\nI hope we find" in text.replace("\r\n", "\n")
     method, event = calendar_of(message)
     assert method == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
     assert str(event["UID"]) == str(calendar_of(original)[1]["UID"])
