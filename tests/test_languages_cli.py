@@ -168,3 +168,20 @@ def test_a_weekday_in_no_known_language_is_refused_in_one_line(
     assert result.exit_code == 2
     assert "outreach.toml: [meeting] weekday 'lundi' is not a weekday name" in result.output
     assert "martes" in result.output and "Traceback" not in result.output
+
+
+def test_emails_write_in_the_locale_with_the_invite_titled_in_it(tmp_path: Path) -> None:
+    out = tmp_path / "emails"
+    result = CliRunner().invoke(cli, [
+        "emails", str(EXPORT), "--out", str(out), "--locale", "de", "--start",
+        "2027-01-05T08:00", "--tz", "Europe/Berlin", "--from", "Dana <dana@example.com>",
+        "--ledger", str(tmp_path / "l.db")])
+    assert result.exit_code == 0, result.output
+    first = sorted(out.glob("*.eml"))[0]
+    message = email.message_from_bytes(first.read_bytes(), policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.startswith("Hallo ") and "Dienstag, 5. Januar" in text
+    calendar = next(p.get_content() for p in message.walk()
+                    if p.get_content_type() == "text/calendar").replace("\r\n ", "")
+    summary = next(line for line in calendar.splitlines() if line.startswith("SUMMARY"))
+    assert "coffee" not in summary.lower() and "Dana" in summary

@@ -204,13 +204,16 @@ def invite_spec(
     summary: str | None = None,
     remind: timedelta | None = None,
     template: str | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> EventSpec:
     """The VEVENT of a one-to-one meeting with ``person`` (SEQUENCE/DTSTAMP still unset)."""
     return event_spec(
         uid_for(sender, person, series), sender, meeting,
-        summary=summary if summary is not None else title_for(series, person, sender),
+        summary=summary if summary is not None else title_for(series, person, sender, locale),
         description=description if description is not None
-        else describe(person, sender, meeting, template, {"series": series}),
+        else describe(person, sender, meeting, template, {"series": series}, locale=locale,
+                      templates=templates),
         attendees=(person,),
         remind=remind,
     )
@@ -235,6 +238,8 @@ def invite(
     description: str | None = None,
     summary: str | None = None,
     remind: timedelta | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> Invite:
     """A complete invite for ``person``: one VCALENDAR, one VEVENT, CRLF line ends, folded.
 
@@ -244,7 +249,7 @@ def invite(
     if method not in METHODS:
         raise OutreachError(f"method: {method!r} is not one of {', '.join(METHODS)}")
     spec = invite_spec(person, sender, meeting, series=series, description=description,
-                       summary=summary, remind=remind)
+                       summary=summary, remind=remind, locale=locale, templates=templates)
     cancel = method == "CANCEL"
     if cancel:
         spec = cancellation(spec)

@@ -204,7 +204,8 @@ class _Renderer:
         sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
         return calendar.invite(person, self.sender, meeting, series=self.options.series,
                                sequence=sequence, stamp=stamp, method="REQUEST",
-                               remind=self.options.remind)
+                               remind=self.options.remind, locale=self.options.locale,
+                               templates=self.options.templates)
 
 
 _COMPILED: dict[tuple[str, bool, int, int], MessageTemplate] = {}
@@ -415,6 +416,7 @@ def invite_versions(
     now: datetime | None = None,
     slots: str | None = None,
     remind: timedelta | None = None,
+    language: tuple[str, Path | None] = ("en", None),
 ) -> dict[str, tuple[int, datetime]]:
     """SEQUENCE and DTSTAMP per person key from the ledger, as ``outreach invite`` uses them:
     an unchanged invite keeps its bytes, a changed one (time, place) gets SEQUENCE + 1.
@@ -425,7 +427,8 @@ def invite_versions(
     starts = slot_starts(meeting, len(people), slots)
     invitees = [(p, replace(meeting, start=start)) for p, start in zip(people, starts, strict=True)
                 if valid_address(p.email) is not None]
-    specs = [calendar.invite_spec(p, sender, at, series=series, remind=remind)
+    specs = [calendar.invite_spec(p, sender, at, series=series, remind=remind,
+                                  locale=language[0], templates=language[1])
              for p, at in invitees]
     with Ledger.open(ledger_path) as ledger:
         versioned = calendar.versioned_all(specs, ledger, False, now)
