@@ -185,3 +185,11 @@ def test_emails_write_in_the_locale_with_the_invite_titled_in_it(tmp_path: Path)
                     if p.get_content_type() == "text/calendar").replace("\r\n ", "")
     summary = next(line for line in calendar.splitlines() if line.startswith("SUMMARY"))
     assert "coffee" not in summary.lower() and "Dana" in summary
+
+
+def test_cards_are_written_in_the_locale(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["cards", str(EXPORT), "--dry-run", "--sign", "Dana",
+                                      "--locale", "es"])
+    assert result.exit_code == 0, result.output
+    assert "Hola, " in result.output and "Gracias por sacar tiempo" in result.output
+    assert "Thank you" not in result.output

@@ -297,6 +297,7 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=options.today,
+                               locale=options.locale, templates=options.templates,
                                met=met_by_person(due, options.location, coffee_only=True))
     folder = fileio.ensure_folder(options.out)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
