@@ -90,6 +90,11 @@ def test_outreach_locale_es_writes_a_campaign_without_english(tmp_path: Path) ->
             assert not english_words(row["Message"]), row["Message"]
     summaries = [line for _s, _t, ics in messages for line in ics if line.startswith("SUMMARY")]
     assert "SUMMARY:Ronda de cafés entre colegas: Ana García y Dana Whitfield" in summaries
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Calendario</h2>" in report and "<h3>enero de 2027</h3>" in report
+    assert '<th scope="col">mar</th>' in report
+    for english in ("Peer network plan", ">Calendar<", "January", ">Tue<", "peers found"):
+        assert english not in report, english
 
 
 def test_config_locale_and_templates_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -339,5 +339,5 @@ def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: For
         forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
         lives=life_lines(ledger, options.today or times_today()),
     )
-    changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
+    changed = fileio.write_if_changed(path, render_report(data, options.locale).encode("utf-8"))
     result.add(path, "this plan as one page: open it in a browser", changed)
