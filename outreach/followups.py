@@ -110,36 +110,16 @@ def invitation_values(series: str, facts: Mapping[str, Any], locale: str = "en",
     from zoneinfo import ZoneInfo
 
     from outreach import i18n
+    from outreach.plan_words import every_in
 
     start = datetime.fromisoformat(str(facts["start"])).astimezone(
         ZoneInfo(str(facts.get("tz") or "UTC")))
     values["proposed"] = i18n.format_when(start, locale)
-    values["every"] = _every_in(values["every"], start, locale)
+    values["every"] = every_in(values["every"], start, locale)
     if values["until"]:
         values["until"] = i18n.format_day(datetime.fromisoformat(str(facts["until"])), locale,
                                           "long")
     return values
-
-
-def _every_in(english: str, start: datetime, locale: str) -> str:
-    """The ledger's rhythm (``every five weeks``, ``every month on the first Tuesday``: the
-    plan's English facts) in ``locale``; anything else as it is."""
-    import re
-
-    from outreach import i18n
-    from outreach.wording import number_word
-
-    numbers = {number_word(n): n for n in range(1, 13)} | {str(n): n for n in range(1, 100)}
-    rotation = re.fullmatch(r"every (?:(\w+) )?(week|day)s?", english)
-    if rotation and (rotation.group(1) is None or rotation.group(1) in numbers):
-        count = numbers.get(rotation.group(1) or "", 1)
-        return i18n.every_text(count * (7 if rotation.group(2) == "week" else 1), locale)
-    forum = re.fullmatch(r"every (?:(\w+) )?months? on the (\w+) \w+", english)
-    if forum and (forum.group(1) is None or forum.group(1) in numbers):
-        nth = -1 if forum.group(2) == "last" else (start.day - 1) // 7 + 1
-        code = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[start.weekday()]
-        return i18n.forum_rule_text(numbers.get(forum.group(1) or "", 1), f"{nth}{code}", locale)
-    return english
 
 
 def _invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:

@@ -496,3 +496,15 @@ def test_a_forum_given_up_stays_in_your_forum_ics_as_cancelled(
     assert "0 files written" in campaign(base, FORUM_PEERS, "2027-01-05T08:00", *SMALL,
                                          "--forum-size", "0")
     assert path.read_bytes() == data
+
+
+def test_a_spanish_update_says_what_changed_in_spanish(tmp_path: Path) -> None:
+    campaign(tmp_path, EXPORT, "2027-01-05T08:00", "--locale", "es")
+    send(tmp_path)
+    campaign(tmp_path, EXPORT, "2027-01-05T09:30", "--locale", "es")
+    updates = sorted((tmp_path / "out" / "emails").glob("*-updated.eml"))
+    assert updates
+    message = parsed(updates[0])
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert str(message["Subject"]).startswith("Actualizado: ")
+    assert "a las 9:30" in text and "moved to" not in text and "Tuesday" not in text

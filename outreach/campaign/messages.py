@@ -203,7 +203,8 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     sent = ledger.sent_message_ids([r.message_id for r in prior if r.person_key not in bounced])
     decisions = without_cancellations(  # who declined said no already: no "I have to cancel"
         plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                      ("rotation", "forum"), secret=ledger.message_id_secret()),
+                      ("rotation", "forum"), secret=ledger.message_id_secret(),
+                      locale=options.locale),
         result.declines.series)
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
