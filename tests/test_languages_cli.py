@@ -198,3 +198,18 @@ def test_cards_are_written_in_the_locale(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Hola, " in result.output and "Gracias por sacar tiempo" in result.output
     assert "Thank you" not in result.output
+
+
+@pytest.mark.parametrize("command", ["invite", "rotation", "forum"])
+def test_calendar_commands_title_and_describe_in_the_locale(tmp_path: Path, command: str) -> None:
+    out = tmp_path / ("forum.ics" if command == "forum" else "ics")
+    result = CliRunner().invoke(cli, [
+        command, str(EXPORT), "--out", str(out), "--locale", "fr", "--start",
+        "2027-01-05T08:00", "--tz", "Europe/Paris", "--from", "Dana <dana@example.com>",
+        "--ledger", str(tmp_path / "l.db")])
+    assert result.exit_code == 0, result.output
+    files = [out] if command == "forum" else sorted(out.glob("*.ics"))
+    text = files[-1].read_text(encoding="utf-8").replace("\r\n ", "")
+    said = [line for line in text.splitlines() if line.startswith(("SUMMARY", "DESCRIPTION:"))
+            and "Reminder" not in line]
+    assert said and not english_words(" ".join(said)), said

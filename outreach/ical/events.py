@@ -333,6 +333,8 @@ def invite_files(
     remind: timedelta | None = None,
     template: str | None = None,
     now: datetime | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> dict[str, bytes]:
     """One invite file per person (``{slug}.ics`` → bytes), ready for ``write_if_changed``.
 
@@ -345,7 +347,8 @@ def invite_files(
         raise OutreachError("invite: no peers selected; check INPUT and the peer options")
     starts = slot_starts(meeting.start, len(people), slots)
     build = functools.partial(_spec_at, sender=sender, meeting=meeting, remind=remind,
-                              template=template, cancel=cancel)
+                              template=template, cancel=cancel, locale=locale,
+                              templates=templates)
     pairs = list(zip(people, starts, strict=True))
     if ledger is None:  # one pass: each worker returns finished bytes
         one_pass = functools.partial(_invite_bytes_at, build=build, cancel=cancel, now=now)
@@ -422,10 +425,12 @@ def _invite_files_in_steps(
 def _spec_at(
     person_start: tuple[Person, datetime], *, sender: Sender, meeting: Meeting,
     remind: timedelta | None, template: str | None, cancel: bool = False,
+    locale: str = "en", templates: Path | None = None,
 ) -> EventSpec:
     person, start = person_start
     at = meeting if start is meeting.start else replace(meeting, start=start)
-    spec = invite_spec(person, sender, at, remind=remind, template=template)
+    spec = invite_spec(person, sender, at, remind=remind, template=template, locale=locale,
+                       templates=templates)
     return cancellation(spec) if cancel else spec
 
 
