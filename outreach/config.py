@@ -381,17 +381,20 @@ def _next_start(config: dict[str, Any], today: date | datetime | None) -> str | 
     return start.strftime("%Y-%m-%dT%H:%M")
 
 
-def init_folder(folder: Path, *, force: bool = False) -> list[Path]:
-    """Write a commented ``outreach.toml`` and copies of the default templates into ``folder``.
+def init_folder(folder: Path, *, force: bool = False, locale: str = "en") -> list[Path]:
+    """Write a commented ``outreach.toml`` and copies of the default templates, in
+    ``locale``'s language (``i18n.template_path``), into ``folder``.
 
     Existing files are kept unless ``force``; returns the files written.
     """
     from outreach import fileio
+    from outreach.i18n import template_path
     from outreach.templating import BUILTIN_DIR
 
     written = []
     targets = [(STARTER, folder / CONFIG_NAME)]
-    targets += [(t, folder / "templates" / t.name) for t in sorted(BUILTIN_DIR.glob("*.j2"))]
+    targets += [(template_path(t.name, locale), folder / "templates" / t.name)
+                for t in sorted(BUILTIN_DIR.glob("*.j2"))]
     for source, target in targets:
         if target.exists() and not force:
             continue

@@ -213,3 +213,14 @@ def test_calendar_commands_title_and_describe_in_the_locale(tmp_path: Path, comm
     said = [line for line in text.splitlines() if line.startswith(("SUMMARY", "DESCRIPTION:"))
             and "Reminder" not in line]
     assert said and not english_words(" ".join(said)), said
+
+
+def test_init_writes_the_templates_in_the_locale_and_campaign_reads_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path), "--locale", "es"])
+    assert result.exit_code == 0, result.output
+    mine = (tmp_path / "templates" / "invite.email.j2").read_text(encoding="utf-8")
+    assert "Hola, {{ first_name }}" in mine
+    monkeypatch.chdir(tmp_path)
+    subjects = {s for s, _t, _i in delivered(campaign(tmp_path, "--locale", "es"))}
+    assert "¿Un café para compartir experiencias, Ana?" in subjects
