@@ -34,6 +34,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 _PEER_COMMANDS = ("peers", "emails", "invite", "rotation", "forum", "cards", "campaign")
 _MEETING_COMMANDS = ("emails", "invite", "rotation", "forum", "cards", "campaign")
+LANGUAGE_COMMANDS = ("emails", "invite", "rotation", "forum", "cards", "campaign", "followups")
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
 _PASSWORD = ("[smtp] password is not read from files; "
              "set OUTREACH_SMTP_PASSWORD or type it at the prompt")
@@ -183,9 +184,8 @@ def check(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> None:
                                     f"got {_toml_value(value)}")
     meeting = config.get("meeting", {})
     weekday, clock = meeting.get("weekday"), meeting.get("time")
-    if weekday and str(weekday).lower() not in WEEKDAYS:
-        raise OutreachError(f"{source}: [meeting] weekday {weekday!r} is not a weekday name; "
-                            f"{_closest(str(weekday).lower(), WEEKDAYS, 'weekday')}")
+    if weekday:
+        weekday_number(config, source)
     if clock:
         try:
             datetime.strptime(str(clock), "%H:%M")
@@ -251,7 +251,7 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
             "location": meeting.get("location"),
             "link": meeting.get("link"),
             "remind": meeting.get("remind"),
-            "start": _next_start(meeting, today),
+            "start": _next_start(config, today),
         }
     )
     result: dict[str, dict[str, Any]] = {name: dict(peers) for name in _PEER_COMMANDS}
@@ -291,6 +291,9 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
                                                         "token_command")})
     result["inbox"], result["drafts"] = dict(login), dict(login)
     result["followups"] = _drop_empty({"from_address": _address(sender)})
+    said = _drop_empty({"templates_dir": _section(config, "templates").get("dir")})
+    for name in LANGUAGE_COMMANDS:
+        result.setdefault(name, {}).update(said)
     return {name: _drop_empty(values) for name, values in result.items()}
 
 
@@ -330,6 +333,35 @@ def _address(sender: dict[str, Any]) -> str | None:
     return f'"{quoted}" <{email}>'
 
 
+def weekday_number(config: dict[str, Any], source: Path | str = CONFIG_NAME) -> int:
+    """``[meeting] weekday`` as ``date.weekday()`` (Monday 0): English, or the language of
+    the run (``i18n.parse_weekday``: ``martes``, ``Dienstag``, ``mardi``), any case."""
+    text = str(_section(config, "meeting").get("weekday", ""))
+    if text.lower() in WEEKDAYS:  # English: no babel on the way to ``outreach status``
+        return WEEKDAYS.index(text.lower())
+    import os
+
+    from outreach.i18n import parse_weekday, resolve_locale
+
+    try:
+        locale = resolve_locale(None, os.environ, locale_of(config))
+    except OutreachError as exc:
+        raise OutreachError(f"{source}: [language] locale: {exc.message}") from None
+    try:
+        return parse_weekday(text, locale)
+    except OutreachError as exc:
+        close = difflib.get_close_matches(text.lower(), WEEKDAYS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else exc.message
+        raise OutreachError(f"{source}: [meeting] weekday {text!r} is not a weekday name; "
+                            f"{hint}") from None
+
+
+def locale_of(config: dict[str, Any]) -> str | None:
+    """``[language] locale``, or None: ``i18n.resolve_locale`` weighs it after
+    ``--locale`` and ``$OUTREACH_LOCALE``."""
+    return str(_section(config, "language").get("locale") or "") or None
+
+
 def usual_slot(config: dict[str, Any]) -> UsualSlot:
     """``[meeting]`` weekday, time and lead (after ``check``), each else the built-in one."""
     from outreach.times import UsualSlot, parse_span
@@ -337,36 +369,40 @@ def usual_slot(config: dict[str, Any]) -> UsualSlot:
     meeting, slot = _section(config, "meeting"), UsualSlot()
     weekday, clock, lead = meeting.get("weekday"), meeting.get("time"), meeting.get("lead")
     return UsualSlot(
-        WEEKDAYS.index(str(weekday).lower()) if weekday else slot.weekday,
+        weekday_number(config) if weekday else slot.weekday,
         datetime.strptime(str(clock), "%H:%M").time() if clock else slot.at,
         parse_span(str(lead), field="lead") if lead else slot.lead)
 
 
-def _next_start(meeting: dict[str, Any], today: date | datetime | None) -> str | None:
+def _next_start(config: dict[str, Any], today: date | datetime | None) -> str | None:
     """``weekday = "tuesday"``, ``time = "08:00"`` → the first such slot at least ``lead``
     (a week) after now, in the configured zone (all checked by ``check``)."""
     from outreach import times
 
+    meeting = _section(config, "meeting")
     if not meeting.get("weekday") or not meeting.get("time"):
         return None
     tz = str(meeting.get("tz") or local_zone())
     moment = (today if isinstance(today, datetime) else times.now() if today is None
               else datetime.combine(today, time(0), times.parse_zone(tz)))
-    start = times.first_slot(moment, tz, usual_slot({"meeting": meeting}))
+    start = times.first_slot(moment, tz, usual_slot(config))
     return start.strftime("%Y-%m-%dT%H:%M")
 
 
-def init_folder(folder: Path, *, force: bool = False) -> list[Path]:
-    """Write a commented ``outreach.toml`` and copies of the default templates into ``folder``.
+def init_folder(folder: Path, *, force: bool = False, locale: str = "en") -> list[Path]:
+    """Write a commented ``outreach.toml`` and copies of the default templates, in
+    ``locale``'s language (``i18n.template_path``), into ``folder``.
 
     Existing files are kept unless ``force``; returns the files written.
     """
     from outreach import fileio
+    from outreach.i18n import template_path
     from outreach.templating import BUILTIN_DIR
 
     written = []
     targets = [(STARTER, folder / CONFIG_NAME)]
-    targets += [(t, folder / "templates" / t.name) for t in sorted(BUILTIN_DIR.glob("*.j2"))]
+    targets += [(template_path(t.name, locale), folder / "templates" / t.name)
+                for t in sorted(BUILTIN_DIR.glob("*.j2"))]
     for source, target in targets:
         if target.exists() and not force:
             continue

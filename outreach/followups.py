@@ -99,9 +99,30 @@ def reply_subject(subject: str) -> str:
     return f"{KINDS[MessageKind.FOLLOWUP].subject_prefix}{text}"
 
 
-def invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+def invitation_values(series: str, facts: Mapping[str, Any], locale: str = "en",
+                      ) -> dict[str, Any]:
     """``invitation.*`` for a follow-up template: what the invitation proposed, in words
-    (empty strings where the plan did not record it, e.g. an ``outreach emails`` coffee)."""
+    (empty strings where the plan did not record it, e.g. an ``outreach emails`` coffee),
+    in ``locale``."""
+    values = _invitation_values(series, facts)
+    if locale.startswith("en") or not values["proposed"]:
+        return values
+    from zoneinfo import ZoneInfo
+
+    from outreach import i18n
+    from outreach.plan_words import every_in
+
+    start = datetime.fromisoformat(str(facts["start"])).astimezone(
+        ZoneInfo(str(facts.get("tz") or "UTC")))
+    values["proposed"] = i18n.format_when(start, locale)
+    values["every"] = every_in(values["every"], start, locale)
+    if values["until"]:
+        values["until"] = i18n.format_day(datetime.fromisoformat(str(facts["until"])), locale,
+                                          "long")
+    return values
+
+
+def _invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
     from zoneinfo import ZoneInfo
 
     values: dict[str, Any] = {"series": str(series), "proposed": "", "minutes": "", "every": "",
@@ -131,6 +152,7 @@ def invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
 
 def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMPLATE,
                      sent_date: datetime | None = None, *, secret: bytes = b"",
+                     locale: str = "en", templates: Path | None = None,
                      ) -> tuple[Batch, dict[str, Due]]:
     """The batch of follow-ups (``outreach.mail.render``: e-mails, and LinkedIn notes for
     people told by note) and, by Message-ID, whom each is for. The built-in template is
@@ -142,14 +164,15 @@ def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMP
     for step in sorted({item.number > 1 for item in due}):
         chosen = LAST_TEMPLATE if builtin and step else template
         items = [item for item in due if (item.number > 1) == step]
-        batch, ids = _render(items, sender, chosen, sent_date, secret)
+        batch, ids = _render(items, sender, chosen, sent_date, secret, (locale, templates))
         batches.append(batch)
         by_id.update(ids)
     return merge_batches(batches), by_id
 
 
 def _render(due: list[Due], sender: Sender, template: str | Path,
-            sent_date: datetime | None, secret: bytes) -> tuple[Batch, dict[str, Due]]:
+            sent_date: datetime | None, secret: bytes,
+            language: tuple[str, Path | None] = ("en", None)) -> tuple[Batch, dict[str, Due]]:
     from outreach.mail.render import RenderOptions, render_messages
 
     domain = (valid_address(sender.email) or "").rpartition("@")[2] or "outreach.invalid"
@@ -163,7 +186,8 @@ def _render(due: list[Due], sender: Sender, template: str | Path,
         values[person.key] = {"original_subject": reply_subject(item.subject)[4:],
                               "invited_on": item.invited_on.isoformat(),
                               "followup_number": item.number,
-                              "invitation": invitation_values(item.series, item.facts)}
+                              "invitation": invitation_values(item.series, item.facts,
+                                                              language[0])}
         people.append(person)
         by_id[mid] = item
     name = Path(template).name
@@ -172,7 +196,7 @@ def _render(due: list[Due], sender: Sender, template: str | Path,
     from outreach.mail.render import linkedin_template_for
 
     options = RenderOptions(message_ids=ids, replying_to=threads, values=values,
-                            sent_date=sent_date,
+                            sent_date=sent_date, locale=language[0], templates=language[1],
                             linkedin_template=linkedin if name.startswith("followup")
                             else linkedin_template_for(str(template)))
     return render_messages(people, sender, template, None, options), by_id

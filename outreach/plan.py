@@ -251,6 +251,14 @@ class Forum:
         period = "month" if self.months_between == 1 else f"{self.months_between} months"
         return f"every {period} on the {ordinal} {weekday}"
 
+    def rule_in(self, locale: str) -> str:
+        """``rule_text`` in ``locale`` (``i18n.forum_rule_text``); English as ``rule_text``."""
+        if locale.startswith("en"):
+            return self.rule_text
+        from outreach.i18n import forum_rule_text
+
+        return forum_rule_text(self.months_between, self.byday, locale)
+
     def rrule(self) -> dict[str, Any]:
         return {"freq": "monthly", "interval": self.months_between, "byday": self.byday,
                 "until": (self.rule_days or self.starts)[-1].astimezone(UTC)}
@@ -431,12 +439,20 @@ def every_text(days: int) -> str:
     return "every day" if days == 1 else f"every {number_word(days)} days"
 
 
-def series_values(kind: str, every: str, starts: Sequence[datetime]) -> dict[str, Any]:
+def series_values(kind: str, every: str, starts: Sequence[datetime],
+                  locale: str = "en") -> dict[str, Any]:
     """``series.*`` for an invitation: what its calendar part holds, in words (the e-mail
-    must describe exactly that: rhythm, first date, how many, until when)."""
+    must describe exactly that: rhythm, first date, how many, until when), in ``locale``
+    (``every`` already in it: ``i18n.every_text``, ``Forum.rule_in``)."""
     from outreach.wording import number_word
 
     first = starts[0]
+    if not locale.startswith("en"):
+        from outreach import i18n
+
+        return {"kind": kind, "every": every, "first": i18n.format_day(first, locale, "weekday"),
+                "count": len(starts), "count_words": i18n.number_word(len(starts), locale),
+                "until": i18n.format_day(starts[-1], locale, "long")}
     return {"kind": kind, "every": every, "first": f"{first:%A} {first.day} {first:%B}",
             "count": len(starts), "count_words": number_word(len(starts)),
             "until": f"{starts[-1].day} {starts[-1]:%B %Y}"}
@@ -451,18 +467,20 @@ def plan_messages(
     series: Iterable[str],
     *,
     secret: bytes = b"",
+    locale: str = "en",
 ) -> list[MessageDecision]:
     """One decision per person and series: the intended ones, and everyone the ledger's plan
     (``prior``: ``ledger.PlannedMessage`` rows, oldest first) holds in ``series`` who is no
     longer intended. ``sent``: the Message-IDs that reached their recipient; ``secret``: the
-    ledger's Message-ID key (``model.message_id``)."""
+    ledger's Message-ID key (``model.message_id``); ``locale``: the words of an update's
+    ``change``."""
     threads: dict[tuple[str, str], list[Any]] = {}
     for row in prior:
         if row.state != "withdrawn" or row.message_id in sent:
             threads.setdefault((row.person_key, row.series), []).append(row)
     wanted = {(i.person.key, i.series): i for i in intended}
     ids = functools.partial(message_id, secret, domain)
-    decisions = [_decide(i, threads.get(key, []), sent, organiser, ids)
+    decisions = [_decide(i, threads.get(key, []), sent, organiser, ids, locale)
                  for key, i in wanted.items()]
     for (key, name), rows in threads.items():
         if name in set(series) and (key, name) not in wanted:
@@ -475,7 +493,7 @@ def _latest_thread(rows: Sequence[Any]) -> list[Any]:
 
 
 def _decide(want: Intended, rows: Sequence[Any], sent: set[str], organiser: str,
-            ids: Callable[..., str]) -> MessageDecision:
+            ids: Callable[..., str], locale: str = "en") -> MessageDecision:
     thread = _latest_thread(rows)
     delivered = [r for r in thread if r.message_id in sent]
     last = delivered[-1] if delivered else None
@@ -497,7 +515,8 @@ def _decide(want: Intended, rows: Sequence[Any], sent: set[str], organiser: str,
     update = ids(thread[0].thread, "update", want.sequence)
     return MessageDecision(
         key, name, "update", update, references=tuple(r.message_id for r in delivered),
-        original_subject=thread[0].subject, change=describe_change(last.facts, want.facts),
+        original_subject=thread[0].subject,
+        change=describe_change(last.facts, want.facts, locale),
         retired=_without(unsent, update), intended=want)
 
 
@@ -522,7 +541,7 @@ def _without(ids: tuple[str, ...], kept: str) -> tuple[str, ...]:
     return tuple(i for i in ids if i != kept)
 
 
-def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+def describe_change(old: Mapping[str, Any], new: Mapping[str, Any], locale: str = "en") -> str:
     """What changed, in words a recipient reads: "moved to Tuesday 12 January, 09:00"."""
     from zoneinfo import ZoneInfo
 
@@ -531,6 +550,10 @@ def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     changes = []
     start = datetime.fromisoformat(str(new["start"])).astimezone(ZoneInfo(str(new.get("tz")
                                                                               or "UTC")))
+    if not locale.startswith("en"):
+        from outreach.plan_words import change_in
+
+        return change_in(old, new, start, locale)
     if not old.get("start"):  # what they received came from another command: say it whole
         return f"the plan is now {new['every']} from {start:%A} {start.day} {start:%B, %H:%M %Z}"
     if old.get("start") != new.get("start"):

@@ -104,7 +104,7 @@ class Month:
     weeks: list[list[Day]]
 
 
-def month_grids(slots: list[Slot]) -> list[Month]:
+def month_grids(slots: list[Slot], locale: str = "en") -> list[Month]:
     """Monday-first month calendars covering every slot, with each day's meetings."""
     if not slots:
         return []
@@ -117,9 +117,18 @@ def month_grids(slots: list[Slot]) -> list[Month]:
     while (year, month) <= (last.year, last.month):
         weeks = [[Day(d, tuple(by_day.get(date(year, month, d), ())) if d else ()) for d in week]
                  for week in monthcal.Calendar(firstweekday=0).monthdayscalendar(year, month)]
-        months.append(Month(f"{monthcal.month_name[month]} {year}", weeks))
+        months.append(Month(_month_title(year, month, locale), weeks))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _month_title(year: int, month: int, locale: str) -> str:
+    """``January 2027``; ``enero de 2027`` (CLDR's month-and-year in the locale)."""
+    if locale.startswith("en"):
+        return f"{monthcal.month_name[month]} {year}"
+    from babel.dates import format_skeleton
+
+    return str(format_skeleton("yMMMM", date(year, month, 1), locale=locale))
 
 
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -133,7 +142,11 @@ def _text(value: object) -> object:
     return value
 
 
-def render_report(data: ReportData) -> str:
+def render_report(data: ReportData, locale: str = "en") -> str:
+    """report.html: its words from the ``report`` wording (``i18n.wording``), weekday and
+    month names in ``locale``."""
+    from outreach.i18n import wording
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE.parent)),
         autoescape=True,
@@ -143,5 +156,16 @@ def render_report(data: ReportData) -> str:
         finalize=_text,
     )
     template = env.get_template(TEMPLATE.name)
-    return template.render(data=data, months=month_grids(data.slots),
-                           weekdays=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    return template.render(data=data, months=month_grids(data.slots, locale),
+                           weekdays=_weekday_heads(locale),
+                           say=lambda key, **values: wording(key, locale, **values))
+
+
+def _weekday_heads(locale: str) -> list[str]:
+    """``Mon`` … ``Sun``; another language's abbreviated names (``lun`` … ``dom``)."""
+    if locale.startswith("en"):
+        return ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    from babel.dates import get_day_names
+
+    names = get_day_names("abbreviated", locale=locale)
+    return [str(names[day]) for day in range(7)]

@@ -46,6 +46,7 @@ class CsvDialect(enum.StrEnum):
 
 
 # (dialect chosen or None, locale): set by the command that runs (``csv_dialect``).
+_BLOCKS: ContextVar[bool] = ContextVar("csv_dialect_block", default=False)
 _CHOSEN: ContextVar[tuple[CsvDialect | None, str]] = ContextVar("csv_dialect",
                                                                 default=(None, "en"))
 
@@ -54,10 +55,20 @@ _CHOSEN: ContextVar[tuple[CsvDialect | None, str]] = ContextVar("csv_dialect",
 def csv_dialect(dialect: CsvDialect | str | None, locale: str = "en") -> Iterator[None]:
     """Within the block, ``to_csv`` writes ``dialect`` (None: the one ``locale`` expects)."""
     token = _CHOSEN.set((CsvDialect(dialect) if dialect else None, locale))
+    inside = _BLOCKS.set(True)
     try:
         yield
     finally:
+        _BLOCKS.reset(inside)
         _CHOSEN.reset(token)
+
+
+def follow_locale(locale: str) -> None:
+    """Inside a ``csv_dialect`` block chosen by no one (no ``--csv-dialect``), write for
+    ``locale`` from now on: the command's ``--locale``, known only once its options are read."""
+    chosen, _old = _CHOSEN.get()
+    if _BLOCKS.get():
+        _CHOSEN.set((chosen, locale))
 
 
 def dialect_for_locale(locale: str) -> CsvDialect:

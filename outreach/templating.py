@@ -167,6 +167,20 @@ def environment(
     return env
 
 
+def resolve(name_or_path: str | Path, locale: str = "en", user_dir: Path | None = None) -> str:
+    """The file to read for a template: a path to a file as given; a built-in name
+    (``invite.email.j2``) through ``i18n.template_path``: the user's templates folder (its
+    ``<locale>/`` first), then the built-in one in ``locale``, then the built-in English."""
+    path = Path(name_or_path)
+    if path.is_file() or path.name != str(name_or_path):
+        return str(name_or_path)
+    from outreach.i18n import template_path
+    from outreach.i18n.templates import BUILTIN_DIR as BUILTIN_FILES
+
+    found = template_path(str(name_or_path), locale, user_dir)
+    return str(name_or_path) if found == BUILTIN_FILES / path.name else str(found)
+
+
 def load(
     name_or_path: str | Path,
     env: SandboxedEnvironment | None = None,
@@ -321,8 +335,10 @@ def variables(
     meeting: Meeting | None = None,
     today: date | None = None,
     met: MetVars | None = None,
+    locale: str = "en",
 ) -> dict[str, Any]:
-    """Everything a template can use for one recipient (see the module docstring)."""
+    """Everything a template can use for one recipient (see the module docstring), with
+    ``locale`` (set after the person's own columns) and ``meeting.*`` written in it."""
     values: dict[str, Any] = dict(person.extra)
     name = person.written
     values.update(
@@ -342,8 +358,13 @@ def variables(
         sender={**vars(sender), "first_name": sender.first_name},
         today=today or times_today(),
     )
+    values["locale"] = locale
     if meeting is not None:
         values["meeting"] = meeting_vars(meeting)
+        if not locale.startswith("en"):
+            from outreach.i18n import localized_meeting
+
+            values["meeting"] = localized_meeting(values["meeting"], locale)
     if met is not None:
         values["met"] = met
     return values

@@ -132,6 +132,8 @@ def test_a_peer_removed_gets_one_cancellation_and_nobody_else_moves(
     original = parsed(out / "emails" / cancel.name.replace("-cancelled", ""))
     assert message["Subject"] == f"Cancelled: {original['Subject']}"
     assert message["In-Reply-To"] == original["Message-ID"]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "out of your calendar.\n\nI hope we find" in text.replace("\r\n", "\n")
     method, event = calendar_of(message)
     assert method == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
     assert str(event["UID"]) == str(calendar_of(original)[1]["UID"])
@@ -494,3 +496,15 @@ def test_a_forum_given_up_stays_in_your_forum_ics_as_cancelled(
     assert "0 files written" in campaign(base, FORUM_PEERS, "2027-01-05T08:00", *SMALL,
                                          "--forum-size", "0")
     assert path.read_bytes() == data
+
+
+def test_a_spanish_update_says_what_changed_in_spanish(tmp_path: Path) -> None:
+    campaign(tmp_path, EXPORT, "2027-01-05T08:00", "--locale", "es")
+    send(tmp_path)
+    campaign(tmp_path, EXPORT, "2027-01-05T09:30", "--locale", "es")
+    updates = sorted((tmp_path / "out" / "emails").glob("*-updated.eml"))
+    assert updates
+    message = parsed(updates[0])
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert str(message["Subject"]).startswith("Actualizado: ")
+    assert "a las 9:30" in text and "moved to" not in text and "Tuesday" not in text

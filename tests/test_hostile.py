@@ -344,7 +344,9 @@ def test_a_long_company_shortens_the_linkedin_note_and_the_run_completes(tmp_pat
     assert "1 LinkedIn note in all." in out
 
 
-def test_one_strangers_empty_first_name_skips_only_them(tmp_path: Path) -> None:
+def test_one_strangers_empty_first_name_skips_only_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # not the repository's ./templates: the built-in one is named
     path = export(tmp_path, ANA, row("", "Okafor", "Hooli", email="ben@hooli.example",
                                      slug="ben"),
                   row("Dev", "Patel", "Initech", email="dev@initech.example"))

@@ -404,6 +404,7 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=today,
+                               locale=options.locale, templates=options.templates,
                                met=met_by_person(due, options.location, coffee_only=True,
                                                  today=today, notes=exchanges(ledger)))
     folder = fileio.ensure_folder(options.out)
@@ -446,5 +447,5 @@ def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: For
         forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
         lives=life_lines(ledger, options.today or times_today()),
     )
-    changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
+    changed = fileio.write_if_changed(path, render_report(data, options.locale).encode("utf-8"))
     result.add(path, "this plan as one page: open it in a browser", changed)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outreach import fileio
+from outreach import fileio, i18n
 from outreach.errors import OutreachError
 from outreach.model import Invite, Meeting, Person, Sender
 from outreach.plan import (
@@ -64,13 +64,15 @@ def build_calendar(rotation: Rotation, forum: Forum | None, sender: Sender,
 
     built = rotation_output(rotation, sender, duration=options.duration,
                             location=options.location, link=options.link, ledger=ledger,
-                            remind=options.remind, cancel_leavers=False, now=options.now)
+                            remind=options.remind, cancel_leavers=False, now=options.now,
+                            locale=options.locale, templates=options.templates)
     calendar = Calendar(built.files, dict(built.invites), dict(built.names),
                         dict(built.cancels))
     if forum is not None:
         made = forum_output(forum, sender, duration=options.forum_duration,
                             location=options.location, link=options.link, ledger=ledger,
-                            remind=options.remind)
+                            remind=options.remind, locale=options.locale,
+                            templates=options.templates)
         calendar.files[FORUM_FILE] = made.organiser.ics
         calendar.invites.update(made.copies)
         calendar.forum_shape = made.shape
@@ -166,7 +168,9 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
         intended.append(Intended(series.peer, "rotation", uid_for(sender, series.peer, "rotation"),
                                  invite.sequence if invite else 0, facts))
         meetings[key] = Meeting(series.first, options.duration, *place)
-        values[key] = {"series": series_values("rotation", every, held),
+        said = i18n.every_text(series.interval_days, options.locale) if not \
+            options.locale.startswith("en") else every
+        values[key] = {"series": series_values("rotation", said, held, options.locale),
                        "renewal": options.renew}  # the next round, not a moved date
     rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
                                calendar.invites, values)
@@ -180,8 +184,8 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
             intended.append(Intended(peer, "forum", forum_uid(sender),
                                      invite.sequence if invite else 0, facts))
             forum_meetings[peer.key] = meeting
-            forum_values[peer.key] = {"series": series_values("forum", forum.rule_text,
-                                                              forum.starts),
+            forum_values[peer.key] = {"series": series_values(
+                "forum", forum.rule_in(options.locale), forum.starts, options.locale),
                                       "group": group_values(len(forum.peers))}
     forum_mail = SeriesMail("forum.email.j2", "forum.linkedin.j2", forum_meetings,
                             calendar.invites, forum_values)
@@ -203,7 +207,8 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     sent = ledger.sent_message_ids([r.message_id for r in prior if r.person_key not in bounced])
     decisions = without_cancellations(  # who declined said no already: no "I have to cancel"
         plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                      ("rotation", "forum"), secret=ledger.message_id_secret()),
+                      ("rotation", "forum"), secret=ledger.message_id_secret(),
+                      locale=options.locale),
         result.declines.series)
     decisions, closing_values = _as_closings(decisions, result, options)
     decisions = [_in_colleague_words(d, {i.person.key: i.person for i in intended})
@@ -219,7 +224,8 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     stamps = [i.stamp for i in calendar.invites.values() if i.stamp is not None]
     base = RenderOptions(invite=True, sent_date=max(stamps, default=None), today=options.today,
                          shorten_notes=True,  # one stranger's long company never stops the run
-                         skip_problem_rows=True)  # nor their empty first name: skipped, named
+                         skip_problem_rows=True,  # nor their empty first name: skipped, named
+                         locale=options.locale, templates=options.templates)
     batch = render_decisions(decisions, people, sender, series_mail, base)
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))

@@ -61,6 +61,8 @@ class CampaignOptions:
     ledger: Path | None = None
     today: date | None = None
     renew: bool = False  # after the trial's last date: plan the next one (``campaign.renew``)
+    locale: str = "en"  # the language everything is written in (``i18n.resolve_locale``)
+    templates: Path | None = None  # the user's templates folder (``templating.resolve``)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ class CardOptions:
     today: date | None = None
     per_file: int = 1000
     system_fonts: bool = True
+    locale: str = "en"  # the card's language (``i18n``); its template from ``templates`` first
+    templates: Path | None = None
     met: Mapping[str, templating.MetVars] = field(default_factory=dict)  # by Person.key
 
 
@@ -96,7 +98,8 @@ class CardWriter:
         self.sender = sender
         self.options = options
         self.layout = layout(options.size, options.sheet, options.fold)
-        self.template = templating.load(options.template)
+        self.template = templating.load(
+            templating.resolve(options.template, options.locale, options.templates))
         try:
             self.ink = parse_ink(options.ink)
         except ValueError as exc:
@@ -125,7 +128,8 @@ class CardWriter:
     def text(self, person: Person, met: templating.MetVars | None = None) -> str:
         """The card's message for ``person``, as the template renders it (NFC, tidy blanks)."""
         values = templating.variables(person, self.sender, self.options.meeting, self.options.today,
-                                      met if met is not None else self.met(person))
+                                      met if met is not None else self.met(person),
+                                      locale=self.options.locale)
         values["signature"] = self.signature
         rendered = templating.render(self.template, values, who=_who(person))
         rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")

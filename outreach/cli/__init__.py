@@ -19,7 +19,7 @@ import click
 from outreach import __version__
 from outreach import config as config_file
 from outreach.cli import completion
-from outreach.cli.common import USUAL_SLOT, click_error
+from outreach.cli.common import CONFIG_LOCALE, USUAL_SLOT, click_error
 from outreach.errors import OutreachError
 from outreach.terminal import visible
 
@@ -120,6 +120,7 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
             defaults.get(command_name, {}).pop(param_name, None)
         ctx.default_map = defaults
         ctx.meta[USUAL_SLOT] = config_file.usual_slot(settings)  # a date alone takes its time
+        ctx.meta[CONFIG_LOCALE] = config_file.locale_of(settings)
 
 
 def main() -> None:

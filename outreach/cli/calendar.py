@@ -19,6 +19,8 @@ from outreach.cli.common import (
     echo_err,
     emit,
     forum_meeting_options,
+    language,
+    language_options,
     ledger_option,
     meeting_options,
     meeting_or_none,
@@ -48,7 +50,7 @@ def calendar_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return language_options(func)
 
 
 @contextlib.contextmanager
@@ -68,6 +70,12 @@ def _calendar_meeting(start: str | None, duration: str, tz: str, location: str,
         raise OutreachError("required: when the first meeting is, e.g. "
                             "--start 2027-01-05T08:00 --tz America/Toronto", field="start")
     return meeting_or_none(start, duration, tz, location, link, yes)
+
+
+def _language(locale: str | None, templates_dir: Path | None) -> dict[str, Any]:
+    """``locale`` and ``templates`` for the calendar builders (``common.language``)."""
+    said, folder = language(locale, templates_dir)
+    return {"locale": said, "templates": folder}
 
 
 def _span_or_none(text: str | None, field: str) -> Any:
@@ -126,7 +134,7 @@ def invite(
     input_path: Path | bytes, start: str | None, duration: str, tz: str, location: str, link: str,
     slots: str | None, remind: str | None, cancel: bool, template: str,
     from_address: str | None, out_dir: Path, ledger_path: Path | None, yes: bool,
-    **peer_kwargs: Any,
+    locale: str | None, templates_dir: Path | None, **peer_kwargs: Any,
 ) -> None:
     """Write one calendar invite (.ics, with Accept/Decline) per peer in INPUT.
 
@@ -151,7 +159,8 @@ def invite(
         people = _reachable(selection.people, ledger)
         with _busy(f"Building {len(people):,} invites", len(people)):
             files = invite_files(people, sender, meeting, slots=slots, ledger=ledger,
-                                 cancel=cancel, remind=reminder, template=template)
+                                 cancel=cancel, remind=reminder, template=template,
+                                 **_language(locale, templates_dir))
     with progress_bar(len(files), "Writing invites") as advance:
         summary = write_files(files, out_dir, advance)
     _no_address_note([p for p in people if not p.address])
@@ -183,7 +192,8 @@ def rotation(
     input_path: Path | bytes, start: str | None, duration: str, tz: str, location: str, link: str,
     size: int, every: str, months: int, skip: str | None, pick: str | None,
     remind: str | None, cancel: bool, template: str, from_address: str | None,
-    out_dir: Path, ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
+    out_dir: Path, ledger_path: Path | None, yes: bool, locale: str | None,
+    templates_dir: Path | None, **peer_kwargs: Any,
 ) -> None:
     """Plan a rotation: SIZE peers take turns, one meeting every SPAN, for MONTHS.
 
@@ -219,7 +229,8 @@ def rotation(
                              skipped, days_off=days_off())
         built = rotation_output(plan, sender, duration=meeting.duration,
                                 location=meeting.location, link=meeting.link, ledger=ledger,
-                                cancel=cancel, remind=reminder, template=template)
+                                cancel=cancel, remind=reminder, template=template,
+                                **_language(locale, templates_dir))
     summary = write_files(built.files, out_dir)
     emit(schedule_table(plan), None)
     _no_address_note([p for p in plan.peers if not p.address])
@@ -250,7 +261,8 @@ def forum(
     input_path: Path | bytes, start: str | None, duration: str, tz: str,
     location: str, link: str, every: str, months: int, size: int, remind: str | None,
     cancel: bool, template: str, from_address: str | None, out_file: Path,
-    ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
+    ledger_path: Path | None, yes: bool, locale: str | None, templates_dir: Path | None,
+    **peer_kwargs: Any,
 ) -> None:
     """Invite SIZE peers to a recurring peer forum: one group event, every peer an attendee.
 
@@ -285,7 +297,7 @@ def forum(
         plan = plan_forum(people, meeting.start, every, months, size, days_off=days_off())
         data = forum_ics(plan, sender, duration=meeting.duration, location=meeting.location,
                          link=meeting.link, ledger=ledger, cancel=cancel, remind=reminder,
-                         template=template)
+                         template=template, **_language(locale, templates_dir))
     summary = write_files({out_file.name: data}, out_file.parent)
     missing = forum_no_email(plan)
     invited = len(plan.peers) - len(missing)

@@ -18,6 +18,8 @@ from outreach.cli.common import (
     echo,
     echo_err,
     emit,
+    language,
+    language_options,
     meeting_options,
     output_mode_options,
     parse_from,
@@ -51,6 +53,7 @@ from outreach.wording import plural, sentence
               "who continue (met at least twice), filling the other places and sending "
               "those who leave a closing note.")
 @yes_option
+@language_options
 @click.option("--remind", default="15m", show_default=True,
               help="Calendar reminder before each meeting ('' for none).")
 @click.option("--rotation-size", default=5, show_default=True,
@@ -158,6 +161,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
     from outreach.times import now, parse_dates, parse_span, parse_zone
 
     parse_zone(options["tz"])
+    locale, templates = language(options["locale"], options["templates_dir"])
     yes = options["yes"]
     check_shape(yes, rotation_size=options["rotation_size"], forum_size=options["forum_size"])
     sender = None
@@ -190,6 +194,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_seed=options["card_seed"], preview=options["preview"], ledger=ledger_path,
         card_every=parse_span(options["card_every"], field="card_every"),
         renew=options["renew"],
+        locale=locale, templates=templates,
     )
 
 

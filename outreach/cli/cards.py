@@ -12,6 +12,8 @@ import click
 from outreach.cli.common import (
     echo,
     echo_err,
+    language,
+    language_options,
     ledger_option,
     meeting_options,
     peer_options,
@@ -67,12 +69,13 @@ from outreach.wording import plural
               "met every five weeks is thanked once a quarter, not after every coffee).")
 @click.option("--dry-run", is_flag=True, help="Check every card (signature, template, fit) "
               "and show what each would say; write nothing and mark nobody thanked.")
+@language_options
 def cards(
     input_path: Path | bytes | None, start: str | None, duration: str, tz: str, location: str,
     link: str, pending: bool, ledger_path: Path | None, template: str, size: str,
     sheet: str, fold: str, font: str | None, ink: str, seed: int, sign: str | None,
     preview: Path | None, output: Path | None, per_file: int, every: str, dry_run: bool,
-    **peer_kwargs: Any,
+    locale: str | None, templates_dir: Path | None, **peer_kwargs: Any,
 ) -> None:
     """Print thank-you cards in a handwritten style: one per peer, ready to cut or fold.
 
@@ -135,11 +138,12 @@ def cards(
         output = dated_output(Path("."), today) if pending else Path("out/cards.pdf")
     to_stdout = is_dash(output)
     output = click.get_current_context().with_resource(dash_output(output, "cards.pdf"))
+    said, folder = language(locale, templates_dir)
     options = CardOptions(
         template=template, size=size, sheet=sheet, fold=fold, font=font, ink=ink, seed=seed,
         sign=sign, meeting=_cards_meeting(start, duration, tz, location, link),
         per_file=per_file, met=met_by_person(due, location, today=today, notes=notes),
-        today=today,
+        today=today, locale=said, templates=folder,
     )
     if dry_run:
         _dry_run(people, sender, options)

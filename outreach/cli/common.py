@@ -142,6 +142,36 @@ def format_options(func: F) -> F:
                         help="table for reading; csv/json for tools.")(func)
 
 
+def language_options(func: F) -> F:
+    """``--locale`` and ``--templates``: the language written in and the user's templates
+    folder; the same on every command that writes a message, card or .ics."""
+    func = click.option("--templates", "templates_dir", metavar="DIR",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Your templates folder (a file missing there: the built-in "
+                        "one) [default: ./templates when present].")(func)
+    return click.option("--locale", metavar="LANG", envvar="OUTREACH_LOCALE",
+                        help="Language to write in, e.g. es, fr_FR [default: "
+                        "$OUTREACH_LOCALE, the config's locale, else your computer's].")(func)
+
+
+def language(locale: str | None, templates_dir: Path | None) -> tuple[str, Path | None]:
+    """The resolved locale (``i18n.resolve_locale``: ``--locale`` or ``$OUTREACH_LOCALE``,
+    then config ``[language] locale``, then the computer's) and the templates folder
+    (``--templates`` or config ``[templates] dir``, else ``./templates`` if a folder)."""
+    import os
+
+    from outreach.i18n import resolve_locale
+
+    configured = click.get_current_context().meta.get(CONFIG_LOCALE)
+    resolved = resolve_locale(locale, os.environ, configured)
+    from outreach import tables
+
+    tables.follow_locale(resolved)  # the CSV dialect follows --locale too, not only the env
+    if templates_dir is None and Path("templates").is_dir():
+        templates_dir = Path("templates")
+    return resolved, templates_dir
+
+
 def split_list(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
@@ -278,6 +308,7 @@ def meeting_or_none(start: str | None, duration: str, tz: str, location: str,
 
 
 USUAL_SLOT = "outreach.usual_slot"
+CONFIG_LOCALE = "outreach.config_locale"  # outreach.toml's [language] locale
 """``ctx.meta`` key of the usual slot (``times.UsualSlot``) the group read from outreach.toml."""
 
 

@@ -11,6 +11,8 @@ from outreach.cli.common import (
     csv_dialect_option,
     echo,
     echo_err,
+    language,
+    language_options,
     ledger_option,
     meeting_options,
     meeting_or_none,
@@ -64,6 +66,7 @@ from outreach.wording import noun, plural, sentence
               help="Date header, e.g. 2027-01-04T09:00+00:00 [default: now].")
 @ledger_option
 @yes_option
+@language_options
 @peer_options
 @click.pass_context
 @csv_dialect_option
@@ -74,7 +77,7 @@ def emails(
     location: str, link: str, slots: str | None, remind: str | None,
     linkedin_template: str | None, linkedin_limit: int, check: bool,
     message_id_seed: str, date_text: str | None, ledger_path: Path | None, yes: bool,
-    **peer_kwargs: Any,
+    locale: str | None, templates_dir: Path | None, **peer_kwargs: Any,
 ) -> None:
     """Write one invitation e-mail per peer in INPUT, to review before anything is sent.
 
@@ -122,9 +125,12 @@ def emails(
     when = _emails_date(date_text)
     if not check:  # before the ledger or any file changes: nothing half-written
         mail.prepare_outputs(out_dir, mbox)
+    said, folder = language(locale, templates_dir)
     versions = {} if check or not with_invite or meeting is None else render.invite_versions(
-        selection.people, sender, meeting, ledger_path, now=when, slots=slots, remind=reminder)
+        selection.people, sender, meeting, ledger_path, now=when, slots=slots, remind=reminder,
+        language=(said, folder))
     options = render.RenderOptions(
+        locale=said, templates=folder,
         linkedin_template=linkedin_template or render.linkedin_template_for(template),
         linkedin_limit=linkedin_limit,
         invite=with_invite, message_id_seed=message_id_seed, message_id_secret=secret,

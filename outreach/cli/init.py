@@ -15,14 +15,19 @@ from outreach import config as config_file
               help="Write only outreach.toml, into your user config folder (read wherever "
               "there is no ./outreach.toml), instead of FOLDER.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option("--locale", metavar="LANG", envvar="OUTREACH_LOCALE",
+              help="Write the templates in this language, e.g. es [default: "
+              "$OUTREACH_LOCALE, else your computer's].")
 @click.pass_context
-def init(ctx: click.Context, folder: Path, for_user: bool, force: bool) -> None:
+def init(ctx: click.Context, folder: Path, for_user: bool, force: bool,
+         locale: str | None) -> None:
     """Write a commented outreach.toml and editable copies of the templates into FOLDER.
 
     Every command then reads ./outreach.toml (or --config FILE) for your name, time zone,
     meeting slot, rotation, forum, card and SMTP defaults; where there is none, the one in
-    your user config folder (~/.config/outreach/ on Linux), which --user writes. Edit the
-    templates in FOLDER/templates and pass them with --template.
+    your user config folder (~/.config/outreach/ on Linux), which --user writes. The
+    templates in FOLDER/templates are in your language (--locale); every command run in
+    FOLDER reads them first.
 
     \b
     Examples:
@@ -41,7 +46,9 @@ def init(ctx: click.Context, folder: Path, for_user: bool, force: bool) -> None:
         else:
             click.echo(f"wrote {target}")
         return
-    written = config_file.init_folder(folder, force=force)
+    from outreach.cli.common import language
+
+    written = config_file.init_folder(folder, force=force, locale=language(locale, None)[0])
     for path in written:
         click.echo(f"wrote {path}")
     if not written:

@@ -18,6 +18,8 @@ from outreach.cli.common import (
     echo,
     echo_err,
     emit,
+    language,
+    language_options,
     ledger_option,
     output_mode_options,
     report_json,
@@ -259,11 +261,13 @@ def _answer(partstat: str, comment: str) -> str:
               default=Path("out/followups"), show_default=True,
               help="Folder for the follow-up .eml files and linkedin.csv.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@language_options
 @ledger_option
 @csv_dialect_option
 @output_mode_options
 def followups(after: str, max_count: int, template: str, from_address: str | None,
-              out_dir: Path, today_text: str | None, ledger_path: Path | None) -> None:
+              out_dir: Path, today_text: str | None, ledger_path: Path | None,
+              locale: str | None, templates_dir: Path | None) -> None:
     """Write a follow-up only to people who have not answered.
 
     Who is silent is the life cycle's answer (as `outreach status` shows it): told at least
@@ -291,6 +295,7 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
         raise click.UsageError("followups needs a sender: --from 'Name <you@example.com>' "
                                "or [sender] name and email in outreach.toml")
     name, address = parse_from(from_address)
+    language_said = language(locale, templates_dir)
     today = _day(today_text, "--today") or times_today()
     with Ledger.open(ledger_path) as ledger:
         plan = plan_followups(ledger, today, after=after, max_count=max_count)
@@ -303,7 +308,8 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
                                       "skipped": _skipped_json(plan.skipped)})
             return
         batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template,
-                                        secret=ledger.message_id_secret())
+                                        secret=ledger.message_id_secret(),
+                                        locale=language_said[0], templates=language_said[1])
         if batch.problems:
             for problem in batch.problems:
                 echo_err(f"problem: {problem}")

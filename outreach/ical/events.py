@@ -54,7 +54,6 @@ PARALLEL_FROM = 1000  # fewer invites than this: a process pool costs more than 
 SPAWN_FROM = 10000  # under spawn workers import outreach first: 20,000 invites took 3.3 s
 #                    in this process, 2.8 s on 2 spawned workers (2,000: 0.4 s, 1.0 s)
 T = TypeVar("T")
-SERIES_TITLES = {"coffee": "Peer coffee", "rotation": "Peer rotation", "forum": "Peer forum"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CN_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\"^]")
@@ -101,14 +100,19 @@ def organizer_of(sender: Sender) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=16)
-def _template(name: str) -> jinja2.Template:
-    return templating.load(name)
+def _template(name: str, locale: str = "en", user_dir: Path | None = None) -> jinja2.Template:
+    return templating.load(templating.resolve(name, locale, user_dir))
 
 
 @functools.lru_cache(maxsize=64)
-def _meeting_vars(meeting: Meeting) -> templating.MeetingVars:
+def _meeting_vars(meeting: Meeting, locale: str = "en") -> templating.MeetingVars:
     """``meeting.*`` for templates: the same for every peer of a batch, so formatted once."""
-    return templating.meeting_vars(meeting)
+    values = templating.meeting_vars(meeting)
+    if locale.startswith("en"):
+        return values
+    from outreach.i18n import localized_meeting
+
+    return localized_meeting(values, locale)
 
 
 def describe(
@@ -117,22 +121,29 @@ def describe(
     meeting: Meeting,
     template: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    *,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> str:
-    """The DESCRIPTION from ``template`` (a built-in name or a file; default ``invite.ics.j2``)."""
-    values = templating.variables(person, sender)
-    values.update(meeting=_meeting_vars(meeting), series="coffee", peers=[], every="", until="")
+    """The DESCRIPTION from ``template`` (a built-in name or a file; default ``invite.ics.j2``)
+    in ``locale``, the user's ``templates`` folder first (``templating.resolve``)."""
+    values = templating.variables(person, sender, locale=locale)
+    values.update(meeting=_meeting_vars(meeting, locale), series="coffee", peers=[], every="",
+                  until="")
     values.update(extra or {})
     name = " ".join(person.written.full_name.split())
     who = (f"{name} ({person.company})" if person.company else name) if name else ""
-    return templating.render(_template(template or DESCRIPTION_TEMPLATE), values,
-                             who=who).strip()
+    return templating.render(_template(template or DESCRIPTION_TEMPLATE, locale, templates),
+                             values, who=who).strip()
 
 
-def title_for(series: str, person: Person | None, sender: Sender) -> str:
-    """``Peer coffee: Jane Doe & Sam Sender``; the forum names only its host."""
-    title = SERIES_TITLES.get(series, series.replace("-", " ").capitalize())
+def title_for(series: str, person: Person | None, sender: Sender, locale: str = "en") -> str:
+    """``Peer coffee: Jane Doe & Sam Sender``; the forum names only its host. The words are
+    ``i18n.calendar_title``'s (``title.*`` in the wording files)."""
+    from outreach.i18n import calendar_title
+
     names = [n for n in ((person.written.full_name if person else ""), sender.name) if n]
-    return f"{title}: {' & '.join(names)}" if names else title
+    return calendar_title(series, names, locale)
 
 
 # ---------------------------------------------------------------- one invite
@@ -195,13 +206,16 @@ def invite_spec(
     summary: str | None = None,
     remind: timedelta | None = None,
     template: str | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> EventSpec:
     """The VEVENT of a one-to-one meeting with ``person`` (SEQUENCE/DTSTAMP still unset)."""
     return event_spec(
         uid_for(sender, person, series), sender, meeting,
-        summary=summary if summary is not None else title_for(series, person, sender),
+        summary=summary if summary is not None else title_for(series, person, sender, locale),
         description=description if description is not None
-        else describe(person, sender, meeting, template, {"series": series}),
+        else describe(person, sender, meeting, template, {"series": series}, locale=locale,
+                      templates=templates),
         attendees=(person,),
         remind=remind,
     )
@@ -226,6 +240,8 @@ def invite(
     description: str | None = None,
     summary: str | None = None,
     remind: timedelta | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> Invite:
     """A complete invite for ``person``: one VCALENDAR, one VEVENT, CRLF line ends, folded.
 
@@ -235,7 +251,7 @@ def invite(
     if method not in METHODS:
         raise OutreachError(f"method: {method!r} is not one of {', '.join(METHODS)}")
     spec = invite_spec(person, sender, meeting, series=series, description=description,
-                       summary=summary, remind=remind)
+                       summary=summary, remind=remind, locale=locale, templates=templates)
     cancel = method == "CANCEL"
     if cancel:
         spec = cancellation(spec)
@@ -319,6 +335,8 @@ def invite_files(
     remind: timedelta | None = None,
     template: str | None = None,
     now: datetime | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> dict[str, bytes]:
     """One invite file per person (``{slug}.ics`` → bytes), ready for ``write_if_changed``.
 
@@ -331,7 +349,8 @@ def invite_files(
         raise OutreachError("invite: no peers selected; check INPUT and the peer options")
     starts = slot_starts(meeting.start, len(people), slots)
     build = functools.partial(_spec_at, sender=sender, meeting=meeting, remind=remind,
-                              template=template, cancel=cancel)
+                              template=template, cancel=cancel, locale=locale,
+                              templates=templates)
     pairs = list(zip(people, starts, strict=True))
     if ledger is None:  # one pass: each worker returns finished bytes
         one_pass = functools.partial(_invite_bytes_at, build=build, cancel=cancel, now=now)
@@ -408,10 +427,12 @@ def _invite_files_in_steps(
 def _spec_at(
     person_start: tuple[Person, datetime], *, sender: Sender, meeting: Meeting,
     remind: timedelta | None, template: str | None, cancel: bool = False,
+    locale: str = "en", templates: Path | None = None,
 ) -> EventSpec:
     person, start = person_start
     at = meeting if start is meeting.start else replace(meeting, start=start)
-    spec = invite_spec(person, sender, at, remind=remind, template=template)
+    spec = invite_spec(person, sender, at, remind=remind, template=template, locale=locale,
+                       templates=templates)
     return cancellation(spec) if cancel else spec
 
 

@@ -22,6 +22,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -59,8 +60,10 @@ def rotation_specs(
     link: str = "",
     remind: timedelta | None = None,
     template: str | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> list[EventSpec]:
-    """One recurring VEVENT per peer (SEQUENCE/DTSTAMP still unset)."""
+    """One recurring VEVENT per peer (SEQUENCE/DTSTAMP still unset), worded in ``locale``."""
     from outreach.peers import meeting_place
 
     specs = []
@@ -68,14 +71,32 @@ def rotation_specs(
         meeting = Meeting(series.first, duration, *meeting_place(series.peer, location, link))
         specs.append(event_spec(
             uid_for(sender, series.peer, "rotation"), sender, meeting,
-            summary=title_for("rotation", series.peer, sender),
+            summary=title_for("rotation", series.peer, sender, locale),
             description=describe(series.peer, sender, meeting, template, {
-                "series": "rotation", "every": span_text(timedelta(days=series.interval_days)),
-                "until": f"{series.starts[-1].day} {series.starts[-1]:%B %Y}"}),
+                "series": "rotation", **_rhythm(series.interval_days, series.starts[-1], locale)},
+                locale=locale, templates=templates),
             attendees=(series.peer,), rrule=series.rrule(), exdates=series.skipped,
             remind=remind,
         ))
     return specs
+
+
+def _rhythm(days: int, until: datetime, locale: str) -> dict[str, str]:
+    """``every`` and ``until`` of ``invite.ics.j2``, the whole phrase in every language:
+    ``every 5 weeks``, ``cada cinco semanas``."""
+    if locale.startswith("en"):
+        return {"every": f"every {span_text(timedelta(days=days))}", "until": _until(until, locale)}
+    from outreach import i18n
+
+    return {"every": i18n.every_text(days, locale), "until": _until(until, locale)}
+
+
+def _until(until: datetime, locale: str) -> str:
+    if locale.startswith("en"):
+        return f"{until.day} {until:%B %Y}"
+    from outreach import i18n
+
+    return i18n.format_day(until, locale, "long")
 
 
 # ---------------------------------------------------------------- a series' shape
@@ -186,6 +207,8 @@ def rotation_output(
     template: str | None = None,
     now: datetime | None = None,
     cancel_leavers: bool = True,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> RotationFiles:
     """The rotation's files; with a ledger (and not ``cancel``) its future plan is replaced.
 
@@ -196,7 +219,8 @@ def rotation_output(
     campaign sends it instead, from what was sent). A rerun writes the same bytes.
     """
     specs = rotation_specs(rotation, sender, duration=duration, location=location, link=link,
-                           remind=remind, template=template)
+                           remind=remind, template=template, locale=locale,
+                           templates=templates)
     if cancel:
         specs = [cancellation(s) for s in specs]
     gone: list[_Gone] = []
@@ -286,6 +310,8 @@ def forum_spec(
     remind: timedelta | None = None,
     template: str | None = None,
     peer: Person | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> EventSpec:
     """The forum's one recurring VEVENT: the organiser's, with every peer who has an address
     as an ATTENDEE and named in DESCRIPTION; with ``peer``, that peer's own copy, which lists
@@ -295,11 +321,11 @@ def forum_spec(
     named = [] if peer is not None else [p.full_name for p in forum.peers]
     return event_spec(
         forum_uid(sender), sender, meeting,
-        summary=title_for("forum", None, sender),
+        summary=title_for("forum", None, sender, locale),
         description=describe(host, sender, meeting, template,
-                             {"series": "forum", "peers": named,
-                              "every": forum.rule_text.removeprefix("every "),
-                              "until": f"{forum.starts[-1].day} {forum.starts[-1]:%B %Y}"}),
+                             {"series": "forum", "peers": named, "every": forum.rule_in(locale),
+                              "until": _until(forum.starts[-1], locale)},
+                             locale=locale, templates=templates),
         attendees=(peer,) if peer is not None else forum.peers, rrule=forum.rrule(),
         remind=remind, exdates=forum.exdates, rdates=forum.rdates,
     )
@@ -364,11 +390,14 @@ def forum_output(
     remind: timedelta | None = None,
     template: str | None = None,
     now: datetime | None = None,
+    locale: str = "en",
+    templates: Path | None = None,
 ) -> ForumFiles:
     """The forum: METHOD:REQUEST (CANCEL with ``cancel``) for the organiser with every peer
     attending, and one copy per peer with only them (see the module docs)."""
     options: dict[str, Any] = {"duration": duration, "location": location, "link": link,
-                               "remind": remind, "template": template}
+                               "remind": remind, "template": template, "locale": locale,
+                               "templates": templates}
     spec = forum_spec(forum, sender, **options)
     one = forum_spec(forum, sender, peer=forum.peers[0], **options)  # the same text for all
     copies = [replace(one, attendees=attendees_of((p,))) for p in forum.peers]

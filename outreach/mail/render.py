@@ -78,7 +78,8 @@ class _Renderer:
         self.sender = sender
         self.meeting = meeting
         self.options = options
-        self.template = compiled_template(options.template, email=True)
+        self.template = compiled_template(
+            templating.resolve(options.template, options.locale, options.templates), email=True)
         self._linkedin: MessageTemplate | None = None
         self.sender_address = valid_address(sender.email) or ""
         self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
@@ -89,7 +90,9 @@ class _Renderer:
     @property
     def linkedin(self) -> MessageTemplate:
         if self._linkedin is None:
-            self._linkedin = compiled_template(self.options.linkedin_template, email=False)
+            self._linkedin = compiled_template(templating.resolve(
+                self.options.linkedin_template, self.options.locale, self.options.templates),
+                email=False)
         return self._linkedin
 
     def render(self, people: Sequence[tuple[int, Person]]) -> _Chunk:
@@ -107,7 +110,8 @@ class _Renderer:
     def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
         who = describe(index, person)
         meeting = self.meeting_for(index)
-        values = templating.variables(person, self.sender, meeting, self.options.today)
+        values = templating.variables(person, self.sender, meeting, self.options.today,
+                                      locale=self.options.locale)
         values["invite_attached"] = self.attaches(person, meeting)
         values.update(self.options.values.get(person.key, {}))
         if person.email.strip():
@@ -200,7 +204,8 @@ class _Renderer:
         sequence, stamp = self.options.invite_versions.get(person.key, (0, self.stamp))
         return calendar.invite(person, self.sender, meeting, series=self.options.series,
                                sequence=sequence, stamp=stamp, method="REQUEST",
-                               remind=self.options.remind)
+                               remind=self.options.remind, locale=self.options.locale,
+                               templates=self.options.templates)
 
 
 _COMPILED: dict[tuple[str, bool, int, int], MessageTemplate] = {}
@@ -411,6 +416,7 @@ def invite_versions(
     now: datetime | None = None,
     slots: str | None = None,
     remind: timedelta | None = None,
+    language: tuple[str, Path | None] = ("en", None),
 ) -> dict[str, tuple[int, datetime]]:
     """SEQUENCE and DTSTAMP per person key from the ledger, as ``outreach invite`` uses them:
     an unchanged invite keeps its bytes, a changed one (time, place) gets SEQUENCE + 1.
@@ -421,7 +427,8 @@ def invite_versions(
     starts = slot_starts(meeting, len(people), slots)
     invitees = [(p, replace(meeting, start=start)) for p, start in zip(people, starts, strict=True)
                 if valid_address(p.email) is not None]
-    specs = [calendar.invite_spec(p, sender, at, series=series, remind=remind)
+    specs = [calendar.invite_spec(p, sender, at, series=series, remind=remind,
+                                  locale=language[0], templates=language[1])
              for p, at in invitees]
     with Ledger.open(ledger_path) as ledger:
         versioned = calendar.versioned_all(specs, ledger, False, now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from outreach.mail import mime
@@ -47,6 +48,8 @@ class RenderOptions:
     message_ids: Mapping[str, str] = field(default_factory=dict)
     replying_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    locale: str = "en"  # the language written in (``i18n.resolve_locale``)
+    templates: Path | None = None  # the user's templates folder (``templating.resolve``)
     file_suffix: str = ""  # "-updated", "-cancelled": an update's file beside the invitation
 
 
