@@ -22,6 +22,7 @@ other columns     any extra input column, named as in the file
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import zipfile
 import zlib
@@ -223,7 +224,9 @@ def _take(column: Sequence[Any], rows: list[int]) -> Sequence[Any]:
     """``column``'s cells at ``rows`` (all of them when nothing was left out)."""
     if len(rows) == len(column):
         return column
-    return [column[i] for i in rows]
+    if len(rows) < 2:  # itemgetter of one index gives the cell, not a tuple
+        return [column[i] for i in rows]
+    return operator.itemgetter(*rows)(column)
 
 
 def _clean_column(cells: tuple[str, ...]) -> list[str] | tuple[str, ...]:
