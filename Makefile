@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPORT := sample_data/Basic_LinkedInDataExport_11-20-2026.zip
 
-.PHONY: install demo test bench lint eval sample docs clean
+.PHONY: install demo test test-fast bench lint eval sample docs clean
 
 install: $(STAMP)
 
@@ -26,6 +26,12 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q -n 2
 
+# Everything but the tests marked slow (seconds each: big batches, fresh processes, corpora)
+# or integration (a real server or external tool): a minute or less on 2 cores, for while you
+# work. `make test` (CI) runs them all.
+test-fast: install
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not integration"
+
 lint: install
 	$(BIN)/ruff check outreach tests bench
 	$(BIN)/mypy
@@ -35,6 +41,7 @@ eval: install
 	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev.csv --min-both 0.95
 	$(BIN)/python bench/eval_titles.py ../shared/data/titles_dev_world.csv --min-both 0.90
 	$(BIN)/python bench/eval_titles.py tests/data/titles_holdout.csv tests/data/titles_holdout_world.csv --min-both 0.95
+	$(BIN)/python bench/eval_titles.py tests/data/titles_holdout_new.csv --min-both 0.90
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -51,12 +51,30 @@ _LETTERS = {"tr": "ıİşğ", "pl": "łżźśńąę", "pt": "ãõ", "es": "ñ¿"
             "it": "", "nl": "", "fr": "œ", "sv": ""}
 
 
+# Scripts that name their language: kana is Japanese, hangul Korean, Han alone Chinese.
+_KANA = ("\u3040", "\u30ff")
+_HANGUL = (("\u1100", "\u11ff"), ("\u3130", "\u318f"), ("\uac00", "\ud7af"))
+_HAN = ("\u4e00", "\u9fff")
+
+
+def _script_language(title: str) -> str:
+    """ja, ko or zh when the title is written in that script, else ""."""
+    if any(_KANA[0] <= c <= _KANA[1] for c in title):
+        return "ja"
+    if any(lo <= c <= hi for c in title for lo, hi in _HANGUL):
+        return "ko"
+    if any(_HAN[0] <= c <= _HAN[1] for c in title):
+        return "zh"
+    return ""
+
+
 @dataclass(frozen=True)
 class Row:
     title: str
     function: str
     level: str
     language: str = ""
+    former: str = ""  # "1": a former role (never a peer); "": current; absent: not labelled
 
     @property
     def ambiguous(self) -> bool:
@@ -79,7 +97,7 @@ def read_rows(path: Path) -> list[Row]:
         reader = csv.DictReader(handle)
         return [
             Row(r["title"], r["function"].strip(), r["level"].strip(),
-                (r.get("language") or "").strip())
+                (r.get("language") or "").strip(), (r.get("former") or "").strip())
             for r in reader
             if r.get("title")
         ]
@@ -88,6 +106,9 @@ def read_rows(path: Path) -> list[Row]:
 def infer_language(title: str, vocab: Vocabulary | None = None) -> str:
     """The title's language: a letter only one language uses, else the language most of its
     words come from in the vocabulary's language sections, else English ("en")."""
+    script = _script_language(title)
+    if script:
+        return script
     for code, letters in _LETTERS.items():
         if letters and any(c in title for c in letters):
             return code
@@ -154,6 +175,19 @@ def evaluate(path: Path, vocab: Vocabulary | None = None) -> tuple[list[Score], 
     return scores, macro, rows, predicted
 
 
+def former_figures(path: Path, vocab: Vocabulary | None) -> tuple[int, int, int, int] | None:
+    """(former rows recognised, former rows, current rows marked former, current rows) for a
+    file with a ``former`` column, else None."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        if "former" not in (csv.DictReader(handle).fieldnames or []):
+            return None
+    rows = read_rows(path)
+    marked = [c.former for c in classify_many([r.title for r in rows], vocab)]
+    former = [m for r, m in zip(rows, marked, strict=True) if r.former == "1"]
+    current = [m for r, m in zip(rows, marked, strict=True) if r.former != "1"]
+    return sum(former), len(former), sum(current), len(current)
+
+
 def _table(title: str, groups: dict[str, tuple[float, int]]) -> str:
     cells = [f"{g} {share:.2f} ({n})" for g, (share, n) in groups.items()]
     return f"  both right per {title}: " + ", ".join(cells)
@@ -178,6 +212,10 @@ def report(path: Path, vocab: Vocabulary | None, verbose: bool, min_both: float 
           f"both {both:.1%} ({n} fully labelled rows of {len(rows)})")
     print(_table("language", both_right_by(rows, predicted, "language", vocab)))
     print(_table("function", both_right_by(rows, predicted, "function", vocab)))
+    formers = former_figures(path, vocab)
+    if formers is not None:
+        print(f"  former roles recognised: {formers[0]}/{formers[1]}; current roles read as "
+              f"former: {formers[2]}/{formers[3]}")
     print(f"classified {len(rows)} titles in {elapsed * 1000:.1f} ms")
     if verbose:
         for row, (fn, lv) in zip(rows, predicted, strict=True):

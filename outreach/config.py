@@ -100,16 +100,23 @@ def find(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     return user if user.is_file() else None
 
 
+MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few kB
+
+
 def load(path: Path) -> dict[str, Any]:
     """Read and check a TOML config. Every error names ``path`` as given: bad TOML with its
     line, text that is not UTF-8, an unknown section or key (with the closest known one),
     a value of the wrong type."""
+    from outreach import fileio
+
     try:
-        data = path.read_bytes()
+        data = fileio.read_regular(path, "a TOML config file", limit=MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raise OutreachError(f"{path}: config file not found") from None
     except OSError as exc:
         raise OutreachError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OutreachError(f"{path}: over {MAX_CONFIG_BYTES:,} bytes, not a config file")
     try:
         text = data.decode("utf-8-sig")  # a BOM, as some Windows editors write, is fine
     except UnicodeDecodeError as exc:
@@ -254,7 +261,7 @@ def default_map(config: dict[str, Any], today: date | datetime | None = None,
     result["forum"].pop("duration", None)  # a forum session is not a coffee: [forum] duration
     result["forum"].update(_drop_empty(dict(forum)))
     result["cards"].update(_drop_empty(dict(cards)))
-    result["cards"].setdefault("sign", sender.get("name") or None)
+    result["cards"].setdefault("sign", _first_name(sender.get("name", "")) or None)
     result["campaign"].pop("start", None)  # the campaign finds the usual slot itself,
     result["campaign"].update(_drop_empty({"lead": meeting.get("lead")}))  # with its --lead
     result["campaign"].update(_prefixed(_section(config, "rotation"), "rotation_"))
@@ -293,6 +300,13 @@ def _prefixed(section: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _first_name(name: str) -> str:
+    """How a card is signed when ``[cards] sign`` is not set: ``model.Sender.first_name``."""
+    from outreach.model import Sender
+
+    return Sender(name=name).first_name
 
 
 def _address(sender: dict[str, Any]) -> str | None:

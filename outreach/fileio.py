@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader (or a crash) never sees a half-written output.
+"""Atomic file writes: a reader (or a crash) never sees a half-written output. Reading
+inputs: only regular files (``read_regular``, ``check_regular``).
 
 Every output goes to a temporary file in the target's folder, is flushed and fsync'ed, then
 renamed over the target. ``write_if_changed`` also skips the rename when the bytes are the
@@ -54,10 +55,41 @@ def check_target(path: Path) -> None:
     except OSError as exc:
         raise OutreachError(f"{path}: cannot write: {exc.strerror}") from None
     if not stat.S_ISREG(mode):
-        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
-                if stat.S_ISSOCK(mode) else "not a regular file")
-        raise OutreachError(f"{path}: is {kind}, not a regular file; give a file name to write")
+        raise OutreachError(f"{path}: is {_kind(mode)}, not a regular file; give a file name "
+                            "to write")
+
+
+def _kind(mode: int) -> str:
+    return ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+            if stat.S_ISSOCK(mode) else "not a regular file")
+
+
+def _not_regular(path: Path, mode: int, what: str) -> OutreachError:
+    via = " (through a link)" if os.path.islink(path) else ""
+    return OutreachError(f"{path}: is {_kind(mode)}{via}, not a regular file; give {what}")
+
+
+def check_regular(path: Path, what: str = "a file") -> None:
+    """An input must be a regular file (links to one are fine): a device (``/dev/zero``), a
+    FIFO or a socket, directly or through a link, is refused at once, before any read that
+    could never end. A missing path raises ``FileNotFoundError`` as ``open`` would."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise _not_regular(Path(path), mode, what)
+
+
+def read_regular(path: Path, what: str = "a file", limit: int | None = None) -> bytes:
+    """The bytes of ``path``, which must be a regular file (see ``check_regular``); opened
+    without blocking, so a FIFO swapped in after a check is refused too. At most ``limit``
+    + 1 bytes are read (the caller refuses a file over its limit)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(Path(path), mode, what)
+        return handle.read() if limit is None else handle.read(limit + 1)
 
 
 def _write_error(path: Path, exc: OSError) -> OutreachError:

@@ -1,31 +1,47 @@
-"""Follow-ups only to the silent: who is due one, and the threaded e-mails.
+"""Follow-ups only to the silent: who is due one (``outreach.lifecycle`` decides), and the
+messages, built from what the invitation said.
 
-A person is due a follow-up when their invitation (the first message the ledger sent them
-that is not itself a follow-up, an update or a cancellation) went out at least AGE ago, and
-since then nothing came back: no reply, no RSVP, no bounce; they are not do-not-contact, not
-met, and have fewer than ``max_count`` follow-ups sent. Each follow-up replies to the
-invitation: ``In-Reply-To`` and ``References`` are its Message-ID and the subject is
-``Re: <its subject>`` (the built-in ``followup.email.j2`` gets it as ``original_subject``).
-Message-IDs are stable (the invitation's and the follow-up's number), so a rerun writes the
-same file and ``outreach send`` never sends one twice.
+A person is due a follow-up when the life cycle says their next step is one and its day has
+come: they were told (an e-mail, or a LinkedIn note logged with ``log noted``) at least AGE
+ago and nothing came back since — no reply, RSVP, proposed time or bounce; not cancelled,
+not do-not-contact, not met — and fewer than ``max_count`` follow-ups reached them.
+
+An e-mail follow-up replies to the invitation: ``In-Reply-To`` and ``References`` are its
+Message-ID and the subject is ``Re: <its subject>``. A person told by LinkedIn note gets a
+LinkedIn note row (``linkedin.csv``), not an e-mail. Each says what the invitation proposed
+(``invitation.*``: "would Tuesday 19 January, 08:30 still work?", the forum's rhythm), from the
+plan's record of it; the first nudge uses ``followup.email.j2``, later ones
+``followup-last.email.j2`` (and their ``.linkedin.j2`` pairs). Message-IDs come from
+``model.message_id`` (the invitation's and the follow-up's number), so a rerun writes the same
+file and ``outreach send`` never sends one twice.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from outreach.ledger import Ledger
-from outreach.model import Person, Sender, valid_address
-from outreach.track import cutoff
+from outreach.lifecycle import Life, lives_from, why_no_followup
+from outreach.model import (
+    KINDS,
+    Channel,
+    MessageKind,
+    Person,
+    Sender,
+    Series,
+    message_id,
+    valid_address,
+)
 
 if TYPE_CHECKING:
     from outreach.mail.render import Batch
 
-TEMPLATE = "followup.email.j2"
+TEMPLATE = KINDS[MessageKind.FOLLOWUP].template
+LAST_TEMPLATE = "followup-last.email.j2"
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,9 @@ class Due:
     subject: str
     invited_on: date
     number: int
+    channel: Channel = Channel.EMAIL
+    series: str = Series.COFFEE
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,73 +65,30 @@ class FollowupPlan:
     skipped: list[tuple[Person, str]] = field(default_factory=list)  # who, why not
 
 
-def _invitations(ledger: Ledger) -> dict[str, tuple[str, str, str, date]]:
-    """Address → (Message-ID, subject, recipient, day sent) of the first invitation sent."""
-    followup_ids = {row[0] for row in ledger.followups()}
-    not_invitations = {str(r[0]) for r in ledger.query(
-        "SELECT message_id FROM plan_messages WHERE kind != 'invitation'")}
-    first: dict[str, tuple[str, str, str, date]] = {}
-    for row in ledger.query("SELECT message_id, recipient, subject, sent_at FROM messages "
-                            "WHERE state = 'sent' AND sent_at IS NOT NULL ORDER BY sent_at"):
-        mid = str(row["message_id"])
-        if mid in followup_ids or mid in not_invitations:
-            continue
-        on = datetime.fromisoformat(row["sent_at"]).date()
-        first.setdefault(str(row["recipient"]).lower(),
-                         (mid, str(row["subject"]), str(row["recipient"]), on))
-    return first
-
-
 def plan_followups(ledger: Ledger, today: date, *, after: str = "7d",
                    max_count: int = 1) -> FollowupPlan:
-    """Who gets a follow-up now, and why each other invited person does not."""
-    latest = cutoff(after, today, option="--after")
+    """Who gets a follow-up now, and why each other person who was told does not."""
+    from outreach.track import policy_for
+
+    policy = policy_for(today, after, max_count=max_count)
     plan = FollowupPlan()
-    people = ledger.all_people()
-    by_address = {p.email.strip().lower(): k for k, p in people.items() if p.email.strip()}
-    blocked = ledger.do_not_contact()
-    bad = ledger.bad_addresses()
-    rsvp = {r.person_key for r in ledger.rsvps()}
-    events: dict[tuple[str, str], date] = {
-        (str(r[0]), str(r[1])): date.fromisoformat(r[2]) for r in ledger.query(
-            "SELECT person_key, kind, MAX(on_date) FROM events GROUP BY person_key, kind")}
-    sent_followups: dict[str, int] = {}
-    for row in ledger.query("SELECT f.person_key, COUNT(DISTINCT f.message_id) FROM followups f "
-                            "JOIN messages m ON m.message_id = f.message_id AND "
-                            "m.state = 'sent' GROUP BY f.person_key"):
-        sent_followups[str(row[0])] = int(row[1])
-    for address, (mid, subject, _recipient, on) in _invitations(ledger).items():
-        key = by_address.get(address)
-        if key is None:
+    for life in lives_from(ledger.life_facts(), today, policy).values():
+        if not life.told:
             continue
-        person = people[key]
-        count = sent_followups.get(key, 0)
-        why = ""
-        if key in blocked:
-            why = "do not contact (outreach log optout)"
-        elif address in bad:
-            why = f"{address} bounced"
-        elif events.get((key, "replied"), date.min) >= on:
-            why = "replied"
-        elif key in rsvp:
-            why = "answered the invitation (RSVP)"
-        elif events.get((key, "met"), date.min) >= on:
-            why = "met"
-        elif count >= max_count:
-            why = f"already followed up {count}× (--max {max_count})"
-        elif on > latest:
-            why = f"invited {on.isoformat()}, less than {after} ago"
-        if why:
-            plan.skipped.append((person, why))
-            continue
-        plan.due.append(Due(key, person, mid, subject, on, count + 1))
+        step = life.next
+        if step.kind is MessageKind.FOLLOWUP and step.due is not None and step.due <= today:
+            plan.due.append(_due(life))
+        else:
+            plan.skipped.append((life.person, why_no_followup(life, policy)))
     return plan
 
 
-def followup_id(due: Due, domain: str) -> str:
-    """Stable: the same invitation and follow-up number → the same Message-ID."""
-    digest = hashlib.sha256(f"followup\0{due.original_id}\0{due.number}".encode()).hexdigest()
-    return f"<outreach.followup.{digest[:32]}@{domain}>"
+def _due(life: Life) -> Due:
+    invitation = life.invitation or life.told[0]
+    channel = life.next.channel or Channel.EMAIL
+    person = life.person if channel is Channel.EMAIL else replace(life.person, email="")
+    return Due(life.key, person, invitation.message_id, invitation.subject, invitation.on,
+               life.followups + 1, channel, invitation.series, invitation.facts)
 
 
 def reply_subject(subject: str) -> str:
@@ -120,26 +96,82 @@ def reply_subject(subject: str) -> str:
     text = subject.strip()
     while text.lower().startswith("re:"):
         text = text[3:].strip()
-    return f"Re: {text}"
+    return f"{KINDS[MessageKind.FOLLOWUP].subject_prefix}{text}"
+
+
+def invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """``invitation.*`` for a follow-up template: what the invitation proposed, in words
+    (empty strings where the plan did not record it, e.g. an ``outreach emails`` coffee)."""
+    from zoneinfo import ZoneInfo
+
+    values: dict[str, Any] = {"series": str(series), "proposed": "", "minutes": "", "every": "",
+                              "count": "", "place": "", "until": ""}
+    start_text = str(facts.get("start") or "")
+    if not start_text:
+        return values
+    try:
+        start = datetime.fromisoformat(start_text)
+        start = start.astimezone(ZoneInfo(str(facts.get("tz") or "UTC")))
+    except (ValueError, KeyError):
+        return values
+    values["proposed"] = f"{start:%A %-d %B, %H:%M}"
+    values["minutes"] = str(facts.get("minutes") or "")
+    values["every"] = str(facts.get("every") or "")
+    values["count"] = str(facts.get("count") or "")
+    values["place"] = str(facts.get("location") or facts.get("link") or "")
+    until = str(facts.get("until") or "")
+    if until:
+        try:
+            values["until"] = f"{datetime.fromisoformat(until):%-d %B %Y}"
+        except ValueError:
+            values["until"] = ""
+    return values
 
 
 def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMPLATE,
-                     sent_date: datetime | None = None) -> tuple[Batch, dict[str, Due]]:
-    """The batch of follow-ups (``outreach.mail.render``) and, by Message-ID, whom each is for."""
+                     sent_date: datetime | None = None, *, secret: bytes = b"",
+                     ) -> tuple[Batch, dict[str, Due]]:
+    """The batch of follow-ups (``outreach.mail.render``: e-mails, and LinkedIn notes for
+    people told by note) and, by Message-ID, whom each is for. The built-in template is
+    ``followup.email.j2`` for the first nudge, ``followup-last.email.j2`` after."""
+    from outreach.mail.render import merge_batches
+
+    batches, by_id = [], {}
+    builtin = str(template) == TEMPLATE
+    for step in sorted({item.number > 1 for item in due}):
+        chosen = LAST_TEMPLATE if builtin and step else template
+        items = [item for item in due if (item.number > 1) == step]
+        batch, ids = _render(items, sender, chosen, sent_date, secret)
+        batches.append(batch)
+        by_id.update(ids)
+    return merge_batches(batches), by_id
+
+
+def _render(due: list[Due], sender: Sender, template: str | Path,
+            sent_date: datetime | None, secret: bytes) -> tuple[Batch, dict[str, Due]]:
     from outreach.mail.render import RenderOptions, render_messages
 
     domain = (valid_address(sender.email) or "").rpartition("@")[2] or "outreach.invalid"
     people, ids, threads, values, by_id = [], {}, {}, {}, {}
     for item in due:
         person = replace(item.person)
-        mid = followup_id(item, domain)
+        mid = message_id(secret, domain, "followup", item.original_id or item.key, item.number)
         ids[person.key] = mid
-        threads[person.key] = (item.original_id,)
+        if item.original_id:
+            threads[person.key] = (item.original_id,)
         values[person.key] = {"original_subject": reply_subject(item.subject)[4:],
                               "invited_on": item.invited_on.isoformat(),
-                              "followup_number": item.number}
+                              "followup_number": item.number,
+                              "invitation": invitation_values(item.series, item.facts)}
         people.append(person)
         by_id[mid] = item
+    name = Path(template).name
+    linkedin = name.replace(".email.j2", ".linkedin.j2") if name.endswith(".email.j2") \
+        else "followup.linkedin.j2"
+    from outreach.mail.render import linkedin_template_for
+
     options = RenderOptions(message_ids=ids, replying_to=threads, values=values,
-                            sent_date=sent_date, linkedin_template="invite.linkedin.j2")
+                            sent_date=sent_date,
+                            linkedin_template=linkedin if name.startswith("followup")
+                            else linkedin_template_for(str(template)))
     return render_messages(people, sender, template, None, options), by_id

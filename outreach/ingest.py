@@ -32,6 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from outreach import fileio
 from outreach.bulk import paused_gc
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
@@ -310,41 +311,51 @@ def frame_to_json(frame: pd.DataFrame) -> str:
 # ---------------------------------------------------------------- the user's own profile
 
 def read_profile(files: _ExportFiles) -> Profile:
-    """Own title/company: current Positions.csv row (latest start), else Profile.csv Headline."""
-    first = last = headline = ""
+    """Own title/company: current Positions.csv row (latest start), else Profile.csv Headline;
+    where they live, and the companies they worked at before."""
+    first = last = headline = geo = ""
     text, label = files.text("Profile.csv")
     if text:
         table = read_table(text, label, {"first_name": ["first name"], "last_name": ["last name"],
-                                         "headline": ["headline"]}, ["first_name", "last_name"])
+                                         "headline": ["headline"], "geo": ["geo location"]},
+                           ["first_name", "last_name"])
         if table.rows:
             cells = table.rows[0][1]
             first, last = _cell(cells, table.columns["first_name"]), _cell(
                 cells, table.columns["last_name"])
             headline = _cell(cells, table.columns.get("headline"))
-    title, company = _current_position(files)
+            geo = _cell(cells, table.columns.get("geo"))
+    title, company, where, past = _positions(files)
     if not title and headline:
         title, company = _split_headline(headline)
-    return Profile(first, last, headline, title, company, _primary_email(files))
+    return Profile(first, last, headline, title, company, _primary_email(files),
+                   location=geo or where, past_companies=past)
 
 
-def _current_position(files: _ExportFiles) -> tuple[str, str]:
+def _positions(files: _ExportFiles) -> tuple[str, str, str, tuple[str, ...]]:
+    """(title, company, location) of the current position (latest start), and the companies
+    of the positions that have ended."""
     text, label = files.text("Positions.csv")
     if not text:
-        return "", ""
+        return "", "", "", ()
     aliases = {"company": ["company name", "company"], "title": ["title", "position"],
-               "started": ["started on"], "finished": ["finished on"]}
+               "started": ["started on"], "finished": ["finished on"],
+               "location": ["location"]}
     table = read_table(text, label, aliases, ["company", "title"])
-    current = []
+    current, past = [], []
     for _line, cells in table.rows:
         if _cell(cells, table.columns.get("finished")):
+            past.append(_cell(cells, table.columns["company"]))
             continue
         started = parse_date(_cell(cells, table.columns.get("started"))) or date.min
         current.append((started, _cell(cells, table.columns["title"]),
-                        _cell(cells, table.columns["company"])))
+                        _cell(cells, table.columns["company"]),
+                        _cell(cells, table.columns.get("location"))))
+    ended = tuple(c for c in past if c)
     if not current:
-        return "", ""
-    _, title, company = max(current, key=lambda item: item[0])
-    return title, company
+        return "", "", "", ended
+    _, title, company, where = max(current, key=lambda item: item[0])
+    return title, company, where, ended
 
 
 def _split_headline(headline: str) -> tuple[str, str]:
@@ -375,6 +386,9 @@ MAX_READ = 200 * 10**6
 MAX_RATIO = 200
 """A member that decompresses to more than this many times its size is refused (CSV text
 compresses 5-20 to 1; a zip bomb, thousands)."""
+EXPORT_KINDS = "a LinkedIn export: its .zip, its folder or Connections.csv"
+
+
 def _mb(size: int) -> str:
     return f"{size / 1e6:.3g} MB"
 
@@ -399,6 +413,7 @@ class _ExportFiles:
             paths = sorted(source.rglob("*.csv"), key=lambda p: len(p.parts), reverse=True)
             names = {p.name.casefold(): str(p) for p in paths}
             return cls(source, names, None)
+        fileio.check_regular(source, EXPORT_KINDS)
         if zipfile.is_zipfile(source):
             try:
                 archive = zipfile.ZipFile(source)
@@ -418,12 +433,26 @@ class _ExportFiles:
                 raise OutreachError(f"{self.source}: no {name} in this export")
             return "", name
         if self._archive is None:
-            size = Path(member).stat().st_size
-            if size > MAX_READ:
-                raise OutreachError(f"{member}: {_mb(size)} is more than a LinkedIn "
-                                    f"export holds (at most {_mb(MAX_READ)} is read)")
-            return decode(Path(member).read_bytes()), member
+            return decode(self._read_file(Path(member))), member
         return decode(self._read_member(member)), f"{self.source}:{member}"
+
+    def _read_file(self, path: Path) -> bytes:
+        """A CSV of a folder export (or the one given): a regular file, within MAX_READ."""
+        try:
+            fileio.check_regular(path, EXPORT_KINDS)
+            size = path.stat().st_size
+            if size > MAX_READ:
+                raise OutreachError(f"{path}: {_mb(size)} is more than a LinkedIn "
+                                    f"export holds (at most {_mb(MAX_READ)} is read)")
+            data = fileio.read_regular(path, EXPORT_KINDS, limit=MAX_READ)
+        except FileNotFoundError:
+            raise OutreachError(f"{path}: no such file") from None
+        except OSError as exc:
+            raise OutreachError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        if len(data) > MAX_READ:
+            raise OutreachError(f"{path}: more than the {_mb(MAX_READ)} read from an export "
+                                "(it grew while being read); refused")
+        return data
 
     def _read_member(self, member: str) -> bytes:
         """The bytes of one archive member, within the reading budget: encrypted members,

@@ -14,16 +14,24 @@ Two rules live here and nowhere else:
 - **Identity** (``identity_key``, ``canonical_url``): when two records are the same person —
   the profile URL canonicalised, else the e-mail address, else name + company. Ingest
   de-duplicates with it, the ledger merges with it, ``log``/``--pick``/``send`` find people by it.
+- **Message-IDs** (``message_id``): every outgoing message's ID, an HMAC of what identifies it
+  keyed by the ledger's secret, so reruns keep it and outsiders cannot predict it.
+
+The vocabulary of the life cycle is here too, as enums: ``MessageKind`` (with ``KINDS``, the
+one per-kind table the renderers read), ``Series``, ``Channel`` and ``PersonState``.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -114,9 +122,10 @@ def canonical_url(url: str) -> str:
         text = text[: query.start()]
     rest = _SCHEME.sub("", text)
     rest = _LINKEDIN_HOST.sub("www.linkedin.com", rest)
-    return "https://" + rest.rstrip("/")
+    return "https://" + _TRAILING.sub("", rest)  # "/in/x/ " and "/in/x\r#y" end at "x"
 
 
+_TRAILING = re.compile(r"[/\s]+$")
 _CANONICAL_START = "https://www.linkedin.com/in/"
 _NEEDS_WORK = re.compile(r"[%?#]|/$")
 
@@ -162,6 +171,95 @@ def key_rank(key: str) -> int:
     if key.startswith("mailto:"):
         return 1
     return 2 if "://" in key else 0
+
+
+# ---------------------------------------------------------------- the life cycle's vocabulary
+
+
+class MessageKind(StrEnum):
+    """What an outgoing message is (the ledger stores the value)."""
+
+    INVITATION = "invitation"
+    UPDATE = "update"
+    CANCELLATION = "cancellation"
+    FOLLOWUP = "followup"
+    LINKEDIN_NOTE = "linkedin_note"
+    CARD = "card"
+    REMINDER = "reminder"
+
+
+class Series(StrEnum):
+    """Which kind of meeting a message is about."""
+
+    COFFEE = "coffee"
+    ROTATION = "rotation"
+    FORUM = "forum"
+
+
+class Channel(StrEnum):
+    """How a message reaches its person."""
+
+    EMAIL = "email"
+    LINKEDIN = "linkedin"
+    CARD = "card"
+
+
+class PersonState(StrEnum):
+    """Where a person stands in the life cycle (``outreach.lifecycle.person_state``)."""
+
+    PLANNED = "planned"
+    TOLD_EMAIL = "told_email"
+    TOLD_NOTE = "told_note"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TENTATIVE = "tentative"
+    COUNTERED = "countered"
+    REPLIED = "replied"
+    BOUNCED = "bounced"
+    CANCELLED = "cancelled"
+    OPTED_OUT = "opted_out"
+    MET = "met"
+    THANKED = "thanked"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """How one kind of message is written: its built-in template, the suffix of its file
+    name beside the invitation's (``jane-doe-updated.eml``), the subject prefix its template
+    puts before the invitation's subject, and the channel it goes by."""
+
+    template: str
+    file_suffix: str
+    subject_prefix: str
+    channel: Channel
+
+
+KINDS: Mapping[MessageKind, KindRule] = {
+    MessageKind.INVITATION: KindRule("invite.email.j2", "", "", Channel.EMAIL),
+    MessageKind.UPDATE: KindRule("update.email.j2", "-updated", "Updated: ", Channel.EMAIL),
+    MessageKind.CANCELLATION: KindRule("cancel.email.j2", "-cancelled", "Cancelled: ",
+                                       Channel.EMAIL),
+    MessageKind.FOLLOWUP: KindRule("followup.email.j2", "-followup", "Re: ", Channel.EMAIL),
+    MessageKind.LINKEDIN_NOTE: KindRule("invite.linkedin.j2", "", "", Channel.LINKEDIN),
+    MessageKind.CARD: KindRule("thanks.card.j2", "", "", Channel.CARD),
+    MessageKind.REMINDER: KindRule("followup.email.j2", "-reminder", "Re: ", Channel.EMAIL),
+}
+
+
+def message_id(secret: bytes, domain: str, *parts: object) -> str:
+    """The Message-ID of an outgoing message: ``<outreach.HEX@domain>``, where HEX is an
+    HMAC-SHA256 of ``parts`` (what identifies the message: sender, person, series, kind,
+    thread, number) keyed by ``secret`` (``Ledger.message_id_secret``, random per ledger).
+
+    The same parts and secret give the same ID, so a rerun writes the same bytes and ``send``
+    never sends a message twice; without the secret nobody can compute a future message's ID
+    from public data (a name, an address) to forge a reply into its thread. Library callers
+    without a ledger pass ``b""``: stable, but predictable.
+    """
+    text = "\0".join(map(str, parts)).encode("utf-8")
+    digest = hmac.new(secret, text, hashlib.sha256).hexdigest()[:32]
+    return f"<outreach.{digest}@{domain or 'outreach.invalid'}>"
 
 
 # ---------------------------------------------------------------- people
@@ -225,6 +323,12 @@ class Sender:
     def domain(self) -> str:
         return self.email.rpartition("@")[2] or "outreach.invalid"
 
+    @property
+    def first_name(self) -> str:
+        """The first word of ``name`` ("Dana" of "Dana Whitfield"): how a card is signed,
+        ``sender.first_name`` in templates."""
+        return self.name.split()[0] if self.name.split() else ""
+
 
 def merged_sender(found: Sender, *, name: str = "", email: str = "", title: str = "",
                   company: str = "") -> Sender:
@@ -246,6 +350,8 @@ class Profile:
     title: str = ""
     company: str = ""
     email: str = ""
+    location: str = ""  # Profile.csv's Geo Location, else the current position's Location
+    past_companies: tuple[str, ...] = ()  # Positions.csv rows with an end date
 
     @property
     def name(self) -> str:

@@ -97,8 +97,14 @@ def _part_case(part: str) -> str:
     for prefix in _words().prefixes:
         if lowered.startswith(prefix.lower()) and len(part) > len(prefix):
             rest = lowered[len(prefix):]
-            return prefix + rest[:1].upper() + rest[1:]
-    return lowered[:1].upper() + lowered[1:]
+            return prefix + _capital(rest[:1]) + rest[1:]
+    return _capital(lowered[:1]) + lowered[1:]
+
+
+def _capital(letter: str) -> str:
+    """The letter's capital, unless it has no one-letter capital (ß stays ß, not SS)."""
+    upper = letter.upper()
+    return upper if len(upper) == len(letter) else letter
 
 
 def changed_names(people: object) -> list[str]:

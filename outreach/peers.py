@@ -6,27 +6,33 @@ best first, with two more columns:
 =========  =================================================================
 ``score``  0–1, the sum of the named parts below
 ``reason`` e.g. ``VP Marketing ~ Vice President, Global Marketing:
-           function=marketing, level=vp; score 0.95 = match 0.50 + specialty 0.30
-           + e-mail 0.10 + new company 0.05``
+           function=marketing, level=vp; score 1.00 = match 0.50 + specialty 0.30
+           + e-mail 0.10 + new company 0.05 + connected recently 0.05``
 =========  =================================================================
 
 The score is a sum of named parts; ``reason`` lists those that add something:
 
-============  =====  ============================================================
-part          up to  when
-============  =====  ============================================================
-match         0.50   same function and level as your title (0.35 when only one of
-                     the two matches, i.e. ``--levels``/``--functions`` widened it)
-specialty     0.30   how close the title's words are to yours, compared after
-                     normalising (abbreviations expanded, link words such as "of"
-                     dropped): "VP Marketing" = "Vice President, Marketing" (0.30);
-                     the share of the words either title has that both have, so a
-                     title whose words are a subset of yours gets less
-e-mail        0.10   the export has a usable e-mail address (they can be invited)
-new company   0.05   their company is not already in your plan (``planned``)
-connected     0.05   connected within the last year (0.02 within three), counted
-                     back from the export's newest connection
-============  =====  ============================================================
+==================  =====  ======================================================
+part                up to  when
+==================  =====  ======================================================
+match               0.50   same function and level as your title (0.35 when only
+                           one of the two matches, i.e. ``--levels``/``--functions``
+                           widened it)
+specialty           0.30   how close the titles' meanings are
+                           (``outreach.titles.specialty``): the same job in any
+                           language 0.30, a neighbouring specialty (data science
+                           against data engineering) 0.22, other words less
+e-mail              0.10   the export has a usable e-mail address (they can be invited)
+new company         0.05   their company is not one of your past employers and not
+                           already in your plan (``planned``)
+connected recently  0.05   falls linearly to 0 over three years, counted back from
+                           the export's newest connection
+==================  =====  ======================================================
+
+A former role ("Ex-CFO", "Head of Sales (until 2022)") and a colleague are never peers
+(``with_excluded`` keeps them, with why, in ``excluded``); a peer in another country than
+yours gets a ``remote`` column (``outreach.titles.places``) and is met by video
+(``meeting_place``).
 
 ``spread_across_companies`` orders peers so that the rotation's and the forum's places go
 to different companies in turn; callers skip it when the user chose the peers (``--pick``).
@@ -36,7 +42,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -62,12 +68,7 @@ SPECIALTY = 0.30
 EMAIL = 0.10
 NEW_COMPANY = 0.05
 CONNECTED = 0.05
-CONNECTED_WHILE_AGO = 0.02
-RECENT_DAYS = 365
-WHILE_AGO_DAYS = 3 * 365
-
-_ASIDE = re.compile(r"[(\[{][^)\]}]*[)\]}]?")
-_WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")
+RECENT_DAYS = 3 * 365  # "connected recently" falls from CONNECTED to 0 over these days
 
 _LEGAL_SUFFIXES = {
     "inc", "incorporated", "llc", "l l c", "ltd", "limited", "corp", "corporation", "co",
@@ -86,6 +87,9 @@ class PeerQuery:
     functions: list[str] | None = None
     include_own_company: bool = False
     vocabulary: Path | None = None
+    planned: Mapping[str, str] = field(default_factory=dict)  # key → company, in the plan
+    zone: str = ""  # the user's time zone, when nothing else says their country
+    with_excluded: bool = False  # keep the rows left out (former roles, colleagues), with why
 
 
 @dataclass
@@ -130,92 +134,168 @@ def find_peers(
     functions: list[str] | None = None,
     include_own_company: bool = False,
     vocabulary: Vocabulary | None = None,
-    planned: Collection[str] = (),
+    planned: Collection[str] | Mapping[str, str] = (),
+    past_employers: Collection[str] = (),
+    home_country: str = "",
+    with_excluded: bool = False,
 ) -> tuple[pd.DataFrame, TitleClass]:
     """Connections whose function and level match ``title``'s (or the given lists), scored
-    as the module docstring says. ``planned``: companies already in the plan."""
-    from outreach.titles import FUNCTIONS, LEVELS, classify
+    as the module docstring says, best first.
+
+    ``planned``: companies already in the plan, or person key → company for the people in
+    it (then a peer's own place does not count against them, so a rerun scores the same);
+    ``past_employers``: the user's own former companies (Positions.csv). A peer at one of
+    these gets no "new company" part. ``home_country``: the
+    user's country (see ``outreach.titles.places``); a peer whose title, company or e-mail
+    names another is marked in the ``remote`` column. A former role ("Ex-CFO", "Head of
+    Sales (until 2022)") and a colleague are never peers: with ``with_excluded`` they are
+    kept at the end, score 0, with the reason in the ``excluded`` column."""
+    from outreach.titles import FUNCTIONS, LEVELS, classify, classify_many
 
     target = classify(title, vocabulary)
-    wanted_levels = _validated(levels, LEVELS, "--levels") or [target.level]
-    wanted_functions = _validated(functions, FUNCTIONS, "--functions") or [target.function]
+    wanted_levels = _validated(levels, LEVELS, "levels") or [target.level]
+    wanted_functions = _validated(functions, FUNCTIONS, "functions") or [target.function]
     if "unknown" in wanted_levels + wanted_functions:
         raise OutreachError(
             f"cannot tell the {'level' if 'unknown' in wanted_levels else 'function'} of your "
-            f"title {title!r}; pass --levels/--functions or a clearer --title"
-        )
+            f"title {title!r}; pass a clearer title, or the levels and functions to accept",
+            field="title")
     mask = connections["level"].isin(wanted_levels) & connections["function"].isin(
         wanted_functions)
-    if company and not include_own_company:
-        own = company_key(company)
-        mask &= connections["company"].map(company_key) != own
-    peers = connections[mask].copy()
+    matched = connections[mask].copy()
+    why = _exclusions(matched, classify_many(list(matched["position"]), vocabulary),
+                      company, include_own_company)
+    peers = matched[[not w for w in why]].copy()
     dates = [d for d in connections["connected_on"] if isinstance(d, date)]
-    scorer = _Scorer(target, vocabulary, {company_key(c) for c in planned},
-                     max(dates) if dates else None)
-    parts = [scorer.parts(position, f, lv, email, firm, connected) for
-             position, f, lv, email, firm, connected in zip(
+    scorer = _Scorer(target, vocabulary, max(dates) if dates else None)
+    new = _new_companies(peers, planned, past_employers)
+    parts = [scorer.parts(position, f, lv, email, fresh, connected) for
+             position, f, lv, email, fresh, connected in zip(
                  peers["position"], peers["function"], peers["level"], peers["email"],
-                 peers["company"], peers["connected_on"], strict=True)]
+                 new, peers["connected_on"], strict=True)]
     peers["score"] = [round(sum(v for _, v in p), 3) for p in parts]
     peers["reason"] = [f"{title} ~ {position}: function={f}, level={lv}; {_explain(p)}"
                        for position, f, lv, p in zip(peers["position"], peers["function"],
                                                      peers["level"], parts, strict=True)]
+    _mark_remote(peers, home_country)
     peers = peers.sort_values(["score", "last_name", "first_name"], ascending=[False, True, True],
                               kind="stable")
+    if with_excluded:
+        peers = _with_excluded(peers, matched, why, title)
     return peers.reset_index(drop=True), target
+
+
+def _new_companies(peers: pd.DataFrame, planned: Collection[str] | Mapping[str, str],
+                   past_employers: Collection[str]) -> list[bool]:
+    """Whether each peer's company is new: not a past employer of the user's, and not in the
+    plan through someone else."""
+    from collections import Counter
+
+    from outreach.model import identity_key
+
+    owners = dict(planned) if isinstance(planned, Mapping) else {}
+    counts = Counter(company_key(c) for c in (owners.values() if owners else planned))
+    past = {company_key(c) for c in past_employers}
+    out = []
+    urls = peers["url"] if "url" in peers.columns else [""] * len(peers)
+    for url, email, first, last, firm in zip(urls, peers["email"], peers["first_name"],
+                                             peers["last_name"], peers["company"], strict=True):
+        key = company_key(firm or "")
+        taken = counts[key]
+        if owners and taken:
+            own = owners.get(identity_key(url or "", email or "",
+                                          f"{first} {last}".strip(), firm or ""))
+            taken -= own is not None and company_key(own) == key
+        out.append(bool(key) and key not in past and not taken)
+    return out
+
+
+def _exclusions(matched: pd.DataFrame, classes: list[TitleClass], company: str,
+                include_own_company: bool) -> list[str]:
+    """Why each matched row is not a peer ("" when it is): a former role, or a colleague."""
+    own = company_key(company) if company and not include_own_company else None
+    out = []
+    for cls, firm in zip(classes, matched["company"], strict=True):
+        if cls.former:
+            out.append(f"excluded: a former role ({_former_note(cls.rule)})")
+        elif own is not None and company_key(firm) == own:
+            out.append(f"excluded: works at your company ({company})")
+        else:
+            out.append("")
+    return out
+
+
+def _former_note(rule: str) -> str:
+    """What in the rule says the role is past: "ended: 'until 2022'", "marked former/ex"."""
+    for note in rule.split("; "):
+        if note.startswith("a former role"):
+            inside = note[note.find("(") + 1:note.find(")")] if "(" in note else ""
+            return inside or "marked former"
+    return "marked former"
+
+
+def _with_excluded(peers: pd.DataFrame, matched: pd.DataFrame, why: list[str],
+                   title: str) -> pd.DataFrame:
+    """The peers, then the rows left out (score 0), each saying why in ``excluded``."""
+    import pandas as pd
+
+    left_out = matched[[bool(w) for w in why]].copy()
+    left_out["score"] = 0.0
+    left_out["reason"] = [f"{title} ~ {position}: {w}" for position, w in zip(
+        left_out["position"], [w for w in why if w], strict=True)]
+    left_out["excluded"] = [w for w in why if w]
+    if "remote" in peers.columns:
+        left_out["remote"] = ""
+    peers = peers.assign(excluded="")
+    return pd.concat([peers, left_out], ignore_index=True)
+
+
+def _mark_remote(peers: pd.DataFrame, home_country: str) -> None:
+    """A ``remote`` column, when any peer's title, company or e-mail names another country
+    than ``home_country``: that peer is met by video, not at the café."""
+    if not home_country or peers.empty:
+        return
+    from outreach.titles.places import elsewhere
+
+    marks = [elsewhere(home_country, position, firm, email) for position, firm, email in zip(
+        peers["position"], peers["company"], peers["email"], strict=True)]
+    if any(marks):
+        peers["remote"] = marks
 
 
 class _Scorer:
     """The parts of one peer's score against the user's title."""
 
     def __init__(self, target: TitleClass, vocabulary: Vocabulary | None,
-                 planned: set[str], newest: date | None) -> None:
+                 newest: date | None) -> None:
         from outreach.titles import default_vocabulary_for
+        from outreach.titles.specialty import specialties_for
 
         self.target = target
-        self.vocabulary = default_vocabulary_for(vocabulary)
-        self.words = self._words(target.title)
-        self.planned = planned
+        self.specialties = specialties_for(default_vocabulary_for(vocabulary))
+        self.concepts = self.specialties.concepts(target.title)
         self.newest = newest
 
-    def _words(self, title: str) -> frozenset[str]:
-        """The title's specialty words: normalised (abbreviations expanded, typos fixed),
-        without link words ("of", "the", "and"), asides in brackets, the company after
-        "at"/"@" and parts marked former ("| Ex-Oracle")."""
-        vocab = self.vocabulary
-        found = _ASIDE.sub(" ", vocab.classify(title).normalized)
-        kept: list[str] = []
-        for segment in found.split("|"):  # "| Ex-Oracle", "at Acme": not the role's words
-            words = _WORD.findall(segment.split("@", 1)[0])
-            if words and words[0] in vocab.former_words:
-                continue
-            for word in words:
-                if word in vocab.company_words:
-                    break
-                if word not in vocab.link_words:
-                    kept.append(word)
-        return frozenset(kept)
-
-    def parts(self, position: str, function: str, level: str, email: str, firm: str,
+    def parts(self, position: str, function: str, level: str, email: str, new_company: bool,
               connected: object) -> list[tuple[str, float]]:
+        from outreach.titles.specialty import similarity
+
         target = self.target
         same = function == target.function and level == target.level
         out = [("match", MATCH if same else MATCH_WIDENED)]
-        theirs = self._words(position)
-        both = self.words | theirs
-        if both:
-            out.append(("specialty", round(SPECIALTY * len(self.words & theirs) / len(both), 2)))
+        theirs = self.specialties.concepts(position)
+        if self.concepts or theirs:
+            share = similarity(self.concepts, theirs, self.specialties)
+            out.append(("specialty", round(SPECIALTY * share, 2)))
         if email and valid_address(email):  # a refused address cannot be invited
             out.append(("e-mail", EMAIL))
-        if firm and company_key(firm) not in self.planned:
+        if new_company:
             out.append(("new company", NEW_COMPANY))
         if isinstance(connected, date) and self.newest is not None:
             days = (self.newest - connected).days
-            if days <= RECENT_DAYS:
-                out.append(("connected this year", CONNECTED))
-            elif days <= WHILE_AGO_DAYS:
-                out.append(("connected within 3 years", CONNECTED_WHILE_AGO))
+            if days < RECENT_DAYS:
+                out.append(("connected recently",
+                            round(CONNECTED * max(0.0, 1 - days / RECENT_DAYS), 2)))
         return out
 
 
@@ -224,6 +304,14 @@ def _explain(parts: list[tuple[str, float]]) -> str:
     total = round(sum(v for _, v in parts), 3)
     shown = " + ".join(f"{name} {value:.2f}" for name, value in parts if value)
     return f"score {total:.2f} = {shown}"
+
+
+def meeting_place(person: Person, location: str, link: str) -> tuple[str, str]:
+    """(location, link) to meet ``person`` at: a peer marked remote (another country, the
+    ``remote`` column) is met by video when there is a ``link``, not at the café."""
+    if link and person.extra.get("remote"):
+        return "", link
+    return location, link
 
 
 def spread_across_companies(people: Sequence[T],
@@ -252,13 +340,13 @@ def spread_across_companies(people: Sequence[T],
     return out
 
 
-def _validated(values: list[str] | None, allowed: tuple[str, ...], option: str) -> list[str]:
+def _validated(values: list[str] | None, allowed: tuple[str, ...], field: str) -> list[str]:
     if not values:
         return []
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise OutreachError(f"{option}: unknown value(s) {', '.join(unknown)}; "
-                            f"choose from {', '.join(allowed)}")
+        raise OutreachError(f"unknown value(s) {', '.join(unknown)}; "
+                            f"choose from {', '.join(allowed)}", field=field)
     return values
 
 
@@ -281,14 +369,20 @@ def select_peers(export: Export, query: PeerQuery, vocabulary: Vocabulary | None
     if not title:
         raise OutreachError(
             f"{export.source}: no current position in this export (Positions.csv/Profile.csv); "
-            "pass --title \"Your Title\""
-        )
+            "give your title", field="title")
+    from outreach.titles.places import home_country
+
+    profile = export.profile
+    home = home_country(title, company, profile.location, email=profile.email, zone=query.zone)
     frame, target = find_peers(
         export.connections, title, company, levels=query.levels, functions=query.functions,
         include_own_company=query.include_own_company, vocabulary=vocabulary,
+        planned=query.planned, past_employers=profile.past_companies, home_country=home,
+        with_excluded=query.with_excluded,
     )
     sender = export.profile.sender()
-    return Selection(people_from_frame(frame), sender, export.source, frame, title, company,
+    chosen = frame[frame["excluded"] == ""] if "excluded" in frame.columns else frame
+    return Selection(people_from_frame(chosen), sender, export.source, frame, title, company,
                      target, [export.stats.summary()])
 
 
@@ -296,12 +390,17 @@ def _from_peers_csv(export: Export, query: PeerQuery) -> Selection:
     """The list as the user reviewed it. It carries no profile, so the title and company the
     messages speak with are ``--title``/``--company`` (or outreach.toml's) when given."""
     frame = export.connections
-    for column in ("score",):
-        frame[column] = frame[column].map(_as_float)
+    notes = []
+    if "excluded" in frame.columns:  # written with the rows left out: they stay out
+        kept = frame["excluded"].fillna("").astype(str).str.strip() == ""
+        if not kept.all():
+            notes.append(f"left out {plural(int((~kept).sum()), 'excluded row')}")
+        frame = frame[kept].drop(columns=["excluded"])
+    frame = frame.assign(score=frame["score"].map(_as_float))
     frame = frame.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     return Selection(people_from_frame(frame), export.profile.sender(), export.source, frame,
                      title=query.title or "", company=query.company or "",
-                     notes=[f"{plural(len(frame), 'peer')} from a peers list"])
+                     notes=[f"{plural(len(frame), 'peer')} from a peers list", *notes])
 
 
 def _as_float(value: object) -> float:

@@ -17,7 +17,8 @@ a start in the last seven days of the month that is the fifth such weekday gives
 from __future__ import annotations
 
 import calendar as stdcalendar
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from outreach.errors import OutreachError
-from outreach.model import Person
+from outreach.model import Person, message_id
 from outreach.times import localize
 
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -353,14 +354,6 @@ def series_values(kind: str, every: str, starts: Sequence[datetime]) -> dict[str
             "until": f"{starts[-1]:%-d %B %Y}"}
 
 
-def thread_id(domain: str, *parts: object) -> str:
-    """A stable Message-ID from what identifies a message (organiser, person, series, kind)."""
-    import hashlib
-
-    digest = hashlib.sha256("\0".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
-    return f"<outreach.{digest}@{domain}>"
-
-
 def plan_messages(
     intended: Sequence[Intended],
     prior: Sequence[Any],
@@ -368,20 +361,24 @@ def plan_messages(
     organiser: str,
     domain: str,
     series: Iterable[str],
+    *,
+    secret: bytes = b"",
 ) -> list[MessageDecision]:
     """One decision per person and series: the intended ones, and everyone the ledger's plan
     (``prior``: ``ledger.PlannedMessage`` rows, oldest first) holds in ``series`` who is no
-    longer intended. ``sent``: the Message-IDs that reached their recipient."""
+    longer intended. ``sent``: the Message-IDs that reached their recipient; ``secret``: the
+    ledger's Message-ID key (``model.message_id``)."""
     threads: dict[tuple[str, str], list[Any]] = {}
     for row in prior:
         if row.state != "withdrawn" or row.message_id in sent:
             threads.setdefault((row.person_key, row.series), []).append(row)
     wanted = {(i.person.key, i.series): i for i in intended}
-    decisions = [_decide(i, threads.get(key, []), sent, organiser, domain)
+    ids = functools.partial(message_id, secret, domain)
+    decisions = [_decide(i, threads.get(key, []), sent, organiser, ids)
                  for key, i in wanted.items()]
     for (key, name), rows in threads.items():
         if name in set(series) and (key, name) not in wanted:
-            decisions.append(_decide_leaver(key, name, rows, sent, domain))
+            decisions.append(_decide_leaver(key, name, rows, sent, ids))
     return decisions
 
 
@@ -390,14 +387,14 @@ def _latest_thread(rows: Sequence[Any]) -> list[Any]:
 
 
 def _decide(want: Intended, rows: Sequence[Any], sent: set[str], organiser: str,
-            domain: str) -> MessageDecision:
+            ids: Callable[..., str]) -> MessageDecision:
     thread = _latest_thread(rows)
     delivered = [r for r in thread if r.message_id in sent]
     last = delivered[-1] if delivered else None
     unsent = tuple(r.message_id for r in thread if r.message_id not in sent)
     key, name = want.person.key, want.series
     if not thread or (last is not None and last.kind == "cancellation"):
-        root = thread_id(domain, organiser, key, name, "invitation",
+        root = ids(organiser, key, name, "invitation",
                          thread[0].thread if thread else "")
         return MessageDecision(key, name, "invitation", root, retired=_without(unsent, root),
                                intended=want)
@@ -409,7 +406,7 @@ def _decide(want: Intended, rows: Sequence[Any], sent: set[str], organiser: str,
                                                        for k in SERIES_FACTS}:
         return MessageDecision(key, name, "unchanged", last.message_id, retired=unsent,
                                intended=want)
-    update = thread_id(domain, thread[0].thread, "update", want.sequence)
+    update = ids(thread[0].thread, "update", want.sequence)
     return MessageDecision(
         key, name, "update", update, references=tuple(r.message_id for r in delivered),
         original_subject=thread[0].subject, change=describe_change(last.facts, want.facts),
@@ -417,7 +414,7 @@ def _decide(want: Intended, rows: Sequence[Any], sent: set[str], organiser: str,
 
 
 def _decide_leaver(key: str, name: str, rows: Sequence[Any], sent: set[str],
-                   domain: str) -> MessageDecision:
+                   ids: Callable[..., str]) -> MessageDecision:
     thread = _latest_thread(rows)
     delivered = [r for r in thread if r.message_id in sent]
     unsent = tuple(r.message_id for r in thread if r.message_id not in sent)
@@ -425,7 +422,7 @@ def _decide_leaver(key: str, name: str, rows: Sequence[Any], sent: set[str],
         return MessageDecision(key, name, "withdrawn", retired=unsent)
     if delivered[-1].kind == "cancellation":
         return MessageDecision(key, name, "unchanged", delivered[-1].message_id, retired=unsent)
-    cancel = thread_id(domain, thread[0].thread, "cancellation", len(delivered))
+    cancel = ids(thread[0].thread, "cancellation", len(delivered))
     last = next(r for r in reversed(delivered) if r.kind != "cancellation")
     return MessageDecision(key, name, "cancellation", cancel,
                            references=tuple(r.message_id for r in delivered),

@@ -1,8 +1,10 @@
 """``report.html``: one self-contained page summarising a campaign.
 
-The peers found and why, the rotation as month calendars, the forum dates, and links to every
-file written. Built from plain data with an autoescaping Jinja template, so every name from the
-export is shown as text (a ``<script>`` in a company name is displayed, never run).
+The peers found and why, the rotation as month calendars, the forum dates, every person's life
+cycle (as ``outreach status`` shows it: what they were told, what came back, the next step and
+when) and links to every file written. Built from plain data with an autoescaping Jinja
+template, so every name from the export is shown as text (a ``<script>`` in a company name is
+displayed, never run).
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
 from outreach.model import Person
+
+if TYPE_CHECKING:
+    from outreach.ledger import Ledger
 
 TEMPLATE = Path(__file__).resolve().parent / "data" / "report.html.j2"
 
@@ -52,6 +58,27 @@ class ReportData:
     rotation_peers: list[str] = field(default_factory=list)
     forum_peers: list[str] = field(default_factory=list)
     messages: list[MessageRow] = field(default_factory=list)
+    lives: list[LifeLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LifeLine:
+    """One person's life cycle in words (``track.life_words``), as the status table has it."""
+
+    who: str
+    state: str
+    told: str
+    came_back: str
+    next_step: str
+    when: str
+
+
+def life_lines(ledger: Ledger, today: date) -> list[LifeLine]:
+    """Every person's life cycle from the ledger (``outreach.lifecycle``), in name order."""
+    from outreach.lifecycle import lives
+    from outreach.track import life_words
+
+    return [LifeLine(**life_words(life)) for life in lives(ledger, today).values()]
 
 
 @dataclass(frozen=True)

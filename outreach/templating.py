@@ -22,9 +22,11 @@ any other input column        slugified: ``Team Name`` → ``team_name``
 ``today``                     today's date
 ``invite_attached``           e-mails only: true when the meeting goes along as an invitation
 ``met.*``                     cards only: ``on`` (the day you met, a ``date``, or empty),
-                              ``note`` (your ``log met --note``, or empty), ``place`` (where:
-                              the ledger's meeting, else ``--location``/config), ``series``
-                              (``rotation``, ``forum``, or empty)
+                              ``card`` (the line written for the card: ``log met --card``,
+                              or empty), ``note`` (your private ``log met --note``: the
+                              built-in card never prints it), ``place`` (where: the
+                              ledger's meeting, else ``--location``/config), ``series``
+                              (``rotation``, ``coffee``, ``forum``, or empty)
 ============================  ==========================================================
 
 Templates use ``StrictUndefined``: a misspelt variable is an error naming file:line, not an
@@ -34,7 +36,6 @@ empty string. A template file may begin with ``Header: value`` lines and a blank
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -48,6 +49,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from outreach.errors import OutreachError
 from outreach.model import Meeting, Person, Sender
+from outreach.sandbox import MAX_OUTPUT, TemplateLimit, _Sandbox, start_budget
+from outreach.sandbox import MAX_WORK as MAX_WORK  # the limits, re-exported
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -136,119 +139,6 @@ def recording_undefined() -> type[RecordingUndefined]:
     return type("Recording", (RecordingUndefined,), {"__slots__": (), "uses": []})
 
 
-MAX_OUTPUT = 1_000_000
-"""Characters one rendering may produce (an e-mail, a note, a card, a description)."""
-MAX_STEPS = 1_000_000
-"""Loop iterations over ``range`` one rendering may take (nested loops multiply)."""
-MAX_NUMBER = 100_000
-"""The largest number a template may pass to a function or filter (a width, a count)."""
-_MAX_SEQUENCE = 1_000_000  # the longest string or list ``*`` may build
-
-
-class TemplateLimit(OutreachError):
-    """A template asked for more than a message needs (see ``MAX_OUTPUT``, ``MAX_STEPS``)."""
-
-
-class _Budget:
-    """What the rendering under way has used; reset by ``render``."""
-
-    steps = 0
-
-
-class _Range:
-    """``range`` for templates: each step of a loop over it counts towards ``MAX_STEPS``."""
-
-    def __init__(self, *args: int) -> None:
-        _check_numbers(args)
-        self._range = range(*args)
-
-    def __len__(self) -> int:
-        return len(self._range)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._range[index]
-
-    def __iter__(self) -> Any:
-        for value in self._range:
-            _Budget.steps += 1
-            if _Budget.steps > MAX_STEPS:
-                raise TemplateLimit(f"more than {MAX_STEPS:,} loop steps")
-            yield value
-
-
-_WIDTH = re.compile(r"\d{6,}")
-
-
-def _check_widths(fmt: str) -> None:
-    """A format string may not ask for a field millions of characters wide."""
-    for digits in _WIDTH.findall(fmt):
-        _check_numbers((int(digits),))
-
-
-def _check_numbers(values: Any) -> None:
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
-            raise TemplateLimit(f"the number {value} is over the limit of {MAX_NUMBER:,}")
-
-
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, bounded: numbers given to calls and filters, ``*`` and ``**``,
-    ``range`` loops and the output (``render``) stay within what a message needs, so a
-    template cannot hang the batch or fill the memory."""
-
-    intercepted_binops = frozenset(["*", "**", "%"])
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.globals["range"] = _Range
-        self.globals.pop("lipsum", None)
-        self.filters = {name: _bounded(f) for name, f in self.filters.items()}
-
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
-        if isinstance(owner, str):  # "x".center(10**9), "{:999999999}".format(1)
-            if getattr(__obj, "__name__", "") in ("format", "format_map"):
-                _check_widths(owner)
-            else:
-                _check_numbers(args)
-                _check_numbers(kwargs.values())
-        return super().call(__context, __obj, *args, **kwargs)
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            _check_numbers((right,))
-            if isinstance(left, int) and isinstance(right, int) and right > 64 and abs(left) > 1:
-                raise TemplateLimit(f"{left} ** {right} is too large a number")
-        elif operator == "%" and isinstance(left, str):
-            _check_widths(left)
-        elif operator == "*":
-            for sequence, count in ((left, right), (right, left)):
-                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and (
-                        len(sequence) * count > _MAX_SEQUENCE):
-                    raise TemplateLimit(f"a text or list of over {_MAX_SEQUENCE:,} items")
-        return super().call_binop(context, operator, left, right)
-
-
-_PASSED = (jinja2.Environment, jinja2.runtime.Context, jinja2.nodes.EvalContext)
-
-
-def _bounded(function: Callable[..., Any]) -> Callable[..., Any]:
-    import functools
-
-    @functools.wraps(function)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        skip = 0  # the environment or context a filter may be passed, then the value itself
-        while skip < len(args) and isinstance(args[skip], _PASSED):
-            skip += 1
-        _check_numbers(args[skip + 1:])
-        _check_numbers(kwargs.values())
-        if function.__name__ == "do_format" and skip < len(args) and isinstance(args[skip], str):
-            _check_widths(args[skip])
-        return function(*args, **kwargs)
-
-    return checked
-
-
 def environment(
     extra_dirs: list[Path] | None = None,
     finalize: Callable[[Any], Any] | None = None,
@@ -260,7 +150,7 @@ def environment(
     ``undefined`` is only ever changed for a check pass (``RecordingUndefined``).
     """
     search = [str(d) for d in (extra_dirs or [])] + [str(BUILTIN_DIR)]
-    return _Sandbox(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(search),
         undefined=undefined,
         autoescape=False,
@@ -269,6 +159,11 @@ def environment(
         lstrip_blocks=True,
         finalize=finalize,
     )
+    from outreach.i18n.filters import FILTERS  # date, time, duration, daypart in ``locale``
+    from outreach.sandbox import _bounded  # counted like the built-in filters
+
+    env.filters.update({name: _bounded(f) for name, f in FILTERS.items()})
+    return env
 
 
 def load(
@@ -279,6 +174,10 @@ def load(
 ) -> jinja2.Template:
     """A built-in template by name (``invite.email.j2``) or any template file by path."""
     path = Path(name_or_path)
+    if path.exists() and not path.is_dir():
+        from outreach import fileio
+
+        fileio.check_regular(path, "a template file")  # a device or FIFO: refused at once
     if path.is_file():
         env = environment([path.resolve().parent], finalize, undefined)
         name = path.name
@@ -309,7 +208,7 @@ def render(template: jinja2.Template, variables: dict[str, Any],
         except OutreachError as exc:
             raise type(exc)(f"{exc} — for {who}") from None
     pieces = [] if output is None else output
-    _Budget.steps = 0
+    start_budget()
     size = 0
     try:
         for piece in template.generate(variables):
@@ -408,6 +307,7 @@ class MetVars:
     note: str = ""
     place: str = ""
     series: str = ""
+    card: str = ""
 
 
 def variables(
@@ -434,7 +334,7 @@ def variables(
         level=person.level,
         score=person.score,
         reason=person.reason,
-        sender={**vars(sender), "first_name": sender.name.split(" ")[0] if sender.name else ""},
+        sender={**vars(sender), "first_name": sender.first_name},
         today=today or date.today(),
     )
     if meeting is not None:

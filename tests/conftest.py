@@ -68,3 +68,28 @@ def dovecot():
                           "(apt-get install dovecot-imapd)")
     with dovecot_server(binary) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls():
+    """The same server with TLS only, a self-signed certificate (``ca_file``) and German
+    folder names (``Entwürfe`` is \\Drafts, ``Gesendete Objekte`` is \\Sent)."""
+    from imap_server import dovecot_server
+
+    binary = require_tool("dovecot", "the real IMAP server for outreach inbox and drafts "
+                          "(apt-get install dovecot-imapd)")
+    require_tool("openssl", "makes the test server's self-signed certificate")
+    with dovecot_server(binary, tls=True) as server:
+        yield server
+
+
+# fixtures that start a real server or external tool
+_REAL_SERVERS = frozenset({"dovecot", "dovecot_tls"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a real-server fixture (dovecot) is an ``integration`` test, so
+    ``make test-fast`` leaves it out without every such test saying so."""
+    for item in items:
+        if _REAL_SERVERS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

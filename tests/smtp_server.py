@@ -197,7 +197,7 @@ def states(ledger_path: Path) -> dict[str, str]:
     from outreach.ledger import Ledger
 
     with Ledger.open(ledger_path) as ledger:
-        rows = ledger.query("SELECT message_id, recipient, state FROM messages")
+        rows = ledger._query("SELECT message_id, recipient, state FROM messages")
     return {f"{r['message_id']} {r['recipient']}": r["state"] for r in rows}
 
 

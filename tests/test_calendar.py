@@ -172,6 +172,7 @@ def test_hostile_names_stay_inside_their_property(name: str) -> None:
         assert not line.startswith((b"UID:evil", b"END:VCALENDAR\r", b"BEGIN:VEVENT:"))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=st.text(max_size=40), company=st.text(max_size=40), text=st.text(max_size=200))
 def test_any_text_round_trips_as_one_event(first: str, company: str, text: str) -> None:
@@ -290,7 +291,7 @@ def test_rerun_writes_identical_bytes_and_changes_bump_sequence(tmp_path: Path) 
                              ledger=ledger, now=STAMP)
         cancelled = invite_files(people, SENDER, Meeting(MEETING.start, location="Room 2"),
                                  ledger=ledger, cancel=True, now=STAMP)
-        planned = ledger.query("SELECT person_key, start FROM meetings ORDER BY person_key")
+        planned = ledger._query("SELECT person_key, start FROM meetings ORDER BY person_key")
     assert [(r["person_key"], r["start"]) for r in planned] == [
         (p.key, "2027-01-05T13:00:00+00:00") for p in sorted(people, key=lambda p: p.key)]
     event = only_event(moved["zoe-odegard.ics"])
@@ -344,6 +345,7 @@ ALL_ZONES = sorted(z for z in zoneinfo.available_timezones()
                    if z != "UTC" and not z.startswith(("posix", "right")))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("part", range(6))
 def test_every_iana_zone_gets_a_vtimezone_with_zoneinfo_offsets(part: int) -> None:
     """All-zone support: each zone's VTIMEZONE, as icalendar reads it back, gives the offsets
@@ -364,6 +366,7 @@ def test_every_iana_zone_gets_a_vtimezone_with_zoneinfo_offsets(part: int) -> No
 def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch) -> None:
     from outreach.ical import events as calendar
 
+    monkeypatch.setattr(calendar, "PARALLEL_FROM", 24)  # a small batch takes the same path
     crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
     assert set(calendar.parallel_map(_pid, crowd, workers=2)) - {os.getpid()}  # really forked
     parallel = invite_files(crowd, SENDER, MEETING, now=STAMP)
@@ -375,6 +378,7 @@ def test_big_batches_built_on_worker_processes_match_a_serial_build(monkeypatch)
 def test_big_batches_with_a_ledger_match_a_serial_build(tmp_path: Path, monkeypatch) -> None:
     from outreach.ical import events as calendar
 
+    monkeypatch.setattr(calendar, "PARALLEL_FROM", 24)  # a small batch takes the same path
     crowd = [person(f"P{n}") for n in range(calendar.PARALLEL_FROM + 1)]
     results = []
     for name, parallel_from in (("parallel", calendar.PARALLEL_FROM), ("serial", 10**9)):
@@ -383,7 +387,7 @@ def test_big_batches_with_a_ledger_match_a_serial_build(tmp_path: Path, monkeypa
             first = invite_files(crowd, SENDER, MEETING, ledger=ledger, now=STAMP)
             moved = invite_files(crowd, SENDER, Meeting(MEETING.start, location="Room 2"),
                                  ledger=ledger, now=STAMP + timedelta(days=1))
-            rows = ledger.query("SELECT uid, sequence, stamp, fingerprint, cancelled "
+            rows = ledger._query("SELECT uid, sequence, stamp, fingerprint, cancelled "
                                 "FROM invites ORDER BY uid")
             results.append((first, moved, [tuple(r) for r in rows]))
     assert results[0] == results[1]
@@ -394,7 +398,7 @@ def test_one_person_twice_gets_versions_in_order(tmp_path: Path) -> None:
     with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
         files = invite_files([ZOE, ZOE], SENDER, MEETING, slots="weekday", ledger=ledger,
                              now=STAMP)
-        (row,) = ledger.query("SELECT sequence FROM invites")
+        (row,) = ledger._query("SELECT sequence FROM invites")
     assert [only_event(files[n])["SEQUENCE"] for n in ("zoe-odegard.ics",
                                                        "zoe-odegard-2.ics")] == [0, 1]
     assert row["sequence"] == 1
@@ -418,7 +422,7 @@ def test_a_version_stored_by_another_run_during_the_build_is_not_overwritten(
     monkeypatch.setattr(calendar, "parallel_map", build_while_another_run_writes)
     with Ledger.open(path) as ledger:
         files = invite_files([ZOE, person("Ada")], SENDER, MEETING, ledger=ledger, now=STAMP)
-        (row,) = ledger.query("SELECT sequence FROM invites WHERE uid = ?",
+        (row,) = ledger._query("SELECT sequence FROM invites WHERE uid = ?",
                               (uid_for(SENDER, ZOE),))
     assert only_event(files["zoe-odegard.ics"])["SEQUENCE"] == 2 and row["sequence"] == 2
     assert only_event(files["ada-doe.ics"])["SEQUENCE"] == 0

@@ -28,6 +28,7 @@ def events(path: Path) -> list[icalendar.Event]:
     return icalendar.Calendar.from_ical(data).walk("VEVENT")
 
 
+@pytest.mark.slow
 def test_invite_writes_one_file_per_peer_and_reruns_change_nothing(tmp_path: Path) -> None:
     out = tmp_path / "invites"
     result = run("invite", PEERS, *WHEN, *FROM, "--location", "Café Olimpico", "--out", out,

@@ -20,6 +20,8 @@ from conftest import require_tool, tools_required
 from ics_samples import Sample, corpus
 from itip_lint import lint_ics
 
+pytestmark = pytest.mark.integration  # real calendar clients: ical.js, libical, calcurse
+
 HERE = Path(__file__).resolve().parent
 JS = HERE / "js"
 C_SOURCE = HERE / "c" / "ics_check.c"

@@ -50,7 +50,7 @@ def words(text: str) -> str:
 
 def thanked(ledger_path: Path | None = None) -> list[tuple[str, str, str]]:
     with Ledger.open(ledger_path) as ledger:
-        rows = ledger.query("SELECT person_key, on_date, note FROM events WHERE kind = 'thanked' "
+        rows = ledger._query("SELECT person_key, on_date, note FROM events WHERE kind = 'thanked' "
                             "ORDER BY id")
     return [(r["person_key"], r["on_date"], r["note"]) for r in rows]
 
@@ -71,7 +71,8 @@ def test_a_fresh_ledger_campaign_prints_no_cards_and_says_when_they_come(tmp_pat
 
 def test_after_log_met_a_rerun_prints_exactly_that_card_with_the_note(tmp_path: Path) -> None:
     campaign(tmp_path)
-    invoke("log", "met", "Ana Souza", "--note", "your point about onboarding")
+    invoke("log", "met", "Ana Souza", "--note", "talked about attribution models",
+           "--card", "Your point about onboarding stays with me.")
     result = campaign(tmp_path)
     pdf = tmp_path / "out" / "cards.pdf"
     texts = [words(text) for text in page_texts(pdf)]
@@ -79,6 +80,7 @@ def test_after_log_met_a_rerun_prints_exactly_that_card_with_the_note(tmp_path: 
     assert len(cards) == 1, texts
     assert cards[0].startswith("Ana,")
     assert "Your point about onboarding stays with me." in cards[0]
+    assert "attribution" not in cards[0]  # the private note stays in the ledger
     assert "over coffee at Café Olimpico" in cards[0]
     assert "1 thank-you card to print." in result.stdout and "Ben" not in " ".join(texts)
     assert "1 thank-you card for Ana Souza" in words(result.stdout)
@@ -111,10 +113,13 @@ def test_the_campaign_marks_nobody_thanked_when_the_cards_fail(
 # ---------------------------------------------------------------- cards --pending
 
 
-def _met(note: str = "", on: date = date(2026, 11, 20), person: Person = ANA) -> None:
+def _met(note: str = "", on: date = date(2026, 11, 20), person: Person = ANA,
+         card: str = "") -> None:
     with Ledger.open() as ledger:
         ledger.remember_people([person])
         ledger.add_event(person.key, "met", on, note)
+        if card:
+            ledger.set_card_line(person.key, on, card)
 
 
 def test_pending_writes_a_dated_file_never_the_campaigns(
@@ -124,7 +129,7 @@ def test_pending_writes_a_dated_file_never_the_campaigns(
     campaign_pdf = tmp_path / "out" / "cards.pdf"
     campaign_pdf.parent.mkdir()
     campaign_pdf.write_bytes(b"%PDF- the campaign's cards")
-    _met("your point about onboarding")
+    _met(card="Your point about onboarding stays with me.")
     first = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana"])
     assert first.exit_code == 0, first.output
     today = date.today().isoformat()
@@ -143,7 +148,7 @@ def test_pending_writes_a_dated_file_never_the_campaigns(
 
     _met(person=Person("Wei", "Chen", url="https://www.linkedin.com/in/wei-chen"))
     chosen = tmp_path / "mine.pdf"
-    third = runner.invoke(cli, ["cards", "--pending", "-o", str(chosen)])
+    third = runner.invoke(cli, ["cards", "--pending", "--sign", "Dana", "-o", str(chosen)])
     assert third.exit_code == 0 and chosen.is_file()  # -o still wins
     assert not (tmp_path / f"cards-{today}-3.pdf").exists()
     assert [note.startswith("card in ") for _k, _on, note in thanked()] == [True] * 3
@@ -156,10 +161,10 @@ def test_pending_help_says_where_the_cards_go() -> None:
     assert "never out/cards.pdf" in help_text
 
 
-def test_a_hostile_note_prints_as_text(tmp_path: Path) -> None:
-    note = ("<b>{{ 7*7 }}</b> &amp; {% if true %}x{% endif %}\x07\x1b[31m\u200b\r\n\n"
+def test_a_hostile_card_line_prints_as_text(tmp_path: Path) -> None:
+    line = ("<b>{{ 7*7 }}</b> &amp; {% if true %}x{% endif %}\x07\x1b[31m\u200b\r\n\n"
             "Warmly,\nMallory\t\u202eend")
-    _met(note)
+    _met(card=line)
     out = tmp_path / "thanks.pdf"
     result = CliRunner().invoke(cli, ["cards", "--pending", "--sign", "Dana", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -168,34 +173,35 @@ def test_a_hostile_note_prints_as_text(tmp_path: Path) -> None:
     assert "<b>{{ 7*7 }}</b> &amp; {% if true %}x{% endif %}" in flat
     assert "49" not in flat and "\x07" not in text and "\x1b" not in text
     assert "\u200b" not in text and "\u202e" not in text
-    assert "Warmly, Mallory end stays with me." in flat  # one line of data, not a sign-off
+    assert "Warmly, Mallory end I left with" in flat  # one line of data, not a sign-off
     assert flat.rstrip().endswith("Warmly, Dana")
 
 
-def test_a_note_too_long_for_the_card_is_left_out_with_a_warning(tmp_path: Path) -> None:
-    _met("your point about " + "onboarding and the first ninety days, " * 60)
+def test_a_card_line_too_long_for_the_card_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    _met(card="Your point about " + "onboarding and the first ninety days, " * 60)
     out = tmp_path / "thanks.pdf"
     result = CliRunner().invoke(cli, ["cards", "--pending", "--size", "4x6", "--sign", "Dana",
                                       "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "written without the note" in words(result.output)
+    assert "written without the line" in words(result.output)
     flat = words(page_texts(out)[0])
     assert "ninety days" not in flat and "I left with fresh ideas" in flat
     assert len(thanked()) == 1
 
 
 @pytest.mark.parametrize("size", ["a2", "a6", "4x6"])
-def test_a_typical_note_fits_the_smallest_cards(tmp_path: Path, size: str) -> None:
+def test_a_typical_card_line_fits_the_smallest_cards(tmp_path: Path, size: str) -> None:
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.templating import MetVars
 
     person = Person("Alexandrina", "Vanderberg-Okonkwo", company="Northwind Analytics Group")
-    note = "your point about onboarding new directors in their first ninety days"
-    met = {person.key: MetVars(date(2026, 11, 20), note, "Café Olimpico on Queen St W")}
+    line = "Your point about onboarding new directors in their first ninety days stays with me."
+    met = {person.key: MetVars(date(2026, 11, 20), "private", "Café Olimpico on Queen St W",
+                               card=line)}
     result = write_cards([person], SENDER, tmp_path / "c.pdf",
                          CardOptions(size=size, sheet="single", met=met))
     assert result.warnings == [] and result.sizes[0] >= 13
-    assert note[1:] in words(page_texts(tmp_path / "c.pdf")[0])
+    assert line in words(page_texts(tmp_path / "c.pdf")[0])
 
 
 def test_no_note_reads_as_before(tmp_path: Path) -> None:
@@ -232,7 +238,8 @@ def test_met_place_is_the_ledgers_meeting_else_the_location(tmp_path: Path) -> N
         ])
     template = _template(tmp_path)
     out = tmp_path / "a.pdf"
-    invoke("cards", "--pending", "--template", template, "--location", "The Office", "-o", out)
+    invoke("cards", "--pending", "--sign", "Dana", "--template", template, "--location",
+           "The Office", "-o", out)
     assert "On 2026-11-20 at The Office (forum): budgets" in words(page_texts(out)[0])
 
 
@@ -247,15 +254,15 @@ def test_met_place_is_where_the_plan_said_when_it_said(tmp_path: Path) -> None:
         ledger.save_plan([PlannedMessage("<m1@x>", ben.key, "rotation", "invitation", "<m1@x>",
                                          facts={"location": "Hart House"})])
     out = tmp_path / "b.pdf"
-    invoke("cards", "--pending", "--template", _template(tmp_path), "--location", "The Office",
-           "-o", out)
+    invoke("cards", "--pending", "--sign", "Dana", "--template", _template(tmp_path),
+           "--location", "The Office", "-o", out)
     assert "On 2026-11-20 at Hart House (rotation):" in words(page_texts(out)[0])
 
 
 def test_met_without_a_ledger_meeting_or_location(tmp_path: Path) -> None:
     _met(on=date(2026, 10, 2))
     out = tmp_path / "c.pdf"
-    invoke("cards", "--pending", "--template", _template(tmp_path), "-o", out)
+    invoke("cards", "--pending", "--sign", "Dana", "--template", _template(tmp_path), "-o", out)
     assert "On 2026-10-02 at nowhere (no series):" in words(page_texts(out)[0])
 
 

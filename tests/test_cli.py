@@ -110,7 +110,8 @@ def test_completion_completes_commands_and_choices() -> None:
         return out.stdout.split()
 
     assert "plain,peers" in complete("outreach pe", 1)
-    assert complete("outreach peers --format ", 3) == ["plain,table", "plain,csv", "plain,json"]
+    assert complete("outreach peers --format ", 3) == [
+        "plain,table", "plain,csv", "plain,json", "plain,csv-all", "plain,json-all"]
     berlin = complete("outreach rotation x.csv --tz europe/be", 4)
     assert "plain,Europe/Berlin" in berlin and "plain,Europe/Belgrade" in berlin
     assert all(item.startswith("plain,Europe/Be") for item in berlin)

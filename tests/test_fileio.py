@@ -61,6 +61,6 @@ def test_cards_name_a_file_in_the_way_of_their_folder(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("")
     result = CliRunner().invoke(cli, ["cards", str(EXPORT), "--title", "VP Marketing",
-                                      "-o", str(afile / "cards.pdf")])
+                                      "--sign", "Me", "-o", str(afile / "cards.pdf")])
     assert result.exit_code == 2, result.output
     assert f"{afile}: cannot write into this folder: a file is in the way" in result.output

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import icalendar
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -64,6 +65,7 @@ _HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version", "cont
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(exports())
 def test_campaign_on_hostile_exports(case: tuple[str, list[dict[str, str]]]) -> None:

@@ -13,7 +13,8 @@ from inbox_samples import sample
 
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger, PlannedMessage
-from outreach.mail.inbox import parse, read_inbox, read_messages
+from outreach.mail.inbox import parse
+from outreach.mail.sources import read_inbox, read_messages
 from outreach.model import Person
 
 UID = "rotation-abc@example.com"

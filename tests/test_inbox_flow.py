@@ -111,7 +111,7 @@ def status_people(ledger: Path) -> dict[str, dict[str, object]]:
     return {p["email"]: p for p in data["people"]}
 
 
-@pytest.mark.parametrize("where", ["mbox", "imap"])
+@pytest.mark.parametrize("where", ["mbox", pytest.param("imap", marks=pytest.mark.integration)])
 def test_the_loop_closes_through_the_mailbox(tmp_path: Path, where: str,
                                              request: pytest.FixtureRequest) -> None:
     ledger, sent = campaign_and_send(tmp_path)

@@ -37,8 +37,8 @@ def test_default_path_follows_the_environment(tmp_path: Path, monkeypatch) -> No
 
 def test_new_ledger_is_wal_and_at_the_latest_schema(ledger: Ledger) -> None:
     assert ledger.schema_version() == SCHEMA_VERSION
-    assert ledger.query("PRAGMA journal_mode")[0][0] == "wal"
-    assert ledger.query("PRAGMA busy_timeout")[0][0] > 0
+    assert ledger._query("PRAGMA journal_mode")[0][0] == "wal"
+    assert ledger._query("PRAGMA busy_timeout")[0][0] > 0
 
 
 def test_invite_version_new_same_changed_and_cancelled(ledger: Ledger) -> None:
@@ -66,7 +66,7 @@ def test_invite_versions_in_one_batch_match_one_by_one(tmp_path: Path) -> None:
                 answers.append(ledger.invite_versions(batch, now=later))
             else:
                 answers.append([ledger.invite_version(u, f, now=later) for u, f in batch])
-            answers.append([tuple(r) for r in ledger.query(
+            answers.append([tuple(r) for r in ledger._query(
                 "SELECT uid, sequence, stamp, fingerprint, cancelled FROM invites ORDER BY uid")])
     assert answers[0] == answers[2] and answers[1] == answers[3]
     assert answers[0][:5] == [(0, T0), (1, later), (0, later), (0, later), (1, later)]
@@ -116,7 +116,7 @@ def test_record_meetings_adds_unknown_people_with_a_matching_key(ledger: Ledger)
         ]
     )
     ledger.record_meetings([PlannedMeeting("m1", JANE.key, "Jane Doe", "rotation", start)])
-    rows = ledger.query("SELECT uid, person_key, start FROM meetings ORDER BY uid")
+    rows = ledger._query("SELECT uid, person_key, start FROM meetings ORDER BY uid")
     assert [tuple(r) for r in rows] == [
         ("m1", JANE.key, "2027-01-05T08:00:00+00:00"),
         ("m2", "sam lee|globex", "2027-01-05T08:00:00+00:00"),
@@ -141,11 +141,11 @@ def test_replace_future_meetings_drops_only_future_ones_not_in_the_plan(ledger: 
                                                           meeting("new", 28)], T0)
     assert [m.uid for m in dropped] == ["gone", "gone-too"]
     assert dropped[0] == meeting("gone", 14)
-    rows = ledger.query("SELECT uid FROM meetings ORDER BY start, uid")
+    rows = ledger._query("SELECT uid FROM meetings ORDER BY start, uid")
     assert [r[0] for r in rows] == ["past", "kept", "forum", "new"]
     assert ledger.replace_future_meetings("rotation", [meeting("kept", 7),
                                                        meeting("new", 28)], T0) == []
-    assert len(ledger.query("SELECT uid FROM meetings")) == 4
+    assert len(ledger._query("SELECT uid FROM meetings")) == 4
 
 
 def test_unknown_event_kind_is_refused(ledger: Ledger) -> None:
@@ -167,7 +167,7 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
     old.close()
     with Ledger.open(path) as ledger:
         assert ledger.schema_version() == SCHEMA_VERSION
-        versions = [r[0] for r in ledger.query("SELECT version FROM schema_version ORDER BY 1")]
+        versions = [r[0] for r in ledger._query("SELECT version FROM schema_version ORDER BY 1")]
         assert versions == list(range(1, SCHEMA_VERSION + 1))
         assert ledger.invite_version("u1", "fp")[0] == 3
         ledger.add_event(JANE.key, "met", date(2027, 1, 5))  # the v2 table exists
@@ -235,6 +235,7 @@ _WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
     writers = [
@@ -242,8 +243,20 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     ]
     assert [w.wait(timeout=60) for w in writers] == [0, 0]
     with Ledger.open(path) as ledger:
-        assert ledger.query("PRAGMA integrity_check")[0][0] == "ok"
-        notes = {r[0] for r in ledger.query("SELECT note FROM events")}
+        assert ledger._query("PRAGMA integrity_check")[0][0] == "ok"
+        notes = {r[0] for r in ledger._query("SELECT note FROM events")}
         assert notes == {f"{tag}{i}" for tag in "ab" for i in range(150)}
-        sequences = {r[0]: r[1] for r in ledger.query("SELECT uid, sequence FROM invites")}
+        sequences = {r[0]: r[1] for r in ledger._query("SELECT uid, sequence FROM invites")}
         assert sequences == {"a-uid": 149, "b-uid": 149}
+
+
+def test_the_message_id_secret_is_random_and_kept(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "a.sqlite") as ledger:
+        first = ledger.message_id_secret()
+    with Ledger.open(tmp_path / "a.sqlite") as ledger:
+        assert ledger.message_id_secret() == first  # made once, by the migration
+    with Ledger.open(tmp_path / "b.sqlite") as other:
+        assert other.message_id_secret() != first
+    assert len(first) == 32
+    with Ledger.open(tmp_path / "a.sqlite", read_only=True) as ledger:
+        assert ledger.message_id_secret() == first

@@ -34,11 +34,11 @@ def ledger(tmp_path: Path):
 
 
 def people_rows(ledger: Ledger) -> list[str]:
-    return [r[0] for r in ledger.query("SELECT key FROM people ORDER BY key")]
+    return [r[0] for r in ledger._query("SELECT key FROM people ORDER BY key")]
 
 
 def event_keys(ledger: Ledger) -> list[tuple[str, str]]:
-    return [tuple(r) for r in ledger.query("SELECT person_key, kind FROM events ORDER BY id")]
+    return [tuple(r) for r in ledger._query("SELECT person_key, kind FROM events ORDER BY id")]
 
 
 # ---------------------------------------------------------------- emails → send → rotation
@@ -53,7 +53,7 @@ def test_send_then_rotation_leaves_one_record_under_the_url(ledger: Ledger) -> N
     ledger.remember_people([ANA])  # rotation / campaign: the same person by profile URL
     assert people_rows(ledger) == [ANA_KEY]
     assert event_keys(ledger) == [(ANA_KEY, "invited")]  # recorded before the merge, moved
-    assert [r[0] for r in ledger.query("SELECT person_key FROM meetings")] == [ANA_KEY]
+    assert [r[0] for r in ledger._query("SELECT person_key FROM meetings")] == [ANA_KEY]
     assert find_person(ledger, "Ana García")[0] == ANA_KEY
     assert find_person(ledger, ANA_ADDRESS)[0] == ANA_KEY
     assert ledger.person_for_address(ANA_ADDRESS) == ANA_KEY  # the next send
@@ -151,7 +151,7 @@ def test_meetings_with_unknown_keys_go_to_the_person_they_are(ledger: Ledger) ->
         PlannedMeeting("m2", f"mailto:{ANA_ADDRESS}", "Ana García", "forum", START),
         PlannedMeeting("m3", "mailto:new@example.com", "New Person", "coffee", START),
     ])
-    rows = ledger.query("SELECT uid, person_key FROM meetings ORDER BY uid")
+    rows = ledger._query("SELECT uid, person_key FROM meetings ORDER BY uid")
     assert [tuple(r) for r in rows] == [("m1", sam.key), ("m2", ANA_KEY),
                                         ("m3", "mailto:new@example.com")]
     assert sorted(people_rows(ledger)) == sorted([sam.key, ANA_KEY, "mailto:new@example.com"])
@@ -206,7 +206,7 @@ def test_v3_merges_the_records_an_old_ledger_split(tmp_path: Path) -> None:
             (bob, "got"), (ANA_KEY, "met"), (jose, "met"), (KIM.key, "met"),
             ("mailto:zoe@example.no", "met"),
         ])
-        meetings = {r[0]: r[1] for r in ledger.query("SELECT uid, person_key FROM meetings")}
+        meetings = {r[0]: r[1] for r in ledger._query("SELECT uid, person_key FROM meetings")}
         assert meetings == {"forum-1#ana": ANA_KEY, "rot-ana#1": ANA_KEY,
                             "forum-1#sam": sam, "rot-jose#1": jose}
         assert find_person(ledger, "Ana García")[0] == ANA_KEY
@@ -236,5 +236,5 @@ def test_v3_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         Ledger.open(path)
     monkeypatch.undo()
     with Ledger.open(path, busy_seconds=0.5) as ledger:
-        assert ledger.query("SELECT COUNT(*) FROM people")[0][0] == 7
+        assert ledger._query("SELECT COUNT(*) FROM people")[0][0] == 7
         assert ledger.schema_version() == SCHEMA_VERSION

@@ -86,6 +86,13 @@ def test_canonical_url_is_idempotent(url: str) -> None:
     assert canonical_url(once) == once
 
 
+@pytest.mark.parametrize("url", ["0\r#", "0 /#x", "https://www.linkedin.com/in/ana/ \t"])
+def test_canonical_url_is_idempotent_when_a_fragment_hid_trailing_space(url: str) -> None:
+    """Found by hypothesis: the space before a cut ``#`` stayed, and went on the second pass."""
+    once = canonical_url(url)
+    assert canonical_url(once) == once and not once.endswith((" ", "\r", "/"))
+
+
 @given(st.text(max_size=80))
 def test_valid_address_never_lets_a_header_through(text: str) -> None:
     address = valid_address(text)
@@ -106,3 +113,31 @@ def test_the_library_api_lists_every_name_and_loads_each_lazily() -> None:
     code = "import sys, outreach; outreach.valid_address('a@b.co'); print('pandas' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- kinds and Message-IDs
+
+
+def test_every_kind_has_one_rule_and_the_templates_say_its_subject_prefix() -> None:
+    from pathlib import Path
+
+    from outreach.model import KINDS, Channel, MessageKind
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    assert set(KINDS) == set(MessageKind)
+    for kind, rule in KINDS.items():
+        assert (templates / rule.template).is_file(), kind
+        first = (templates / rule.template).read_text(encoding="utf-8").splitlines()[0]
+        if rule.subject_prefix and rule.channel is Channel.EMAIL:
+            assert first.startswith(f"Subject: {rule.subject_prefix}"), kind
+    assert MessageKind("update") is MessageKind.UPDATE and MessageKind.UPDATE == "update"
+
+
+def test_message_ids_are_stable_but_need_the_secret() -> None:
+    from outreach.model import message_id
+
+    one = message_id(b"secret", "example.com", "dana@example.com", "jane", "invitation")
+    assert one == message_id(b"secret", "example.com", "dana@example.com", "jane", "invitation")
+    assert one != message_id(b"other", "example.com", "dana@example.com", "jane", "invitation")
+    assert one != message_id(b"secret", "example.com", "dana@example.com", "jane", "update")
+    assert one.startswith("<outreach.") and one.endswith("@example.com>")

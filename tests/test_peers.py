@@ -39,7 +39,7 @@ def test_peers_match_function_and_level_at_other_companies() -> None:
     assert set(found) == {"Ana Souza", "Ben Okafor", "Zoë Ødegård"}  # not Chloé (Acme Inc.)
     assert found["Ana Souza"].reason == (
         "VP Marketing ~ Vice President, Global Marketing: function=marketing, level=vp; "
-        "score 0.82 = match 0.50 + specialty 0.22 + new company 0.05 + connected this year 0.05")
+        "score 0.90 = match 0.50 + specialty 0.30 + new company 0.05 + connected recently 0.05")
     assert selection.people[0].full_name == "Ben Okafor"  # same wording + e-mail ranks first
     assert "e-mail 0.10" in found["Ben Okafor"].reason  # the address's share is said
 
@@ -48,8 +48,8 @@ def _specialty(query: str, position: str) -> float:
     from outreach.peers import _Scorer
     from outreach.titles import classify
 
-    parts = dict(_Scorer(classify(query), None, set(), None).parts(
-        position, "f", "l", "", "", None))
+    parts = dict(_Scorer(classify(query), None, None).parts(
+        position, "f", "l", "", False, None))
     return parts.get("specialty", 0.0)
 
 
@@ -114,7 +114,7 @@ def test_include_own_company_and_levels() -> None:
 
 
 def test_unknown_level_value_is_a_clear_error() -> None:
-    with pytest.raises(OutreachError, match=r"--levels: unknown value.*boss"):
+    with pytest.raises(OutreachError, match=r"^levels: unknown value.*boss"):
         load_people(EXPORTS / "connections_2024.csv",
                     PeerQuery(title="VP Marketing", levels=["boss"]))
 
@@ -167,7 +167,7 @@ def test_cli_peers_table_shows_the_level_when_the_search_widens_it() -> None:
 def test_cli_without_title_in_a_bare_csv_says_what_to_do() -> None:
     result = CliRunner().invoke(cli, ["peers", str(EXPORTS / "connections_2024.csv")])
     assert result.exit_code == 2
-    assert "pass --title" in result.output
+    assert "--title: " in result.output and "no current position" in result.output
     assert "Traceback" not in result.output
 
 
@@ -191,3 +191,193 @@ def test_cli_missing_column_exit_code_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip().startswith("Error:")
     assert "Last Name" in result.output and "Position" in result.output
+
+
+# ------------------------------------------------- issue 22: the right peers in every language
+
+DATA_EXPORT = Path(__file__).parent / "data" / "titles_export_data"
+"""Elena Navarro, Head of Data Engineering at Acme in Madrid (she worked at Soylent before);
+her connections hold the same job in five languages, its neighbours, and former roles."""
+
+
+def _peers_csv(*extra: str) -> list[dict[str, str]]:
+    result = CliRunner().invoke(cli, ["peers", str(DATA_EXPORT), "--format", "csv", *extra])
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_former_roles_are_never_peers() -> None:
+    positions = {row["Position"] for row in _peers_csv()}
+    assert not positions & {
+        "Former Head of Data Engineering", "Ehemaliger Leiter Data Engineering",
+        "Retired Director of Data Engineering", "Head of Data Engineering (until 2023)",
+        "Ex-Head of Data Engineering | Open to work"}
+    assert "Head of Data Engineering" in positions  # the current one (Dan Wu at Soylent)
+
+
+def test_csv_all_lists_the_rows_left_out_with_why() -> None:
+    rows = _peers_csv_all()
+    why = {row["Position"]: row["excluded"] for row in rows if row["excluded"]}
+    assert why["Head of Data Engineering (until 2023)"] == (
+        "excluded: a former role (ended: 'until 2023')")
+    assert why["Retired Director of Data Engineering"].startswith("excluded: a former role")
+    assert why["Head of Data Engineering"] == "excluded: works at your company (Acme)"
+    assert all(row["Score"] == "0.0" for row in rows if row["excluded"])
+    assert rows[-1]["excluded"]  # the rows left out come last
+
+
+def _peers_csv_all() -> list[dict[str, str]]:
+    result = CliRunner().invoke(cli, ["peers", str(DATA_EXPORT), "--format", "csv-all"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    for row in rows:  # the header keeps LinkedIn's names; our columns are lower case
+        row["Score"] = row.get("score", "")
+    return rows
+
+
+def test_a_peers_list_with_the_excluded_rows_reads_back_without_them(tmp_path: Path) -> None:
+    listed = tmp_path / "peers.csv"
+    result = CliRunner().invoke(cli, ["peers", str(DATA_EXPORT), "--format", "csv-all",
+                                      "-o", str(listed)])
+    assert result.exit_code == 0, result.output
+    again = CliRunner().invoke(cli, ["peers", str(listed), "--format", "json"])
+    assert again.exit_code == 0, again.output
+    names = {f"{p['first_name']} {p['last_name']}" for p in json.loads(again.stdout)}
+    assert "Tom Fischer" not in names and "Carla Gómez" not in names
+    assert "Lucía Ortega" in names
+
+
+def test_the_same_job_in_five_languages_ranks_above_the_neighbouring_specialties() -> None:
+    score = {row["Position"]: float(row["score"]) for row in _peers_csv()}
+    same_job = ["Director de Ingeniería de Datos", "Diretora de Engenharia de Dados",
+                "Leiter Data Engineering", "Directrice Data Engineering",
+                "データエンジニアリング部長", "数据工程总监"]
+    neighbours = ["Head of Data Science", "Head of Data Governance",
+                  "Head of Business Intelligence", "Head of Analytics Engineering"]
+    assert min(score[p] for p in same_job) > max(score[p] for p in neighbours)
+    assert all(p in score for p in neighbours)  # the data family are peers: one function
+
+
+def test_the_score_is_the_sum_of_the_parts_its_reason_names() -> None:
+    for row in _peers_csv():
+        shown = row["reason"].split(" = ", 1)[1]
+        parts = {name: float(value) for name, value in
+                 (part.rsplit(" ", 1) for part in shown.split(" + "))}
+        assert abs(sum(parts.values()) - float(row["score"])) < 0.006, row["reason"]
+        assert parts["match"] == 0.5
+
+
+def test_a_past_employer_is_no_new_company() -> None:
+    reasons = {row["Company"]: row["reason"] for row in _peers_csv()}
+    assert "new company" not in reasons["Soylent"]  # Elena worked there (Positions.csv)
+    assert "new company 0.05" in reasons["Zalando"]
+
+
+def test_a_peer_in_another_country_is_marked_remote_with_the_reason() -> None:
+    remote = {row["Position"]: row["remote"] for row in _peers_csv()}
+    assert remote["Head of Data Engineering Chile"] == "remote: their title names Chile"
+    assert remote["Director de Ingeniería de Datos"] == ""
+
+
+@pytest.mark.parametrize(("home", "title", "company", "email", "why"), [
+    ("es", "Directora de Marketing Chile", "Acme", "", "their title names Chile"),
+    ("es", "Head of Sales", "Telefónica Chile", "", "their company names Chile"),
+    ("es", "Head of Sales", "Acme", "ana@empresa.cl", "their e-mail address is in Chile"),
+    ("es", "VP Sales Spain & Portugal", "Acme", "", ""),
+    ("es", "Head of Sales", "Boston Consulting Group", "", ""),
+    ("", "Directora de Marketing Chile", "Acme", "", ""),
+])
+def test_far_away_is_another_country_than_the_users(home: str, title: str, company: str,
+                                                    email: str, why: str) -> None:
+    from outreach.titles.places import elsewhere
+
+    found = elsewhere(home, title, company, email)
+    assert (why in found and found.startswith("remote: ")) if why else found == ""
+
+
+def test_the_users_country_comes_from_what_they_wrote_or_their_zone() -> None:
+    from outreach.titles.places import home_country
+
+    assert home_country("Head of Data", "Acme", "Madrid, Community of Madrid, Spain") == "es"
+    assert home_country("Head of Data", "Acme", "", email="x@acme.cl") == "cl"
+    assert home_country("Head of Data", "Acme", "", zone="Asia/Tokyo") == "jp"
+    assert home_country("Head of Data", "Acme", "") == ""
+
+
+@pytest.mark.parametrize(("ours", "same", "neighbour"), [
+    ("Directora de Marketing", "Director de Marketing", "Directora de Comunicación"),
+    ("Director de Marketing", "Dtra. de Marketing", "Head of Communications"),
+    ("Leiterin Marketing", "Marketingleiter", "Leiter Kommunikation"),
+    ("Head of Data Engineering", "Directeur Ingénierie des Données", "Head of Data Science"),
+    ("Head of Data Engineering", "데이터 엔지니어링 이사", "Head of Data Governance"),
+])
+def test_gendered_abbreviated_and_translated_forms_score_the_same(
+        ours: str, same: str, neighbour: str) -> None:
+    assert _specialty(ours, same) == _specialty(ours, ours) == 0.30
+    assert 0 < _specialty(ours, neighbour) < 0.30
+
+
+def test_the_feminine_and_masculine_form_of_a_title_rank_alike() -> None:
+    assert _specialty("Directora de Marketing", "Director de Marketing") == 0.30
+    assert _specialty("Director de Marketing", "Directora de Marketing") == 0.30
+    assert _specialty("Diretor de Marketing", "Diretora de Marketing") == 0.30
+    assert _specialty("Leiter Marketing", "Leiterin Marketing") == 0.30
+    assert _specialty("Dir. Marketing", "Marketing Director") == 0.30
+
+
+def test_every_specialty_phrase_belongs_to_one_specialty() -> None:
+    from outreach.titles import default_vocabulary_for
+    from outreach.titles.specialty import Specialties
+
+    table = Specialties(default_vocabulary_for(None))  # raises on a phrase listed twice
+    assert len(table.by_phrase) > 300
+    assert {table.family(f"specialty:{s.name}") for s in table.by_phrase.values()} >= {
+        "data", "marketing", "sales", "finance", "engineering"}
+
+
+def test_a_remote_peer_is_invited_by_video_and_a_local_one_to_the_cafe(tmp_path: Path) -> None:
+    out = tmp_path / "cal"
+    result = CliRunner().invoke(cli, [
+        "rotation", str(DATA_EXPORT), "--out", str(out), "--ledger", str(tmp_path / "l.sqlite"),
+        "--start", "2027-01-05T08:00", "--tz", "Europe/Madrid", "--location", "Café Gijón",
+        "--link", "https://meet.example/elena", "--pick", "Pablo Ruiz,Lucía Ortega",
+        "--from", "Elena Navarro <elena@acme.example>"])
+    assert result.exit_code == 0, result.output
+    import icalendar
+
+    def event(name: str) -> icalendar.Event:
+        cal = icalendar.Calendar.from_ical((out / f"{name}.ics").read_bytes())
+        return next(iter(cal.walk("VEVENT")))
+
+    assert str(event("pablo-ruiz")["LOCATION"]) == "https://meet.example/elena"  # in Chile
+    assert "Café Gijón" not in str(event("pablo-ruiz")["DESCRIPTION"])
+    assert str(event("lucia-ortega")["LOCATION"]) == "Café Gijón"
+
+
+@pytest.mark.parametrize(("location", "link", "says"), [
+    ("Café Gijón", "", "We meet in person, at Café Gijón."),
+    ("", "https://meet.example/f", "We meet by video call, not in person."),
+    ("Café Gijón", "https://meet.example/f", "whoever is far away joins by video"),
+])
+def test_the_forum_invitation_says_whether_it_meets_in_person(location: str, link: str,
+                                                              says: str) -> None:
+    from outreach.mail.render import RenderOptions, render_messages
+    from outreach.model import Meeting, Person, Sender
+    from outreach.times import parse_span, parse_start
+
+    meeting = Meeting(parse_start("2027-02-04T08:00", "Europe/Madrid"), parse_span("90m"),
+                      location=location, link=link)
+    person = Person(first_name="Lucía", last_name="Ortega", email="lucia@example.org",
+                    company="Cabify", position="Director de Ingeniería de Datos")
+    sender = Sender(name="Elena Navarro", email="elena@acme.example",
+                    title="Head of Data Engineering", company="Acme")
+    import email
+    from email import policy
+
+    rendered = render_messages([person], sender, "forum.email.j2", meeting, RenderOptions())
+    message = email.message_from_bytes(rendered.messages[0].data, policy=policy.default)
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())
+    assert says in text
+    assert "the same job" not in text

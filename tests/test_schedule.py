@@ -210,7 +210,7 @@ def test_cancelling_the_rotation_bumps_every_sequence(tmp_path) -> None:
                                now=STAMP + timedelta(days=1))
         cancelled = rotation_files(rotation_plan(), SENDER, ledger=ledger, cancel=True,
                                    now=STAMP + timedelta(days=2))
-        planned = ledger.query("SELECT COUNT(*) FROM meetings WHERE series = 'rotation'")
+        planned = ledger._query("SELECT COUNT(*) FROM meetings WHERE series = 'rotation'")
     assert again == first
     assert planned[0][0] == 12
     for name, data in cancelled.items():
@@ -222,7 +222,7 @@ def test_cancelling_the_rotation_bumps_every_sequence(tmp_path) -> None:
 
 
 def _future_meetings(ledger: Ledger, since: datetime) -> list[tuple[str, str]]:
-    rows = ledger.query("SELECT person_name, start FROM meetings WHERE series = 'rotation' "
+    rows = ledger._query("SELECT person_name, start FROM meetings WHERE series = 'rotation' "
                         "AND start >= ? ORDER BY start", (since.isoformat(),))
     return [(r[0], r[1]) for r in rows]
 
@@ -235,9 +235,9 @@ def test_shrinking_the_rotation_cancels_the_dropped_peers_series(tmp_path) -> No
         smaller = plan_rotation(PEOPLE, start, size=2, months=3)
         files = rotation_files(smaller, SENDER, ledger=ledger, now=STAMP + timedelta(days=1))
         names = _future_meetings(ledger, STAMP)
-        rows = ledger.query("SELECT COUNT(*) FROM meetings")[0][0]
+        rows = ledger._query("SELECT COUNT(*) FROM meetings")[0][0]
         again = rotation_files(smaller, SENDER, ledger=ledger, now=STAMP + timedelta(days=2))
-        assert ledger.query("SELECT COUNT(*) FROM meetings")[0][0] == rows
+        assert ledger._query("SELECT COUNT(*) FROM meetings")[0][0] == rows
     assert sorted(files) == ["ada-doe.ics", "ben-doe.ics", "cy-doe.ics", "rotation.ics"]
     assert lint_ics(files["cy-doe.ics"]) == []
     calendar = icalendar.Calendar.from_ical(files["cy-doe.ics"])
@@ -280,7 +280,7 @@ def test_meetings_already_past_stay_when_a_peer_leaves(tmp_path) -> None:
                        now=STAMP)
         files = rotation_files(plan_rotation(PEOPLE, start, size=2, months=3), SENDER,
                                ledger=ledger, now=midway)
-        cy = ledger.query("SELECT start FROM meetings WHERE person_name = 'Cy Doe' "
+        cy = ledger._query("SELECT start FROM meetings WHERE person_name = 'Cy Doe' "
                           "ORDER BY start")
     assert [r[0][:10] for r in cy] == ["2027-02-16"]  # met before the change: kept
     (event,) = icalendar.Calendar.from_ical(files["cy-doe.ics"]).walk("VEVENT")
@@ -294,7 +294,7 @@ def test_cancelling_with_a_ledger_keeps_its_planned_meetings(tmp_path) -> None:
         rotation_files(rotation_plan(), SENDER, ledger=ledger, now=STAMP)
         files = rotation_files(plan_rotation(PEOPLE, rotation_plan().start, size=1),
                                SENDER, ledger=ledger, cancel=True, now=STAMP)
-        planned = ledger.query("SELECT COUNT(*) FROM meetings")[0][0]
+        planned = ledger._query("SELECT COUNT(*) FROM meetings")[0][0]
     assert planned == 12 and sorted(files) == ["ada-doe.ics", "rotation.ics"]
 
 

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -118,8 +117,8 @@ def test_send_delivers_each_message_once_and_a_rerun_sends_nothing(
     assert set(states(ledger_path).values()) == {"sent"}
     assert not (folder / "failed.csv").exists()
     with Ledger.open(ledger_path) as ledger:
-        replies = {r[0] for r in ledger.query("SELECT last_reply FROM messages")}
-        invited = ledger.query("SELECT kind, note FROM events ORDER BY id")
+        replies = {r[0] for r in ledger._query("SELECT last_reply FROM messages")}
+        invited = ledger._query("SELECT kind, note FROM events ORDER BY id")
     assert replies == {"250 2.0.0 OK queued as q1", "250 2.0.0 OK queued as q2",
                        "250 2.0.0 OK queued as q3"}
     assert tuple(invited[0]) == ("invited", "Coffee and compare notes, Peer 1?")
@@ -183,7 +182,7 @@ def test_451_on_first_try_is_retried_and_delivered_once(tmp_path: Path, ledger_p
     assert summary.sent == 3
     assert counts == {key(n): 1 for n in range(1, 4)}
     with Ledger.open(ledger_path) as ledger:
-        attempts = {r[0]: r[1] for r in ledger.query("SELECT recipient, attempts FROM messages")}
+        attempts = {r[0]: r[1] for r in ledger._query("SELECT recipient, attempts FROM messages")}
     assert attempts == {"peer1@example.org": 2, "peer2@example.org": 1, "peer3@example.org": 1}
 
 
@@ -342,14 +341,29 @@ def test_limit_stops_after_n_and_rate_throttles(tmp_path: Path, ledger_path: Pat
         result = CliRunner().invoke(
             cli, cli_args(folder, server, ledger_path, "--send", "--limit", "2")
         )
-        started = time.monotonic()
-        summary = run_batch(folder, server, ledger_path, rate=parse_rate("600/min"))
-        elapsed = time.monotonic() - started
+        clock = FakeClock()
+        summary = run_batch(folder, server, ledger_path, rate=parse_rate("600/min"),
+                            clock=clock, sleep=clock.sleep)
         counts = server.handler.counts()
     assert "Summary: sent 2, skipped 0 already sent, 3 left for the next run." in result.output
     assert summary.sent == 3
-    assert elapsed >= 0.2  # 3 messages at 10/s: two waits of 0.1 s
+    assert clock.waits == pytest.approx([0.1, 0.1])  # 3 messages at 10/s: two waits of 0.1 s
     assert counts == {key(n): 1 for n in range(1, 6)}
+
+
+class FakeClock:
+    """A monotonic clock that moves only when slept on: the rate limit's waits, exactly."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
 
 
 @pytest.mark.parametrize(
@@ -361,7 +375,7 @@ def test_parse_rate(text: str | int | None, per_second: float | None) -> None:
 
 
 def test_parse_rate_refuses_nonsense() -> None:
-    with pytest.raises(OutreachError, match="--rate: cannot read 'fast'"):
+    with pytest.raises(OutreachError, match="rate: cannot read 'fast'"):
         parse_rate("fast")
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from smtp_server import (
     FaultyHandler,
     Server,
@@ -47,6 +48,7 @@ def test_two_senders_started_together_deliver_each_message_once(tmp_path: Path) 
     assert tally(counts, EXPECTED) == Tally(messages=5, delivered=5, duplicates=0, lost=0)
 
 
+@pytest.mark.slow
 def test_a_sender_started_while_another_runs_sends_nothing(tmp_path: Path) -> None:
     folder, ledger_path = tmp_path / "emails", tmp_path / "ledger.sqlite"
     write_outbox(folder, 5)

@@ -43,7 +43,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def events(path: Path) -> list[tuple[str, str, str, str]]:
     with Ledger.open(path) as ledger:
-        rows = ledger.query("SELECT person_key, kind, on_date, note FROM events ORDER BY id")
+        rows = ledger._query("SELECT person_key, kind, on_date, note FROM events ORDER BY id")
     return [tuple(r) for r in rows]
 
 
@@ -101,13 +101,13 @@ def test_log_refuses_a_meeting_that_has_not_happened(ledger_path: Path) -> None:
      ("1y", date(2026, 3, 10)), ("1M", date(2027, 2, 10))],
 )
 def test_cutoff(text: str, expected: date) -> None:
-    assert cutoff(text, TODAY, option="--x") == expected
+    assert cutoff(text, TODAY, field="x") == expected
 
 
 def test_cutoff_clamps_to_the_end_of_a_shorter_month() -> None:
-    assert cutoff("6m", date(2027, 8, 31), option="--x") == date(2027, 2, 28)
-    with pytest.raises(OutreachError, match="--expire-after: cannot read '6 months'"):
-        cutoff("6 months", TODAY, option="--expire-after")
+    assert cutoff("6m", date(2027, 8, 31), field="x") == date(2027, 2, 28)
+    with pytest.raises(OutreachError, match=r"expire_after: cannot read .6 months."):
+        cutoff("6 months", TODAY, field="expire_after")
 
 
 def test_status_on_an_empty_ledger_says_so_for_each_section(tmp_path: Path) -> None:

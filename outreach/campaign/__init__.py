@@ -41,6 +41,7 @@ from outreach.wording import plural
 if TYPE_CHECKING:
     from outreach.cards.preview import PreviewJob
     from outreach.ledger import Ledger, PlannedMessage
+    from outreach.peers import PeerQuery
     from outreach.plan import Forum, Rotation
 
 __all__ = ["STAGES", "CampaignOptions", "CampaignResult", "Output", "first_start",
@@ -84,8 +85,12 @@ def run_campaign(
     stage = on_stage or (lambda name: None)
     result = CampaignResult()
     stage("peers")
-    selection = load_people(export, options.query)
+    selection = load_people(export, _peer_query(options))
     result.selection = selection
+    far = sum(1 for p in selection.people if p.extra.get("remote"))
+    if far and not options.link:
+        result.notes.append(f"{plural(far, 'peer')} far away (peers.csv's remote column): "
+                            "give a video link to meet them by call rather than in person")
     sender = result.sender = _sender(selection, options.sender)
     start = first_start(options)
     with Ledger.open(options.ledger) as ledger:
@@ -119,7 +124,7 @@ def run_campaign(
             write_emails(batch, decisions, prior, ledger, options.out, result)
             ledger.save_rotation_positions(rotation.places)
             stage("report")
-            _report(selection, sender, rotation, forum, options, result)
+            _report(selection, sender, rotation, forum, options, result, ledger)
         except BaseException:
             if preview is not None:
                 preview.cancel()
@@ -127,6 +132,26 @@ def run_campaign(
     if preview is not None:
         preview.finish()  # pdftoppm ran on the other core while the stages above did
     return result
+
+
+def _peer_query(options: CampaignOptions) -> PeerQuery:
+    """The peer query, with the user's time zone (their country, for peers far away) and the
+    companies already in the plan: those of rotation peers already sent an invitation (a
+    rerun before sending scores the same), read from an existing ledger."""
+    from dataclasses import replace
+
+    from outreach.ledger import Ledger, default_path
+
+    planned: dict[str, str] = {}
+    if (options.ledger or default_path()).is_file():
+        with Ledger.open(options.ledger, read_only=True) as ledger:
+            people = ledger.all_people()
+            placed = [people[k] for k in ledger.rotation_positions() if k in people]
+            sent = {d.recipient.lower() for d in ledger.sent_to(
+                p.address for p in placed if p.address)}
+            planned = {p.key: p.company for p in placed
+                       if p.company and p.address and p.address.lower() in sent}
+    return replace(options.query, zone=options.query.zone or options.tz, planned=planned)
 
 
 def _reachable(people: list[Person], ledger: Ledger) -> tuple[list[Person], list[str]]:
@@ -251,7 +276,7 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
     from outreach.cards.layout import CardOptions, write_cards
     from outreach.cards.preview import start_preview
-    from outreach.cards.thanks import REMINDER, met_by_person, thanked_note
+    from outreach.cards.thanks import REMINDER, met_by_person, signature, thanked_note
 
     pdf = options.out / "cards.pdf"
     due = ledger.thanks_due()
@@ -260,10 +285,18 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
         result.notes.append("no new thank-you cards: nobody you met is waiting for one "
                             f"({REMINDER}){earlier}")
         return None
+    try:
+        signature(None, sender)
+    except OutreachError:  # the plan still goes out; the cards wait, nobody marked thanked
+        result.warnings.append(
+            f"no thank-you cards yet for {plural(len(due), 'person', 'people')} you met: a "
+            "card needs your name to sign it; give it with your address (\"Your Name "
+            "<address>\") or set name under [sender] in outreach.toml")
+        return None
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=options.today,
-                               met=met_by_person(due, options.location))
+                               met=met_by_person(due, options.location, coffee_only=True))
     folder = fileio.ensure_folder(options.out)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".cards-") as tmp:
         staged = Path(tmp) / "cards.pdf"
@@ -287,8 +320,8 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
 
 
 def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: Forum | None,
-            options: CampaignOptions, result: CampaignResult) -> None:
-    from outreach.report import FileLink, ReportData, Slot, render_report
+            options: CampaignOptions, result: CampaignResult, ledger: Ledger) -> None:
+    from outreach.report import FileLink, ReportData, Slot, life_lines, render_report
 
     slots = [Slot(s.start, s.peer.full_name) for s in rotation.slots if not s.skipped]
     if forum is not None:
@@ -302,6 +335,7 @@ def _report(selection: Selection, sender: Sender, rotation: Rotation, forum: For
         peers=selection.people, slots=slots, files=files, notes=result.notes,
         rotation_peers=[p.full_name for p in result.rotation_peers],
         forum_peers=[p.full_name for p in result.forum_peers], messages=result.messages,
+        lives=life_lines(ledger, options.today or date.today()),
     )
     changed = fileio.write_if_changed(path, render_report(data).encode("utf-8"))
     result.add(path, "this plan as one page: open it in a browser", changed)

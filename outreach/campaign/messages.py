@@ -151,18 +151,19 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
     from outreach.ical.events import uid_for
     from outreach.ical.series import forum_uid
     from outreach.mail.threads import SeriesMail
+    from outreach.peers import meeting_place
 
     intended, meetings, values = [], {}, {}
     for series in rotation.series:
         key, held = series.peer.key, series.held
         every = every_text(series.interval_days)
-        facts = series_facts(series.first, every, len(held), held[-1], options.duration,
-                             options.location, options.link)
+        place = meeting_place(series.peer, options.location, options.link)  # remote: video
+        facts = series_facts(series.first, every, len(held), held[-1], options.duration, *place)
         invite = calendar.invites.get(key)
         facts["ics"] = calendar.names.get(key, "")
         intended.append(Intended(series.peer, "rotation", uid_for(sender, series.peer, "rotation"),
                                  invite.sequence if invite else 0, facts))
-        meetings[key] = Meeting(series.first, options.duration, options.location, options.link)
+        meetings[key] = Meeting(series.first, options.duration, *place)
         values[key] = {"series": series_values("rotation", every, held)}
     rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
                                calendar.invites, values)
@@ -198,7 +199,8 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     sent = ledger.sent_message_ids([r.message_id for r in prior if r.person_key not in bounced])
     decisions = without_cancellations(  # who declined said no already: no "I have to cancel"
         plan_messages(intended, prior, sent, sender.email.lower(), sender.domain,
-                      ("rotation", "forum")), result.declines.series)
+                      ("rotation", "forum"), secret=ledger.message_id_secret()),
+        result.declines.series)
     people = {i.person.key: i.person for i in intended}
     for decision in decisions:
         if decision.person_key not in people:

@@ -83,8 +83,8 @@ def resolve_font(spec: str | Path | None) -> Path:
     if installed is not None:
         return installed
     names = ", ".join(sorted(BUNDLED))
-    raise OutreachError(f"--font: {spec}: no such file, nor a bundled ({names}) or installed "
-                        "font family (see fc-list)")
+    raise OutreachError(f"{spec}: no such file, nor a bundled ({names}) or installed "
+                        "font family (see fc-list)", field="font")
 
 
 def _installed_family(family: str) -> Path | None:

@@ -52,7 +52,7 @@ def parse_ink(value: str) -> tuple[float, float, float]:
         red, green, blue = (int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
     except ValueError:
         names = "|".join(INKS)
-        raise ValueError(f"--ink: cannot read {value!r}; use {names} or #rrggbb") from None
+        raise ValueError(f"cannot read {value!r}; use {names} or #rrggbb") from None
     return red, green, blue
 
 

@@ -96,22 +96,22 @@ class Layout:
 
 def layout(size: str, sheet: str, fold: str = "none") -> Layout:
     """The imposition for ``size`` cards on ``sheet`` (letter, a4 or single)."""
-    card = _lookup(SIZES, size, "--size")
+    card = _lookup(SIZES, size, "size")
     if fold not in FOLDS:
-        raise OutreachError(f"--fold: {fold!r} is not one of {', '.join(FOLDS)}")
+        raise OutreachError(f"{fold!r} is not one of {', '.join(FOLDS)}", field="fold")
     flat = (card.width * 2, card.height) if fold == "half" else (card.width, card.height)
     if sheet == "single":
         return _single(card, fold, flat)
-    page = _lookup(SHEETS, sheet, "--sheet")
+    page = _lookup(SHEETS, sheet, "sheet")
     return _grid(card, sheet, fold, page, flat)
 
 
-def _lookup(table: dict, key: str, option: str):  # type: ignore[no-untyped-def]
+def _lookup(table: dict, key: str, field: str):  # type: ignore[no-untyped-def]
     try:
         return table[key.lower()]
     except KeyError:
-        choices = ", ".join([*table, "single"] if option == "--sheet" else table)
-        raise OutreachError(f"{option}: {key!r} is not one of {choices}") from None
+        choices = ", ".join([*table, "single"] if field == "sheet" else table)
+        raise OutreachError(f"{key!r} is not one of {choices}", field=field) from None
 
 
 def _single(card: CardSize, fold: str, flat: tuple[float, float]) -> Layout:
@@ -133,9 +133,9 @@ def _grid(
     cols, rows = turned if is_turned else upright
     if cols * rows == 0:
         raise OutreachError(
-            f"--size {card.key}{' --fold half' if fold == 'half' else ''}: a "
+            f"{card.key}{', folded in half' if fold == 'half' else ''}: a "
             f"{fw / inch:.2f}×{fh / inch:.2f} in card does not fit on a {sheet} sheet; "
-            "use --sheet single"
+            "print on single sheets", field="size"
         )
     bw, bh = (fh, fw) if is_turned else (fw, fh)
     mx, my = (pw - cols * bw) / 2, (ph - rows * bh) / 2

@@ -10,9 +10,9 @@ each finished page is compressed at once by a worker thread (in parallel with dr
 next), so what stays in memory is the compressed page, not its text.
 
 ``CardOptions.met`` gives the template each person's ``met.*`` (the day, the ``log met
---note``, the place), by ``Person.key``; a note that would push the card past its writing
-area at the smallest size is left out of that card, with a warning, rather than failing the
-whole batch.
+--card`` line, the private ``--note``, the place), by ``Person.key``; a card line that would
+push the card past its writing area at the smallest size is left out of that card, with a
+warning, rather than failing the whole batch.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ class CardsResult:
     sizes: list[float] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     layout: Layout | None = None
+    texts: list[str] = field(default_factory=list)  # check_cards only: each card's words
 
 
 class CardWriter:
@@ -99,14 +100,16 @@ class CardWriter:
         try:
             self.ink = parse_ink(options.ink)
         except ValueError as exc:
-            raise OutreachError(str(exc)) from None
+            raise OutreachError(str(exc), field="ink") from None
         self.chain = FontChain(options.font, system=options.system_fonts)
+        self.signature = self._signature()
         self.hand = Hand()
         width = self.layout.size.width
         self.largest = 20.0 if width < 4.6 * 72 else 22.0
         self._rng = np.random.RandomState(0)
         self._atom_cache: dict[str, tuple[tuple[Atom, ...], list[str]]] = {}
         self._last_size: float | None = None  # where the next card's size search starts
+        self.last_text = ""
 
     def met(self, person: Person) -> templating.MetVars:
         """``met.*`` for ``person``: from ``options.met``, the note on one line (it is data,
@@ -115,7 +118,7 @@ class CardWriter:
         note = " ".join(found.note.split()).rstrip(",;:- ")
         place = " ".join(found.place.split()) or (
             self.options.meeting.location if self.options.meeting is not None else "")
-        return replace(found, note=note, place=place)
+        return replace(found, note=note, place=place, card=" ".join(found.card.split()))
 
     def text(self, person: Person, met: templating.MetVars | None = None) -> str:
         """The card's message for ``person``, as the template renders it (NFC, tidy blanks)."""
@@ -124,31 +127,51 @@ class CardWriter:
         values["signature"] = self.signature
         rendered = templating.render(self.template, values, who=_who(person))
         rendered = unicodedata.normalize("NFC", rendered).replace("\r\n", "\n")
-        if not rendered.replace("\n", "").isprintable():  # the rare text that has controls
-            rendered = "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t"
-                               else "" for ch in rendered)
+        rendered = _cleaned(rendered)
         lines = [" ".join(line.split()) for line in rendered.strip().split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
-    @property
-    def signature(self) -> str:
-        return (self.options.sign or self.sender.name or "").strip()
+    def _signature(self) -> str:
+        """``thanks.signature``, cleaned as the card's text is, and written in full: a
+        signature no available font can draw would leave the card unsigned, so it is refused."""
+        from outreach.cards.thanks import signature
+
+        name = _cleaned(unicodedata.normalize("NFC", signature(self.options.sign, self.sender)))
+        name = " ".join(name.split())
+        _, missing = self.chain.split(name)
+        if missing or not name:
+            chars = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in dict.fromkeys(missing))
+            raise OutreachError(f"no available font can write the signature {name!r} "
+                                f"({chars or 'nothing left to write'}); sign with another "
+                                "name, or choose a font that has it", field="sign")
+        return name
+
+    def _check_signed(self, person: Person, text: str) -> None:
+        """The sign-off (the last paragraph) shows the signature: a template that drops it
+        would print an unsigned card, and printing is what records the thank-you."""
+        if self.signature not in text.rpartition("\n\n")[2]:
+            raise OutreachError(
+                f"{self.template.filename or self.options.template}: the card for {_who(person)} "
+                f"does not end with the signature {self.signature!r}; end the template with "
+                "a sign-off paragraph holding {{ signature }}", field="template")
 
     def block(self, person: Person, warnings: list[str]) -> Block:
         """The message wrapped and sized to fit; ``OutreachError`` naming the person if not.
-        A card that fits only without its ``met.note`` is written without it (and warned)."""
+        A card that fits only without its ``met.card`` line (or, in a template that prints
+        it, ``met.note``) is written without them (and warned)."""
         met = self.met(person)
         found: list[str] = []
         try:
             block = self._block(person, met, found)
         except CardOverflow:
-            if not met.note:
+            if not (met.card or met.note):
                 raise
             found = []
-            block = self._block(person, replace(met, note=""), found)
-            found.append(f"card for {_who(person)}: with the meeting note ({len(met.note)} "
+            block = self._block(person, replace(met, note="", card=""), found)
+            what, text = ("line", met.card) if met.card else ("note", met.note)
+            found.append(f"card for {_who(person)}: with the card {what} ({len(text)} "
                          f"characters) the message does not fit the {self.layout.size.label} "
-                         f"card even at {SMALLEST_SIZE:g} pt; written without the note "
+                         f"card even at {SMALLEST_SIZE:g} pt; written without the {what} "
                          "(shorten it, or choose a larger --size)")
         warnings += found
         return block
@@ -156,7 +179,10 @@ class CardWriter:
     def _block(self, person: Person, met: templating.MetVars, warnings: list[str]) -> Block:
         paragraphs: list[tuple[Atom, ...]] = []
         missing: list[str] = []
-        for paragraph in self.text(person, met).split("\n\n"):
+        text = self.text(person, met)
+        self._check_signed(person, text)
+        self.last_text = text  # what the card that fits says (check_cards shows it)
+        for paragraph in text.split("\n\n"):
             written, lost = self._atoms(paragraph)
             paragraphs.append(written)
             missing += lost
@@ -288,12 +314,9 @@ def write_cards(
     if not people:
         raise OutreachError("cards: nobody to write to (INPUT selected no one)")
     if options.per_file < 1:
-        raise OutreachError("--per-file must be at least 1")
+        raise OutreachError("must be at least 1", field="per_file")
     writer = CardWriter(sender, options)
     result = CardsResult(layout=writer.layout)
-    if not writer.signature:
-        result.warnings.append('no signature: the cards end without your name; pass --sign '
-                               '"Your Name" (or set [sender] name in outreach.toml)')
     chunks = [people[i:i + options.per_file] for i in range(0, len(people), options.per_file)]
     targets = _targets(Path(output), len(chunks))
     folder = fileio.ensure_folder(Path(output).parent)
@@ -309,12 +332,39 @@ def write_cards(
     return result
 
 
+def check_cards(people: Iterable[Person], sender: Sender,
+                options: CardOptions = CardOptions()) -> CardsResult:
+    """Everything ``write_cards`` checks (signature, template, fonts, fit), card by card,
+    without drawing or writing anything: ``cards --dry-run``. The same errors and warnings;
+    ``result.texts`` holds what each card would say, ``result.files`` stays empty and
+    ``pages`` is what the PDF would have."""
+    people = list(people)
+    if not people:
+        raise OutreachError("cards: nobody to write to (INPUT selected no one)")
+    writer = CardWriter(sender, options)
+    result = CardsResult(layout=writer.layout)
+    for person in people:
+        result.sizes.append(writer.block(person, result.warnings).size)
+        result.texts.append(writer.last_text)
+        result.cards += 1
+    result.pages = -(-len(people) // writer.layout.per_page)
+    return result
+
+
 def _targets(output: Path, count: int) -> list[Path]:
     if count == 1:
         return [output]
     width = len(str(count))
     return [output.with_name(f"{output.stem}-{n:0{width}d}{output.suffix}")
             for n in range(1, count + 1)]
+
+
+def _cleaned(text: str) -> str:
+    """Without control and format characters (a tab becomes a space; newlines stay)."""
+    if text.replace("\n", "").isprintable():  # the common case
+        return text
+    return "".join(ch if ch == "\n" or not _is_control(ch) else " " if ch == "\t" else ""
+                   for ch in text)
 
 
 def _is_control(ch: str) -> bool:

@@ -48,8 +48,8 @@ def start_preview(pdf: Path, png: Path, dpi: int = 110) -> PreviewJob:
     tool = shutil.which("pdftoppm")
     if tool is None:
         raise OutreachError(
-            "--preview needs pdftoppm (poppler-utils): e.g. apt-get install poppler-utils, "
-            "brew install poppler"
+            "needs pdftoppm (poppler-utils): e.g. apt-get install poppler-utils, "
+            "brew install poppler", field="preview"
         )
     folder = tempfile.TemporaryDirectory(prefix="outreach-preview-")
     stem = Path(folder.name) / "preview"

@@ -12,24 +12,48 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from outreach.errors import OutreachError
 from outreach.ledger.meetings import ThanksDue
+from outreach.model import Sender
 from outreach.templating import MetVars
 
 REMINDER = "cards are printed after you log a meeting: outreach log met NAME"
+NO_SIGNATURE = ("a card needs a signature; give the name to sign with, or set name under "
+                "[sender] in outreach.toml (or use an export that has your profile)")
 
 
-def met_vars(due: ThanksDue, location: str = "") -> MetVars:
-    """``met.*`` for one person: the day and note of the last ``met``; the place of the
-    ledger's meeting with them on or before that day, else ``location`` (option/config)."""
+def signature(sign: str | None, sender: Sender) -> str:
+    """The name every card is signed with: ``sign`` (``--sign``, ``[cards] sign``) as given,
+    else the sender's first name (export or ``[sender] name``). Never empty: a card without
+    one is refused (``OutreachError`` on field ``sign``) rather than ending on a bare
+    "Warmly,". Spaces are tidied as the card's text is."""
+    name = " ".join((sign or "").split()) or sender.first_name
+    if not name:
+        raise OutreachError(NO_SIGNATURE, field="sign")
+    return name
+
+
+COFFEE_SERIES = ("rotation", "coffee")  # the meetings a card thanks "over coffee" for
+
+
+def met_vars(due: ThanksDue, location: str = "", *, coffee_only: bool = False) -> MetVars:
+    """``met.*`` for one person: the day and note of the last ``met``; the series and place
+    of the ledger's meeting it thanks for (``ThanksDue.meeting``). A meeting whose plan named
+    no place takes ``location`` (option/config); with ``coffee_only`` (the campaign, whose
+    ``location`` is where its coffees happen) only a rotation or coffee meeting does, so a
+    forum peer or someone the plan never met is never thanked for coffee there."""
     meeting = due.meeting
-    place = (meeting.place if meeting is not None else "") or location
-    return MetVars(on=due.on, note=due.note, place=place,
-                   series=meeting.series if meeting is not None else "")
+    series = meeting.series if meeting is not None else ""
+    place = meeting.place if meeting is not None else ""
+    if not place and (series in COFFEE_SERIES or not coffee_only):
+        place = location
+    return MetVars(on=due.on, note=due.note, place=place, series=series, card=due.card)
 
 
-def met_by_person(due: Sequence[ThanksDue], location: str = "") -> dict[str, MetVars]:
+def met_by_person(due: Sequence[ThanksDue], location: str = "", *,
+                  coffee_only: bool = False) -> dict[str, MetVars]:
     """``CardOptions.met``: each person's ``met.*`` by ``Person.key``."""
-    return {d.person.key: met_vars(d, location) for d in due}
+    return {d.person.key: met_vars(d, location, coffee_only=coffee_only) for d in due}
 
 
 def dated_output(folder: Path, today: date) -> Path:

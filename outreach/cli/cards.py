@@ -27,7 +27,7 @@ from outreach.wording import plural
 @meeting_options
 @click.option("--pending", is_flag=True,
               help="Write to the people the ledger says you met and have not thanked yet "
-              "(`outreach log met NAME --note ...`: the card can mention the note), then "
+              "(`outreach log met NAME --card \"LINE\"`: the card says LINE), then "
               "record them as thanked. Writes cards-YYYY-MM-DD.pdf in the current folder "
               "(-2, -3... if that exists), never out/cards.pdf; INPUT, if given, only "
               "supplies your name.")
@@ -50,8 +50,9 @@ from outreach.wording import plural
               help="blue, black, blue-black, royal, or #rrggbb.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Changes every card's hand; the same seed redraws the same cards.")
-@click.option("--sign", metavar="NAME", help="Signature [default: your name from the "
-              "export or outreach.toml].")
+@click.option("--sign", metavar="NAME", help="Signature [default: your first name from "
+              "outreach.toml's [sender] name, else the export]. A card is never printed "
+              "unsigned: without either, nothing is written and nobody is marked thanked.")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), metavar="PNG",
               help="Also render the first sheet to PNG to check before printing.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -59,11 +60,14 @@ from outreach.wording import plural
               "./cards-YYYY-MM-DD.pdf].")
 @click.option("--per-file", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Cards per PDF; larger batches are split into NAME-1.pdf, NAME-2.pdf...")
+@click.option("--dry-run", is_flag=True, help="Check every card (signature, template, fit) "
+              "and show what each would say; write nothing and mark nobody thanked.")
 def cards(
     input_path: Path | None, start: str | None, duration: str, tz: str, location: str,
     link: str, pending: bool, ledger_path: Path | None, template: str, size: str,
     sheet: str, fold: str, font: str | None, ink: str, seed: int, sign: str | None,
-    preview: Path | None, output: Path | None, per_file: int, **peer_kwargs: Any,
+    preview: Path | None, output: Path | None, per_file: int, dry_run: bool,
+    **peer_kwargs: Any,
 ) -> None:
     """Print thank-you cards in a handwritten style: one per peer, ready to cut or fold.
 
@@ -77,9 +81,12 @@ def cards(
       outreach cards peers.csv --sign "Dana" --preview out/cards.png
       outreach cards export.zip --size a6 --sheet a4 --ink black -o out/cards-a6.pdf
       outreach cards --pending --sheet single --fold half     # after `outreach log met`
+      outreach cards --pending --dry-run                      # what each card would say
 
-    With --pending, each card gets met.on, met.note and met.place (see the template):
-    the default card mentions your `log met --note` when there is one.
+    With --pending, each card gets met.on, met.series, met.place and met.card (see the
+    template): the default card thanks a forum peer for the forum and a rotation peer for
+    the coffee, and says the line you wrote with `log met --card`, as written (else a
+    general thank-you); your private `log met --note` is never printed.
     """
     from datetime import date
 
@@ -112,6 +119,9 @@ def cards(
         sign=sign, meeting=_cards_meeting(start, duration, tz, location, link),
         per_file=per_file, met=met_by_person(due, location),
     )
+    if dry_run:
+        _dry_run(people, sender, options)
+        return
     result = _cards_with_progress(people, sender, output, options, write_cards)
     for warning in result.warnings:
         echo_err(f"Warning: {warning}")
@@ -123,6 +133,24 @@ def cards(
     _cards_summary(result, pending)
     if preview is not None:
         echo(f"Preview of the first sheet: {write_preview(result.files[0], preview)}")
+
+
+def _dry_run(people: list[Any], sender: Any, options: Any) -> None:
+    """``--dry-run``: each card's words under its recipient, then what printing would take."""
+    from outreach.cards.layout import check_cards
+
+    result = check_cards(people, sender, options)
+    for person, text in zip(people, result.texts, strict=True):
+        who = f"{person.full_name} ({person.company})" if person.company else person.full_name
+        echo(f"Card for {who}:")
+        echo("\n".join(f"    {line}" if line else "" for line in text.split("\n")) + "\n")
+    for warning in result.warnings:
+        echo_err(f"Warning: {warning}")
+    lay = result.layout
+    assert lay is not None  # check_cards sets it
+    echo(f"Checked {plural(result.cards, 'card')} ({lay.size.label}, "
+         f"{plural(result.pages, lay.sheet + ' sheet' if lay.sheet != 'single' else 'page')})"
+         ": nothing written, nobody marked thanked.")
 
 
 def _cards_meeting(start: str | None, duration: str, tz: str, location: str, link: str) -> Any:

@@ -169,12 +169,14 @@ def select_people(
     functions: str | None = None,
     include_own_company: bool = False,
     vocabulary: Path | None = None,
+    with_excluded: bool = False,
 ) -> Any:
-    """The peers of INPUT (an export or a peers CSV) per the shared ``peer_options``."""
+    """The peers of INPUT (an export or a peers CSV) per the shared ``peer_options``;
+    ``with_excluded`` keeps the rows left out, saying why (``outreach peers --format csv-all``)."""
     from outreach.peers import PeerQuery, load_people
 
     query = PeerQuery(title, company, split_list(levels), split_list(functions),
-                      include_own_company, vocabulary)
+                      include_own_company, vocabulary, with_excluded=with_excluded)
     return load_people(input_path, query)
 
 

@@ -174,7 +174,25 @@ def report_tables(report: StatusReport) -> list[Any]:
         section(f"Not met for over {report.expire_after}: let go?", ("Who", "Last met"), [
             (describe(p), on.isoformat()) for p, on in report.expired
         ], "no relationship has gone quiet."),
+        *([life_cycle_table(report)] if report.lives else []),
     ]
+
+
+def life_cycle_table(report: StatusReport) -> Any:
+    """Every person's life cycle (``outreach.lifecycle``): where they stand, what they were
+    told, what came back, and the next step with its day."""
+    from rich.table import Table
+
+    from outreach.track import life_words
+
+    table = Table(title=text(f"Life cycle ({len(report.lives)})"), title_justify="left")
+    for column in ("Who", "State", "Told", "Came back", "Next step", "When"):
+        table.add_column(column, overflow="fold")
+    for life in report.lives.values():
+        words = life_words(life)
+        table.add_row(*(text(words[k]) for k in ("who", "state", "told", "came_back",
+                                                   "next_step", "when")))
+    return table
 
 
 def outputs_table(outputs: Sequence[Any], out_dir: Any) -> Any:

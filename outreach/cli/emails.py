@@ -97,7 +97,7 @@ def emails(
     from outreach.times import parse_span
 
     selection = select_people(input_path, **peer_kwargs)
-    _screen(selection, ledger_path)  # do not contact / bounced: skipped, and said so
+    secret = _screen(selection, ledger_path)  # do not contact / bounced: skipped, said so
     sender = sender_for(selection, from_address)
     with_invite = _start_given(ctx) and bool(start) if invite is None else invite
     meeting = meeting_or_none(start, duration, tz, location, link,
@@ -122,7 +122,8 @@ def emails(
     options = render.RenderOptions(
         linkedin_template=linkedin_template or render.linkedin_template_for(template),
         linkedin_limit=linkedin_limit,
-        invite=with_invite, message_id_seed=message_id_seed, sent_date=when,
+        invite=with_invite, message_id_seed=message_id_seed, message_id_secret=secret,
+        sent_date=when,
         invite_versions=versions, slots=slots, remind=reminder,
     )
     people = selection.people
@@ -148,15 +149,18 @@ def emails(
     _emails_summary(summary)
 
 
-def _screen(selection: Any, ledger_path: Path | None) -> None:
-    """Leave out people marked do-not-contact; a bounced address gets the LinkedIn note."""
+def _screen(selection: Any, ledger_path: Path | None) -> bytes:
+    """Leave out people marked do-not-contact; a bounced address gets the LinkedIn note.
+    Returns the ledger's Message-ID secret."""
     from outreach.ledger import Ledger
     from outreach.mail.contact import screen_people
 
     with Ledger.open(ledger_path) as ledger:
         selection.people, notes = screen_people(selection.people, ledger)
+        secret = ledger.message_id_secret()
     for note in notes:
         echo_err(f"note: {note}")
+    return secret
 
 
 def _start_given(ctx: click.Context) -> bool:

@@ -25,15 +25,21 @@ def _parse_day(text: str | None, option: str) -> Any:
 
 @click.command("log")
 @click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked",
-                                           "optout"]))
+                                           "noted", "optout"]))
 @click.argument("who")
 @click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
-@click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\".")
+@click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\": "
+              "for you; never printed on a card.")
+@click.option("--card", metavar="LINE", help="met only: the line their thank-you card "
+              "says, printed as written, e.g. \"Your point about brand budgets stays with "
+              "me.\" Without it the card says a general thank-you.")
 @ledger_option
-def log_command(kind: str, who: str, on_text: str | None, note: str,
+def log_command(kind: str, who: str, on_text: str | None, note: str, card: str | None,
                 ledger_path: Path | None) -> None:
     """Record what happened with a peer: met, gave (you helped), got (they helped), replied;
-    optout: do not contact them again (every stage skips them from then on, and says so).
+    noted: you sent their LinkedIn note (from linkedin.csv), so they count as told and get a
+    follow-up note like an e-mail would; optout: do not contact them again (every stage
+    skips them from then on, and says so).
 
     WHO is a name (any case, accents optional; part of a name if it is unique), a
     LinkedIn profile URL or an e-mail address of someone in the ledger. An ambiguous name
@@ -42,14 +48,17 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
     \b
     Examples:
       outreach log met "Jane Doe"
+      outreach log met "Jane Doe" --card "Your point about brand budgets stays with me."
       outreach log gave "jane" --note "intro to our CFO"
       outreach log replied https://www.linkedin.com/in/janedoe --on 2027-01-12
+      outreach log noted "Marcus Smith"
       outreach log optout "Jane Doe" --note "asked not to be contacted"
     """
     from outreach.ledger import Ledger
-    from outreach.track import describe, log_event, opt_out
+    from outreach.track import card_line, describe, log_event, opt_out
 
     on = _parse_day(on_text, "--on")
+    line = card_line(card, kind) if card is not None else None  # checked before any write
     with Ledger.open(ledger_path) as ledger:
         if kind == "optout":
             person, new = opt_out(ledger, who, on, note)
@@ -57,9 +66,12 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
                                 + ("" if new else " (already so)")
                                 + "; campaign, emails, followups, drafts and send skip them"))
             return
-        person = log_event(ledger, kind, who, on, note)
-    echo(sentence(f"Logged {kind} with {describe(person)} on {on.isoformat()}"
-                        + (f": {note}" if note else "")))
+        person = log_event(ledger, kind, who, on, note, card=card)
+    what = f"LinkedIn note sent to {describe(person)}" if kind == "noted" else \
+        f"{kind} with {describe(person)}"
+    echo(sentence(f"Logged {what} on {on.isoformat()}" + (f": {note}" if note else "")))
+    if line is not None:
+        echo(f"Their card will say: {line}")
 
 
 @click.command()
@@ -76,9 +88,12 @@ def log_command(kind: str, who: str, on_text: str | None, note: str,
 def status(expire_after: str, no_reply_after: str, tz: str | None, fmt: str,
            today_text: str | None, ledger_path: Path | None) -> None:
     """What needs you this week: meetings due, thank-yous owed, invitations without reply,
-    one-way relationships, and peers to let go.
+    one-way relationships, and peers to let go; then everyone's life cycle — told by e-mail
+    or LinkedIn note, accepted, declined, proposed another time, replied, bounced, cancelled,
+    do not contact, met, thanked — with their next step and when, and what came back (RSVPs,
+    replies, proposed times, notes sent, bounces).
 
-    Built from the ledger that campaign, send, cards and log keep.
+    Built from the ledger that campaign, send, inbox, cards and log keep.
 
     \b
     Examples:

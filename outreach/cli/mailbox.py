@@ -4,7 +4,9 @@ user's mailbox (the library: ``outreach.mail.inbox``, ``outreach.followups``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,15 +43,42 @@ def imap_login_options(func: F) -> F:
 
 
 def _session(url_text: str, auth: str, password_command: str | None,
-             token_command: str | None, ca_file: Path | None, *, option: str,
+             token_command: str | None, ca_file: Path | None, *, field: str | None,
              default_folder: str = "INBOX") -> Any:
     from outreach.mail.credentials import obtain, terminal_prompt
     from outreach.mail.imap import ImapSession, parse_url
 
-    url = parse_url(url_text, option=option, default_folder=default_folder)
+    url = parse_url(url_text, field=field, default_folder=default_folder)
     secret = obtain("imap", url.user, auth=auth, password_command=password_command,
                     token_command=token_command, prompt=terminal_prompt())
     return ImapSession(url, secret, ca_file=ca_file)
+
+
+@contextlib.contextmanager
+def _reading_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr once a source holds 200 new messages or more, only
+    when stderr is a terminal (the library calls back with done and total)."""
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "progress" not in bar:
+            if total < 200 or not sys.stderr.isatty():
+                bar["progress"] = None
+            else:
+                from rich.console import Console
+                from rich.progress import Progress
+
+                bar["progress"] = Progress(console=Console(stderr=True), transient=True)
+                bar["progress"].start()
+                bar["task"] = bar["progress"].add_task(label, total=total)
+        if bar["progress"] is not None and (done % 100 == 0 or done >= total):
+            bar["progress"].update(bar["task"], completed=done)
+
+    try:
+        yield update
+    finally:
+        if bar.get("progress") is not None:
+            bar["progress"].stop()
 
 
 def _day(text: str | None, option: str) -> date | None:
@@ -74,12 +103,14 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
     """Read replies, RSVPs and bounces from your mailbox into the ledger.
 
     SOURCE is imaps://user@host[:port]/FOLDER (imap:// upgrades with STARTTLS), an mbox
-    file or a Maildir folder. Only what is new since the last run is read (per IMAP folder
-    by UIDVALIDITY and UID; for files by Message-ID), and each message is recorded once:
+    file or a Maildir folder (…/Sent, …/Drafts: the server's SPECIAL-USE folder). Only what
+    is new since the last run is read (an IMAP folder by UIDVALIDITY and UID, an mbox by
+    the offset read up to, a Maildir by file name), and each message is recorded once:
     Accept/Decline/Tentative from Gmail, Outlook, Apple Calendar or Thunderbird (iTIP
     REPLY; COUNTER: a proposed new time), replies to what you sent, bounces (the address
     is never used again; the peer gets the LinkedIn note instead) and auto-replies (noted,
-    not replies). Reading marks nothing as read.
+    not replies). Reading marks nothing as read. A message that cannot be read (over 25 MB,
+    nested too deep, a huge header, a link out of the Maildir) is skipped and named.
 
     \b
     Examples:
@@ -89,17 +120,18 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
           --token-command "oauth2l fetch --scope mail"
     """
     from outreach.ledger import Ledger
-    from outreach.mail.inbox import is_imap, read_inbox
+    from outreach.mail.sources import is_imap, read_inbox
 
     since = _day(since_text, "--since")
     today = _day(today_text, "--today")
-    with Ledger.open(ledger_path) as ledger:
+    with Ledger.open(ledger_path) as ledger, _reading_progress("Reading mail") as progress:
         if is_imap(source):
             with _session(source, auth, password_command, token_command, ca_file,
-                          option="SOURCE") as session:
-                report = read_inbox(ledger, source, since=since, session=session, today=today)
+                          field=None) as session:
+                report = read_inbox(ledger, source, since=since, session=session, today=today,
+                                    progress=progress)
         else:
-            report = read_inbox(ledger, source, since=since, today=today)
+            report = read_inbox(ledger, source, since=since, today=today, progress=progress)
         people = ledger.all_people()
     _inbox_table(report, people)
 
@@ -139,6 +171,8 @@ def _inbox_table(report: Any, people: dict[str, Any]) -> None:
                             text(_KIND_WORDS.get(rec.kind, rec.kind)), text(rec.sender),
                             text(rec.doubt))
         emit(doubted, None)
+    for where, why in report.skipped:
+        echo(f"Skipped {where}: {why}")
     seen = f", {report.already_seen} already read" if report.already_seen else ""
     kept = f", {len(report.unverified)} not believed" if report.unverified else ""
     click.echo(sentence(f"Read {plural(report.read, 'message')}: {len(report.learned)} "
@@ -166,6 +200,12 @@ def came_back_tables(data: dict[str, Any]) -> list[Any]:
               p["rsvps"][-1]["on"] if p["rsvps"] else "") for p in people if p["rsvp"]]
     if rsvps:
         out.append(section("RSVPs", ("Who", "Answer", "On"), rsvps))
+    replies = [(p["name"], r["on"], r["subject"]) for p in people for r in p["replies"]]
+    if replies:
+        out.append(section("Replies", ("Who", "On", "Subject"), replies))
+    notes = [(p["name"], on) for p in people for on in p["notes_sent"]]
+    if notes:
+        out.append(section("LinkedIn notes sent", ("Who", "On"), notes))
     proposed = [(p["name"], p["proposed"]) for p in people if p["proposed"]]
     if proposed:
         out.append(section("Proposed new times", ("Who", "Proposed start"), proposed))
@@ -189,27 +229,32 @@ def _answer(partstat: str, comment: str) -> str:
 
 @click.command()
 @click.option("--after", default="7d", show_default=True, metavar="AGE",
-              help="Only people invited at least this long ago (d, w, m, y).")
+              help="Only people told at least this long ago (d, w, m, y).")
 @click.option("--max", "max_count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Follow up at most this many times.")
 @click.option("-t", "--template", default="followup.email.j2", show_default=True,
-              help="A built-in or your own template; original_subject is the invitation's.")
+              help="A built-in or your own template; original_subject is the invitation's, "
+              "invitation.* what it proposed [default: followup.email.j2 for the first nudge, "
+              "followup-last.email.j2 after].")
 @click.option("--from", "from_address", metavar='"NAME <ADDR>"', required=False,
               help="Sender [default: [sender] in outreach.toml].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out/followups"), show_default=True,
-              help="Folder for the follow-up .eml files.")
+              help="Folder for the follow-up .eml files and linkedin.csv.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
 @ledger_option
 def followups(after: str, max_count: int, template: str, from_address: str | None,
               out_dir: Path, today_text: str | None, ledger_path: Path | None) -> None:
-    """Write a follow-up e-mail only to people who have not answered.
+    """Write a follow-up only to people who have not answered.
 
-    For each person invited at least --after ago with no reply, no RSVP, no bounce, not
-    do-not-contact (log optout) and fewer than --max follow-ups sent: one .eml in OUT,
-    threaded to the invitation (In-Reply-To and References are its Message-ID; the subject
-    is "Re: " and its subject). Run `outreach inbox` first so answers are known; then send
-    them as usual.
+    Who is silent is the life cycle's answer (as `outreach status` shows it): told at least
+    --after ago (by e-mail, or by a LinkedIn note logged with `outreach log noted`), no reply,
+    RSVP, proposed time or bounce since, not cancelled, not do-not-contact (log optout), not
+    met, and fewer than --max follow-ups. Each follow-up says what the invitation proposed.
+    E-mails go to OUT as .eml, threaded to the invitation (In-Reply-To and References are
+    its Message-ID; the subject is "Re: " and its subject); people told by LinkedIn note get
+    a row in OUT/linkedin.csv instead. Run `outreach inbox` first so answers are known; then
+    send them as usual.
 
     \b
     Examples:
@@ -235,7 +280,8 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
         if not plan.due:
             click.echo("No follow-ups due.")
             return
-        batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template)
+        batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template,
+                                        secret=ledger.message_id_secret())
         if batch.problems:
             for problem in batch.problems:
                 echo_err(f"problem: {problem}")
@@ -248,8 +294,12 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
             for m in batch.messages)
     for message in batch.messages:
         echo(f"Follow-up for {describe(message.person)}: {out_dir / message.filename}")
+    for note in batch.notes:
+        echo(f"Follow-up note for {describe(note.person)}: {summary.linkedin_csv} "
+             "(send it on LinkedIn, then: outreach log noted)")
     unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
-    click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')} to {out_dir}"
+    notes = f" and {plural(len(batch.notes), 'LinkedIn note')}" if batch.notes else ""
+    click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')}{notes} to {out_dir}"
                         f"{unchanged}; review, then: outreach send {out_dir}"))
 
 
@@ -263,7 +313,9 @@ def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
            token_command: str | None, ca_file: Path | None, ledger_path: Path | None) -> None:
     """Put the messages in DIR_OR_MBOX into your Drafts folder instead of sending them.
 
-    Each message is appended with the \\Draft flag once per Message-ID: the folder is
+    The folder is the URL's; without one, or when none is called Drafts, the one the
+    server marks \\Drafts (SPECIAL-USE). Each message is appended with the \\Draft flag
+    once per Message-ID: the folder is
     searched first, so a rerun appends nothing new. Then open your mail client, read each
     one and press Send yourself. People marked do-not-contact and addresses that bounced
     are skipped.
@@ -278,7 +330,7 @@ def drafts(source: Path, imap_url: str, auth: str, password_command: str | None,
 
     messages = outbox.load_outbox(source)
     with Ledger.open(ledger_path) as ledger, _session(
-            imap_url, auth, password_command, token_command, ca_file, option="--imap",
+            imap_url, auth, password_command, token_command, ca_file, field="imap_url",
             default_folder="Drafts") as session:
         report = append_drafts(messages, session, ledger)
     for item, why in report.skipped:

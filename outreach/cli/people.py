@@ -47,12 +47,20 @@ def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | 
 @click.command()
 @EXPORT_ARG
 @peer_options
-@format_options
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "csv-all",
+                                                    "json-all"]),
+              default="table", show_default=True,
+              help="table for reading; csv/json for tools; csv-all/json-all also list the "
+              "rows left out (former roles, colleagues), each saying why in 'excluded'.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE (atomically) instead of the terminal.")
 def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
     """Find your peers in EXPORT: same function and level as you, at other companies.
 
     Your title and company default to your current position in the export
-    (Positions.csv, else Profile.csv's headline). Every match says why.
+    (Positions.csv, else Profile.csv's headline). Every match says why; a former role
+    ("Ex-", "Retired", "until 2022") is never a peer, and a peer in another country is
+    marked remote.
 
     \b
     Examples:
@@ -60,9 +68,10 @@ def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> No
       outreach peers Connections.csv --title "Director of Enterprise PMO" --company Acme
       outreach peers export.zip --levels vp,cxo --format csv -o peers.csv
     """
-    selection = select_people(export, **peer_kwargs)
+    with_excluded = fmt.endswith("-all")
+    selection = select_people(export, with_excluded=with_excluded, **peer_kwargs)
     heading = selection.heading()
-    emit(_render(selection.frame, fmt, heading), output)
+    emit(_render(selection.frame, fmt.removesuffix("-all"), heading), output)
     echo_err(f"{heading}. From " + "; ".join(selection.notes))
 
 

@@ -60,9 +60,11 @@ def rotation_specs(
     template: str | None = None,
 ) -> list[EventSpec]:
     """One recurring VEVENT per peer (SEQUENCE/DTSTAMP still unset)."""
+    from outreach.peers import meeting_place
+
     specs = []
-    for series in rotation.series:
-        meeting = Meeting(series.first, duration, location, link)
+    for series in rotation.series:  # a peer far away is met by video (peers.meeting_place)
+        meeting = Meeting(series.first, duration, *meeting_place(series.peer, location, link))
         specs.append(event_spec(
             uid_for(sender, series.peer, "rotation"), sender, meeting,
             summary=title_for("rotation", series.peer, sender),

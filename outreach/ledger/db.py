@@ -1,8 +1,9 @@
 """Opening the ledger file: WAL and busy-timeout set-up, migrations, transactions, the run lock.
 
 ``LedgerBase`` is what every part of ``Ledger`` (people, invites, meetings, deliveries) builds
-on: ``write()`` is one ``BEGIN IMMEDIATE`` transaction (nested calls join it), ``query()``
-reads, and SQLite's "locked"/"busy" answers become a one-line ``OutreachError``.
+on: ``write()`` is one ``BEGIN IMMEDIATE`` transaction (nested calls join it), ``_query()``
+reads (for the ledger's own methods only), and SQLite's "locked"/"busy" answers become a
+one-line ``OutreachError``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import IO, Any, Self
 
 from outreach.errors import OutreachError
 from outreach.ledger.schema import CREATE_VERSION_TABLE, MIGRATIONS, SCHEMA_VERSION
+from outreach.ledger.trust import check_trustworthy_file, quick_check, write_backup
 
 try:
     import fcntl
@@ -94,7 +97,8 @@ class LedgerBase:
         is opened for reading only, so a ledger on a read-only disk or without write
         permission can still be read. A missing or older ledger is opened as usual."""
         target = Path(path) if path is not None else default_path()
-        if read_only and target.is_file():
+        existed = check_trustworthy_file(target)
+        if read_only and existed:
             ledger = cls._open_read_only(target, busy_seconds)
             if ledger is not None:
                 return ledger
@@ -104,6 +108,8 @@ class LedgerBase:
             raise OutreachError(
                 f"ledger {target}: cannot create its folder: {exc.strerror}"
             ) from None
+        if not existed:
+            cls._create(target, busy_seconds)
         try:
             connection = sqlite3.connect(target, timeout=busy_seconds, isolation_level=None)
         except sqlite3.Error as exc:
@@ -112,12 +118,47 @@ class LedgerBase:
         ledger = cls(target, connection)
         try:
             ledger._configure(busy_seconds)
+            if existed:
+                ledger._quick_check()
             ledger._migrate()
+            if existed and not read_only:
+                ledger._backup()
         except BaseException:
             connection.close()
             raise
         ledger._identity = _file_identity(target)
         return ledger
+
+    @classmethod
+    def _create(cls, target: Path, busy_seconds: float) -> None:
+        """A new, migrated ledger put in place whole (made beside it, then hard-linked to its
+        name), so no run ever sees a half-made or empty ledger file (an empty one is refused
+        as untrustworthy). If another run created it meanwhile, theirs is kept."""
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{target.name}.new.", dir=target.parent)
+        except OSError as exc:
+            raise OutreachError(f"ledger {target}: cannot create it: {exc.strerror}") from None
+        os.close(handle)
+        try:
+            connection = sqlite3.connect(name, timeout=busy_seconds, isolation_level=None)
+            try:
+                fresh = cls(target, connection)  # messages name the ledger, not the temporary
+                fresh._configure(busy_seconds)
+                fresh._migrate()
+            finally:
+                connection.close()
+            try:
+                os.link(name, target)
+            except FileExistsError:
+                pass  # another run created it first: use theirs
+            except OSError:  # no hard links on this file system
+                if not target.exists():
+                    os.replace(name, target)
+        except sqlite3.Error as exc:
+            raise OutreachError(f"ledger {target}: cannot create it: {exc}") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
 
     @classmethod
     def _open_read_only(cls, target: Path, busy_seconds: float) -> Self | None:
@@ -130,7 +171,11 @@ class LedgerBase:
             connection.row_factory = sqlite3.Row
             connection.execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000)}")
             ledger = cls(target, connection)
+            ledger._quick_check()
             current = ledger.schema_version()
+        except OutreachError:
+            connection.close()
+            raise
         except sqlite3.Error as exc:
             raise OutreachError(f"ledger {target}: cannot open it for reading: {exc}") from None
         if current != SCHEMA_VERSION:
@@ -150,6 +195,16 @@ class LedgerBase:
         if str(mode).lower() != "wal":
             raise OutreachError(f"ledger {self.path}: cannot switch to WAL mode (got {mode})")
         self._db.execute("PRAGMA synchronous = FULL")
+
+    def _quick_check(self) -> None:
+        try:
+            quick_check(self._db, self.path)
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from None
+
+    def _backup(self) -> None:
+        """The rolling ``ledger.sqlite.bak``, taken before this run writes anything."""
+        write_backup(self._db, self.path)
 
     def _migrate(self) -> None:
         current = self.schema_version()
@@ -197,11 +252,17 @@ class LedgerBase:
             exit_code=3,
         )
 
-    def _translate(self, exc: sqlite3.Error) -> OutreachError:
+    def _translate(self, exc: sqlite3.Error, *, writing: bool = False) -> OutreachError:
         text = str(exc).lower()
         if "locked" in text or "busy" in text:
             return self._busy_error()
-        return OutreachError(f"ledger {self.path}: {exc}")
+        if not writing:
+            return OutreachError(f"ledger {self.path}: {exc}")
+        full = "full" in text
+        return OutreachError(
+            f"ledger {self.path}: cannot record: {'the disk is full' if full else exc}; "
+            "this step was not recorded and what it was about stays pending"
+            f"{' (free some space, then rerun)' if full else ''}")
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -220,23 +281,33 @@ class LedgerBase:
         self._depth = 1
         try:
             yield self._db
+        except sqlite3.Error as exc:  # disk full, I/O error, damage met mid-way
+            self._rollback_quietly()
+            raise self._translate(exc, writing=True) from None
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback_quietly()
             raise
         else:
             try:
                 self._db.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self._db.execute("ROLLBACK")
-                raise self._translate(exc) from None
+            except sqlite3.Error as exc:  # SQLite may have rolled back already (SQLITE_FULL)
+                self._rollback_quietly()
+                raise self._translate(exc, writing=True) from None
         finally:
             self._depth = 0
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Read rows (for reports such as ``outreach status``)."""
+    def _rollback_quietly(self) -> None:
+        """Undo the open transaction, if SQLite has not already; never hide the cause."""
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Read rows, for the ledger's own methods: the tables are private to
+        ``outreach.ledger``, whose methods return dataclasses."""
         try:
             return self._db.execute(sql, tuple(params)).fetchall()
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             raise self._translate(exc) from None
 
     def check_same_file(self) -> None:

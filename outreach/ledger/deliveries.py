@@ -31,7 +31,7 @@ class DeliveriesMixin(LedgerBase):
 
     def deliveries(self, message_id: str) -> dict[str, Delivery]:
         """Recipient (lower-cased) → its delivery record for one Message-ID."""
-        rows = self.query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
+        rows = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
         return {str(r["recipient"]): _delivery(r) for r in rows}
 
     def queue_message(
@@ -90,13 +90,13 @@ class DeliveriesMixin(LedgerBase):
         for first in range(0, len(wanted), 500):
             chunk = wanted[first:first + 500]
             marks = ", ".join("?" * len(chunk))
-            found += [_delivery(r) for r in self.query(
+            found += [_delivery(r) for r in self._query(
                 f"SELECT * FROM messages WHERE state = 'sent' AND recipient IN ({marks}) "
                 "ORDER BY sent_at, message_id", chunk)]
         return found
 
     def failures(self) -> list[Delivery]:
-        rows = self.query(
+        rows = self._query(
             "SELECT * FROM messages WHERE state LIKE 'failed-%' ORDER BY updated_at, recipient"
         )
         return [_delivery(r) for r in rows]

@@ -205,7 +205,7 @@ def rename(db: sqlite3.Connection, renames: Sequence[tuple[str, str]]) -> None:
     """Re-key people rows, in order, and move their events and meetings along."""
     pairs = [(new, old) for old, new in renames]
     for table, column in (("people", "key"), ("events", "person_key"),
-                          ("meetings", "person_key")):
+                          ("meetings", "person_key"), ("card_lines", "person_key")):
         db.executemany(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", pairs)
 
 

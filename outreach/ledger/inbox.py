@@ -45,6 +45,28 @@ class InboxRecord:
 
 
 @dataclass(frozen=True)
+class SourceState:
+    """How far a mailbox was read: ``validity`` (an IMAP folder's UIDVALIDITY), ``position``
+    (its highest UID read; an mbox's byte offset), ``fingerprint`` (a digest of the mbox's
+    bytes before that offset). Decimal text: any unsigned 64-bit value fits."""
+
+    validity: str = ""
+    position: str = ""
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Lower-cased: the people's ``addresses``, the Message-IDs and calendar UIDs we wrote
+    (``ids``, without angle brackets) and the ``recipients`` we sent to."""
+
+    addresses: frozenset[str]
+    ids: frozenset[str]
+    recipients: frozenset[str]
+    tokens: frozenset[str] = frozenset()  # ids and recipients: a body naming one is about us
+
+
+@dataclass(frozen=True)
 class Rsvp:
     person_key: str
     uid: str
@@ -89,8 +111,8 @@ class MailboxFacts:
 
 
 class InboxMixin(LedgerBase):
-    """The ``inbox_messages``, ``inbox_unverified``, ``sent_uids``, ``inbox_folders``,
-    ``rsvps``, ``bad_addresses``,
+    """The ``inbox_messages``, ``inbox_unverified``, ``sent_uids``, ``inbox_sources``,
+    ``inbox_files``, ``rsvps``, ``bad_addresses``,
     ``do_not_contact``, ``followups`` and ``drafts`` tables."""
 
     # ------------------------------------------------------------ reading the mailbox
@@ -99,14 +121,14 @@ class InboxMixin(LedgerBase):
         """Who the ledger knows by address, what was sent to whom, and each calendar UID's
         people, newest SEQUENCE and years (see ``MailboxFacts``)."""
         facts = MailboxFacts()
-        for row in self.query("SELECT key, email FROM people WHERE email != '' "
+        for row in self._query("SELECT key, email FROM people WHERE email != '' "
                               "ORDER BY last_seen"):
             facts.addresses[str(row[1]).lower()] = str(row[0])
-        for row in self.query("SELECT message_id, recipient FROM messages WHERE state = 'sent'"):
+        for row in self._query("SELECT message_id, recipient FROM messages WHERE state = 'sent'"):
             facts.sent.setdefault(str(row[0]), set()).add(str(row[1]).lower())
-        facts.planned = {str(r[0]): str(r[1]) for r in self.query(
+        facts.planned = {str(r[0]): str(r[1]) for r in self._query(
             "SELECT message_id, person_key FROM plan_messages")}
-        for row in self.query(
+        for row in self._query(
                 "SELECT uid, person_key, sequence FROM plan_messages WHERE uid != '' UNION ALL "
                 "SELECT uid, person_key, 0 FROM meetings UNION ALL "
                 "SELECT uid, person_key, sequence FROM sent_uids WHERE person_key != '' "
@@ -115,10 +137,10 @@ class InboxMixin(LedgerBase):
             if row[1]:
                 facts.uid_people.setdefault(uid, set()).add(str(row[1]))
             facts.uid_sequence[uid] = max(facts.uid_sequence.get(uid, 0), int(row[2] or 0))
-        for row in self.query("SELECT uid, MIN(substr(start, 1, 4)), MAX(substr(start, 1, 4)) "
+        for row in self._query("SELECT uid, MIN(substr(start, 1, 4)), MAX(substr(start, 1, 4)) "
                               "FROM meetings GROUP BY uid"):
             facts.uid_years[str(row[0])] = (int(row[1]), int(row[2]))
-        facts.invited = {str(r[0]): date.fromisoformat(r[1]) for r in self.query(
+        facts.invited = {str(r[0]): date.fromisoformat(r[1]) for r in self._query(
             "SELECT person_key, MIN(on_date) FROM events WHERE kind = 'invited' "
             "GROUP BY person_key")}
         return facts
@@ -138,15 +160,19 @@ class InboxMixin(LedgerBase):
         return [Unverified(r["message_id"], r["kind"], r["sender"],
                            date.fromisoformat(r["on_date"]), r["names"], r["person_key"],
                            r["reason"])
-                for r in self.query("SELECT * FROM inbox_unverified ORDER BY on_date, rowid")]
+                for r in self._query("SELECT * FROM inbox_unverified ORDER BY on_date, rowid")]
 
     def inbox_seen(self, message_ids: Sequence[str]) -> set[str]:
         """Which of ``message_ids`` an earlier ``inbox`` run already read."""
         seen: set[str] = set()
         for chunk, marks in chunks(list(message_ids)):
-            seen.update(str(r[0]) for r in self.query(
+            seen.update(str(r[0]) for r in self._query(
                 f"SELECT message_id FROM inbox_messages WHERE message_id IN ({marks})", chunk))
         return seen
+
+    def inbox_seen_all(self) -> set[str]:
+        """Every Message-ID an earlier ``inbox`` run read (one query: a big read asks once)."""
+        return {str(r[0]) for r in self._query("SELECT message_id FROM inbox_messages")}
 
     def record_inbox(self, records: Iterable[InboxRecord]) -> list[InboxRecord]:
         """Record each message once (a Message-ID already read is ignored) with what it
@@ -199,24 +225,62 @@ class InboxMixin(LedgerBase):
                         (rec.person_key, rec.on.isoformat(), rec.subject[:200], now))
         return new
 
-    def folder_state(self, source: str) -> tuple[int, int] | None:
-        """(UIDVALIDITY, highest UID read) of an IMAP folder, None before the first run."""
-        rows = self.query("SELECT uidvalidity, last_uid FROM inbox_folders WHERE source = ?",
-                          (source,))
-        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+    def source_state(self, source: str) -> SourceState | None:
+        """How far ``source`` (an IMAP folder, an mbox) was read, None before the first run."""
+        rows = self._query("SELECT validity, position, fingerprint FROM inbox_sources "
+                          "WHERE source = ?", (source,))
+        return SourceState(str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
-    def save_folder_state(self, source: str, uidvalidity: int, last_uid: int) -> None:
+    def save_source_state(self, source: str, state: SourceState) -> None:
         with self.write() as db:
             db.execute(
-                "INSERT INTO inbox_folders (source, uidvalidity, last_uid, updated_at) VALUES "
-                "(?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET uidvalidity = "
-                "excluded.uidvalidity, last_uid = excluded.last_uid, "
-                "updated_at = excluded.updated_at",
-                (source, uidvalidity, last_uid, iso(utc_now())))
+                "INSERT INTO inbox_sources (source, validity, position, fingerprint, "
+                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET "
+                "validity = excluded.validity, position = excluded.position, "
+                "fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+                (source, state.validity, state.position, state.fingerprint, iso(utc_now())))
+
+    def folder_state(self, source: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, highest UID read) of an IMAP folder, None before the first run."""
+        state = self.source_state(source)
+        if state is None or not state.validity.isdigit() or not state.position.isdigit():
+            return None
+        return int(state.validity), int(state.position)
+
+    def save_folder_state(self, source: str, uidvalidity: int, last_uid: int) -> None:
+        self.save_source_state(source, SourceState(str(uidvalidity), str(last_uid)))
+
+    def files_read(self, source: str) -> set[str]:
+        """The Maildir file names (before ``:2,``) of ``source`` read before."""
+        return {str(r[0]) for r in self._query("SELECT name FROM inbox_files WHERE source = ?",
+                                               (source,))}
+
+    def record_files_read(self, source: str, names: Iterable[str]) -> None:
+        with self.write() as db:
+            db.executemany("INSERT OR IGNORE INTO inbox_files (source, name) VALUES (?, ?)",
+                           [(source, name) for name in names])
+
+    def relevance(self) -> Relevance:
+        """What makes an incoming message worth reading in full (``mail.sources``): the
+        people's addresses, what we sent (Message-IDs, recipients) and the calendar UIDs."""
+        addresses = {str(r[0]).lower() for r in self._query(
+            "SELECT email FROM people WHERE email != ''")}
+        ids: set[str] = set()
+        recipients: set[str] = set()
+        for row in self._query("SELECT message_id, recipient FROM messages"):
+            ids.add(str(row[0]).strip("<>").lower())
+            recipients.add(str(row[1]).lower())
+        for sql in ("SELECT message_id FROM plan_messages", "SELECT uid FROM plan_messages",
+                    "SELECT message_id FROM followups", "SELECT uid FROM invites",
+                    "SELECT uid FROM sent_uids",
+                    "SELECT uid FROM meetings"):
+            ids.update(str(r[0]).strip("<>").lower() for r in self._query(sql) if r[0])
+        return Relevance(frozenset(addresses), frozenset(ids), frozenset(recipients),
+                         frozenset(ids | recipients))
 
     def inbox_records(self, kinds: Sequence[str] = INBOX_KINDS) -> list[InboxRecord]:
         marks = ", ".join("?" * len(kinds))
-        rows = self.query(f"SELECT * FROM inbox_messages WHERE kind IN ({marks}) "
+        rows = self._query(f"SELECT * FROM inbox_messages WHERE kind IN ({marks}) "
                           "ORDER BY on_date, rowid", list(kinds))
         return [InboxRecord(r["message_id"], r["source"], r["kind"],
                             date.fromisoformat(r["on_date"]), r["person_key"], r["detail"],
@@ -224,7 +288,7 @@ class InboxMixin(LedgerBase):
 
     def rsvps(self) -> list[Rsvp]:
         """Every person's latest PARTSTAT per UID and occurrence, oldest first."""
-        rows = self.query("SELECT * FROM rsvps ORDER BY on_date, rowid")
+        rows = self._query("SELECT * FROM rsvps ORDER BY on_date, rowid")
         return [Rsvp(r["person_key"], r["uid"], r["recurrence_id"], r["partstat"],
                      date.fromisoformat(r["on_date"]), r["comment"]) for r in rows]
 
@@ -233,7 +297,7 @@ class InboxMixin(LedgerBase):
     def bad_addresses(self) -> dict[str, str]:
         """Lower-cased address → why it is never written to again (e.g. ``bounced``)."""
         return {str(r[0]).lower(): str(r[1])
-                for r in self.query("SELECT address, reason FROM bad_addresses")}
+                for r in self._query("SELECT address, reason FROM bad_addresses")}
 
     def opt_out(self, person_key: str, on: date, note: str = "") -> bool:
         """Mark a person do-not-contact; False if they already were."""
@@ -246,31 +310,24 @@ class InboxMixin(LedgerBase):
     def do_not_contact(self) -> dict[str, date]:
         """Person key → the day they were marked do-not-contact."""
         return {str(r[0]): date.fromisoformat(r[1])
-                for r in self.query("SELECT person_key, on_date FROM do_not_contact")}
+                for r in self._query("SELECT person_key, on_date FROM do_not_contact")}
 
     def contact_block(self, key: str, address: str) -> str:
         """Why ``address`` of person ``key`` must not be written to ("" when it may be):
         ``do not contact`` or ``address bounced``. Keys and addresses are compared as
         stored; an address of someone opted out is blocked too."""
-        if key and self.query("SELECT 1 FROM do_not_contact WHERE person_key = ?", (key,)):
+        if key and self._query("SELECT 1 FROM do_not_contact WHERE person_key = ?", (key,)):
             return "do not contact (outreach log optout)"
         if address:
-            if self.query("SELECT 1 FROM do_not_contact d JOIN people p ON p.key = "
+            if self._query("SELECT 1 FROM do_not_contact d JOIN people p ON p.key = "
                           "d.person_key WHERE p.email = ? COLLATE NOCASE", (address,)):
                 return "do not contact (outreach log optout)"
-            if self.query("SELECT 1 FROM bad_addresses WHERE address = ? COLLATE NOCASE",
+            if self._query("SELECT 1 FROM bad_addresses WHERE address = ? COLLATE NOCASE",
                           (address,)):
                 return f"{address} bounced; never used again"
         return ""
 
     # ------------------------------------------------------------ follow-ups and drafts
-
-    def followups(self, person_key: str | None = None) -> list[tuple[str, str, str, int]]:
-        """(message_id, person_key, thread, number) of each follow-up written."""
-        where, params = ("WHERE person_key = ?", (person_key,)) if person_key else ("", ())
-        return [(r[0], r[1], r[2], int(r[3])) for r in self.query(
-            f"SELECT message_id, person_key, thread, number FROM followups {where} "
-            "ORDER BY planned_at, rowid", params)]
 
     def record_followups(self, rows: Iterable[tuple[str, str, str, int, str]]) -> None:
         """Remember follow-ups written: (message_id, person_key, thread, number, subject)."""
@@ -283,7 +340,7 @@ class InboxMixin(LedgerBase):
 
     def drafted(self, folder: str) -> set[str]:
         """Message-IDs already appended to ``folder``."""
-        return {str(r[0]) for r in self.query(
+        return {str(r[0]) for r in self._query(
             "SELECT message_id FROM drafts WHERE folder = ?", (folder,))}
 
     def record_draft(self, message_id: str, folder: str) -> None:

@@ -40,13 +40,15 @@ class MetMeeting:
 @dataclass(frozen=True)
 class ThanksDue:
     """Someone met and not thanked since: ``key`` is their ledger key (for ``mark_thanked``),
-    ``on`` the day of the last ``met``, ``note`` its ``--note`` (untrusted text, as typed)."""
+    ``on`` the day of the last ``met``, ``note`` its ``--note`` (private: what the user wrote
+    for themselves, untrusted text, as typed), ``card`` the line written for their card."""
 
     key: str
     person: Person
     on: date
     note: str = ""
     meeting: MetMeeting | None = None
+    card: str = ""  # the line written for the card (``log met --card``), else ""
 
 
 class MeetingsMixin(LedgerBase):
@@ -116,9 +118,9 @@ class MeetingsMixin(LedgerBase):
         """As ``pending_thanks``, with what a card says about the meeting: the day of the last
         ``met``, its ``--note`` and the planned meeting with that person on or before that day
         (the latest), if the ledger has one; oldest meeting first."""
-        rows = self.query(
+        rows = self._query(
             """
-            SELECT p.*, m.met AS met_on FROM people p
+            SELECT p.*, m.met AS met_on, t.thanked AS thanked_on FROM people p
             JOIN (SELECT person_key, MAX(on_date) AS met FROM events WHERE kind = 'met'
                   GROUP BY person_key) m ON m.person_key = p.key
             LEFT JOIN (SELECT person_key, MAX(on_date) AS thanked FROM events
@@ -130,24 +132,45 @@ class MeetingsMixin(LedgerBase):
         due = []
         for row in rows:
             key, on = str(row["key"]), date.fromisoformat(row["met_on"])
-            notes = self.query(
+            notes = self._query(
                 "SELECT note FROM events WHERE person_key = ? AND kind = 'met' AND on_date = ? "
                 "AND note != '' ORDER BY id DESC LIMIT 1", (key, on.isoformat()))
             due.append(ThanksDue(key, person_from_row(row), on,
                                  str(notes[0]["note"]) if notes else "",
-                                 self._meeting_before(key, on)))
+                                 self._meeting_before(key, on),
+                                 self._card_line(key, on, row["thanked_on"] or "")))
         return due
 
+    def set_card_line(self, person_key: str, on: date, line: str) -> None:
+        """Remember the line the card for the meeting with ``person_key`` on ``on`` says (as
+        given: the caller tidies it); a second one for that day replaces the first."""
+        with self.write() as db:
+            db.execute(
+                "INSERT INTO card_lines (person_key, on_date, line, recorded_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (person_key, on_date) DO UPDATE SET "
+                "line = excluded.line, recorded_at = excluded.recorded_at",
+                (person_key, on.isoformat(), line, iso(utc_now())))
+
+    def _card_line(self, key: str, on: date, thanked: str) -> str:
+        """The latest card line written for a meeting since the last thank-you (after
+        ``thanked``, on or before ``on``), else ""."""
+        rows = self._query(
+            "SELECT line FROM card_lines WHERE person_key = ? AND on_date <= ? AND on_date > ? "
+            "ORDER BY on_date DESC, recorded_at DESC LIMIT 1", (key, on.isoformat(), thanked))
+        return str(rows[0]["line"]) if rows else ""
+
     def _meeting_before(self, key: str, on: date) -> MetMeeting | None:
-        """The latest planned meeting with ``key`` on or before ``on`` (its own day, in its
-        own zone), with the place its plan stated if the plan recorded one."""
-        rows = self.query("SELECT uid, series, start FROM meetings WHERE person_key = ?", (key,))
+        """The planned meeting a ``met`` on ``on`` thanks for: the latest with ``key`` on or
+        before that day, else (met before the plan's first date: the series started early, or
+        the user logs ahead) the earliest after it; with the place its plan stated, if the
+        plan recorded one. None when the ledger plans no meeting with ``key``."""
+        rows = self._query("SELECT uid, series, start FROM meetings WHERE person_key = ?", (key,))
         held = [(datetime.fromisoformat(r["start"]), str(r["uid"]), str(r["series"]))
                 for r in rows]
-        held = [m for m in held if m[0].date() <= on]
         if not held:
             return None
-        start, uid, series = max(held)
+        before = [m for m in held if m[0].date() <= on]
+        start, uid, series = max(before) if before else min(held)
         return MetMeeting(uid, series, start, self._planned_place(key, series))
 
     def _planned_place(self, key: str, series: str) -> str:
@@ -155,7 +178,7 @@ class MeetingsMixin(LedgerBase):
         ``location``, else ``place`` unless that is a video link), or ""."""
         import json
 
-        rows = self.query(
+        rows = self._query(
             "SELECT facts FROM plan_messages WHERE person_key = ? AND series = ? "
             "ORDER BY planned_at DESC, rowid DESC", (key, series))
         for row in rows:

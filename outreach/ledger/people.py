@@ -71,18 +71,18 @@ class PeopleMixin(LedgerBase):
         return [key for key, _created in learnt]
 
     def person(self, key: str) -> Person | None:
-        rows = self.query("SELECT * FROM people WHERE key = ?", (key,))
+        rows = self._query("SELECT * FROM people WHERE key = ?", (key,))
         return person_from_row(rows[0]) if rows else None
 
     def all_people(self) -> dict[str, Person]:
         """Stored key → person, in name order."""
-        rows = self.query("SELECT * FROM people ORDER BY folded, key")
+        rows = self._query("SELECT * FROM people ORDER BY folded, key")
         return {str(r["key"]): person_from_row(r) for r in rows}
 
     def person_for_address(self, address: str, display_name: str = "") -> str:
         """The key of the person with e-mail ``address`` (the one seen last if several);
         a new person keyed ``mailto:<address>``, named from ``display_name``, if unknown."""
-        rows = self.query(
+        rows = self._query(
             "SELECT key FROM people WHERE email = ? COLLATE NOCASE ORDER BY last_seen DESC",
             (address,),
         )

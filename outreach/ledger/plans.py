@@ -52,13 +52,13 @@ class PlansMixin(LedgerBase):
     def planned_messages(self, series: str | None = None) -> list[PlannedMessage]:
         """Every planned message (of ``series``), oldest first."""
         where, params = ("WHERE series = ?", (series,)) if series else ("", ())
-        rows = self.query(f"SELECT * FROM plan_messages {where} ORDER BY planned_at, rowid",
+        rows = self._query(f"SELECT * FROM plan_messages {where} ORDER BY planned_at, rowid",
                           params)
         return [_planned(r) for r in rows]
 
     def plan_state(self, message_id: str) -> str | None:
         """``current``/``superseded``/``withdrawn`` for a planned message, None if unplanned."""
-        rows = self.query("SELECT state FROM plan_messages WHERE message_id = ?", (message_id,))
+        rows = self._query("SELECT state FROM plan_messages WHERE message_id = ?", (message_id,))
         return str(rows[0]["state"]) if rows else None
 
     def sent_message_ids(self, message_ids: Sequence[str]) -> set[str]:
@@ -67,7 +67,7 @@ class PlansMixin(LedgerBase):
         for first in range(0, len(message_ids), 500):
             chunk = list(message_ids[first:first + 500])
             marks = ", ".join("?" * len(chunk))
-            sent.update(r[0] for r in self.query(
+            sent.update(r[0] for r in self._query(
                 f"SELECT DISTINCT message_id FROM messages WHERE state = 'sent' AND "
                 f"message_id IN ({marks})", chunk))
         return sent
@@ -94,7 +94,7 @@ class PlansMixin(LedgerBase):
 
     def rotation_positions(self) -> dict[str, int]:
         """Person key → their place in the rotation's cycle, as last planned."""
-        rows = self.query("SELECT person_key, position FROM rotation_positions")
+        rows = self._query("SELECT person_key, position FROM rotation_positions")
         return {str(r["person_key"]): int(r["position"]) for r in rows}
 
     def save_rotation_positions(self, positions: Mapping[str, int]) -> None:

@@ -44,8 +44,15 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     when it has none): ``source``, ``kind`` (rsvp, counter, reply, bounce, auto-reply,
     ignored), ``person_key``, ``detail`` (PARTSTAT, the failed address, the proposed time),
     ``uid``, ``recurrence_id``, ``on_date``, ``recorded_at``.
-``inbox_folders`` (v5)
+``inbox_folders`` (v5; v10 moved it to ``inbox_sources``)
     Per IMAP folder (``source``): ``uidvalidity`` and the highest ``last_uid`` read.
+``inbox_sources`` (v10)
+    Per mailbox read (``source``): ``validity`` (an IMAP folder's UIDVALIDITY), ``position``
+    (the highest UID read, or an mbox's byte offset read up to), ``fingerprint`` (a digest of
+    the mbox's bytes just before it), ``updated_at``; numbers as decimal TEXT, so every
+    unsigned 64-bit value fits.
+``inbox_files`` (v10)
+    (``source``, ``name``): each Maildir file read, by its unique name (before ``:2,``).
 ``rsvps`` (v5)
     The latest PARTSTAT per (``person_key``, ``uid``, ``recurrence_id``: '' for the series),
     ``on_date``, ``message_id``.
@@ -74,6 +81,15 @@ Tables (all timestamps are ISO 8601 UTC strings, all dates ISO ``YYYY-MM-DD``):
     The shape of each calendar series last written, by ``uid``: ``series`` (rotation, forum),
     ``person_key`` ('' for the forum), ``shape`` (JSON: start, minutes, RRULE, EXDATEs, place,
     ``outreach.ical.series.shape_of``), ``recorded_at``.
+``secrets`` (v8)
+    ``name`` → random ``value`` made once (``message-id``: the HMAC key of every Message-ID,
+    ``model.message_id``), ``created_at``. Never printed, never exported.
+``linkedin_notes`` (v8)
+    A LinkedIn note the user says they sent (``outreach log noted``): ``id``, ``person_key``,
+    ``on_date``, ``note``, ``recorded_at``.
+``card_lines`` (v9)
+    The line a thank-you card says, written for it (``outreach log met --card``): one per
+    (``person_key``, ``on_date``: the day met), ``line``, ``recorded_at``; the latest wins.
 """
 
 from __future__ import annotations
@@ -279,6 +295,56 @@ MIGRATIONS: list[Migration] = [
         recorded_at TEXT NOT NULL
     );
     CREATE INDEX series_shapes_series ON series_shapes (series)
+    """,
+    # v8: the Message-ID secret (outreach.ledger.lifecycle) and the LinkedIn notes sent. Written
+    # to stand alone (IF NOT EXISTS, OR IGNORE): other migrations may come before or after it.
+    """
+    CREATE TABLE IF NOT EXISTS secrets (
+        name        TEXT PRIMARY KEY,
+        value       BLOB NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO secrets (name, value, created_at)
+        VALUES ('message-id', randomblob(32), strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
+    CREATE TABLE IF NOT EXISTS linkedin_notes (
+        id          INTEGER PRIMARY KEY,
+        person_key  TEXT NOT NULL,
+        on_date     TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS linkedin_notes_person ON linkedin_notes (person_key)
+    """,
+    # v9: card_lines, what a card says apart from the private note (``log met --card``).
+    """
+    CREATE TABLE IF NOT EXISTS card_lines (
+        person_key  TEXT NOT NULL,
+        on_date     TEXT NOT NULL,
+        line        TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (person_key, on_date)
+    )
+    """,
+    # v10: mail.sources' reading state: UIDVALIDITY and UIDs are unsigned 64-bit (past SQLite's
+    # INTEGER), so they move to TEXT in inbox_sources, which also keeps an mbox's offset;
+    # inbox_files: the Maildir file names read. Needs only v5's inbox_folders.
+    """
+    CREATE TABLE IF NOT EXISTS inbox_sources (
+        source      TEXT PRIMARY KEY,
+        validity    TEXT NOT NULL DEFAULT '',
+        position    TEXT NOT NULL DEFAULT '',
+        fingerprint TEXT NOT NULL DEFAULT '',
+        updated_at  TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO inbox_sources (source, validity, position, updated_at)
+        SELECT source, CAST(uidvalidity AS TEXT), CAST(last_uid AS TEXT), updated_at
+        FROM inbox_folders;
+    DROP TABLE IF EXISTS inbox_folders;
+    CREATE TABLE IF NOT EXISTS inbox_files (
+        source TEXT NOT NULL,
+        name   TEXT NOT NULL,
+        PRIMARY KEY (source, name)
+    ) WITHOUT ROWID
     """,
 ]
 

@@ -29,7 +29,7 @@ class SeriesMixin(LedgerBase):
 
     def series_shapes(self, series: str) -> list[SeriesShape]:
         """Every stored shape of ``series`` (``rotation``, ``forum``), oldest first."""
-        rows = self.query("SELECT uid, series, person_key, shape FROM series_shapes "
+        rows = self._query("SELECT uid, series, person_key, shape FROM series_shapes "
                           "WHERE series = ? ORDER BY recorded_at, uid", (series,))
         return [SeriesShape(str(r[0]), str(r[1]), str(r[2]), json.loads(r[3])) for r in rows]
 

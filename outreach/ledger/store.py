@@ -6,7 +6,8 @@ and events, composed from one part per table group over ``db.LedgerBase``:
 - ``outreach.ledger.people`` (people, merged by identity: ``outreach.ledger.identity``);
 - ``outreach.ledger.invites``, ``outreach.ledger.meetings`` (meetings and events),
   ``outreach.ledger.deliveries``, ``outreach.ledger.inbox`` (what came back: replies,
-  RSVPs, bounces, do-not-contact, follow-ups, drafts).
+  RSVPs, bounces, do-not-contact, follow-ups, drafts), ``outreach.ledger.lifecycle`` (the
+  Message-ID secret, LinkedIn notes sent, and every fact the life cycle reads, at once).
 
 The names other modules use are re-exported here and from ``outreach.ledger``.
 """
@@ -20,10 +21,19 @@ from outreach.ledger.inbox import (
     InboxMixin,
     InboxRecord,
     MailboxFacts,
+    Relevance,
     Rsvp,
+    SourceState,
     Unverified,
 )
 from outreach.ledger.invites import InvitesMixin, StoredInvite, next_invite_version
+from outreach.ledger.lifecycle import (
+    LifecycleMixin,
+    LifeFacts,
+    PersonEvent,
+    PlanEntry,
+    SentMessage,
+)
 from outreach.ledger.meetings import EVENT_KINDS, MeetingsMixin, PlannedMeeting
 from outreach.ledger.people import PeopleMixin, person_from_row
 from outreach.ledger.plans import PLAN_KINDS, PLAN_STATES, PlannedMessage, PlansMixin
@@ -40,11 +50,17 @@ __all__ = [
     "Delivery",
     "InboxRecord",
     "Ledger",
+    "LifeFacts",
     "MailboxFacts",
+    "PersonEvent",
+    "PlanEntry",
     "PlannedMeeting",
     "PlannedMessage",
+    "Relevance",
     "Rsvp",
+    "SentMessage",
     "SeriesShape",
+    "SourceState",
     "StoredInvite",
     "Unverified",
     "default_path",
@@ -55,5 +71,5 @@ __all__ = [
 
 
 class Ledger(PeopleMixin, InvitesMixin, MeetingsMixin, DeliveriesMixin, PlansMixin,
-             InboxMixin, SeriesMixin):
+             LifecycleMixin, InboxMixin, SeriesMixin):
     """An open ledger. Use ``Ledger.open(path)`` as a context manager."""

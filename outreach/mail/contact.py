@@ -1,39 +1,68 @@
 """Who must not be written to, for every stage that writes or sends mail: people marked
-do-not-contact (``outreach log optout``) and addresses that bounced (``outreach inbox``).
-The rule lives in ``Ledger.contact_block``; this applies it to outgoing messages and people.
+do-not-contact (``outreach log optout``) and addresses that bounced (``outreach inbox``) —
+the rule lives in ``Ledger.contact_block`` — and, for a message that is only due while its
+person stays silent (a follow-up), whether the life cycle still says so
+(``outreach.lifecycle.may_still_send``): a follow-up written before the person answered, was
+cancelled or met is not sent. This applies both to outgoing messages and people.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from outreach.ledger import Ledger
+    from outreach.lifecycle import Life
     from outreach.mail.outbox import OutboxMessage, PlannedMessage
     from outreach.model import Person
 
 
-def blocked_recipients(item: OutboxMessage, ledger: Ledger) -> dict[str, str]:
-    """Recipient → why not to write to them (do not contact, bounced)."""
+class _Lives:
+    """The life cycle, read once and only when a message needs it."""
+
+    def __init__(self, ledger: Ledger, today: date | None) -> None:
+        self.ledger, self.today = ledger, today or date.today()
+        self._lives: dict[str, Life] | None = None
+
+    def get(self, key: str) -> Life | None:
+        if self._lives is None:
+            from outreach.lifecycle import lives
+
+            self._lives = lives(self.ledger, self.today)
+        return self._lives.get(key)
+
+
+def blocked_recipients(item: OutboxMessage, ledger: Ledger, *, today: date | None = None,
+                       known: _Lives | None = None) -> dict[str, str]:
+    """Recipient → why not to write to them (do not contact, bounced, a follow-up to
+    someone who is no longer silent)."""
+    from outreach.lifecycle import may_still_send
+
     found = {}
+    kind = ledger.message_kind(item.message_id)
+    known = known or _Lives(ledger, today)
     for recipient in item.recipients:
-        rows = ledger.query("SELECT key FROM people WHERE email = ? COLLATE NOCASE",
-                            (recipient,))
-        why = ledger.contact_block(str(rows[0][0]) if rows else "", recipient)
+        key = ledger.key_for_address(recipient)
+        why = ledger.contact_block(key, recipient)
+        if not why and kind is not None and key:
+            why = may_still_send(known.get(key), kind)
         if why:
             found[recipient] = why
     return found
 
 
-def without_blocked(plan: Iterable[PlannedMessage], ledger: Ledger,
-                    ) -> tuple[list[PlannedMessage], list[str]]:
+def without_blocked(plan: Iterable[PlannedMessage], ledger: Ledger, *,
+                    today: date | None = None) -> tuple[list[PlannedMessage], list[str]]:
     """The plan with blocked recipients taken out of each message's pending ones, and one
     line per recipient skipped (``file: address: why``)."""
     kept, notes = [], []
+    known = _Lives(ledger, today)
     for planned in plan:
-        blocked = blocked_recipients(planned.item, ledger)
+        blocked = blocked_recipients(planned.item, ledger, known=known) \
+            if planned.pending else {}
         pending = tuple(r for r in planned.pending if r not in blocked)
         for recipient in planned.pending:
             if recipient in blocked:

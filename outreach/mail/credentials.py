@@ -10,11 +10,12 @@ token and the login is SASL XOAUTH2 (``xoauth2_string``).
 
 from __future__ import annotations
 
+import base64
 import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from outreach.errors import OutreachError
@@ -22,6 +23,7 @@ from outreach.errors import OutreachError
 SERVICES = ("smtp", "imap")
 AUTH_CHOICES = ("password", "xoauth2")
 COMMAND_SECONDS = 60
+MASK = "********"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,28 @@ class Secret:
     kind: str
     value: str = field(repr=False)
     origin: str = ""
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` (a server's reply, an error) with every secret in it replaced by ``********``,
+    longest first, so it can be printed or stored. Each secret is also masked with its
+    whitespace folded (replies are shown on one line)."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            forms.update((secret, " ".join(secret.split())))
+    for form in sorted((f for f in forms if f), key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text
+
+
+def secret_forms(user: str | None, secret: str | None) -> tuple[str, ...]:
+    """``secret`` and the forms a server could echo back: base64 of the secret (AUTH LOGIN)
+    and of the AUTH PLAIN and XOAUTH2 strings that carry it."""
+    if not secret:
+        return ()
+    encoded = [secret, f"\0{user or ''}\0{secret}", xoauth2_string(user or "", secret)]
+    return (secret, *(base64.b64encode(e.encode()).decode("ascii") for e in encoded))
 
 
 def keyring_name(service: str) -> str:

@@ -1,7 +1,9 @@
 """``outreach drafts``: put reviewed messages in the user's IMAP Drafts folder instead of
 sending them (many leaders send personal notes from their own mail client).
 
-Each message is appended with the ``\\Draft`` flag once per Message-ID: before appending,
+The folder is the URL's; ``Drafts`` (also when the URL names none) is the folder the server
+marks ``\\Drafts`` (SPECIAL-USE) when none is called so, e.g. ``[Gmail]/Entwürfe``. Each
+message is appended with the ``\\Draft`` flag once per Message-ID: before appending,
 the folder itself is searched for that Message-ID (a draft the ledger does not know of, say
 from another computer, is not appended twice), and the ledger records what was appended.
 Messages to someone do-not-contact or to an address that bounced are skipped, as ``send``
@@ -30,6 +32,7 @@ class DraftsReport:
 def append_drafts(messages: Iterable[OutboxMessage], session: Any, ledger: Ledger,
                   ) -> DraftsReport:
     """Append each message not yet in ``session``'s folder (``outreach.mail.imap``)."""
+    session.use_folder_role()  # "Drafts": the server's \\Drafts folder, whatever its name
     folder = session.url.folder
     source = session.url.source
     report = DraftsReport(source)

@@ -72,8 +72,10 @@ def load_outbox(path: Path) -> list[OutboxMessage]:
 
 
 def _read(path: Path) -> bytes:
+    from outreach.fileio import read_regular
+
     try:
-        return path.read_bytes()
+        return read_regular(path, "an .eml file or an mbox")
     except OSError as exc:
         raise OutreachError(f"{path}: cannot read: {exc.strerror}") from None
 

@@ -42,7 +42,7 @@ from outreach.mail.results import (
     shorten,
 )
 from outreach.mail.templates import MessageTemplate, Rendered
-from outreach.model import Invite, Meeting, Person, Sender, valid_address
+from outreach.model import Invite, Meeting, Person, Sender, message_id, valid_address
 
 _PARALLEL_FROM = 400
 _NO_SENDER = (
@@ -173,14 +173,12 @@ class _Renderer:
                        fingerprint=hashlib.sha256(said.encode("utf-8")).hexdigest()[:32])
 
     def message_id(self, person: Person, meeting: Meeting | None) -> str:
-        """Stable across reruns: the same sender, recipient, template and meeting → same ID."""
+        """Stable across reruns: the same sender, recipient, template and meeting → same ID
+        (``model.message_id``, keyed by the ledger's secret)."""
         start = meeting.start.isoformat() if meeting else ""
-        key = "\0".join(
-            (self.options.message_id_seed, self.sender_address.lower(), person.key,
-             self.template.name, start)
-        )
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-        return f"<outreach.{digest}@{self.domain}>"
+        return message_id(self.options.message_id_secret, self.domain,
+                          self.options.message_id_seed, self.sender_address.lower(), person.key,
+                          self.template.name, start)
 
     def attaches(self, person: Person, meeting: Meeting | None) -> bool:
         """Does this person's message carry a calendar part (one given for them, or the

@@ -33,6 +33,7 @@ class RenderOptions:
     invite: bool = False
     series: str = "coffee"
     message_id_seed: str = ""
+    message_id_secret: bytes = b""  # the ledger's key for model.message_id (b"": no ledger)
     sent_date: datetime | None = None
     today: date | None = None
     invite_versions: Mapping[str, tuple[int, datetime]] = field(default_factory=dict)

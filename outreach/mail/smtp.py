@@ -45,6 +45,8 @@ from pathlib import Path
 
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger
+from outreach.mail import smtpauth
+from outreach.mail.credentials import mask_secrets, secret_forms
 from outreach.mail.imap import is_loopback
 from outreach.mail.itip import sent_uids
 from outreach.mail.outbox import OutboxMessage, PlannedMessage, check_sendable, with_date
@@ -78,22 +80,26 @@ class SmtpSettings:
     def address(self) -> str:
         return f"{self.host}:{self.effective_port}"
 
+    def masked(self, text: str) -> str:
+        """``text`` from the server with the password or token (in any form it was sent
+        in) masked: what is printed or stored never holds it."""
+        return mask_secrets(text, secret_forms(self.user, self.password))
+
     def check(self) -> None:
         """Refuse settings that would leak the password or cannot work."""
         if self.security not in SECURITY_CHOICES:
-            raise OutreachError(f"--security: use one of {', '.join(SECURITY_CHOICES)}")
+            raise OutreachError(f"use one of {', '.join(SECURITY_CHOICES)}", field="security")
         if self.user and self.security == "none" and not is_loopback(self.host):
             raise OutreachError(
-                f"--security none: refusing to send the password for {self.user} unencrypted "
-                f"to {self.host}; use --security starttls or ssl"
-            )
+                f"none: refusing to send the password for {self.user} unencrypted to "
+                f"{self.host}; use starttls or ssl", field="security")
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificate and host-name verification on; ``ca_file`` trusts a private CA."""
         try:
             return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         except (OSError, ssl.SSLError) as exc:
-            raise OutreachError(f"--ca-file {self.ca_file}: cannot load: {exc}") from None
+            raise OutreachError(f"{self.ca_file}: cannot load: {exc}", field="ca_file") from None
 
 
 _SMTP = smtplib.SMTP
@@ -139,9 +145,9 @@ class Connection:
                     f"{' after STARTTLS' if s.security == 'starttls' else ''}); leave out "
                     "--user for a relay that needs none, or check --smtp-host and --port")
             if s.user and s.auth == "xoauth2":
-                _xoauth2_login(smtp, s.user, s.password or "")
+                smtpauth.xoauth2_login(smtp, s.user, s.password or "")
             elif s.user:
-                smtp.login(s.user, s.password or "")
+                smtpauth.login(smtp, s.user, s.password or "")
             return smtp
         except ssl.SSLCertVerificationError as exc:
             raise OutreachError(
@@ -153,14 +159,17 @@ class Connection:
             raise
         except smtplib.SMTPNotSupportedError as exc:
             _close_quietly(smtp)
-            raise OutreachError(f"SMTP server {s.address}: not supported: {exc}") from None
-        except smtplib.SMTPAuthenticationError as exc:
             raise OutreachError(
-                f"SMTP server {s.address} refused the login for {s.user}: {_reply(exc)}"
-            ) from None
+                f"SMTP server {s.address}: not supported: {s.masked(str(exc))}") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            _close_quietly(smtp)
+            raise OutreachError(
+                f"SMTP server {s.address} refused the login for {s.user}: "
+                f"{s.masked(_reply(exc))}") from None
         except (OSError, smtplib.SMTPException) as exc:
             _close_quietly(smtp)
-            raise _Unreachable(f"cannot reach SMTP server {s.address}: {exc}") from None
+            raise _Unreachable(
+                f"cannot reach SMTP server {s.address}: {s.masked(str(exc))}") from None
 
     def drop(self) -> None:
         _close_quietly(self._smtp)
@@ -171,22 +180,6 @@ class Connection:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
         self.drop()
-
-
-def _xoauth2_login(smtp: smtplib.SMTP, user: str, token: str) -> None:
-    """AUTH XOAUTH2 (Gmail, Microsoft 365): the SASL string as the initial response; a
-    334 error challenge is answered with an empty line, as the mechanism requires."""
-    from outreach.mail.credentials import xoauth2_string
-
-    sasl = xoauth2_string(user, token)
-
-    def respond(challenge: bytes | None = None) -> str:
-        return sasl if challenge is None else ""
-
-    smtp.ehlo_or_helo_if_needed()
-    if not smtp.has_extn("auth"):
-        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
-    smtp.auth("XOAUTH2", respond, initial_response_ok=True)
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:
@@ -210,7 +203,8 @@ class SendOptions:
     """Batch behaviour. ``rate`` is messages per second (None: as fast as the server takes).
 
     ``zone`` is the sender's zone for the ``Date:`` header set at send time (None: the
-    computer's); ``now`` is for tests (a clock that returns an aware datetime).
+    computer's); ``now`` is for tests (a clock that returns an aware datetime), as are
+    ``clock`` and ``sleep`` (what the rate limit and the retry backoff measure and wait with).
     """
 
     rate: float | None = None
@@ -220,6 +214,8 @@ class SendOptions:
     today: date | None = None
     zone: tzinfo | None = None
     now: Callable[[], datetime] | None = None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     def send_time(self) -> datetime:
         moment = self.now() if self.now is not None else datetime.now(self.zone)
@@ -272,7 +268,7 @@ def send_batch(
         summary.not_attempted = max(0, len(todo) - options.limit)
         todo = todo[: options.limit]
     connection = Connection(settings)
-    throttle = _Throttle(options.rate)
+    throttle = _Throttle(options.rate, options.clock, options.sleep)
     with ledger.exclusive():
         try:
             for index, planned in enumerate(todo):
@@ -323,14 +319,18 @@ def _skipped(plan: list[PlannedMessage]) -> BatchSummary:
 
 
 class _Throttle:
-    def __init__(self, rate: float | None) -> None:
+    """At most ``rate`` message starts per second, measured with ``clock``."""
+
+    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval = 1.0 / rate if rate else 0.0
         self.next_start = 0.0
+        self.clock, self.sleep = clock, sleep
 
     def wait(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if now < self.next_start:
-            time.sleep(self.next_start - now)
+            self.sleep(self.next_start - now)
         self.next_start = max(now, self.next_start) + self.interval
 
 
@@ -343,7 +343,7 @@ def _deliver(
     pending = list(planned.pending)
     for attempt in range(options.max_attempts):
         if attempt:
-            time.sleep(options.backoff * 2 ** (attempt - 1))
+            options.sleep(options.backoff * 2 ** (attempt - 1))
         try:
             smtp = connection.session()
         except _Unreachable as exc:
@@ -354,7 +354,8 @@ def _deliver(
             ledger.queue_message(item.message_id, pending, item.subject, item.source)
             ledger.mark_sending(item.message_id, pending)
         wire = with_date(item.wire, options.send_time())
-        result = transaction(smtp, connection.drop, item, pending, wire)
+        result = transaction(smtp, connection.drop, item, pending, wire).masked(
+            connection.settings.masked)
         _record(ledger, item, result, options.today or date.today())
         if result.stop:
             reply = next(iter(result.temporary.values()))
@@ -404,12 +405,12 @@ def parse_rate(text: str | float | int | None) -> float | None:
         try:
             count = float(number)
         except ValueError:
-            raise OutreachError(f"--rate: cannot read {text!r}; use e.g. 30/min") from None
+            raise OutreachError(f"cannot read {text!r}; use e.g. 30/min", field="rate") from None
         unit = unit.strip().lower() or "min"
     seconds = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
                "h": 3600, "hour": 3600}.get(unit)
     if seconds is None or count <= 0 or count != count:
-        raise OutreachError(f"--rate: cannot read {text!r}; use e.g. 30/min, 2/s or 500/h")
+        raise OutreachError(f"cannot read {text!r}; use e.g. 30/min, 2/s or 500/h", field="rate")
     if not 1 / 3600 <= count / seconds <= 1000:
-        raise OutreachError(f"--rate: {text!r} is out of range; from 1/h to 1000/s")
+        raise OutreachError(f"{text!r} is out of range; from 1/h to 1000/s", field="rate")
     return count / seconds

@@ -2,15 +2,17 @@
 
 An e-mail template is ``Subject: ...`` (plus optional ``Reply-To``/``Cc``/``X-...``) lines, a
 blank line, then a Markdown body. Each recipient's message is rendered twice from the same
-file: once with raw values for the headers and the text/plain part (the Markdown source reads
-well as text), once for HTML, where every value is kept out of Markdown's reach (a placeholder,
-filled with the HTML-escaped value after markdown-it has converted the body with raw HTML off;
-or, where that cannot work, the value backslash-escaped for Markdown). So a value is inert in
-both parts: ``<script>`` prints literally in text and escaped in HTML, ``[x](http://evil)`` in
-a company name stays text, and Jinja syntax inside a value is never evaluated (values are
-data, not template source). Every value is made one line (control characters become spaces),
-so none can add a header. Converting Markdown once per layout rather than once per recipient
-is also what makes 10,000 messages fast.
+file: once with raw values for the headers (and the checks below), once for the body, where
+every value is kept out of Markdown's reach (a placeholder, filled after markdown-it has
+parsed the body with raw HTML off; or, where that cannot work, the value backslash-escaped for
+Markdown). The parsed body becomes both parts: HTML (values HTML-escaped) and text/plain
+(``plain_text``: the same words without the template's markup, ``**bold**`` → bold,
+``[text](url)`` → ``text (url)``, list items as lines; values as they are). So a value is
+inert in both parts: ``<script>`` prints literally in text and escaped in HTML,
+``[x](http://evil)`` in a company name stays text, and Jinja syntax inside a value is never
+evaluated (values are data, not template source). Every value is made one line (control
+characters become spaces), so none can add a header. Converting Markdown once per layout
+rather than once per recipient is also what makes 10,000 messages fast.
 
 While rendering, each ``{{ value }}`` that prints empty leaves a marker naming its template
 line; an empty value in the subject or in the greeting (the first body line, up to its first
@@ -23,7 +25,7 @@ import html
 import re
 import string
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +33,7 @@ from typing import Any
 
 import jinja2
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from outreach import templating
 from outreach.errors import OutreachError
@@ -81,16 +84,20 @@ class _Values:
 
 
 class _Slots:
-    """Jinja ``finalize`` hook for the HTML pass: each value becomes a placeholder that
-    Markdown treats as a plain letter; ``values`` holds the HTML-escaped values by number."""
+    """Jinja ``finalize`` hook for the body pass: each value becomes a placeholder that
+    Markdown treats as a plain letter; ``values`` holds the HTML-escaped values by number,
+    ``raw`` the values as text (for the text/plain part)."""
 
     def __init__(self) -> None:
         self.values: list[str] = []
+        self.raw: list[str] = []
 
     def __call__(self, value: Any) -> str:
         if value is None or value == "":
             return ""
-        self.values.append(html.escape(mime.header_text(value)))
+        text = mime.header_text(value)
+        self.raw.append(text)
+        self.values.append(html.escape(text))
         return f"\ue000{len(self.values) - 1}\ue001"
 
 
@@ -126,7 +133,7 @@ class MessageTemplate:
         self._escaped: jinja2.Template | None = None
         self._recording: jinja2.Template | None = None
         self._undefined = templating.recording_undefined()
-        self._bodies: dict[str, tuple[str, bool]] = {}
+        self._bodies: dict[str, tuple[str, str, bool]] = {}
 
     @property
     def name(self) -> str:
@@ -151,9 +158,9 @@ class MessageTemplate:
         text = _MARKER.sub("", text)
         if self._html is None:
             return Rendered({}, text)
-        headers, body = templating.split_headers(text)
-        return Rendered(headers, body, html_document(self._html_body(values),
-                                                     headers.get("Subject", "")))
+        headers = templating.split_headers(text)[0]
+        plain, converted = self._bodies_for(values)
+        return Rendered(headers, plain, html_document(converted, headers.get("Subject", "")))
 
     def _every_undefined(self, values: dict[str, Any]) -> tuple[list[str], str]:
         """Every undefined name this recipient's rendering uses (file:line: message), and
@@ -174,32 +181,41 @@ class MessageTemplate:
         uses = [f"{file}:{line}: {message}" for file, line, message in self._undefined.uses]
         return uses + problems, "".join(output)
 
-    def _html_body(self, values: dict[str, Any]) -> str:
-        """Markdown → HTML, converted once per distinct layout and filled with escaped values.
+    def _bodies_for(self, values: dict[str, Any]) -> tuple[str, str]:
+        """The text/plain body and the HTML body, both from the Markdown: converted once per
+        distinct layout and filled with the values (as text in the one, HTML-escaped in the
+        other), so the template's markup never reaches the text part and a value's markup is
+        never read as Markdown in either.
 
-        The body is rendered with a placeholder per value; its HTML is cached, and each
-        placeholder replaced by the HTML-escaped value. Where a placeholder did not survive
-        Markdown as text (e.g. inside a link target), the body is converted again for this
-        recipient with Markdown-escaped values instead.
+        The body is rendered with a placeholder per value; its conversions are cached, and
+        each placeholder replaced by the value. Where a placeholder did not survive Markdown
+        as text (e.g. inside a link target), the body is converted again for this recipient
+        with Markdown-escaped values instead.
         """
         assert self._html is not None
         self._slots.values.clear()
+        self._slots.raw.clear()
         skeleton = templating.split_headers(templating.render(self._html, values))[1]
         cached = self._bodies.get(skeleton)
         if cached is None:
             if len(self._bodies) > 256:
                 self._bodies.clear()
-            converted = _markdown().render(skeleton)
-            intact = sorted(_SLOT.findall(converted)) == sorted(_SLOT.findall(skeleton))
-            cached = self._bodies[skeleton] = (converted, intact)
-        converted, intact = cached
+            tokens = _markdown().parse(skeleton)
+            converted = _markdown().renderer.render(tokens, _markdown().options, {})
+            plain = plain_text(tokens)
+            slots = sorted(_SLOT.findall(skeleton))
+            intact = sorted(_SLOT.findall(converted)) == slots == sorted(_SLOT.findall(plain))
+            cached = self._bodies[skeleton] = (plain, converted, intact)
+        plain, converted, intact = cached
         if intact:
-            filled = self._slots.values
-            return _SLOT.sub(lambda m: filled[int(m.group(1))], converted)
+            raw, filled = self._slots.raw, self._slots.values
+            return (_SLOT.sub(lambda m: raw[int(m.group(1))], plain),
+                    _SLOT.sub(lambda m: filled[int(m.group(1))], converted))
         if self._escaped is None:
             self._escaped = templating.load(self._source, finalize=_Values(markdown_escape))
         markdown = templating.split_headers(templating.render(self._escaped, values))[1]
-        return _markdown().render(markdown)
+        tokens = _markdown().parse(markdown)
+        return plain_text(tokens), _markdown().renderer.render(tokens, _markdown().options, {})
 
     def _empty_greetings(self, text: str) -> list[str]:
         """Empty values in the subject or the greeting ("Hi ,"), with their template line."""
@@ -245,6 +261,72 @@ def _check_header_lines(filename: str, text: str) -> None:
                 f"{filename}:{number}: header {name!r} cannot be set by a template "
                 f"(allowed: {', '.join(ALLOWED_HEADERS)}, X-...)"
             )
+
+
+def plain_text(tokens: Sequence[Token]) -> str:
+    """Parsed Markdown as the text it says, for a text/plain part: no markup left.
+    Paragraphs and headings are separated by a blank line, line breaks kept; emphasis and
+    code lose their marks; a link reads ``text (url)`` (just the url when that is its text);
+    each list item is a line of its own (numbered lists keep their numbers, nested ones are
+    indented); quotes and code blocks are their text."""
+    blocks: list[str] = []
+    lines: list[str] = []  # the lines of the (outermost) list being read
+    numbers: list[int | None] = []  # per open list: its next number, or None (bullets)
+    new_item = False
+    for token in tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            ordered = token.type == "ordered_list_open"
+            numbers.append(int(str(token.attrGet("start") or 1)) if ordered else None)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            numbers.pop()
+            if not numbers:
+                blocks.append("\n".join(lines))
+                lines = []
+        elif token.type == "list_item_open":
+            new_item = True
+        elif token.type in ("inline", "fence", "code_block"):
+            text = (_inline_text(token.children or []) if token.type == "inline"
+                    else token.content.rstrip("\n"))
+            indent = "  " * max(0, len(numbers) - 1)
+            if not numbers:
+                blocks.append(text)
+            elif new_item:
+                lines.append(indent + _item_mark(numbers) + text)
+                new_item = False
+            else:  # an item's second paragraph
+                lines.append(indent + text)
+    text = "\n\n".join(block for block in blocks if block)
+    return text + "\n" if text else ""
+
+
+def _item_mark(numbers: list[int | None]) -> str:
+    """``3. `` for an item of a numbered list (and counts on), "" for a bullet."""
+    number = numbers[-1] if numbers else None
+    if number is None:
+        return ""
+    numbers[-1] = number + 1
+    return f"{number}. "
+
+
+def _inline_text(children: Sequence[Token]) -> str:
+    parts: list[str] = []
+    hrefs: list[tuple[str, int]] = []  # open links: their target, where their text starts
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "link_open":
+            hrefs.append((str(child.attrGet("href") or ""), len(parts)))
+        elif child.type == "link_close" and hrefs:
+            href, begin = hrefs.pop()
+            label = "".join(parts[begin:])
+            if href and href not in (label, "mailto:" + label):
+                parts.append(f" ({href})")
+        elif child.type == "image":
+            alt, src = child.content, str(child.attrGet("src") or "")
+            parts.append(f"{alt} ({src})" if alt and src else alt or src)
+    return "".join(parts)
 
 
 @cache

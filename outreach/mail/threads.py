@@ -20,11 +20,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from outreach.mail.render import Batch, RenderOptions, merge_batches, render_messages
-from outreach.model import Invite, Meeting, Person, Sender
+from outreach.model import KINDS, Invite, Meeting, MessageKind, Person, Sender
 from outreach.plan import MessageDecision
 
-UPDATE_TEMPLATE = "update.email.j2"
-CANCEL_TEMPLATE = "cancel.email.j2"
+UPDATE_TEMPLATE = KINDS[MessageKind.UPDATE].template
+CANCEL_TEMPLATE = KINDS[MessageKind.CANCELLATION].template
+_WRITTEN = (MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def render_decisions(
     need none)."""
     batches = []
     for decision in decisions:
-        if decision.kind not in ("invitation", "update", "cancellation"):
+        if decision.kind not in _WRITTEN:
             continue
         person, mail = people[decision.person_key], series[decision.series]
         batches.append(_render(decision, person, sender, mail, base))
@@ -66,8 +67,7 @@ def _render(decision: MessageDecision, person: Person, sender: Sender, mail: Ser
         base, series=decision.series, linkedin_template=mail.linkedin_template,
         message_ids={key: decision.message_id}, replying_to={key: decision.references},
         values={key: values}, invites={key: mail.invites[key]} if key in mail.invites else {},
-        invite=key in mail.invites,
-        file_suffix={"update": "-updated", "cancellation": "-cancelled"}.get(decision.kind, ""))
-    template = {"update": UPDATE_TEMPLATE, "cancellation": CANCEL_TEMPLATE}.get(
-        decision.kind, mail.template)
+        invite=key in mail.invites, file_suffix=KINDS[MessageKind(decision.kind)].file_suffix)
+    template = mail.template if decision.kind == MessageKind.INVITATION else KINDS[
+        MessageKind(decision.kind)].template
     return render_messages([person], sender, template, mail.meetings.get(key), options)

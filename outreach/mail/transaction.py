@@ -24,6 +24,12 @@ class Result:
     temporary: dict[str, str]
     stop: bool = False
 
+    def masked(self, mask: Callable[[str], str]) -> Result:
+        """Every reply passed through ``mask`` (secrets out) before it is stored or shown."""
+        return Result({r: mask(t) for r, t in self.accepted.items()},
+                      {r: mask(t) for r, t in self.permanent.items()},
+                      {r: mask(t) for r, t in self.temporary.items()}, self.stop)
+
 
 _LOST = (smtplib.SMTPServerDisconnected, OSError)
 

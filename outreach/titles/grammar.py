@@ -35,6 +35,7 @@ _SENIOR_LEVEL = "senior"
 _DEPUTY_OF = frozenset(GRAMMAR.deputy_of)  # a deputy to one of these heads ...
 _DEPUTY_LEVEL = GRAMMAR.deputy_level  # ... is this ("Deputy CEO": vp)
 _DEPUTY_OF_FUNCTIONS = frozenset(GRAMMAR.deputy_of_functions)
+_NON_EQUITY_LEVEL = "director"  # a partner without equity ([rules] non_equity)
 
 
 def _lang(hit: Hit) -> str:
@@ -101,7 +102,9 @@ class _Split:
         term = item.term
         if self.skipping or self.paren_former:
             return
-        if term.former and self.depth:  # "(ex-Google)": an aside on the past, not this title's
+        if term.retired:  # "Colonel (Retired)": the role itself is past
+            self.parts[-1].former = True
+        elif term.former and self.depth:  # "(ex-Google)": an aside on the past, not this title's
             self.paren_former = self.depth
             self.notes.append(f"ignored the aside after '({item.source}' "
                               "(a past employer or role)")
@@ -138,8 +141,8 @@ def _split_parts(items: list[Hit | Tok], vocab: Vocabulary) -> _Split:
             split.mark(item)
             continue
         term = item.term
-        if term.former or term.company or term.conjunction or term.status or term.noise \
-                or term.deputy:
+        if term.former or term.retired or term.company or term.conjunction or term.status \
+                or term.noise or term.deputy:
             split.hit(item)
         elif not (split.skipping or split.paren_former):  # the common case, kept inline
             part = split.parts[-1]
@@ -242,9 +245,12 @@ def _group_roles(parts: list[_Part]) -> list[_Role]:
 
 def _effective_level(part: _Part, index: int, hit: Hit) -> str | None:
     term = hit.term
-    if term.owner_contextual and hit.level == _OWNER_LEVEL \
-            and not _owner_counts(part, hit, index):
-        return None
+    if term.owner_contextual and hit.level == _OWNER_LEVEL:
+        if index > 0 and part.hits[index - 1].term.non_equity \
+                and part.hits[index - 1].end == hit.start and index + 1 == len(part.hits):
+            return _NON_EQUITY_LEVEL  # a partner without equity
+        if not _owner_counts(part, hit, index):
+            return None
     if term.grade and not _grade_counts(part, index):
         return None
     return hit.level
@@ -270,6 +276,7 @@ def _is_object(part: _Part, index: int) -> bool:
 
 def _resolve_level(role: _Role) -> None:
     best: tuple[int, Hit] | None = None
+    best_level = UNKNOWN
     dominant: Hit | None = None
     for part in role.parts:
         if part.assistant_to:
@@ -288,13 +295,14 @@ def _resolve_level(role: _Role) -> None:
             rank = _RANK[level]
             if best is None or rank > best[0]:
                 best = (rank, hit)
+                best_level = level
     if dominant is not None:
         role.level, role.anchor = _TRAINEE_LEVEL, dominant
         role.level_note = f"level={_TRAINEE_LEVEL} from '{dominant.source}'{_lang(dominant)}"
         return
     if best is not None:
         hit = best[1]
-        role.level, role.anchor = hit.level or UNKNOWN, hit
+        role.level, role.anchor = best_level, hit
         role.level_note = f"level={role.level} from '{hit.source}'{_lang(hit)}"
         deputy = next((p.deputy for p in role.parts if p.deputy), "")
         if deputy and role.level in _DEPUTY_OF and (
@@ -303,7 +311,15 @@ def _resolve_level(role: _Role) -> None:
             role.level_note = (f"level={_DEPUTY_LEVEL}: '{deputy}' to the head "
                                f"('{hit.source}'{_lang(hit)})")
         return
-    roles = [h for p in role.parts for h in p.hits if h.term.role]
+    hits = [h for p in role.parts for h in p.hits]
+    member = next((h for h in hits if h.term.member), None)
+    board = next((h for h in hits if h.term.board and h is not member), None)
+    if member is not None and board is not None:  # a member of a board: a board seat
+        role.level, role.anchor = _CHIEF_LEVEL, board
+        role.level_note = (f"level={_CHIEF_LEVEL}: a board seat ('{member.source}' of "
+                           f"'{board.source}'{_lang(board)})")
+        return
+    roles = [h for h in hits if h.term.role]
     if roles:
         role.level, role.anchor = _ROLE_LEVEL, roles[-1]
         role.level_note = (f"level={_ROLE_LEVEL}: '{roles[-1].source}'{_lang(roles[-1])} "
@@ -400,14 +416,16 @@ def classify_title(title: str, vocab: Vocabulary) -> TitleClass:
             return TitleClass(title, matched, _OTHER, UNKNOWN, "; ".join(notes))
         return TitleClass(title, matched, UNKNOWN, UNKNOWN,
                           "; ".join(["nothing recognised", *notes]))
+    ended = vocab.ended(title)
     for role in roles:
         _resolve_level(role)
-        role.former = _is_former(role)
+        role.former = bool(ended) or _is_former(role)
     pool = [r for r in roles if not r.former] or roles
     chosen = max(pool, key=lambda r: _RANK[r.level])  # first wins ties
     function, function_note = _choose_function(chosen, pool, sector, vocab)
-    rule = [chosen.level_note, function_note, *_pick_notes(chosen, roles)]
-    return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes))
+    rule = [chosen.level_note, function_note, *_pick_notes(chosen, roles, ended)]
+    return TitleClass(title, matched, function, chosen.level, "; ".join(rule + notes),
+                      former=chosen.former)
 
 
 def _choose_function(chosen: _Role, pool: list[_Role], sector: tuple[str, str] | None,
@@ -431,11 +449,13 @@ def _choose_function(chosen: _Role, pool: list[_Role], sector: tuple[str, str] |
     return function, note
 
 
-def _pick_notes(chosen: _Role, roles: list[_Role]) -> list[str]:
+def _pick_notes(chosen: _Role, roles: list[_Role], ended: str = "") -> list[str]:
     """Why this role of a multi-title: former roles left out, the most senior picked."""
     notes: list[str] = []
     others = [r for r in roles if r is not chosen]
-    if chosen.former:
+    if ended:
+        notes.append(f"a former role (ended: '{ended}')")
+    elif chosen.former:
         notes.append("a former role (marked former/ex) and nothing current in the title")
     elif any(r.former for r in others):
         notes.append("ignored the former role(s)")

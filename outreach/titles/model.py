@@ -17,6 +17,8 @@ class TitleClass:
     function: str
     level: str
     rule: str
+    former: bool = False
+    """Only a former role is left ("Ex-CFO", "Head of Sales (until 2022)"): never a peer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,10 @@ class Term:
     owner_contextual: bool = False
     assistant: bool = False
     former: bool = False
+    retired: bool = False
+    member: bool = False
+    board: bool = False
+    non_equity: bool = False
     conjunction: bool = False
     company: bool = False
     noise: bool = False

@@ -115,7 +115,8 @@ def _officer_hit(span: list[Hit | Tok]) -> Hit:
         best = max(inner, key=lambda h: h.term.tier)
         function = best.term.function or function
         tier = max(best.term.tier, _TIERS.chief_named)
-    term = Term(level=GRAMMAR.chief_level, function=function, tier=tier)
+    sector = next((h.term.sector for h in span if isinstance(h, Hit) and h.term.sector), "")
+    term = Term(level=GRAMMAR.chief_level, function=function, tier=tier, sector=sector)
     text = " ".join(x.text for x in span)
     source = " ".join(x.source if isinstance(x, Hit) else x.raw for x in span)
     return Hit(first.start, last.end, term, text, source)

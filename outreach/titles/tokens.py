@@ -63,13 +63,44 @@ _SYMBOL_WORDS = GRAMMAR.symbol_words
 _FOLD = GRAMMAR.fold
 
 
+_CJK_RANGES = ((0x1100, 0x11FF), (0x3040, 0x30FF), (0x3130, 0x318F), (0x3400, 0x4DBF),
+               (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
+_CJK_FIRST = 0x1100  # accents are stripped only from letters before this
+
+
+_SCRIPT_RUNS = re.compile("(?:" + "|".join(
+    f"[{chr(lo)}-{chr(hi)}]" for lo, hi in _CJK_RANGES) + ")+|[^" + "".join(
+    f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]+")
+
+
+def is_cjk(char: str) -> bool:
+    """A Chinese, Japanese or Korean character (Han, kana, hangul)."""
+    code = ord(char)
+    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+
+
+_ANY_CJK = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
+
+
+def has_cjk(text: str) -> bool:
+    return not text.isascii() and _ANY_CJK.search(text) is not None
+
+
 def fold(text: str) -> str:
-    """Lower case without accents: "Geschäftsführer" -> "geschaftsfuhrer"."""
+    """Lower case without accents: "Geschäftsführer" -> "geschaftsfuhrer". Kana keep their
+    voicing marks and hangul its syllables ("データ", "팀장" fold to themselves)."""
     if text.isascii():
         return text.lower()
     text = text.casefold().translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if not has_cjk(decomposed):
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char) and kept and ord(kept[-1]) < _CJK_FIRST:
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def words(phrase: str) -> tuple[str, ...]:
@@ -147,7 +178,32 @@ def _ignorable(term: Term, word: str, vocab: Vocabulary) -> bool:
     return term == _NOISE and word not in vocab.reports_to
 
 
+def _cjk_tokens(word: str, vocab: Vocabulary) -> list[Tok]:
+    """A run of Chinese, Japanese or Korean characters cut into the vocabulary's words,
+    longest first from the left ("データエンジニアリング部長" -> データエンジニアリング + 部長);
+    what no word covers stays one unknown piece. A one-character word is cut off only when a
+    known word follows it, so "元" in "元営業部長" is "former" but not inside an unknown word."""
+    pieces: list[tuple[str, bool]] = []
+    i, n = 0, len(word)
+    while i < n:
+        found = vocab.cjk_prefix(word, i)
+        if found and (found > 1 or i + 1 == n or vocab.cjk_prefix(word, i + 1)):
+            pieces.append((word[i:i + found], True))
+            i += found
+            continue
+        if pieces and not pieces[-1][1]:
+            pieces[-1] = (pieces[-1][0] + word[i], False)
+        else:
+            pieces.append((word[i], False))
+        i += 1
+    return [Tok("word", piece, piece) for piece, _ in pieces]
+
+
 def _word_tokens(raw: str, vocab: Vocabulary, lower_title: bool) -> list[Tok]:
+    if has_cjk(raw):  # "IT部長": the Latin letters are a word of their own
+        return [tok for run in _SCRIPT_RUNS.findall(raw) for tok in (
+            _cjk_tokens(fold(run), vocab) if is_cjk(run[0])
+            else _word_tokens(run, vocab, lower_title))]
     cased = vocab.abbreviations_cased.get(raw.upper())
     if cased and (raw.isupper() or lower_title) and len(raw) > 1:
         return [Tok("word", w, raw) for w in cased]
@@ -165,7 +221,7 @@ def _word_tokens(raw: str, vocab: Vocabulary, lower_title: bool) -> list[Tok]:
     inflected = vocab.inflect(word)
     if inflected is not None:
         return [Tok("word", inflected, raw, fix="inflection")]
-    corrected = vocab.correct(word) if raw.isascii() else None
+    corrected = vocab.correct(word) if raw.isascii() else vocab.plural(word)
     if corrected is None:
         return [Tok("word", word, raw)]
     kind, known = corrected

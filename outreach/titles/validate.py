@@ -26,6 +26,7 @@ SECTIONS = LANGUAGE_SECTIONS | {"languages", "sectors", "grades"}
 RULE_LISTS = frozenset({
     "entry_dominant", "owner_contextual", "assistant", "assistant_links", "company_markers",
     "former", "conjunctions", "noise", "status", "chief", "officer", "reports_to", "deputy",
+    "retired", "until", "member", "board", "non_equity",
 })
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _SECTOR_KEYS = frozenset({"context", "function", "levels"})

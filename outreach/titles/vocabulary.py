@@ -9,6 +9,7 @@ per-word helpers (plural and typo correction, German compounds) are memoised her
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +18,7 @@ from outreach.errors import OutreachError
 from outreach.titles.grammar import classify_title
 from outreach.titles.model import Term, TitleClass
 from outreach.titles.rules import GRAMMAR, builtin_data
-from outreach.titles.tokens import Tok, fold, words
+from outreach.titles.tokens import Tok, fold, has_cjk, words
 from outreach.titles.validate import (
     PHRASE_SECTIONS,
     VocabularyError,
@@ -42,7 +43,9 @@ _INFLECTIONS = GRAMMAR.inflections
 _ROLE_LEVEL = GRAMMAR.role_level
 # [rules] list -> the Term flag it sets
 _RULE_FLAGS = {"entry_dominant": "entry_dominant", "owner_contextual": "owner_contextual",
-               "assistant": "assistant", "former": "former", "conjunctions": "conjunction",
+               "assistant": "assistant", "former": "former", "retired": "retired",
+               "member": "member", "board": "board", "non_equity": "non_equity",
+               "conjunctions": "conjunction",
                "company_markers": "company", "noise": "noise", "status": "status",
                "chief": "chief", "officer": "officer", "deputy": "deputy"}
 # phrase section -> its tier, and whether its entries are role nouns
@@ -51,6 +54,7 @@ _PHRASE_TIERS = {"functions": (_TIERS.functions, False),
                  "fallback_functions": (_TIERS.fallback_functions, False),
                  "roles": (_TIERS.roles, True), "weak_roles": (_TIERS.weak_roles, True),
                  "strong_roles": (_TIERS.strong_roles, True)}
+_APOSTROPHES = re.compile("['’]")
 _NO_FUNCTION = "none"  # as a function name in the TOML: the phrases imply no function
 
 
@@ -71,6 +75,7 @@ class Vocabulary:
         self.prefixes: dict[str, dict[str, str | None]] = {}
         self.assistant_links: set[str] = set()
         self.reports_to: set[str] = set()
+        self.until_words: set[str] = set()
         self.sector_function: dict[str, str] = {}
         self.sector_levels: dict[str, dict[tuple[str, ...], SectorLevel]] = {}
         self._lang = ""
@@ -155,6 +160,7 @@ class Vocabulary:
                   function=GRAMMAR.general_function, tier=_TIERS.owner_contextual)
         self.assistant_links.update(fold(w) for w in rules.get("assistant_links", []))
         self.reports_to.update(fold(w) for w in rules.get("reports_to", []))
+        self.until_words.update(" ".join(words(w)) for w in rules.get("until", []))
 
     def _apply_tables(self, data: Mapping[str, Any]) -> None:
         for short, long in data.get("abbreviations", {}).items():
@@ -216,10 +222,18 @@ class Vocabulary:
         self.company_words = frozenset(k[0] for k, t in self.phrases.items()
                                        if len(k) == 1 and t.company)
         self.former_words = frozenset(k[0] for k, t in self.phrases.items()
-                                      if len(k) == 1 and t.former)
+                                      if len(k) == 1 and (t.former or t.retired))
+        until = "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                         for w in sorted(self.until_words, key=len, reverse=True))
+        self._ended = re.compile(
+            (rf"\b(?:{until})\s+(?:[^\W\d_]+\.?\s+)?(?:19|20)\d\d\b|" if until else "")
+            + r"[-‐‑‒–—―]\s*(?:19|20)\d\d\s*[)\]]?\s*$")
         self.known: set[str] = {w for key in self.phrases for w in key}
         self.known.update(self.abbreviations, self.acronyms, self.assistant_links)
         self.known.update(fold(k) for k in self.abbreviations_cased)
+        self.cjk_words = frozenset(w for w in self.known if has_cjk(w))
+        """Chinese, Japanese and Korean words: titles there have no spaces to cut at."""
+        self._cjk_longest = max((len(w) for w in self.cjk_words), default=0)
         self._fuzzy_pool: dict[str, list[str]] = {}
         for word in sorted(self.known):
             if len(word) >= _TYPOS.target_min_length and word.isalpha() \
@@ -227,6 +241,13 @@ class Vocabulary:
                 self._fuzzy_pool.setdefault(word[0], []).append(word)
 
     # -- per-token helpers (memoised: a 30,000-row export has few distinct words)
+
+    def cjk_prefix(self, text: str, start: int) -> int:
+        """The length of the longest CJK vocabulary word at ``text[start:]`` (0: none)."""
+        for length in range(min(self._cjk_longest, len(text) - start), 0, -1):
+            if text[start:start + length] in self.cjk_words:
+                return length
+        return 0
 
     def correct(self, word: str) -> Correction | None:
         """An unknown word read as a known one: ``(kind, known_word)`` or None.
@@ -244,6 +265,14 @@ class Vocabulary:
             result = self._fuzzy(word)
         self._token_cache[word] = result
         return result
+
+    def plural(self, word: str) -> Correction | None:
+        """A plural of a known word ("conférences" -> conference), for words typos are never
+        tried on (not ASCII)."""
+        suffix = _TYPOS.plural_suffix
+        if word.endswith(suffix) and word[:-len(suffix)] in self.known:
+            return ("plural", word[:-len(suffix)])
+        return None
 
     def _fuzzy(self, word: str) -> Correction | None:
         from rapidfuzz import process
@@ -322,6 +351,11 @@ class Vocabulary:
                                                               or term.function):
                 return stem
         return None
+
+    def ended(self, title: str) -> str:
+        """The words that say a title's role has ended ("until 2022", "– 2021"), or ""."""
+        found = self._ended.search(_APOSTROPHES.sub(" ", fold(title)))
+        return found.group(0).strip(" )]") if found else ""
 
     # -- classification
 
