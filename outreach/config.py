@@ -42,32 +42,35 @@ _IMAP_PASSWORD = ("[imap] password is not read from files; set OUTREACH_IMAP_PAS
 
 
 def local_zone() -> str:
-    """The computer's IANA time zone: ``$TZ`` when it names one, else what ``/etc/localtime``
-    links to (Linux, macOS), else ``/etc/timezone``; ``UTC`` only when the computer names
-    none (``--help`` shows the zone found, so it is never a silent UTC).
+    """The computer's IANA time zone: ``$TZ`` when it names one, else what the system says
+    (``tzlocal``: /etc/localtime or /etc/timezone on Linux and macOS, the registry's zone
+    on Windows, mapped to its IANA name); ``UTC`` only when the computer names none
+    (``--help`` shows the zone found, so it is never a silent UTC).
 
     The default of every ``--tz`` when ``outreach.toml`` has no ``[meeting] tz``. Reads a
-    link or a small file only (``outreach --help`` stays fast).
+    link, a small file or a registry key only (``outreach --help`` stays fast).
     """
     import os
 
     env = os.environ.get("TZ", "").lstrip(":")
     if env and _zone_file(env):
         return env
-    try:
-        target = os.readlink("/etc/localtime")
-    except OSError:
-        target = ""
-    if "zoneinfo/" in target:
-        name = target.rsplit("zoneinfo/", 1)[1]
-        name = name.removeprefix("posix/").removeprefix("right/")
-        if _zone_file(name):
-            return name
-    try:
-        name = Path("/etc/timezone").read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        name = ""
+    name = _system_zone()
     return name if name and _zone_file(name) else "UTC"
+
+
+def _system_zone() -> str:
+    """The zone the operating system is set to, by IANA name ("" if it names none)."""
+    import warnings
+
+    import tzlocal
+
+    try:
+        with warnings.catch_warnings():  # a $TZ tzlocal cannot use: it says so, we fall back
+            warnings.simplefilter("ignore")
+            return tzlocal.get_localzone_name() or ""
+    except Exception:  # tzlocal raises its own errors for a broken or unknown setting
+        return ""
 
 
 def _zone_file(name: str) -> bool:

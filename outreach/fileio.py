@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from outreach import portable
 from outreach.errors import OutreachError
 
 NAME_BYTES = 120
@@ -175,7 +176,7 @@ def write_many(
                 raise _write_error(target, exc) from None
             if progress:
                 progress(1)
-        if any(temps):
+        if any(temps) and portable.can_sync_all():  # else each was fsync'ed in _stage
             os.sync()
         for tmp, (target, _) in zip(temps, items, strict=True):
             if tmp is not None:
@@ -222,6 +223,9 @@ def _stage(target: Path, data: bytes, existing: dict[Path, set[str]]) -> str | N
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if not portable.can_sync_all():
+                handle.flush()
+                os.fsync(handle.fileno())
     except BaseException:
         os.unlink(tmp)
         raise

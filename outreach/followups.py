@@ -114,7 +114,7 @@ def invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
         start = start.astimezone(ZoneInfo(str(facts.get("tz") or "UTC")))
     except (ValueError, KeyError):
         return values
-    values["proposed"] = f"{start:%A %-d %B, %H:%M}"
+    values["proposed"] = f"{start:%A} {start.day} {start:%B, %H:%M}"
     values["minutes"] = str(facts.get("minutes") or "")
     values["every"] = str(facts.get("every") or "")
     values["count"] = str(facts.get("count") or "")
@@ -122,7 +122,8 @@ def invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
     until = str(facts.get("until") or "")
     if until:
         try:
-            values["until"] = f"{datetime.fromisoformat(until):%-d %B %Y}"
+            last = datetime.fromisoformat(until)
+            values["until"] = f"{last.day} {last:%B %Y}"
         except ValueError:
             values["until"] = ""
     return values

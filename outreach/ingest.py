@@ -22,6 +22,7 @@ other columns     any extra input column, named as in the file
 from __future__ import annotations
 
 import functools
+import io
 import operator
 import re
 import zipfile
@@ -105,12 +106,17 @@ class Export:
     stats: IngestStats = field(default_factory=IngestStats)
 
 
-def read_export(path: Path, vocabulary: Vocabulary | None = None) -> Export:
-    """Read Connections.csv (+ Profile, Positions, Email Addresses if present); classify titles."""
-    files = _ExportFiles.open(Path(path))
+def read_export(path: Path | bytes, vocabulary: Vocabulary | None = None) -> Export:
+    """Read Connections.csv (+ Profile, Positions, Email Addresses if present); classify titles.
+
+    ``path`` is a ZIP, a folder or a CSV file, or the bytes of a ZIP or CSV (what a pipe
+    gave: messages name it ``<stdin>``)."""
+    files = (_ExportFiles.from_bytes(path) if isinstance(path, bytes)
+             else _ExportFiles.open(Path(path)))
     text, label = files.text("Connections.csv", required=True)
     frame, stats = parse_connections(text, label, vocabulary)
-    return Export(source=Path(path), connections=frame, profile=read_profile(files), stats=stats)
+    return Export(source=files.source, connections=frame, profile=read_profile(files),
+                  stats=stats)
 
 
 def parse_connections(
@@ -382,6 +388,7 @@ def _primary_email(files: _ExportFiles) -> str:
 # ---------------------------------------------------------------- where the files live
 
 MAX_READ = 200 * 10**6
+STDIN_NAME = "<stdin>"  # an export read from standard input, in messages
 """At most this many bytes are read from an export (all its CSVs together, decompressed)."""
 MAX_RATIO = 200
 """A member that decompresses to more than this many times its size is refused (CSV text
@@ -398,12 +405,35 @@ _READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2
 _METHOD_NAMES = {9: "Deflate64", 10: "PKWARE DCL Implode", 6: "Implode", 93: "Zstandard",
                  98: "PPMd", 99: "AES encryption"}
 
+def _member_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each member by its file name (casefolded); the shallowest of a name wins."""
+    return {Path(n).name.casefold(): n for n in sorted(archive.namelist(), key=len,
+                                                        reverse=True)}
+
+
 class _ExportFiles:
     """Uniform access to the CSVs of an export, whether a ZIP, a folder or one CSV file."""
 
-    def __init__(self, source: Path, names: dict[str, str], archive: zipfile.ZipFile | None):
+    def __init__(self, source: Path, names: dict[str, str], archive: zipfile.ZipFile | None,
+                 data: bytes | None = None):
         self.source, self._names, self._archive = source, names, archive
+        self._data = data  # a CSV given as bytes (standard input)
         self._read = 0  # bytes decompressed so far (MAX_READ in all)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> _ExportFiles:
+        """An export ZIP or a Connections/peers CSV given as bytes."""
+        source = Path(STDIN_NAME)
+        if len(data) > MAX_READ:
+            raise OutreachError(f"{STDIN_NAME}: more than the {_mb(MAX_READ)} read from an "
+                                "export; refused")
+        if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+            try:
+                archive = zipfile.ZipFile(io.BytesIO(data))
+            except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+                raise OutreachError(f"{STDIN_NAME}: damaged ZIP file ({exc})") from None
+            return cls(source, _member_names(archive), archive)
+        return cls(source, {"connections.csv": STDIN_NAME}, None, data)
 
     @classmethod
     def open(cls, source: Path) -> _ExportFiles:
@@ -420,9 +450,7 @@ class _ExportFiles:
             except (zipfile.BadZipFile, OSError, EOFError, ValueError,
                     NotImplementedError) as exc:
                 raise OutreachError(f"{source}: damaged ZIP file ({exc})") from None
-            names = {Path(n).name.casefold(): n for n in sorted(archive.namelist(), key=len,
-                                                                 reverse=True)}
-            return cls(source, names, archive)
+            return cls(source, _member_names(archive), archive)
         return cls(source, {"connections.csv": str(source)}, None)
 
     def text(self, name: str, required: bool = False) -> tuple[str, str]:
@@ -432,6 +460,8 @@ class _ExportFiles:
             if required:
                 raise OutreachError(f"{self.source}: no {name} in this export")
             return "", name
+        if self._data is not None:
+            return decode(self._data), member
         if self._archive is None:
             return decode(self._read_file(Path(member))), member
         return decode(self._read_member(member)), f"{self.source}:{member}"

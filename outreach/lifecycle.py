@@ -10,7 +10,8 @@ The states, and the events that move a person (the latest wins, in this order of
 - ``opted_out``: ``log optout`` — nothing is ever written to them again;
 - ``expired``: met, but not since ``expire_after`` ago; ``thanked``: a card after the last
   ``met``; ``met``: ``log met`` (next: the thank-you card);
-- ``cancelled``: every series they were in ends in a cancellation (sent or written);
+- ``cancelled``: every series they were in ends in a cancellation (sent or written), or
+  they were told by LinkedIn note and the plan holds them no longer;
 - ``accepted``/``declined``/``tentative`` (an RSVP), ``countered`` (a proposed new time),
   ``replied`` (a reply, or ``log replied``): whichever came last, after they were told;
 - ``bounced``: their address bounced and no LinkedIn note was sent since;
@@ -101,6 +102,7 @@ class Life:
     followups: int = 0  # follow-ups that reached them
     followups_written: int = 0
     plan: tuple[PlanEntry, ...] = ()  # the plan's messages for them, sent or current
+    left_plan: bool = False  # the plan held them once and holds them no longer
     pending: tuple[PlanEntry, ...] = ()  # of those, the ones that have not reached them
     meetings: tuple[datetime, ...] = ()
     next: NextStep = NextStep(None, None, "")
@@ -163,6 +165,7 @@ class _Parts:
     auto: bool = False
     bounced: str = ""
     bounced_on: date | None = None
+    withdrawn: bool = False  # the plan held them once and holds them no longer
     meetings: list[datetime] = field(default_factory=list)
     other: bool = False  # gave/got only
 
@@ -236,6 +239,10 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
     for entry in facts.plan:
         if entry.state == "current" or entry.message_id in sent_ids:
             of(entry.person_key).plan.append(entry)
+    current = {e.person_key for e in facts.plan if e.state == "current"}
+    for entry in facts.plan:
+        if entry.state == "withdrawn" and entry.person_key not in current:
+            of(entry.person_key).withdrawn = True
     for meeting in facts.meetings:
         of(meeting.person_key).meetings.append(meeting.start)
     for key, person in facts.people.items():
@@ -257,6 +264,7 @@ def _life(key: str, person: Person, parts: _Parts, facts: LifeFacts) -> Life:
         bounced=parts.bounced, opted_out=facts.do_not_contact.get(key),
         met_on=parts.met, thanked_on=parts.thanked, followups=parts.followups,
         followups_written=facts.followups_written.get(key, 0), plan=tuple(parts.plan),
+        left_plan=parts.withdrawn,
         pending=tuple(e for e in parts.plan if e.message_id not in sent_ids
                       and e.state == "current"),
         meetings=tuple(sorted(parts.meetings)),
@@ -294,7 +302,11 @@ def person_state(life: Life, policy: Policy) -> PersonState:
 
 
 def _cancelled(life: Life) -> bool:
-    """Every series the plan holds them in ends in a cancellation (sent or written)."""
+    """Every series the plan holds them in ends in a cancellation (sent or written), or
+    they were told by LinkedIn note and the plan no longer holds them (``--skip``): no
+    e-mail cancellation exists for a note, but nothing more may be proposed to them."""
+    if life.left_plan and any(t.channel is Channel.LINKEDIN for t in life.told):
+        return not any(e.state == "current" for e in life.plan)
     last: dict[str, PlanEntry] = {}
     for entry in life.plan:  # the ledger's order: a thread's later messages come later
         last[entry.series] = entry
@@ -322,6 +334,9 @@ def next_step(life: Life, today: date, policy: Policy) -> NextStep:
         if cancel is not None:
             return NextStep(MessageKind.CANCELLATION, today, "send the cancellation "
                             "(outreach send)", Channel.EMAIL)
+        if life.left_plan and not life.plan:
+            return NextStep(None, None, "none: left the plan after their LinkedIn note "
+                            "(tell them there, if you like)")
         return NextStep(None, None, "none: cancelled")
     if state in _ANSWERED:
         return _after_answer(life, today)

@@ -350,8 +350,9 @@ def _validated(values: list[str] | None, allowed: tuple[str, ...], field: str) -
     return values
 
 
-def load_people(path: Path, query: PeerQuery) -> Selection:
-    """The peers a command works on: from an export (matched now) or a peers CSV (as listed)."""
+def load_people(path: Path | bytes, query: PeerQuery) -> Selection:
+    """The peers a command works on: from an export (matched now) or a peers CSV (as listed);
+    a path, or the bytes of a ZIP or CSV (standard input)."""
     from outreach.ingest import read_export
     from outreach.titles import Vocabulary
 

@@ -349,9 +349,10 @@ def series_values(kind: str, every: str, starts: Sequence[datetime]) -> dict[str
     must describe exactly that: rhythm, first date, how many, until when)."""
     from outreach.wording import number_word
 
-    return {"kind": kind, "every": every, "first": f"{starts[0]:%A %-d %B}",
+    first = starts[0]
+    return {"kind": kind, "every": every, "first": f"{first:%A} {first.day} {first:%B}",
             "count": len(starts), "count_words": number_word(len(starts)),
-            "until": f"{starts[-1]:%-d %B %Y}"}
+            "until": f"{starts[-1].day} {starts[-1]:%B %Y}"}
 
 
 def plan_messages(
@@ -444,14 +445,15 @@ def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     start = datetime.fromisoformat(str(new["start"])).astimezone(ZoneInfo(str(new.get("tz")
                                                                               or "UTC")))
     if not old.get("start"):  # what they received came from another command: say it whole
-        return f"the plan is now {new['every']} from {start:%A %-d %B, %H:%M %Z}"
+        return f"the plan is now {new['every']} from {start:%A} {start.day} {start:%B, %H:%M %Z}"
     if old.get("start") != new.get("start"):
-        changes.append(f"moved to {start:%A %-d %B, %H:%M %Z}")
+        changes.append(f"moved to {start:%A} {start.day} {start:%B, %H:%M %Z}")
     if old.get("every") != new.get("every"):
         changes.append(f"now {new['every']}")
     if old.get("count") != new.get("count"):  # a moved start moves the end with it: not news
         until = datetime.fromisoformat(str(new["until"]))
-        changes.append(f"now {number_word(int(new['count']))} meetings, until {until:%-d %B %Y}")
+        changes.append(f"now {number_word(int(new['count']))} meetings, "
+                       f"until {until.day} {until:%B %Y}")
     if old.get("minutes") != new.get("minutes"):
         changes.append(f"now {new['minutes']} minutes")
     if (old.get("location"), old.get("link")) != (new.get("location"), new.get("link")):

@@ -282,9 +282,9 @@ def meeting_vars(meeting: Meeting) -> MeetingVars:
     start, end = meeting.start, meeting.end
     minutes = int(meeting.duration.total_seconds() // 60)
     return MeetingVars(
-        start=f"{start:%A %-d %B %Y}, {start:%H:%M} {start.tzname()}",
+        start=f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M} {start.tzname()}",
         end=f"{end:%H:%M} {end.tzname()}",
-        date=f"{start:%A %-d %B}",
+        date=f"{start:%A} {start.day} {start:%B}",
         time=f"{start:%H:%M}",
         start_at=start,
         end_at=end,

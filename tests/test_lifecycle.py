@@ -162,7 +162,7 @@ def test_a_linkedin_note_logged_as_sent_gets_a_follow_up_note(tmp_path: Path) ->
     assert not list((tmp_path / "followups").glob(f"{note['First Name'].lower()}-*.eml"))
     with (tmp_path / "followups" / "linkedin.csv").open(encoding="utf-8", newline="") as handle:
         (row,) = [r for r in csv.DictReader(handle) if r["URL"] == note["URL"]]
-    assert "a quick nudge on my note" in row["Message"] and "still work" in row["Message"]
+    assert "a quick nudge on my note" in row["Message"] and "suit you" in row["Message"]
     run("log", "noted", name, "--ledger", ledger)  # the nudge was sent
     again = followups(tmp_path, "--today", (today + timedelta(days=16)).isoformat())
     assert f"Skipped {name}" in again and "already followed up 1×" in again

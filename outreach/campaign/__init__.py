@@ -73,7 +73,7 @@ def forum_start(start: datetime) -> datetime:
 
 
 def run_campaign(
-    export: Path,
+    export: Path | bytes,  # a path, or a ZIP/CSV's bytes (standard input)
     options: CampaignOptions | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> CampaignResult:

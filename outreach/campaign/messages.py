@@ -216,7 +216,9 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))
     result.decisions = decisions
-    result.messages = [_message_row(d, people[d.person_key]) for d in decisions]
+    result.noted = {e.person_key for e in ledger.life_facts().events if e.kind == "noted"}
+    result.messages = [_message_row(d, people[d.person_key], d.person_key in result.noted)
+                       for d in decisions]
     return decisions, batch
 
 
@@ -266,7 +268,9 @@ def write_emails(batch: Batch, decisions: list[MessageDecision], prior: list[Pla
     result.linkedin_notes = len(result.told_by_note())
     result.forum_notes = len(result.told_by_note(result.forum_peers))
     for decision in decisions:
-        if decision.kind in ("unchanged", "withdrawn"):
+        if decision.kind == "withdrawn" and decision.person_key in result.noted:
+            result.notes.append(_left_after_note(decision, ledger))
+        elif decision.kind in ("unchanged", "withdrawn"):
             result.count(decision)
     written = {m.filename for m in batch.messages}
     kept = {Path(by_id[mid].path).name for mid in ledger.sent_message_ids(list(by_id))}
@@ -336,11 +340,25 @@ def _plan_rows(batch: Batch, decided: Mapping[tuple[str, str], MessageDecision],
     return rows
 
 
-def _message_row(decision: MessageDecision, person: Person) -> MessageRow:
-    """What the report says of one decision, in the user's words."""
+def _left_after_note(decision: MessageDecision, ledger: Ledger) -> str:
+    """``Marcus Smith left the rotation after their LinkedIn note: …`` (a note cannot be
+    withdrawn, and no cancellation goes by LinkedIn: the user tells them, if they like)."""
+    person = ledger.person(decision.person_key)
+    name = (person.full_name if person else "") or decision.person_key
+    return (f"{name} left the {decision.series} after their LinkedIn note: nothing more is "
+            "sent to them; tell them on LinkedIn, if you like")
+
+
+def _message_row(decision: MessageDecision, person: Person, noted: bool = False) -> MessageRow:
+    """What the report says of one decision, in the user's words (``noted``: they were told
+    by a LinkedIn note the user logged as sent)."""
     from outreach.report import MessageRow
 
     kind, series = decision.kind, decision.series
+    if kind == "withdrawn" and noted:
+        return MessageRow(person.full_name or "(no name)", series, "nothing more to send",
+                          f"left the {series} after their LinkedIn note; tell them there, "
+                          "if you like")
     told = ("invitation" if person.address else "LinkedIn note" if person.url.strip()
             else "nothing: no e-mail address and no profile URL")
     what = {"invitation": told,

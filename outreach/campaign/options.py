@@ -88,6 +88,7 @@ class CampaignResult:
     declines: Declines = field(default_factory=Declines)  # who declined, who has their place
     untold: dict[str, str] = field(default_factory=dict)  # person key → why no message can
     #                                                       reach them (no address, no URL)
+    noted: set[str] = field(default_factory=set)  # keys of people told by LinkedIn note
 
     def add(self, path: Path, what: str, changed: bool) -> None:
         self.outputs.append(Output(path, what, changed))

@@ -70,7 +70,7 @@ class FontFace:
 
 def resolve_font(spec: str | Path | None) -> Path:
     """``--font``: a bundled name (``caveat``), a .ttf/.ttc path, an installed family name
-    (``Kristi``, found with fontconfig), or None (the default)."""
+    (``Kristi``, found with fontconfig or in the font folders), or None (the default)."""
     if spec is None or str(spec).strip() == "":
         return BUNDLED[DEFAULT_FONT]
     key = str(spec).strip().lower()
@@ -84,13 +84,16 @@ def resolve_font(spec: str | Path | None) -> Path:
         return installed
     names = ", ".join(sorted(BUNDLED))
     raise OutreachError(f"{spec}: no such file, nor a bundled ({names}) or installed "
-                        "font family (see fc-list)", field="font")
+                        "font family", field="font")
 
 
 def _installed_family(family: str) -> Path | None:
-    """The file of an installed font family, if fontconfig knows it by that exact name."""
+    """The file of an installed font family, if fontconfig knows it by that exact name; on
+    macOS and Windows (no ``fc-match``), from the platform's font folders."""
     if shutil.which("fc-match") is None:
-        return None
+        from outreach.cards.installed import find_family
+
+        return find_family(family)
     try:
         found = subprocess.run(["fc-match", "-f", "%{file}|%{family}", family],
                                capture_output=True, text=True, timeout=10, check=False).stdout

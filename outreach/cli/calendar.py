@@ -27,6 +27,7 @@ from outreach.cli.common import (
     split_list,
     yes_option,
 )
+from outreach.cli.streams import dash_output, is_dash, output_path
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural, sentence
 
@@ -120,7 +121,7 @@ def _no_address_note(people: Any) -> None:
 @yes_option
 @peer_options
 def invite(
-    input_path: Path, start: str | None, duration: str, tz: str, location: str, link: str,
+    input_path: Path | bytes, start: str | None, duration: str, tz: str, location: str, link: str,
     slots: str | None, remind: str | None, cancel: bool, template: str,
     from_address: str | None, out_dir: Path, ledger_path: Path | None, yes: bool,
     **peer_kwargs: Any,
@@ -176,7 +177,7 @@ def invite(
 @yes_option
 @peer_options
 def rotation(
-    input_path: Path, start: str | None, duration: str, tz: str, location: str, link: str,
+    input_path: Path | bytes, start: str | None, duration: str, tz: str, location: str, link: str,
     size: int, every: str, months: int, skip: str | None, pick: str | None,
     remind: str | None, cancel: bool, template: str, from_address: str | None,
     out_dir: Path, ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
@@ -236,13 +237,13 @@ def rotation(
 @click.option("--size", type=int, default=15, show_default=True,
               help="How many peers to invite (best matches first).")
 @calendar_options
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("out/forum.ics"), show_default=True, help="The forum's .ics file.")
+@click.option("--out", "out_file", type=output_path(), default=Path("out/forum.ics"),
+              show_default=True, help="The forum's .ics file (- for standard output).")
 @ledger_option
 @yes_option
 @peer_options
 def forum(
-    input_path: Path, start: str | None, duration: str, tz: str,
+    input_path: Path | bytes, start: str | None, duration: str, tz: str,
     location: str, link: str, every: str, months: int, size: int, remind: str | None,
     cancel: bool, template: str, from_address: str | None, out_file: Path,
     ledger_path: Path | None, yes: bool, **peer_kwargs: Any,
@@ -267,6 +268,8 @@ def forum(
 
     meeting = _calendar_meeting(start, duration, tz, location, link, None if cancel else yes)
     reminder = _span_or_none(remind, "remind")
+    shown = out_file
+    out_file = click.get_current_context().with_resource(dash_output(out_file, "forum.ics"))
     selection = select_people(input_path, **peer_kwargs)
     sender = sender_for(selection, from_address)
     forum_period(every)  # checked before the ledger is opened
@@ -286,4 +289,4 @@ def forum(
         echo_err("Note: not invited, no e-mail address: "
                  + ", ".join(p.full_name for p in missing))
     verb = "cancelled" if cancel else ("written" if summary.written else "unchanged")
-    echo(f"{out_file}: {verb}.")
+    echo(f"{'standard output' if is_dash(shown) else shown}: {verb}.")

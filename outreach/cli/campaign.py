@@ -73,7 +73,7 @@ from outreach.wording import plural, sentence
               help="Ledger database [default: in your user data folder].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Where everything is written.")
-def campaign(export: Path, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
+def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **options: Any) -> None:
     """The main job: from your LinkedIn export to invitations, calendar and cards.
 
     \b
@@ -214,10 +214,12 @@ def _summary_lines(result: Any) -> list[str]:
         messages += f" ({', '.join(written)})"
     quiet = []
     if kinds["unchanged"]:
-        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already hold what the "
+        holds = "holds" if kinds["unchanged"] == 1 else "hold"
+        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already {holds} what the "
                      "plan says")
     if kinds["withdrawn"]:
-        quiet.append(f"{plural(kinds['withdrawn'], 'invitation')} withdrawn before it was sent")
+        it = "it was" if kinds["withdrawn"] == 1 else "they were"
+        quiet.append(f"{plural(kinds['withdrawn'], 'invitation')} withdrawn before {it} sent")
     forum = len(result.forum_peers)
     lines = [
         f"{plural(len(selection.people), 'peer')} {found}: {len(result.rotation_peers)} in the "

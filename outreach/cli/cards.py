@@ -17,12 +17,13 @@ from outreach.cli.common import (
     peer_options,
     select_people,
 )
+from outreach.cli.streams import InputPath, dash_output, is_dash, output_path
 from outreach.wording import plural
 
 
 @click.command()
 @click.argument("input_path", metavar="[INPUT]", required=False,
-                type=click.Path(exists=True, path_type=Path))
+                type=InputPath())
 @peer_options
 @meeting_options
 @click.option("--pending", is_flag=True,
@@ -55,15 +56,15 @@ from outreach.wording import plural
               "unsigned: without either, nothing is written and nobody is marked thanked.")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), metavar="PNG",
               help="Also render the first sheet to PNG to check before printing.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="PDF to write [default: out/cards.pdf; with --pending "
-              "./cards-YYYY-MM-DD.pdf].")
+@click.option("-o", "--output", type=output_path(),
+              help="PDF to write, - for standard output [default: out/cards.pdf; with "
+              "--pending ./cards-YYYY-MM-DD.pdf].")
 @click.option("--per-file", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Cards per PDF; larger batches are split into NAME-1.pdf, NAME-2.pdf...")
 @click.option("--dry-run", is_flag=True, help="Check every card (signature, template, fit) "
               "and show what each would say; write nothing and mark nobody thanked.")
 def cards(
-    input_path: Path | None, start: str | None, duration: str, tz: str, location: str,
+    input_path: Path | bytes | None, start: str | None, duration: str, tz: str, location: str,
     link: str, pending: bool, ledger_path: Path | None, template: str, size: str,
     sheet: str, fold: str, font: str | None, ink: str, seed: int, sign: str | None,
     preview: Path | None, output: Path | None, per_file: int, dry_run: bool,
@@ -114,6 +115,8 @@ def cards(
         people = [d.person for d in due]
     if output is None:
         output = dated_output(Path("."), today) if pending else Path("out/cards.pdf")
+    to_stdout = is_dash(output)
+    output = click.get_current_context().with_resource(dash_output(output, "cards.pdf"))
     options = CardOptions(
         template=template, size=size, sheet=sheet, fold=fold, font=font, ink=ink, seed=seed,
         sign=sign, meeting=_cards_meeting(start, duration, tz, location, link),
@@ -123,6 +126,9 @@ def cards(
         _dry_run(people, sender, options)
         return
     result = _cards_with_progress(people, sender, output, options, write_cards)
+    if to_stdout and len(result.files) > 1:
+        raise click.UsageError(f"-o - writes one PDF, and {len(people)} cards make "
+                               f"{len(result.files)}: raise --per-file, or give a file name")
     for warning in result.warnings:
         echo_err(f"Warning: {warning}")
     if pending:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from outreach.cli.streams import InputPath, is_dash, output_path
 from outreach.errors import OutreachError
 from outreach.terminal import visible
 
@@ -131,8 +132,9 @@ def forum_meeting_options(func: F) -> F:
 
 
 def format_options(func: F) -> F:
-    func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Write to FILE (atomically) instead of the terminal.")(func)
+    func = click.option("-o", "--output", type=output_path(),
+                        help="Write to FILE (atomically) instead of the terminal; - for "
+                        "standard output.")(func)
     return click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
                         default="table", show_default=True,
                         help="table for reading; csv/json for tools.")(func)
@@ -162,7 +164,7 @@ def ledger_option(func: F) -> F:
 
 
 def select_people(
-    input_path: Path,
+    input_path: Path | bytes,
     title: str | None = None,
     company: str | None = None,
     levels: str | None = None,
@@ -184,6 +186,8 @@ def emit(renderable: Any, output: Path | None) -> None:
     """Print text or a rich renderable, or write text atomically to ``output``."""
     from outreach import fileio
 
+    if is_dash(output):
+        output = None  # -o -: standard output, as without -o
     if output is not None:
         if not isinstance(renderable, str):
             raise click.UsageError("-o/--output needs --format csv or json")
@@ -198,11 +202,10 @@ def emit(renderable: Any, output: Path | None) -> None:
         Console().print(renderable)
 
 
-EXPORT_ARG = click.argument("export", type=click.Path(exists=True, path_type=Path))
+EXPORT_ARG = click.argument("export", type=InputPath())  # "-": its bytes from standard input
 
 
-INPUT_ARG = click.argument("input_path", metavar="INPUT",
-                            type=click.Path(exists=True, path_type=Path))
+INPUT_ARG = click.argument("input_path", metavar="INPUT", type=InputPath())
 
 
 _NAMED_ADDRESS = re.compile(r'\s*"?(?P<name>[^<>"]*?)"?\s*<(?P<address>[^<>@\s]+@[^<>@\s]+)>\s*')

@@ -19,12 +19,13 @@ from outreach.cli.common import (
     sender_for,
     yes_option,
 )
+from outreach.cli.streams import InputPath, dash_output, output_path
 from outreach.errors import OutreachError
 from outreach.wording import noun, plural, sentence
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=InputPath())
 @click.option("-t", "--template", default="invite.email.j2", show_default=True,
               help="A built-in (invite.email.j2, forum.email.j2, followup.email.j2, "
               "thanks.email.j2) or your own template file.")
@@ -33,8 +34,8 @@ from outreach.wording import noun, plural, sentence
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out/emails"), show_default=True,
               help="Folder for the .eml files and linkedin.csv.")
-@click.option("--mbox", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every message into this mbox file.")
+@click.option("--mbox", type=output_path(),
+              help="Also write every message into this mbox file (- for standard output).")
 @click.option("--invite/--no-invite", default=None,
               help="Attach the meeting as a calendar invitation with RSVP buttons "
               "[default: on when --start is given here or in OUTREACH_EMAILS_START; the usual "
@@ -65,7 +66,8 @@ from outreach.wording import noun, plural, sentence
 @peer_options
 @click.pass_context
 def emails(
-    ctx: click.Context, input_path: Path, template: str, from_address: str | None, out_dir: Path,
+    ctx: click.Context, input_path: Path | bytes, template: str, from_address: str | None,
+    out_dir: Path,
     mbox: Path | None, invite: bool | None, start: str | None, duration: str, tz: str,
     location: str, link: str, slots: str | None, remind: str | None,
     linkedin_template: str | None, linkedin_limit: int, check: bool,
@@ -96,6 +98,7 @@ def emails(
     from outreach.names import changed_names
     from outreach.times import parse_span
 
+    mbox = ctx.with_resource(dash_output(mbox, "messages.mbox"))  # --mbox -: to stdout
     selection = select_people(input_path, **peer_kwargs)
     secret = _screen(selection, ledger_path)  # do not contact / bounced: skipped, said so
     sender = sender_for(selection, from_address)

@@ -64,7 +64,8 @@ def log_command(kind: str, who: str, on_text: str | None, note: str, card: str |
             person, new = opt_out(ledger, who, on, note)
             echo(sentence(f"{describe(person)}: do not contact"
                                 + ("" if new else " (already so)")
-                                + "; campaign, emails, followups, drafts and send skip them"))
+                                + "; every stage skips them (campaign, rotation, forum, invite, "
+                         "emails, followups, drafts, send)"))
             return
         person = log_event(ledger, kind, who, on, note, card=card)
     what = f"LinkedIn note sent to {describe(person)}" if kind == "noted" else \

@@ -299,8 +299,10 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
              "(send it on LinkedIn, then: outreach log noted)")
     unchanged = f" ({summary.unchanged} unchanged)" if summary.unchanged else ""
     notes = f" and {plural(len(batch.notes), 'LinkedIn note')}" if batch.notes else ""
+    then = (f"outreach send {out_dir}" if batch.messages
+            else "send them on LinkedIn and log each with outreach log noted NAME")
     click.echo(sentence(f"Wrote {plural(summary.written, 'follow-up')}{notes} to {out_dir}"
-                        f"{unchanged}; review, then: outreach send {out_dir}"))
+                        f"{unchanged}; review, then: {then}"))
 
 
 @click.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from outreach.cli.common import (
     peer_options,
     select_people,
 )
+from outreach.cli.streams import output_path
 from outreach.wording import plural
 
 
@@ -23,7 +25,9 @@ from outreach.wording import plural
 @format_options
 @click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra title vocabulary (TOML) merged over the built-in one.")
-def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | None) -> None:
+def connections(
+    export: Path | bytes, fmt: str, output: Path | None, vocabulary: Path | None,
+) -> None:
     """List every connection in EXPORT, with the function and level of each title.
 
     EXPORT is Connections.csv, the ZIP LinkedIn mails you
@@ -40,7 +44,7 @@ def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | 
     vocab = Vocabulary.load(vocabulary) if vocabulary else None
     result = read_export(export, vocab)
     frame = result.connections
-    emit(_render(frame, fmt, f"{plural(len(frame), 'connection')} in {export.name}"), output)
+    emit(_render(frame, fmt, f"{plural(len(frame), 'connection')} in {result.source.name}"), output)
     echo_err(result.stats.summary())
 
 
@@ -52,9 +56,10 @@ def connections(export: Path, fmt: str, output: Path | None, vocabulary: Path | 
               default="table", show_default=True,
               help="table for reading; csv/json for tools; csv-all/json-all also list the "
               "rows left out (former roles, colleagues), each saying why in 'excluded'.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE (atomically) instead of the terminal.")
-def peers(export: Path, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
+@click.option("-o", "--output", type=output_path(),
+              help="Write to FILE (atomically) instead of the terminal; - for standard "
+              "output.")
+def peers(export: Path | bytes, fmt: str, output: Path | None, **peer_kwargs: Any) -> None:
     """Find your peers in EXPORT: same function and level as you, at other companies.
 
     Your title and company default to your current position in the export
@@ -91,6 +96,8 @@ def titles_command(title_texts: tuple[str, ...], vocabulary: Path | None, fmt: s
     """Explain how each job TITLE is classified: its normalised form, function, level and
     the rule that fired. Peers share the function and level shown here.
 
+    TITLE - reads one title a line from standard input.
+
     Levels: owner, cxo, vp, director, manager, senior, ic, entry (or unknown).
     Add words your industry uses with --vocabulary FILE (same shape as the
     built-in outreach/titles/vocabulary.toml; see docs/titles.md).
@@ -100,12 +107,16 @@ def titles_command(title_texts: tuple[str, ...], vocabulary: Path | None, fmt: s
       outreach titles "Sr. Dir., Enterprise PMO"
       outreach titles "VP Marketing | Growth" "Assistant to the CFO" "Gerente de Ventas"
       outreach titles "Head of Platform" --vocabulary my-words.toml --format json
+      cut -d, -f6 Connections.csv | outreach titles - --format json
     """
     import dataclasses
     import json
 
     from outreach.titles import Vocabulary, classify_many
 
+    if title_texts == ("-",):  # one title a line from standard input
+        title_texts = tuple(line.strip() for line in sys.stdin
+                            if line.strip())
     vocab = Vocabulary.load(vocabulary) if vocabulary else None
     results = classify_many(title_texts, vocab)
     if fmt == "json":

@@ -4,7 +4,8 @@ Widths are babel's (``full``, ``long``, ``medium``, ``short``) plus ``weekday`` 
 without the year: "Tuesday 5 January", "martes, 5 de enero"); any other text is a CLDR
 pattern (``"EEEE"``, ``"d MMM"``). A language's ``[formats]`` in its wording file may set
 the pattern for a width (``date_full``, ``time_short``, ...): English keeps the tool's
-"Tuesday 5 January 2027" and "08:00". No ``strftime`` (``%-d`` fails on Windows).
+"Tuesday 5 January 2027" and "08:00". No ``strftime``: glibc's unpadded-day pattern
+fails on Windows.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def rotation_specs(
             summary=title_for("rotation", series.peer, sender),
             description=describe(series.peer, sender, meeting, template, {
                 "series": "rotation", "every": span_text(timedelta(days=series.interval_days)),
-                "until": f"{series.starts[-1]:%-d %B %Y}"}),
+                "until": f"{series.starts[-1].day} {series.starts[-1]:%B %Y}"}),
             attendees=(series.peer,), rrule=series.rrule(), exdates=series.skipped,
             remind=remind,
         ))
@@ -298,7 +298,7 @@ def forum_spec(
         description=describe(host, sender, meeting, template,
                              {"series": "forum", "peers": named,
                               "every": forum.rule_text.removeprefix("every "),
-                              "until": f"{forum.starts[-1]:%-d %B %Y}"}),
+                              "until": f"{forum.starts[-1].day} {forum.starts[-1]:%B %Y}"}),
         attendees=(peer,) if peer is not None else forum.peers, rrule=forum.rrule(),
         remind=remind,
     )

@@ -16,7 +16,7 @@ SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 from __future__ import annotations
 
 import hashlib
-import os
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,7 +26,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from outreach import fileio, templating
+from outreach import fileio, portable, templating
 from outreach.mail import mime
 from outreach.mail.results import (
     DEFAULT_TEMPLATE,
@@ -45,6 +45,7 @@ from outreach.mail.templates import MessageTemplate, Rendered
 from outreach.model import Invite, Meeting, Person, Sender, message_id, valid_address
 
 _PARALLEL_FROM = 400
+_SPAWN_FROM = 6000  # spawned workers import outreach first: 10,000 e-mails 5.8 s alone, 5.1 s on 2
 _NO_SENDER = (
     "no sender address: pass --from 'Name <you@example.com>' or set [sender] email in "
     "outreach.toml"
@@ -268,9 +269,10 @@ def _render_all(
     meeting: Meeting | None, options: RenderOptions, progress: Callable[[int], None] | None,
 ) -> list[_Chunk]:
     pieces = [numbered[i : i + _CHUNK] for i in range(0, len(numbered), _CHUNK)]
-    workers = options.workers or min(2, len(os.sched_getaffinity(0)))
+    workers = options.workers or min(2, portable.usable_cpus())
     chunks: list[_Chunk] = []
-    if workers > 1 and len(numbered) >= _PARALLEL_FROM:
+    smallest = _PARALLEL_FROM if multiprocessing.get_start_method() == "fork" else _SPAWN_FROM
+    if workers > 1 and len(numbered) >= smallest:
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=(sender, meeting, options)
         ) as pool:
