@@ -125,10 +125,15 @@ def _body(numbered: Iterator[tuple[int, list[str]]], header: list[str],
     header_keys = [header_key(c) for c in header]
     could_start = set(lookup) | {header_keys[0] if header_keys else ""}
     rows: list[tuple[int, list[str]]] = []
+    first_keys: dict[str, str] = {}  # header_key of first cells seen (names repeat)
     for line, row in numbered:
-        if not any(c.strip() for c in row):
+        if not "".join(row).strip():  # every cell blank (one C call, not one per cell)
             continue
-        if header_key(row[0]) not in could_start:  # a person: one check, not one per cell
+        first = row[0]
+        key = first_keys.get(first)
+        if key is None:
+            key = first_keys[first] = header_key(first)
+        if key not in could_start:  # a person: one check, not one per cell
             rows.append((line, row))
             continue
         if (len(row) >= 2 and [header_key(c) for c in row] == header_keys[:len(row)]) or (

@@ -27,15 +27,17 @@ import operator
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach import fileio
+from outreach.bulk import paused_gc
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
-from outreach.model import Profile, identity_key
+from outreach.model import Profile, are_canonical_urls, identity_key
 from outreach.tables import restore, to_csv, to_json
 from outreach.wording import plural
 
@@ -170,46 +172,94 @@ def _all_columns(table: Table) -> list[str]:
 
 
 def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
+    """The kept rows (normalised cells, then the row facts) and what happened to the rest.
+
+    Works a column at a time: a column whose cells need no cleaning (nearly every one) is
+    checked in a few passes over its joined text rather than cell by cell."""
     stats = IngestStats(rows=len(table.rows))
-    seen: set[str] = set()
-    records: list[list[Any]] = []
     width = len(table.header)
-    blank = [""] * (width + 1)  # index ``width`` stands for a column the file does not have
-    wanted = [table.columns.get(name, width) for name in COLUMNS]
+    wanted = [table.columns.get(name, width) for name in COLUMNS]  # ``width``: not in the file
     wanted += [i for _, i in table.extra_columns()]
     given = all(name in table.columns for name in CLASS_COLUMNS)  # a peers list read back
     if given:
         wanted += [table.columns[name] for name in CLASS_COLUMNS]
-    pick = operator.itemgetter(*wanted)
-    ours = is_peers_list(table)
-    for line, cells in table.rows:
-        if len(cells) <= width:
-            cells = cells + blank[len(cells):]
-        # " ".join(v.split()) trims and folds newlines inside quoted cells, inline for speed;
-        # other control characters (NUL, ESC, BEL...) are never part of a name: spaces too.
-        values: list[Any] = [" ".join((v if v.isprintable() else _CONTROLS.sub(" ", v)).split())
-                             for v in pick(cells)]
-        if ours:
-            values = [restore(v) for v in values]
-        first, last, url, email, company, _position, connected = values[:7]
-        if not (first or last) and not company:
-            stats.hidden += 1
-            continue
-        key = identity_key(url, email, f"{first} {last}", company)
-        if key in seen:
-            stats.duplicates += 1
-            continue
-        seen.add(key)
-        day = parse_date(connected)
-        if connected and day is None:
-            stats.undated += 1
-        values[6] = day
-        if not given:
-            values += ("", "")
-        values.append(line)
-        records.append(values)
+    if not table.rows:
+        return [], stats
+    with paused_gc():  # ~10 lists a row, none in a cycle: collecting would only re-scan them
+        return _kept_records(table, _columns(table, wanted), given, stats)
+
+
+def _columns(table: Table, wanted: list[int]) -> list[Sequence[str]]:
+    """The ``wanted`` columns of every row, cleaned (``_clean_column``); an index past the
+    header is a column the file does not have, blank."""
+    width = len(table.header)
+    rows = [cells for _, cells in table.rows]
+    if min(map(len, rows)) < width:  # short rows (a spreadsheet drops trailing blanks)
+        blank = [""] * width
+        rows = [cells if len(cells) >= width else cells + blank[len(cells):] for cells in rows]
+    every = list(zip(*rows, strict=False))  # rows longer than the header: the rest is unread
+    empty = ("",) * len(rows)
+    return [_clean_column(every[i]) if i < width else empty for i in wanted]
+
+
+def _kept_records(table: Table, columns: list[Sequence[str]], given: bool,
+                  stats: IngestStats) -> tuple[list[list[Any]], IngestStats]:
+    """Hidden profiles and repeated identities left out; dates read; the row facts added."""
+    if is_peers_list(table):
+        columns = [[restore(v) for v in column] for column in columns]
+    first, last, url, email, company, _position, _connected = columns[:7]
+    visible = [i for i, (f, la, c) in enumerate(zip(first, last, company, strict=True))
+               if f or la or c]
+    stats.hidden = len(first) - len(visible)
+    keys = _identity_keys(visible, first, last, url, email, company)
+    # the first row of each identity: a dict built backwards keeps each key's first index
+    first_rows = dict(zip(reversed(keys), reversed(visible), strict=True))
+    stats.duplicates = len(visible) - len(first_rows)
+    kept = visible if not stats.duplicates else sorted(first_rows.values())
+    picked_columns = [_take(column, kept) for column in columns]
+    days = list(map(parse_date, picked_columns[6]))
+    stats.undated = sum(map(bool, picked_columns[6])) - (len(days) - days.count(None))
+    picked_columns[6] = days
+    tail = [] if given else [[""] * len(kept)] * 2
+    lines = _take([line for line, _ in table.rows], kept)
+    records = list(map(list, zip(*picked_columns, *tail, lines, strict=True)))
     stats.kept = len(records)
     return records, stats
+
+
+def _take(column: Sequence[Any], rows: list[int]) -> Sequence[Any]:
+    """``column``'s cells at ``rows`` (all of them when nothing was left out)."""
+    if len(rows) == len(column):
+        return column
+    if len(rows) < 2:  # itemgetter of one index gives the cell, not a tuple
+        return [column[i] for i in rows]
+    return operator.itemgetter(*rows)(column)
+
+
+def _clean_column(cells: tuple[str, ...]) -> list[str] | tuple[str, ...]:
+    """Each cell trimmed, inner runs of whitespace (newlines in quoted cells) folded to one
+    space, other control characters (NUL, ESC, BEL...) made spaces: never part of a name.
+
+    A printable cell's only whitespace is the ASCII space, so a column is already clean when
+    its text is printable and no space starts, ends or doubles within a cell."""
+    joined = "\x1f".join(cells)
+    if ("".join(cells).isprintable() and "  " not in joined and " \x1f" not in joined
+            and "\x1f " not in joined and not joined.startswith(" ")
+            and not joined.endswith(" ")):
+        return cells
+    return [" ".join((v if v.isprintable() else _CONTROLS.sub(" ", v)).split()) for v in cells]
+
+
+def _identity_keys(rows: list[int], first: Sequence[str], last: Sequence[str],
+                   url: Sequence[str], email: Sequence[str],
+                   company: Sequence[str]) -> list[str]:
+    """``identity_key`` of each of ``rows``: a canonical profile URL is its own key (checked
+    for the whole column at once), the other rows one by one."""
+    urls = [url[i] for i in rows]
+    if are_canonical_urls(urls):
+        return [u or identity_key(u, email[i], f"{first[i]} {last[i]}", company[i])
+                for i, u in zip(rows, urls, strict=True)]
+    return [identity_key(url[i], email[i], f"{first[i]} {last[i]}", company[i]) for i in rows]
 
 
 def _cell(cells: list[str], index: int | None) -> str:

@@ -28,12 +28,14 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
+
+from outreach.bulk import paused_gc
 
 if TYPE_CHECKING:
     from outreach.names import WrittenName
@@ -133,6 +135,23 @@ def _is_canonical(text: str) -> bool:
     return (text.startswith(_CANONICAL_START) and text == text.lower()
             and not _NEEDS_WORK.search(text)
             and (text.isascii() or unicodedata.is_normalized("NFC", text)))
+
+
+def are_canonical_urls(urls: Sequence[str]) -> bool:
+    """Is every non-empty URL in ``urls`` already canonical (``_is_canonical``)? Checked on
+    their joined text in a few passes, for a whole export's column at once."""
+    given = [u for u in urls if u]
+    if not given:
+        return True
+    joined = "\n".join(given)
+    return (joined.count("\n") == len(given) - 1
+            and ("\n" + joined).count("\n" + _CANONICAL_START) == len(given)
+            and joined == joined.lower() and not any(mark in joined for mark in _NEEDS_WORK_MARKS)
+            and not joined.endswith("/")
+            and (joined.isascii() or unicodedata.is_normalized("NFC", joined)))
+
+
+_NEEDS_WORK_MARKS = ("%", "?", "#", "/\n")  # _NEEDS_WORK, for URLs joined by newlines
 
 
 def identity_key(url: str, email: str, name: str, company: str) -> str:
@@ -386,28 +405,43 @@ _PERSON_COLUMNS = frozenset({
 
 
 def people_from_frame(frame: Any) -> list[Person]:
-    """Turn an ingest/peers DataFrame into ``Person`` objects (extra columns go to ``extra``)."""
+    """Turn an ingest/peers DataFrame into ``Person`` objects (extra columns go to ``extra``).
+
+    Read a column at a time (``tolist``), not a row at a time: pandas' per-row access cost
+    more than building the people."""
+    if not frame.columns.is_unique:  # a file with two columns of one name: the last one wins
+        frame = frame.loc[:, ~frame.columns.duplicated(keep="last")]
+    count = len(frame)
+
+    def column(name: str, default: object = None) -> list[Any]:
+        return frame[name].tolist() if name in frame.columns else [default] * count
+
+    def texts(name: str) -> list[str]:
+        return [_text(v) for v in column(name)]
+
     extra_columns = [c for c in frame.columns if c not in _PERSON_COLUMNS]
-    people = []
-    for row in frame.to_dict("records"):
-        connected = row.get("connected_on")
-        people.append(
-            Person(
-                first_name=_text(row.get("first_name")),
-                last_name=_text(row.get("last_name")),
-                url=_text(row.get("url")),
-                email=_text(row.get("email")),
-                company=_text(row.get("company")),
-                position=_text(row.get("position")),
-                connected_on=connected if isinstance(connected, date) else None,
-                function=_text(row.get("function")) or "unknown",
-                level=_text(row.get("level")) or "unknown",
-                score=float(row.get("score") or 0.0),
-                reason=_text(row.get("reason")),
-                extra={slugify(c).replace("-", "_"): _text(row.get(c)) for c in extra_columns},
-            )
-        )
-    return people
+    extra_names = [slugify(c).replace("-", "_") for c in extra_columns]
+    extras = list(zip(*(texts(c) for c in extra_columns), strict=True)) or [()] * count
+    with paused_gc():
+        return _people(extra_names, extras, texts, column)
+
+
+def _people(extra_names: list[str], extras: list[tuple[str, ...]],
+            texts: Callable[[str], list[str]], column: Callable[[str], list[Any]]
+            ) -> list[Person]:
+    return [
+        Person(first_name=first, last_name=last, url=url, email=email, company=company,
+               position=position,
+               connected_on=connected if isinstance(connected, date) else None,
+               function=function or "unknown", level=level or "unknown",
+               score=float(score or 0.0), reason=reason,
+               extra=dict(zip(extra_names, extra, strict=True)))
+        for first, last, url, email, company, position, connected, function, level, score,
+        reason, extra in zip(
+            texts("first_name"), texts("last_name"), texts("url"), texts("email"),
+            texts("company"), texts("position"), column("connected_on"), texts("function"),
+            texts("level"), column("score"), texts("reason"), extras, strict=True)
+    ]
 
 
 def _text(value: object) -> str:

@@ -48,6 +48,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from outreach.bulk import paused_gc
 from outreach.errors import OutreachError
 from outreach.model import Person, Sender, fold, people_from_frame, valid_address
 from outreach.wording import plural
@@ -381,10 +382,11 @@ def load_people(path: Path | bytes, query: PeerQuery) -> Selection:
     from outreach.titles import Vocabulary
 
     vocabulary = Vocabulary.load(query.vocabulary) if query.vocabulary else None
-    export = read_export(path, vocabulary)
-    if "score" in export.connections.columns and "reason" in export.connections.columns:
-        return _from_peers_csv(export, query)
-    return select_peers(export, query, vocabulary)
+    with paused_gc():  # rows, titles and people hold no cycles (outreach.bulk)
+        export = read_export(path, vocabulary)
+        if "score" in export.connections.columns and "reason" in export.connections.columns:
+            return _from_peers_csv(export, query)
+        return select_peers(export, query, vocabulary)
 
 
 def select_peers(export: Export, query: PeerQuery, vocabulary: Vocabulary | None) -> Selection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from outreach.bulk import paused_gc
 from outreach.ledger.db import LedgerBase, iso, utc_now
 from outreach.ledger.identity import identify
 from outreach.model import Person, fold
@@ -56,7 +57,7 @@ class PeopleMixin(LedgerBase):
         """Insert or refresh people, each merged with the row that is the same person (see
         ``outreach.ledger.identity``); empty fields never erase known ones."""
         listed = list(people)
-        with self.write() as db:
+        with self.write() as db, paused_gc():  # a record per person, no cycles (outreach.bulk)
             learn_people(db, listed)
         return len(listed)
 

@@ -1,0 +1,25 @@
+"""Building many small objects at once (100,000 rows of an export, their people).
+
+CPython's cyclic garbage collector runs a full collection every so many allocations, and each
+one re-scans everything still alive: while an export's rows are built that is every row built
+so far, over and over, about a third of the work. Rows, cells and people hold no cycles, so
+pausing it while they are built frees nothing later than it would have been freed anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside (reference counting frees objects as usual)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
