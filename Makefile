@@ -49,7 +49,7 @@ bench: install
 sample: install
 	$(BIN)/python sample_data/generate.py sample_data
 
-# The README's command reference is generated from the click commands (tests/test_readme.py
+# The command reference (docs/reference.md) is generated from the click commands (tests/test_readme.py
 # fails when it is stale).
 docs: install
 	$(BIN)/python scripts/readme_options.py
