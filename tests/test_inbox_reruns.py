@@ -8,18 +8,16 @@ from __future__ import annotations
 import mailbox
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from inbox_samples import sample
+from inbox_samples import invited_jane, sample
 
 from outreach.cli import cli
-from outreach.ledger import Ledger, PlannedMessage
 from outreach.mail import sources
-from outreach.model import Person
 
 ADDRESS = "jane@peer.example"
 INVITATION = "<inv@example.com>"
@@ -43,19 +41,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
 @pytest.fixture
 def ledger_path(tmp_path: Path) -> Path:
-    path = tmp_path / "l.sqlite"
-    with Ledger.open(path) as ledger:
-        jane = Person("Jane", "Doe", company="Peer Co", email=ADDRESS,
-                      url="https://www.linkedin.com/in/jane")
-        ledger.remember_people([jane])
-        key = ledger.identify([jane])[0]
-        ledger.save_plan([PlannedMessage(INVITATION, key, "rotation", "invitation",
-                                         INVITATION, uid="coffee-1@example.com",
-                                         subject="Coffee")])
-        ledger.queue_message(INVITATION, [ADDRESS], "Coffee", "x.eml")
-        ledger.mark_sent(INVITATION, [ADDRESS], "250 OK")
-        ledger.add_event(key, "invited", date(2027, 1, 1))
-    return path
+    return invited_jane(tmp_path / "l.sqlite", ADDRESS, INVITATION)
 
 
 def stranger(n: int) -> bytes:
