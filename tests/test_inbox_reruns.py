@@ -56,6 +56,15 @@ def reply(n: int) -> bytes:
                   message_id=f"reply{n}@peer.example", when=datetime(2027, 1, 5, 9))
 
 
+def filled(box: mailbox.Mailbox[Any], strangers: int, *replies: int) -> mailbox.Mailbox[Any]:
+    """``box`` with ``strangers`` strangers' messages added, then a reply for each number."""
+    for n in range(strangers):
+        box.add(stranger(n))
+    for n in replies:
+        box.add(reply(n))
+    return box
+
+
 def inbox(source: Path, ledger: Path) -> str:
     result = CliRunner().invoke(cli, ["inbox", str(source), "--ledger", str(ledger)])
     assert result.exit_code == 0, result.output
@@ -65,10 +74,7 @@ def inbox(source: Path, ledger: Path) -> str:
 def test_an_mbox_rerun_parses_nothing_and_then_only_what_was_added(
         tmp_path: Path, ledger_path: Path, counted: Counter[str]) -> None:
     source = tmp_path / "inbox.mbox"
-    box = mailbox.mbox(str(source))
-    for n in range(300):
-        box.add(stranger(n))
-    box.add(reply(1))
+    box = filled(mailbox.mbox(str(source)), 300, 1)
     box.flush()
     first = inbox(source, ledger_path)
     assert "Read 301 messages: 1 learned, 300 ignored" in first
@@ -85,10 +91,7 @@ def test_an_mbox_rerun_parses_nothing_and_then_only_what_was_added(
 def test_a_rewritten_mbox_is_read_again_by_message_id(tmp_path: Path, ledger_path: Path,
                                                        counted: Counter[str]) -> None:
     source = tmp_path / "inbox.mbox"
-    box = mailbox.mbox(str(source))
-    for n in range(5):
-        box.add(stranger(n))
-    box.close()
+    filled(mailbox.mbox(str(source)), 5).close()
     inbox(source, ledger_path)
     box = mailbox.mbox(str(source))  # a mail client compacts it: the first message removed
     box.remove(next(iter(box.keys())))
@@ -103,10 +106,7 @@ def test_a_rewritten_mbox_is_read_again_by_message_id(tmp_path: Path, ledger_pat
 def test_a_maildir_rerun_parses_nothing_even_after_flags_change(
         tmp_path: Path, ledger_path: Path, counted: Counter[str]) -> None:
     folder = tmp_path / "Maildir"
-    box = mailbox.Maildir(str(folder))
-    for n in range(20):
-        box.add(stranger(n))
-    box.add(reply(1))
+    filled(mailbox.Maildir(str(folder)), 20, 1)
     assert "Read 21 messages: 1 learned, 20 ignored" in inbox(folder, ledger_path)
     for path in list((folder / "new").iterdir()):  # the mail client reads them: new → cur
         path.rename(folder / "cur" / (path.name + ":2,S"))
