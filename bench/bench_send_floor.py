@@ -11,39 +11,12 @@ from __future__ import annotations
 
 import argparse
 import smtplib
-import socket
 import tempfile
 import time
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 from aiosmtpd.controller import Controller
-
-from outreach.ledger import Ledger
-from outreach.mail.outbox import load_outbox, plan_batch
-from outreach.mail.smtp import SendOptions, SmtpSettings, send_batch
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.count += 1
-        return "250 OK"
-
-
-def write_outbox(folder: Path, count: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for number in range(count):
-        message = EmailMessage()
-        message["From"] = "Ada Leader <ada@example.com>"
-        message["To"] = f"Peer {number} <peer{number}@example.org>"
-        message["Subject"] = f"Coffee and compare notes, Peer {number}?"
-        message["Message-ID"] = f"<bench{number}@outreach.test>"
-        message.set_content("Hello,\n\nCoffee next week?\n\nAda\n" * 5)
-        (folder / f"{number:05d}.eml").write_bytes(bytes(message))
+from loopback import Counter, free_port, send_ours, write_outbox
 
 
 def floor(folder: Path, port: int) -> float:
@@ -59,13 +32,8 @@ def floor(folder: Path, port: int) -> float:
 
 def ours(folder: Path, port: int, ledger_path: Path) -> float:
     """Seconds for load + plan + send_batch into a new ledger."""
-    with Ledger.open(ledger_path) as ledger:
-        started = time.perf_counter()
-        plan = plan_batch(load_outbox(folder), ledger)
-        summary = send_batch(plan, ledger, SmtpSettings("127.0.0.1", port, "none"),
-                             SendOptions())
-        elapsed = time.perf_counter() - started
-    assert summary.sent == len(plan) and summary.error is None, summary
+    elapsed, planned, summary = send_ours(folder, ledger_path, port)
+    assert summary.sent == planned and summary.error is None, summary
     return elapsed
 
 
@@ -75,10 +43,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    handler = _Counter()
+    port = free_port()
+    handler = Counter()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -97,12 +97,12 @@ SENT = 500
 
 def send() -> list[Row]:
     from aiosmtpd.controller import Controller
-    from bench_send import _Counter, _free_port, _write_outbox
+    from loopback import Counter, free_port, write_outbox
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        handler = _Counter()
-        port = _free_port()
+        handler = Counter()
+        port = free_port()
         controller = Controller(handler, hostname="127.0.0.1", port=port)
         controller.start()
         try:
@@ -110,12 +110,12 @@ def send() -> list[Row]:
 
             def ours() -> float:
                 folder = work / f"out{next(runs)}"
-                _write_outbox(folder, SENT)
-                return _send_ours(folder, work / f"{folder.name}.sqlite", port)
+                write_outbox(folder, SENT)
+                return send_ours(folder, work / f"{folder.name}.sqlite", port)
 
             def floor() -> float:
                 folder = work / f"out{next(runs)}"
-                _write_outbox(folder, SENT)
+                write_outbox(folder, SENT)
                 return _send_smtplib(folder, port)
 
             floor_s, ours_s = alternate(floor, ours)
@@ -128,17 +128,10 @@ def send() -> list[Row]:
                 ours_rate >= 250 or ours_rate >= 0.5 * floor_rate)]
 
 
-def _send_ours(folder: Path, ledger_path: Path, port: int) -> float:
-    from outreach.ledger import Ledger
-    from outreach.mail.outbox import load_outbox, plan_batch
-    from outreach.mail.smtp import SendOptions, SmtpSettings, send_batch
+def send_ours(folder: Path, ledger_path: Path, port: int) -> float:
+    from loopback import send_ours as timed_send
 
-    with Ledger.open(ledger_path) as ledger:
-        started = time.perf_counter()
-        plan = plan_batch(load_outbox(folder), ledger)
-        summary = send_batch(plan, ledger, SmtpSettings("127.0.0.1", port, "none"),
-                             SendOptions())
-        elapsed = time.perf_counter() - started
+    elapsed, _, summary = timed_send(folder, ledger_path, port)
     assert summary.sent == SENT, summary
     return elapsed
 

@@ -13,6 +13,7 @@ from outreach.cards.layout import CardOptions, CardsResult, write_cards
 from outreach.model import Person, Sender
 
 SENDER = Sender(name="Dana Whitfield", email="dana@example.com")
+HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 
 UNICODE_PEOPLE = [
     Person("Zoë", "Ødegård", company="Nordlys AS"),
@@ -24,6 +25,16 @@ UNICODE_PEOPLE = [
     Person("<b>Bob</b>", "Smith", company="A<B Corp"),
     Person("Jo", "AT&T Jones", company="AT&T"),
 ]
+
+
+def connections(folder: Path, peers: list[tuple[str, str, str]]) -> Path:
+    """folder/Connections.csv of VP Marketing ``peers`` (first, last, company)."""
+    rows = [f"{first},{last},https://www.linkedin.com/in/{first.lower()}-{last.lower()},"
+            f"{first.lower()}@{company.lower()}.example,{company},VP Marketing,01 Jan 2025\n"
+            for first, last, company in peers]
+    path = folder / "Connections.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
 
 
 def make(tmp: Path, people: list[Person], **options: object) -> tuple[Path, CardsResult]:

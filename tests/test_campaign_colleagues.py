@@ -9,7 +9,7 @@ import email
 import email.policy
 from pathlib import Path
 
-from test_campaign_told import FROM, START, run
+from test_campaign_told import FROM, START, connections, run
 
 ROWS = [  # (first, last, company, position)
     ("Ana", "Souza", "Globex", "VP Marketing"), ("Ben", "Okafor", "Initech", "VP Marketing"),
@@ -20,17 +20,10 @@ ROWS = [  # (first, last, company, position)
 
 
 def export(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "Connections.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["First Name", "Last Name", "URL", "Email Address", "Company",
-                         "Position", "Connected On"])
-        for first, last, company, position in ROWS:
-            writer.writerow([first, last, f"https://www.linkedin.com/in/{first.lower()}",
-                             f"{first.lower()}@{company.split()[0].lower()}.example", company,
-                             position, "08 Feb 2026"])
-    return path
+    return connections(folder, [
+        (first, last, f"https://www.linkedin.com/in/{first.lower()}",
+         f"{first.lower()}@{company.split()[0].lower()}.example", company, position)
+        for first, last, company, position in ROWS])
 
 
 def campaign(tmp_path: Path, *extra: str) -> str:

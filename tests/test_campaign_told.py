@@ -8,6 +8,7 @@ import csv
 import email
 import email.policy
 import mailbox
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -35,17 +36,24 @@ def slug(first: str, last: str) -> str:
     return f"{first}-{last}".lower().replace("é", "e").replace("ü", "u")
 
 
-def export(folder: Path, peers: list[tuple[str, str, str, str]] = PEERS) -> Path:
+def connections(folder: Path, rows: Iterable[tuple[str, str, str, str, str, str]]) -> Path:
+    """folder/Connections.csv of (first, last, URL, address, company, position), all connected
+    on 08 Feb 2026."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "Connections.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["First Name", "Last Name", "URL", "Email Address", "Company",
                          "Position", "Connected On"])
-        for first, last, company, address in peers:
-            writer.writerow([first, last, f"https://www.linkedin.com/in/{slug(first, last)}",
-                             address, company, "VP Marketing", "08 Feb 2026"])
+        for row in rows:
+            writer.writerow([*row, "08 Feb 2026"])
     return path
+
+
+def export(folder: Path, peers: list[tuple[str, str, str, str]] = PEERS) -> Path:
+    return connections(folder, [
+        (first, last, f"https://www.linkedin.com/in/{slug(first, last)}", address, company,
+         "VP Marketing") for first, last, company, address in peers])
 
 
 def run(*args: str | Path) -> str:

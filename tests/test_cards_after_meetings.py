@@ -9,29 +9,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cards_helpers import SENDER, page_texts
+from cards_helpers import SENDER, connections, page_texts
 from click.testing import CliRunner, Result
 
 from outreach.cli import cli
 from outreach.ledger import Ledger, PlannedMeeting, PlannedMessage
 from outreach.model import Person
 
-HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 PEERS = [("Ana", "Souza", "Globex"), ("Ben", "Okafor", "Initech"), ("Wei", "Chen", "Hooli")]
 ARGS = ["--title", "VP Marketing", "--company", "Acme", "--from", "Dana <dana@acme.example>",
         "--start", "2027-01-05T08:00", "--tz", "America/Toronto", "--location", "Café Olimpico",
         "--no-preview"]
 REMINDER = "cards are printed after you log a meeting: outreach log met NAME"
 ANA = Person("Ana", "Souza", url="https://www.linkedin.com/in/ana-souza", company="Globex")
-
-
-def connections(folder: Path) -> Path:
-    rows = [f"{first},{last},https://www.linkedin.com/in/{first.lower()}-{last.lower()},"
-            f"{first.lower()}@{company.lower()}.example,{company},VP Marketing,01 Jan 2025\n"
-            for first, last, company in PEERS]
-    path = folder / "Connections.csv"
-    path.write_text(HEADER + "".join(rows), encoding="utf-8")
-    return path
 
 
 def invoke(*args: str | Path) -> Result:
@@ -41,7 +31,7 @@ def invoke(*args: str | Path) -> Result:
 
 
 def campaign(tmp_path: Path) -> Result:
-    return invoke("campaign", connections(tmp_path), "--out", tmp_path / "out", *ARGS)
+    return invoke("campaign", connections(tmp_path, PEERS), "--out", tmp_path / "out", *ARGS)
 
 
 def words(text: str) -> str:
@@ -104,7 +94,7 @@ def test_the_campaign_marks_nobody_thanked_when_the_cards_fail(
     campaign(tmp_path)
     invoke("log", "met", "Ana Souza")
     monkeypatch.setattr(layout, "write_cards", broken)
-    result = CliRunner().invoke(cli, ["campaign", str(connections(tmp_path)),
+    result = CliRunner().invoke(cli, ["campaign", str(connections(tmp_path, PEERS)),
                                       "--out", str(tmp_path / "out"), *ARGS])
     assert result.exit_code == 2 and "printer caught fire" in result.output
     assert thanked() == [] and not (tmp_path / "out" / "cards.pdf").exists()

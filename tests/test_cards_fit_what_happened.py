@@ -9,27 +9,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cards_helpers import connections
 from click.testing import CliRunner, Result
 from conftest import require_tool
 
 from outreach.cli import cli
 
-HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 PEERS = [("Ana", "Souza", "Globex"), ("Ben", "Okafor", "Initech"), ("Wei", "Chen", "Hooli"),
          ("Lena", "Vogt", "Umbrella")]
 ARGS = ["--title", "VP Marketing", "--company", "Acme",
         "--from", "Dana Whitfield <dana@acme.example>",
         "--start", "2027-01-12T08:30", "--tz", "Europe/Berlin", "--location", "Café Einstein",
         "--rotation-size", "2", "--yes", "--card-sheet", "single", "--no-preview"]
-
-
-def connections(folder: Path) -> Path:
-    rows = [f"{first},{last},https://www.linkedin.com/in/{first.lower()}-{last.lower()},"
-            f"{first.lower()}@{company.lower()}.example,{company},VP Marketing,01 Jan 2025\n"
-            for first, last, company in PEERS]
-    path = folder / "Connections.csv"
-    path.write_text(HEADER + "".join(rows), encoding="utf-8")
-    return path
 
 
 def run(*args: str | Path) -> Result:
@@ -43,7 +34,7 @@ def ok(*args: str | Path) -> Result:
 
 
 def campaign(tmp_path: Path) -> Result:
-    return ok("campaign", connections(tmp_path), "--out", tmp_path / "out", *ARGS)
+    return ok("campaign", connections(tmp_path, PEERS), "--out", tmp_path / "out", *ARGS)
 
 
 def pdf_pages(pdf: Path) -> list[str]:
@@ -155,9 +146,9 @@ def test_a_campaign_that_does_not_know_your_name_keeps_the_cards_for_later(
         tmp_path: Path) -> None:
     unnamed = [a if a != "Dana Whitfield <dana@acme.example>" else "dana@acme.example"
                for a in ARGS]
-    ok("campaign", connections(tmp_path), "--out", tmp_path / "out", *unnamed)
+    ok("campaign", connections(tmp_path, PEERS), "--out", tmp_path / "out", *unnamed)
     ok("log", "met", "Ana Souza")
-    first = ok("campaign", connections(tmp_path), "--out", tmp_path / "out", *unnamed)
+    first = ok("campaign", connections(tmp_path, PEERS), "--out", tmp_path / "out", *unnamed)
     assert ("no thank-you cards yet for 1 person you met: a card needs your name to sign it"
             in " ".join(first.output.split()))
     assert not (tmp_path / "out" / "cards.pdf").exists()

@@ -7,17 +7,16 @@ from __future__ import annotations
 import base64
 import mailbox
 import os
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from fake_imap import Script, fake_imap
-from inbox_samples import sample
+from inbox_samples import invited_jane, sample
 
 from outreach.cli import cli
-from outreach.ledger import Ledger, PlannedMessage
-from outreach.model import Person
+from outreach.ledger import Ledger
 
 ADDRESS = "jane@peer.example"
 INVITATION = "<inv@example.com>"
@@ -26,19 +25,7 @@ INVITATION = "<inv@example.com>"
 @pytest.fixture
 def ledger_path(tmp_path: Path) -> Path:
     """A ledger that invited Jane (her reply to INVITATION is what each test must learn)."""
-    path = tmp_path / "l.sqlite"
-    with Ledger.open(path) as ledger:
-        jane = Person("Jane", "Doe", company="Peer Co", email=ADDRESS,
-                      url="https://www.linkedin.com/in/jane")
-        ledger.remember_people([jane])
-        key = ledger.identify([jane])[0]
-        ledger.save_plan([PlannedMessage(INVITATION, key, "rotation", "invitation",
-                                         INVITATION, uid="coffee-1@example.com",
-                                         subject="Coffee")])
-        ledger.queue_message(INVITATION, [ADDRESS], "Coffee", "x.eml")
-        ledger.mark_sent(INVITATION, [ADDRESS], "250 OK")
-        ledger.add_event(key, "invited", date(2027, 1, 1))
-    return path
+    return invited_jane(tmp_path / "l.sqlite", ADDRESS, INVITATION)
 
 
 def reply(number: int = 1) -> bytes:

@@ -8,18 +8,16 @@ from __future__ import annotations
 import mailbox
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from inbox_samples import sample
+from inbox_samples import invited_jane, sample
 
 from outreach.cli import cli
-from outreach.ledger import Ledger, PlannedMessage
 from outreach.mail import sources
-from outreach.model import Person
 
 ADDRESS = "jane@peer.example"
 INVITATION = "<inv@example.com>"
@@ -43,19 +41,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
 @pytest.fixture
 def ledger_path(tmp_path: Path) -> Path:
-    path = tmp_path / "l.sqlite"
-    with Ledger.open(path) as ledger:
-        jane = Person("Jane", "Doe", company="Peer Co", email=ADDRESS,
-                      url="https://www.linkedin.com/in/jane")
-        ledger.remember_people([jane])
-        key = ledger.identify([jane])[0]
-        ledger.save_plan([PlannedMessage(INVITATION, key, "rotation", "invitation",
-                                         INVITATION, uid="coffee-1@example.com",
-                                         subject="Coffee")])
-        ledger.queue_message(INVITATION, [ADDRESS], "Coffee", "x.eml")
-        ledger.mark_sent(INVITATION, [ADDRESS], "250 OK")
-        ledger.add_event(key, "invited", date(2027, 1, 1))
-    return path
+    return invited_jane(tmp_path / "l.sqlite", ADDRESS, INVITATION)
 
 
 def stranger(n: int) -> bytes:
@@ -70,6 +56,15 @@ def reply(n: int) -> bytes:
                   message_id=f"reply{n}@peer.example", when=datetime(2027, 1, 5, 9))
 
 
+def filled(box: mailbox.Mailbox[Any], strangers: int, *replies: int) -> mailbox.Mailbox[Any]:
+    """``box`` with ``strangers`` strangers' messages added, then a reply for each number."""
+    for n in range(strangers):
+        box.add(stranger(n))
+    for n in replies:
+        box.add(reply(n))
+    return box
+
+
 def inbox(source: Path, ledger: Path) -> str:
     result = CliRunner().invoke(cli, ["inbox", str(source), "--ledger", str(ledger)])
     assert result.exit_code == 0, result.output
@@ -79,10 +74,7 @@ def inbox(source: Path, ledger: Path) -> str:
 def test_an_mbox_rerun_parses_nothing_and_then_only_what_was_added(
         tmp_path: Path, ledger_path: Path, counted: Counter[str]) -> None:
     source = tmp_path / "inbox.mbox"
-    box = mailbox.mbox(str(source))
-    for n in range(300):
-        box.add(stranger(n))
-    box.add(reply(1))
+    box = filled(mailbox.mbox(str(source)), 300, 1)
     box.flush()
     first = inbox(source, ledger_path)
     assert "Read 301 messages: 1 learned, 300 ignored" in first
@@ -99,10 +91,7 @@ def test_an_mbox_rerun_parses_nothing_and_then_only_what_was_added(
 def test_a_rewritten_mbox_is_read_again_by_message_id(tmp_path: Path, ledger_path: Path,
                                                        counted: Counter[str]) -> None:
     source = tmp_path / "inbox.mbox"
-    box = mailbox.mbox(str(source))
-    for n in range(5):
-        box.add(stranger(n))
-    box.close()
+    filled(mailbox.mbox(str(source)), 5).close()
     inbox(source, ledger_path)
     box = mailbox.mbox(str(source))  # a mail client compacts it: the first message removed
     box.remove(next(iter(box.keys())))
@@ -117,10 +106,7 @@ def test_a_rewritten_mbox_is_read_again_by_message_id(tmp_path: Path, ledger_pat
 def test_a_maildir_rerun_parses_nothing_even_after_flags_change(
         tmp_path: Path, ledger_path: Path, counted: Counter[str]) -> None:
     folder = tmp_path / "Maildir"
-    box = mailbox.Maildir(str(folder))
-    for n in range(20):
-        box.add(stranger(n))
-    box.add(reply(1))
+    filled(mailbox.Maildir(str(folder)), 20, 1)
     assert "Read 21 messages: 1 learned, 20 ignored" in inbox(folder, ledger_path)
     for path in list((folder / "new").iterdir()):  # the mail client reads them: new → cur
         path.rename(folder / "cur" / (path.name + ":2,S"))
