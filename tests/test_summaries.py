@@ -96,6 +96,25 @@ def test_campaign_summary(tmp_path: Path, count: int, line: str) -> None:
     no_double_stops(result.output)
 
 
+
+def test_campaign_summary_speaks_the_locale(tmp_path: Path) -> None:
+    """With OUTREACH_LOCALE=es the closing lines are Spanish, counted and quoted as in Spanish."""
+    result = CliRunner().invoke(cli, [str(a) for a in (
+        "campaign", connections(tmp_path, 2), *ME, *START, "--no-preview",
+        "--out", tmp_path / "out", "--ledger", tmp_path / "ledger.sqlite")],
+        env={"OUTREACH_LOCALE": "es"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "2 colegas como «VP Marketing»: 2 en la ronda, " in out
+    assert "Mensajes: 2 correos por enviar (2 invitaciones)." in out
+    assert "0 invitaciones al foro: 0 correos (0 por enviar ahora), 0 notas de LinkedIn; " \
+        "0 notas de LinkedIn en total." in out
+    assert "2 personas en el plan: 2 avisadas por correo, 0 por nota de LinkedIn." in out
+    assert re.search(r"^\d+ archivos escritos, 0 sin cambios\. Abra .*report\.html; "
+                     r"no se envió nada\.$", out, re.M)
+    assert "peers for" not in out and "Messages:" not in out and "files written" not in out
+    no_double_stops(out)
+
 def test_log_does_not_end_in_two_full_stops(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     run("campaign", connections(tmp_path, 1), *ME, *START, "--no-preview",

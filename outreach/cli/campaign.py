@@ -30,7 +30,8 @@ from outreach.cli.common import (
     usual_slot,
     yes_option,
 )
-from outreach.wording import plural, sentence
+from outreach.i18n import wording
+from outreach.wording import sentence
 
 
 @click.command()
@@ -123,7 +124,7 @@ def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **op
     if result.trial_ended is not None:
         _trial_ended(result.trial_ended)
         return
-    _campaign_summary(result, out_dir)
+    _campaign_summary(result, out_dir, settings.locale)
 
 
 def _trial_ended(end: Any) -> None:
@@ -239,11 +240,11 @@ def _stage_progress(total: int) -> _StageProgress:
     return _StageProgress(total)
 
 
-def _campaign_summary(result: Any, out_dir: Path) -> None:
+def _campaign_summary(result: Any, out_dir: Path, locale: str = "en") -> None:
     from outreach.cli.display import outputs_table
 
     emit(outputs_table(result.outputs, out_dir), None)
-    for line in _summary_lines(result):
+    for line in _summary_lines(result, locale):
         echo(line)
     for note in result.notes:
         echo(f"note: {note}")
@@ -255,8 +256,8 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
                  "they are worded without it; pass --title and --company (or set [sender] title "
                  "and company in outreach.toml)")
     changed = sum(o.changed for o in result.outputs)
-    echo(f"{plural(changed, 'file')} written, {len(result.outputs) - changed} unchanged. "
-               f"Open {out_dir / 'report.html'}; nothing was sent.")
+    echo(wording("campaign.files", locale, files=wording("summary.file", locale, count=changed),
+                 unchanged=len(result.outputs) - changed, report=out_dir / "report.html"))
     report_json("campaign", {
         "out": str(out_dir), "report": str(out_dir / "report.html"),
         "outputs": [{"path": str(o.path), "what": o.what, "changed": o.changed}
@@ -267,52 +268,63 @@ def _campaign_summary(result: Any, out_dir: Path) -> None:
         "notes": list(result.notes), "warnings": list(result.warnings)})
 
 
-def _summary_lines(result: Any) -> list[str]:
+def _summary_lines(result: Any, locale: str = "en") -> list[str]:
     """What the run planned and what it wrote, counted truthfully: messages by kind, the
-    forum's invitations by the way they go out, cards only for people met."""
+    forum's invitations by the way they go out, cards only for people met; in the run's
+    locale (wording ``campaign`` and ``summary``)."""
+    def say(key: str, **values: Any) -> str:
+        return wording(f"campaign.{key}", locale, **values)
+
+    def count(key: str, n: int) -> str:
+        return wording(f"summary.{key}", locale, count=n)
+
     selection = result.selection
-    found = (f"for {selection.title!r}" if selection.title
-             else f"from {selection.source.name}")
+    found = (say("for_title", title=selection.title, quoted=repr(selection.title))
+             if selection.title else say("from_source", source=selection.source.name))
     kinds = result.kinds
-    written = [plural(kinds[kind], kind) for kind in ("invitation", "update", "cancellation",
-                                                      "closing note") if kinds[kind]]
-    messages = f"{plural(result.emails, 'e-mail')} to send"
+    written = [count(key, kinds[kind]) for kind, key in (
+        ("invitation", "invitation"), ("update", "update"), ("cancellation", "cancellation"),
+        ("closing note", "closing_note")) if kinds[kind]]
+    messages = say("messages", emails=count("email", result.emails))
     if written:
-        messages += f" ({', '.join(written)})"
+        messages += say("messages_kinds", kinds=say("joiner").join(written))
     quiet = []
     if kinds["unchanged"]:
-        holds = "holds" if kinds["unchanged"] == 1 else "hold"
-        quiet.append(f"{plural(kinds['unchanged'], 'person', 'people')} already {holds} what the "
-                     "plan says")
+        quiet.append(say("unchanged", count=kinds["unchanged"]))
     if kinds["withdrawn"]:
-        it = "it was" if kinds["withdrawn"] == 1 else "they were"
-        quiet.append(f"{plural(kinds['withdrawn'], 'invitation')} withdrawn before {it} sent")
-    forum = len(result.forum_peers)
+        quiet.append(say("withdrawn", count=kinds["withdrawn"]))
+    if quiet:
+        messages += say("clauses", clauses=say("clause_joiner").join(quiet))
     lines = [
-        f"{plural(len(selection.people), 'peer')} {found}: {len(result.rotation_peers)} in the "
-        f"rotation, {plural(result.meetings, 'meeting')} planned.",
-        sentence(f"Messages: {messages}" + (f"; {'; '.join(quiet)}" if quiet else "")),
-        f"{plural(forum, 'forum invitation')}: "
-        f"{plural(len(result.told_by_email(result.forum_peers)), 'e-mail')} "
-        f"({result.forum_emails} to send now), "
-        f"{plural(result.forum_notes, 'LinkedIn note')}; "
-        f"{plural(result.linkedin_notes, 'LinkedIn note')} in all.",
-        _told_line(result),
+        say("peers", peers=count("peer", len(selection.people)), found=found,
+            rotation=len(result.rotation_peers), meetings=count("meeting", result.meetings)),
+        sentence(messages),
+        say("forum", invitations=count("forum_invitation", len(result.forum_peers)),
+            emails=count("email", len(result.told_by_email(result.forum_peers))),
+            now=result.forum_emails, forum_notes=count("linkedin_note", result.forum_notes),
+            notes=count("linkedin_note", result.linkedin_notes)),
+        _told_line(result, locale),
     ]
     if result.cards:
-        lines.append(f"{plural(result.cards, 'thank-you card')} to print.")
+        lines.append(say("cards", cards=count("thank_you_card", result.cards)))
     return lines
 
 
-def _told_line(result: Any) -> str:
+def _told_line(result: Any, locale: str = "en") -> str:
     """How everyone in the plan is told; the parts add up to the plan."""
+    def say(key: str, **values: Any) -> str:
+        return wording(f"campaign.{key}", locale, **values)
+
     planned = result.planned
-    parts = [f"{len(result.told_by_email())} told by e-mail",
-             f"{len(result.told_by_note())} by LinkedIn note"]
+    parts = [say("told_email", count=len(result.told_by_email())),
+             say("told_note", count=len(result.told_by_note()))]
     untold = [p for p in planned if p.key in result.untold]
     if untold:
-        names = ", ".join(f"{p.full_name or p.key} ({result.untold[p.key]})" for p in untold[:3])
-        more = f" and {plural(len(untold) - 3, 'other')}" if len(untold) > 3 else ""
-        parts.append(f"{len(untold)} cannot be told: {names}{more}")
-    return sentence(f"{plural(len(planned), 'person', 'people')} in the plan: "
-                    + ", ".join(parts))
+        names = say("joiner").join(f"{p.full_name or p.key} ({result.untold[p.key]})"
+                                   for p in untold[:3])
+        more = (say("untold_more", others=wording("summary.other", locale,
+                                                   count=len(untold) - 3))
+                if len(untold) > 3 else "")
+        parts.append(say("untold", count=len(untold), names=names, more=more))
+    return sentence(say("told", people=wording("summary.person", locale, count=len(planned)),
+                        parts=say("joiner").join(parts)))
