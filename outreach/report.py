@@ -158,7 +158,19 @@ def render_report(data: ReportData, locale: str = "en") -> str:
     template = env.get_template(TEMPLATE.name)
     return template.render(data=data, months=month_grids(data.slots, locale),
                            weekdays=_weekday_heads(locale),
-                           say=lambda key, **values: wording(key, locale, **values))
+                           say=lambda key, **values: wording(key, locale, **values),
+                           say_html=lambda key, **values: _say_html(key, locale, **values),
+                           bold=lambda text: Markup("<b>{}</b>").format(text))
+
+
+def _say_html(key: str, locale: str, **values: object) -> Markup:
+    """A wording (plain text) with values that may be markup (``bold``): the wording and
+    every plain value escaped, so a title from the export stays text."""
+    from markupsafe import escape
+
+    from outreach.i18n.words import entry
+
+    return escape(str(entry(key, locale))).format(**values)
 
 
 def _weekday_heads(locale: str) -> list[str]:

@@ -93,8 +93,19 @@ def test_outreach_locale_es_writes_a_campaign_without_english(tmp_path: Path) ->
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "<h2>Calendario</h2>" in report and "<h3>enero de 2027</h3>" in report
     assert '<th scope="col">mar</th>' in report
-    for english in ("Peer network plan", ">Calendar<", "January", ">Tue<", "peers found"):
+    for english in ("Peer network plan", ">Calendar<", "January", ">Tue<", "peers found",
+                    "Peers for", "at other companies", "Life cycle", "<th>Next step</th>"):
         assert english not in report, english
+
+
+def test_the_report_opens_and_heads_its_life_cycle_in_the_locale(tmp_path: Path) -> None:
+    report = (campaign(tmp_path, env={"OUTREACH_LOCALE": "es"}) / "report.html").read_text(
+        encoding="utf-8")
+    assert re.search(r'<p class="lede">Colegas con el cargo <b>[^<]+</b> \(función [^,]+, '
+                     r"nivel [^)]+\), en otras empresas\.", report), report[:3000]
+    assert "<h2>Ciclo de vida: en qué punto está cada persona</h2>" in report
+    assert "<th>Quién</th><th>Estado</th><th>Avisada</th><th>Respondió</th>" \
+        "<th>Siguiente paso</th><th>Cuándo</th>" in report
 
 
 def test_config_locale_and_templates_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

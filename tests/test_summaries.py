@@ -110,7 +110,7 @@ def test_campaign_summary_speaks_the_locale(tmp_path: Path) -> None:
     assert "0 invitaciones al foro: 0 correos (0 por enviar ahora), 0 notas de LinkedIn; " \
         "0 notas de LinkedIn en total." in out
     assert "2 personas en el plan: 2 avisadas por correo, 0 por nota de LinkedIn." in out
-    assert re.search(r"^\d+ archivos escritos, 0 sin cambios\. Abra .*report\.html; "
+    assert re.search(r"^\d+ archivos escritos, 0 sin cambios\. Abre .*report\.html; "
                      r"no se envió nada\.$", out, re.M)
     assert "peers for" not in out and "Messages:" not in out and "files written" not in out
     no_double_stops(out)
