@@ -18,6 +18,7 @@ file and ``outreach send`` never sends one twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -91,12 +92,26 @@ def _due(life: Life) -> Due:
                life.followups + 1, channel, invitation.series, invitation.facts)
 
 
-def reply_subject(subject: str) -> str:
-    """``Re: <subject>`` (one ``Re:``, however many the subject had)."""
+# The reply prefixes mail clients write, in the languages outreach speaks and their Outlooks:
+# Re/RE (every client; RFC 5322 §3.6.5), AW (German Outlook), Réf/Ref (French), RES (Portuguese
+# Outlook), Antw, SV, RIF; with or without the French space before the colon.
+_REPLY_PREFIX = re.compile(r"^(?:re|aw|antw|r[ée]f|res|sv|rif)\s*:\s*", re.IGNORECASE)
+
+
+def original_subject(subject: str) -> str:
+    """The invitation's subject without any reply prefixes (``Re: AW: Coffee?`` → ``Coffee?``)."""
     text = subject.strip()
-    while text.lower().startswith("re:"):
-        text = text[3:].strip()
-    return f"{KINDS[MessageKind.FOLLOWUP].subject_prefix}{text}"
+    while (found := _REPLY_PREFIX.match(text)) is not None:
+        text = text[found.end():].strip()
+    return text
+
+
+def reply_subject(subject: str, locale: str = "en") -> str:
+    """``Re: <subject>`` (one prefix, however many the subject had), as the locale's wording
+    ``subject.reply`` writes it (``docs/languages.md`` says why every language keeps "Re:")."""
+    from outreach.i18n import subject as worded
+
+    return worded("reply", original_subject(subject), locale)
 
 
 def invitation_values(series: str, facts: Mapping[str, Any], locale: str = "en",
@@ -183,7 +198,7 @@ def _render(due: list[Due], sender: Sender, template: str | Path,
         ids[person.key] = mid
         if item.original_id:
             threads[person.key] = (item.original_id,)
-        values[person.key] = {"original_subject": reply_subject(item.subject)[4:],
+        values[person.key] = {"original_subject": original_subject(item.subject),
                               "invited_on": item.invited_on.isoformat(),
                               "followup_number": item.number,
                               "invitation": invitation_values(item.series, item.facts,

@@ -235,3 +235,19 @@ def test_init_writes_the_templates_in_the_locale_and_campaign_reads_them(
     monkeypatch.chdir(tmp_path)
     subjects = {s for s, _t, _i in delivered(campaign(tmp_path, "--locale", "es"))}
     assert "¿Un café para compartir experiencias, Ana?" in subjects
+
+
+@pytest.mark.parametrize(("subject", "locale", "expected"), [
+    ("Coffee?", "en", "Re: Coffee?"),
+    ("Re: RE: Coffee?", "en", "Re: Coffee?"),
+    ("AW: Re: Kaffee?", "de", "Re: Kaffee?"),
+    ("RE : Réf : Un café ?", "fr", "Re : Un café ?"),
+    ("RES: Um café?", "pt", "Re: Um café?"),
+    ("Rethink: a café?", "es", "Re: Rethink: a café?"),
+])
+def test_a_followup_subject_has_one_reply_prefix_in_the_locale(
+        subject: str, locale: str, expected: str) -> None:
+    from outreach.followups import original_subject, reply_subject
+
+    assert reply_subject(subject, locale) == expected
+    assert original_subject(subject) == expected.split(": ", 1)[1].lstrip(": ")
