@@ -129,6 +129,40 @@ def test_completion_completes_commands_and_choices() -> None:
     assert all(item.startswith("plain,Europe/Be") for item in berlin)
 
 
+def test_completion_completes_peer_names_for_log_from_the_ledger(tmp_path: Path) -> None:
+    """Tab after ``outreach log met`` offers the ledger's names (any word, any case, accents
+    optional), leaves a stranger's escape sequence out, and never creates a ledger."""
+    from outreach.ledger import Ledger
+    from outreach.model import Person
+
+    ledger = tmp_path / "ledger.sqlite"
+    with Ledger.open(ledger) as opened:
+        opened.remember_people([Person("Ana", "Souza", url="https://www.linkedin.com/in/ana"),
+                                Person("José", "Álvarez", url="https://www.linkedin.com/in/jo"),
+                                Person("Evil\x1b]0;x\x07", "Sam", email="sam@x.example")])
+
+    def complete(words: str, store: Path) -> list[str]:
+        env = {**os.environ, "_OUTREACH_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+               "OUTREACH_LEDGER": str(store)}
+        code = ("import sys\nfrom outreach.cli import main\ntry:\n    main()\n"
+                "except SystemExit:\n    pass\n"
+                f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)")
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True)
+        assert "HEAVY []" in out.stderr, out.stderr
+        return [line for line in out.stdout.splitlines() if line]
+
+    assert complete("outreach log met ", ledger) == [
+        "plain,Ana Souza", "plain,José Álvarez"]
+    assert complete("outreach log met sou", ledger) == ["plain,Ana Souza"]
+    assert complete("outreach log gave alv", ledger) == ["plain,José Álvarez"]
+    assert complete("outreach log met zed", ledger) == []
+    missing = tmp_path / "none" / "ledger.sqlite"
+    assert complete("outreach log met a", missing) == []
+    assert not missing.exists() and not missing.parent.exists()
+
+
 def test_an_unknown_shell_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["completion", "powershell"])
     assert result.exit_code == 2

@@ -38,10 +38,40 @@ def _parse_day(text: str | None, option: str) -> Any:
         raise OutreachError(f"{option}: cannot read {text!r}; use YYYY-MM-DD") from None
 
 
+def complete_peer_names(ctx: click.Context, param: click.Parameter,
+                        incomplete: str) -> list[Any]:
+    """Tab on WHO: the ledger's names whose name, or a word of it, starts with what was typed
+    (any case, accents optional). The ledger is only read, never created; names that are
+    not plain printable text (a stranger's terminal escapes) are left out."""
+    from click.shell_completion import CompletionItem
+
+    from outreach.ledger import Ledger, default_path
+    from outreach.model import fold
+
+    path = ctx.params.get("ledger_path") or default_path()
+    if not Path(path).is_file():
+        return []
+    try:
+        with Ledger.open(path, read_only=True, busy_seconds=0.5) as ledger:
+            names = [p.full_name for p in ledger.all_people().values()]
+    except (OutreachError, OSError):
+        return []
+    typed = fold(incomplete)
+    found = [name for name in dict.fromkeys(names) if name and name.isprintable()
+             and any(part.startswith(typed) for part in _name_starts(fold(name)))]
+    return [CompletionItem(name) for name in found]
+
+
+def _name_starts(folded: str) -> list[str]:
+    """``"ana maria souza"`` → the whole name and from each word on: "maria souza", "souza"."""
+    words = folded.split()
+    return [" ".join(words[i:]) for i in range(len(words))]
+
+
 @click.command("log")
 @click.argument("kind", type=click.Choice(["met", "gave", "got", "replied", "thanked",
                                            "noted", "optout", "letgo"]))
-@click.argument("who")
+@click.argument("who", shell_complete=complete_peer_names)
 @click.option("--on", "on_text", metavar="YYYY-MM-DD", help="When  [default: today].")
 @click.option("--note", default="", help="What happened, e.g. \"intro to their CFO\": "
               "for you; never printed on a card.")
