@@ -12,6 +12,8 @@ import click
 
 from outreach.cli.common import (
     EXPORT_ARG,
+    booking_link_option,
+    checked_link,
     csv_dialect_option,
     days_off,
     days_off_options,
@@ -37,6 +39,7 @@ from outreach.wording import plural, sentence
 @EXPORT_ARG
 @peer_options
 @meeting_options
+@booking_link_option
 @click.option("--from", "from_address", metavar='"NAME <ADDR>"',
               help="Sender and organiser [default: your name and address from the export].")
 @click.option("--pick", metavar='"NAME,NAME"',
@@ -195,6 +198,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_every=parse_span(options["card_every"], field="card_every"),
         renew=options["renew"],
         locale=locale, templates=templates,
+        booking_link=checked_link(options["booking_link"], options["start"]),
     )
 
 
