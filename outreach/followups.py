@@ -168,7 +168,7 @@ def _invitation_values(series: str, facts: Mapping[str, Any]) -> dict[str, Any]:
 def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMPLATE,
                      sent_date: datetime | None = None, *, secret: bytes = b"",
                      locale: str = "en", templates: Path | None = None,
-                     ) -> tuple[Batch, dict[str, Due]]:
+                     booking_link: str = "") -> tuple[Batch, dict[str, Due]]:
     """The batch of follow-ups (``outreach.mail.render``: e-mails, and LinkedIn notes for
     people told by note) and, by Message-ID, whom each is for. The built-in template is
     ``followup.email.j2`` for the first nudge, ``followup-last.email.j2`` after."""
@@ -179,7 +179,8 @@ def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMP
     for step in sorted({item.number > 1 for item in due}):
         chosen = LAST_TEMPLATE if builtin and step else template
         items = [item for item in due if (item.number > 1) == step]
-        batch, ids = _render(items, sender, chosen, sent_date, secret, (locale, templates))
+        batch, ids = _render(items, sender, chosen, sent_date, secret, (locale, templates),
+                            booking_link)
         batches.append(batch)
         by_id.update(ids)
     return merge_batches(batches), by_id
@@ -187,7 +188,8 @@ def render_followups(due: list[Due], sender: Sender, template: str | Path = TEMP
 
 def _render(due: list[Due], sender: Sender, template: str | Path,
             sent_date: datetime | None, secret: bytes,
-            language: tuple[str, Path | None] = ("en", None)) -> tuple[Batch, dict[str, Due]]:
+            language: tuple[str, Path | None] = ("en", None), booking_link: str = "",
+            ) -> tuple[Batch, dict[str, Due]]:
     from outreach.mail.render import RenderOptions, render_messages
 
     domain = (valid_address(sender.email) or "").rpartition("@")[2] or "outreach.invalid"
@@ -212,6 +214,7 @@ def _render(due: list[Due], sender: Sender, template: str | Path,
 
     options = RenderOptions(message_ids=ids, replying_to=threads, values=values,
                             sent_date=sent_date, locale=language[0], templates=language[1],
+                            booking_link=booking_link,
                             linkedin_template=linkedin if name.startswith("followup")
                             else linkedin_template_for(str(template)))
     return render_messages(people, sender, template, None, options), by_id

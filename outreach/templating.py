@@ -21,6 +21,8 @@ any other input column        slugified: ``Team Name`` → ``team_name``
                               ``place`` (location, else link), ``tz``
 ``today``                     today's date
 ``invite_attached``           e-mails only: true when the meeting goes along as an invitation
+``booking_link``              a scheduling page (``--booking-link``) the peer picks a time
+                              on, instead of a proposed one; else empty
 ``met.*``                     cards only: ``on`` (the day you met, a ``date``, or empty),
                               ``card`` (the line written for the card: ``log met --card``,
                               or empty), ``note`` (your private ``log met --note``: the
@@ -357,6 +359,7 @@ def variables(
         reason=person.reason,
         sender={**vars(sender), "first_name": sender.first_name},
         today=today or times_today(),
+        booking_link="",
     )
     values["locale"] = locale
     if meeting is not None:

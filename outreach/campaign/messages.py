@@ -171,9 +171,10 @@ def _intended(rotation: Rotation, forum: Forum | None, calendar: Calendar, sende
         said = i18n.every_text(series.interval_days, options.locale) if not \
             options.locale.startswith("en") else every
         values[key] = {"series": series_values("rotation", said, held, options.locale),
-                       "renewal": options.renew}  # the next round, not a moved date
+                       "renewal": options.renew,  # the next round, not a moved date
+                       "booking_link": options.booking_link}
     rotation_mail = SeriesMail("invite.email.j2", "invite.linkedin.j2", meetings,
-                               calendar.invites, values)
+                               {} if options.booking_link else calendar.invites, values)
     forum_meetings, forum_values = {}, {}
     if forum is not None:
         facts = series_facts(forum.first, forum.rule_text, len(forum.starts), forum.starts[-1],

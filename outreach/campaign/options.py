@@ -63,6 +63,7 @@ class CampaignOptions:
     renew: bool = False  # after the trial's last date: plan the next one (``campaign.renew``)
     locale: str = "en"  # the language everything is written in (``i18n.resolve_locale``)
     templates: Path | None = None  # the user's templates folder (``templating.resolve``)
+    booking_link: str = ""  # a scheduling page offered instead of the time: no calendar part
 
 
 @dataclass(frozen=True)

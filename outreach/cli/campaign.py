@@ -12,6 +12,8 @@ import click
 
 from outreach.cli.common import (
     EXPORT_ARG,
+    booking_link_option,
+    checked_link,
     csv_dialect_option,
     days_off,
     days_off_options,
@@ -38,6 +40,7 @@ from outreach.wording import sentence
 @EXPORT_ARG
 @peer_options
 @meeting_options
+@booking_link_option
 @click.option("--from", "from_address", metavar='"NAME <ADDR>"',
               help="Sender and organiser [default: your name and address from the export].")
 @click.option("--pick", metavar='"NAME,NAME"',
@@ -196,6 +199,7 @@ def _campaign_options(out_dir: Path, ledger_path: Path | None, options: dict[str
         card_every=parse_span(options["card_every"], field="card_every"),
         renew=options["renew"],
         locale=locale, templates=templates,
+        booking_link=checked_link(options["booking_link"], options["start"]),
     )
 
 

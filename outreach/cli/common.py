@@ -128,6 +128,21 @@ def meeting_options(func: F, duration: str = "45m") -> F:
     return func
 
 
+booking_link_option = click.option(
+    "--booking-link", metavar="URL",
+    help="Your scheduling page (Calendly, cal.com; https only) for the peer to pick a time "
+    "on, instead of --start: no calendar part is attached.")
+
+
+def checked_link(link: str | None, start: object = None) -> str:
+    """``--booking-link`` checked (``outreach.booking``), refused beside ``--start``."""
+    from outreach.booking import booking_link, refuse_with_start
+
+    checked = booking_link(link)
+    refuse_with_start(checked, start)
+    return checked
+
+
 def forum_meeting_options(func: F) -> F:
     """``meeting_options`` with the forum's longer default session."""
     return meeting_options(func, duration="90m")

@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from outreach.cli.common import (
+    booking_link_option,
+    checked_link,
     csv_dialect_option,
     echo,
     echo_err,
@@ -66,6 +68,7 @@ from outreach.wording import noun, plural, sentence
               help="Date header, e.g. 2027-01-04T09:00+00:00 [default: now].")
 @ledger_option
 @yes_option
+@booking_link_option
 @language_options
 @peer_options
 @click.pass_context
@@ -77,7 +80,8 @@ def emails(
     location: str, link: str, slots: str | None, remind: str | None,
     linkedin_template: str | None, linkedin_limit: int, check: bool,
     message_id_seed: str, date_text: str | None, ledger_path: Path | None, yes: bool,
-    locale: str | None, templates_dir: Path | None, **peer_kwargs: Any,
+    locale: str | None, templates_dir: Path | None, booking_link: str | None = None,
+    **peer_kwargs: Any,
 ) -> None:
     """Write one invitation e-mail per peer in INPUT, to review before anything is sent.
 
@@ -104,10 +108,12 @@ def emails(
     from outreach.times import parse_span
 
     mbox = ctx.with_resource(dash_output(mbox, "messages.mbox"))  # --mbox -: to stdout
+    offered = checked_link(booking_link, start if _start_given(ctx) else None)
     selection = select_people(input_path, **peer_kwargs)
     secret = _screen(selection, ledger_path)  # do not contact / bounced: skipped, said so
     sender = sender_for(selection, from_address)
-    with_invite = _start_given(ctx) and bool(start) if invite is None else invite
+    with_invite = (_start_given(ctx) and bool(start) and not offered if invite is None
+                   else invite)
     meeting = meeting_or_none(start, duration, tz, location, link,
                               yes if with_invite else None)  # only an invitation is checked
     if with_invite and meeting is None:
@@ -135,7 +141,7 @@ def emails(
         linkedin_limit=linkedin_limit,
         invite=with_invite, message_id_seed=message_id_seed, message_id_secret=secret,
         sent_date=when,
-        invite_versions=versions, slots=slots, remind=reminder,
+        invite_versions=versions, slots=slots, remind=reminder, booking_link=offered,
     )
     people = selection.people
     with progress_bar(len(people), "Rendering") as advance:

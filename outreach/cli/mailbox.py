@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import click
 
 from outreach.cli.common import (
+    booking_link_option,
+    checked_link,
     csv_dialect_option,
     echo,
     echo_err,
@@ -261,13 +263,15 @@ def _answer(partstat: str, comment: str) -> str:
               default=Path("out/followups"), show_default=True,
               help="Folder for the follow-up .eml files and linkedin.csv.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True)
+@booking_link_option
 @language_options
 @ledger_option
 @csv_dialect_option
 @output_mode_options
 def followups(after: str, max_count: int, template: str, from_address: str | None,
               out_dir: Path, today_text: str | None, ledger_path: Path | None,
-              locale: str | None, templates_dir: Path | None) -> None:
+              locale: str | None, templates_dir: Path | None,
+              booking_link: str | None = None) -> None:
     """Write a follow-up only to people who have not answered.
 
     Who is silent is the life cycle's answer (as `outreach status` shows it): told at least
@@ -309,7 +313,8 @@ def followups(after: str, max_count: int, template: str, from_address: str | Non
             return
         batch, by_id = render_followups(plan.due, Sender(name=name, email=address), template,
                                         secret=ledger.message_id_secret(),
-                                        locale=language_said[0], templates=language_said[1])
+                                        locale=language_said[0], templates=language_said[1],
+                                        booking_link=checked_link(booking_link))
         if batch.problems:
             for problem in batch.problems:
                 echo_err(f"problem: {problem}")

@@ -113,6 +113,7 @@ class _Renderer:
         values = templating.variables(person, self.sender, meeting, self.options.today,
                                       locale=self.options.locale)
         values["invite_attached"] = self.attaches(person, meeting)
+        values["booking_link"] = self.options.booking_link
         values.update(self.options.values.get(person.key, {}))
         if person.email.strip():
             address = valid_address(person.email)

@@ -51,6 +51,7 @@ class RenderOptions:
     locale: str = "en"  # the language written in (``i18n.resolve_locale``)
     templates: Path | None = None  # the user's templates folder (``templating.resolve``)
     file_suffix: str = ""  # "-updated", "-cancelled": an update's file beside the invitation
+    booking_link: str = ""  # a scheduling page offered instead of a time (``outreach.booking``)
 
 
 @dataclass(frozen=True)
