@@ -14,8 +14,13 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from outreach.model import Person
 
 
 @dataclass(frozen=True)
@@ -107,12 +112,12 @@ def _capital(letter: str) -> str:
     return upper if len(upper) == len(letter) else letter
 
 
-def changed_names(people: object) -> list[str]:
+def changed_names(people: Iterable[Person]) -> list[str]:
     """One line per person whose name the greeting writes differently from the profile:
     ``'MARÍA JOSÉ' is written 'María José'``, ``'Dra. Pilar' is written 'Pilar' (honorific
-    'Dra.' kept out of the greeting)``. ``people``: an iterable of ``model.Person``."""
+    'Dra.' kept out of the greeting)``."""
     lines = []
-    for person in people:  # type: ignore[attr-defined]
+    for person in people:
         written = written_name(person.first_name, person.last_name)
         if written.full_name == person.full_name:
             continue

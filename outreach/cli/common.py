@@ -175,12 +175,11 @@ def language(locale: str | None, templates_dir: Path | None) -> tuple[str, Path 
     (``--templates`` or config ``[templates] dir``, else ``./templates`` if a folder)."""
     import os
 
+    from outreach import tables
     from outreach.i18n import resolve_locale
 
     configured = click.get_current_context().meta.get(CONFIG_LOCALE)
     resolved = resolve_locale(locale, os.environ, configured)
-    from outreach import tables
-
     tables.follow_locale(resolved)  # the CSV dialect follows --locale too, not only the env
     if templates_dir is None and Path("templates").is_dir():
         templates_dir = Path("templates")
