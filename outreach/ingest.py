@@ -38,7 +38,7 @@ from outreach.bulk import paused_gc
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
 from outreach.model import Profile, are_canonical_urls, identity_key
-from outreach.tables import restore, to_csv, to_json
+from outreach.tables import columns_to_csv, restore, to_json
 from outreach.wording import plural
 
 if TYPE_CHECKING:
@@ -306,12 +306,12 @@ def export_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 def frame_to_csv(frame: pd.DataFrame) -> str:
     columns, header = export_columns(frame)
-    return to_csv(header, frame[columns].itertuples(index=False, name=None))
+    return columns_to_csv(header, [frame[name].tolist() for name in columns])
 
 
 def frame_to_json(frame: pd.DataFrame) -> str:
     columns, _ = export_columns(frame)
-    return to_json(columns, frame[columns].itertuples(index=False, name=None))
+    return to_json(columns, zip(*(frame[name].tolist() for name in columns), strict=True))
 
 
 # ---------------------------------------------------------------- the user's own profile

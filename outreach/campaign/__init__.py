@@ -188,7 +188,7 @@ def _renewal(people: list[Person], prior: list[PlannedMessage], selection: Selec
     forum_first = None
     if options.renew:
         old = latest_series(prior, "rotation")
-        opted = set(ledger.life_facts().do_not_contact)
+        opted = set(ledger.do_not_contact())
         result.verdicts = verdicts(old, met, let_go, result.declines.series, opted)
         renewed = {k for k, v in result.verdicts.items() if not v.stays}
         places = {k: i for k, i in places.items() if k not in renewed}
@@ -368,8 +368,6 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
     it) if it changed. Nobody met: no cards (a cards.pdf of an earlier run is left alone)."""
     import shutil
 
-    from outreach.cards.layout import CardOptions, write_cards
-    from outreach.cards.preview import start_preview
     from outreach.cards.thanks import (
         REMINDER,
         due_now,
@@ -401,6 +399,9 @@ def _cards(ledger: Ledger, sender: Sender, options: CampaignOptions,
             "card needs your name to sign it; give it with your address (\"Your Name "
             "<address>\") or set name under [sender] in outreach.toml")
         return None
+    from outreach.cards.layout import CardOptions, write_cards  # only when a card is due
+    from outreach.cards.preview import start_preview
+
     card_options = CardOptions(size=options.card_size, sheet=options.card_sheet,
                                ink=options.card_ink, font=options.card_font,
                                seed=options.card_seed, today=today,

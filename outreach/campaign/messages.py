@@ -231,7 +231,7 @@ def decide_and_render(rotation: Rotation, forum: Forum | None, sender: Sender, c
     if batch.problems:
         raise OutreachError("campaign: e-mails not written: " + "; ".join(batch.problems))
     result.decisions = decisions
-    result.noted = {e.person_key for e in ledger.life_facts().events if e.kind == "noted"}
+    result.noted = {e.person_key for e in ledger.person_events() if e.kind == "noted"}
     result.messages = [_message_row(d, people[d.person_key], d.person_key in result.noted)
                        for d in decisions]
     return decisions, batch

@@ -87,7 +87,7 @@ def ended(row: PlannedMessage, today: date) -> bool:
 
 def met_counts(ledger: Ledger) -> Counter[str]:
     """Person key → how many meetings ``outreach log met`` recorded with them."""
-    return Counter(e.person_key for e in ledger.life_facts().events if e.kind == "met")
+    return Counter(e.person_key for e in ledger.person_events() if e.kind == "met")
 
 
 def verdicts(keys: Iterable[str], met: Mapping[str, int], let_go: set[str],

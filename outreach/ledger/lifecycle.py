@@ -148,7 +148,7 @@ class LifecycleMixin(InboxMixin):
             people=people, sent=[_sent(r) for r in self._query(_SENT)],
             plan=[_plan_entry(r) for r in self._query(
                 "SELECT * FROM plan_messages ORDER BY planned_at, rowid")],
-            events=self._person_events(), rsvps=self.rsvps(),
+            events=self.person_events(), rsvps=self.rsvps(),
             inbox=self.inbox_records(("counter", "bounce", "auto-reply", "reply")),
             bad_addresses=self.bad_addresses(), do_not_contact=self.do_not_contact(),
             meetings=[PlannedMeeting(r["uid"], r["person_key"], r["person_name"], r["series"],
@@ -156,7 +156,9 @@ class LifecycleMixin(InboxMixin):
                       for r in self._query("SELECT * FROM meetings ORDER BY start, uid")],
             followups_written=written, let_go=self.let_go_people())
 
-    def _person_events(self) -> list[PersonEvent]:
+    def person_events(self) -> list[PersonEvent]:
+        """Every ``log`` event and LinkedIn note (``noted``), in date order: what
+        ``life_facts().events`` holds, without building every person the ledger knows."""
         rows = self._query("SELECT person_key, kind, on_date, note FROM events ORDER BY "
                           "on_date, id")
         events = [PersonEvent(str(r[0]), str(r[1]), date.fromisoformat(r[2]), str(r[3]))

@@ -1,0 +1,57 @@
+"""The column-at-a-time CSV writer writes exactly what the cell-by-cell guard writes.
+
+``tables.to_csv`` checks a whole column's first characters at once (issue 23); a formula
+hidden anywhere in a column, behind invisible characters or as a look-alike, must still get
+its apostrophe, and every other cell must stay as it was."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from outreach.tables import CsvDialect, columns_to_csv, neutralise, to_csv
+
+TRICKY = ["=1+1", "+49 30", "-x", "@SUM(A1)", "\tTab", "\rCR", "\u200b=HYPERLINK()", "\ufeff+1",
+          "\u2212minus", "\uff1dwide", " =spaced", "\u00a0-nbsp", "'quoted", "plain", "", "Ünïcode"]
+
+
+def _cell_by_cell(header: list[str], rows: list[list[object]]) -> str:
+    """What ``to_csv`` wrote before (one ``neutralise`` per cell), as the reference."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise("" if c is None else c.isoformat()
+                                    if isinstance(c, date) else c) for c in row])
+    return buffer.getvalue()
+
+
+def _read(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+def test_a_formula_in_the_last_row_of_a_clean_column_is_guarded() -> None:
+    rows = [["Ada", "Lovelace"]] * 500 + [["=HYPERLINK(\"x\")", "\u200b+1"]]
+    written = _read(to_csv(["First", "Last"], rows, CsvDialect.EXCEL))
+    assert written[-1] == ["'=HYPERLINK(\"x\")", "'\u200b+1"]
+    assert written[1] == ["Ada", "Lovelace"]
+
+
+def test_numbers_dates_and_blanks_are_written_as_before() -> None:
+    rows = [[1, 2.5, date(2024, 11, 23), None, float("nan"), True, -3]]
+    written = _read(to_csv(list("abcdefg"), rows, CsvDialect.PLAIN))
+    assert written[1] == ["1", "2.5", "2024-11-23", "", "", "True", "'-3"]
+
+
+@given(st.lists(st.lists(st.one_of(st.sampled_from(TRICKY), st.text(max_size=6)),
+                         min_size=3, max_size=3), max_size=12))
+def test_columns_give_the_same_cells_as_one_cell_at_a_time(rows: list[list[object]]) -> None:
+    header = ["a", "b", "c"]
+    columns = [list(column) for column in zip(*rows, strict=True)] or [[], [], []]
+    expected = _cell_by_cell(header, rows)
+    assert to_csv(header, rows, CsvDialect.PLAIN) == expected
+    assert columns_to_csv(header, columns, CsvDialect.PLAIN) == expected
