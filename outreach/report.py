@@ -156,11 +156,29 @@ def render_report(data: ReportData, locale: str = "en") -> str:
         finalize=_text,
     )
     template = env.get_template(TEMPLATE.name)
-    return template.render(data=data, months=month_grids(data.slots, locale),
+    return template.render(data=data, peer_rows=peer_rows(data),
+                           months=month_grids(data.slots, locale),
                            weekdays=_weekday_heads(locale),
                            say=lambda key, **values: wording(key, locale, **values),
                            say_html=lambda key, **values: _say_html(key, locale, **values),
                            bold=lambda text: Markup("<b>{}</b>").format(text))
+
+
+PeerRow = tuple[str, str, str, str, bool, bool, str]
+
+
+def peer_rows(data: ReportData) -> list[PeerRow]:
+    """The peers table, a row per peer: (link or "", name, company, position, in the
+    rotation, in the forum, why). Read once here, so the template's loop over ten thousand
+    peers looks nothing up; only http(s) profile links are links."""
+    rotation, forum = set(data.rotation_peers), set(data.forum_peers)
+    rows = []
+    for person in data.peers:
+        name = person.full_name
+        link = person.url if person.url.startswith(("https://", "http://")) else ""
+        rows.append((link, name or "(no name)", person.company, person.position,
+                     name in rotation, name in forum, person.reason))
+    return rows
 
 
 def _say_html(key: str, locale: str, **values: object) -> Markup:
