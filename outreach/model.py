@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, single-spaced: for comparing names, not for display."""
+    if text.isascii():  # nothing to decompose (most names): the same, without the walk
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
@@ -285,7 +287,9 @@ class Person:
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        """First and last name, one space between (either alone when the other is empty)."""
+        first, last = self.first_name, self.last_name
+        return f"{first} {last}" if first and last else first or last
 
     @functools.cached_property
     def written(self) -> WrittenName:

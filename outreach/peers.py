@@ -164,20 +164,22 @@ def find_peers(
         wanted_functions)
     workplace = _workplace_peers(connections, company, wanted_levels, include_own_company)
     matched = connections[mask | workplace].copy()
-    why = _exclusions(matched, classify_many(list(matched["position"]), vocabulary),
+    why = _exclusions(matched, classify_many(matched["position"].tolist(), vocabulary),
                       company, include_own_company)
     peers = matched[[not w for w in why]].copy()
-    dates = [d for d in connections["connected_on"] if isinstance(d, date)]
+    dates = [d for d in connections["connected_on"].tolist() if isinstance(d, date)]
     scorer = _Scorer(target, vocabulary, max(dates) if dates else None)
     new = _new_companies(peers, planned, past_employers)
+    positions, functions_, levels_ = (peers[c].tolist() for c in ("position", "function",
+                                                                   "level"))
     parts = [scorer.parts(position, f, lv, email, fresh, connected) for
              position, f, lv, email, fresh, connected in zip(
-                 peers["position"], peers["function"], peers["level"], peers["email"],
-                 new, peers["connected_on"], strict=True)]
+                 positions, functions_, levels_, peers["email"].tolist(),
+                 new, peers["connected_on"].tolist(), strict=True)]
     peers["score"] = [round(sum(v for _, v in p), 3) for p in parts]
     peers["reason"] = [f"{title} ~ {position}: function={f}, level={lv}; {_explain(p)}"
-                       for position, f, lv, p in zip(peers["position"], peers["function"],
-                                                     peers["level"], parts, strict=True)]
+                       for position, f, lv, p in zip(positions, functions_, levels_, parts,
+                                                     strict=True)]
     _mark_colleagues(peers, company, include_own_company)
     _mark_remote(peers, home_country)
     peers = peers.sort_values(["score", "last_name", "first_name"], ascending=[False, True, True],
@@ -192,8 +194,12 @@ def _workplace_peers(connections: pd.DataFrame, company: str, levels: list[str],
     """With ``include_own_company``: the rows at the user's own company at their level, in
     any function (a VP Product beside a VP Marketing); else none."""
     own = company_key(company) if company and include_own_company else None
+    if not own:
+        import pandas as pd
+
+        return pd.Series(False, index=connections.index)
     firms = connections["company"].fillna("").map(lambda firm: company_key(str(firm)))
-    return connections["level"].isin(levels) & (firms == own) if own else firms != firms
+    return connections["level"].isin(levels) & (firms == own)
 
 
 def _mark_colleagues(peers: pd.DataFrame, company: str, include_own_company: bool) -> None:
@@ -222,9 +228,9 @@ def _new_companies(peers: pd.DataFrame, planned: Collection[str] | Mapping[str, 
     counts = Counter(company_key(c) for c in (owners.values() if owners else planned))
     past = {company_key(c) for c in past_employers}
     out = []
-    urls = peers["url"] if "url" in peers.columns else [""] * len(peers)
-    for url, email, first, last, firm in zip(urls, peers["email"], peers["first_name"],
-                                             peers["last_name"], peers["company"], strict=True):
+    urls = peers["url"].tolist() if "url" in peers.columns else [""] * len(peers)
+    for url, email, first, last, firm in zip(urls, *(peers[c].tolist() for c in (
+            "email", "first_name", "last_name", "company")), strict=True):
         key = company_key(firm or "")
         taken = counts[key]
         if owners and taken:
@@ -240,7 +246,7 @@ def _exclusions(matched: pd.DataFrame, classes: list[TitleClass], company: str,
     """Why each matched row is not a peer ("" when it is): a former role, or a colleague."""
     own = company_key(company) if company and not include_own_company else None
     out = []
-    for cls, firm in zip(classes, matched["company"], strict=True):
+    for cls, firm in zip(classes, matched["company"].tolist(), strict=True):
         if cls.former:
             out.append(f"excluded: a former role ({_former_note(cls.rule)})")
         elif own is not None and company_key(firm) == own:
@@ -283,7 +289,7 @@ def _mark_remote(peers: pd.DataFrame, home_country: str) -> None:
     from outreach.titles.places import elsewhere
 
     marks = [elsewhere(home_country, position, firm, email) for position, firm, email in zip(
-        peers["position"], peers["company"], peers["email"], strict=True)]
+        *(peers[c].tolist() for c in ("position", "company", "email")), strict=True)]
     if any(marks):
         peers["remote"] = marks
 
