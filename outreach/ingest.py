@@ -128,9 +128,14 @@ def parse_connections(
     from outreach.titles import classify_many
 
     table = read_table(text, label, CONNECTION_ALIASES, REQUIRED, check_swallowed=True)
-    records, stats = _records(table)
-    frame = pd.DataFrame(records, columns=[*_all_columns(table), *_ROW_FACTS])
-    given = _given_classes(table, *(frame.pop(name).tolist() for name in _ROW_FACTS))
+    columns, stats = _record_columns(table)
+    *cells, functions, levels, lines = columns
+    if lines:
+        frame = pd.DataFrame(dict(enumerate(cells)), index=pd.RangeIndex(len(lines)))
+        frame.columns = pd.Index(_all_columns(table))  # names may repeat: not dict keys
+    else:  # no rows: columns of no type (object), as a frame of no records has
+        frame = pd.DataFrame([], columns=_all_columns(table))
+    given = _given_classes(table, list(functions), list(levels), list(lines))
     classes = classify_many(frame["position"].tolist(), vocabulary)
     frame["function"] = [c.function for c in classes]
     frame["level"] = [c.level for c in classes]
@@ -172,7 +177,15 @@ def _all_columns(table: Table) -> list[str]:
 
 
 def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
-    """The kept rows (normalised cells, then the row facts) and what happened to the rest.
+    """The kept rows (normalised cells, then the row facts) and what happened to the rest:
+    ``_record_columns`` a row at a time."""
+    columns, stats = _record_columns(table)
+    return list(map(list, zip(*columns, strict=True))), stats
+
+
+def _record_columns(table: Table) -> tuple[list[Sequence[Any]], IngestStats]:
+    """The kept rows a column at a time (normalised cells, then the row facts: function,
+    level, line) and what happened to the rest.
 
     Works a column at a time: a column whose cells need no cleaning (nearly every one) is
     checked in a few passes over its joined text rather than cell by cell."""
@@ -184,9 +197,9 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     if given:
         wanted += [table.columns[name] for name in CLASS_COLUMNS]
     if not table.rows:
-        return [], stats
+        return [[] for _ in range(len(wanted) + 3 - 2 * given)], stats
     with paused_gc():  # ~10 lists a row, none in a cycle: collecting would only re-scan them
-        return _kept_records(table, _columns(table, wanted), given, stats)
+        return _kept_columns(table, _columns(table, wanted), given, stats)
 
 
 def _columns(table: Table, wanted: list[int]) -> list[Sequence[str]]:
@@ -202,8 +215,8 @@ def _columns(table: Table, wanted: list[int]) -> list[Sequence[str]]:
     return [_clean_column(every[i]) if i < width else empty for i in wanted]
 
 
-def _kept_records(table: Table, columns: list[Sequence[str]], given: bool,
-                  stats: IngestStats) -> tuple[list[list[Any]], IngestStats]:
+def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
+                  stats: IngestStats) -> tuple[list[Sequence[Any]], IngestStats]:
     """Hidden profiles and repeated identities left out; dates read; the row facts added."""
     if is_peers_list(table):
         columns = [[restore(v) for v in column] for column in columns]
@@ -222,9 +235,8 @@ def _kept_records(table: Table, columns: list[Sequence[str]], given: bool,
     picked_columns[6] = days
     tail = [] if given else [[""] * len(kept)] * 2
     lines = _take([line for line, _ in table.rows], kept)
-    records = list(map(list, zip(*picked_columns, *tail, lines, strict=True)))
-    stats.kept = len(records)
-    return records, stats
+    stats.kept = len(kept)
+    return [*picked_columns, *tail, lines], stats
 
 
 def _take(column: Sequence[Any], rows: list[int]) -> Sequence[Any]:

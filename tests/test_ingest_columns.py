@@ -17,9 +17,12 @@ from outreach.ingest import (
     COLUMNS,
     CONNECTION_ALIASES,
     REQUIRED,
+    _ROW_FACTS,
+    _all_columns,
     _clean_column,
     _records,
     is_peers_list,
+    parse_connections,
     parse_date,
 )
 from outreach.model import are_canonical_urls, canonical_url, identity_key
@@ -113,3 +116,24 @@ def test_rows_are_kept_dropped_and_counted_as_before(header: list[str],
     expected, counts = old_records(table)
     assert records == expected
     assert (stats.kept, stats.duplicates, stats.hidden, stats.undated) == counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([*HEADERS, ["First Name", "Last Name", "Company", "Position",
+                                   "first_name", "Notes", "Notes"]]),  # names that repeat
+       st.lists(st.lists(ROW_CELL, max_size=9), max_size=6))
+def test_the_frame_is_the_one_its_rows_make(header: list[str], rows: list[list[str]]) -> None:
+    """The frame is built a column at a time: the same columns, types and cells as the
+    frame of the rows (``_records``), with or without rows."""
+    import pandas as pd
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, *rows])
+    text = buffer.getvalue()
+    table = read_table(text, "Connections.csv", CONNECTION_ALIASES, REQUIRED)
+    records, _ = _records(table)
+    names = [*_all_columns(table), *_ROW_FACTS]
+    expected = pd.DataFrame(records, columns=names).iloc[:, :-len(_ROW_FACTS)]
+    frame, _ = parse_connections(text, "Connections.csv")
+    assert list(frame.columns[-2:]) == ["function", "level"]
+    pd.testing.assert_frame_equal(frame.iloc[:, :-2], expected, check_exact=True)
