@@ -4,6 +4,11 @@ CPython's cyclic garbage collector runs a full collection every so many allocati
 one re-scans everything still alive: while an export's rows are built that is every row built
 so far, over and over, about a third of the work. Rows, cells and people hold no cycles, so
 pausing it while they are built frees nothing later than it would have been freed anyway.
+
+``outreach campaign`` runs whole under it (``campaign.run_campaign``): every stage builds
+thousands of objects over the 100,000 rows still alive, so each collection re-scanned them
+(a tenth of the run's CPU), while the cycles the run makes (templates, messages) are few and
+freed when it ends: peak memory at 100,000 rows is the same with and without the pause.
 """
 
 from __future__ import annotations

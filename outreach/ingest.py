@@ -255,9 +255,9 @@ def _clean_column(cells: tuple[str, ...]) -> list[str] | tuple[str, ...]:
     A printable cell's only whitespace is the ASCII space, so a column is already clean when
     its text is printable and no space starts, ends or doubles within a cell."""
     joined = "\x1f".join(cells)
-    if ("".join(cells).isprintable() and "  " not in joined and " \x1f" not in joined
-            and "\x1f " not in joined and not joined.startswith(" ")
-            and not joined.endswith(" ")):
+    if "".join(cells).isprintable() and (" " not in joined or (  # URLs, e-mails: no space
+            "  " not in joined and " \x1f" not in joined and "\x1f " not in joined
+            and not joined.startswith(" ") and not joined.endswith(" "))):
         return cells
     return [" ".join((v if v.isprintable() else _CONTROLS.sub(" ", v)).split()) for v in cells]
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach import fileio
+from outreach.bulk import paused_gc
 from outreach.campaign.declines import decline_notes, declined, newcomers
 from outreach.campaign.messages import (
     build_calendar,
@@ -88,7 +89,12 @@ def run_campaign(
     on_stage: Callable[[str], None] | None = None,
 ) -> CampaignResult:
     """Run every stage; raise ``OutreachError`` before writing anything if the input is bad."""
-    options = options or CampaignOptions()
+    with paused_gc():  # one bulk job: its few cycles are collected at its end (outreach.bulk)
+        return _run_campaign(export, options or CampaignOptions(), on_stage)
+
+
+def _run_campaign(export: Path | bytes, options: CampaignOptions,
+                  on_stage: Callable[[str], None] | None) -> CampaignResult:
     from outreach.ledger import Ledger
     from outreach.peers import load_people
 
