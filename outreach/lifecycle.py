@@ -167,11 +167,11 @@ def lives_from(facts: LifeFacts, today: date, policy: Policy) -> dict[str, Life]
     """As ``lives``, from facts already read."""
     gathered = _gather(facts)
     out: dict[str, Life] = {}
-    for key, person in facts.people.items():
+    for key in facts.people:  # only those with facts: each person is built when asked for
         parts = gathered.get(key)
         if parts is None:
             continue
-        life = _life(key, person, parts, facts)
+        life = _life(key, facts.people[key], parts, facts)
         life = _with_state(life, policy)
         out[key] = _replace_next(life, next_step(life, today, policy))
     return out
@@ -280,7 +280,7 @@ def _gather(facts: LifeFacts) -> dict[str, _Parts]:
     for meeting in facts.meetings:
         of(meeting.person_key).meetings.append(meeting.start)
         of(meeting.person_key).meeting_series.add(meeting.series)
-    for key, person in facts.people.items():
+    for key, person in facts.people.items() if facts.bad_addresses else ():
         address = person.email.strip().lower()
         if address and address in facts.bad_addresses:
             of(key).bounced = address

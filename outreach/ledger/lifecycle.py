@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -76,7 +76,7 @@ class PlanEntry:
 class LifeFacts:
     """Everything the life cycle is derived from, as plain data."""
 
-    people: dict[str, Person]
+    people: Mapping[str, Person]  # stored key → person, in name order (``StoredPeople``)
     sent: list[SentMessage]
     plan: list[PlanEntry]
     events: list[PersonEvent]
@@ -87,6 +87,27 @@ class LifeFacts:
     meetings: list[PlannedMeeting]
     followups_written: dict[str, int]  # person key → follow-ups written (sent or not)
     let_go: dict[str, date] = field(default_factory=dict)  # person key → last ``log letgo``
+
+
+class StoredPeople(Mapping[str, Person]):
+    """Stored key → person, in name order, each ``Person`` built when first asked for: the
+    life cycle needs the few people with facts, of the thousands a campaign remembers."""
+
+    def __init__(self, rows: list[sqlite3.Row]) -> None:
+        self._rows = {str(row["key"]): row for row in rows}
+        self._built: dict[str, Person] = {}
+
+    def __getitem__(self, key: str) -> Person:
+        person = self._built.get(key)
+        if person is None:
+            person = self._built[key] = person_from_row(self._rows[key])
+        return person
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 _SENT = """
@@ -139,8 +160,7 @@ class LifecycleMixin(InboxMixin):
 
     def life_facts(self) -> LifeFacts:
         """Every fact the life cycle needs, in a handful of queries."""
-        people = {str(r["key"]): person_from_row(r)
-                  for r in self._query("SELECT * FROM people ORDER BY folded, key")}
+        people = StoredPeople(self._query("SELECT * FROM people ORDER BY folded, key"))
         written: dict[str, int] = {}
         for row in self._query("SELECT person_key, COUNT(*) FROM followups GROUP BY person_key"):
             written[str(row[0])] = int(row[1])
