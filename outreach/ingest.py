@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import operator
+import os
 import re
 import zipfile
 import zlib
@@ -123,6 +124,10 @@ def parse_connections(
     text: str, label: str, vocabulary: Vocabulary | None = None
 ) -> tuple[pd.DataFrame, IngestStats]:
     """Parse the text of a Connections.csv into the documented DataFrame."""
+    # Nothing here multiplies matrices: numpy's OpenBLAS need not start (and spin) a thread
+    # per core when pandas first loads it, a tenth of a campaign's start-up CPU. A choice
+    # the user made, or numpy already loaded, stands.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import pandas as pd
 
     from outreach.titles import classify_many
