@@ -21,6 +21,7 @@ other columns     any extra input column, named as in the file
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import operator
@@ -226,28 +227,62 @@ def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
     if is_peers_list(table):
         columns = [[restore(v) for v in column] for column in columns]
     first, last, url, email, company, _position, _connected = columns[:7]
-    visible = [i for i, (f, la, c) in enumerate(zip(first, last, company, strict=True))
-               if f or la or c]
+    visible = _visible_rows(first, last, company)
     stats.hidden = len(first) - len(visible)
     keys = _identity_keys(visible, first, last, url, email, company)
     # the first row of each identity: a dict built backwards keeps each key's first index
     first_rows = dict(zip(reversed(keys), reversed(visible), strict=True))
     stats.duplicates = len(visible) - len(first_rows)
     kept = visible if not stats.duplicates else sorted(first_rows.values())
-    picked_columns = [_take(column, kept) for column in columns]
+    left_out = _left_out(len(first), kept)
+    picked_columns = [_take(column, kept, left_out) for column in columns]
     days = list(map(parse_date, picked_columns[6]))
     stats.undated = sum(map(bool, picked_columns[6])) - (len(days) - days.count(None))
     picked_columns[6] = days
     tail = [] if given else [[""] * len(kept)] * 2
-    lines = _take([line for line, _ in table.rows], kept)
+    lines = _take([line for line, _ in table.rows], kept, left_out)
     stats.kept = len(kept)
     return [*picked_columns, *tail, lines], stats
 
 
-def _take(column: Sequence[Any], rows: list[int]) -> Sequence[Any]:
-    """``column``'s cells at ``rows`` (all of them when nothing was left out)."""
-    if len(rows) == len(column):
+def _visible_rows(first: Sequence[str], last: Sequence[str],
+                  company: Sequence[str]) -> list[int]:
+    """The rows with a name or a company (a hidden or closed profile has neither): only a
+    row without a first name needs a second look."""
+    count = len(first)
+    hidden = [i for i in _blanks(first) if not last[i] and not company[i]]
+    if not hidden:
+        return list(range(count))
+    rows = list(range(count))
+    for index in reversed(hidden):
+        del rows[index]
+    return rows
+
+
+def _blanks(cells: Sequence[str]) -> list[int]:
+    """Where ``cells`` are empty, found by the sequence's own search (they are few)."""
+    found: list[int] = []
+    with contextlib.suppress(ValueError):
+        while True:
+            found.append(cells.index("", found[-1] + 1 if found else 0))
+    return found
+
+
+def _left_out(count: int, kept: list[int]) -> list[int]:
+    """The rows of ``count`` not in ``kept`` (sorted), in order."""
+    return [] if len(kept) == count else sorted(set(range(count)).difference(kept))
+
+
+def _take(column: Sequence[Any], rows: list[int], left_out: list[int]) -> Sequence[Any]:
+    """``column``'s cells at ``rows``, ``left_out`` being the others (all of them when
+    nothing was left out; a copy without the few left out when few were)."""
+    if not left_out:
         return column
+    if len(left_out) < len(rows):
+        kept = list(column)
+        for index in reversed(left_out):
+            del kept[index]
+        return kept
     if len(rows) < 2:  # itemgetter of one index gives the cell, not a tuple
         return [column[i] for i in rows]
     return operator.itemgetter(*rows)(column)
@@ -258,10 +293,12 @@ def _clean_column(cells: tuple[str, ...]) -> list[str] | tuple[str, ...]:
     space, other control characters (NUL, ESC, BEL...) made spaces: never part of a name.
 
     A printable cell's only whitespace is the ASCII space, so a column is already clean when
-    its text is printable and no space starts, ends or doubles within a cell."""
-    joined = "\x1f".join(cells)
-    if "".join(cells).isprintable() and (" " not in joined or (  # URLs, e-mails: no space
-            "  " not in joined and " \x1f" not in joined and "\x1f " not in joined
+    its text is printable and no space starts, ends or doubles within a cell. The cells are
+    joined by a printable ``~``: a cell with a space beside its own ``~`` only sends the
+    column the long way, cell by cell (the same cells, more slowly)."""
+    joined = "~".join(cells)
+    if joined.isprintable() and (" " not in joined or (  # URLs, e-mails: no space at all
+            "  " not in joined and " ~" not in joined and "~ " not in joined
             and not joined.startswith(" ") and not joined.endswith(" "))):
         return cells
     return [" ".join((v if v.isprintable() else _CONTROLS.sub(" ", v)).split()) for v in cells]

@@ -148,7 +148,8 @@ def are_canonical_urls(urls: Sequence[str]) -> bool:
     joined = "\n".join(given)
     return (joined.count("\n") == len(given) - 1
             and ("\n" + joined).count("\n" + _CANONICAL_START) == len(given)
-            and joined == joined.lower() and not any(mark in joined for mark in _NEEDS_WORK_MARKS)
+            and (joined.islower() if joined.isascii() else joined == joined.lower())
+            and not any(mark in joined for mark in _NEEDS_WORK_MARKS)
             and not joined.endswith("/")
             and (joined.isascii() or unicodedata.is_normalized("NFC", joined)))
 

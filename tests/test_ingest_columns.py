@@ -30,7 +30,7 @@ from outreach.model import are_canonical_urls, canonical_url, identity_key
 from outreach.tables import restore
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-CELL = st.text(st.sampled_from(list("ab Zé王 \t\n\x00\x1b\u00a0\u2028,'=%?#/")),
+CELL = st.text(st.sampled_from(list("ab Zé王 \t\n\x00\x1b\u00a0\u2028,'=%?#/~")),
                max_size=12)
 URL = st.one_of(
     st.just(""),
