@@ -306,18 +306,17 @@ class _Scorer:
         self.specialties = specialties_for(default_vocabulary_for(vocabulary))
         self.concepts = self.specialties.concepts(target.title)
         self.newest = newest
+        self._specialty: dict[str, float | None] = {}  # position → its part (titles repeat)
 
     def parts(self, position: str, function: str, level: str, email: str, new_company: bool,
               connected: object) -> list[tuple[str, float]]:
-        from outreach.titles.specialty import similarity
-
         target = self.target
         same = function == target.function and level == target.level
         out = [("match", MATCH if same else MATCH_WIDENED)]
-        theirs = self.specialties.concepts(position)
-        if self.concepts or theirs:
-            share = similarity(self.concepts, theirs, self.specialties)
-            out.append(("specialty", round(SPECIALTY * share, 2)))
+        specialty = (self._specialty[position] if position in self._specialty
+                     else self._specialty_part(position))
+        if specialty is not None:
+            out.append(("specialty", specialty))
         if email and valid_address(email):  # a refused address cannot be invited
             out.append(("e-mail", EMAIL))
         if new_company:
@@ -328,6 +327,18 @@ class _Scorer:
                 out.append(("connected recently",
                             round(CONNECTED * max(0.0, 1 - days / RECENT_DAYS), 2)))
         return out
+
+
+    def _specialty_part(self, position: str) -> float | None:
+        """How close ``position``'s specialty is to the user's, as its part of the score
+        (None: neither title names one); computed once per distinct title."""
+        from outreach.titles.specialty import similarity
+
+        theirs = self.specialties.concepts(position)
+        part = (round(SPECIALTY * similarity(self.concepts, theirs, self.specialties), 2)
+                if self.concepts or theirs else None)
+        self._specialty[position] = part
+        return part
 
 
 def _explain(parts: list[tuple[str, float]]) -> str:
