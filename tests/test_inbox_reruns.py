@@ -35,7 +35,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         return wrapper
 
     monkeypatch.setattr(sources, "headers_of", counting("headers", sources.headers_of))
-    monkeypatch.setattr(sources, "parse", counting("parsed", sources.parse))
+    from outreach.mail import inbox  # imported by sources on the first message it parses
+
+    monkeypatch.setattr(inbox, "parse", counting("parsed", inbox.parse))
     return counts
 
 

@@ -146,16 +146,16 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
                                     progress=progress)
         else:
             report = read_inbox(ledger, source, since=since, today=today, progress=progress)
-        people = ledger.all_people()
+        people = ledger.all_people() if report.learned or report.unverified else {}
     _inbox_table(report, people)
 
 
 def _inbox_table(report: Any, people: dict[str, Any]) -> None:
-    from rich.table import Table
+    if report.learned or report.unverified:  # a rerun with nothing new needs no table
+        from rich.table import Table
 
-    from outreach.cli.display import text
-    from outreach.track import describe
-
+        from outreach.cli.display import text
+        from outreach.track import describe
     if report.learned:
         table = Table(title=text(f"Learned from {report.source} ({len(report.learned)})"),
                       title_justify="left")
