@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # imported on the first message that needs it: a rerun reads 
     from outreach.mail.inbox import _People
 
 __all__ = ["MAX_MESSAGE", "InboxReport", "candidate", "headers_of", "is_imap", "read_inbox",
-           "read_messages"]
+           "read_messages", "read_stream"]
 
 MAX_CONTAINERS = 100  # multipart or message/rfc822 parts in one message
 MAX_FIELD = 32 * 1024  # bytes of one header field (a 50,000-address From is 1.2 MB)
@@ -322,6 +322,14 @@ def read_source(ledger: Ledger, box: MailSource, *, since: date | None = None,
     if since is None:  # a look at the recent days only does not move past the older ones
         box.remember(ledger)
     return report
+
+
+def read_stream(ledger: Ledger, data: bytes, *, since: date | None = None,
+                today: date | None = None, progress: Progress | None = None) -> InboxReport:
+    """Read and record an mbox given as bytes (standard input); each Message-ID once."""
+    from outreach.mail.mailfiles import MboxStream
+
+    return read_source(ledger, MboxStream(data), since=since, today=today, progress=progress)
 
 
 def is_imap(source: str) -> bool:
