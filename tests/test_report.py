@@ -51,3 +51,29 @@ def test_report_escapes_data_and_only_links_web_urls() -> None:
     assert "javascript:alert(1)" not in parser.hrefs
     assert "https://www.linkedin.com/in/ana" in parser.hrefs and "peers.csv" in parser.hrefs
     assert "Ana Souza" in html and "January 2027" in html
+
+
+def test_each_peer_row_reads_as_before() -> None:
+    """The peers table is read into rows before the template loops (issue 23): a row still
+    links only a web profile, names "(no name)", tags the rotation and forum peers, and
+    turns control characters into spaces."""
+    people = [Person("Ana", "Souza", url="https://www.linkedin.com/in/ana", company="Acme",
+                     position="VP Marketing", reason="why <b>"),
+              Person("", "", url="ftp://x", company="Nameless\x1bCo", position="VP"),
+              Person("Bo", "Li", company="Initech", position="VP", reason="r")]
+    data = ReportData("Dana", "VP Marketing", "marketing", "vp", people, [], [],
+                      rotation_peers=["Ana Souza"], forum_peers=["Bo Li"])
+    page = render_report(data)
+    assert (
+        '  <tr>\n'
+        '    <td><a href="https://www.linkedin.com/in/ana" rel="noopener noreferrer">Ana Souza'
+        '</a></td>\n'
+        '    <td>Acme</td>\n'
+        '    <td>VP Marketing</td>\n'
+        '    <td><span class="tag rotation">rotation</span></td>\n'
+        '    <td class="why">why &lt;b&gt;</td>\n'
+        '  </tr>\n') in page
+    assert ('    <td>(no name)</td>\n    <td>Nameless Co</td>\n    <td>VP</td>\n    <td></td>\n'
+            ) in page
+    assert '<td>Bo Li</td>\n    <td>Initech</td>\n    <td>VP</td>\n    <td><span class="tag ' \
+           'forum">forum</span></td>' in page
