@@ -177,7 +177,7 @@ def find_peers(
                  positions, functions_, levels_, peers["email"].tolist(),
                  new, peers["connected_on"].tolist(), strict=True)]
     peers["score"] = [round(sum(v for _, v in p), 3) for p in parts]
-    peers["reason"] = [f"{title} ~ {position}: function={f}, level={lv}; {_explain(p)}"
+    peers["reason"] = [f"{title} ~ {position}: function={f}, level={lv}; {_explain(tuple(p))}"
                        for position, f, lv, p in zip(positions, functions_, levels_, parts,
                                                      strict=True)]
     _mark_colleagues(peers, company, include_own_company)
@@ -341,7 +341,8 @@ class _Scorer:
         return part
 
 
-def _explain(parts: list[tuple[str, float]]) -> str:
+@functools.lru_cache(maxsize=4096)  # peers share their few combinations of parts
+def _explain(parts: tuple[tuple[str, float], ...]) -> str:
     """``score 0.95 = match 0.50 + specialty 0.30 + e-mail 0.10 + new company 0.05``"""
     total = round(sum(v for _, v in parts), 3)
     shown = " + ".join(f"{name} {value:.2f}" for name, value in parts if value)
