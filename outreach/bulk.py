@@ -28,3 +28,30 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_FROZE = [False]  # whether a ``whole_run`` of this process froze what it left
+
+
+@contextlib.contextmanager
+def whole_run() -> Iterator[None]:
+    """For a command that ends its process soon after (the CLI, not a library call): no
+    cyclic garbage collection inside, and what is still alive at its end is frozen
+    (``gc.freeze``) rather than collected. The first collections after a long pause would
+    re-scan every object the run built (a campaign's 100,000 rows, thousands of people),
+    moments before the process exits anyway.
+
+    Only a process's first run freezes: a later one (tests run many commands in one
+    process) is collected as usual, so at most one run's cycles are never freed. Nothing is
+    frozen where someone else froze objects before."""
+    first = not _FROZE[0] and gc.get_freeze_count() == 0
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if first:
+            gc.freeze()
+            _FROZE[0] = True
+        if was_enabled:
+            gc.enable()
