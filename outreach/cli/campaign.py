@@ -120,11 +120,13 @@ def campaign(export: Path | bytes, out_dir: Path, ledger_path: Path | None, **op
           --start 2027-01-05T08:00 --tz America/Toronto --location "Café Olimpico"
     """
     from outreach.bulk import whole_run
-    from outreach.campaign import STAGES, run_campaign
 
-    settings = _campaign_options(out_dir, ledger_path, options)
-    with _stage_progress(len(STAGES)) as on_stage, whole_run():  # the process ends after
-        result = run_campaign(export, settings, on_stage)
+    with whole_run():  # the process ends after: no collections, what is left is frozen
+        from outreach.campaign import STAGES, run_campaign
+
+        settings = _campaign_options(out_dir, ledger_path, options)
+        with _stage_progress(len(STAGES)) as on_stage:
+            result = run_campaign(export, settings, on_stage)
     if result.trial_ended is not None:
         _trial_ended(result.trial_ended)
         return
