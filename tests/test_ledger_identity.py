@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outreach.errors import OutreachError
 from outreach.ledger import Ledger, PlannedMeeting
@@ -238,3 +240,33 @@ def test_v3_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     with Ledger.open(path, busy_seconds=0.5) as ledger:
         assert ledger._query("SELECT COUNT(*) FROM people")[0][0] == 7
         assert ledger.schema_version() == SCHEMA_VERSION
+
+
+PEOPLE = st.lists(st.builds(
+    Person, first_name=st.sampled_from(["Ana", "Bo", "Zoë"]), last_name=st.sampled_from(["Li", ""]),
+    url=st.sampled_from(["", "https://www.linkedin.com/in/a", "https://www.linkedin.com/in/b",
+                         "http://linkedin.com/in/A/", "https://www.linkedin.com/in/c"]),
+    email=st.sampled_from(["", "x@example.org", "y@example.org", "X@Example.org"]),
+    company=st.sampled_from(["Acme", "Initech"])), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(stored=PEOPLE, batch=PEOPLE)
+def test_a_batch_is_merged_as_one_record_at_a_time_would_be(
+        tmp_path_factory: pytest.TempPathFactory, stored: list[Person],
+        batch: list[Person]) -> None:
+    """``identify`` answers a batch of strangers at once (issue 23): the keys and "new" flags
+    are those the rules give record by record, whoever is stored or repeated."""
+    from outreach.ledger import identity
+
+    with Ledger.open(tmp_path_factory.mktemp("l") / "ledger.sqlite") as led:
+        led.remember_people(stored)
+        with led.write() as db:
+            fast = identity.identify(db, batch, write=False)
+            slow_rules = identity._strangers
+            try:
+                identity._strangers = lambda records: False
+                slow = identity.identify(db, batch, write=False)
+            finally:
+                identity._strangers = slow_rules
+    assert fast == slow

@@ -88,6 +88,10 @@ class Identities:
     def __contains__(self, key: str) -> bool:
         return key in self._by_key
 
+    def __bool__(self) -> bool:
+        """Whether any identity is known (a stored row read, or a record learnt)."""
+        return bool(self._by_key)
+
     def get(self, key: str) -> Identity | None:
         """The identity with ``key`` (a key it had before a merge included) or URL."""
         return self._by_key.get(key) or self._by_url.get(key)
@@ -179,10 +183,23 @@ def identify(db: sqlite3.Connection, people: Sequence[Person],
     if need_names:
         _load(db, identities, "folded", list(dict.fromkeys(
             r.name[0] for r in missing if key_rank(r.key) == 0 and r.name[0])))
+    if not present and not identities and _strangers(records):
+        return [(key, True) for key in keys]  # nobody stored, nobody twice: all new
     learnt = [identities.learn(r) for r in records]
     if write:
         rename(db, identities.renames)
     return [(node.key, created) for node, created in learnt]
+
+
+def _strangers(records: Sequence[Record]) -> bool:
+    """Whether no two of ``records`` can be one person by the rules, given no stored row
+    is any of them: every one has a profile URL (no name-only record to match by name),
+    the keys are distinct, and so are the addresses given."""
+    keys = {r.key for r in records}
+    if len(keys) != len(records) or any(key_rank(k) != 2 for k in keys):
+        return False
+    addresses = [r.address for r in records if r.address]
+    return len(set(addresses)) == len(addresses)
 
 
 def stored_keys(db: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
