@@ -38,8 +38,9 @@ from reportlab.pdfgen.canvas import Canvas
 from outreach import fileio, templating
 from outreach.cards.fit import Atom, Block, Hand, Overflow, atoms, fit
 from outreach.cards.fonts import FontChain, script_of
-from outreach.cards.handwriting import GlyphEncoder, draw, parse_ink, seed_words
+from outreach.cards.handwriting import Page, parse_ink, seed_words
 from outreach.cards.imposition import SAFE_MARGIN, Layout, draw_marks, layout, panel_placement
+from outreach.cards.textops import GlyphEncoder
 from outreach.errors import OutreachError
 from outreach.model import Meeting, Person, Sender
 
@@ -253,7 +254,7 @@ class CardWriter:
         canvas.setTitle("Thank-you cards")
         canvas.setAuthor(self.signature)
         canvas.setCreator("outreach cards")
-        encoder = GlyphEncoder(canvas)
+        page = Page(GlyphEncoder(canvas), self.ink, self.hand)
         width, height = lay.writing_box
         with ThreadPoolExecutor(max_workers=1) as deflater:
             for start in range(0, len(people), lay.per_page):
@@ -261,12 +262,13 @@ class CardWriter:
                                         strict=False):
                     block = self.block(person, result.warnings)
                     top = SAFE_MARGIN + height - 0.3 * (height - block.height(self.hand))
-                    draw(encoder, block, (SAFE_MARGIN, top), (width, height), self.ink,
-                         self.rng(person), self.hand, panel_placement(lay, slot))
+                    page.add(block, (SAFE_MARGIN, top), (width, height), self.rng(person),
+                             panel_placement(lay, slot))
                     result.sizes.append(block.size)
                     result.cards += 1
                     if on_card is not None:
                         on_card(1)
+                page.finish()
                 draw_marks(canvas, lay)
                 canvas.showPage()
                 _deflate_last_page(canvas, deflater)
