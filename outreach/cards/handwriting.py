@@ -62,63 +62,25 @@ def seed_words(seed_bytes: bytes) -> np.ndarray:
     return np.frombuffer(seed_bytes[:16], dtype=">u4").astype(np.uint32)
 
 
-@dataclass(frozen=True)
-class _Glyphs:
-    """A card's glyphs flattened: its lines' operators, then per glyph its line, advance,
-    whether it repeats a letter and what that does to the baseline walk, and the twins."""
-
-    lines: list[LineOps]
-    line: np.ndarray
-    advance: np.ndarray
-    repeated: np.ndarray
-    any_repeated: bool
-    walk_factor: np.ndarray
-    twins: tuple[np.ndarray, list[int]]  # the first of a run of repeats; the rest of runs
-
-    def __len__(self) -> int:
-        return len(self.line)
-
-
-def _flatten(encoder: GlyphEncoder, block: Block) -> _Glyphs:
-    lines = [encoder.line(tuple(line)) for line, _ in block.lines]
-    counts = [len(line.tails) for line in lines]
-    if not sum(counts):
-        empty = np.zeros(0)
-        nothing = empty.astype(np.int64)
-        return _Glyphs(lines, nothing, empty, empty.astype(bool), False, empty, (nothing, []))
-    repeated = np.concatenate([line.repeated for line in lines])
-    any_repeated = bool(repeated.any())
-    twins: tuple[np.ndarray, list[int]] = (np.zeros(0, dtype=np.int64), [])
-    if any_repeated:
-        follows_repeat = np.concatenate(([True], repeated[:-1]))  # the first glyph: no twin
-        chained = np.flatnonzero(repeated & follows_repeat).tolist()
-        twins = (np.flatnonzero(repeated & ~follows_repeat), [i for i in chained if i])
-    return _Glyphs(
-        lines,
-        np.repeat(np.arange(len(lines)), counts),
-        np.concatenate([line.widths for line in lines]) * block.size,
-        repeated,
-        any_repeated,
-        np.where(repeated, 1.6, 1.0),
-        twins,
-    )
-
-
 Affine = tuple[float, float, float, float, float, float]
 UPRIGHT: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
 class _Card:
-    """One card's glyphs and what its seed drew for them, waiting for the rest of its page."""
+    """One card's lines and what its seed drew for them, waiting for the rest of its page."""
 
-    glyphs: _Glyphs
+    lines: list[LineOps]
     size: float
-    x0: np.ndarray  # per line
-    y0: np.ndarray
-    tilt: np.ndarray
+    x0: list[float]  # per line
+    y0: list[float]
+    tilt: list[float]
     noise: np.ndarray  # (6, glyphs): shape (3), baseline walk, spacing, ink
     placement: Affine
+
+    @property
+    def count(self) -> int:
+        return self.noise.shape[1]
 
 
 class Page:
@@ -142,19 +104,18 @@ class Page:
         matrix) takes the panel onto the page. It is folded into every glyph's text matrix
         rather than set with ``cm``, so text extractors see turned cards' text as turned.
         """
-        glyphs = _flatten(self.encoder, block)
-        count = len(glyphs)
+        lines = [self.encoder.line(line) for line, _ in block.lines]
+        count = sum(ops.count for ops in lines)
         if not count:
             return
-        lines = len(block.lines)
+        rows = len(lines)
         # one draw, in the order the hand uses it: per line 4 numbers, then per glyph shape
         # (3), baseline, spacing and ink (legacy normals carry over between calls, so this
         # is the very stream separate draws would give)
-        noise = rng.standard_normal(4 * lines + 6 * count)
-        x0, y0, tilt = _line_starts(block, origin, box[0], noise[: 4 * lines].reshape(4, lines),
-                                    self.hand)
-        self._cards.append(_Card(glyphs, block.size, x0, y0, tilt,
-                                 noise[4 * lines:].reshape(6, count), placement))
+        noise = rng.standard_normal(4 * rows + 6 * count)
+        x0, y0, tilt = _line_starts(block, origin, box[0], noise[: 4 * rows].tolist(), self.hand)
+        self._cards.append(_Card(lines, block.size, x0, y0, tilt,
+                                 noise[4 * rows:].reshape(6, count), placement))
 
     def finish(self) -> None:
         """Write the page's cards onto the canvas (nothing if none had a glyph)."""
@@ -164,20 +125,19 @@ class Page:
 
     def _text(self) -> str:
         cards, hand = self._cards, self.hand
-        counts = [len(card.glyphs) for card in cards]
+        counts = [card.count for card in cards]
         firsts = np.cumsum([0, *counts[:-1]]).tolist()
-        line_firsts = np.cumsum([0, *[len(card.x0) for card in cards[:-1]]])
-        line = np.concatenate([card.glyphs.line + first
-                               for card, first in zip(cards, line_firsts, strict=True)])
-        x0, y0, tilt = (np.concatenate([getattr(card, name) for card in cards])
+        lines = [ops for card in cards for ops in card.lines]
+        line = np.repeat(np.arange(len(lines)), [ops.count for ops in lines])
+        x0, y0, tilt = (np.array([v for card in cards for v in getattr(card, name)])
                         for name in ("x0", "y0", "tilt"))
         size = np.repeat([card.size for card in cards], counts)
         noise = np.concatenate([card.noise for card in cards], axis=1)
-        scale, rotation, shear = _glyph_shapes(cards, firsts, noise[:3], hand)
-        baseline = _baselines(cards, firsts, size, noise[3], hand)
+        scale, rotation, shear = _glyph_shapes(lines, noise[:3], hand)
+        baseline = _baselines(lines, firsts, size, noise[3], hand)
         limit = hand.advance_jitter
         jitter = np.minimum(np.maximum(noise[4] * 0.2, -limit), limit)
-        step = np.concatenate([card.glyphs.advance for card in cards]) * scale + jitter
+        step = np.concatenate([ops.widths for ops in lines]) * size * scale + jitter
         along = _along_line(step, line, firsts)
         line_tilt = tilt[line]
         cos_t, sin_t = np.cos(tilt)[line], np.sin(tilt)[line]
@@ -191,8 +151,8 @@ class Page:
         matrix = _page_matrix((ga, gb, gc, gd, ge, gf), placement)
         starts = Starts([], [], [], [])
         for card, first in zip(cards, firsts, strict=True):
-            note_starts(starts, card.glyphs.lines, first, card.size)
-        tails = np.concatenate([ops.tails for card in cards for ops in card.glyphs.lines])
+            note_starts(starts, card.lines, first, card.size)
+        tails = np.concatenate([ops.tails for ops in lines])
         return page_text(matrix, tails, starts, self.ink, noise[5] * hand.ink_sigma)
 
 
@@ -228,62 +188,59 @@ def _page_matrix(glyph: tuple[np.ndarray, ...], placement: np.ndarray) -> np.nda
 
 
 def _line_starts(
-    block: Block, origin: tuple[float, float], width: float, noise: np.ndarray, hand: Hand,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    block: Block, origin: tuple[float, float], width: float, noise: list[float], hand: Hand,
+) -> tuple[list[float], list[float], list[float]]:
     """Per line: where it starts (creeping margin, uneven baseline) and how it tilts.
-    ``noise``: 4 standard normals per line."""
+    ``noise``: 4 standard normals per line (a few lines a card: plain floats)."""
     left, top = origin
     size = block.size
     leading = size * hand.leading
     count = len(block.lines)
-    slant = noise[0, 0] * hand.slant_sigma
-    tilt = np.minimum(np.maximum(slant + noise[1] * hand.line_tilt_sigma, -hand.tilt_limit),
-                      hand.tilt_limit)
-    creep_steps = (hand.creep_step + noise[2] * 1.6 * hand.creep_step).tolist()
-    creep = [0.0] * count
-    current = abs(float(noise[2, 0])) * hand.creep_step
+    slants, tilts, creeps, heights = (noise[i * count:(i + 1) * count] for i in range(4))
+    slant, limit = slants[0] * hand.slant_sigma, hand.tilt_limit
+    tilt = [min(max(slant + value * hand.line_tilt_sigma, -limit), limit) for value in tilts]
+    creep = []
+    current = abs(creeps[0]) * hand.creep_step
     max_creep = width * hand.creep_limit
-    for number, creep_step in enumerate(creep_steps):
-        creep[number] = current
-        current = min(max_creep, max(0.0, current + creep_step))
-    gaps = np.zeros(count)
+    for value in creeps:
+        creep.append(current)
+        current = min(max_creep, max(0.0, current + (hand.creep_step
+                                                     + value * 1.6 * hand.creep_step)))
+    gaps = [0.0] * count
     for start in block.paragraph_starts:
-        if start:
-            gaps[start:] += hand.paragraph_gap * leading
-    indents = np.array([indent for _, indent in block.lines])
-    x0 = left + np.array(creep) + indents
-    y0 = top - size - np.arange(count) * leading - gaps + noise[3] * 0.04 * size
+        for number in range(start, count) if start else ():
+            gaps[number] += hand.paragraph_gap * leading
+    x0 = [left + shift + indent for shift, (_, indent) in zip(creep, block.lines, strict=True)]
+    y0 = [top - size - number * leading - gap + height * 0.04 * size
+          for number, (gap, height) in enumerate(zip(gaps, heights, strict=True))]
     return x0, y0, tilt
 
 
 def _glyph_shapes(
-    cards: list[_Card], firsts: list[int], noise: np.ndarray, hand: Hand
+    lines: list[LineOps], noise: np.ndarray, hand: Hand
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(scale, rotation, shear) per glyph from 3 standard normals each; a repeated letter is
     pushed away from its twin: turned the other way and made larger or smaller than the
-    glyph before it (never the glyph of another line, let alone card: a line's first glyph
-    repeats nothing)."""
+    glyph before it (always of its own line: a line's first glyph repeats nothing)."""
     scale = 1.0 + np.minimum(np.maximum(noise[0] * hand.size_sigma, -0.08), 0.08)
     rotation = np.minimum(np.maximum(noise[1] * hand.rotation_sigma, -0.07), 0.07)
     shear = noise[2] * hand.shear_sigma
-    twinned = [(card, first) for card, first in zip(cards, firsts, strict=True)
-               if card.glyphs.any_repeated]
+    firsts = np.cumsum([0, *[ops.count for ops in lines[:-1]]]).tolist()
+    twinned = [(ops, first) for ops, first in zip(lines, firsts, strict=True) if len(ops.twins)]
     if not twinned:
         return scale, rotation, shear
-    repeated = np.concatenate([card.glyphs.repeated for card in cards])
-    first = np.concatenate([card.glyphs.twins[0] + offset for card, offset in twinned])
+    first = np.concatenate([ops.twins + offset for ops, offset in twinned])
     turn = np.minimum(0.08, np.maximum(_LEAST_TURN, np.abs(noise[1]) * 1.5 * hand.rotation_sigma))
     step = np.minimum(0.1, np.maximum(0.025, np.abs(noise[0]) * 1.8 * hand.size_sigma))
     before = first - 1
     rotation[first] = np.where(rotation[before] > 0, -turn[first], turn[first])
     scale[first] = np.where(scale[before] > 1.0, scale[before] - step[first],
                             scale[before] + step[first])
-    for card, offset in twinned:  # twins in a row chain
-        for i in card.glyphs.twins[1]:
-            i += offset
+    for ops, offset in twinned:  # twins in a row chain
+        for i in (offset + i for i in ops.chained):
             rotation[i] = -turn[i] if rotation[i - 1] > 0 else turn[i]
             scale[i] = scale[i - 1] - step[i] if scale[i - 1] > 1.0 else scale[i - 1] + step[i]
-    shear[repeated] *= 2.2
+    shear[np.concatenate([ops.repeated for ops in lines])] *= 2.2
     return scale, rotation, shear
 
 
@@ -291,12 +248,12 @@ _LEAST_TURN = math.radians(1.2)
 
 
 def _baselines(
-    cards: list[_Card], firsts: list[int], size: np.ndarray, noise: np.ndarray, hand: Hand
+    lines: list[LineOps], firsts: list[int], size: np.ndarray, noise: np.ndarray, hand: Hand
 ) -> np.ndarray:
     """A damped random walk (each step keeps 0.8 of the last offset), clamped to a few % of
     the size, from one standard normal per glyph. Computed as a short convolution per card;
     the walk carrying across line ends is harmless, each line has its own start."""
-    factor = np.concatenate([card.glyphs.walk_factor for card in cards])
+    factor = np.concatenate([ops.walk_factor for ops in lines])
     steps = noise * hand.baseline_step * size * factor
     ends = [*firsts[1:], len(steps)]
     walk = np.concatenate([np.convolve(steps[first:end], _DAMPING)[: end - first]

@@ -35,6 +35,7 @@ class GlyphEncoder:
         self._doc = canvas._doc  # reportlab's dynamic-font API identifies subsets by document
         self._glyphs: dict[tuple[FontFace, str], tuple[str, str]] = {}
         self._lines: dict[tuple[Atom, ...], LineOps] = {}
+        self._by_list: dict[int, tuple[list[Atom], LineOps]] = {}
 
     def glyph(self, face: FontFace, ch: str) -> tuple[str, str]:
         """(font resource name, ``(…) Tj`` operator) for one character."""
@@ -47,33 +48,55 @@ class GlyphEncoder:
             self._glyphs[key] = found
         return found
 
-    def line(self, line: tuple[Atom, ...]) -> LineOps:
+    def line(self, line: list[Atom]) -> LineOps:
         """Everything about a line the hand does not vary, computed once (lines repeat across
-        cards): its glyphs' ``Tm (…) Tj`` tails, advances, repeated letters, font changes."""
-        found = self._lines.get(line)
+        cards, most as the very list the wrapping cache returns): its glyphs' ``Tm (…) Tj``
+        tails, advances, repeated letters and font changes."""
+        known = self._by_list.get(id(line))
+        if known is not None and known[0] is line:  # the list is kept, so its id is not reused
+            return known[1]
+        key = tuple(line)
+        found = self._lines.get(key)
         if found is None:
-            pairs = [self.glyph(face, ch) for ch, face in line]
-            changes = [(i, name, line[i][1].scale) for i, (name, _) in enumerate(pairs)
-                       if i == 0 or name != pairs[i - 1][0]]
-            spaces = [i for i, (ch, _) in enumerate(line) if ch == " " and i]
-            tails = np.array([f"Tm {show}\n" for _, show in pairs], dtype=object)
-            found = LineOps(tails, changes, spaces, *_line_data(line))
+            found = self._line_ops(key)
             if len(self._lines) > 8192:
                 self._lines.clear()
-            self._lines[line] = found
+                self._by_list.clear()
+            self._lines[key] = found
+        self._by_list[id(line)] = (line, found)
         return found
+
+    def _line_ops(self, line: tuple[Atom, ...]) -> LineOps:
+        pairs = [self.glyph(face, ch) for ch, face in line]
+        changes = [(i, name, line[i][1].scale) for i, (name, _) in enumerate(pairs)
+                   if i == 0 or name != pairs[i - 1][0]]
+        spaces = [i for i, (ch, _) in enumerate(line) if ch == " " and i]
+        tails = np.array([f"Tm {show}\n" for _, show in pairs], dtype=object)
+        widths, repeated = _line_data(line)
+        follows_repeat = np.concatenate(([True], repeated[:-1]))
+        return LineOps(tails, changes, spaces, widths, repeated, np.where(repeated, 1.6, 1.0),
+                       np.flatnonzero(repeated & ~follows_repeat),
+                       np.flatnonzero(repeated & follows_repeat).tolist())
 
 
 @dataclass(frozen=True)
 class LineOps:
     """A line's ``Tm (…) Tj`` tails, where its font changes and its words start, and per
-    glyph its advance at size 1 and whether it repeats a recent letter."""
+    glyph its advance at size 1, whether it repeats a recent letter (and so how far the
+    baseline walks), and which glyphs start a run of repeats or continue one."""
 
     tails: np.ndarray  # of str
     font_changes: list[tuple[int, str, float]]  # (position, font resource, face scale)
     spaces: list[int]
     widths: np.ndarray
     repeated: np.ndarray
+    walk_factor: np.ndarray
+    twins: np.ndarray  # positions: the first repeat of a run (its twin is the glyph before)
+    chained: list[int]  # positions: repeats right after a repeat
+
+    @property
+    def count(self) -> int:
+        return len(self.tails)
 
 
 def _line_data(line: tuple[Atom, ...]) -> tuple[np.ndarray, np.ndarray]:
