@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
@@ -126,19 +127,22 @@ class Page:
     def _text(self) -> str:
         cards, hand = self._cards, self.hand
         counts = [card.count for card in cards]
-        firsts = np.cumsum([0, *counts[:-1]]).tolist()
+        firsts = list(accumulate(counts[:-1], initial=0))
         lines = [ops for card in cards for ops in card.lines]
-        line = np.repeat(np.arange(len(lines)), [ops.count for ops in lines])
+        line_counts = [ops.count for ops in lines]
+        line_firsts = list(accumulate(line_counts[:-1], initial=0))
+        line = np.repeat(np.arange(len(lines)), line_counts)
         x0, y0, tilt = (np.array([v for card in cards for v in getattr(card, name)])
                         for name in ("x0", "y0", "tilt"))
         size = np.repeat([card.size for card in cards], counts)
         noise = np.concatenate([card.noise for card in cards], axis=1)
-        scale, rotation, shear = _glyph_shapes(lines, noise[:3], hand)
-        baseline = _baselines(lines, firsts, size, noise[3], hand)
+        twins = _Twins.of(lines, line_firsts)
+        scale, rotation, shear = _glyph_shapes(twins, noise[:3], hand)
+        baseline = _baselines(twins, firsts, size, noise[3], hand)
         limit = hand.advance_jitter
         jitter = np.minimum(np.maximum(noise[4] * 0.2, -limit), limit)
         step = np.concatenate([ops.widths for ops in lines]) * size * scale + jitter
-        along = _along_line(step, line, firsts)
+        along = _along_line(step, firsts, np.array(line_firsts)[line])
         line_tilt = tilt[line]
         cos_t, sin_t = np.cos(tilt)[line], np.sin(tilt)[line]
         angle = line_tilt + rotation
@@ -147,13 +151,32 @@ class Page:
         gc, gd = scale * (cos_a * tan_s - sin_a), scale * (sin_a * tan_s + cos_a)
         ge = x0[line] + along * cos_t - baseline * sin_t
         gf = y0[line] + along * sin_t + baseline * cos_t
-        placement = np.repeat([card.placement for card in cards], counts, axis=0)
-        matrix = _page_matrix((ga, gb, gc, gd, ge, gf), placement)
+        matrix = _page_matrix((ga, gb, gc, gd, ge, gf), [card.placement for card in cards],
+                              counts)
         starts = Starts([], [], [], [])
         for card, first in zip(cards, firsts, strict=True):
             note_starts(starts, card.lines, first, card.size)
         tails = np.concatenate([ops.tails for ops in lines])
         return page_text(matrix, tails, starts, self.ink, noise[5] * hand.ink_sigma)
+
+
+@dataclass(frozen=True)
+class _Twins:
+    """Glyphs of a page (by position) that repeat a recent letter: those that start a run
+    of repeats, those that continue one."""
+
+    first: list[int]
+    chained: list[int]
+
+    @classmethod
+    def of(cls, lines: list[LineOps], firsts: list[int]) -> _Twins:
+        twinned = [(ops, first) for ops, first in zip(lines, firsts, strict=True) if ops.twins]
+        return cls([first + i for ops, first in twinned for i in ops.twins],
+                   [first + i for ops, first in twinned for i in ops.chained])
+
+    @property
+    def repeated(self) -> list[int]:
+        return self.first + self.chained
 
 
 def draw(
@@ -172,18 +195,30 @@ def draw(
     page.finish()
 
 
-def _page_matrix(glyph: tuple[np.ndarray, ...], placement: np.ndarray) -> np.ndarray:
-    """Each glyph's matrix composed with its panel's ``placement`` (a row per glyph), as
-    integers in the units ``page_text`` sets up (1/1000 of the font size, 1/10 pt)."""
+def _page_matrix(glyph: tuple[np.ndarray, ...], placements: list[Affine],
+                 counts: list[int]) -> np.ndarray:
+    """Each glyph's matrix composed with its panel's placement (``counts`` glyphs per
+    placement), as integers in the units ``page_text`` sets up (1/1000 of the font size,
+    1/10 pt). Upright panels, the usual case, are only moved (the same numbers, fewer
+    products: a product with 1 or a sum with 0 changes nothing)."""
     ga, gb, gc, gd, ge, gf = glyph
-    pa, pb, pc, pd, pe, pf = placement.T
     matrix = np.empty((len(ga), 6))
-    matrix[:, 0] = 1000 * (ga * pa + gb * pc)
-    matrix[:, 1] = 1000 * (ga * pb + gb * pd)
-    matrix[:, 2] = 1000 * (gc * pa + gd * pc)
-    matrix[:, 3] = 1000 * (gc * pb + gd * pd)
-    matrix[:, 4] = POSITION_UNITS * (ge * pa + gf * pc + pe)
-    matrix[:, 5] = POSITION_UNITS * (ge * pb + gf * pd + pf)
+    if all(placement[:4] == UPRIGHT[:4] for placement in placements):
+        pe, pf = (np.repeat([placement[i] for placement in placements], counts) for i in (4, 5))
+        matrix[:, 0] = 1000 * ga
+        matrix[:, 1] = 1000 * gb
+        matrix[:, 2] = 1000 * gc
+        matrix[:, 3] = 1000 * gd
+        matrix[:, 4] = POSITION_UNITS * (ge + pe)
+        matrix[:, 5] = POSITION_UNITS * (gf + pf)
+    else:
+        pa, pb, pc, pd, pe, pf = np.repeat(placements, counts, axis=0).T
+        matrix[:, 0] = 1000 * (ga * pa + gb * pc)
+        matrix[:, 1] = 1000 * (ga * pb + gb * pd)
+        matrix[:, 2] = 1000 * (gc * pa + gd * pc)
+        matrix[:, 3] = 1000 * (gc * pb + gd * pd)
+        matrix[:, 4] = POSITION_UNITS * (ge * pa + gf * pc + pe)
+        matrix[:, 5] = POSITION_UNITS * (ge * pb + gf * pd + pf)
     return np.rint(matrix, out=matrix).astype(np.int64)
 
 
@@ -217,7 +252,7 @@ def _line_starts(
 
 
 def _glyph_shapes(
-    lines: list[LineOps], noise: np.ndarray, hand: Hand
+    twins: _Twins, noise: np.ndarray, hand: Hand
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(scale, rotation, shear) per glyph from 3 standard normals each; a repeated letter is
     pushed away from its twin: turned the other way and made larger or smaller than the
@@ -225,22 +260,19 @@ def _glyph_shapes(
     scale = 1.0 + np.minimum(np.maximum(noise[0] * hand.size_sigma, -0.08), 0.08)
     rotation = np.minimum(np.maximum(noise[1] * hand.rotation_sigma, -0.07), 0.07)
     shear = noise[2] * hand.shear_sigma
-    firsts = np.cumsum([0, *[ops.count for ops in lines[:-1]]]).tolist()
-    twinned = [(ops, first) for ops, first in zip(lines, firsts, strict=True) if len(ops.twins)]
-    if not twinned:
+    if not twins.first:
         return scale, rotation, shear
-    first = np.concatenate([ops.twins + offset for ops, offset in twinned])
+    first = np.array(twins.first)
     turn = np.minimum(0.08, np.maximum(_LEAST_TURN, np.abs(noise[1]) * 1.5 * hand.rotation_sigma))
     step = np.minimum(0.1, np.maximum(0.025, np.abs(noise[0]) * 1.8 * hand.size_sigma))
     before = first - 1
     rotation[first] = np.where(rotation[before] > 0, -turn[first], turn[first])
     scale[first] = np.where(scale[before] > 1.0, scale[before] - step[first],
                             scale[before] + step[first])
-    for ops, offset in twinned:  # twins in a row chain
-        for i in (offset + i for i in ops.chained):
-            rotation[i] = -turn[i] if rotation[i - 1] > 0 else turn[i]
-            scale[i] = scale[i - 1] - step[i] if scale[i - 1] > 1.0 else scale[i - 1] + step[i]
-    shear[np.concatenate([ops.repeated for ops in lines])] *= 2.2
+    for i in twins.chained:  # twins in a row chain
+        rotation[i] = -turn[i] if rotation[i - 1] > 0 else turn[i]
+        scale[i] = scale[i - 1] - step[i] if scale[i - 1] > 1.0 else scale[i - 1] + step[i]
+    shear[twins.repeated] *= 2.2
     return scale, rotation, shear
 
 
@@ -248,13 +280,13 @@ _LEAST_TURN = math.radians(1.2)
 
 
 def _baselines(
-    lines: list[LineOps], firsts: list[int], size: np.ndarray, noise: np.ndarray, hand: Hand
+    twins: _Twins, firsts: list[int], size: np.ndarray, noise: np.ndarray, hand: Hand
 ) -> np.ndarray:
     """A damped random walk (each step keeps 0.8 of the last offset), clamped to a few % of
     the size, from one standard normal per glyph. Computed as a short convolution per card;
     the walk carrying across line ends is harmless, each line has its own start."""
-    factor = np.concatenate([ops.walk_factor for ops in lines])
-    steps = noise * hand.baseline_step * size * factor
+    steps = noise * hand.baseline_step * size
+    steps[twins.repeated] *= 1.6  # a repeated letter's baseline wanders further
     ends = [*firsts[1:], len(steps)]
     walk = np.concatenate([np.convolve(steps[first:end], _DAMPING)[: end - first]
                            for first, end in zip(firsts, ends, strict=True)])
@@ -265,12 +297,10 @@ def _baselines(
 _DAMPING = 0.8 ** np.arange(16)
 
 
-def _along_line(step: np.ndarray, line: np.ndarray, firsts: list[int]) -> np.ndarray:
-    """Distance of each glyph from its line's start: a cumulative sum (per card) reset at
-    each line."""
+def _along_line(step: np.ndarray, firsts: list[int], line_first: np.ndarray) -> np.ndarray:
+    """Distance of each glyph from its line's start (``line_first``: the position of each
+    glyph's line's first glyph): a cumulative sum per card, reset at each line."""
     ends = [*firsts[1:], len(step)]
     starts = np.concatenate([np.cumsum(step[first:end]) for first, end
                              in zip(firsts, ends, strict=True)]) - step
-    first = np.flatnonzero(np.concatenate(([True], line[1:] != line[:-1])))
-    offsets = np.repeat(starts[first], np.diff(first, append=len(step)))
-    return starts - offsets
+    return starts - starts[line_first]

@@ -73,33 +73,31 @@ class GlyphEncoder:
         spaces = [i for i, (ch, _) in enumerate(line) if ch == " " and i]
         tails = np.array([f"Tm {show}\n" for _, show in pairs], dtype=object)
         widths, repeated = _line_data(line)
-        follows_repeat = np.concatenate(([True], repeated[:-1]))
-        return LineOps(tails, changes, spaces, widths, repeated, np.where(repeated, 1.6, 1.0),
-                       np.flatnonzero(repeated & ~follows_repeat),
-                       np.flatnonzero(repeated & follows_repeat).tolist())
+        twins = [i for i in range(1, len(line)) if repeated[i] and not repeated[i - 1]]
+        chained = [i for i in range(1, len(line)) if repeated[i] and repeated[i - 1]]
+        return LineOps(tails, changes, spaces, widths, twins, chained)
 
 
 @dataclass(frozen=True)
 class LineOps:
-    """A line's ``Tm (…) Tj`` tails, where its font changes and its words start, and per
-    glyph its advance at size 1, whether it repeats a recent letter (and so how far the
-    baseline walks), and which glyphs start a run of repeats or continue one."""
+    """A line's ``Tm (…) Tj`` tails, where its font changes and its words start, per glyph
+    its advance at size 1, and which glyphs repeat a recent letter: those that start a run
+    of repeats (their twin is the glyph before) and those that continue one. A line's first
+    glyph repeats nothing."""
 
     tails: np.ndarray  # of str
     font_changes: list[tuple[int, str, float]]  # (position, font resource, face scale)
     spaces: list[int]
     widths: np.ndarray
-    repeated: np.ndarray
-    walk_factor: np.ndarray
-    twins: np.ndarray  # positions: the first repeat of a run (its twin is the glyph before)
-    chained: list[int]  # positions: repeats right after a repeat
+    twins: list[int]  # positions in the line
+    chained: list[int]
 
     @property
     def count(self) -> int:
         return len(self.tails)
 
 
-def _line_data(line: tuple[Atom, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _line_data(line: tuple[Atom, ...]) -> tuple[np.ndarray, list[bool]]:
     """Advances at size 1 and which glyphs repeat a recent letter, for one line."""
     widths = [glyph_width(face, ch) for ch, face in line]
     repeated = []
@@ -108,7 +106,7 @@ def _line_data(line: tuple[Atom, ...]) -> tuple[np.ndarray, np.ndarray]:
         low = ch.lower()
         repeated.append(ch != " " and low in recent)
         recent = (recent + low)[-REPEAT_WINDOW:]
-    return np.array(widths, dtype=float), np.array(repeated, dtype=bool)
+    return np.array(widths, dtype=float), repeated
 
 
 @dataclass
@@ -176,20 +174,24 @@ def _prefixes(ink: tuple[float, float, float], deltas: np.ndarray,
 
 
 def _colours(ink: tuple[float, float, float], deltas: np.ndarray) -> list[str]:
-    """Ink per line, a little lighter or darker as the flow varies (delta ~ ±3.5%)."""
+    """Ink per line, a little lighter or darker as the flow varies (delta ~ ±3.5%): each
+    channel to 3 decimals, looked up as text (as ``f"{v:.3f}"`` writes it)."""
     rgb = np.minimum(1.0, np.maximum(0.0, np.multiply.outer(1.0 + deltas, ink)
                                       + (deltas * 0.15)[:, None]))
-    colours = [f"{red:.3f} {green:.3f} {blue:.3f}" for red, green, blue in rgb.tolist()]
-    return [f"{colour} rg {colour} RG " for colour in colours]
+    red, green, blue = _CHANNEL_TEXT[np.rint(rgb * 1000).astype(np.int64)].T
+    colours = red + green + blue
+    return (colours + "rg " + colours + "RG ").tolist()
 
 
 def _pressures(deltas: np.ndarray) -> list[str]:
     """Pen pressure per word: a same-colour stroke 0–0.16 pt wide (here in 1/10 pt) around
-    the letters, thicker as the hand presses harder."""
+    the letters, thicker as the hand presses harder (to 2 decimals, looked up as text)."""
     widths = np.minimum(1.6, np.maximum(0.0, 0.8 - deltas * 15))
-    return [f"{width:.2f} w\n" for width in widths.tolist()]
+    return _WIDTH_TEXT[np.rint(widths * 100).astype(np.int64)].tolist()
 
 
+_CHANNEL_TEXT = np.array([f"{n / 1000:.3f} " for n in range(1001)], dtype=object)
+_WIDTH_TEXT = np.array([f"{n / 100:.2f} w\n" for n in range(161)], dtype=object)
 _TEXT_LOW, _TEXT_HIGH = -2000, 12000  # thousandths of a matrix, tenths of a point on a page
 _TEXT_TABLE = np.array([f"{n} " for n in range(_TEXT_LOW, _TEXT_HIGH)], dtype=object)
 
