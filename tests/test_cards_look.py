@@ -16,12 +16,14 @@ the size, 1/100 pt) through, and nothing a reader could see.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from cards_helpers import SENDER
+from cards_helpers import SENDER, content, glyph_matrices, make
 from conftest import DATA, require_tool, tools_required
 from PIL import Image, ImageChops
 
@@ -80,3 +82,43 @@ def test_the_golden_is_one_small_page() -> None:
     golden = Image.open(GOLDEN)
     assert golden.size == (round(8.5 * DPI), 11 * DPI)
     assert GOLDEN.stat().st_size < 400_000
+
+
+def test_a_card_is_drawn_the_same_whoever_shares_its_page(tmp_path: Path) -> None:
+    """A page's cards are computed together; each card's hand still comes from its own
+    seed alone: the last card's operators do not change with the cards before it."""
+    last = Person("Zoë", "Ødegård", company="Nordlys AS")
+    others = [Person("Ann", "Lee"), Person("Bo", "Yi", company="Acme"), Person("Cy", "Ng")]
+    one, _ = make(tmp_path / "one", [*PEOPLE[1:], last])
+    two, _ = make(tmp_path / "two", [*others, last])
+    cards_one, cards_two = content(one).split("ET Q"), content(two).split("ET Q")
+    assert len(cards_one) == len(cards_two) == 5  # one text object per card
+    assert cards_one[:3] != cards_two[:3]
+    assert _hand(cards_one[3]) == _hand(cards_two[3])  # glyph codes follow first use
+
+
+def _hand(card: str) -> tuple[list[list[int]], list[str]]:
+    """A card's glyph matrices and its ink and pen-pressure operators."""
+    matrices = [matrix for matrix, _ in glyph_matrices(card)]
+    assert len(matrices) > 300
+    return matrices, re.findall(r"[\d.]+ [\d.]+ [\d.]+ rg|[\d.]+ w", card)
+
+
+def test_every_glyph_keeps_its_own_turn_inside_its_cards_text_object(tmp_path: Path) -> None:
+    pdf, _ = make(tmp_path, PEOPLE)
+    stream = content(pdf)
+    glyphs = glyph_matrices(stream)
+    assert len(glyphs) == stream.count(" Tm ") > 1000
+    turned = [m for m, _ in glyphs if m[1] != 0 and m[2] != 0]
+    assert len(turned) > 0.95 * len(glyphs)  # rotation and slant per glyph, not offsets
+    angles = {round(math.degrees(math.atan2(m[1], m[0])), 1) for m, _ in glyphs}
+    assert len(angles) > 40
+
+
+@pytest.mark.integration
+def test_the_look_page_passes_qpdf_and_reruns_write_the_same_bytes(tmp_path: Path) -> None:
+    qpdf = require_tool("qpdf")
+    one, _ = make(tmp_path / "one", PEOPLE, seed=3)
+    two, _ = make(tmp_path / "two", PEOPLE, seed=3)
+    assert one.read_bytes() == two.read_bytes()
+    subprocess.run([qpdf, "--check", str(one)], check=True, capture_output=True)
