@@ -8,10 +8,12 @@ within a few glyphs ("coffee") is varied more and in the opposite direction, sin
 twins are what gives a font away. All randomness comes from one seed per card, so a rerun
 draws the same card.
 
-Glyphs are written as PDF text operators (the documented dynamic-font route: ``splitString``
-+ ``getSubsetInternalName``), never through Paragraph markup, so ``<``, ``&`` and ``>`` in a
-name are just characters; the numbers are computed a card at a time with numpy, since ~400
-glyphs per card through ``textOut`` would cost most of a batch's time.
+Glyphs are written as PDF text operators (``textops``: the documented dynamic-font route,
+escaped, never Paragraph markup, so ``<``, ``&``, ``(`` and ``\\`` in a name are just
+characters), one text object per card, each glyph its own ``Tm`` inside it, so rotation
+and slant survive. A page's cards are computed together with numpy (each card's numbers
+drawn from its own seed when it is added), since ~1,700 glyphs a page through ``textOut``
+would cost most of a batch's time.
 """
 
 from __future__ import annotations
