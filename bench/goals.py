@@ -362,6 +362,7 @@ def campaign() -> list[Row]:
         archive = subprocess.run(["git", "archive", BASELINE, "outreach", "templates"],
                                  cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
+        compiled(baseline / "outreach")
         export = write_export(work / "export", rows=CAMPAIGN_ROWS, seed=11)
         runs = iter(range(100))
 
@@ -393,10 +394,19 @@ def table(rows: list[Row]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
+def compiled(tree: Path) -> None:
+    """Byte-compile ``tree`` first, as pip does on install. Without it every run under
+    ``PYTHONDONTWRITEBYTECODE`` (set on these machines) compiles each module it imports from
+    source again, ~60 ms a command here, which no user pays twice."""
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(tree)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def main() -> int:
     import os
 
     os.environ.setdefault("OUTREACH_NOW", "2026-11-23T12:00:00+00:00")
+    compiled(ROOT / "outreach")
     sys.path.insert(0, str(HERE))
     wanted = sys.argv[1:] or list(GOALS)
     rows: list[Row] = []
