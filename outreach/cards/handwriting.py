@@ -264,17 +264,20 @@ def _glyph_shapes(
     shear = noise[2] * hand.shear_sigma
     if not twins.first:
         return scale, rotation, shear
-    first = np.array(twins.first)
-    turn = np.minimum(0.08, np.maximum(_LEAST_TURN, np.abs(noise[1]) * 1.5 * hand.rotation_sigma))
-    step = np.minimum(0.1, np.maximum(0.025, np.abs(noise[0]) * 1.8 * hand.size_sigma))
-    before = first - 1
-    rotation[first] = np.where(rotation[before] > 0, -turn[first], turn[first])
-    scale[first] = np.where(scale[before] > 1.0, scale[before] - step[first],
-                            scale[before] + step[first])
-    for i in twins.chained:  # twins in a row chain
-        rotation[i] = -turn[i] if rotation[i - 1] > 0 else turn[i]
-        scale[i] = scale[i - 1] - step[i] if scale[i - 1] > 1.0 else scale[i - 1] + step[i]
-    shear[twins.repeated] *= 2.2
+    repeated = np.array(twins.repeated)  # the runs' first glyphs, then the rest
+    turn = np.minimum(0.08, np.maximum(_LEAST_TURN, np.abs(noise[1, repeated]) * 1.5
+                                       * hand.rotation_sigma))
+    step = np.minimum(0.1, np.maximum(0.025, np.abs(noise[0, repeated]) * 1.8 * hand.size_sigma))
+    runs = len(twins.first)
+    first, before = repeated[:runs], repeated[:runs] - 1
+    rotation[first] = np.where(rotation[before] > 0, -turn[:runs], turn[:runs])
+    scale[first] = np.where(scale[before] > 1.0, scale[before] - step[:runs],
+                            scale[before] + step[:runs])
+    chain = zip(twins.chained, turn[runs:].tolist(), step[runs:].tolist(), strict=True)
+    for i, turned, stepped in chain:  # twins in a row chain
+        rotation[i] = -turned if rotation[i - 1] > 0 else turned
+        scale[i] = scale[i - 1] - stepped if scale[i - 1] > 1.0 else scale[i - 1] + stepped
+    shear[repeated] *= 2.2
     return scale, rotation, shear
 
 

@@ -75,7 +75,7 @@ class GlyphEncoder:
         widths, repeated = _line_data(line)
         twins = [i for i in range(1, len(line)) if repeated[i] and not repeated[i - 1]]
         chained = [i for i in range(1, len(line)) if repeated[i] and repeated[i - 1]]
-        return LineOps(tails, changes, spaces, widths, twins, chained)
+        return LineOps(tails, changes, [0, *spaces], widths, twins, chained)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class LineOps:
 
     tails: np.ndarray  # of str
     font_changes: list[tuple[int, str, float]]  # (position, font resource, face scale)
-    spaces: list[int]
+    words: list[int]  # positions: the line's start, and each space after it
     widths: np.ndarray
     twins: list[int]  # positions in the line
     chained: list[int]
@@ -128,8 +128,7 @@ def note_starts(starts: Starts, lines: list[LineOps], first: int, size: float) -
         if not len(ops.tails):  # a line whose every character was left out (no font has them)
             continue
         starts.lines.append(start)
-        starts.words.append(start)
-        starts.words += [start + position for position in ops.spaces]
+        starts.words += [start + position for position in ops.words]
         for position, font, scale in ops.font_changes:
             if font != current_font:
                 current_font = font
