@@ -21,10 +21,8 @@ other columns     any extra input column, named as in the file
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
-import operator
 import os
 import re
 import zipfile
@@ -39,7 +37,14 @@ from outreach import fileio
 from outreach.bulk import paused_gc
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
-from outreach.model import Profile, are_canonical_urls, identity_key
+from outreach.ingest_columns import (
+    identity_keys,
+    rows_left_out,
+    table_columns,
+    take,
+    visible_rows,
+)
+from outreach.model import Profile
 from outreach.tables import columns_to_csv, restore, to_json
 from outreach.wording import plural
 
@@ -205,20 +210,7 @@ def _record_columns(table: Table) -> tuple[list[Sequence[Any]], IngestStats]:
     if not table.rows:
         return [[] for _ in range(len(wanted) + 3 - 2 * given)], stats
     with paused_gc():  # ~10 lists a row, none in a cycle: collecting would only re-scan them
-        return _kept_columns(table, _columns(table, wanted), given, stats)
-
-
-def _columns(table: Table, wanted: list[int]) -> list[Sequence[str]]:
-    """The ``wanted`` columns of every row, cleaned (``_clean_column``); an index past the
-    header is a column the file does not have, blank."""
-    width = len(table.header)
-    rows = [cells for _, cells in table.rows]
-    if min(map(len, rows)) < width:  # short rows (a spreadsheet drops trailing blanks)
-        blank = [""] * width
-        rows = [cells if len(cells) >= width else cells + blank[len(cells):] for cells in rows]
-    every = list(zip(*rows, strict=False))  # rows longer than the header: the rest is unread
-    empty = ("",) * len(rows)
-    return [_clean_column(every[i]) if i < width else empty for i in wanted]
+        return _kept_columns(table, table_columns(table, wanted), given, stats)
 
 
 def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
@@ -227,93 +219,22 @@ def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
     if is_peers_list(table):
         columns = [[restore(v) for v in column] for column in columns]
     first, last, url, email, company, _position, _connected = columns[:7]
-    visible = _visible_rows(first, last, company)
+    visible = visible_rows(first, last, company)
     stats.hidden = len(first) - len(visible)
-    keys = _identity_keys(visible, first, last, url, email, company)
+    keys = identity_keys(visible, first, last, url, email, company)
     # the first row of each identity: a dict built backwards keeps each key's first index
     first_rows = dict(zip(reversed(keys), reversed(visible), strict=True))
     stats.duplicates = len(visible) - len(first_rows)
     kept = visible if not stats.duplicates else sorted(first_rows.values())
-    left_out = _left_out(len(first), kept)
-    picked_columns = [_take(column, kept, left_out) for column in columns]
+    dropped = rows_left_out(len(first), kept)
+    picked_columns = [take(column, kept, dropped) for column in columns]
     days = list(map(parse_date, picked_columns[6]))
     stats.undated = sum(map(bool, picked_columns[6])) - (len(days) - days.count(None))
     picked_columns[6] = days
     tail = [] if given else [[""] * len(kept)] * 2
-    lines = _take([line for line, _ in table.rows], kept, left_out)
+    lines = take([line for line, _ in table.rows], kept, dropped)
     stats.kept = len(kept)
     return [*picked_columns, *tail, lines], stats
-
-
-def _visible_rows(first: Sequence[str], last: Sequence[str],
-                  company: Sequence[str]) -> list[int]:
-    """The rows with a name or a company (a hidden or closed profile has neither): only a
-    row without a first name needs a second look."""
-    count = len(first)
-    hidden = [i for i in _blanks(first) if not last[i] and not company[i]]
-    if not hidden:
-        return list(range(count))
-    rows = list(range(count))
-    for index in reversed(hidden):
-        del rows[index]
-    return rows
-
-
-def _blanks(cells: Sequence[str]) -> list[int]:
-    """Where ``cells`` are empty, found by the sequence's own search (they are few)."""
-    found: list[int] = []
-    with contextlib.suppress(ValueError):
-        while True:
-            found.append(cells.index("", found[-1] + 1 if found else 0))
-    return found
-
-
-def _left_out(count: int, kept: list[int]) -> list[int]:
-    """The rows of ``count`` not in ``kept`` (sorted), in order."""
-    return [] if len(kept) == count else sorted(set(range(count)).difference(kept))
-
-
-def _take(column: Sequence[Any], rows: list[int], left_out: list[int]) -> Sequence[Any]:
-    """``column``'s cells at ``rows``, ``left_out`` being the others (all of them when
-    nothing was left out; a copy without the few left out when few were)."""
-    if not left_out:
-        return column
-    if len(left_out) < len(rows):
-        kept = list(column)
-        for index in reversed(left_out):
-            del kept[index]
-        return kept
-    if len(rows) < 2:  # itemgetter of one index gives the cell, not a tuple
-        return [column[i] for i in rows]
-    return operator.itemgetter(*rows)(column)
-
-
-def _clean_column(cells: tuple[str, ...]) -> list[str] | tuple[str, ...]:
-    """Each cell trimmed, inner runs of whitespace (newlines in quoted cells) folded to one
-    space, other control characters (NUL, ESC, BEL...) made spaces: never part of a name.
-
-    A printable cell's only whitespace is the ASCII space, so a column is already clean when
-    its text is printable and no space starts, ends or doubles within a cell. The cells are
-    joined by a printable ``~``: a cell with a space beside its own ``~`` only sends the
-    column the long way, cell by cell (the same cells, more slowly)."""
-    joined = "~".join(cells)
-    if joined.isprintable() and (" " not in joined or (  # URLs, e-mails: no space at all
-            "  " not in joined and " ~" not in joined and "~ " not in joined
-            and not joined.startswith(" ") and not joined.endswith(" "))):
-        return cells
-    return [" ".join((v if v.isprintable() else _CONTROLS.sub(" ", v)).split()) for v in cells]
-
-
-def _identity_keys(rows: list[int], first: Sequence[str], last: Sequence[str],
-                   url: Sequence[str], email: Sequence[str],
-                   company: Sequence[str]) -> list[str]:
-    """``identity_key`` of each of ``rows``: a canonical profile URL is its own key (checked
-    for the whole column at once), the other rows one by one."""
-    urls = [url[i] for i in rows]
-    if are_canonical_urls(urls):
-        return [u or identity_key(u, email[i], f"{first[i]} {last[i]}", company[i])
-                for i, u in zip(rows, urls, strict=True)]
-    return [identity_key(url[i], email[i], f"{first[i]} {last[i]}", company[i]) for i in rows]
 
 
 def _cell(cells: list[str], index: int | None) -> str:

@@ -20,12 +20,12 @@ from outreach.ingest import (
     CONNECTION_ALIASES,
     REQUIRED,
     _all_columns,
-    _clean_column,
     _records,
     is_peers_list,
     parse_connections,
     parse_date,
 )
+from outreach.ingest_columns import clean_column
 from outreach.model import are_canonical_urls, canonical_url, identity_key
 from outreach.tables import restore
 
@@ -86,7 +86,7 @@ def old_records(table: Any) -> tuple[list[list[Any]], tuple[int, int, int, int]]
 
 @given(st.lists(CELL, min_size=1, max_size=8))
 def test_a_column_is_cleaned_as_each_cell_was(cells: list[str]) -> None:
-    assert list(_clean_column(tuple(cells))) == [old_clean(c) for c in cells]
+    assert list(clean_column(tuple(cells))) == [old_clean(c) for c in cells]
 
 
 @given(st.lists(URL, max_size=6))
