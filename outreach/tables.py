@@ -149,8 +149,25 @@ def columns_to_csv(header: Sequence[str], columns: Sequence[Sequence[Any]],
     buffer.write(dialect.bom)
     writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(zip(*map(safe_column, columns), strict=True))
+    cells = [safe_column(column) for column in columns]
+    if len(cells) < 2 or not cells[0]:  # a lone empty cell is written "" by the reader's rule
+        writer.writerows(zip(*cells, strict=True))
+        return buffer.getvalue()
+    quoted = [_quoted(column, dialect.delimiter) for column in cells]
+    buffer.write("\n".join(map(dialect.delimiter.join, zip(*quoted, strict=True))))
+    buffer.write("\n")
     return buffer.getvalue()
+
+
+def _quoted(cells: Sequence[str], delimiter: str) -> Sequence[str]:
+    """A column's cells as the CSV writer writes them (minimal quoting, ``"`` doubled): a
+    cell holding the delimiter, a quote or a line end is quoted. A column with none of them
+    anywhere (most) is checked in one pass over its joined text."""
+    joined = "\0".join(cells)
+    if delimiter not in joined and '"' not in joined and "\n" not in joined:
+        return cells
+    return ['"' + cell.replace('"', '""') + '"'
+            if delimiter in cell or '"' in cell or "\n" in cell else cell for cell in cells]
 
 
 def safe_column(cells: Sequence[Any]) -> Sequence[str]:

@@ -10,19 +10,21 @@ import csv
 import io
 from datetime import date
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from outreach.tables import CsvDialect, columns_to_csv, neutralise, to_csv
 
-TRICKY = ["=1+1", "+49 30", "-x", "@SUM(A1)", "\tTab", "\rCR", "\u200b=HYPERLINK()", "\ufeff+1",
+TRICKY = ['a,b', 'say "hi"', "two\nlines", "semi;colon", "cr\ronly", '"', ",",
+          "=1+1", "+49 30", "-x", "@SUM(A1)", "\tTab", "\rCR", "\u200b=HYPERLINK()", "\ufeff+1",
           "\u2212minus", "\uff1dwide", " =spaced", "\u00a0-nbsp", "'quoted", "plain", "", "Ünïcode"]
 
 
-def _cell_by_cell(header: list[str], rows: list[list[object]]) -> str:
-    """What ``to_csv`` wrote before (one ``neutralise`` per cell), as the reference."""
+def _cell_by_cell(header: list[str], rows: list[list[object]], delimiter: str = ",") -> str:
+    """What ``to_csv`` wrote before (one ``neutralise`` per cell, the CSV module's quoting),
+    as the reference."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise("" if c is None else c.isoformat()
@@ -47,11 +49,19 @@ def test_numbers_dates_and_blanks_are_written_as_before() -> None:
     assert written[1] == ["1", "2.5", "2024-11-23", "", "", "True", "'-3"]
 
 
+@settings(max_examples=200)
 @given(st.lists(st.lists(st.one_of(st.sampled_from(TRICKY), st.text(max_size=6)),
-                         min_size=3, max_size=3), max_size=12))
-def test_columns_give_the_same_cells_as_one_cell_at_a_time(rows: list[list[object]]) -> None:
+                         min_size=3, max_size=3), max_size=12),
+       st.sampled_from([CsvDialect.PLAIN, CsvDialect.EXCEL_SEMICOLON]))
+def test_columns_give_the_same_cells_as_one_cell_at_a_time(rows: list[list[object]],
+                                                            dialect: CsvDialect) -> None:
     header = ["a", "b", "c"]
     columns = [list(column) for column in zip(*rows, strict=True)] or [[], [], []]
-    expected = _cell_by_cell(header, rows)
-    assert to_csv(header, rows, CsvDialect.PLAIN) == expected
-    assert columns_to_csv(header, columns, CsvDialect.PLAIN) == expected
+    expected = dialect.bom + _cell_by_cell(header, rows, dialect.delimiter)
+    assert to_csv(header, rows, dialect) == expected
+    assert columns_to_csv(header, columns, dialect) == expected
+
+
+def test_one_column_of_one_empty_cell_is_quoted_as_the_csv_module_does() -> None:
+    assert to_csv(["a"], [[""]], CsvDialect.PLAIN) == 'a\n""\n'
+    assert to_csv(["a", "b"], [["", ""]], CsvDialect.PLAIN) == "a,b\n,\n"
