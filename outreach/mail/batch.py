@@ -128,10 +128,12 @@ def _write_files(
     batch: Batch, summary: Summary, mbox: Path | None, notes_csv: Path,
     progress: Callable[[int], None] | None,
 ) -> None:
-    messages = [_keep_earlier_date(m, summary.out_dir / m.filename) for m in batch.messages]
-    files = [(summary.out_dir / m.filename, m.data) for m in messages]
-    changed = fileio.write_many(files, progress)
-    summary.changed.update(zip((path for path, _ in files), changed, strict=True))
+    paths = [summary.out_dir / m.filename for m in batch.messages]
+    there = _file_names(summary.out_dir)  # a new folder: no earlier file to compare with
+    messages = [_keep_earlier_date(m, path) if m.filename in there else m
+                for m, path in zip(batch.messages, paths, strict=True)]
+    changed = fileio.write_many(zip(paths, (m.data for m in messages), strict=True), progress)
+    summary.changed.update(zip(paths, changed, strict=True))
     summary.written = sum(changed)
     summary.unchanged = len(changed) - summary.written
     if batch.notes:
@@ -142,6 +144,13 @@ def _write_files(
     if mbox is not None:
         summary.changed[mbox] = write_mbox(messages, mbox)
         summary.mbox = mbox
+
+
+def _file_names(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
 
 
 def _keep_earlier_date(message: Message, path: Path) -> Message:

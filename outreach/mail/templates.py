@@ -82,6 +82,16 @@ class _Values:
         self.escape = escape
         self.mark = mark
         self.empty_lines: list[tuple[str, int]] = []
+        self.filename = ""  # the template's, for ``at_line``
+
+    def at_line(self, value: Any, line: int) -> str:
+        """The same, for a value whose template line is known (``templating.Substitution``)."""
+        if value is None or value == "":
+            if self.mark:
+                self.empty_lines.append((self.filename, line))
+                return f"\x00{len(self.empty_lines) - 1}\x00"
+            return ""
+        return self.escape(mime.header_text(value))
 
     def __call__(self, value: Any) -> str:
         if value is None or value == "":
@@ -143,6 +153,8 @@ class MessageTemplate:
         except UnicodeDecodeError as exc:
             raise OutreachError(f"{name_or_path}: not UTF-8 text ({exc.reason})") from None
         self.filename = self._plain.filename or str(name_or_path)
+        self._plain_values.filename = self._plain.filename or self._plain.name or ""
+        self._substitution = templating.Substitution.of(self._plain)  # text and values only
         self.email = email
         self.body_type = PLAIN
         if email:
@@ -170,6 +182,11 @@ class MessageTemplate:
         """This recipient's message, or every problem found while rendering it."""
         problems = []
         self._plain_values.empty_lines.clear()
+        quick = (None if self._substitution is None
+                 else self._substitution.render(values, self._plain_values.at_line))
+        if quick is not None:
+            return self._empty_greetings(quick) or self._rendered(quick, values)
+        self._plain_values.empty_lines.clear()
         output: list[str] = []
         try:
             text = templating.render(self._plain, values, output)
@@ -180,9 +197,11 @@ class MessageTemplate:
             problems.append(str(exc))
             text = "".join(output)  # what rendered before the error: check its greeting too
         problems += self._empty_greetings(text)
-        if problems:
-            return problems
-        text = _MARKER.sub("", text)
+        return problems or self._rendered(text, values)
+
+    def _rendered(self, text: str, values: dict[str, Any]) -> Rendered:
+        """The rendered text (its problems found) as headers and bodies."""
+        text = _MARKER.sub("", text) if "\x00" in text else text
         if not self.email:
             return Rendered({}, text)
         headers, body = templating.split_headers(text)
