@@ -69,3 +69,21 @@ def test_output_over_the_limit_is_left_to_the_template(tmp_path: Path) -> None:
     huge = "x" * (templating.MAX_OUTPUT + 1)
     problems = _template(tmp_path, SIMPLE).render(_values(company=huge))
     assert isinstance(problems, list) and "over its limits" in problems[0]
+
+
+def _tidied(body: str) -> str:
+    """``plain_body`` as it was: every line's end trimmed, runs of blank lines folded."""
+    import re
+
+    lines = "\n".join(line.rstrip() for line in body.split("\n"))
+    text = re.sub(r"\n(?:[ \t]*\n)+", "\n\n", lines).strip("\n")
+    return text + "\n" if text else ""
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\x0b\x0c\u00a0\u3000\x1c\u2028")),
+               max_size=30))
+def test_a_tidy_body_is_kept_as_the_tidying_would_make_it(body: str) -> None:
+    from outreach.mail.templates import plain_body
+
+    assert plain_body(body) == _tidied(body)

@@ -44,6 +44,7 @@ from outreach.mail.results import (
 from outreach.mail.templates import PLAIN, MessageTemplate, Rendered
 from outreach.model import Invite, Meeting, Person, Sender, message_id, valid_address
 from outreach.times import clock as times_clock
+from outreach.times import today as times_today
 
 _PARALLEL_FROM = 400
 _SPAWN_FROM = 6000  # spawned workers import outreach first: 10,000 e-mails 5.8 s alone, 5.1 s on 2
@@ -86,6 +87,7 @@ class _Renderer:
         when = options.sent_date or times_clock().astimezone()
         self.date = format_datetime(when if when.tzinfo else when.astimezone())
         self.stamp = when
+        self.today = options.today or times_today()  # one day for the whole batch
 
     @property
     def linkedin(self) -> MessageTemplate:
@@ -108,9 +110,8 @@ class _Renderer:
         return replace(self.meeting, start=self.options.starts[index])
 
     def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
-        who = describe(index, person)
         meeting = self.meeting_for(index)
-        values = templating.variables(person, self.sender, meeting, self.options.today,
+        values = templating.variables(person, self.sender, meeting, self.today,
                                       locale=self.options.locale)
         values["invite_attached"] = self.attaches(person, meeting)
         values["booking_link"] = self.options.booking_link
@@ -123,12 +124,14 @@ class _Renderer:
                 return
             rendered = self.template.render(values)
             if isinstance(rendered, list):
+                who = describe(index, person)
                 chunk.problems += [_Problem(text, index, who) for text in rendered]
             else:
                 chunk.messages.append(self._message(index, person, address, rendered, meeting))
         elif person.url.strip():
             note = self._note(values)
             if isinstance(note, list):
+                who = describe(index, person)
                 chunk.problems += [_Problem(text, index, who) for text in note]
             else:
                 chunk.notes.append(LinkedInNote(index, person, note))
@@ -166,17 +169,16 @@ class _Renderer:
         subject = headers.pop("Subject", "")
         message_id = self.options.message_ids.get(person.key) or self.message_id(person, meeting)
         content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
-        envelope = mime.Envelope(
-            sender_name=self.sender.name, sender_email=self.sender_address,
-            to_name=person.written.full_name, to_email=address, date=self.date,
-            message_id=message_id,
-            references=self.options.replying_to.get(person.key, ()),
-        )
+        who = (self.sender.name, self.sender_address, person.written.full_name, address)
+        references = self.options.replying_to.get(person.key, ())
+        envelope = mime.Envelope(*who, self.date, message_id, references)
+        undated = mime.Envelope(*who, "", message_id, references)  # what the message says
         invite = self._invite(person, meeting) if self.attaches(person, meeting) else None
         data = mime.build(content, envelope, invite)
-        said = repr((content, replace(envelope, date=""), invite.ics if invite else b""))
+        said = repr((content, undated, invite.ics if invite else b""))
+        stem = fileio.name_part(person.slug) + self.options.file_suffix
         return Message(index, person, address, mime.header_text(subject), message_id, data,
-                       stem=fileio.name_part(person.slug) + self.options.file_suffix,
+                       filename=f"{stem}.eml", stem=stem,
                        fingerprint=hashlib.sha256(said.encode("utf-8")).hexdigest()[:32])
 
     def message_id(self, person: Person, meeting: Meeting | None) -> str:
@@ -381,7 +383,8 @@ def _with_filenames(messages: list[Message]) -> list[Message]:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
         return replace(message, filename=f"{stem(message)}-{digest}.eml")
 
-    named = [replace(m, filename=f"{stem(m)}.eml") for m in messages]
+    named = [m if m.filename == f"{stem(m)}.eml" else replace(m, filename=f"{stem(m)}.eml")
+             for m in messages]
     for identity in (lambda m: m.person.key, lambda m: m.person.key + m.message_id):
         counts = Counter(m.filename for m in named)
         named = [suffixed(m, identity(m)) if counts[m.filename] > 1 else m for m in named]
