@@ -164,12 +164,13 @@ def write_many(
     folder, synced, and that folder renamed over the empty one, so the batch appears whole
     or not at all, at one rename instead of one per file (``_write_fresh_folder``).
     """
-    items = [(Path(path), data) for path, data in files]
-    for folder in {path.parent for path, _ in items}:
+    items = [(path if isinstance(path, Path) else Path(path), data) for path, data in files]
+    folders = {path.parent for path, _ in items}
+    for folder in folders:
         ensure_folder(folder)
-    if _write_fresh_folder(items, progress):
+    if len(folders) == 1 and _write_fresh_folder(next(iter(folders)), items, progress):
         return [True] * len(items)
-    existing = {folder: set(os.listdir(folder)) for folder in {p.parent for p, _ in items}}
+    existing = {folder: set(os.listdir(folder)) for folder in folders}
     temps: list[str | None] = []
     renamed = 0
     for target, _ in items:
@@ -199,17 +200,15 @@ def write_many(
     return [tmp is not None for tmp in temps]
 
 
-def _write_fresh_folder(items: list[tuple[Path, bytes]],
+def _write_fresh_folder(folder: Path, items: list[tuple[Path, bytes]],
                         progress: Callable[[int], None] | None) -> bool:
-    """Write ``items`` (all in one empty folder) as a whole: into a temporary sibling
-    folder, synced, then renamed over the empty folder. False, nothing changed, where that
-    cannot be done (files in several folders or already there, a link, no folder renames
-    over an empty one, the parent not writable, the folder filled meanwhile): the caller
-    then writes file by file."""
-    folders = {target.parent for target, _ in items}
-    if len(folders) != 1 or not portable.can_replace_folder():
+    """Write ``items`` (all in ``folder``, if it is empty) as a whole: into a temporary
+    sibling folder, synced, then renamed over the empty folder. False, nothing changed,
+    where that cannot be done (files already there, a link, no folder renames over an empty
+    one, the parent not writable, the folder filled meanwhile): the caller then writes file
+    by file."""
+    if not portable.can_replace_folder():
         return False
-    folder = folders.pop()
     try:
         if os.path.islink(folder) or os.listdir(folder):
             return False

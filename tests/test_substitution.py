@@ -87,3 +87,30 @@ def test_a_tidy_body_is_kept_as_the_tidying_would_make_it(body: str) -> None:
     from outreach.mail.templates import plain_body
 
     assert plain_body(body) == _tidied(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"aZé王 \t\n\r*_`\\[]<>&~|#-+=.1)!:@/\"'(\u00a0\x0c", "  \n",
+                                 "\n\n", "1. ", "- ", "# ", "<b>", "&amp;"]),
+                max_size=14).map("".join))
+def test_text_called_plain_without_markdown_it_is_plain_to_markdown_it(text: str) -> None:
+    from outreach.mail import templates
+
+    if templates._surely_plain(text):  # what markdown-it would say, checked the long way
+        assert not templates._HTML_TAG.search(text)
+        for token in templates._markdown().parse(text):
+            assert token.type in templates._PLAIN_TOKENS
+            assert token.type != "inline" or templates._unchanged(token)
+
+
+def test_a_plain_template_loads_no_markdown_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "t.email.j2").write_text(SIMPLE, encoding="utf-8")
+    code = ("import sys; from outreach.mail.templates import MessageTemplate; "
+            f"t = MessageTemplate({str(tmp_path / 't.email.j2')!r}, email=True); "
+            "print(t.body_type, 'markdown_it' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["text/plain", "False"]

@@ -178,4 +178,5 @@ def write_mbox(messages: Iterable[Message], path: Path) -> bool:
 def _stale_files(out_dir: Path, messages: list[Message]) -> list[Path]:
     """``.eml`` files in the folder that this batch did not write (``send`` would send them)."""
     current = {m.filename for m in messages}
-    return sorted(p for p in out_dir.glob("*.eml") if p.name not in current)
+    return sorted(out_dir / name for name in _file_names(out_dir)  # as glob("*.eml") does
+                  if os.path.normcase(name).endswith(".eml") and name not in current)

@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import filecmp
 import functools
-import mailbox
 import os
 import re
 import string
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import formataddr, parsedate_to_datetime
@@ -215,6 +212,10 @@ def write_mbox(messages: Iterable[bytes], path: Path) -> bool:
     """Messages (CRLF bytes, as ``build`` makes them) in one mbox as ``mailbox.mbox`` reads
     it, built aside, then renamed over ``path`` unless that already holds the same bytes.
     True if written."""
+    import filecmp
+    import mailbox
+    import tempfile
+
     fileio.ensure_folder(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

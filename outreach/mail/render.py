@@ -16,10 +16,8 @@ SEQUENCE/DTSTAMP from the ledger, so they match what ``outreach invite`` writes.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -280,8 +278,9 @@ def _render_all(
     pieces = [numbered[i : i + _CHUNK] for i in range(0, len(numbered), _CHUNK)]
     workers = options.workers or min(2, portable.usable_cpus())
     chunks: list[_Chunk] = []
-    smallest = _PARALLEL_FROM if multiprocessing.get_start_method() == "fork" else _SPAWN_FROM
-    if workers > 1 and len(numbered) >= smallest and _pool_pays(renderer, options):
+    if workers > 1 and _pool_pays(renderer, options) and len(numbered) >= _pool_from():
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=(sender, meeting, options)
         ) as pool:
@@ -295,6 +294,13 @@ def _render_all(
         if progress:
             progress(len(piece))
     return chunks
+
+
+def _pool_from() -> int:
+    """The smallest batch worth a pool: spawned workers import outreach first."""
+    import multiprocessing
+
+    return _PARALLEL_FROM if multiprocessing.get_start_method() == "fork" else _SPAWN_FROM
 
 
 def _pool_pays(renderer: _Renderer, options: RenderOptions) -> bool:

@@ -41,15 +41,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from outreach import templating
 from outreach.errors import OutreachError
 from outreach.mail import mime
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc", "Content-Type")
 PLAIN, MARKDOWN = "text/plain", "text/markdown"
@@ -308,6 +310,8 @@ def is_plain_text(body: str) -> bool:
     """True when a template body, Jinja tags out (a value counts as a word), holds no
     Markdown (CommonMark reads it as paragraphs of unchanged text) and no HTML tag."""
     text = _JINJA_TAG.sub("", _JINJA_VALUE.sub("value", body))
+    if _surely_plain(text):  # without loading markdown-it
+        return True
     if _HTML_TAG.search(text):
         return False
     for token in _markdown().parse(text):
@@ -316,6 +320,20 @@ def is_plain_text(body: str) -> bool:
         if token.type == "inline" and not _unchanged(token):
             return False
     return True
+
+
+def _surely_plain(text: str) -> bool:
+    """True for text CommonMark cannot read as anything but itself: every line starts with
+    a letter and ends without a space, and no character anywhere can start markup (``*_`\\
+    [] <> & ~ |``, controls). Such text needs no parse to be called plain (in doubt: False,
+    and markdown-it decides)."""
+    if _MARKUP_CHARACTER.search(text):
+        return False
+    return all(not line or (line[0].isalpha() and not line[-1].isspace())
+               for line in text.split("\n"))
+
+
+_MARKUP_CHARACTER = re.compile(r"[*_`\\\[\]<>&~|\x00-\x09\x0b-\x1f\x7f]")
 
 
 def _unchanged(token: Token) -> bool:
@@ -436,6 +454,8 @@ def _inline_text(children: Sequence[Token]) -> str:
 
 @cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
 
 
