@@ -167,7 +167,10 @@ def _people_from_rows(index: dict[str, int], rows: list[list[Any]],
         return [row[at] for row in rows] if at is not None else [default] * count
 
     def texts(name: str) -> list[str]:
-        return [_text(v) for v in column(name)]
+        cells = column(name)
+        if all(type(v) is str for v in cells):  # as read: nothing to make text
+            return cells
+        return [_text(v) for v in cells]
 
     extra_columns = [c for c in index if c not in _PERSON_COLUMNS]
     extra_names = [slugify(c).replace("-", "_") for c in extra_columns]

@@ -167,17 +167,15 @@ class _Renderer:
         subject = headers.pop("Subject", "")
         message_id = self.options.message_ids.get(person.key) or self.message_id(person, meeting)
         content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
-        who = (self.sender.name, self.sender_address, person.written.full_name, address)
-        references = self.options.replying_to.get(person.key, ())
-        envelope = mime.Envelope(*who, self.date, message_id, references)
-        undated = mime.Envelope(*who, "", message_id, references)  # what the message says
+        envelope = mime.Envelope(self.sender.name, self.sender_address,
+                                 person.written.full_name, address, self.date, message_id,
+                                 self.options.replying_to.get(person.key, ()))
         invite = self._invite(person, meeting) if self.attaches(person, meeting) else None
         data = mime.build(content, envelope, invite)
-        said = repr((content, undated, invite.ics if invite else b""))
         stem = fileio.name_part(person.slug) + self.options.file_suffix
         return Message(index, person, address, mime.header_text(subject), message_id, data,
                        filename=f"{stem}.eml", stem=stem,
-                       fingerprint=hashlib.sha256(said.encode("utf-8")).hexdigest()[:32])
+                       said=(content, envelope, invite.ics if invite else b""))
 
     def message_id(self, person: Person, meeting: Meeting | None) -> str:
         """Stable across reruns: the same sender, recipient, template and meeting → same ID
