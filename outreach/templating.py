@@ -38,6 +38,7 @@ empty string. A template file may begin with ``Header: value`` lines and a blank
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping
@@ -469,7 +470,10 @@ def split_headers(text: str) -> tuple[dict[str, str], str]:
 
 def _is_header(line: str) -> bool:
     name, colon, _ = line.partition(":")
-    return bool(colon) and bool(name) and all(c.isalnum() or c == "-" for c in name)
+    return bool(colon) and _HEADER_NAME.fullmatch(name) is not None
+
+
+_HEADER_NAME = re.compile(r"(?:[^\W_]|-)+")  # letters, digits (``str.isalnum``) and "-"
 
 
 def _minutes_text(minutes: int) -> str:

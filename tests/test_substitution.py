@@ -114,3 +114,11 @@ def test_a_plain_template_loads_no_markdown_it(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split() == ["text/plain", "False"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"aZ9_-: \t\né٣²Ⅰ½\u0301王"]), max_size=8))
+def test_a_header_line_is_told_as_before(line: str) -> None:
+    name, colon, _ = line.partition(":")
+    was = bool(colon) and bool(name) and all(c.isalnum() or c == "-" for c in name)
+    assert templating._is_header(line) == was
