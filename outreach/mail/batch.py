@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from outreach import fileio, tables
+from outreach.bulk import paused_gc
 from outreach.errors import OutreachError
 from outreach.mail import mime
 from outreach.mail.render import Batch, LinkedInNote, Message
@@ -68,7 +69,9 @@ def write_batch(
     prepare_outputs(out_dir, mbox, notes_path)
     summary = Summary(out_dir=Path(out_dir))
     try:
-        _write_files(batch, summary, None if mbox is None else Path(mbox), notes_path, progress)
+        with paused_gc():  # a path and a flag per file, no cycles (outreach.bulk)
+            _write_files(batch, summary, None if mbox is None else Path(mbox), notes_path,
+                         progress)
     except OSError as exc:
         where = exc.filename or summary.out_dir
         raise OutreachError(f"{where}: cannot write: {exc.strerror or exc}") from None

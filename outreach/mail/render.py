@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from outreach import fileio, portable, templating
+from outreach.bulk import paused_gc
 from outreach.mail import mime
 from outreach.mail.results import (
     DEFAULT_TEMPLATE,
@@ -258,10 +259,11 @@ def render_messages(
         options = replace(options, starts=tuple(slot_starts(meeting, len(numbered),
                                                             options.slots)))
     renderer = _Renderer(sender, meeting, options)
-    chunks = _render_all(renderer, numbered, sender, meeting, options, progress)
-    if options.skip_problem_rows:
-        chunks = [_skip_problem_rows(chunk, dict(numbered)) for chunk in chunks]
-    batch = _assemble(chunks, _duplicates(numbered))
+    with paused_gc():  # thousands of messages, no cycles: collecting would only re-scan them
+        chunks = _render_all(renderer, numbered, sender, meeting, options, progress)
+        if options.skip_problem_rows:
+            chunks = [_skip_problem_rows(chunk, dict(numbered)) for chunk in chunks]
+        batch = _assemble(chunks, _duplicates(numbered))
     if batch.messages and not renderer.sender_address:
         batch.problems.insert(0, _NO_SENDER if not sender.email else (
             f"invalid sender address {mime.header_text(sender.email)!r} (--from)"
