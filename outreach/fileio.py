@@ -165,7 +165,7 @@ def write_many(
     or not at all, at one rename instead of one per file (``_write_fresh_folder``).
     """
     items = [(path if isinstance(path, Path) else Path(path), data) for path, data in files]
-    folders = {path.parent for path, _ in items}
+    folders = {Path(name) for name in {os.path.dirname(path) or "." for path, _ in items}}
     for folder in folders:
         ensure_folder(folder)
     if len(folders) == 1 and _write_fresh_folder(next(iter(folders)), items, progress):

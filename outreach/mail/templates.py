@@ -61,7 +61,6 @@ _JINJA_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
 _PLAIN_TOKENS = frozenset({"paragraph_open", "paragraph_close", "inline"})
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
-_UNTIDY = re.compile(r"[^\S\n]\n|[^\S\n]\Z|\n\n\n")  # what ``plain_body`` tidies
 _MARKER = re.compile("\x00([0-9]+)\x00")
 _SLOT = re.compile("\ue000([0-9]+)\ue001")
 _GREETING = re.compile(r"[^,.!?;:]*[,.!?;:]?")
@@ -353,11 +352,13 @@ def _unchanged(token: Token) -> bool:
 def plain_body(body: str) -> str:
     """A plain-text template's rendered body as the message's text: as written, trailing
     spaces off, runs of blank lines (left by ``{% if %}`` lines) folded into one."""
-    if _UNTIDY.search(body) is None:  # the usual body: nothing to take out
-        text = body.strip("\n")
+    lines = body.split("\n")
+    ends = "".join([line[-1:] for line in lines])  # the last character of every line
+    if "\n\n\n" not in body and "".join(ends.split()) == ends:  # none ends in a space
+        text = body.strip("\n")  # the usual body: nothing to take out
         return text + "\n" if text else ""
-    lines = "\n".join(line.rstrip() for line in body.split("\n"))
-    text = _BLANK_LINES.sub("\n\n", lines).strip("\n")
+    trimmed = "\n".join(line.rstrip() for line in lines)
+    text = _BLANK_LINES.sub("\n\n", trimmed).strip("\n")
     return text + "\n" if text else ""
 
 
