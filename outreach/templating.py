@@ -292,15 +292,15 @@ class Substitution:
                ) -> str | None:
         """The text, each value through ``finalize(value, line)``; None: render with Jinja."""
         out = []
-        size = 0
         env = self.environment
         for piece in self.pieces:
             if isinstance(piece, str):
                 out.append(piece)
-                size += len(piece)
                 continue
             name, attributes, line = piece
-            value = values[name] if name in values else env.globals.get(name, _MISSING)
+            value = values.get(name, _MISSING)
+            if value is _MISSING:
+                value = env.globals.get(name, _MISSING)
             for attribute in attributes:
                 if value is _MISSING or isinstance(value, jinja2.Undefined):
                     return None
@@ -308,12 +308,11 @@ class Substitution:
             if value is _MISSING or isinstance(value, jinja2.Undefined):
                 return None
             try:
-                text = finalize(value, line)
+                out.append(finalize(value, line))
             except Exception:  # the template path raises it, with file:line
                 return None
-            out.append(text)
-            size += len(text)
-        return "".join(out) if size <= MAX_OUTPUT else None
+        text = "".join(out)
+        return text if len(text) <= MAX_OUTPUT else None
 
 
 _MISSING = object()

@@ -83,6 +83,7 @@ class _Renderer:
         self._linkedin: MessageTemplate | None = None
         self.sender_address = valid_address(sender.email) or ""
         self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
+        self.sender_lower = self.sender_address.lower()
         when = options.sent_date or times_clock().astimezone()
         self.date = format_datetime(when if when.tzinfo else when.astimezone())
         self.stamp = when
@@ -109,12 +110,13 @@ class _Renderer:
         return replace(self.meeting, start=self.options.starts[index])
 
     def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
-        meeting = self.meeting_for(index)
+        meeting = self.meeting_for(index) if self.options.starts else self.meeting
         values = templating.variables(person, self.sender, meeting, self.today,
                                       locale=self.options.locale)
         values["invite_attached"] = self.attaches(person, meeting)
         values["booking_link"] = self.options.booking_link
-        values.update(self.options.values.get(person.key, {}))
+        if self.options.values:
+            values.update(self.options.values.get(person.key, {}))
         if person.email.strip():
             address = valid_address(person.email)
             if address is None:  # skipped, not blocking: one bad row must not stop the batch
@@ -164,10 +166,11 @@ class _Renderer:
     def _message(
         self, index: int, person: Person, address: str, rendered: Rendered, meeting: Meeting | None
     ) -> Message:
-        headers = dict(rendered.headers)
-        subject = headers.pop("Subject", "")
+        subject = rendered.headers.get("Subject", "")
+        extra = tuple((n, v) for n, v in rendered.headers.items() if n != "Subject") \
+            if len(rendered.headers) > 1 or not subject else ()
         message_id = self.options.message_ids.get(person.key) or self.message_id(person, meeting)
-        content = mime.Content(subject, rendered.text, rendered.html, tuple(headers.items()))
+        content = mime.Content(subject, rendered.text, rendered.html, extra)
         envelope = mime.Envelope(self.sender.name, self.sender_address,
                                  person.written.full_name, address, self.date, message_id,
                                  self.options.replying_to.get(person.key, ()))
@@ -183,7 +186,7 @@ class _Renderer:
         (``model.message_id``, keyed by the ledger's secret)."""
         start = meeting.start.isoformat() if meeting else ""
         return message_id(self.options.message_id_secret, self.domain,
-                          self.options.message_id_seed, self.sender_address.lower(), person.key,
+                          self.options.message_id_seed, self.sender_lower, person.key,
                           self.template.name, start)
 
     def attaches(self, person: Person, meeting: Meeting | None) -> bool:

@@ -183,11 +183,11 @@ class MessageTemplate:
     def render(self, values: dict[str, Any]) -> Rendered | list[str]:
         """This recipient's message, or every problem found while rendering it."""
         problems = []
-        self._plain_values.empty_lines.clear()
-        quick = (None if self._substitution is None
-                 else self._substitution.render(values, self._plain_values.at_line))
-        if quick is not None:
-            return self._empty_greetings(quick) or self._rendered(quick, values)
+        if self._substitution is not None:
+            self._plain_values.empty_lines.clear()
+            quick = self._substitution.render(values, self._plain_values.at_line)
+            if quick is not None:
+                return self._empty_greetings(quick) or self._rendered(quick, values)
         self._plain_values.empty_lines.clear()
         output: list[str] = []
         try:
@@ -207,7 +207,8 @@ class MessageTemplate:
         if not self.email:
             return Rendered({}, text)
         headers, body = templating.split_headers(text)
-        headers = {n: v for n, v in headers.items() if n.lower() != "content-type"}
+        if len(headers) > 1 or "Subject" not in headers:  # a Content-Type line: not a header
+            headers = {n: v for n, v in headers.items() if n.lower() != "content-type"}
         if self._html is None:  # a plain-text template: the body as written, one part
             return Rendered(headers, plain_body(body))
         plain, converted = self._bodies_for(values)
