@@ -38,6 +38,7 @@ empty string. A template file may begin with ``Header: value`` lines and a blank
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import traceback
@@ -265,7 +266,15 @@ class Substitution:
     def __init__(self, environment: SandboxedEnvironment,
                  pieces: list[str | tuple[str, tuple[str, ...], int]]) -> None:
         self.environment = environment
-        self.pieces = pieces
+        self.values: list[tuple[str, str, tuple[str, ...], int]] = []  # (text before, value)
+        text = ""
+        for piece in pieces:
+            if isinstance(piece, str):
+                text += piece
+            else:
+                self.values.append((text, *piece))
+                text = ""
+        self.tail = text
 
     @classmethod
     def of(cls, template: jinja2.Template) -> Substitution | None:
@@ -293,11 +302,8 @@ class Substitution:
         """The text, each value through ``finalize(value, line)``; None: render with Jinja."""
         out = []
         env = self.environment
-        for piece in self.pieces:
-            if isinstance(piece, str):
-                out.append(piece)
-                continue
-            name, attributes, line = piece
+        for before, name, attributes, line in self.values:
+            out.append(before)
             value = values.get(name, _MISSING)
             if value is _MISSING:
                 value = env.globals.get(name, _MISSING)
@@ -311,6 +317,7 @@ class Substitution:
                 out.append(finalize(value, line))
             except Exception:  # the template path raises it, with file:line
                 return None
+        out.append(self.tail)
         text = "".join(out)
         return text if len(text) <= MAX_OUTPUT else None
 
@@ -438,7 +445,7 @@ def variables(
         level=person.level,
         score=person.score,
         reason=person.reason,
-        sender={**vars(sender), "first_name": sender.first_name},
+        sender=dict(_sender_values(sender)),  # a copy each: one template cannot change it
         today=today or times_today(),
         booking_link="",
     )
@@ -452,6 +459,12 @@ def variables(
     if met is not None:
         values["met"] = met
     return values
+
+
+@functools.lru_cache(maxsize=8)
+def _sender_values(sender: Sender) -> dict[str, Any]:
+    """``sender.*``: the same for every recipient of a batch, worked out once."""
+    return {**vars(sender), "first_name": sender.first_name}
 
 
 def split_headers(text: str) -> tuple[dict[str, str], str]:
