@@ -79,6 +79,15 @@ def write_inputs(folder: Path, rows: list[Person]) -> None:
                           "12 Mar 2021", "0.9", "same function and level"] for p in rows)
 
 
+def quiet_folder() -> Path:
+    """bench/out (git-ignored), not /tmp: creating 10,000 files where every test suite on
+    the machine creates and deletes its own costs ext4 ~10× the kernel CPU per file
+    (``goals._quiet_folder``)."""
+    folder = ROOT / "bench" / "out"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def mailmerge() -> Path:
     """bench/.venv-mailmerge/bin/mailmerge, created on first use (bench-only dependency)."""
     tool = MAILMERGE_VENV / "bin" / "mailmerge"
@@ -115,7 +124,7 @@ def main() -> None:
     rows = people(ROWS)
     meeting = Meeting(parse_start("2027-01-05T08:00", "America/Toronto"), parse_span("45m"),
                       location="Café Olimpico")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=quiet_folder()) as tmp:
         folder = Path(tmp)
         write_inputs(folder, rows)
         plain, plain_render = ours(folder, rows, None, "plain")
