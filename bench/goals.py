@@ -245,7 +245,7 @@ def plain_emails() -> list[Row]:
     import bench_emails
 
     tool = bench_emails.mailmerge()
-    with tempfile.TemporaryDirectory(dir=_quiet_folder()) as tmp:
+    with tempfile.TemporaryDirectory(dir=bench_emails.quiet_folder()) as tmp:
         folder = Path(tmp)
         bench_emails.write_inputs(folder, bench_emails.people(EMAILS))
         (folder / "plain.email.j2").write_text(f"Subject: {SUBJECT}\n\n{PLAIN_BODY}",
@@ -264,18 +264,6 @@ def plain_emails() -> list[Row]:
     return [Row(f"plain e-mails ({EMAILS:,}, start-up incl.)", "≥ 2× faster than mailmerge",
                 f"{ours_s:.2f} s CPU", f"mailmerge --dry-run {floor_s:.2f} s",
                 f"{floor_s / ours_s:.2f}× as fast", floor_s >= 2 * ours_s)]
-
-
-def _quiet_folder() -> Path:
-    """Where the e-mails goal writes its 10,000 files: bench/out (git-ignored), as a user
-    writes into their project's out/emails, not /tmp. On these shared machines /tmp is where
-    every test suite creates and deletes its files, and ext4 then spends ~80 µs of kernel
-    CPU creating each new file there (skipping the recently freed inodes) against ~8 µs in
-    a folder with no mass deletions (measured on the same disk), 0.3–1 s of this goal's
-    figure that depended on the neighbours; mailmerge's dry run creates no file at all."""
-    folder = HERE / "out"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 # ---------------------------------------------------------------- cards
