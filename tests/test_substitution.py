@@ -41,13 +41,21 @@ def test_a_text_and_values_template_is_a_substitution(tmp_path: Path) -> None:
 @pytest.mark.parametrize("values", [
     _values(), _values(first=""), _values(first=None), _values(company=""),
     _values(first="A\r\nBcc: x@evil.example"), _values(company=12.5),
+    _values(first="{{ 7*7 }}", company="{% raw %}<script>"),
     {"first_name": "Ana", "sender": {"name": "P"}},  # company undefined, sender.company too
     {**_values(), "sender": "not a dict"},
-], ids=["usual", "empty-first", "none-first", "empty-company", "crlf", "number", "undefined",
-        "string-sender"])
+], ids=["usual", "empty-first", "none-first", "empty-company", "crlf", "number", "jinja",
+        "undefined", "string-sender"])
 def test_the_substitution_says_what_jinja_says(tmp_path: Path, values: dict[str, Any]) -> None:
     quick, slow = _template(tmp_path, SIMPLE), _template(tmp_path, SIMPLE, quick=False)
     assert quick.render(dict(values)) == slow.render(dict(values))
+
+
+def test_values_stay_data_in_the_substitution(tmp_path: Path) -> None:
+    rendered = _template(tmp_path, SIMPLE).render(_values(first="{{ 7*7 }}\r\nBcc: x@evil"))
+    assert not isinstance(rendered, list)
+    assert rendered.headers == {"Subject": "Coffee, {{ 7*7 }} Bcc: x@evil?"}
+    assert rendered.text.startswith("Hi {{ 7*7 }} Bcc: x@evil,\n")
 
 
 def test_an_empty_greeting_names_its_template_line(tmp_path: Path) -> None:
