@@ -62,19 +62,17 @@ def given_today() -> date | None:
 
 
 def today() -> date:
-    """Today: ``$OUTREACH_TODAY`` when set, else the computer's local date (what every
-    command means by "today": ``log --on``, ``status``, ``followups``, ``review``...)."""
-    return given_today() or date.today()
+    """Today: ``$OUTREACH_TODAY`` when set, else the local date of ``now()`` (so
+    ``$OUTREACH_NOW`` moves it too); what every command means by "today": ``log --on``,
+    ``status``, ``followups``, ``review``..."""
+    return given_today() or now().astimezone().date()
 
 
 def clock() -> datetime:
-    """Now in UTC to the second, for what the ledger records (sent, planned, noted):
-    ``$OUTREACH_TODAY``'s noon when set, so a trial lived ahead of time is recorded on its
-    days; else the real clock."""
-    day = given_today()
-    if day is not None:
-        return datetime.combine(day, TODAY_TIME, tzinfo=UTC)
-    return datetime.now(UTC).replace(microsecond=0)
+    """Now in UTC to the second, for what the ledger records (sent, planned, noted): the
+    same moment as ``now()`` (``$OUTREACH_TODAY``'s noon, ``$OUTREACH_NOW``, else the real
+    clock), so a trial lived ahead of time is recorded on its days."""
+    return now().astimezone(UTC).replace(microsecond=0)
 
 
 def now() -> datetime:

@@ -39,6 +39,16 @@ NOW = "2026-11-23T12:00:00+00:00"
 """What ``outreach.times.now`` says in tests: a Monday, before every --start the tests give."""
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep time for the fixtures of wider scope too (a module's campaign run is made before
+    any per-test fixture): the session starts on ``NOW``, with none of the shell's
+    OUTREACH_* variables."""
+    for name in list(os.environ):
+        if name.startswith("OUTREACH_") and name not in _TEST_SWITCHES:
+            del os.environ[name]
+    os.environ["OUTREACH_NOW"] = NOW
+
+
 @pytest.fixture(autouse=True)
 def _isolated_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Never touch the real user's ledger or config from tests: the ledger and the user

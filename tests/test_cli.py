@@ -184,3 +184,27 @@ def test_invite_takes_a_from_address_with_a_comment_name(tmp_path: Path) -> None
     text = "".join(p.read_text(encoding="utf-8") for p in out.glob("*.ics")).replace("\r\n ", "")
     assert 'ORGANIZER;CN="Dana Whitfield":mailto:dana@example.com' in text or \
         "ORGANIZER;CN=Dana Whitfield:mailto:dana@example.com" in text
+
+
+def test_an_inbox_rerun_with_nothing_new_loads_no_message_parser(tmp_path: Path) -> None:
+    """A second read of the same mbox finds nothing new from the offsets alone: it says so,
+    and neither the full-message reader (outreach.mail.inbox, the email policy objects) nor
+    rich's tables are loaded for it."""
+    mbox = tmp_path / "inbox.mbox"
+    mbox.write_bytes(b"From a@example.org Sun Nov  1 09:00:00 2026\nFrom: A <a@example.org>\n"
+                     b"Subject: news\nMessage-ID: <n1@example.org>\n\nHello\n")
+    env = {**os.environ, "OUTREACH_LEDGER": str(tmp_path / "ledger.sqlite")}
+    first = subprocess.run([sys.executable, "-m", "outreach", "inbox", str(mbox)], env=env,
+                           capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert "Read 1 message: 0 learned, 1 ignored." in first.stdout
+    code = ("import sys\nfrom outreach.cli import cli\n"
+            f"try:\n    cli(['inbox', {str(mbox)!r}], prog_name='outreach')\n"
+            "except SystemExit:\n    pass\n"
+            "loaded = [m for m in ('outreach.mail.inbox', 'email.policy', 'rich.table', "
+            f"*{HEAVY!r}) if m in sys.modules]\n"
+            "print('LOADED', loaded, file=sys.stderr)\n")
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True, cwd=tmp_path)
+    assert "Nothing new learned." in again.stdout
+    assert "Read 0 messages: 0 learned, 0 ignored." in again.stdout
+    assert "LOADED []" in again.stderr, again.stderr

@@ -576,8 +576,9 @@ def assert_inert(output: bytes) -> None:
 
 
 def test_control_characters_in_ledger_names_never_reach_the_terminal(tmp_path: Path) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
+    from outreach import times
     from outreach.ledger import Ledger
     from outreach.model import Person
     from outreach.track import log_event
@@ -589,7 +590,7 @@ def test_control_characters_in_ledger_names_never_reach_the_terminal(tmp_path: P
 
     with Ledger.open(Path(os.environ["OUTREACH_LEDGER"])) as ledger:
         for person in people[1:]:
-            log_event(ledger, "met", person.url, date.today() - timedelta(days=1))
+            log_event(ledger, "met", person.url, times.today() - timedelta(days=1))
     logged = on_a_terminal("log", "met", "https://www.linkedin.com/in/p0")
     assert_inert(logged)
     assert b"Logged met with Eve\\x1b]52;c;ZXZpbA==\\x07 Doe (Co\\x1b]52;c;ZXZpbA==\\x07)" in logged

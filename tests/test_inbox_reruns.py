@@ -35,7 +35,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         return wrapper
 
     monkeypatch.setattr(sources, "headers_of", counting("headers", sources.headers_of))
-    monkeypatch.setattr(sources, "parse", counting("parsed", sources.parse))
+    from outreach.mail import inbox  # imported by sources on the first message it parses
+
+    monkeypatch.setattr(inbox, "parse", counting("parsed", inbox.parse))
     return counts
 
 
@@ -157,3 +159,25 @@ def test_since_reads_recent_days_without_moving_past_the_older_ones(
                                       "--ledger", str(ledger_path)])
     assert "Read 1 message: 1 learned" in " ".join(result.output.split()), result.output
     assert "Read 2 messages: 1 learned, 0 ignored, 1 already read" in inbox(source, ledger_path)
+
+
+def test_an_mbox_on_standard_input_is_read_and_known_again_by_message_id(
+        tmp_path: Path, ledger_path: Path, counted: Counter[str]) -> None:
+    """``outreach inbox -``: the mbox a pipe brings is split like a file; the same stream
+    again learns nothing twice (it has no offset: the Message-IDs say what was read)."""
+    source = tmp_path / "inbox.mbox"
+    filled(mailbox.mbox(str(source)), 3, 1).close()
+
+    def piped() -> str:
+        result = CliRunner().invoke(cli, ["inbox", "-", "--ledger", str(ledger_path)],
+                                    input=source.read_bytes())
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    first = piped()
+    assert "Learned from standard input (1)" in first
+    assert "Read 4 messages: 1 learned, 3 ignored." in first
+    again = piped()
+    assert "Nothing new learned." in again
+    assert "Read 4 messages: 0 learned, 0 ignored, 4 already read." in again
+    assert counted["parsed"] == 1  # the reply, once

@@ -6,12 +6,13 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from outreach import times
 from outreach.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +150,7 @@ def test_a_linkedin_note_logged_as_sent_gets_a_follow_up_note(tmp_path: Path) ->
     before = state()
     assert before["state"] == "planned" and before["notes_sent"] == []
     assert before["next_step"]["kind"] == "linkedin_note"
-    today = date.today()
+    today = times.today()  # the clock the tests keep
     logged = run("log", "noted", name, "--ledger", ledger)
     assert f"Logged LinkedIn note sent to {name}" in logged
     after = state()

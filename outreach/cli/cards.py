@@ -107,7 +107,7 @@ def cards(
         thanked_note,
     )
     from outreach.model import Sender
-    from outreach.times import now, parse_span
+    from outreach.times import parse_span
 
     if input_path is None and not pending:
         raise click.UsageError("give INPUT (an export or a peers CSV), or --pending")
@@ -115,7 +115,7 @@ def cards(
     sender = selection.sender if selection is not None else Sender()
     people = selection.people if selection is not None and not pending else []
     period = parse_span(every, field="every")
-    today = now().astimezone().date()  # $OUTREACH_TODAY, else $OUTREACH_NOW, else the clock
+    today = times_today()
     due: list[Any] = []
     notes = None
     if pending:

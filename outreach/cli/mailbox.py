@@ -117,7 +117,8 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
     """Read replies, RSVPs and bounces from your mailbox into the ledger.
 
     SOURCE is imaps://user@host[:port]/FOLDER (imap:// upgrades with STARTTLS), an mbox
-    file or a Maildir folder (…/Sent, …/Drafts: the server's SPECIAL-USE folder). Only what
+    file, a Maildir folder (…/Sent, …/Drafts: the server's SPECIAL-USE folder), or - for an
+    mbox on standard input (known again by Message-ID only). Only what
     is new since the last run is read (an IMAP folder by UIDVALIDITY and UID, an mbox by
     the offset read up to, a Maildir by file name), and each message is recorded once:
     Accept/Decline/Tentative from Gmail, Outlook, Apple Calendar or Thunderbird (iTIP
@@ -129,33 +130,38 @@ def inbox(source: str, since_text: str | None, auth: str, password_command: str 
     \b
     Examples:
       outreach inbox ~/Mail/inbox.mbox
+      ssh mailhost cat Mail/inbox | outreach inbox -
       outreach inbox imaps://dana@example.com@imap.example.com/INBOX
       outreach inbox imaps://dana@gmail.com@imap.gmail.com/INBOX --auth xoauth2 \\
           --token-command "oauth2l fetch --scope mail"
     """
+    from outreach.cli.streams import is_dash
     from outreach.ledger import Ledger
-    from outreach.mail.sources import is_imap, read_inbox
+    from outreach.mail.sources import is_imap, read_inbox, read_stream
 
     since = _day(since_text, "--since")
     today = _day(today_text, "--today")
+    data = sys.stdin.buffer.read() if is_dash(source) else None  # before the ledger opens
     with Ledger.open(ledger_path) as ledger, _reading_progress("Reading mail") as progress:
-        if is_imap(source):
+        if data is not None:
+            report = read_stream(ledger, data, since=since, today=today, progress=progress)
+        elif is_imap(source):
             with _session(source, auth, password_command, token_command, ca_file,
                           field=None) as session:
                 report = read_inbox(ledger, source, since=since, session=session, today=today,
                                     progress=progress)
         else:
             report = read_inbox(ledger, source, since=since, today=today, progress=progress)
-        people = ledger.all_people()
+        people = ledger.all_people() if report.learned or report.unverified else {}
     _inbox_table(report, people)
 
 
 def _inbox_table(report: Any, people: dict[str, Any]) -> None:
-    from rich.table import Table
+    if report.learned or report.unverified:  # a rerun with nothing new needs no table
+        from rich.table import Table
 
-    from outreach.cli.display import text
-    from outreach.track import describe
-
+        from outreach.cli.display import text
+        from outreach.track import describe
     if report.learned:
         table = Table(title=text(f"Learned from {report.source} ({len(report.learned)})"),
                       title_justify="left")

@@ -6,6 +6,8 @@ read (``remember``), so the next run starts there.
   (as ``mailbox.mbox`` splits them). A rerun starts at the byte offset read up to, while the
   4 KB before it are unchanged (a rewritten or compacted file is read again from the start:
   Message-IDs keep the ledger right).
+- ``MboxStream``: an mbox on standard input (``outreach inbox -``), split the same way; it
+  has no offset to resume at, so a message read before is known by its Message-ID alone.
 - ``MaildirFolder``: ``new/`` and ``cur/``; a file is read once by its unique name (the part
   before ``:2,``, which a mail client changes when it sets flags). An entry that is a link out
   of the folder, or not a regular file (a device such as ``/dev/zero``, a pipe), is skipped.
@@ -149,6 +151,26 @@ class MboxFile:
             return
         fingerprint = getattr(self, "_fingerprint_now", "")
         ledger.save_source_state(self.name, SourceState("", str(self._end), fingerprint))
+
+
+class MboxStream(MboxFile):
+    """An mbox given as bytes (standard input): split as a file is, remembered by nothing."""
+
+    def __init__(self, data: bytes, name: str = "standard input") -> None:
+        self.path = Path(name)  # only its name is shown: "standard input, the message at…"
+        self.name = name
+        self._data = data
+        self._state = None
+        self._size = len(data)
+        self._start = self._end = 0
+        self.total = data.startswith(b"From ") + data.count(b"\nFrom ")
+
+    def items(self) -> Iterator[Item]:
+        if self._data:
+            yield from self._split(self._data)
+
+    def remember(self, ledger: Ledger) -> None:
+        """Nothing to remember: the next stream is another one."""
 
 
 # ---------------------------------------------------------------- Maildir

@@ -25,18 +25,19 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from outreach.errors import OutreachError
 from outreach.ledger import InboxRecord, Ledger, Relevance
-from outreach.mail.inbox import _People, learn, parse
 from outreach.mail.mailfiles import MAX_MESSAGE, Item, MailSource, open_source
 from outreach.times import today as times_today
 
+if TYPE_CHECKING:  # imported on the first message that needs it: a rerun reads none
+    from outreach.mail.inbox import _People
+
 __all__ = ["MAX_MESSAGE", "InboxReport", "candidate", "headers_of", "is_imap", "read_inbox",
-           "read_messages"]
+           "read_messages", "read_stream"]
 
 MAX_CONTAINERS = 100  # multipart or message/rfc822 parts in one message
 MAX_FIELD = 32 * 1024  # bytes of one header field (a 50,000-address From is 1.2 MB)
@@ -148,6 +149,8 @@ def header_date(headers: Headers) -> date | None:
         with contextlib.suppress(ValueError):
             day, month, year = found.groups()
             return date(int(year), _MONTHS.index(month.title()) + 1, int(day))
+    from email.utils import parsedate_to_datetime  # only for dates the fast pattern misses
+
     try:
         return parsedate_to_datetime(value).date()
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -232,6 +235,8 @@ class _Run:
     # read from the ledger on the first message: a rerun with nothing new reads none of it
     @functools.cached_property
     def people(self) -> _People:
+        from outreach.mail.inbox import _People
+
         return _People(self.ledger)
 
     @functools.cached_property
@@ -264,6 +269,8 @@ class _Run:
             self.report.read -= 1
             self.report.skipped.append((where, problem))
             return
+        from outreach.mail.inbox import learn, parse
+
         try:
             self.report.parsed += 1
             record = learn(parse(raw), self.people, self.source, self.today)
@@ -315,6 +322,14 @@ def read_source(ledger: Ledger, box: MailSource, *, since: date | None = None,
     if since is None:  # a look at the recent days only does not move past the older ones
         box.remember(ledger)
     return report
+
+
+def read_stream(ledger: Ledger, data: bytes, *, since: date | None = None,
+                today: date | None = None, progress: Progress | None = None) -> InboxReport:
+    """Read and record an mbox given as bytes (standard input); each Message-ID once."""
+    from outreach.mail.mailfiles import MboxStream
+
+    return read_source(ledger, MboxStream(data), since=since, today=today, progress=progress)
 
 
 def is_imap(source: str) -> bool:
