@@ -210,8 +210,8 @@ def _write_fresh_folder(folder: Path, items: list[tuple[Path, bytes]],
     if not portable.can_replace_folder():
         return False
     try:
-        if os.path.islink(folder) or os.listdir(folder):
-            return False
+        if os.path.islink(folder) or os.listdir(folder) or _is_working_folder(folder):
+            return False  # (renamed over, the working folder would be left a deleted one)
         mode = stat.S_IMODE(os.stat(folder).st_mode)
         aside = folder.parent / f".{folder.name[:100]}.{os.getpid()}.tmp"
         if aside.exists():  # left by a crashed run of this same pid
@@ -234,6 +234,13 @@ def _write_fresh_folder(folder: Path, items: list[tuple[Path, bytes]],
         raise
     _fsync_folder(folder.parent)
     return True
+
+
+def _is_working_folder(folder: Path) -> bool:
+    try:
+        return os.path.samefile(folder, os.getcwd())
+    except OSError:
+        return True
 
 
 def _fill(aside: Path, items: list[tuple[Path, bytes]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,14 @@ def test_a_failed_write_into_a_new_folder_leaves_it_empty(
         fileio.write_many([(out / f"{n}.eml", b"x") for n in range(10)])
     assert list(out.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_working_folder_is_written_file_by_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renamed over, the folder a shell stands in would become a deleted one there."""
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    assert fileio.write_many([(out / "a.eml", b"a")]) == [True]
+    assert os.path.samefile(out, os.getcwd())  # still the same folder
+    assert os.listdir(".") == ["a.eml"]
