@@ -248,10 +248,10 @@ def _fill(aside: Path, items: list[tuple[Path, bytes]],
     """Each item's bytes into ``aside`` under its name (a name given twice: the last)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
     sync_each = not portable.can_sync_all()
-    where = str(aside)
+    where = str(aside) + os.sep
     for target, data in items:
         try:
-            fd = os.open(os.path.join(where, target.name), flags, 0o644)
+            fd = os.open(where + target.name, flags, 0o644)
             try:
                 _write_all(fd, data)
                 if sync_each:
