@@ -73,6 +73,17 @@ def test_markup_in_names_is_drawn_as_text(tmp_path: Path) -> None:
     assert "AT&T think" in text and "AT&T;" not in text
 
 
+def test_pdf_string_delimiters_in_names_stay_characters(tmp_path: Path) -> None:
+    """``(``, ``)`` and ``\\`` end or escape a PDF string: in a name they are drawn, and the
+    page's operators are not changed by them (each glyph is still one ``Tm`` + ``Tj``)."""
+    people = [Person("Jo) Tj ET (x", "", company="A\\B (Ltd)"), Person("Ann", "Lee")]
+    pdf, _ = make(tmp_path, people)
+    text = page_texts(pdf)[0].replace("\n", " ")
+    assert "Dear Jo) Tj ET (x," in text and "A\\B (Ltd)" in text
+    stream = content(pdf)
+    assert stream.count(" Tm ") == len(glyph_matrices(stream)) and stream.count("BT ") == 2
+
+
 def test_uncovered_character_warns_with_the_name_and_draws_no_box(tmp_path: Path) -> None:
     pdf, result = make(tmp_path, [Person("王伟", "Chen", company="Huawei")], system_fonts=False)
     assert len(result.warnings) == 1

@@ -84,13 +84,31 @@ def wrap(paragraphs: Sequence[Sequence[Atom]], width: float, size: float) -> Blo
     block = Block(size=size)
     for paragraph in paragraphs:
         block.paragraph_starts.add(len(block.lines))
-        lines = _wrap_paragraph(_as_tuple(paragraph), width, size)
+        lines = _wrapped(_as_tuple(paragraph), width, size)
         block.lines += [(line, 0.0) for line in lines]
     return block
 
 
 def _as_tuple(paragraph: Sequence[Atom]) -> tuple[Atom, ...]:
     return paragraph if isinstance(paragraph, tuple) else tuple(paragraph)
+
+
+_WRAPPED: dict[tuple[int, float, float], tuple[tuple[Atom, ...], list[list[Atom]]]] = {}
+
+
+def _wrapped(paragraph: tuple[Atom, ...], width: float, size: float) -> list[list[Atom]]:
+    """``_wrap_paragraph``, found first by the paragraph's identity: a card's paragraphs are
+    the very tuples ``CardWriter`` keeps per text, and hashing ~200 atoms for every lookup
+    cost more than the rest of fitting. The entry keeps the tuple, so its id is not reused."""
+    key = (id(paragraph), width, size)
+    known = _WRAPPED.get(key)
+    if known is not None and known[0] is paragraph:
+        return known[1]
+    lines = _wrap_paragraph(paragraph, width, size)
+    if len(_WRAPPED) > 4096:
+        _WRAPPED.clear()
+    _WRAPPED[key] = (paragraph, lines)
+    return lines
 
 
 @lru_cache(maxsize=4096)

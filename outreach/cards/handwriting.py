@@ -8,25 +8,31 @@ within a few glyphs ("coffee") is varied more and in the opposite direction, sin
 twins are what gives a font away. All randomness comes from one seed per card, so a rerun
 draws the same card.
 
-Glyphs are written as PDF text operators (the documented dynamic-font route: ``splitString``
-+ ``getSubsetInternalName``), never through Paragraph markup, so ``<``, ``&`` and ``>`` in a
-name are just characters; the numbers are computed a card at a time with numpy, since ~400
-glyphs per card through ``textOut`` would cost most of a batch's time.
+Glyphs are written as PDF text operators (``textops``: the documented dynamic-font route,
+escaped, never Paragraph markup, so ``<``, ``&``, ``(`` and ``\\`` in a name are just
+characters), one text object per card, each glyph its own ``Tm`` inside it, so rotation
+and slant survive. A page's cards are computed together with numpy (each card's numbers
+drawn from its own seed when it is added), since ~1,700 glyphs a page through ``textOut``
+would cost most of a batch's time.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
-from reportlab.lib.rl_accel import escapePDF
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 
-from outreach.cards.fit import DEFAULT_HAND, Atom, Block, Hand, glyph_width
-from outreach.cards.fonts import FontFace
+from outreach.cards.fit import DEFAULT_HAND, Block, Hand
+from outreach.cards.textops import (
+    POSITION_UNITS,
+    GlyphEncoder,
+    LineOps,
+    Starts,
+    note_starts,
+    page_text,
+)
 
 INKS = {
     "blue": (0.11, 0.20, 0.52),        # ballpoint blue
@@ -34,8 +40,6 @@ INKS = {
     "blue-black": (0.10, 0.15, 0.30),  # fountain-pen blue-black
     "royal": (0.15, 0.22, 0.62),       # fountain-pen royal blue
 }
-POSITION_UNITS = 10  # text positions are written in 1/10 pt
-REPEAT_WINDOW = 4  # a letter seen within this many glyphs counts as repeated
 
 
 def parse_ink(value: str) -> tuple[float, float, float]:
@@ -61,93 +65,120 @@ def seed_words(seed_bytes: bytes) -> np.ndarray:
     return np.frombuffer(seed_bytes[:16], dtype=">u4").astype(np.uint32)
 
 
-class GlyphEncoder:
-    """PDF text operators for single glyphs of reportlab TrueType fonts, cached per document."""
-
-    def __init__(self, canvas: Canvas) -> None:
-        self.canvas = canvas
-        self._doc = canvas._doc  # reportlab's dynamic-font API identifies subsets by document
-        self._glyphs: dict[tuple[FontFace, str], tuple[str, str]] = {}
-        self._lines: dict[tuple[Atom, ...], _LineOps] = {}
-
-    def glyph(self, face: FontFace, ch: str) -> tuple[str, str]:
-        """(font resource name, ``(…) Tj`` operator) for one character."""
-        key = (face, ch)
-        found = self._glyphs.get(key)
-        if found is None:
-            font = pdfmetrics.getFont(face.name)
-            [(subset, data)] = font.splitString(ch, self._doc)
-            found = (font.getSubsetInternalName(subset, self._doc), f"({escapePDF(data)}) Tj")
-            self._glyphs[key] = found
-        return found
-
-    def line(self, line: tuple[Atom, ...]) -> _LineOps:
-        """Operators for a whole line, computed once (lines repeat across cards)."""
-        found = self._lines.get(line)
-        if found is None:
-            pairs = [self.glyph(face, ch) for ch, face in line]
-            changes = [(i, name, line[i][1].scale) for i, (name, _) in enumerate(pairs)
-                       if i == 0 or name != pairs[i - 1][0]]
-            spaces = [i for i, (ch, _) in enumerate(line) if ch == " " and i]
-            found = _LineOps([f" Tm {show}" for _, show in pairs], changes, spaces)
-            if len(self._lines) > 8192:
-                self._lines.clear()
-            self._lines[line] = found
-        return found
-
-
-@dataclass(frozen=True)
-class _LineOps:
-    """A line's `` Tm (…) Tj`` tails, where its font changes, and where its words start."""
-
-    shows: list[str]
-    font_changes: list[tuple[int, str, float]]  # (position, font resource, face scale)
-    spaces: list[int]
-
-
-@dataclass(frozen=True)
-class _Glyphs:
-    """A card's glyphs flattened: lines as keys, then per glyph line, advance, repeated?"""
-
-    lines: list[tuple[Atom, ...]]
-    line: np.ndarray
-    advance: np.ndarray
-    repeated: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.line)
-
-
-@lru_cache(maxsize=8192)
-def _line_data(line: tuple[Atom, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Advances at size 1 and which glyphs repeat a recent letter, for one line."""
-    widths = [glyph_width(face, ch) for ch, face in line]
-    repeated = []
-    recent = ""
-    for ch, _ in line:
-        low = ch.lower()
-        repeated.append(ch != " " and low in recent)
-        recent = (recent + low)[-REPEAT_WINDOW:]
-    return np.array(widths, dtype=float), np.array(repeated, dtype=bool)
-
-
-def _flatten(block: Block) -> _Glyphs:
-    lines = [tuple(line) for line, _ in block.lines]
-    data = [_line_data(line) for line in lines]
-    counts = [len(line) for line in lines]
-    if not sum(counts):
-        empty = np.zeros(0)
-        return _Glyphs(lines, empty.astype(np.int64), empty, empty.astype(bool))
-    return _Glyphs(
-        lines,
-        np.repeat(np.arange(len(lines)), counts),
-        np.concatenate([w for w, _ in data]) * block.size,
-        np.concatenate([r for _, r in data]),
-    )
-
-
 Affine = tuple[float, float, float, float, float, float]
 UPRIGHT: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class _Card:
+    """One card's lines and what its seed drew for them, waiting for the rest of its page."""
+
+    lines: list[LineOps]
+    size: float
+    x0: list[float]  # per line
+    y0: list[float]
+    tilt: list[float]
+    noise: np.ndarray  # (6, glyphs): shape (3), baseline walk, spacing, ink
+    placement: Affine
+
+    @property
+    def count(self) -> int:
+        return self.noise.shape[1]
+
+
+class Page:
+    """The cards of one page, drawn together: each card's randomness is drawn when it is
+    added (from its own seed, so the card does not depend on its neighbours), the glyph
+    matrices of the whole page are computed at once and written as one literal."""
+
+    def __init__(self, encoder: GlyphEncoder, ink: tuple[float, float, float],
+                 hand: Hand = DEFAULT_HAND) -> None:
+        self.encoder = encoder
+        self.ink = ink
+        self.hand = hand
+        self._cards: list[_Card] = []
+
+    def add(self, block: Block, origin: tuple[float, float], box: tuple[float, float],
+            rng: np.random.RandomState, placement: Affine = UPRIGHT) -> None:
+        """Write ``block`` into the box whose top-left corner is ``origin`` (box = width,
+        height), with ``rng``'s numbers, drawn now.
+
+        ``origin`` and ``box`` are in the card panel's coordinates; ``placement`` (a PDF
+        matrix) takes the panel onto the page. It is folded into every glyph's text matrix
+        rather than set with ``cm``, so text extractors see turned cards' text as turned.
+        """
+        lines = [self.encoder.line(line) for line, _ in block.lines]
+        count = sum(ops.count for ops in lines)
+        if not count:
+            return
+        rows = len(lines)
+        # one draw, in the order the hand uses it: per line 4 numbers, then per glyph shape
+        # (3), baseline, spacing and ink (legacy normals carry over between calls, so this
+        # is the very stream separate draws would give)
+        noise = rng.standard_normal(4 * rows + 6 * count)
+        x0, y0, tilt = _line_starts(block, origin, box[0], noise[: 4 * rows].tolist(), self.hand)
+        self._cards.append(_Card(lines, block.size, x0, y0, tilt,
+                                 noise[4 * rows:].reshape(6, count), placement))
+
+    def finish(self) -> None:
+        """Write the page's cards onto the canvas (nothing if none had a glyph)."""
+        if self._cards:
+            self.encoder.canvas.addLiteral(self._text())
+        self._cards = []
+
+    def _text(self) -> str:
+        cards, hand = self._cards, self.hand
+        counts = [card.count for card in cards]
+        firsts = list(accumulate(counts[:-1], initial=0))
+        lines = [ops for card in cards for ops in card.lines]
+        line_counts = [ops.count for ops in lines]
+        line_firsts = list(accumulate(line_counts[:-1], initial=0))
+        line = np.repeat(np.arange(len(lines)), line_counts)
+        x0, y0, tilt = (np.array([v for card in cards for v in getattr(card, name)])
+                        for name in ("x0", "y0", "tilt"))
+        size = np.repeat([card.size for card in cards], counts)
+        noise = np.concatenate([card.noise for card in cards], axis=1)
+        twins = _Twins.of(lines, line_firsts)
+        scale, rotation, shear = _glyph_shapes(twins, noise[:3], hand)
+        baseline = _baselines(twins, firsts, size, noise[3], hand)
+        limit = hand.advance_jitter
+        jitter = np.minimum(np.maximum(noise[4] * 0.2, -limit), limit)
+        step = np.concatenate([ops.widths for ops in lines]) * size * scale + jitter
+        along = _along_line(step, firsts, np.array(line_firsts)[line])
+        line_tilt = tilt[line]
+        cos_t, sin_t = np.cos(tilt)[line], np.sin(tilt)[line]
+        angle = line_tilt + rotation
+        cos_a, sin_a, tan_s = np.cos(angle), np.sin(angle), np.tan(shear)
+        ga, gb = scale * cos_a, scale * sin_a
+        gc, gd = scale * (cos_a * tan_s - sin_a), scale * (sin_a * tan_s + cos_a)
+        ge = x0[line] + along * cos_t - baseline * sin_t
+        gf = y0[line] + along * sin_t + baseline * cos_t
+        matrix = _page_matrix((ga, gb, gc, gd, ge, gf), [card.placement for card in cards],
+                              counts)
+        starts = Starts([], [], [], [])
+        for card, first in zip(cards, firsts, strict=True):
+            note_starts(starts, card.lines, first, card.size)
+        tails = np.concatenate([ops.tails for ops in lines])
+        return page_text(matrix, tails, starts, self.ink, noise[5] * hand.ink_sigma)
+
+
+@dataclass(frozen=True)
+class _Twins:
+    """Glyphs of a page (by position) that repeat a recent letter: those that start a run
+    of repeats, those that continue one."""
+
+    first: list[int]
+    chained: list[int]
+
+    @classmethod
+    def of(cls, lines: list[LineOps], firsts: list[int]) -> _Twins:
+        twinned = [(ops, first) for ops, first in zip(lines, firsts, strict=True) if ops.twins]
+        return cls([first + i for ops, first in twinned for i in ops.twins],
+                   [first + i for ops, first in twinned for i in ops.chained])
+
+    @property
+    def repeated(self) -> list[int]:
+        return self.first + self.chained
 
 
 def draw(
@@ -160,96 +191,92 @@ def draw(
     hand: Hand = DEFAULT_HAND,
     placement: Affine = UPRIGHT,
 ) -> None:
-    """Write ``block`` into the box whose top-left corner is ``origin`` (box = width, height).
+    """One card on a page of its own (``Page.add`` explains the arguments)."""
+    page = Page(encoder, ink, hand)
+    page.add(block, origin, box, rng, placement)
+    page.finish()
 
-    ``origin`` and ``box`` are in the card panel's coordinates; ``placement`` (a PDF matrix)
-    takes the panel onto the page. It is folded into every glyph's text matrix rather than
-    set with ``cm``, so text extractors see turned cards' text as turned, and read it.
-    """
-    glyphs = _flatten(block)
-    if not len(glyphs):
-        return
-    x0, y0, tilt = _line_starts(block, origin, box[0], rng, hand)
-    scale, rotation, shear = _glyph_shapes(glyphs, rng, hand)
-    baseline = _baselines(glyphs, block.size, rng, hand)
-    jitter = np.clip(rng.standard_normal(len(glyphs)) * 0.2,
-                     -hand.advance_jitter, hand.advance_jitter)
-    step = glyphs.advance * scale + jitter
-    along = _along_line(step, glyphs.line)
-    line_tilt = tilt[glyphs.line]
-    cos_t, sin_t = np.cos(line_tilt), np.sin(line_tilt)
-    angle = line_tilt + rotation
-    cos_a, sin_a, tan_s = np.cos(angle), np.sin(angle), np.tan(shear)
-    ga, gb = scale * cos_a, scale * sin_a
-    gc, gd = scale * (cos_a * tan_s - sin_a), scale * (sin_a * tan_s + cos_a)
-    ge = x0[glyphs.line] + along * cos_t - baseline * sin_t
-    gf = y0[glyphs.line] + along * sin_t + baseline * cos_t
-    pa, pb, pc, pd, pe, pf = placement
-    matrix = np.rint(np.stack([  # in the units _operators sets up: 1/1000 and 1/10 pt
-        1000 * (ga * pa + gb * pc), 1000 * (ga * pb + gb * pd),
-        1000 * (gc * pa + gd * pc), 1000 * (gc * pb + gd * pd),
-        POSITION_UNITS * (ge * pa + gf * pc + pe),
-        POSITION_UNITS * (ge * pb + gf * pd + pf),
-    ], axis=1)).astype(np.int64)
-    deltas = rng.standard_normal(len(glyphs)) * hand.ink_sigma
-    encoder.canvas.addLiteral(_operators(encoder, glyphs, matrix, ink, deltas, block.size))
+
+def _page_matrix(glyph: tuple[np.ndarray, ...], placements: list[Affine],
+                 counts: list[int]) -> np.ndarray:
+    """Each glyph's matrix composed with its panel's placement (``counts`` glyphs per
+    placement), as integers in the units ``page_text`` sets up (1/1000 of the font size,
+    1/10 pt). Upright panels, the usual case, are only moved (the same numbers, fewer
+    products: a product with 1 or a sum with 0 changes nothing)."""
+    ga, gb, gc, gd, ge, gf = glyph
+    matrix = np.empty((len(ga), 6))
+    if all(placement[:4] == UPRIGHT[:4] for placement in placements):
+        pe, pf = (np.repeat([placement[i] for placement in placements], counts) for i in (4, 5))
+        matrix[:, 0] = 1000 * ga
+        matrix[:, 1] = 1000 * gb
+        matrix[:, 2] = 1000 * gc
+        matrix[:, 3] = 1000 * gd
+        matrix[:, 4] = POSITION_UNITS * (ge + pe)
+        matrix[:, 5] = POSITION_UNITS * (gf + pf)
+    else:
+        pa, pb, pc, pd, pe, pf = np.repeat(placements, counts, axis=0).T
+        matrix[:, 0] = 1000 * (ga * pa + gb * pc)
+        matrix[:, 1] = 1000 * (ga * pb + gb * pd)
+        matrix[:, 2] = 1000 * (gc * pa + gd * pc)
+        matrix[:, 3] = 1000 * (gc * pb + gd * pd)
+        matrix[:, 4] = POSITION_UNITS * (ge * pa + gf * pc + pe)
+        matrix[:, 5] = POSITION_UNITS * (ge * pb + gf * pd + pf)
+    return np.rint(matrix, out=matrix).astype(np.int64)
 
 
 def _line_starts(
-    block: Block, origin: tuple[float, float], width: float,
-    rng: np.random.RandomState, hand: Hand,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per line: where it starts (creeping margin, uneven baseline) and how it tilts."""
+    block: Block, origin: tuple[float, float], width: float, noise: list[float], hand: Hand,
+) -> tuple[list[float], list[float], list[float]]:
+    """Per line: where it starts (creeping margin, uneven baseline) and how it tilts.
+    ``noise``: 4 standard normals per line (a few lines a card: plain floats)."""
     left, top = origin
     size = block.size
     leading = size * hand.leading
     count = len(block.lines)
-    noise = rng.standard_normal((4, count))
-    slant = noise[0, 0] * hand.slant_sigma
-    tilt = np.clip(slant + noise[1] * hand.line_tilt_sigma, -hand.tilt_limit, hand.tilt_limit)
-    creep_steps = hand.creep_step + noise[2] * 1.6 * hand.creep_step
-    creep = np.empty(count)
-    current = abs(noise[2, 0]) * hand.creep_step
+    slants, tilts, creeps, heights = (noise[i * count:(i + 1) * count] for i in range(4))
+    slant, limit = slants[0] * hand.slant_sigma, hand.tilt_limit
+    tilt = [min(max(slant + value * hand.line_tilt_sigma, -limit), limit) for value in tilts]
+    creep = []
+    current = abs(creeps[0]) * hand.creep_step
     max_creep = width * hand.creep_limit
-    for number in range(count):
-        creep[number] = current
-        current = min(max_creep, max(0.0, current + creep_steps[number]))
-    gaps = np.zeros(count)
+    for value in creeps:
+        creep.append(current)
+        current = min(max_creep, max(0.0, current + (hand.creep_step
+                                                     + value * 1.6 * hand.creep_step)))
+    gaps = [0.0] * count
     for start in block.paragraph_starts:
-        if start:
-            gaps[start:] += hand.paragraph_gap * leading
-    indents = np.array([indent for _, indent in block.lines])
-    x0 = left + creep + indents
-    y0 = top - size - np.arange(count) * leading - gaps + noise[3] * 0.04 * size
+        for number in range(start, count) if start else ():
+            gaps[number] += hand.paragraph_gap * leading
+    x0 = [left + shift + indent for shift, (_, indent) in zip(creep, block.lines, strict=True)]
+    y0 = [top - size - number * leading - gap + height * 0.04 * size
+          for number, (gap, height) in enumerate(zip(gaps, heights, strict=True))]
     return x0, y0, tilt
 
 
 def _glyph_shapes(
-    glyphs: _Glyphs, rng: np.random.RandomState, hand: Hand
+    twins: _Twins, noise: np.ndarray, hand: Hand
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(scale, rotation, shear) per glyph; a repeated letter is pushed away from its twin:
-    turned the other way and made larger or smaller than the glyph before it."""
-    count = len(glyphs)
-    noise = rng.standard_normal((3, count))
-    scale = 1.0 + np.clip(noise[0] * hand.size_sigma, -0.08, 0.08)
-    rotation = np.clip(noise[1] * hand.rotation_sigma, -0.07, 0.07)
+    """(scale, rotation, shear) per glyph from 3 standard normals each; a repeated letter is
+    pushed away from its twin: turned the other way and made larger or smaller than the
+    glyph before it (always of its own line: a line's first glyph repeats nothing)."""
+    scale = 1.0 + np.minimum(np.maximum(noise[0] * hand.size_sigma, -0.08), 0.08)
+    rotation = np.minimum(np.maximum(noise[1] * hand.rotation_sigma, -0.07), 0.07)
     shear = noise[2] * hand.shear_sigma
-    repeated = glyphs.repeated
-    if not repeated.any():
+    if not twins.first:
         return scale, rotation, shear
-    turn = np.minimum(0.08, np.maximum(_LEAST_TURN, np.abs(noise[1]) * 1.5 * hand.rotation_sigma))
-    step = np.minimum(0.1, np.maximum(0.025, np.abs(noise[0]) * 1.8 * hand.size_sigma))
-    follows_repeat = np.concatenate(([True], repeated[:-1]))  # the first glyph has no twin
-    first = np.flatnonzero(repeated & ~follows_repeat)
-    before = first - 1
-    rotation[first] = np.where(rotation[before] > 0, -turn[first], turn[first])
-    scale[first] = np.where(scale[before] > 1.0, scale[before] - step[first],
-                            scale[before] + step[first])
-    for i in np.flatnonzero(repeated & follows_repeat).tolist():  # twins in a row chain
-        if i == 0:
-            continue
-        rotation[i] = -turn[i] if rotation[i - 1] > 0 else turn[i]
-        scale[i] = scale[i - 1] - step[i] if scale[i - 1] > 1.0 else scale[i - 1] + step[i]
+    repeated = np.array(twins.repeated)  # the runs' first glyphs, then the rest
+    turn = np.minimum(0.08, np.maximum(_LEAST_TURN, np.abs(noise[1, repeated]) * 1.5
+                                       * hand.rotation_sigma))
+    step = np.minimum(0.1, np.maximum(0.025, np.abs(noise[0, repeated]) * 1.8 * hand.size_sigma))
+    runs = len(twins.first)
+    first, before = repeated[:runs], repeated[:runs] - 1
+    rotation[first] = np.where(rotation[before] > 0, -turn[:runs], turn[:runs])
+    scale[first] = np.where(scale[before] > 1.0, scale[before] - step[:runs],
+                            scale[before] + step[:runs])
+    chain = zip(twins.chained, turn[runs:].tolist(), step[runs:].tolist(), strict=True)
+    for i, turned, stepped in chain:  # twins in a row chain
+        rotation[i] = -turned if rotation[i - 1] > 0 else turned
+        scale[i] = scale[i - 1] - stepped if scale[i - 1] > 1.0 else scale[i - 1] + stepped
     shear[repeated] *= 2.2
     return scale, rotation, shear
 
@@ -258,109 +285,27 @@ _LEAST_TURN = math.radians(1.2)
 
 
 def _baselines(
-    glyphs: _Glyphs, size: float, rng: np.random.RandomState, hand: Hand
+    twins: _Twins, firsts: list[int], size: np.ndarray, noise: np.ndarray, hand: Hand
 ) -> np.ndarray:
     """A damped random walk (each step keeps 0.8 of the last offset), clamped to a few % of
-    the size. Computed as a short convolution; the walk carrying across line ends is harmless,
-    each line has its own start."""
-    steps = (rng.standard_normal(len(glyphs)) * hand.baseline_step * size
-             * np.where(glyphs.repeated, 1.6, 1.0))
-    walk = np.convolve(steps, _DAMPING)[: len(steps)]
+    the size, from one standard normal per glyph. Computed as a short convolution per card;
+    the walk carrying across line ends is harmless, each line has its own start."""
+    steps = noise * hand.baseline_step * size
+    steps[twins.repeated] *= 1.6  # a repeated letter's baseline wanders further
+    ends = [*firsts[1:], len(steps)]
+    walk = np.concatenate([np.convolve(steps[first:end], _DAMPING)[: end - first]
+                           for first, end in zip(firsts, ends, strict=True)])
     limit = hand.baseline_limit * size
-    return np.clip(walk, -limit, limit)
+    return np.minimum(np.maximum(walk, -limit), limit)
 
 
 _DAMPING = 0.8 ** np.arange(16)
 
 
-def _along_line(step: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Distance of each glyph from its line's start: a cumulative sum reset at each line."""
-    ends = np.cumsum(step)
-    starts = ends - step
-    first = np.flatnonzero(np.concatenate(([True], line[1:] != line[:-1])))
-    offsets = np.repeat(starts[first], np.diff(first, append=len(step)))
-    return starts - offsets
-
-
-def _operators(
-    encoder: GlyphEncoder,
-    glyphs: _Glyphs,
-    matrix: np.ndarray,
-    ink: tuple[float, float, float],
-    deltas: np.ndarray,
-    size: float,
-) -> str:
-    """Font and ink changes, then ``Tm`` + ``Tj`` per glyph, the matrices in integers.
-
-    A card has ~400 glyphs, ~2,500 numbers: the page is scaled by 1/10 (positions in 1/10
-    pt, 0.035 mm) and the font size by 1/1000 (matrix entries in thousandths), so the
-    glyphs come out exactly as large as ``size`` says, and the integers are looked up as
-    text in a table rather than formatted one by one (which cost half the drawing time).
-    """
-    rows = list(map(" ".join, _integer_text(matrix).tolist()))
-    tails: list[str] = []
-    line_starts: list[int] = []
-    word_starts: list[int] = []
-    fonts: list[tuple[int, str]] = []
-    current_font = ""
-    start = 0
-    for line in glyphs.lines:
-        if not line:  # a line whose every character was left out (no font has them)
-            continue
-        ops = encoder.line(line)
-        tails += ops.shows
-        line_starts.append(start)
-        word_starts.append(start)
-        word_starts += [start + position for position in ops.spaces]
-        for position, font, scale in ops.font_changes:
-            if font != current_font:
-                current_font = font
-                scaled = size * scale * POSITION_UNITS / 1000
-                fonts.append((start + position, f"{font} {scaled:.5f} Tf\n"))
-        start += len(line)
-    prefixes = _prefixes(ink, deltas, line_starts, word_starts, fonts)
-    for glyph, prefix in prefixes.items():
-        rows[glyph] = prefix + rows[glyph]
-    unit = 1 / POSITION_UNITS
-    body = "\n".join(map(str.__add__, rows, tails))
-    return f"q {unit:g} 0 0 {unit:g} 0 0 cm 1 j BT 2 Tr\n{body}\nET Q"
-
-
-def _prefixes(
-    ink: tuple[float, float, float], deltas: np.ndarray,
-    line_starts: list[int], word_starts: list[int], fonts: list[tuple[int, str]],
-) -> dict[int, str]:
-    """What goes before a glyph's matrix, by glyph: the line's ink, the word's pressure, a
-    font switch, in that order."""
-    prefixes = dict(zip(word_starts, _pressures(deltas[word_starts]), strict=True))
-    for glyph, colour in zip(line_starts, _colours(ink, deltas[line_starts]), strict=True):
-        prefixes[glyph] = colour + prefixes[glyph]  # a line starts with a word
-    for glyph, font in fonts:
-        prefixes[glyph] = prefixes.get(glyph, "") + font
-    return prefixes
-
-
-def _colours(ink: tuple[float, float, float], deltas: np.ndarray) -> list[str]:
-    """Ink per line, a little lighter or darker as the flow varies (delta ~ ±3.5%)."""
-    rgb = np.minimum(1.0, np.maximum(0.0, np.multiply.outer(1.0 + deltas, ink)
-                                      + (deltas * 0.15)[:, None]))
-    return [f"{red:.3f} {green:.3f} {blue:.3f} rg {red:.3f} {green:.3f} {blue:.3f} RG "
-            for red, green, blue in rgb.tolist()]
-
-
-def _pressures(deltas: np.ndarray) -> list[str]:
-    """Pen pressure per word: a same-colour stroke 0–0.16 pt wide (here in 1/10 pt) around
-    the letters, thicker as the hand presses harder."""
-    widths = np.minimum(1.6, np.maximum(0.0, 0.8 - deltas * 15))
-    return [f"{width:.2f} w\n" for width in widths.tolist()]
-
-
-_TEXT_LOW, _TEXT_HIGH = -2000, 12000  # thousandths of a matrix, tenths of a point on a page
-_TEXT_TABLE = np.array([str(n) for n in range(_TEXT_LOW, _TEXT_HIGH)], dtype=object)
-
-
-def _integer_text(numbers: np.ndarray) -> np.ndarray:
-    """``str`` of each integer, as an object array of the same shape."""
-    if numbers.size and (numbers.min() < _TEXT_LOW or numbers.max() >= _TEXT_HIGH):
-        return np.vectorize(str, otypes=[object])(numbers)
-    return _TEXT_TABLE[numbers - _TEXT_LOW]
+def _along_line(step: np.ndarray, firsts: list[int], line_first: np.ndarray) -> np.ndarray:
+    """Distance of each glyph from its line's start (``line_first``: the position of each
+    glyph's line's first glyph): a cumulative sum per card, reset at each line."""
+    ends = [*firsts[1:], len(step)]
+    starts = np.concatenate([np.cumsum(step[first:end]) for first, end
+                             in zip(firsts, ends, strict=True)]) - step
+    return starts - starts[line_first]

@@ -11,7 +11,9 @@ through a printer, and the message turned with it so it reads right once folded.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from functools import cache
 
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.units import inch, mm
@@ -167,9 +169,24 @@ def panel_placement(lay: Layout, slot: Slot) -> tuple[float, float, float, float
 
 
 def draw_marks(canvas: Canvas, lay: Layout) -> None:
-    """Crop ticks (solid) and fold ticks (dashed) in the outer margin of a sheet."""
+    """Crop ticks (solid) and fold ticks (dashed) in the outer margin of a sheet: the same
+    operators on every sheet of a layout, drawn once and then written as they came out."""
+    text = _marks_text(lay)
+    if text:
+        canvas.addLiteral(text)
+
+
+@cache
+def _marks_text(lay: Layout) -> str:
     if lay.sheet == "single":
-        return
+        return ""
+    canvas = Canvas(io.BytesIO(), pagesize=lay.page)
+    first = len(canvas._code)
+    _draw_marks(canvas, lay)
+    return "\n".join(canvas._code[first:])
+
+
+def _draw_marks(canvas: Canvas, lay: Layout) -> None:
     pw, ph = lay.page
     canvas.saveState()
     canvas.setStrokeGray(MARK_GREY)
