@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_emails import ROOT, ROWS, SUBJECT, mailmerge, people, write_inputs
+from bench_emails import ROOT, ROWS, SUBJECT, mailmerge, people, quiet_folder, write_inputs
 
 PLAIN_BODY = """Hi {{ first_name }},
 
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     runs = parser.parse_args().runs
     tool = mailmerge()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=quiet_folder()) as tmp:
         folder = Path(tmp)
         write_inputs(folder, people(ROWS))
         (folder / "plain.email.j2").write_text(f"Subject: {SUBJECT}\n\n{PLAIN_BODY}",

@@ -245,7 +245,7 @@ def plain_emails() -> list[Row]:
     import bench_emails
 
     tool = bench_emails.mailmerge()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=bench_emails.quiet_folder()) as tmp:
         folder = Path(tmp)
         bench_emails.write_inputs(folder, bench_emails.people(EMAILS))
         (folder / "plain.email.j2").write_text(f"Subject: {SUBJECT}\n\n{PLAIN_BODY}",

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from outreach.ingest import Export
+    from outreach.peerslist import PeersList
     from outreach.titles import TitleClass, Vocabulary
 
 T = TypeVar("T")
@@ -99,11 +100,19 @@ class Selection:
     people: list[Person]
     sender: Sender
     source: Path
-    frame: pd.DataFrame
+    table: pd.DataFrame | Callable[[], pd.DataFrame]  # the frame, or how to build it if asked
     title: str = ""
     company: str = ""
     target: TitleClass | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The peers as a DataFrame (written as peers.csv); a peers list read without pandas
+        builds it here, the first time it is asked for (``outreach.peerslist``)."""
+        if callable(self.table):
+            self.table = self.table()
+        return self.table
 
     def heading(self) -> str:
         """``72 peers for 'VP Marketing' (function=marketing, level=vp), outside Acme``."""
@@ -395,15 +404,21 @@ def _validated(values: list[str] | None, allowed: tuple[str, ...], field: str) -
 
 def load_people(path: Path | bytes, query: PeerQuery) -> Selection:
     """The peers a command works on: from an export (matched now) or a peers CSV (as listed);
-    a path, or the bytes of a ZIP or CSV (standard input)."""
+    a path, or the bytes of a ZIP or CSV (standard input). A peers list is read without
+    pandas (``outreach.peerslist``)."""
     from outreach.ingest import read_export
+    from outreach.peerslist import LIST_COLUMNS, PeersList, read_peers_list
     from outreach.titles import Vocabulary
 
     vocabulary = Vocabulary.load(query.vocabulary) if query.vocabulary else None
     with paused_gc():  # rows, titles and people hold no cycles (outreach.bulk)
+        listed = read_peers_list(path, vocabulary)
+        if listed is not None:
+            return _from_peers_csv(listed, query)
         export = read_export(path, vocabulary)
-        if "score" in export.connections.columns and "reason" in export.connections.columns:
-            return _from_peers_csv(export, query)
+        if all(name in export.connections.columns for name in LIST_COLUMNS):
+            return _from_peers_csv(PeersList.from_frame(export.source, export.profile,
+                                                        export.connections), query)
         return select_peers(export, query, vocabulary)
 
 
@@ -430,26 +445,10 @@ def select_peers(export: Export, query: PeerQuery, vocabulary: Vocabulary | None
                      target, [export.stats.summary()])
 
 
-def _from_peers_csv(export: Export, query: PeerQuery) -> Selection:
+def _from_peers_csv(listed: PeersList, query: PeerQuery) -> Selection:
     """The list as the user reviewed it. It carries no profile, so the title and company the
     messages speak with are ``--title``/``--company`` (or outreach.toml's) when given."""
-    frame = export.connections
-    notes = []
-    if "excluded" in frame.columns:  # written with the rows left out: they stay out
-        kept = frame["excluded"].fillna("").astype(str).str.strip() == ""
-        if not kept.all():
-            notes.append(f"left out {plural(int((~kept).sum()), 'excluded row')}")
-        frame = frame[kept].drop(columns=["excluded"])
-    frame = frame.assign(score=frame["score"].map(_as_float))
-    frame = frame.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-    return Selection(people_from_frame(frame), export.profile.sender(), export.source, frame,
-                     title=query.title or "", company=query.company or "",
-                     notes=[f"{plural(len(frame), 'peer')} from a peers list", *notes])
+    people, notes = listed.people()
+    return Selection(people, listed.profile.sender(), listed.source, listed.frame,
+                     title=query.title or "", company=query.company or "", notes=notes)
 
-
-def _as_float(value: object) -> float:
-    """``0.9``, or ``0,9`` after a spreadsheet in a European locale re-saved the list."""
-    try:
-        return float(str(value).replace(",", "."))
-    except ValueError:
-        return 0.0

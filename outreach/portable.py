@@ -25,3 +25,9 @@ def can_sync_all() -> bool:
     """Whether one ``os.sync()`` flushes every file written (Unix); Windows has no such
     call, so each file is fsync'ed as it is written instead."""
     return hasattr(os, "sync")
+
+
+def can_replace_folder() -> bool:
+    """Whether a folder can be renamed over an empty one in one step (``rename(2)`` on
+    Linux and macOS); Windows refuses to replace an existing folder."""
+    return os.name == "posix"

@@ -678,3 +678,16 @@ def test_cli_forum_template_never_attaches_a_single_coffee(tmp_path: Path) -> No
     assert "forum.email.j2 invites to the forum, whose invitation is the forum series" in \
         " ".join(result.output.split())
     assert not list(tmp_path.glob("*.eml"))
+
+
+def test_a_fingerprint_is_what_earlier_versions_stored() -> None:
+    """The campaign compares it with the plan's stored one: worked out only when asked, it
+    must still be the same digest (else every planned message would look changed)."""
+    with_invite = render([person()], meeting=meeting(), invite=True).messages[0]
+    plain = render([person()]).messages[0]
+    assert with_invite.fingerprint == "6dd40985b7ddf36d5923491b1fcd2340"
+    assert plain.fingerprint == "5f50ea15f2b7e9a5a49492b56b2a5565"
+    later = render_messages([person()], SENDER, "invite.email.j2", None,
+                            RenderOptions(sent_date=datetime(2027, 2, 1, tzinfo=UTC)))
+    assert later.messages[0].data != plain.data  # another Date header, the same words
+    assert later.messages[0].fingerprint == plain.fingerprint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,60 @@ def test_cards_name_a_file_in_the_way_of_their_folder(tmp_path: Path) -> None:
                                       "--sign", "Me", "-o", str(afile / "cards.pdf")])
     assert result.exit_code == 2, result.output
     assert f"{afile}: cannot write into this folder: a file is in the way" in result.output
+
+
+def test_a_new_folder_of_files_appears_whole_at_one_rename(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    renames: list[tuple[str, str]] = []
+    real_replace = fileio.os.replace
+
+    def replace(source: str, target: str) -> None:
+        renames.append((Path(source).name, Path(target).name))
+        real_replace(source, target)
+
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    files = [(out / f"{n}.eml", b"message %d" % n) for n in range(50)]
+    assert fileio.write_many(files) == [True] * 50
+    assert renames == [(f".out.{fileio.os.getpid()}.tmp", "out")]  # one, for the folder
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.eml" for n in range(50))
+    assert (out / "7.eml").read_bytes() == b"message 7"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left
+
+
+def test_a_folder_with_files_is_written_file_by_file(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_bytes(b"mine")
+    (tmp_path / "a.eml").write_bytes(b"old")
+    assert fileio.write_many([(tmp_path / "a.eml", b"new"), (tmp_path / "b.eml", b"b")]) == [
+        True, True]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.eml", "b.eml", "keep.txt"]
+    assert (tmp_path / "a.eml").read_bytes() == b"new"
+
+
+def test_a_failed_write_into_a_new_folder_leaves_it_empty(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    real_write = fileio.os.write
+    calls = iter(range(100))
+
+    def full_disk(fd: int, data: bytes) -> int:
+        if next(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(fileio.os, "write", full_disk)
+    with pytest.raises(OutreachError, match=r"out/3\.eml: cannot write: No space left"):
+        fileio.write_many([(out / f"{n}.eml", b"x") for n in range(10)])
+    assert list(out.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_working_folder_is_written_file_by_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renamed over, the folder a shell stands in would become a deleted one there."""
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    assert fileio.write_many([(out / "a.eml", b"a")]) == [True]
+    assert os.path.samefile(out, os.getcwd())  # still the same folder
+    assert os.listdir(".") == ["a.eml"]

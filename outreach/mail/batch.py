@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from outreach import fileio, tables
+from outreach.bulk import paused_gc
 from outreach.errors import OutreachError
 from outreach.mail import mime
 from outreach.mail.render import Batch, LinkedInNote, Message
@@ -68,7 +69,9 @@ def write_batch(
     prepare_outputs(out_dir, mbox, notes_path)
     summary = Summary(out_dir=Path(out_dir))
     try:
-        _write_files(batch, summary, None if mbox is None else Path(mbox), notes_path, progress)
+        with paused_gc():  # a path and a flag per file, no cycles (outreach.bulk)
+            _write_files(batch, summary, None if mbox is None else Path(mbox), notes_path,
+                         progress)
     except OSError as exc:
         where = exc.filename or summary.out_dir
         raise OutreachError(f"{where}: cannot write: {exc.strerror or exc}") from None
@@ -128,10 +131,12 @@ def _write_files(
     batch: Batch, summary: Summary, mbox: Path | None, notes_csv: Path,
     progress: Callable[[int], None] | None,
 ) -> None:
-    messages = [_keep_earlier_date(m, summary.out_dir / m.filename) for m in batch.messages]
-    files = [(summary.out_dir / m.filename, m.data) for m in messages]
-    changed = fileio.write_many(files, progress)
-    summary.changed.update(zip((path for path, _ in files), changed, strict=True))
+    paths = [summary.out_dir / m.filename for m in batch.messages]
+    there = _file_names(summary.out_dir)  # a new folder: no earlier file to compare with
+    messages = [_keep_earlier_date(m, path) if m.filename in there else m
+                for m, path in zip(batch.messages, paths, strict=True)]
+    changed = fileio.write_many(zip(paths, (m.data for m in messages), strict=True), progress)
+    summary.changed.update(zip(paths, changed, strict=True))
     summary.written = sum(changed)
     summary.unchanged = len(changed) - summary.written
     if batch.notes:
@@ -142,6 +147,13 @@ def _write_files(
     if mbox is not None:
         summary.changed[mbox] = write_mbox(messages, mbox)
         summary.mbox = mbox
+
+
+def _file_names(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
 
 
 def _keep_earlier_date(message: Message, path: Path) -> Message:
@@ -169,4 +181,5 @@ def write_mbox(messages: Iterable[Message], path: Path) -> bool:
 def _stale_files(out_dir: Path, messages: list[Message]) -> list[Path]:
     """``.eml`` files in the folder that this batch did not write (``send`` would send them)."""
     current = {m.filename for m in messages}
-    return sorted(p for p in out_dir.glob("*.eml") if p.name not in current)
+    return sorted(out_dir / name for name in _file_names(out_dir)  # as glob("*.eml") does
+                  if os.path.normcase(name).endswith(".eml") and name not in current)

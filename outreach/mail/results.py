@@ -4,8 +4,10 @@ that shape it, and how summaries name a recipient."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,8 +68,19 @@ class Message:
     data: bytes
     filename: str = ""
     stem: str = ""  # the file name before ".eml": the person's slug + RenderOptions.file_suffix
-    fingerprint: str = ""  # what the message says, its Date aside: a rerun that would say
-    #                        the same leaves a file the user edited by hand alone
+    said: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    #     (mime.Content, mime.Envelope, the invite's bytes): what ``fingerprint`` digests
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What the message says, its Date aside: a rerun that would say the same leaves a
+        file the user edited by hand alone. Worked out when asked (the campaign's plan),
+        not for every message written."""
+        if not self.said:
+            return ""
+        content, envelope, ics = self.said
+        said = repr((content, replace(envelope, date=""), ics))
+        return hashlib.sha256(said.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

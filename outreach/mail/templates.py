@@ -41,15 +41,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from outreach import templating
 from outreach.errors import OutreachError
 from outreach.mail import mime
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ALLOWED_HEADERS = ("Subject", "Reply-To", "Cc", "Content-Type")
 PLAIN, MARKDOWN = "text/plain", "text/markdown"
@@ -82,6 +84,16 @@ class _Values:
         self.escape = escape
         self.mark = mark
         self.empty_lines: list[tuple[str, int]] = []
+        self.filename = ""  # the template's, for ``at_line``
+
+    def at_line(self, value: Any, line: int) -> str:
+        """The same, for a value whose template line is known (``templating.Substitution``)."""
+        if value is None or value == "":
+            if self.mark:
+                self.empty_lines.append((self.filename, line))
+                return f"\x00{len(self.empty_lines) - 1}\x00"
+            return ""
+        return self.escape(mime.header_text(value))
 
     def __call__(self, value: Any) -> str:
         if value is None or value == "":
@@ -143,6 +155,8 @@ class MessageTemplate:
         except UnicodeDecodeError as exc:
             raise OutreachError(f"{name_or_path}: not UTF-8 text ({exc.reason})") from None
         self.filename = self._plain.filename or str(name_or_path)
+        self._plain_values.filename = self._plain.filename or self._plain.name or ""
+        self._substitution = templating.Substitution.of(self._plain)  # text and values only
         self.email = email
         self.body_type = PLAIN
         if email:
@@ -169,6 +183,11 @@ class MessageTemplate:
     def render(self, values: dict[str, Any]) -> Rendered | list[str]:
         """This recipient's message, or every problem found while rendering it."""
         problems = []
+        if self._substitution is not None:
+            self._plain_values.empty_lines.clear()
+            quick = self._substitution.render(values, self._plain_values.at_line)
+            if quick is not None:
+                return self._empty_greetings(quick) or self._rendered(quick, values)
         self._plain_values.empty_lines.clear()
         output: list[str] = []
         try:
@@ -180,13 +199,16 @@ class MessageTemplate:
             problems.append(str(exc))
             text = "".join(output)  # what rendered before the error: check its greeting too
         problems += self._empty_greetings(text)
-        if problems:
-            return problems
-        text = _MARKER.sub("", text)
+        return problems or self._rendered(text, values)
+
+    def _rendered(self, text: str, values: dict[str, Any]) -> Rendered:
+        """The rendered text (its problems found) as headers and bodies."""
+        text = _MARKER.sub("", text) if "\x00" in text else text
         if not self.email:
             return Rendered({}, text)
         headers, body = templating.split_headers(text)
-        headers = {n: v for n, v in headers.items() if n.lower() != "content-type"}
+        if len(headers) > 1 or "Subject" not in headers:  # a Content-Type line: not a header
+            headers = {n: v for n, v in headers.items() if n.lower() != "content-type"}
         if self._html is None:  # a plain-text template: the body as written, one part
             return Rendered(headers, plain_body(body))
         plain, converted = self._bodies_for(values)
@@ -288,6 +310,8 @@ def is_plain_text(body: str) -> bool:
     """True when a template body, Jinja tags out (a value counts as a word), holds no
     Markdown (CommonMark reads it as paragraphs of unchanged text) and no HTML tag."""
     text = _JINJA_TAG.sub("", _JINJA_VALUE.sub("value", body))
+    if _surely_plain(text):  # without loading markdown-it
+        return True
     if _HTML_TAG.search(text):
         return False
     for token in _markdown().parse(text):
@@ -296,6 +320,20 @@ def is_plain_text(body: str) -> bool:
         if token.type == "inline" and not _unchanged(token):
             return False
     return True
+
+
+def _surely_plain(text: str) -> bool:
+    """True for text CommonMark cannot read as anything but itself: every line starts with
+    a letter and ends without a space, and no character anywhere can start markup (``*_`\\
+    [] <> & ~ |``, controls). Such text needs no parse to be called plain (in doubt: False,
+    and markdown-it decides)."""
+    if _MARKUP_CHARACTER.search(text):
+        return False
+    return all(not line or (line[0].isalpha() and not line[-1].isspace())
+               for line in text.split("\n"))
+
+
+_MARKUP_CHARACTER = re.compile(r"[*_`\\\[\]<>&~|\x00-\x09\x0b-\x1f\x7f]")
 
 
 def _unchanged(token: Token) -> bool:
@@ -315,8 +353,13 @@ def _unchanged(token: Token) -> bool:
 def plain_body(body: str) -> str:
     """A plain-text template's rendered body as the message's text: as written, trailing
     spaces off, runs of blank lines (left by ``{% if %}`` lines) folded into one."""
-    lines = "\n".join(line.rstrip() for line in body.split("\n"))
-    text = _BLANK_LINES.sub("\n\n", lines).strip("\n")
+    lines = body.split("\n")
+    ends = "".join([line[-1:] for line in lines])  # the last character of every line
+    if "\n\n\n" not in body and "".join(ends.split()) == ends:  # none ends in a space
+        text = body.strip("\n")  # the usual body: nothing to take out
+        return text + "\n" if text else ""
+    trimmed = "\n".join(line.rstrip() for line in lines)
+    text = _BLANK_LINES.sub("\n\n", trimmed).strip("\n")
     return text + "\n" if text else ""
 
 
@@ -413,6 +456,8 @@ def _inline_text(children: Sequence[Token]) -> str:
 
 @cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
 
 
