@@ -52,10 +52,13 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
 def slugify(text: str) -> str:
     """``"Zoë Ødegård"`` → ``"zoe-odegard"``; keeps non-Latin letters (``"王伟"`` stays)."""
     folded = fold(text).replace("ø", "o").replace("ł", "l").replace("đ", "d").replace("ß", "ss")
-    return re.sub(r"[^\w]+", "-", folded).strip("-_")
+    return _NOT_WORD.sub("-", folded).strip("-_")
 
 
 # ---------------------------------------------------------------- the address rule
@@ -83,10 +86,13 @@ def valid_address(text: str) -> str | None:
         return None
     if not local.isascii() and not local.isprintable():  # zero-width and format characters
         return None
-    try:
-        domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
+    if domain.isascii():  # what the idna codec gives an ASCII name; the labels are checked below
+        domain = domain.lower()
+    else:
+        try:
+            domain = domain.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return None
     labels = domain.split(".")
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
         return None

@@ -75,7 +75,12 @@ def written_name(first_name: str, last_name: str) -> WrittenName:
 
 
 def _typed_in_one_case(text: str) -> bool:
-    cased = [ch for ch in text if ch.isupper() or ch.islower()]
+    """All capitals or all small letters (and at least one letter that has a case)."""
+    if text.isupper() or text.islower():  # one C pass, the usual answer
+        return True
+    if text.istitle() or text.isascii():  # "Ana María", "DeShawn": mixed, as str says
+        return False
+    cased = [ch for ch in text if ch.isupper() or ch.islower()]  # "ǅ" and its kin: neither
     return bool(cased) and (all(ch.isupper() for ch in cased) or all(ch.islower() for ch in cased))
 
 
