@@ -85,3 +85,29 @@ def test_check_reports_the_names_it_had_to_change(tmp_path: Path) -> None:
     assert ("name: 'Dra. Pilar Gómez' is written 'Pilar Gómez' (honorific 'Dra.' kept out of "
             "the greeting)") in result.output
     assert "Zoë" not in result.output.split("Checked")[0]
+
+
+@given(st.text())
+def test_one_case_means_every_cased_letter_in_one_case(text: str) -> None:
+    """The fast test (str.isupper/islower/istitle) answers as the letter-by-letter rule."""
+    from outreach.names import _typed_in_one_case
+
+    cased = [ch for ch in text if ch.isupper() or ch.islower()]
+    expected = bool(cased) and (all(c.isupper() for c in cased) or all(c.islower() for c in cased))
+    assert _typed_in_one_case(text) == expected
+
+
+@given(st.from_regex(r"[a-z]{1,8}@[A-Za-z0-9.-]{0,70}", fullmatch=True))
+def test_an_ascii_domain_is_read_as_the_idna_codec_reads_it(text: str) -> None:
+    from outreach.model import valid_address
+
+    local, _, domain = text.rpartition("@")
+    try:
+        expected_domain: str | None = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        expected_domain = None
+    found = valid_address(text)
+    if expected_domain is None:
+        assert found is None
+    elif found is not None:
+        assert found == f"{local}@{expected_domain}"
