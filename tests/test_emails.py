@@ -691,3 +691,31 @@ def test_a_fingerprint_is_what_earlier_versions_stored() -> None:
                             RenderOptions(sent_date=datetime(2027, 2, 1, tzinfo=UTC)))
     assert later.messages[0].data != plain.data  # another Date header, the same words
     assert later.messages[0].fingerprint == plain.fingerprint
+
+
+def test_an_address_with_a_non_ascii_local_part_is_written_not_a_traceback(
+        tmp_path: Path) -> None:
+    """The address rule allows ``zoë@…`` (``send`` speaks SMTPUTF8): ``outreach emails``
+    writes it into To as UTF-8 (RFC 6532), beside an ASCII name quoted as formataddr would."""
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    peers = tmp_path / "peers.csv"
+    peers.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On,score,reason\n"
+        "Zoe,\"Smith, Jr.\",https://www.linkedin.com/in/zoe,zoë@bücher.example,Acme,"
+        "VP Marketing,01 Jan 2025,0.9,same job\n", encoding="utf-8")
+    template = tmp_path / "plain.email.j2"
+    template.write_text("Subject: Hi {{ first_name }}\n\nHi {{ first_name }},\n\nCoffee?\n",
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, [
+        "emails", str(peers), "--template", str(template), "--out", str(out),
+        "--from", "Pat Lee <pat@example.com>", "--ledger", str(tmp_path / "l.sqlite")])
+    assert result.exit_code == 0, result.output
+    (written,) = out.glob("*.eml")
+    data = written.read_bytes()
+    assert '\r\nTo: "Zoe Smith, Jr." <zoë@xn--bcher-kva.example>\r\n'.encode() in data
+    to = email.message_from_string(data.decode("utf-8"), policy=policy.default)["To"]
+    assert (to.addresses[0].display_name, to.addresses[0].username) == ("Zoe Smith, Jr.", "zoë")

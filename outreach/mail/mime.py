@@ -23,7 +23,7 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import formataddr, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from outreach import fileio
@@ -80,7 +80,9 @@ def build(content: Content, envelope: Envelope, invite: Invite | None = None) ->
         alternative.append(_calendar_part(invite))
         inner = _multipart("alternative", boundary + "_a", alternative)
         body = _multipart("mixed", boundary + "_m", [inner, _ics_attachment(invite)])
-    return (headers + "MIME-Version: 1.0\r\n").encode("ascii") + body
+    # UTF-8, not ASCII: an address may have a non-ASCII local part (RFC 6532; ``send``
+    # speaks SMTPUTF8); every other header byte is ASCII (names and subjects are RFC 2047).
+    return (headers + "MIME-Version: 1.0\r\n").encode("utf-8") + body
 
 
 def _headers(content: Content, envelope: Envelope) -> str:
@@ -108,12 +110,27 @@ def _address(header: str, name: str, address: str) -> str:
     """``To: Name <address>``, the name quoted as needed or RFC 2047-encoded."""
     name = header_text(name)[:_NAME_LIMIT].strip()
     if name.isascii() and "=?" not in name:
-        return _fold(header, formataddr((name, address)))
+        return _fold(header, _mailbox(name, address))
     word = encoded_words(name)
     if "\r\n" in word:  # parsers put spaces between a phrase's words: keep it one word
         data = base64.b64encode(name.encode("utf-8")).decode("ascii")
         word = f"=?utf-8?b?{data}?="
     return f"{header}: {word} <{address}>"
+
+
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # email.utils' specialsre and escapesre
+_ESCAPES = re.compile(r'[\\"]')
+
+
+def _mailbox(name: str, address: str) -> str:
+    """``Name <address>`` as ``email.utils.formataddr`` writes an ASCII name (quoted, with
+    backslashes, when it holds a special), but for any address: formataddr refuses a
+    non-ASCII local part, which the address rule allows (SMTPUTF8)."""
+    if not name:
+        return address
+    if _SPECIALS.search(name):
+        return '"' + _ESCAPES.sub(r"\\\g<0>", name) + f'" <{address}>'
+    return f"{name} <{address}>"
 
 
 def _unstructured(name: str, value: str) -> str:
