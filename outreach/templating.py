@@ -275,6 +275,8 @@ class Substitution:
                 self.values.append((text, *piece))
                 text = ""
         self.tail = text
+        self.names = frozenset(name for _, name, _, _ in self.values)
+        """The names the template reads (each ``{{ name }}`` or ``{{ name.attr }}``)."""
 
     @classmethod
     def of(cls, template: jinja2.Template) -> Substitution | None:
@@ -419,6 +421,30 @@ class MetVars:
     gave: str = ""  # the latest ``log gave --note`` since the last card
 
 
+_Getter = Callable[[Person, Any, Sender, date, str], Any]
+_RECIPIENT_VALUES: dict[str, _Getter] = {  # (person, written name, sender, today, locale)
+    "first_name": lambda p, n, s, t, lc: n.first_name,
+    "last_name": lambda p, n, s, t, lc: n.last_name,
+    "full_name": lambda p, n, s, t, lc: n.full_name,
+    "honorific": lambda p, n, s, t, lc: n.honorific,
+    "email": lambda p, n, s, t, lc: p.email,
+    "company": lambda p, n, s, t, lc: p.company,
+    "position": lambda p, n, s, t, lc: p.position,
+    "url": lambda p, n, s, t, lc: p.url,
+    "connected_on": lambda p, n, s, t, lc: p.connected_on or "",
+    "function": lambda p, n, s, t, lc: p.function,
+    "level": lambda p, n, s, t, lc: p.level,
+    "score": lambda p, n, s, t, lc: p.score,
+    "reason": lambda p, n, s, t, lc: p.reason,
+    "sender": lambda p, n, s, t, lc: dict(_sender_values(s)),  # a copy each: one template
+    "today": lambda p, n, s, t, lc: t,                          # cannot change it
+    "booking_link": lambda p, n, s, t, lc: "",
+    "locale": lambda p, n, s, t, lc: lc,
+}
+RECIPIENT_NAMES = frozenset(_RECIPIENT_VALUES)
+"""The names ``variables`` gives whatever the person's own columns (they cannot hide one)."""
+
+
 def variables(
     person: Person,
     sender: Sender,
@@ -426,30 +452,22 @@ def variables(
     today: date | None = None,
     met: MetVars | None = None,
     locale: str = "en",
+    *,
+    only: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Everything a template can use for one recipient (see the module docstring), with
-    ``locale`` (set after the person's own columns) and ``meeting.*`` written in it."""
-    values: dict[str, Any] = dict(person.extra)
+    ``locale`` (set after the person's own columns) and ``meeting.*`` written in it.
+
+    ``only`` (a subset of ``RECIPIENT_NAMES``): just those values, the same as the whole
+    set has them, for a template known to use no other name (``Substitution.names``)."""
     name = person.written
-    values.update(
-        first_name=name.first_name,
-        last_name=name.last_name,
-        full_name=name.full_name,
-        honorific=name.honorific,
-        email=person.email,
-        company=person.company,
-        position=person.position,
-        url=person.url,
-        connected_on=person.connected_on or "",
-        function=person.function,
-        level=person.level,
-        score=person.score,
-        reason=person.reason,
-        sender=dict(_sender_values(sender)),  # a copy each: one template cannot change it
-        today=today or times_today(),
-        booking_link="",
-    )
-    values["locale"] = locale
+    day = today or times_today()
+    if only is not None:
+        return {key: _RECIPIENT_VALUES[key](person, name, sender, day, locale) for key in only}
+    values: dict[str, Any] = {key: get(person, name, sender, day, locale)
+                              for key, get in _RECIPIENT_VALUES.items()}
+    if person.extra:  # the person's own columns, under the names above
+        values = {**person.extra, **values}
     if meeting is not None:
         values["meeting"] = meeting_vars(meeting)
         if not locale.startswith("en"):

@@ -80,10 +80,12 @@ def screen_people(people: Iterable[Person], ledger: Ledger,
     is dropped, so the person falls back to the LinkedIn note. One note per change."""
     people = list(people)
     blocked = ledger.do_not_contact()
+    bad = ledger.bad_addresses()
+    if not blocked and not bad:  # the usual ledger: nobody to leave out, nothing to say
+        return people, []
     # Who each person is in the ledger matters only when someone is blocked (issue 23: it
     # was a fifth of writing 10,000 plain e-mails); the keys are then compared with both.
     keys = ledger.identify(people) if blocked else [person.key for person in people]
-    bad = ledger.bad_addresses()
     kept, notes = [], []
     for person, key in zip(people, keys, strict=True):
         name = person.full_name or person.url or person.email

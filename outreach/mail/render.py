@@ -88,6 +88,10 @@ class _Renderer:
         self.date = format_datetime(when if when.tzinfo else when.astimezone())
         self.stamp = when
         self.today = options.today or times_today()  # one day for the whole batch
+        names = self.template.value_names  # a template of text and values: only those
+        given_here = {"invite_attached"}  # set below for every recipient
+        self.only = names - given_here if names is not None and not options.values and (
+            names <= templating.RECIPIENT_NAMES | given_here) else None
 
     @property
     def linkedin(self) -> MessageTemplate:
@@ -111,8 +115,9 @@ class _Renderer:
 
     def _render_one(self, index: int, person: Person, chunk: _Chunk) -> None:
         meeting = self.meeting_for(index) if self.options.starts else self.meeting
-        values = templating.variables(person, self.sender, meeting, self.today,
-                                      locale=self.options.locale)
+        values = templating.variables(  # a LinkedIn note (no address) may need any value
+            person, self.sender, meeting, self.today, locale=self.options.locale,
+            only=self.only if person.email.strip() else None)
         values["invite_attached"] = self.attaches(person, meeting)
         values["booking_link"] = self.options.booking_link
         if self.options.values:
@@ -170,12 +175,11 @@ class _Renderer:
         extra = tuple((n, v) for n, v in rendered.headers.items() if n != "Subject") \
             if len(rendered.headers) > 1 or not subject else ()
         message_id = self.options.message_ids.get(person.key) or self.message_id(person, meeting)
-        content = mime.Content(subject, rendered.text, rendered.html, extra)
-        envelope = mime.Envelope(self.sender.name, self.sender_address,
-                                 person.written.full_name, address, self.date, message_id,
-                                 self.options.replying_to.get(person.key, ()))
+        content = (subject, rendered.text, rendered.html, extra)  # mime.Content's fields
+        envelope = (self.sender.name, self.sender_address, person.written.full_name, address,
+                    self.date, message_id, self.options.replying_to.get(person.key, ()))
         invite = self._invite(person, meeting) if self.attaches(person, meeting) else None
-        data = mime.build(content, envelope, invite)
+        data = mime.message_bytes(content, envelope, invite)
         stem = fileio.name_part(person.slug) + self.options.file_suffix
         return Message(index, person, address, mime.header_text(subject), message_id, data,
                        filename=f"{stem}.eml", stem=stem,

@@ -69,7 +69,8 @@ class Message:
     filename: str = ""
     stem: str = ""  # the file name before ".eml": the person's slug + RenderOptions.file_suffix
     said: tuple[Any, ...] = field(default=(), repr=False, compare=False)
-    #     (mime.Content, mime.Envelope, the invite's bytes): what ``fingerprint`` digests
+    #     (the fields of a mime.Content, of a mime.Envelope, the invite's bytes): what
+    #     ``fingerprint`` digests
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -79,7 +80,7 @@ class Message:
         if not self.said:
             return ""
         content, envelope, ics = self.said
-        said = repr((content, replace(envelope, date=""), ics))
+        said = repr((mime.Content(*content), replace(mime.Envelope(*envelope), date=""), ics))
         return hashlib.sha256(said.encode("utf-8")).hexdigest()[:32]
 
 

@@ -176,6 +176,11 @@ class MessageTemplate:
     def name(self) -> str:
         return self._name
 
+    @property
+    def value_names(self) -> frozenset[str] | None:
+        """Every name the template reads, when it is a substitution (else None: any)."""
+        return None if self._substitution is None else self._substitution.names
+
     @cached_property
     def _name(self) -> str:  # asked once per message (for its Message-ID)
         return Path(self.filename).name
@@ -271,9 +276,9 @@ class MessageTemplate:
 
     def _empty_greetings(self, text: str) -> list[str]:
         """Empty values in the subject or the greeting ("Hi ,"), with their template line."""
-        empties, self._plain_values.empty_lines = self._plain_values.empty_lines, []
-        if not empties:
+        if not self._plain_values.empty_lines:  # the usual recipient: nothing empty
             return []
+        empties, self._plain_values.empty_lines = self._plain_values.empty_lines, []
         head, body = text.partition("\n\n")[::2] if self.email else ("", text)
         places = [("subject", line.partition(":")[2]) for line in head.splitlines()
                   if line.lower().startswith("subject:")]
