@@ -275,6 +275,7 @@ class Substitution:
                 self.values.append((text, *piece))
                 text = ""
         self.tail = text
+        self.size = sum(len(before) for before, _, _, _ in self.values) + len(text)
         self.names = frozenset(name for _, name, _, _ in self.values)
         """The names the template reads (each ``{{ name }}`` or ``{{ name.attr }}``)."""
 
@@ -302,10 +303,23 @@ class Substitution:
     def render(self, values: Mapping[str, Any], finalize: Callable[[Any, int], str]
                ) -> str | None:
         """The text, each value through ``finalize(value, line)``; None: render with Jinja."""
+        filled = self.finalized(values, finalize)
+        if filled is None:
+            return None
+        out = []
+        for (before, _, _, _), value in zip(self.values, filled, strict=True):
+            out += (before, value)
+        out.append(self.tail)
+        return "".join(out)
+
+    def finalized(self, values: Mapping[str, Any], finalize: Callable[[Any, int], str]
+                  ) -> list[str] | None:
+        """Each value's text, in order, as ``render`` puts them between the template's text
+        (None where it would give None)."""
         out = []
         env = self.environment
-        for before, name, attributes, line in self.values:
-            out.append(before)
+        size = self.size
+        for _, name, attributes, line in self.values:
             value = values.get(name, _MISSING)
             if value is _MISSING:
                 value = env.globals.get(name, _MISSING)
@@ -316,12 +330,12 @@ class Substitution:
             if value is _MISSING or isinstance(value, jinja2.Undefined):
                 return None
             try:
-                out.append(finalize(value, line))
+                text = finalize(value, line)
             except Exception:  # the template path raises it, with file:line
                 return None
-        out.append(self.tail)
-        text = "".join(out)
-        return text if len(text) <= MAX_OUTPUT else None
+            size += len(text)
+            out.append(text)
+        return out if size <= MAX_OUTPUT else None
 
 
 _MISSING = object()

@@ -23,6 +23,7 @@ def _template(tmp_path: Path, text: str, quick: bool = True) -> MessageTemplate:
     template = MessageTemplate(path, email=True)
     if not quick:
         template._substitution = None  # the Jinja path, as before issue 23
+        template._split = None  # (and split after rendering, not before)
     return template
 
 
@@ -130,3 +131,47 @@ def test_a_header_line_is_told_as_before(line: str) -> None:
     name, colon, _ = line.partition(":")
     was = bool(colon) and bool(name) and all(c.isalnum() or c == "-" for c in name)
     assert templating._is_header(line) == was
+
+
+_PIECES = ["{{ first_name }}", "{{ company }}", "{{ sender.name }}", ":", " ", "\t", "\n",
+           "\n\n", "a", "Zé", "}", "{ x", "X-Note: ", "Cc: b@example.org", "Content-Type: ",
+           "text/plain", "\ue000", "  \n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=st.lists(st.sampled_from(_PIECES), max_size=6),
+       body=st.lists(st.sampled_from(_PIECES), max_size=12),
+       first=st.one_of(st.none(), st.text(alphabet="aZ :\t\n\r\x00{}\ue000\u2028é", max_size=6)),
+       company=st.one_of(st.none(), st.text(alphabet="b :\x0b}{ \x85", max_size=6)))
+def test_a_plain_template_split_once_renders_as_when_split_after(
+        tmp_path_factory: pytest.TempPathFactory, head: list[str], body: list[str],
+        first: str | None, company: str | None) -> None:
+    """A plain template's headers and body are split once, its values then put in their
+    places (``_PlainLayout``): the same headers, body and problems as rendering the whole
+    text and splitting it, for any layout of text and values and any values."""
+    from outreach.errors import OutreachError
+
+    text = "Subject: " + "".join(head) + "\n\n" + "".join(body)
+    folder = tmp_path_factory.mktemp("t")
+    try:
+        quick, slow = _template(folder, text), _template(folder, text, quick=False)
+    except OutreachError:  # not an e-mail template (a header that may not be set...)
+        return
+    assert quick.render(_values(first, company)) == slow.render(_values(first, company))
+
+
+def test_the_usual_plain_template_is_split_once(tmp_path: Path) -> None:
+    template = _template(tmp_path, SIMPLE)
+    assert template._split is not None
+    rendered = template.render(_values(first="Zoë", company="{0} Acme"))
+    assert not isinstance(rendered, list)
+    assert rendered.headers == {"Subject": "Coffee, Zoë?"}
+    assert rendered.text == "Hi Zoë,\n\nYour work at {0} Acme for Initech.\n\nPat Lee\n"
+
+
+def test_a_content_type_line_past_the_header_block_is_not_read_as_one() -> None:
+    """The header block ends at its first blank line (spaces only included), for the type
+    as for the allowed headers: an empty Content-Type line after it was a KeyError."""
+    from outreach.mail.templates import PLAIN, body_type
+
+    assert body_type("Subject: s\n  \nContent-Type: \n\nHi\n") == PLAIN

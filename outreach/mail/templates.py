@@ -167,6 +167,8 @@ class MessageTemplate:
         self._slots = _Slots()
         markdown = email and self.body_type == MARKDOWN
         self._html = templating.load(name_or_path, finalize=self._slots) if markdown else None
+        self._split = _PlainLayout.of(self._substitution) if (
+            email and self._html is None and self._substitution is not None) else None
         self._escaped: jinja2.Template | None = None
         self._recording: jinja2.Template | None = None
         self._undefined = templating.recording_undefined()
@@ -188,6 +190,11 @@ class MessageTemplate:
     def render(self, values: dict[str, Any]) -> Rendered | list[str]:
         """This recipient's message, or every problem found while rendering it."""
         problems = []
+        if self._split is not None and self._substitution is not None:  # a plain e-mail's
+            self._plain_values.empty_lines.clear()                      # values put in
+            filled = self._substitution.finalized(values, self._plain_values.at_line)
+            if filled is not None and all(filled) and not self._plain_values.empty_lines:
+                return self._split.fill(filled)  # (an empty one: rendered and split)
         if self._substitution is not None:
             self._plain_values.empty_lines.clear()
             quick = self._substitution.render(values, self._plain_values.at_line)
@@ -294,6 +301,53 @@ class MessageTemplate:
         return problems
 
 
+class _PlainLayout:
+    """A plain-text e-mail template of text and values, split once into its headers and its
+    body as ``MessageTemplate._rendered`` splits a recipient's text, each a format string
+    with a slot per value: a recipient's message is then its values put in the slots.
+
+    That gives the same headers and body as rendering and splitting, for values as the
+    substitution passes them (``_Values.at_line``: one line, no control character, nothing
+    to strip at either end) and none of them empty (``render`` goes the usual way then): such a value cannot end a header block, start a line,
+    make a line blank or end one in a space. ``of`` gives None for a template where a value
+    could name a header (a slot before a header line's colon) or whose text holds a
+    marker character."""
+
+    _PLACE = "\ue000{}\ue001"  # what ``_SLOT`` finds
+
+    def __init__(self, headers: list[tuple[str, str]], body: str) -> None:
+        self.headers = headers
+        self.body = body
+
+    @classmethod
+    def of(cls, substitution: templating.Substitution) -> _PlainLayout | None:
+        texts = [before for before, _, _, _ in substitution.values] + [substitution.tail]
+        if any(mark in text for text in texts for mark in ("\ue000", "\ue001", "\x00")):
+            return None
+        skeleton = "".join(before + cls._PLACE.format(index) for index, (before, _, _, _)
+                           in enumerate(substitution.values)) + substitution.tail
+        head = skeleton.partition("\n\n")[0]
+        if any("\ue000" in line.partition(":")[0] for line in head.splitlines()):
+            return None
+        headers, body = templating.split_headers(skeleton)
+        if not headers:
+            return None
+        if len(headers) > 1 or "Subject" not in headers:  # as ``_rendered`` keeps them
+            headers = {n: v for n, v in headers.items() if n.lower() != "content-type"}
+        return cls([(n, _format_string(v)) for n, v in headers.items()],
+                   _format_string(plain_body(body)))
+
+    def fill(self, values: list[str]) -> Rendered:
+        return Rendered({name: text.format(*values) for name, text in self.headers},
+                        self.body.format(*values))
+
+
+def _format_string(skeleton: str) -> str:
+    """``Hi \ue0000\ue001,`` → ``Hi {0},`` (the text's own braces doubled)."""
+    text = skeleton.replace("{", "{{").replace("}", "}}")
+    return _SLOT.sub(lambda m: "{" + m.group(1) + "}", text)
+
+
 def _hinted(problem: str) -> str:
     if "'meeting' is undefined" in problem:
         return problem + " (pass --start to set the meeting)"
@@ -305,6 +359,8 @@ def body_type(source: str) -> str:
     ``Content-Type`` line if it has one, else whether its body holds Markdown or HTML."""
     head, _, body = source.replace("\r\n", "\n").partition("\n\n")
     for line in head.splitlines():
+        if not line.strip():  # the header block ends here, as ``_check_header_lines`` reads it
+            break
         name, _, value = line.partition(":")
         if name.strip().lower() == "content-type":
             return BODY_TYPES[value.split(";")[0].strip().lower()]
