@@ -766,3 +766,26 @@ def test_held_out_rows_for_issue_22_meet_their_targets() -> None:
     assert eval_titles.accuracy(rows, predicted)[2] >= 0.90
     formers = eval_titles.former_figures(HOLDOUT_NEW, None)
     assert formers is not None and formers[0] == formers[1] and formers[2] == 0
+
+
+def test_the_parsed_vocabulary_kept_for_the_next_run_is_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built-in vocabulary is parsed once and kept (marshal) in the cache folder; a
+    cache made from other bytes, or not a cache at all, is never used: the file is read
+    again, and the cache made anew."""
+    import marshal
+
+    from outreach.titles import rules
+
+    cache = tmp_path / "vocabulary.marshal"
+    monkeypatch.setattr(rules, "_cache_path", lambda: cache)
+    source = Path(rules.__file__).with_name("vocabulary.toml")
+    truth = tomllib.loads(source.read_text("utf-8"))
+    assert rules.builtin_data.__wrapped__() == truth  # parsed, then kept
+    assert cache.read_bytes().startswith(rules._MAGIC)
+    assert rules.builtin_data.__wrapped__() == truth  # read back from the cache
+    stale = rules._MAGIC + bytes(32) + marshal.dumps({"grammar": {}})
+    for wrong in (stale, b"garbage", b""):
+        cache.write_bytes(wrong)
+        assert rules.builtin_data.__wrapped__() == truth
+        assert cache.read_bytes() != wrong
