@@ -33,7 +33,9 @@ class WrittenName:
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        """First and last name, one space between (either alone when the other is empty)."""
+        first, last = self.first_name, self.last_name
+        return f"{first} {last}" if first and last else first or last
 
 
 @dataclass(frozen=True)

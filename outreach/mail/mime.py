@@ -142,6 +142,7 @@ def _mailbox(name: str, address: str) -> str:
     return f"{name} <{address}>"
 
 
+@functools.lru_cache(maxsize=1024)  # a batch's subjects differ by a first name, if at all
 def _unstructured(name: str, value: str) -> str:
     """``Name: value``, RFC 2047-encoded when not plain ASCII (or when it looks encoded)."""
     value = header_text(value)
@@ -209,13 +210,16 @@ def _text_part(text: str, subtype: str) -> bytes:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.isascii() and max(map(len, text.split("\n"))) <= 76:
-        head = f'Content-Type: text/{subtype}; charset="us-ascii"\r\n'
-        head += "Content-Transfer-Encoding: 7bit\r\n\r\n"
-        return head.encode("ascii") + text.replace("\n", "\r\n").encode("ascii")
-    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-    head += "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        return _part_head(subtype, "us-ascii", "7bit") + text.replace(
+            "\n", "\r\n").encode("ascii")
     encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
-    return head.encode("ascii") + encoded.replace(b"\n", b"\r\n")
+    return _part_head(subtype, "utf-8", "quoted-printable") + encoded.replace(b"\n", b"\r\n")
+
+
+@functools.cache
+def _part_head(subtype: str, charset: str, encoding: str) -> bytes:
+    return (f'Content-Type: text/{subtype}; charset="{charset}"\r\n'
+            f"Content-Transfer-Encoding: {encoding}\r\n\r\n").encode("ascii")
 
 
 def _calendar_part(invite: Invite) -> bytes:

@@ -118,7 +118,7 @@ class _Renderer:
         values = templating.variables(  # a LinkedIn note (no address) may need any value
             person, self.sender, meeting, self.today, locale=self.options.locale,
             only=self.only if person.email.strip() else None)
-        values["invite_attached"] = self.attaches(person, meeting)
+        values["invite_attached"] = attached = self.attaches(person, meeting)
         values["booking_link"] = self.options.booking_link
         if self.options.values:
             values.update(self.options.values.get(person.key, {}))
@@ -133,7 +133,8 @@ class _Renderer:
                 who = describe(index, person)
                 chunk.problems += [_Problem(text, index, who) for text in rendered]
             else:
-                chunk.messages.append(self._message(index, person, address, rendered, meeting))
+                chunk.messages.append(self._message(index, person, address, rendered, meeting,
+                                                    attached))
         elif person.url.strip():
             note = self._note(values)
             if isinstance(note, list):
@@ -169,16 +170,20 @@ class _Renderer:
         return shorten(text, limit)
 
     def _message(
-        self, index: int, person: Person, address: str, rendered: Rendered, meeting: Meeting | None
+        self, index: int, person: Person, address: str, rendered: Rendered,
+        meeting: Meeting | None, attached: bool,
     ) -> Message:
         subject = rendered.headers.get("Subject", "")
         extra = tuple((n, v) for n, v in rendered.headers.items() if n != "Subject") \
             if len(rendered.headers) > 1 or not subject else ()
-        message_id = self.options.message_ids.get(person.key) or self.message_id(person, meeting)
+        options = self.options
+        message_id = (options.message_ids and options.message_ids.get(person.key)) \
+            or self.message_id(person, meeting)
         content = (subject, rendered.text, rendered.html, extra)  # mime.Content's fields
         envelope = (self.sender.name, self.sender_address, person.written.full_name, address,
-                    self.date, message_id, self.options.replying_to.get(person.key, ()))
-        invite = self._invite(person, meeting) if self.attaches(person, meeting) else None
+                    self.date, message_id,
+                    options.replying_to.get(person.key, ()) if options.replying_to else ())
+        invite = self._invite(person, meeting) if attached else None
         data = mime.message_bytes(content, envelope, invite)
         stem = fileio.name_part(person.slug) + self.options.file_suffix
         return Message(index, person, address, mime.header_text(subject), message_id, data,
