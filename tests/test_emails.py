@@ -719,3 +719,13 @@ def test_an_address_with_a_non_ascii_local_part_is_written_not_a_traceback(
     assert '\r\nTo: "Zoe Smith, Jr." <zoë@xn--bcher-kva.example>\r\n'.encode() in data
     to = email.message_from_string(data.decode("utf-8"), policy=policy.default)["To"]
     assert (to.addresses[0].display_name, to.addresses[0].username) == ("Zoe Smith, Jr.", "zoë")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(timezones=st.one_of(st.none(), st.timezones())))
+def test_the_date_header_is_written_as_the_stdlib_writes_it(when: datetime) -> None:
+    from email.utils import format_datetime
+
+    from outreach.mail.mime import date_header
+
+    assert date_header(when) == format_datetime(when)

@@ -23,7 +23,7 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from pathlib import Path
 
 from outreach import fileio
@@ -56,6 +56,18 @@ class Envelope:
     date: str
     message_id: str
     references: tuple[str, ...] = ()  # the thread, oldest first: In-Reply-To is the last
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_header(when: datetime) -> str:
+    """RFC 5322 date-time, as ``email.utils.format_datetime`` writes it (``-0000`` for a
+    naive one), without importing ``email.utils`` (and ``socket``) to write e-mails."""
+    zone = when.strftime("%z") if when.tzinfo is not None else "-0000"
+    return (f"{_DAYS[when.weekday()]}, {when.day:02d} {_MONTHS[when.month - 1]} "
+            f"{when.year:04d} {when.hour:02d}:{when.minute:02d}:{when.second:02d} {zone}")
 
 
 def header_text(value: object) -> str:
@@ -279,6 +291,8 @@ def write_mbox(messages: Iterable[bytes], path: Path) -> bool:
 
 def _mbox_bytes(data: bytes) -> bytes:
     """LF line endings (mailbox adds the platform's) and a ``From `` line from the Date."""
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(_header(data, b"Date").decode("ascii"))
         stamp = when.strftime("%a %b %d %H:%M:%S %Y")

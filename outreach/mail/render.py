@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +84,7 @@ class _Renderer:
         self.domain = self.sender_address.rpartition("@")[2] or "outreach.invalid"
         self.sender_lower = self.sender_address.lower()
         when = options.sent_date or times_clock().astimezone()
-        self.date = format_datetime(when if when.tzinfo else when.astimezone())
+        self.date = mime.date_header(when if when.tzinfo else when.astimezone())
         self.stamp = when
         self.today = options.today or times_today()  # one day for the whole batch
         names = self.template.value_names  # a template of text and values: only those
