@@ -10,6 +10,7 @@ back from one as its ``tolist`` gives them (``from_frame``).
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -55,9 +56,12 @@ class Columns:
             self.cells.append(values)
 
     def rows(self, indices: Sequence[int]) -> Columns:
-        """The rows at ``indices``, in that order (a new table)."""
-        return Columns(self.names, ([column[i] for i in indices] for column in self.cells),
-                       len(indices))
+        """The rows at ``indices``, in that order (a new table; its columns are lists)."""
+        if len(indices) < 2:  # itemgetter of one index gives the cell, not a tuple
+            return Columns(self.names, ([column[i] for i in indices] for column in self.cells),
+                           len(indices))
+        pick = operator.itemgetter(*indices)
+        return Columns(self.names, (list(pick(column)) for column in self.cells), len(indices))
 
     def where(self, keep: Sequence[bool]) -> Columns:
         """The rows where ``keep`` is true, in order."""
