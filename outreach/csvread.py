@@ -127,9 +127,9 @@ def _body(numbered: Iterator[tuple[int, list[str]]], header: list[str],
     rows: list[tuple[int, list[str]]] = []
     first_keys: dict[str, str] = {}  # header_key of first cells seen (names repeat)
     for line, row in numbered:
-        if not "".join(row).strip():  # every cell blank (one C call, not one per cell)
-            continue
-        first = row[0]
+        first = row[0] if row else ""
+        if (not first or first.isspace()) and not "".join(row).strip():
+            continue  # every cell blank (a row whose first cell is not blank is not)
         key = first_keys.get(first)
         if key is None:
             key = first_keys[first] = header_key(first)

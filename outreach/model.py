@@ -457,7 +457,10 @@ def people_from_columns(table: Columns) -> list[Person]:
         return list(table[name]) if name in table else [default] * count
 
     def texts(name: str) -> list[str]:
-        return [_text(v) for v in column(name)]
+        cells = column(name)
+        if all(type(v) is str for v in cells):  # as read: nothing to make text
+            return cells
+        return [_text(v) for v in cells]
 
     extra_columns = [c for c in table.names if c not in _PERSON_COLUMNS]
     extra_names = [slugify(c).replace("-", "_") for c in extra_columns]
