@@ -1,9 +1,11 @@
 """Ingest a LinkedIn data export: ``Connections.csv``, the export ZIP, or its unzipped folder.
 
-``read_export`` returns an ``Export``: the connections as a pandas DataFrame plus the user's own
-``Profile`` (current title, company, primary e-mail) when the ZIP/folder has it.
+``read_export`` returns an ``Export``: the connections a column at a time (``Export.table``, a
+``columns.Columns``; ``Export.connections`` is the pandas DataFrame of them, built when asked)
+plus the user's own ``Profile`` (current title, company, primary e-mail) when the ZIP/folder
+has it.
 
-Connections DataFrame columns (one row per connection, duplicates and empty rows removed):
+Connections columns (one row per connection, duplicates and empty rows removed):
 
 ================  ==============================================================
 ``first_name``    str, may be ""

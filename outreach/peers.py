@@ -1,7 +1,7 @@
 """Find peers: connections with your function and level, at other companies.
 
-``find_peers`` returns the connections DataFrame (see ``outreach.ingest``) filtered to peers,
-best first, with two more columns:
+``find_peers_in`` returns the connections (see ``outreach.ingest``; ``find_peers`` for a
+DataFrame) filtered to peers, best first, with two more columns:
 
 =========  =================================================================
 ``score``  0–1, the sum of the named parts below
