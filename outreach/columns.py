@@ -18,18 +18,24 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+_IDENTITY = frozenset({"first_name", "last_name", "url", "email", "company"})
+"""The columns a row's identity key is worked out from (``model.identity_key``)."""
 MISSING = float("nan")
 """A cell a row does not have (``concat`` of tables with other columns), as pandas fills it."""
 
 
 class Columns:
     """Named columns of equal length. A name may repeat (two columns of one name in a file):
-    reading a name gives its first column, as ``people`` reads the last."""
+    reading a name gives its first column, as ``people`` reads the last. ``keys``: each
+    row's identity key when the reader worked it out (``ingest``), so that the people built
+    from the rows need not work it out again (``model.people_from_columns``); no column."""
 
-    def __init__(self, names: Iterable[str], cells: Iterable[Sequence[Any]], count: int):
+    def __init__(self, names: Iterable[str], cells: Iterable[Sequence[Any]], count: int,
+                 keys: list[str] | None = None):
         self.names = list(names)
         self.cells = list(cells)
         self.count = count
+        self.keys = keys
 
     def __len__(self) -> int:
         return self.count
@@ -49,6 +55,8 @@ class Columns:
         ``frame[name] = values`` does."""
         if len(values) != self.count:
             raise ValueError(f"{name}: {len(values)} values for {self.count} rows")
+        if name in _IDENTITY:
+            self.keys = None  # worked out from the cells this replaces
         if name in self.names:
             self.cells[self.names.index(name)] = values
         else:
@@ -58,10 +66,13 @@ class Columns:
     def rows(self, indices: Sequence[int]) -> Columns:
         """The rows at ``indices``, in that order (a new table; its columns are lists)."""
         if len(indices) < 2:  # itemgetter of one index gives the cell, not a tuple
-            return Columns(self.names, ([column[i] for i in indices] for column in self.cells),
-                           len(indices))
-        pick = operator.itemgetter(*indices)
-        return Columns(self.names, (list(pick(column)) for column in self.cells), len(indices))
+            def pick(column: Sequence[Any]) -> list[Any]:
+                return [column[i] for i in indices]
+        else:
+            def pick(column: Sequence[Any]) -> list[Any]:
+                return list(operator.itemgetter(*indices)(column))
+        return Columns(self.names, map(pick, self.cells), len(indices),
+                       None if self.keys is None else pick(self.keys))
 
     def where(self, keep: Sequence[bool]) -> Columns:
         """The rows where ``keep`` is true, in order."""
@@ -72,7 +83,9 @@ class Columns:
         ones; a column one of them lacks is ``MISSING`` there (``pd.concat``'s rule)."""
         names = self.names + [n for n in other.names if n not in self.names]
         cells = [[*self.get(n, MISSING), *other.get(n, MISSING)] for n in names]
-        return Columns(names, cells, self.count + other.count)
+        keys = (None if self.keys is None or other.keys is None
+                else [*self.keys, *other.keys])
+        return Columns(names, cells, self.count + other.count, keys)
 
     def last_of_each(self) -> Columns:
         """Each name once, its last column (a file with two columns of one name)."""
@@ -81,7 +94,7 @@ class Columns:
         last = {name: i for i, name in enumerate(self.names)}
         kept = [i for i, name in enumerate(self.names) if last[name] == i]
         return Columns([self.names[i] for i in kept], [self.cells[i] for i in kept],
-                       self.count)
+                       self.count, self.keys)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Columns:

@@ -145,8 +145,8 @@ def connection_columns(text: str, label: str, vocabulary: Vocabulary | None = No
 
     table = read_table(text, label, CONNECTION_ALIASES, REQUIRED, check_swallowed=True)
     columns, stats = _record_columns(table)
-    *cells, functions, levels, lines = columns
-    result = Columns(_all_columns(table), cells, len(lines))
+    *cells, functions, levels, lines, keys = columns
+    result = Columns(_all_columns(table), cells, len(lines), keys=list(keys))
     given = _given_classes(table, list(functions), list(levels), list(lines))
     classes = classify_many(list(result["position"]), vocabulary)
     function, level = [c.function for c in classes], [c.level for c in classes]
@@ -192,12 +192,12 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     """The kept rows (normalised cells, then the row facts) and what happened to the rest:
     ``_record_columns`` a row at a time."""
     columns, stats = _record_columns(table)
-    return list(map(list, zip(*columns, strict=True))), stats
+    return list(map(list, zip(*columns[:-1], strict=True))), stats  # not the keys
 
 
 def _record_columns(table: Table) -> tuple[list[Sequence[Any]], IngestStats]:
     """The kept rows a column at a time (normalised cells, then the row facts: function,
-    level, line) and what happened to the rest.
+    level, line, identity key) and what happened to the rest.
 
     Works a column at a time: a column whose cells need no cleaning (nearly every one) is
     checked in a few passes over its joined text rather than cell by cell."""
@@ -209,14 +209,15 @@ def _record_columns(table: Table) -> tuple[list[Sequence[Any]], IngestStats]:
     if given:
         wanted += [table.columns[name] for name in CLASS_COLUMNS]
     if not table.rows:
-        return [[] for _ in range(len(wanted) + 3 - 2 * given)], stats
+        return [[] for _ in range(len(wanted) + 4 - 2 * given)], stats
     with paused_gc():  # ~10 lists a row, none in a cycle: collecting would only re-scan them
         return _kept_columns(table, table_columns(table, wanted), given, stats)
 
 
 def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
                   stats: IngestStats) -> tuple[list[Sequence[Any]], IngestStats]:
-    """Hidden profiles and repeated identities left out; dates read; the row facts added."""
+    """Hidden profiles and repeated identities left out; dates read; the row facts added
+    (each kept row's identity key last: its person need not work it out again)."""
     if is_peers_list(table):
         columns = [[restore(v) for v in column] for column in columns]
     first, last, url, email, company, _position, _connected = columns[:7]
@@ -235,7 +236,18 @@ def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
     tail = [] if given else [[""] * len(kept)] * 2
     lines = take([line for line, _ in table.rows], kept, dropped)
     stats.kept = len(kept)
-    return [*picked_columns, *tail, lines], stats
+    return [*picked_columns, *tail, lines, take(_by_row(keys, visible, len(first)), kept,
+                                                dropped)], stats
+
+
+def _by_row(values: list[str], rows: list[int], count: int) -> list[str]:
+    """``values`` (one for each of ``rows``) at their rows' places among ``count``."""
+    if len(rows) == count:
+        return values
+    placed = [""] * count
+    for row, value in zip(rows, values, strict=True):
+        placed[row] = value
+    return placed
 
 
 def _cell(cells: list[str], index: int | None) -> str:

@@ -466,7 +466,11 @@ def people_from_columns(table: Columns) -> list[Person]:
     extra_names = [slugify(c).replace("-", "_") for c in extra_columns]
     extras = list(zip(*(texts(c) for c in extra_columns), strict=True)) or [()] * count
     with paused_gc():
-        return _people(extra_names, extras, texts, column)
+        people = _people(extra_names, extras, texts, column)
+    if table.keys is not None:  # worked out by the reader from these very cells
+        for person, key in zip(people, table.keys, strict=True):
+            person.__dict__["key"] = key  # what ``Person.key`` stores on first use
+    return people
 
 
 def _people(extra_names: list[str], extras: list[tuple[str, ...]],

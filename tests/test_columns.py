@@ -91,3 +91,32 @@ def test_campaign_imports_no_pandas(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1] == "False"
     assert (tmp_path / "out" / "peers.csv").is_file()
     assert (tmp_path / "out" / "report.html").is_file()
+
+
+@pytest.mark.parametrize("source", [SAMPLE_ZIP, *sorted(EXPORTS.glob("connections_2*.csv")),
+                                    EXPORTS / "connections_mixed_encoding.csv"])
+def test_the_keys_ingest_hands_on_are_the_keys_people_work_out(source: Path) -> None:
+    """Each person built from an export's rows gets the identity key ingest worked out for
+    the row (issue 23): the key ``Person.key`` computes from the person's own fields."""
+    import dataclasses
+
+    from outreach.model import identity_key
+
+    export = read_export(source)
+    people = people_from_columns(export.table)
+    assert "key" in people[0].__dict__  # handed on, not recomputed
+    assert [p.key for p in people] == [
+        identity_key(p.url, p.email, p.full_name, p.company) for p in people]
+    assert [p.key for p in people] == [dataclasses.replace(p).key for p in people]
+    table, _ = find_peers_in(export.table, "VP Marketing", "Acme", with_excluded=True)
+    assert [p.key for p in people_from_columns(table)] == [
+        dataclasses.replace(p).key for p in people_from_columns(table)]
+
+
+def test_replacing_an_identity_column_forgets_the_keys() -> None:
+    table = read_export(EXPORTS / "connections_2024.csv").table
+    assert table.keys is not None
+    table.set("score", [0.0] * len(table))
+    assert table.keys is not None
+    table.set("email", [""] * len(table))
+    assert table.keys is None
