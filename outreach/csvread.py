@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from outreach.errors import OutreachError
@@ -127,9 +127,9 @@ def _body(numbered: Iterator[tuple[int, list[str]]], header: list[str],
     rows: list[tuple[int, list[str]]] = []
     first_keys: dict[str, str] = {}  # header_key of first cells seen (names repeat)
     for line, row in numbered:
-        if not "".join(row).strip():  # every cell blank (one C call, not one per cell)
-            continue
-        first = row[0]
+        first = row[0] if row else ""
+        if (not first or first.isspace()) and not "".join(row).strip():
+            continue  # every cell blank (a row whose first cell is not blank is not)
         key = first_keys.get(first)
         if key is None:
             key = first_keys[first] = header_key(first)
@@ -176,26 +176,73 @@ class _Rows:
     next quote): one row that silently holds all the rest. The reader is fed through a chain
     that notes when the text ran out; a record completed only by the end of the text is such
     a field.
+
+    A line without a quote is one record whose cells are its text cut at the delimiter: what
+    the CSV reader makes of it, cut in one C call (nine lines of ten in an export). The reader
+    reads the lines that hold a quote (and the lines such a record runs on to); a text with a
+    carriage return (its lines end in more ways than one) or a NUL goes to the reader whole.
     """
 
     def __init__(self, text: str, label: str, delimiter: str) -> None:
         self._ran_out: list[bool] = []
-        lines = itertools.chain(io.StringIO(text, newline=""),
-                                iter(lambda: self._ran_out.append(True), None))
-        self._reader = csv.reader(lines, delimiter=delimiter)
+        self._text = text
         self.label, self.delimiter = label, delimiter
         self.width = 0  # header width once known; 0 turns the swallowed-rows check off
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        reader, ran_out = self._reader, self._ran_out
-        start = 1
+        if "\r" in self._text or "\0" in self._text:
+            return self._read(io.StringIO(self._text, newline=""), 0, None)
+        lines = self._text.split("\n")
+        if lines[-1] == "":  # a text ending in a line end has no line after it
+            lines.pop()
+        return self._split(lines)
+
+    def _split(self, lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+        """The records of ``lines``: a plain one cut at the delimiter, the rest read."""
+        delimiter, limit = self.delimiter, csv.field_size_limit()
+        count = len(lines)
+        at = [0]  # the next line the reader is given
+
+        def feed() -> Iterator[str]:
+            while at[0] < count:
+                at[0] += 1
+                yield lines[at[0] - 1] + "\n"
+
+        records = self._read(feed(), 0, at)
+        index = 0
+        while index < count:
+            line = lines[index]
+            if '"' not in line and len(line) <= limit:
+                index += 1
+                yield index, line.split(delimiter) if line else []
+                continue
+            at[0] = index
+            yield next(records)
+            index = at[0]
+
+    def _read(self, lines: Iterable[str], first: int, at: list[int] | None
+              ) -> Iterator[tuple[int, list[str]]]:
+        """The CSV reader's records of ``lines`` (the text from line ``first + 1``); with
+        ``at``, the index of the line each record starts on is read from it."""
+        ran_out = self._ran_out
+        reader = csv.reader(itertools.chain(lines, iter(lambda: ran_out.append(True), None)),
+                            delimiter=self.delimiter)
+        start = first + 1
+        read = 0  # lines the reader has read before this record
         try:
-            for cells in reader:
-                end = reader.line_num
+            while True:
+                if at is not None:
+                    start = at[0] + 1
+                    read = reader.line_num
+                cells = next(reader, None)
+                if cells is None:
+                    return
+                end = start + reader.line_num - read - 1
                 if ran_out or (end > start and self.width and self._swallows_rows(cells)):
                     raise OutreachError(self._unterminated(start, bool(ran_out)))
                 yield start, cells
                 start = end + 1
+                read = reader.line_num
         except csv.Error as exc:
             raise OutreachError(f"{self.label}: line {start}: unreadable CSV: {exc}") from None
 

@@ -1,9 +1,11 @@
 """Ingest a LinkedIn data export: ``Connections.csv``, the export ZIP, or its unzipped folder.
 
-``read_export`` returns an ``Export``: the connections as a pandas DataFrame plus the user's own
-``Profile`` (current title, company, primary e-mail) when the ZIP/folder has it.
+``read_export`` returns an ``Export``: the connections a column at a time (``Export.table``, a
+``columns.Columns``; ``Export.connections`` is the pandas DataFrame of them, built when asked)
+plus the user's own ``Profile`` (current title, company, primary e-mail) when the ZIP/folder
+has it.
 
-Connections DataFrame columns (one row per connection, duplicates and empty rows removed):
+Connections columns (one row per connection, duplicates and empty rows removed):
 
 ================  ==============================================================
 ``first_name``    str, may be ""
@@ -23,22 +25,23 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import re
 import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach import fileio
 from outreach.bulk import paused_gc
+from outreach.columns import Columns
 from outreach.csvread import Table, decode, header_key, read_table
 from outreach.errors import OutreachError
 from outreach.ingest_columns import (
     identity_keys,
+    parse_date,
     rows_left_out,
     table_columns,
     take,
@@ -76,11 +79,6 @@ _ROW_FACTS = ("\0function", "\0level", "\0line")  # per-row facts after the fram
 PEERS_LIST_COLUMNS = ("function", "level", "score", "reason")
 """The columns that mark a CSV written by ``outreach peers`` (its cells are neutralised)."""
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
-_MONTHS = {m: i for i, m in enumerate(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
-_DATE_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%m/%d/%y",
-                 "%d/%m/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %B %Y", "%b %Y", "%Y")
 
 
 @dataclass
@@ -107,54 +105,57 @@ class IngestStats:
 
 @dataclass
 class Export:
+    """The connections a column at a time (``table``; the DataFrame ``connections`` is built
+    when first asked for), the user's profile and what happened to the rows."""
+
     source: Path
-    connections: pd.DataFrame
+    table: Columns
     profile: Profile = field(default_factory=Profile)
     stats: IngestStats = field(default_factory=IngestStats)
+
+    @functools.cached_property
+    def connections(self) -> pd.DataFrame:
+        """The connections DataFrame the module docstring describes."""
+        return self.table.to_frame()
 
 
 def read_export(path: Path | bytes, vocabulary: Vocabulary | None = None) -> Export:
     """Read Connections.csv (+ Profile, Positions, Email Addresses if present); classify titles.
 
     ``path`` is a ZIP, a folder or a CSV file, or the bytes of a ZIP or CSV (what a pipe
-    gave: messages name it ``<stdin>``)."""
+    gave: messages name it ``<stdin>``). Nothing here needs pandas: the DataFrame is built
+    only when ``Export.connections`` is asked for."""
     files = (_ExportFiles.from_bytes(path) if isinstance(path, bytes)
              else _ExportFiles.open(Path(path)))
-    text, label = files.text("Connections.csv", required=True)
-    frame, stats = parse_connections(text, label, vocabulary)
-    return Export(source=files.source, connections=frame, profile=read_profile(files),
-                  stats=stats)
+    table, stats = connection_columns(*files.text("Connections.csv", required=True), vocabulary)
+    return Export(source=files.source, table=table, profile=read_profile(files), stats=stats)
 
 
-def parse_connections(
-    text: str, label: str, vocabulary: Vocabulary | None = None
-) -> tuple[pd.DataFrame, IngestStats]:
+def parse_connections(text: str, label: str, vocabulary: Vocabulary | None = None
+                      ) -> tuple[pd.DataFrame, IngestStats]:
     """Parse the text of a Connections.csv into the documented DataFrame."""
-    # Nothing here multiplies matrices: numpy's OpenBLAS need not start (and spin) a thread
-    # per core when pandas first loads it, a tenth of a campaign's start-up CPU. A choice
-    # the user made, or numpy already loaded, stands.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    import pandas as pd
+    table, stats = connection_columns(text, label, vocabulary)
+    return table.to_frame(), stats
 
+
+def connection_columns(text: str, label: str, vocabulary: Vocabulary | None = None
+                       ) -> tuple[Columns, IngestStats]:
+    """Parse the text of a Connections.csv into the documented columns (without pandas)."""
     from outreach.titles import classify_many
 
     table = read_table(text, label, CONNECTION_ALIASES, REQUIRED, check_swallowed=True)
     columns, stats = _record_columns(table)
-    *cells, functions, levels, lines = columns
-    if lines:
-        frame = pd.DataFrame(dict(enumerate(cells)), index=pd.RangeIndex(len(lines)))
-        frame.columns = pd.Index(_all_columns(table))  # names may repeat: not dict keys
-    else:  # no rows: columns of no type (object), as a frame of no records has
-        frame = pd.DataFrame([], columns=_all_columns(table))
+    *cells, functions, levels, lines, keys = columns
+    result = Columns(_all_columns(table), cells, len(lines), keys=list(keys))
     given = _given_classes(table, list(functions), list(levels), list(lines))
-    classes = classify_many(frame["position"].tolist(), vocabulary)
-    frame["function"] = [c.function for c in classes]
-    frame["level"] = [c.level for c in classes]
+    classes = classify_many(list(result["position"]), vocabulary)
+    function, level = [c.function for c in classes], [c.level for c in classes]
     if given is not None:  # a peers list read back: the user's review (hand edits) stands
-        functions, levels = given
-        frame["function"] = [g or c for g, c in zip(functions, frame["function"], strict=True)]
-        frame["level"] = [g or c for g, c in zip(levels, frame["level"], strict=True)]
-    return frame, stats
+        function = [g or c for g, c in zip(given[0], function, strict=True)]
+        level = [g or c for g, c in zip(given[1], level, strict=True)]
+    result.set("function", function)
+    result.set("level", level)
+    return result, stats
 
 
 def _given_classes(
@@ -191,12 +192,12 @@ def _records(table: Table) -> tuple[list[list[Any]], IngestStats]:
     """The kept rows (normalised cells, then the row facts) and what happened to the rest:
     ``_record_columns`` a row at a time."""
     columns, stats = _record_columns(table)
-    return list(map(list, zip(*columns, strict=True))), stats
+    return list(map(list, zip(*columns[:-1], strict=True))), stats  # not the keys
 
 
 def _record_columns(table: Table) -> tuple[list[Sequence[Any]], IngestStats]:
     """The kept rows a column at a time (normalised cells, then the row facts: function,
-    level, line) and what happened to the rest.
+    level, line, identity key) and what happened to the rest.
 
     Works a column at a time: a column whose cells need no cleaning (nearly every one) is
     checked in a few passes over its joined text rather than cell by cell."""
@@ -208,14 +209,15 @@ def _record_columns(table: Table) -> tuple[list[Sequence[Any]], IngestStats]:
     if given:
         wanted += [table.columns[name] for name in CLASS_COLUMNS]
     if not table.rows:
-        return [[] for _ in range(len(wanted) + 3 - 2 * given)], stats
+        return [[] for _ in range(len(wanted) + 4 - 2 * given)], stats
     with paused_gc():  # ~10 lists a row, none in a cycle: collecting would only re-scan them
         return _kept_columns(table, table_columns(table, wanted), given, stats)
 
 
 def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
                   stats: IngestStats) -> tuple[list[Sequence[Any]], IngestStats]:
-    """Hidden profiles and repeated identities left out; dates read; the row facts added."""
+    """Hidden profiles and repeated identities left out; dates read; the row facts added
+    (each kept row's identity key last: its person need not work it out again)."""
     if is_peers_list(table):
         columns = [[restore(v) for v in column] for column in columns]
     first, last, url, email, company, _position, _connected = columns[:7]
@@ -234,7 +236,18 @@ def _kept_columns(table: Table, columns: list[Sequence[str]], given: bool,
     tail = [] if given else [[""] * len(kept)] * 2
     lines = take([line for line, _ in table.rows], kept, dropped)
     stats.kept = len(kept)
-    return [*picked_columns, *tail, lines], stats
+    return [*picked_columns, *tail, lines, take(_by_row(keys, visible, len(first)), kept,
+                                                dropped)], stats
+
+
+def _by_row(values: list[str], rows: list[int], count: int) -> list[str]:
+    """``values`` (one for each of ``rows``) at their rows' places among ``count``."""
+    if len(rows) == count:
+        return values
+    placed = [""] * count
+    for row, value in zip(rows, values, strict=True):
+        placed[row] = value
+    return placed
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -245,43 +258,27 @@ def _cell(cells: list[str], index: int | None) -> str:
     return " ".join(_CONTROLS.sub(" ", cells[index]).split())
 
 
-@functools.lru_cache(maxsize=16384)
-def parse_date(text: str) -> date | None:
-    """``23 Nov 2024``, ``2024-11-23`` and the formats spreadsheets re-save them as."""
-    text = text.strip()
-    if not text:
-        return None
-    linkedin = _LINKEDIN_DATE.fullmatch(text)
-    if linkedin and linkedin.group(2) in _MONTHS:
-        try:
-            return date(int(linkedin.group(3)), _MONTHS[linkedin.group(2)], int(linkedin.group(1)))
-        except ValueError:
-            return None
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 # ---------------------------------------------------------------- writing the frame back
 
 _CLASSIFIED = ["function", "level"]
 _PEER = ["score", "reason"]
 
 
-def export_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+def export_columns(frame: pd.DataFrame | Columns) -> tuple[list[str], list[str]]:
     """(frame columns, header names) in output order: LinkedIn's, classification, peer, extras."""
-    ordered = COLUMNS + _CLASSIFIED + [c for c in _PEER if c in frame.columns]
-    extras = [c for c in frame.columns if c not in ordered]
-    names = LINKEDIN_HEADER + ordered[len(COLUMNS):] + extras
-    return ordered + extras, names
+    names = list(frame.names if isinstance(frame, Columns) else frame.columns)
+    ordered = COLUMNS + _CLASSIFIED + [c for c in _PEER if c in names]
+    extras = [c for c in names if c not in ordered]
+    header = LINKEDIN_HEADER + ordered[len(COLUMNS):] + extras
+    return ordered + extras, header
 
 
-def frame_to_csv(frame: pd.DataFrame) -> str:
-    columns, header = export_columns(frame)
-    return columns_to_csv(header, [frame[name].tolist() for name in columns])
+def frame_to_csv(frame: pd.DataFrame | Columns) -> str:
+    """The connections or peers as CSV (``tables.columns_to_csv``), LinkedIn's header first;
+    a ``Columns`` table needs no pandas."""
+    table = frame if isinstance(frame, Columns) else Columns.from_frame(frame)
+    columns, header = export_columns(table)
+    return columns_to_csv(header, [table[name] for name in columns])
 
 
 def frame_to_json(frame: pd.DataFrame) -> str:

@@ -6,15 +6,22 @@ row-at-a-time rules had (``tests/test_ingest_columns.py`` checks them against th
 from __future__ import annotations
 
 import contextlib
+import functools
 import operator
 import re
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from outreach.csvread import Table
 from outreach.model import are_canonical_urls, identity_key
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})")
+_MONTHS = {m: i for i, m in enumerate(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_DATE_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%m/%d/%y",
+                 "%d/%m/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %B %Y", "%b %Y", "%Y")
 
 
 def table_columns(table: Table, wanted: list[int]) -> list[Sequence[str]]:
@@ -99,3 +106,23 @@ def identity_keys(rows: list[int], first: Sequence[str], last: Sequence[str],
         return [u or identity_key(u, email[i], f"{first[i]} {last[i]}", company[i])
                 for i, u in zip(rows, urls, strict=True)]
     return [identity_key(url[i], email[i], f"{first[i]} {last[i]}", company[i]) for i in rows]
+
+
+@functools.lru_cache(maxsize=16384)
+def parse_date(text: str) -> date | None:
+    """``23 Nov 2024``, ``2024-11-23`` and the formats spreadsheets re-save them as."""
+    text = text.strip()
+    if not text:
+        return None
+    linkedin = _LINKEDIN_DATE.fullmatch(text)
+    if linkedin and linkedin.group(2) in _MONTHS:
+        try:
+            return date(int(linkedin.group(3)), _MONTHS[linkedin.group(2)], int(linkedin.group(1)))
+        except ValueError:
+            return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None

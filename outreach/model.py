@@ -38,6 +38,7 @@ from urllib.parse import unquote
 from outreach.bulk import paused_gc
 
 if TYPE_CHECKING:
+    from outreach.columns import Columns
     from outreach.names import WrittenName
 
 # ---------------------------------------------------------------- text helpers
@@ -439,25 +440,37 @@ _PERSON_COLUMNS = frozenset({
 
 
 def people_from_frame(frame: Any) -> list[Person]:
-    """Turn an ingest/peers DataFrame into ``Person`` objects (extra columns go to ``extra``).
+    """Turn an ingest/peers DataFrame into ``Person`` objects (extra columns go to ``extra``):
+    ``people_from_columns`` of its columns."""
+    from outreach.columns import Columns
 
-    Read a column at a time (``tolist``), not a row at a time: pandas' per-row access cost
-    more than building the people."""
-    if not frame.columns.is_unique:  # a file with two columns of one name: the last one wins
-        frame = frame.loc[:, ~frame.columns.duplicated(keep="last")]
-    count = len(frame)
+    return people_from_columns(Columns.from_frame(frame))
+
+
+def people_from_columns(table: Columns) -> list[Person]:
+    """Turn the ingest/peers columns into ``Person`` objects (extra columns go to ``extra``);
+    a file with two columns of one name: the last one wins."""
+    table = table.last_of_each()
+    count = len(table)
 
     def column(name: str, default: object = None) -> list[Any]:
-        return frame[name].tolist() if name in frame.columns else [default] * count
+        return list(table[name]) if name in table else [default] * count
 
     def texts(name: str) -> list[str]:
-        return [_text(v) for v in column(name)]
+        cells = column(name)
+        if all(type(v) is str for v in cells):  # as read: nothing to make text
+            return cells
+        return [_text(v) for v in cells]
 
-    extra_columns = [c for c in frame.columns if c not in _PERSON_COLUMNS]
+    extra_columns = [c for c in table.names if c not in _PERSON_COLUMNS]
     extra_names = [slugify(c).replace("-", "_") for c in extra_columns]
     extras = list(zip(*(texts(c) for c in extra_columns), strict=True)) or [()] * count
     with paused_gc():
-        return _people(extra_names, extras, texts, column)
+        people = _people(extra_names, extras, texts, column)
+    if table.keys is not None:  # worked out by the reader from these very cells
+        for person, key in zip(people, table.keys, strict=True):
+            person.__dict__["key"] = key  # what ``Person.key`` stores on first use
+    return people
 
 
 def _people(extra_names: list[str], extras: list[tuple[str, ...]],

@@ -1,7 +1,7 @@
 """Find peers: connections with your function and level, at other companies.
 
-``find_peers`` returns the connections DataFrame (see ``outreach.ingest``) filtered to peers,
-best first, with two more columns:
+``find_peers_in`` returns the connections (see ``outreach.ingest``; ``find_peers`` for a
+DataFrame) filtered to peers, best first, with two more columns:
 
 =========  =================================================================
 ``score``  0–1, the sum of the named parts below
@@ -41,16 +41,25 @@ to different companies in turn; callers skip it when the user chose the peers (`
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from outreach.bulk import paused_gc
+from outreach.columns import Columns
 from outreach.errors import OutreachError
-from outreach.model import Person, Sender, fold, people_from_frame, valid_address
+from outreach.model import (
+    Person,
+    Sender,
+    _text,
+    fold,
+    people_from_columns,
+    valid_address,
+)
 from outreach.wording import plural
 
 if TYPE_CHECKING:
@@ -100,7 +109,7 @@ class Selection:
     people: list[Person]
     sender: Sender
     source: Path
-    table: pd.DataFrame | Callable[[], pd.DataFrame]  # the frame, or how to build it if asked
+    table: Columns | pd.DataFrame | Callable[[], pd.DataFrame]  # the peers, or how to get them
     title: str = ""
     company: str = ""
     target: TitleClass | None = None
@@ -108,11 +117,21 @@ class Selection:
 
     @property
     def frame(self) -> pd.DataFrame:
-        """The peers as a DataFrame (written as peers.csv); a peers list read without pandas
-        builds it here, the first time it is asked for (``outreach.peerslist``)."""
-        if callable(self.table):
+        """The peers as a DataFrame (``outreach peers``' table); built here, the first time
+        it is asked for, from the columns of an export's peers or a peers list read without
+        pandas (``outreach.peerslist``)."""
+        if isinstance(self.table, Columns):
+            self.table = self.table.to_frame()
+        elif callable(self.table):
             self.table = self.table()
         return self.table
+
+    @property
+    def columns(self) -> Columns:
+        """The peers a column at a time (written as peers.csv): an export's without pandas."""
+        if isinstance(self.table, Columns):
+            return self.table
+        return Columns.from_frame(self.frame)
 
     def heading(self) -> str:
         """``72 peers for 'VP Marketing' (function=marketing, level=vp), outside Acme``."""
@@ -138,6 +157,18 @@ def find_peers(
     connections: pd.DataFrame,
     title: str,
     company: str = "",
+    **options: Any,
+) -> tuple[pd.DataFrame, TitleClass]:
+    """``find_peers_in`` for a connections DataFrame (``ingest.read_export(...).connections``):
+    the peers as a DataFrame, index 0..n-1."""
+    peers, target = find_peers_in(Columns.from_frame(connections), title, company, **options)
+    return peers.to_frame(), target
+
+
+def find_peers_in(
+    connections: Columns,
+    title: str,
+    company: str = "",
     *,
     levels: list[str] | None = None,
     functions: list[str] | None = None,
@@ -147,7 +178,7 @@ def find_peers(
     past_employers: Collection[str] = (),
     home_country: str = "",
     with_excluded: bool = False,
-) -> tuple[pd.DataFrame, TitleClass]:
+) -> tuple[Columns, TitleClass]:
     """Connections whose function and level match ``title``'s (or the given lists), scored
     as the module docstring says, best first.
 
@@ -169,63 +200,75 @@ def find_peers(
             f"cannot tell the {'level' if 'unknown' in wanted_levels else 'function'} of your "
             f"title {title!r}; pass a clearer title, or the levels and functions to accept",
             field="title")
-    mask = connections["level"].isin(wanted_levels) & connections["function"].isin(
-        wanted_functions)
     workplace = _workplace_peers(connections, company, wanted_levels, include_own_company)
-    matched = connections[mask | workplace].copy()
-    why = _exclusions(matched, classify_many(matched["position"].tolist(), vocabulary),
+    rows = _matching(connections, wanted_levels, wanted_functions)
+    matched = connections.rows(sorted(workplace.union(rows)) if workplace else rows)
+    why = _exclusions(matched, classify_many(list(matched["position"]), vocabulary),
                       company, include_own_company)
-    peers = matched[[not w for w in why]].copy()
-    dates = [d for d in connections["connected_on"].tolist() if isinstance(d, date)]
+    peers = matched.where([not w for w in why])
+    dates = [d for d in connections["connected_on"] if isinstance(d, date)]
     scorer = _Scorer(target, vocabulary, max(dates) if dates else None)
     new = _new_companies(peers, planned, past_employers)
-    positions, functions_, levels_ = (peers[c].tolist() for c in ("position", "function",
-                                                                   "level"))
+    positions, functions_, levels_ = (peers[c] for c in ("position", "function", "level"))
     parts = [scorer.parts(position, f, lv, email, fresh, connected) for
              position, f, lv, email, fresh, connected in zip(
-                 positions, functions_, levels_, peers["email"].tolist(),
-                 new, peers["connected_on"].tolist(), strict=True)]
-    peers["score"] = [round(sum(v for _, v in p), 3) for p in parts]
-    peers["reason"] = [f"{title} ~ {position}: function={f}, level={lv}; {_explain(tuple(p))}"
-                       for position, f, lv, p in zip(positions, functions_, levels_, parts,
-                                                     strict=True)]
+                 positions, functions_, levels_, peers["email"],
+                 new, peers["connected_on"], strict=True)]
+    peers.set("score", [round(sum(v for _, v in p), 3) for p in parts])
+    peers.set("reason", [f"{title} ~ {position}: function={f}, level={lv}; "
+                         f"{_explain(tuple(p))}" for position, f, lv, p in zip(
+                             positions, functions_, levels_, parts, strict=True)])
     _mark_colleagues(peers, company, include_own_company)
     _mark_remote(peers, home_country)
-    peers = peers.sort_values(["score", "last_name", "first_name"], ascending=[False, True, True],
-                              kind="stable")
+    peers = peers.rows(_best_first(peers))
     if with_excluded:
         peers = _with_excluded(peers, matched, why, title)
-    return peers.reset_index(drop=True), target
+    return peers, target
 
 
-def _workplace_peers(connections: pd.DataFrame, company: str, levels: list[str],
-                     include_own_company: bool) -> pd.Series:
+def _matching(connections: Columns, levels: list[str], functions: list[str]) -> list[int]:
+    """The rows with one of ``levels`` and one of ``functions`` (the level picked out first,
+    in one C pass over its column: few rows have it)."""
+    at_level = itertools.compress(range(len(connections)),
+                                  map(set(levels).__contains__, connections["level"]))
+    function, wanted = connections["function"], set(functions)
+    return [i for i in at_level if function[i] in wanted]
+
+
+def _best_first(peers: Columns) -> list[int]:
+    """The rows by score (highest first), then last and first name; ties as they were."""
+    scores, last, first = peers["score"], peers["last_name"], peers["first_name"]
+    return sorted(range(len(peers)), key=lambda i: (-scores[i], last[i], first[i]))
+
+
+def _workplace_peers(connections: Columns, company: str, levels: list[str],
+                     include_own_company: bool) -> set[int]:
     """With ``include_own_company``: the rows at the user's own company at their level, in
     any function (a VP Product beside a VP Marketing); else none."""
     own = company_key(company) if company and include_own_company else None
     if not own:
-        import pandas as pd
+        return set()
+    wanted = set(levels)
+    return {i for i, (firm, level) in enumerate(zip(connections["company"],
+                                                    connections["level"], strict=True))
+            if level in wanted and company_key(_text(firm)) == own}
 
-        return pd.Series(False, index=connections.index)
-    firms = connections["company"].fillna("").map(lambda firm: company_key(str(firm)))
-    return connections["level"].isin(levels) & (firms == own)
 
-
-def _mark_colleagues(peers: pd.DataFrame, company: str, include_own_company: bool) -> None:
+def _mark_colleagues(peers: Columns, company: str, include_own_company: bool) -> None:
     """A ``colleague`` column ("yes" for a peer at the user's own company), when any: they
     are written to as colleagues (``colleague.email.j2``), not as peers elsewhere."""
-    if not (company and include_own_company) or peers.empty:
+    if not (company and include_own_company) or not len(peers):
         return
     own = company_key(company)
     marks = ["yes" if company_key(str(firm or "")) == own else "" for firm in peers["company"]]
     if any(marks):
-        peers["colleague"] = marks
-        peers["reason"] = [f"{reason}; a colleague at your level (workplace peer)" if mark
-                           else reason for reason, mark in zip(peers["reason"], marks,
-                                                               strict=True)]
+        peers.set("colleague", marks)
+        peers.set("reason", [f"{reason}; a colleague at your level (workplace peer)" if mark
+                             else reason for reason, mark in zip(peers["reason"], marks,
+                                                                 strict=True)])
 
 
-def _new_companies(peers: pd.DataFrame, planned: Collection[str] | Mapping[str, str],
+def _new_companies(peers: Columns, planned: Collection[str] | Mapping[str, str],
                    past_employers: Collection[str]) -> list[bool]:
     """Whether each peer's company is new: not a past employer of the user's, and not in the
     plan through someone else."""
@@ -237,8 +280,7 @@ def _new_companies(peers: pd.DataFrame, planned: Collection[str] | Mapping[str, 
     counts = Counter(company_key(c) for c in (owners.values() if owners else planned))
     past = {company_key(c) for c in past_employers}
     out = []
-    urls = peers["url"].tolist() if "url" in peers.columns else [""] * len(peers)
-    for url, email, first, last, firm in zip(urls, *(peers[c].tolist() for c in (
+    for url, email, first, last, firm in zip(peers.get("url", ""), *(peers[c] for c in (
             "email", "first_name", "last_name", "company")), strict=True):
         key = company_key(firm or "")
         taken = counts[key]
@@ -250,12 +292,12 @@ def _new_companies(peers: pd.DataFrame, planned: Collection[str] | Mapping[str, 
     return out
 
 
-def _exclusions(matched: pd.DataFrame, classes: list[TitleClass], company: str,
+def _exclusions(matched: Columns, classes: list[TitleClass], company: str,
                 include_own_company: bool) -> list[str]:
     """Why each matched row is not a peer ("" when it is): a former role, or a colleague."""
     own = company_key(company) if company and not include_own_company else None
     out = []
-    for cls, firm in zip(classes, matched["company"].tolist(), strict=True):
+    for cls, firm in zip(classes, matched["company"], strict=True):
         if cls.former:
             out.append(f"excluded: a former role ({_former_note(cls.rule)})")
         elif own is not None and company_key(firm) == own:
@@ -274,33 +316,31 @@ def _former_note(rule: str) -> str:
     return "marked former"
 
 
-def _with_excluded(peers: pd.DataFrame, matched: pd.DataFrame, why: list[str],
-                   title: str) -> pd.DataFrame:
+def _with_excluded(peers: Columns, matched: Columns, why: list[str], title: str) -> Columns:
     """The peers, then the rows left out (score 0), each saying why in ``excluded``."""
-    import pandas as pd
+    left_out = matched.where([bool(w) for w in why])
+    reasons = [w for w in why if w]
+    left_out.set("score", [0.0] * len(left_out))
+    left_out.set("reason", [f"{title} ~ {position}: {w}" for position, w in zip(
+        left_out["position"], reasons, strict=True)])
+    left_out.set("excluded", reasons)
+    if "remote" in peers:
+        left_out.set("remote", [""] * len(left_out))
+    peers.set("excluded", [""] * len(peers))
+    return peers.concat(left_out)
 
-    left_out = matched[[bool(w) for w in why]].copy()
-    left_out["score"] = 0.0
-    left_out["reason"] = [f"{title} ~ {position}: {w}" for position, w in zip(
-        left_out["position"], [w for w in why if w], strict=True)]
-    left_out["excluded"] = [w for w in why if w]
-    if "remote" in peers.columns:
-        left_out["remote"] = ""
-    peers = peers.assign(excluded="")
-    return pd.concat([peers, left_out], ignore_index=True)
 
-
-def _mark_remote(peers: pd.DataFrame, home_country: str) -> None:
+def _mark_remote(peers: Columns, home_country: str) -> None:
     """A ``remote`` column, when any peer's title, company or e-mail names another country
     than ``home_country``: that peer is met by video, not at the café."""
-    if not home_country or peers.empty:
+    if not home_country or not len(peers):
         return
     from outreach.titles.places import elsewhere
 
     marks = [elsewhere(home_country, position, firm, email) for position, firm, email in zip(
-        *(peers[c].tolist() for c in ("position", "company", "email")), strict=True)]
+        *(peers[c] for c in ("position", "company", "email")), strict=True)]
     if any(marks):
-        peers["remote"] = marks
+        peers.set("remote", marks)
 
 
 class _Scorer:
@@ -416,7 +456,7 @@ def load_people(path: Path | bytes, query: PeerQuery) -> Selection:
         if listed is not None:
             return _from_peers_csv(listed, query)
         export = read_export(path, vocabulary)
-        if all(name in export.connections.columns for name in LIST_COLUMNS):
+        if all(name in export.table for name in LIST_COLUMNS):
             return _from_peers_csv(PeersList.from_frame(export.source, export.profile,
                                                         export.connections), query)
         return select_peers(export, query, vocabulary)
@@ -433,15 +473,16 @@ def select_peers(export: Export, query: PeerQuery, vocabulary: Vocabulary | None
 
     profile = export.profile
     home = home_country(title, company, profile.location, email=profile.email, zone=query.zone)
-    frame, target = find_peers(
-        export.connections, title, company, levels=query.levels, functions=query.functions,
+    peers, target = find_peers_in(
+        export.table, title, company, levels=query.levels, functions=query.functions,
         include_own_company=query.include_own_company, vocabulary=vocabulary,
         planned=query.planned, past_employers=profile.past_companies, home_country=home,
         with_excluded=query.with_excluded,
     )
     sender = export.profile.sender()
-    chosen = frame[frame["excluded"] == ""] if "excluded" in frame.columns else frame
-    return Selection(people_from_frame(chosen), sender, export.source, frame, title, company,
+    chosen = (peers.where([w == "" for w in peers["excluded"]]) if "excluded" in peers
+              else peers)
+    return Selection(people_from_columns(chosen), sender, export.source, peers, title, company,
                      target, [export.stats.summary()])
 
 

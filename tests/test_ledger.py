@@ -282,3 +282,26 @@ def test_grouped_sync_fsyncs_the_wal_once_per_group_not_per_commit(
     with Ledger.open(tmp_path / "ledger.sqlite") as again:
         found = again.deliveries_of([f"<m{n}@x>" for n in range(20)] + ["<none@x>"])
         assert [sorted(r) for r in found.values()] == [["a@example.org"]] * 20 + [[]]
+
+
+@pytest.mark.parametrize("one_by_one", [0, 3, 64])
+def test_life_facts_people_are_every_stored_person_in_name_order(
+        ledger: Ledger, monkeypatch: pytest.MonkeyPatch, one_by_one: int) -> None:
+    """``life_facts().people`` reads its keys at once and each person when asked for (all
+    rows at once after ``ONE_BY_ONE``; issue 23): the same people, in the same name order,
+    as every stored person, whichever way each was read; an unknown key is not there."""
+    from outreach.ledger.lifecycle import StoredPeople
+
+    monkeypatch.setattr(StoredPeople, "ONE_BY_ONE", one_by_one)
+    people = [Person(f"N{i % 7}", f"Last{i}", url=f"https://www.linkedin.com/in/p{i}",
+                     company=f"Co {i}", position="VP Marketing", function="marketing",
+                     level="vp") for i in range(12)]
+    ledger.remember_people(people)
+    stored = ledger.all_people()
+    facts = ledger.life_facts()
+    assert list(facts.people) == list(stored) and len(facts.people) == 12
+    assert facts.people["https://www.linkedin.com/in/p5"] == stored["https://www.linkedin.com/in/p5"]
+    assert dict(facts.people.items()) == stored
+    assert "https://www.linkedin.com/in/nobody" not in facts.people
+    with pytest.raises(KeyError):
+        facts.people["https://www.linkedin.com/in/nobody"]

@@ -6,6 +6,9 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from outreach.model import Person
 from outreach.report import FileLink, ReportData, Slot, month_grids, render_report
 
@@ -77,3 +80,56 @@ def test_each_peer_row_reads_as_before() -> None:
             ) in page
     assert '<td>Bo Li</td>\n    <td>Initech</td>\n    <td>VP</td>\n    <td><span class="tag ' \
            'forum">forum</span></td>' in page
+
+
+_OLD_LOOP = """\
+  {% set in_rotation = say("report.rotation") %}
+  {% for link, name, company, position, rotation, forum, reason in peer_rows %}
+  <tr>
+    <td>{% if link %}<a href="{{ link }}" rel="noopener noreferrer">{{ name }}</a>{% else %}{{ name }}{% endif %}</td>
+    <td>{{ company }}</td>
+    <td>{{ position }}</td>
+    <td>{% if rotation %}<span class="tag rotation">{{ in_rotation }}</span>{% endif %}{% if forum %}<span class="tag forum">forum</span>{% endif %}</td>
+    <td class="why">{{ reason }}</td>
+  </tr>
+  {% endfor %}
+"""  # noqa: E501 - the peers table as report.html.j2 looped over it before issue 23
+
+
+def _old_rows(data: ReportData, locale: str) -> str:
+    import jinja2
+
+    from outreach.i18n import wording
+    from outreach.report import _text
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, finalize=_text)
+    rotation, forum = set(data.rotation_peers), set(data.forum_peers)
+    rows = [(p.url if p.url.startswith(("https://", "http://")) else "",
+             p.full_name or "(no name)", p.company, p.position, p.full_name in rotation,
+             p.full_name in forum, p.reason) for p in data.peers]
+    return env.from_string(_OLD_LOOP).render(
+        peer_rows=rows, say=lambda key, **values: wording(key, locale, **values))
+
+
+_cells = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["", "<script>", "a&b", "\"q'", "x\x1by", "https://x/?a=1&b=<2>", "http://h"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_cells, _cells, _cells, _cells, _cells, _cells), max_size=5),
+       st.sampled_from(["en", "es", "de"]))
+def test_peer_rows_are_the_template_loop_they_replace(cells: list[tuple[str, ...]],
+                                                      locale: str) -> None:
+    """The peers table rendered in Python (issue 23) is the old template loop's text, for
+    any names, links, companies, titles and reasons: escaped, control characters made
+    spaces, only web links linked, the rotation and forum tagged."""
+    from outreach.report import peer_rows
+
+    people = [Person(first, last, url=url, company=firm, position=title, reason=why)
+              for first, last, url, firm, title, why in cells]
+    names = [p.full_name for p in people]
+    data = ReportData("Dana", "VP", "marketing", "vp", people, [], [],
+                      rotation_peers=names[::2], forum_peers=names[1::3])
+    rows = peer_rows(data, locale)
+    assert (rows + "\n" if rows else "") == _old_rows(data, locale)

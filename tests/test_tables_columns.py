@@ -65,3 +65,17 @@ def test_columns_give_the_same_cells_as_one_cell_at_a_time(rows: list[list[objec
 def test_one_column_of_one_empty_cell_is_quoted_as_the_csv_module_does() -> None:
     assert to_csv(["a"], [[""]], CsvDialect.PLAIN) == 'a\n""\n'
     assert to_csv(["a", "b"], [["", ""]], CsvDialect.PLAIN) == "a,b\n,\n"
+
+
+def test_the_locales_known_to_write_a_decimal_point_do_so_in_cldr() -> None:
+    """``dialect_for_locale`` answers a few English locales without loading CLDR's data
+    (issue 23): each of them must be one whose decimals babel writes with a point, and
+    another locale is still asked (de: a comma, so ``;``)."""
+    from outreach.i18n.locales import babel_locale
+    from outreach.tables import _DECIMAL_POINT, dialect_for_locale
+
+    for locale in _DECIMAL_POINT:
+        assert babel_locale(locale).number_symbols["latn"]["decimal"] == ".", locale
+        assert dialect_for_locale(locale) is CsvDialect.EXCEL
+    assert dialect_for_locale("de") is CsvDialect.EXCEL_SEMICOLON
+    assert dialect_for_locale("en_ZA") is CsvDialect.EXCEL_SEMICOLON  # English, with a comma

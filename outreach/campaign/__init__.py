@@ -301,7 +301,7 @@ def _write_peers(selection: Selection, out: Path, result: CampaignResult) -> Non
     from outreach.ingest import frame_to_csv
 
     path = out / "peers.csv"
-    changed = fileio.write_if_changed(path, frame_to_csv(selection.frame).encode("utf-8"))
+    changed = fileio.write_if_changed(path, frame_to_csv(selection.columns).encode("utf-8"))
     result.add(path, f"{plural(len(selection.people), 'peer')} and why they match", changed)
     result.notes += selection.notes
 

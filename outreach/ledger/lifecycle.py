@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -90,24 +90,45 @@ class LifeFacts:
 
 
 class StoredPeople(Mapping[str, Person]):
-    """Stored key → person, in name order, each ``Person`` built when first asked for: the
-    life cycle needs the few people with facts, of the thousands a campaign remembers."""
+    """Stored key → person, in name order, each ``Person`` read and built when first asked
+    for: the life cycle needs the few people with facts, of the thousands a campaign
+    remembers. The keys are read at once; a person's row by its key, or, once more than
+    ``ONE_BY_ONE`` were asked for (a review ranks everyone), every row in one query."""
 
-    def __init__(self, rows: list[sqlite3.Row]) -> None:
-        self._rows = {str(row["key"]): row for row in rows}
+    ONE_BY_ONE = 64
+
+    def __init__(self, keys: list[str], read_one: Callable[[str], sqlite3.Row | None],
+                 read_all: Callable[[], list[sqlite3.Row]]) -> None:
+        self._keys, self._known = keys, set(keys)
+        self._read_one, self._read_all = read_one, read_all
+        self._rows: dict[str, sqlite3.Row] = {}
         self._built: dict[str, Person] = {}
 
     def __getitem__(self, key: str) -> Person:
         person = self._built.get(key)
         if person is None:
-            person = self._built[key] = person_from_row(self._rows[key])
+            person = self._built[key] = person_from_row(self._row(key))
         return person
 
+    def _row(self, key: str) -> sqlite3.Row:
+        row = self._rows.get(key)
+        if row is not None:
+            return row
+        if key not in self._known:
+            raise KeyError(key)
+        if len(self._built) >= self.ONE_BY_ONE:
+            self._rows = {str(r["key"]): r for r in self._read_all()}
+            return self._rows[key]
+        found = self._read_one(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
+        return iter(self._keys)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._keys)
 
 
 _SENT = """
@@ -160,7 +181,9 @@ class LifecycleMixin(InboxMixin):
 
     def life_facts(self) -> LifeFacts:
         """Every fact the life cycle needs, in a handful of queries."""
-        people = StoredPeople(self._query("SELECT * FROM people ORDER BY folded, key"))
+        people = StoredPeople(
+            [str(r[0]) for r in self._query("SELECT key FROM people ORDER BY folded, key")],
+            self._person_row, lambda: self._query("SELECT * FROM people"))
         written: dict[str, int] = {}
         for row in self._query("SELECT person_key, COUNT(*) FROM followups GROUP BY person_key"):
             written[str(row[0])] = int(row[1])
@@ -175,6 +198,10 @@ class LifecycleMixin(InboxMixin):
                                      datetime.fromisoformat(r["start"]))
                       for r in self._query("SELECT * FROM meetings ORDER BY start, uid")],
             followups_written=written, let_go=self.let_go_people())
+
+    def _person_row(self, key: str) -> sqlite3.Row | None:
+        rows = self._query("SELECT * FROM people WHERE key = ?", (key,))
+        return rows[0] if rows else None
 
     def person_events(self) -> list[PersonEvent]:
         """Every ``log`` event and LinkedIn note (``noted``), in date order: what
