@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if name.startswith("OUTREACH_") and name not in _TEST_SWITCHES:
             del os.environ[name]
     os.environ["OUTREACH_NOW"] = NOW
+    if "XDG_CACHE_HOME" not in os.environ or not os.environ["XDG_CACHE_HOME"].startswith(
+            tempfile.gettempdir()):  # the parsed-vocabulary cache: never the developer's own
+        os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="outreach-test-cache-")
 
 
 @pytest.fixture(autouse=True)
