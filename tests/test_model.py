@@ -141,3 +141,16 @@ def test_message_ids_are_stable_but_need_the_secret() -> None:
     assert one != message_id(b"other", "example.com", "dana@example.com", "jane", "invitation")
     assert one != message_id(b"secret", "example.com", "dana@example.com", "jane", "update")
     assert one.startswith("<outreach.") and one.endswith("@example.com>")
+
+
+@given(st.binary(max_size=64), st.lists(st.text(max_size=20), max_size=6))
+def test_a_message_id_is_the_hmac_sha256_of_its_parts(secret: bytes, parts: list[str]) -> None:
+    """The documented rule, so IDs in ledgers made by earlier versions keep matching."""
+    import hashlib
+    import hmac
+
+    from outreach.model import message_id
+
+    text = "\0".join(parts).encode("utf-8")
+    expected = hmac.new(secret, text, hashlib.sha256).hexdigest()[:32]
+    assert message_id(secret, "example.com", *parts) == f"<outreach.{expected}@example.com>"
