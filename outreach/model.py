@@ -78,9 +78,11 @@ def valid_address(text: str) -> str | None:
     punycoded), the local part kept as given, non-ASCII letters included. Refused: display
     names, several addresses, spaces and control characters, empty or dotted-wrong parts
     (``jane@example..com``, ``.jane@x.com``), a domain without a dot or with a label that is
-    not a host name.
+    not a host name, and U+FFFD (bytes that were not text where the address was read).
     """
     address = text.strip()
+    if "\ufffd" in address:  # what a decoder writes for bytes it could not read: a misreading
+        return None
     local, at, domain = address.rpartition("@")
     if not at or len(address) > 254 or len(local) > 64 or not _LOCAL.fullmatch(local):
         return None

@@ -146,11 +146,14 @@ def smtp_server(
     tls_context: Any = None,
     ssl_context: Any = None,
     login: tuple[str, str] | None = None,
+    smtputf8: bool = False,
 ) -> Iterator[Server]:
     """Run a server on 127.0.0.1: STARTTLS with ``tls_context``, TLS from the first byte with
-    ``ssl_context``, AUTH with ``login``."""
+    ``ssl_context``, AUTH with ``login``, the SMTPUTF8 extension with ``smtputf8``."""
     handler = handler or FaultyHandler()
     kwargs: dict[str, Any] = {"ssl_context": ssl_context} if ssl_context is not None else {}
+    if smtputf8:
+        kwargs["enable_SMTPUTF8"] = True
     if tls_context is not None:
         kwargs.update(tls_context=tls_context, require_starttls=True)
     if login is not None:

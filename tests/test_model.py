@@ -25,6 +25,7 @@ def test_valid_addresses_are_normalised(text: str, expected: str) -> None:
     "jane@example", "jane@-example.com", "jane@example.c0m", "jane example@example.com",
     "Jane <jane@example.com>", "jane@example.com, bob@example.com", "jane@example.com\nBcc: x@y.z",
     "jane\u200b@example.com", "@example.com", "jane@", "", "jane",
+    "zo\ufffd@example.com", "jane@ex\ufffdample.com",  # bytes misread as text
 ])
 def test_invalid_addresses_are_refused(text: str) -> None:
     assert valid_address(text) is None

@@ -651,3 +651,39 @@ def test_only_the_send_flag_on_the_command_line_sends(
     assert "Dry run: 2 of 2 messages would be sent" in result.output
     assert states(ledger_path) == {}
     assert variable not in CliRunner().invoke(cli, ["send", "--help"]).output
+
+
+def test_a_non_ascii_local_part_is_sent_to_that_very_address(tmp_path: Path) -> None:
+    """``zoë@…`` (RFC 6531/6532): ``emails`` writes it into To as UTF-8 and ``send`` gives
+    the server that address with SMTPUTF8, not the replacement characters a bytes parser
+    reads back."""
+    from smtp_server import cli_args, smtp_server
+
+    peers = tmp_path / "peers.csv"
+    peers.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On,score,reason\n"
+        "Zoe,Ødegård,https://www.linkedin.com/in/zoe,zoë@bücher.example,Acme,VP Marketing,"
+        "01 Jan 2025,0.9,same job\n", encoding="utf-8")
+    out, ledger = tmp_path / "out", tmp_path / "l.sqlite"
+    made = CliRunner().invoke(cli, ["emails", str(peers), "--out", str(out), "--from",
+                                    "Pat Lee <pat@example.com>", "--ledger", str(ledger)])
+    assert made.exit_code == 0, made.output
+    with smtp_server(smtputf8=True) as server:
+        dry = CliRunner().invoke(cli, cli_args(out, server, ledger))
+        assert dry.exit_code == 0, dry.output
+        assert "zoë@xn--bcher-kva.example" in dry.output and "\ufffd" not in dry.output
+        sent = CliRunner().invoke(cli, cli_args(out, server, ledger, "--send"))
+        assert sent.exit_code == 0, sent.output
+        (received,) = server.handler.received
+    assert received.recipients == ["zoë@xn--bcher-kva.example"]
+
+
+def test_a_to_header_that_is_not_utf8_is_refused_not_sent(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "001.eml").write_bytes(
+        b"From: Pat Lee <pat@example.com>\r\nTo: Zoe <zo\xeb@example.com>\r\n"
+        b"Subject: Hi\r\nMessage-ID: <m1@example.com>\r\n\r\nHello\r\n")
+    result = CliRunner().invoke(cli, ["send", str(out), "--ledger", str(tmp_path / "l.sqlite")])
+    assert result.exit_code == 2, result.output
+    assert "001.eml: To/Cc:" in result.output and "is not an e-mail address" in result.output

@@ -16,7 +16,7 @@ import mailbox
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 from pathlib import Path
 
 from outreach.errors import OutreachError
@@ -29,7 +29,10 @@ FAILED_CSV = "failed.csv"
 FAILED_COLUMNS = (
     "recipient", "subject", "state", "attempts", "server_reply", "message_id", "source",
 )
-_HEADERS = BytesHeaderParser(policy=email.policy.compat32)
+_HEADERS = HeaderParser(policy=email.policy.compat32)
+"""Reads the header block as text: UTF-8 header bytes (RFC 6532, a ``zoë@…`` recipient) stay
+those characters; bytes that are not UTF-8 become lone surrogates, which no address accepts
+(a bytes parser would turn both into U+FFFD, and ``send`` would write to that address)."""
 
 # ---------------------------------------------------------------- the outbox
 
@@ -98,8 +101,14 @@ def _load_mbox(path: Path) -> list[OutboxMessage]:
     return messages
 
 
+def _header_text(raw: bytes) -> str:
+    """The header block of ``raw`` (up to the first empty line), decoded as UTF-8."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    return raw[:min(ends) if ends else len(raw)].decode("utf-8", "surrogateescape")
+
+
 def _outbox_message(source: str, raw: bytes) -> OutboxMessage:
-    headers = _HEADERS.parsebytes(raw)
+    headers = _HEADERS.parsestr(_header_text(raw))
     message_id = _text(headers.get("Message-ID")).strip()
     if not message_id:
         raise OutreachError(f"{source}: Message-ID: missing (needed to send exactly once)")
