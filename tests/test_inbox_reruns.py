@@ -181,3 +181,16 @@ def test_an_mbox_on_standard_input_is_read_and_known_again_by_message_id(
     assert "Nothing new learned." in again
     assert "Read 4 messages: 0 learned, 0 ignored, 4 already read." in again
     assert counted["parsed"] == 1  # the reply, once
+
+
+@pytest.mark.parametrize("piped", [True, False], ids=["stdin", "file"])
+def test_bytes_that_are_no_mbox_are_named_not_read_as_nothing(tmp_path: Path, piped: bool) -> None:
+    garbage = b"\x00\x01 this is not mail\nnor this\n"
+    source = tmp_path / "notes.txt"
+    source.write_bytes(garbage)
+    args = ["inbox", "-" if piped else str(source), "--ledger", str(tmp_path / "l.sqlite")]
+    result = CliRunner().invoke(cli, args, input=garbage if piped else None)
+    assert result.exit_code == 2, result.output
+    name = "standard input" if piped else "notes.txt"
+    assert name in result.output and "not an mbox (no message starts with a 'From ' line)" in (
+        result.output)

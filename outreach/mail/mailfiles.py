@@ -86,6 +86,7 @@ class MboxFile:
         self._start = self._resume_at()
         self._end = self._start
         self.total = self._count()
+        _check_mbox(self.name, self._size if self._start == 0 else 0, self.total)
 
     def _count(self) -> int:
         """How many messages start after the offset (a fast scan: for progress)."""
@@ -153,6 +154,12 @@ class MboxFile:
         ledger.save_source_state(self.name, SourceState("", str(self._end), fingerprint))
 
 
+def _check_mbox(name: str, size: int, messages: int) -> None:
+    """Bytes in which no message starts (no ``From `` line) are not an mbox: say so."""
+    if size and not messages:
+        raise OutreachError(f"{name}: not an mbox (no message starts with a 'From ' line)")
+
+
 class MboxStream(MboxFile):
     """An mbox given as bytes (standard input): split as a file is, remembered by nothing."""
 
@@ -164,6 +171,7 @@ class MboxStream(MboxFile):
         self._size = len(data)
         self._start = self._end = 0
         self.total = data.startswith(b"From ") + data.count(b"\nFrom ")
+        _check_mbox(name, len(data.strip()), self.total)
 
     def items(self) -> Iterator[Item]:
         if self._data:
