@@ -103,8 +103,9 @@ def _load_mbox(path: Path) -> list[OutboxMessage]:
 
 def _header_text(raw: bytes) -> str:
     """The header block of ``raw`` (up to the first empty line), decoded as UTF-8."""
-    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
-    return raw[:min(ends) if ends else len(raw)].decode("utf-8", "surrogateescape")
+    from outreach.mail.sources import body_start  # the one rule for where a header ends
+
+    return raw[:body_start(raw)].decode("utf-8", "surrogateescape")
 
 
 def _outbox_message(source: str, raw: bytes) -> OutboxMessage:
