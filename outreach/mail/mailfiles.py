@@ -94,12 +94,17 @@ class MboxFile:
             return 0
         with self.path.open("rb") as handle, mmap.mmap(handle.fileno(), 0,
                                                        access=mmap.ACCESS_READ) as view:
-            count = int(view[self._start:self._start + 5] == b"From ")
-            at = view.find(b"\nFrom ", self._start)
-            while at >= 0:
-                count += 1
-                at = view.find(b"\nFrom ", at + 6)
-            return count
+            return self._starts(view, self._start)
+
+    @staticmethod
+    def _starts(view: Any, position: int) -> int:
+        """How many messages start at or after ``position`` (at ``From `` lines)."""
+        count = int(view[position:position + 5] == b"From ")
+        at = view.find(b"\nFrom ", position)
+        while at >= 0:
+            count += 1
+            at = view.find(b"\nFrom ", at + 6)
+        return count
 
     def _fingerprint(self, view: Any, offset: int) -> str:
         return hashlib.sha256(view[max(0, offset - _FINGERPRINT):offset]).hexdigest()
@@ -170,8 +175,8 @@ class MboxStream(MboxFile):
         self._state = None
         self._size = len(data)
         self._start = self._end = 0
-        self.total = data.startswith(b"From ") + data.count(b"\nFrom ")
-        _check_mbox(name, len(data.strip()), self.total)
+        self.total = self._starts(data, 0)
+        _check_mbox(name, self._size, self.total)
 
     def items(self) -> Iterator[Item]:
         if self._data:
